@@ -1,0 +1,251 @@
+"""The `centric` command: a thin shell over centric.services (parse, call, render)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from centric.config import WORKSPACE_ENV, resolve_workspace
+from centric.errors import CentricError
+
+workspace_option = click.option(
+    "--workspace", "-w", "workspace", envvar=WORKSPACE_ENV, default=None,
+    help="Workspace folder (default ./centric-workspace, or $CENTRIC_WORKSPACE).",
+)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+class CentricGroup(click.Group):
+    """Turns a user's mistake (a CentricError) into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CentricError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted: nothing of the file being loaded was kept")
+
+
+@click.group(cls=CentricGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="centric")
+def cli():
+    """centric: who your customers are, what they tell you, how they move and how to keep them.
+
+    \b
+    Start with a demo shop:   centric demo
+    Or with your own data:    centric init && centric ingest orders orders.csv && centric run && centric report
+    """
+
+
+@cli.command()
+@workspace_option
+@click.option("--shop-name", default="My shop", show_default=True)
+@click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
+@click.option("--timezone", default="Europe/Madrid", show_default=True, help="IANA time zone of the shop.")
+@click.option("--languages", default="en,es,ca,pt", show_default=True, help="Comma-separated ISO 639-1 codes.")
+def init(workspace, shop_name, currency, timezone, languages):
+    """Create a workspace: a folder with centric.toml and centric.duckdb.
+
+    \b
+    Example:
+      centric init --workspace my-shop --shop-name "La Botiga" --currency EUR
+    """
+    from centric.config import Settings
+    from centric.services.workspace_files import init_workspace
+
+    path = resolve_workspace(workspace)
+    settings = Settings(shop_name=shop_name, currency=currency, timezone=timezone,
+                        languages=[x.strip() for x in languages.split(",") if x.strip()])
+    init_workspace(path, settings)
+    click.echo(f"Workspace ready at {path}. Next: centric ingest TABLE FILE --workspace {path}")
+
+
+@cli.command()
+@workspace_option
+@click.argument("args", nargs=-1, required=True)
+@click.option("--preset", default=None, help="Export format: centric (default), online_retail, shopify, woocommerce.")
+@click.option("--map", "maps", multiple=True, metavar="CANONICAL=SOURCE", help="Read a canonical column from another column name.")
+@click.option("--delimiter", default=None, help="CSV delimiter (detected when not given).")
+def ingest(workspace, args, preset, maps, delimiter):
+    """Load files into the workspace: TABLE FILE... , or FILE... with --preset.
+
+    CSV (any delimiter, encoding, gzip), Parquet and JSON Lines; globs allowed. Each file loads
+    whole or not at all; rows that fail validation go to the quarantine table with their reason.
+
+    \b
+    Examples:
+      centric ingest customers customers.csv
+      centric ingest orders 'exports/orders-*.csv.gz' --map order_id=Order --map total=Amount
+      centric ingest --preset online_retail online_retail.csv.gz
+      centric ingest --preset shopify orders_export.csv
+    """
+    from rich.progress import Progress
+
+    from centric.schema import INPUT_TABLES
+    from centric.services.ingest import ingest_files, parse_mapping
+    from centric.services.workspace_files import open_store
+
+    table, files = (None, list(args)) if preset and preset != "centric" else (args[0], list(args[1:]))
+    if table is not None and table not in INPUT_TABLES:
+        _fail(f"unknown table {table!r}: choose one of {', '.join(INPUT_TABLES)} (or use --preset)")
+    if not files:
+        _fail("give at least one file to load")
+    mapping = parse_mapping(maps)
+    console = _console()
+    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+        task = bar.add_task("loading", total=None)
+        reports = ingest_files(store, settings, table, files, preset, mapping, delimiter,
+                               on_file=lambda p: bar.update(task, description=f"loading {p.name}"))
+    _print_ingest(console, reports)
+
+
+def _print_ingest(console, reports) -> None:
+    from rich.table import Table
+
+    for rep in reports:
+        t = Table(title=f"{rep.source_file}: {rep.rows_read:,} rows read", title_justify="left")
+        for col in ("table", "new", "updated", "unchanged"):
+            t.add_column(col, justify="right" if col != "table" else "left")
+        for name, counts in rep.tables.items():
+            t.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
+        console.print(t)
+        if rep.customers_created:
+            console.print(f"  {rep.customers_created:,} customers created from the rows that named them")
+        if rep.quarantined:
+            console.print(f"  [yellow]{rep.quarantined_rows:,} rows quarantined:[/yellow]")
+            for reason, n in rep.quarantined.most_common():
+                console.print(f"    {n:>9,}  {reason}", markup=False)
+            console.print("  See them: centric sql \"SELECT * FROM quarantine\"")
+    console.print("Next: centric run, then centric report")
+
+
+@cli.command()
+@workspace_option
+def run(workspace):
+    """Run every analysis, in dependency order, and write the output tables.
+
+    \b
+    Example:
+      centric run --workspace my-shop
+    """
+    from rich.progress import Progress
+
+    from centric.services.run import STEPS, run_all
+    from centric.services.workspace_files import open_store
+
+    console = _console()
+    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console) as bar:
+        task = bar.add_task("analyses", total=len(STEPS))
+        results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name))
+    for name, rows in results.items():
+        console.print(f"{name}: {rows:,} rows")
+    console.print("Next: centric report")
+
+
+@cli.command()
+@workspace_option
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def sql(workspace, query, fmt):
+    """Run a read-only SQL query on the workspace.
+
+    \b
+    Examples:
+      centric sql "SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1"
+      centric sql "SELECT * FROM quarantine" --format csv > quarantine.csv
+    """
+    from centric.services.sql import run_read_only
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
+        df = run_read_only(store, query)
+    if fmt == "json":
+        click.echo(df.to_json(orient="records", date_format="iso", force_ascii=False))
+    elif fmt == "csv":
+        from centric.report.export import safe_csv
+
+        click.echo(safe_csv(df), nl=False)
+    else:
+        from rich.table import Table
+
+        t = Table()
+        for col in df.columns:
+            t.add_column(str(col))
+        for row in df.head(1000).itertuples(index=False):
+            t.add_row(*["" if v is None else str(v) for v in row])
+        _console().print(t)
+        if len(df) > 1000:
+            click.echo(f"({len(df):,} rows; first 1,000 shown: use --format csv for all)")
+
+
+@cli.command()
+@workspace_option
+@click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
+def report(workspace, output):
+    """Write the self-contained HTML report (works offline, opens in any browser).
+
+    \b
+    Example:
+      centric report --workspace my-shop -o report.html
+    """
+    from centric.services.report import write_report
+    from centric.services.workspace_files import open_store
+
+    path = resolve_workspace(workspace)
+    with open_store(path) as (settings, store):
+        out = write_report(store, settings, Path(output) if output else path / "report.html")
+    click.echo(f"Report written to {out}")
+
+
+@cli.command()
+@workspace_option
+@click.option("--customers", default=20_000, show_default=True, help="How many customers the demo shop has.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--years", default=2.0, show_default=True, help="Length of the shop's history.")
+def demo(workspace, customers, seed, years):
+    """Generate a synthetic demo shop, load it, run every analysis and write the report.
+
+    The shop's planted truth (personas, purchase parameters, journey drivers, feedback themes) is
+    written to WORKSPACE/ground_truth/.
+
+    \b
+    Example:
+      centric demo --workspace demo-shop --customers 5000
+    """
+    from rich.progress import Progress
+
+    from centric.services.demo import run_demo
+
+    path = resolve_workspace(workspace)
+    console = _console()
+    with Progress(console=console) as bar:
+        task = bar.add_task("demo", total=None)
+
+        def step(description: str, total: int | None = None, advance: int = 0):
+            bar.update(task, description=description, total=total, advance=advance)
+
+        out = run_demo(path, n_customers=customers, seed=seed, years=years, progress=step)
+    console.print(f"Demo shop ready in {path}")
+    console.print(f"Report: {out}")
+    console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")
+
+
+def main() -> None:
+    cli(prog_name="centric")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Settings of one workspace, read from and written to its `centric.toml`.
+
+Settings are built explicitly (`Settings.load(path)`) and passed down; there is no global.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from centric.errors import CentricError
+
+CONFIG_FILE = "centric.toml"
+DATABASE_FILE = "centric.duckdb"
+DEFAULT_WORKSPACE = "centric-workspace"
+WORKSPACE_ENV = "CENTRIC_WORKSPACE"
+
+
+class ConfigError(CentricError, ValueError):
+    """centric.toml is missing, unreadable or holds a bad value."""
+
+
+@dataclass
+class Settings:
+    shop_name: str = "My shop"
+    currency: str = "EUR"
+    timezone: str = "Europe/Madrid"
+    languages: list[str] = field(default_factory=lambda: ["en", "es", "ca", "pt"])
+    journey_stages: list[str] = field(
+        default_factory=lambda: ["visitor", "lead", "first_purchase", "repeat", "loyal", "advocate"]
+    )
+    kpi_targets: dict[str, float] = field(default_factory=dict)
+
+    def validate(self) -> "Settings":
+        if not self.shop_name.strip():
+            raise ConfigError("shop_name must not be empty")
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ConfigError(f"currency must be an ISO 4217 code such as EUR, got {self.currency!r}")
+        bad = [code for code in self.languages if len(code) != 2 or not code.isalpha()]
+        if bad or not self.languages:
+            raise ConfigError(f"languages must be ISO 639-1 codes such as en, es, ca, pt; got {bad or '[]'}")
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(self.timezone)
+        except Exception as exc:  # zoneinfo raises several types
+            raise ConfigError(f"unknown time zone {self.timezone!r} (use an IANA name such as Europe/Madrid)") from exc
+        self.currency = self.currency.upper()
+        return self
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path} not found: run `centric init` first") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        shop = data.get("shop", {})
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in shop.items() if k in known}
+        if "journey" in data and "stages" in data["journey"]:
+            values["journey_stages"] = list(data["journey"]["stages"])
+        if "kpi_targets" in data:
+            values["kpi_targets"] = {k: float(v) for k, v in data["kpi_targets"].items()}
+        return cls(**values).validate()
+
+    def to_toml(self) -> str:
+        data = asdict(self)
+        lines = ["# centric workspace settings", "[shop]"]
+        for key in ("shop_name", "currency", "timezone", "languages"):
+            lines.append(f"{key} = {_toml_value(data[key])}")
+        lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}", "", "[kpi_targets]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
+        return "\n".join(lines) + "\n"
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.to_toml(), encoding="utf-8")
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def resolve_workspace(path: str | os.PathLike | None) -> Path:
+    """The workspace folder: the given path, else $CENTRIC_WORKSPACE, else ./centric-workspace."""
+    chosen = path or os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE
+    return Path(chosen).expanduser().resolve()

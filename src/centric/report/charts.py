@@ -1,0 +1,72 @@
+"""Small SVG charts, rendered offline and inlined in the report (no JavaScript, no network).
+
+Every label passes through xml escaping: chart labels can be customer or product text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+PALETTE = ["#2f6fdf", "#e07b39", "#3aa17e", "#c2417b", "#7a5cc8", "#d6a419", "#4aa3c9", "#8c8c8c"]
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def hbar_chart(labels: list[str], values: list[float], title: str, width: int = 640, unit: str = "") -> str:
+    """Horizontal bars, one per label, largest value the full width."""
+    row, left, right = 26, 170, 70
+    height = row * len(labels) + 40
+    top = max(values) if values and max(values) > 0 else 1.0
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = 20 + i * row
+        w = max(0.0, (width - left - right) * value / top)
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(label))}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
+                     f'fill="{PALETTE[i % len(PALETTE)]}" rx="2"/>')
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12">{escape(_fmt(value))}{escape(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
+               width: int = 640, height: int = 240) -> str:
+    """One or more lines over shared x labels (periods), with a zero-based y axis."""
+    left, right, top_pad, bottom = 60, 20, 20, 40
+    n = max(len(labels), 1)
+    all_values = [v for vs in series.values() for v in vs] or [0.0]
+    top = max(max(all_values), 0.0) or 1.0
+    low = min(min(all_values), 0.0)
+    span = (top - low) or 1.0
+
+    def x(i: int) -> float:
+        return left + (width - left - right) * (i / max(n - 1, 1))
+
+    def y(v: float) -> float:
+        return top_pad + (height - top_pad - bottom) * (1 - (v - low) / span)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for frac in (0, 0.5, 1):
+        v = low + span * frac
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{escape(_fmt(v))}</text>')
+    step = max(1, n // 8)
+    for i in range(0, n, step):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 18}" text-anchor="middle" font-size="11">{escape(str(labels[i]))}</text>')
+    for k, (name, values) in enumerate(series.items()):
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        color = PALETTE[k % len(PALETTE)]
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>')
+        parts.append(f'<text x="{left + 8 + 140 * k}" y="{height - 2}" font-size="11" fill="{color}">&#9632; {escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

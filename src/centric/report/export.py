@@ -1,0 +1,24 @@
+"""CSV export that is safe to open in a spreadsheet.
+
+A cell starting with = + - @ (or a tab or carriage return) is prefixed with a quote so that
+spreadsheets show it as text instead of running it as a formula (OWASP: CSV injection).
+Numbers are left alone: a negative amount is data, not a formula.
+"""
+
+from __future__ import annotations
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+def safe_csv(df) -> str:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
+            out[col] = out[col].map(neutralise)
+    return out.to_csv(index=False)

@@ -1,0 +1,290 @@
+"""The canonical tables of a centric workspace: pure data, the product's public interface.
+
+Every table, column, key and allowed value that users write SQL against is declared here once.
+`store/migrations.py` creates the tables from these declarations, `store/validate.py` derives
+its validation from them, and `docs/data-model.md` is tested against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Column kinds. Each kind has a DuckDB type and a parse/validate rule in store/validate.py.
+TEXT = "text"
+ID = "id"  # an identifier: text, trimmed; "17850.0" style floats are normalised to "17850"
+TIMESTAMP = "timestamp"
+DATE = "date"
+MONEY = "money"
+NUMBER = "number"
+INTEGER = "integer"
+BOOLEAN = "boolean"
+COUNTRY = "country"
+LANGUAGE = "language"
+EMAIL = "email"
+TEXT_LIST = "text_list"
+JSON = "json"
+
+DUCKDB_TYPES = {
+    TEXT: "VARCHAR",
+    ID: "VARCHAR",
+    TIMESTAMP: "TIMESTAMP",
+    DATE: "DATE",
+    MONEY: "DECIMAL(18,2)",
+    NUMBER: "DOUBLE",
+    INTEGER: "BIGINT",
+    BOOLEAN: "BOOLEAN",
+    COUNTRY: "VARCHAR",
+    LANGUAGE: "VARCHAR",
+    EMAIL: "VARCHAR",
+    TEXT_LIST: "VARCHAR[]",
+    JSON: "JSON",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    unit: str = ""
+    allowed: tuple[str, ...] = ()  # closed vocabulary, checked on ingest
+    minimum: float | None = None  # inclusive lower bound for numbers
+    positive: bool = False  # strictly greater than zero
+    nonzero: bool = False
+    system: bool = False  # written by centric, never read from input files
+
+    @property
+    def sql_type(self) -> str:
+        return DUCKDB_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    extras: str | None = None  # JSON column that keeps input columns with no canonical home
+    is_input: bool = True
+    parents: dict[str, str] = field(default_factory=dict)  # column -> parent table it refers to
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def input_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.system]
+
+
+ORDER_STATUSES = ("completed", "cancelled", "refunded", "pending")
+FEEDBACK_SOURCES = ("survey", "review", "ticket", "social", "chat", "other")
+RATING_SCALES = ("nps_0_10", "csat_1_5", "ces_1_7", "stars_1_5")
+RATING_RANGES = {"nps_0_10": (0, 10), "csat_1_5": (1, 5), "ces_1_7": (1, 7), "stars_1_5": (1, 5)}
+CONSENT_CATEGORIES = ("essential", "personalization", "analytics", "marketing")
+CUSTOMER_ORIGINS = ("import", "order", "event", "feedback", "consent")
+
+_ORIGIN = Column(
+    "origin", TEXT, "How the customer came to exist: import (a customers file) or the table that "
+    "first referred to it (order, event, feedback, consent).", allowed=CUSTOMER_ORIGINS, system=True,
+)
+_ATTRIBUTES = Column("attributes", JSON, "Input columns with no canonical home, as a JSON object.")
+
+CUSTOMERS = Table(
+    "customers",
+    "One row per known customer.",
+    (
+        Column("customer_id", ID, "The shop's customer identifier.", required=True),
+        Column("email", EMAIL, "E-mail address, lower-cased."),
+        Column("created_at", TIMESTAMP, "When the customer account was created (shop time zone)."),
+        Column("birth_year", INTEGER, "Year of birth.", unit="year", minimum=1900),
+        Column("gender", TEXT, "Gender as the shop records it."),
+        Column("country", COUNTRY, "Country, ISO 3166-1 alpha-2 (names of common countries are converted)."),
+        Column("region", TEXT, "Region, province or state."),
+        Column("city", TEXT, "City."),
+        Column("postcode", TEXT, "Postal code."),
+        Column("language", LANGUAGE, "Preferred language, ISO 639-1."),
+        Column("acquisition_channel", TEXT, "Channel that brought the customer (organic, paid_search, ...)."),
+        Column("tags", TEXT_LIST, "Lifestyle and interest tags: a JSON array or values separated by |."),
+        _ATTRIBUTES,
+        _ORIGIN,
+    ),
+    key=("customer_id",),
+    extras="attributes",
+)
+
+ORDERS = Table(
+    "orders",
+    "One row per order, return or credit note.",
+    (
+        Column("order_id", ID, "The shop's order identifier.", required=True),
+        Column("customer_id", ID, "Customer who placed it; empty for a guest order (counted in shop "
+               "revenue, left out of per-customer analyses)."),
+        Column("ordered_at", TIMESTAMP, "When the order was placed (shop time zone).", required=True),
+        Column("status", TEXT, "completed, cancelled, refunded or pending. A return or credit note is "
+               "'refunded' with a negative total.", allowed=ORDER_STATUSES),
+        Column("currency", TEXT, "ISO 4217 currency code."),
+        Column("total", MONEY, "Amount charged, after discount, with shipping; negative for a return.",
+               unit="currency"),
+        Column("discount", MONEY, "Discount granted.", unit="currency", minimum=0),
+        Column("shipping", MONEY, "Shipping charged.", unit="currency", minimum=0),
+        Column("channel", TEXT, "Sales channel (web, app, marketplace, store, ...)."),
+        _ATTRIBUTES,
+    ),
+    key=("order_id",),
+    extras="attributes",
+    parents={"customer_id": "customers"},
+)
+
+ORDER_LINES = Table(
+    "order_lines",
+    "One row per line of an order.",
+    (
+        Column("order_id", ID, "Order the line belongs to.", required=True),
+        Column("line_no", INTEGER, "Position of the line in its order, from 1.", required=True, minimum=1),
+        Column("sku", TEXT, "Stock-keeping unit."),
+        Column("product_name", TEXT, "Product name."),
+        Column("category", TEXT, "Product category; 'shipping', 'fee', 'discount', 'manual', 'sample' "
+               "and 'adjustment' mark lines that are not products."),
+        Column("quantity", INTEGER, "Units; negative for a return.", required=True, nonzero=True),
+        Column("unit_price", MONEY, "Price of one unit.", unit="currency", required=True, positive=True),
+        _ATTRIBUTES,
+    ),
+    key=("order_id", "line_no"),
+    extras="attributes",
+)
+
+EVENTS = Table(
+    "events",
+    "Behaviour events, named after the Segment eCommerce spec where one exists.",
+    (
+        Column("event_id", ID, "Event identifier.", required=True),
+        Column("occurred_at", TIMESTAMP, "When it happened (shop time zone).", required=True),
+        Column("anonymous_id", ID, "Device or cookie identifier."),
+        Column("customer_id", ID, "Customer, once known."),
+        Column("session_id", ID, "Session identifier."),
+        Column("name", TEXT, "Event name: Product Viewed, Product Added, Checkout Started, Order "
+               "Completed, Email Opened, ...", required=True),
+        Column("channel", TEXT, "Channel (web, app, email, ...)."),
+        Column("properties", JSON, "Event properties, and input columns with no canonical home."),
+    ),
+    key=("event_id",),
+    extras="properties",
+    parents={"customer_id": "customers"},
+)
+
+FEEDBACK = Table(
+    "feedback",
+    "Everything customers tell the shop: survey answers, reviews, tickets, social posts.",
+    (
+        Column("feedback_id", ID, "Feedback identifier.", required=True),
+        Column("customer_id", ID, "Customer who wrote it, when known."),
+        Column("order_id", ID, "Order it is about, when known."),
+        Column("received_at", TIMESTAMP, "When it was received (shop time zone).", required=True),
+        Column("source", TEXT, "survey, review, ticket, social, chat or other.", allowed=FEEDBACK_SOURCES),
+        Column("channel", TEXT, "Where it came from (email, widget, web, twitter, zendesk, ...)."),
+        Column("rating", NUMBER, "The score given, on rating_scale."),
+        Column("rating_scale", TEXT, "nps_0_10, csat_1_5, ces_1_7 or stars_1_5.", allowed=RATING_SCALES),
+        Column("text", TEXT, "What the customer wrote (untrusted: escaped wherever shown)."),
+        Column("language", LANGUAGE, "Language of the text, ISO 639-1, when the source knows it."),
+        Column("survey_id", ID, "Survey it answers."),
+        _ATTRIBUTES,
+    ),
+    key=("feedback_id",),
+    extras="attributes",
+    parents={"customer_id": "customers"},
+)
+
+MARKETING_SPEND = Table(
+    "marketing_spend",
+    "Marketing spend per day, channel and campaign.",
+    (
+        Column("spent_on", DATE, "Day of the spend.", required=True),
+        Column("channel", TEXT, "Acquisition channel, matching customers.acquisition_channel.", required=True),
+        Column("campaign", TEXT, "Campaign name ('' when none)."),
+        Column("amount", MONEY, "Amount spent.", unit="currency", required=True, minimum=0),
+        Column("currency", TEXT, "ISO 4217 currency code."),
+    ),
+    key=("spent_on", "channel", "campaign"),
+)
+
+CONSENTS = Table(
+    "consents",
+    "Consent decisions; the latest per customer and category is in force.",
+    (
+        Column("customer_id", ID, "Customer.", required=True),
+        Column("category", TEXT, "essential, personalization, analytics or marketing.", required=True,
+               allowed=CONSENT_CATEGORIES),
+        Column("granted", BOOLEAN, "Whether consent was granted (true/false, yes/no, 1/0).", required=True),
+        Column("recorded_at", TIMESTAMP, "When the decision was recorded.", required=True),
+        Column("source", TEXT, "Where it was recorded (banner, checkout, email, ...)."),
+    ),
+    key=("customer_id", "category", "recorded_at"),
+    parents={"customer_id": "customers"},
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Every input row that was not loaded, with its reason.",
+    (
+        Column("table_name", TEXT, "Table the row was meant for."),
+        Column("source_file", TEXT, "File it came from (absolute path)."),
+        Column("line", INTEGER, "Line of the record in the file (the header is line 1; a record with "
+               "quoted newlines counts once)."),
+        Column("column_name", TEXT, "Column at fault, when one is."),
+        Column("value", TEXT, "The offending value as it was read."),
+        Column("reason", TEXT, "Why the row was not loaded."),
+        Column("ingested_at", TIMESTAMP, "When the ingest ran."),
+    ),
+    is_input=False,
+)
+
+CUSTOMER_SUMMARY = Table(
+    "customer_summary",
+    "Per customer purchase history, in days, with RFM scores (recomputed by `centric run`).",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("first_order_at", TIMESTAMP, "First purchase."),
+        Column("last_order_at", TIMESTAMP, "Last purchase."),
+        Column("orders", INTEGER, "Completed purchases (returns and cancelled orders excluded)."),
+        Column("revenue", MONEY, "Sum of completed purchases.", unit="currency"),
+        Column("returns", MONEY, "Value returned (credit notes), as a positive amount.", unit="currency"),
+        Column("net_revenue", MONEY, "revenue - returns.", unit="currency"),
+        Column("aov", NUMBER, "Average order value: revenue / orders.", unit="currency"),
+        Column("frequency", INTEGER, "Repeat purchases: distinct purchase days - 1 (BTYD frequency x)."),
+        Column("recency", NUMBER, "Days from first to last purchase (BTYD recency t_x).", unit="days"),
+        Column("T", NUMBER, "Days from first purchase to the end of observation (BTYD age T).", unit="days"),
+        Column("monetary_value", NUMBER, "Mean value of a repeat purchase day (0 without repeats).",
+               unit="currency"),
+        Column("days_since_last_order", NUMBER, "Days from last purchase to the end of observation.",
+               unit="days"),
+        Column("r_score", INTEGER, "Recency score 1-5 (5 = most recent quintile)."),
+        Column("f_score", INTEGER, "Frequency score 1-5 (orders)."),
+        Column("m_score", INTEGER, "Monetary score 1-5 (revenue)."),
+        Column("rfm_score", TEXT, "The three scores, e.g. '545'."),
+        Column("rfm_segment", TEXT, "Named segment from the R and F scores (Champions, Loyal Customers, "
+               "Potential Loyalists, New Customers, Promising, Need Attention, About to Sleep, At Risk, "
+               "Can't Lose Them, Hibernating)."),
+        Column("observed_until", TIMESTAMP, "End of observation the figures refer to."),
+    ),
+    is_input=False,
+)
+
+INPUT_TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
+}
+OUTPUT_TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMER_SUMMARY,)}
+ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
+
+# Output tables later analyses fill; named here so that the contract is visible in one place.
+PLANNED_OUTPUT_TABLES = (
+    "customer_value", "feedback_insights", "segments", "segment_members", "personas",
+    "customer_personas", "journey_stages", "stage_transitions", "kpis",
+)

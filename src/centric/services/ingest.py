@@ -1,0 +1,64 @@
+"""Ingest files into a workspace: expand globs, load each file atomically, report per file."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from centric.errors import CentricError
+from centric.store.ingest import IngestReport
+
+
+class IngestError(CentricError):
+    """Nothing matched, or the options do not fit together."""
+
+
+def expand_files(patterns: Iterable[str]) -> list[Path]:
+    files: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(str(Path(pattern).expanduser()), recursive=True))
+        if not matches:
+            raise IngestError(f"no file matches {pattern}: check the path")
+        files.extend(Path(m) for m in matches if Path(m).is_file())
+    return files
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise IngestError(f"--map takes canonical=source, got {pair!r}")
+        canonical, source = (p.strip() for p in pair.split("=", 1))
+        if not canonical or not source:
+            raise IngestError(f"--map takes canonical=source, got {pair!r}")
+        mapping[canonical] = source
+    return mapping
+
+
+def ingest_files(store, settings, table: str | None, patterns: Iterable[str], preset: str | None = None,
+                 mapping: dict[str, str] | None = None, delimiter: str | None = None,
+                 on_file: Callable[[Path], None] | None = None) -> list[IngestReport]:
+    """Load every file matched; a preset fills the tables it knows, else `table` is required."""
+    from centric.store.ingest import ingest_table_file
+    from centric.store.order_exports import ingest_order_export
+    from centric.store.presets import PRESETS
+
+    if preset and preset != "centric":
+        if preset not in PRESETS:
+            raise IngestError(f"unknown preset {preset!r}: choose one of centric, {', '.join(PRESETS)}")
+        if mapping:
+            raise IngestError("--map goes with centric's own columns, not with a preset")
+    elif not table:
+        raise IngestError("name the table to load (customers, orders, order_lines, events, feedback, "
+                          "marketing_spend, consents) or give --preset")
+    files = expand_files(patterns)
+    reports = []
+    for path in files:
+        if on_file:
+            on_file(path)
+        if preset and preset != "centric":
+            reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter))
+        else:
+            reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter))
+    return reports

@@ -1,0 +1,92 @@
+"""Gather the report's figures from the workspace and write report.html."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from centric.errors import CentricError
+
+
+class ReportError(CentricError):
+    """Nothing to report on yet."""
+
+
+def report_context(store, settings) -> dict:
+    from centric import __version__
+    from centric.report import charts
+    from centric.schema import INPUT_TABLES
+
+    con = store.con
+    if not store.has_rows("customer_summary"):
+        raise ReportError("no customer summary yet: load orders with `centric ingest`, then `centric run`")
+    cur = settings.currency
+    o = con.execute(
+        "SELECT count(*) FILTER (WHERE status = 'completed' AND total >= 0), "
+        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0), 0), "
+        "coalesce(-sum(total) FILTER (WHERE status = 'refunded' AND total < 0), 0), "
+        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0 AND customer_id IS NULL), 0), "
+        "max(ordered_at) FROM orders"
+    ).fetchone()
+    purchases, revenue, returns, guest_revenue, last = o
+    c = con.execute(
+        "SELECT count(*), avg(orders), avg(CASE WHEN frequency > 0 THEN 1.0 ELSE 0.0 END), "
+        "sum(net_revenue) FROM customer_summary"
+    ).fetchone()
+    buyers, avg_orders, repeat_rate, _ = c
+    kpis = [
+        {"label": "Customers who bought", "value": f"{buyers:,}"},
+        {"label": "Orders", "value": f"{purchases:,}"},
+        {"label": f"Revenue ({cur})", "value": f"{float(revenue):,.0f}"},
+        {"label": f"Average order value ({cur})", "value": f"{float(revenue) / max(purchases, 1):,.2f}"},
+        {"label": "Repeat-purchase rate", "value": f"{100 * (repeat_rate or 0):.1f}%"},
+        {"label": "Orders per customer", "value": f"{avg_orders or 0:.2f}"},
+        {"label": f"Returns ({cur})", "value": f"{float(returns):,.0f}"},
+        {"label": "Guest revenue share", "value": f"{100 * float(guest_revenue) / max(float(revenue), 1e-9):.1f}%"},
+    ]
+    monthly = con.execute(
+        "SELECT strftime(date_trunc('month', ordered_at), '%Y-%m') AS m, "
+        "sum(total) FILTER (WHERE status = 'completed' AND total >= 0) AS revenue, "
+        "-coalesce(sum(total) FILTER (WHERE status = 'refunded' AND total < 0), 0) AS returns "
+        "FROM orders GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    revenue_chart = charts.line_chart(
+        [m for m, _, _ in monthly],
+        {"revenue": [float(r or 0) for _, r, _ in monthly], "returns": [float(x or 0) for _, _, x in monthly]},
+        f"Revenue by month ({cur})",
+    )
+    segments = [
+        dict(zip(("rfm_segment", "customers", "share", "revenue", "avg_orders", "avg_days_since"), row))
+        for row in con.execute(
+            "SELECT rfm_segment, count(*), count(*) / sum(count(*)) OVER (), sum(revenue)::DOUBLE, avg(orders), "
+            "avg(days_since_last_order) FROM customer_summary GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+    ]
+    segment_chart = charts.hbar_chart([s["rfm_segment"] for s in segments], [s["customers"] for s in segments],
+                                      "Customers per RFM segment")
+    top = store.query_df(
+        "SELECT customer_id, orders, revenue::DOUBLE AS revenue, aov, frequency, recency, \"T\", rfm_score, "
+        "rfm_segment FROM customer_summary ORDER BY revenue DESC, customer_id LIMIT 15"
+    ).to_dict("records")
+    dist = con.execute(
+        "SELECT CASE WHEN orders >= 10 THEN '10+' ELSE orders::VARCHAR END AS k, count(*) "
+        "FROM customer_summary GROUP BY 1 ORDER BY min(orders)"
+    ).fetchall()
+    orders_chart = charts.hbar_chart([f"{k} orders" for k, _ in dist], [n for _, n in dist], "Customers by number of orders")
+    table_counts = [{"table": t, "rows": store.count(t)} for t in INPUT_TABLES]
+    quarantine = store.query_df(
+        "SELECT table_name, reason, count(*) AS rows FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 30"
+    ).to_dict("records")
+    return {
+        "shop_name": settings.shop_name, "currency": cur, "version": __version__,
+        "observed_until": str(last)[:16] if last else "–",
+        "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "kpis": kpis, "revenue_chart": revenue_chart, "segments": segments, "segment_chart": segment_chart,
+        "top_customers": top, "orders_chart": orders_chart, "table_counts": table_counts, "quarantine": quarantine,
+    }
+
+
+def write_report(store, settings, path: Path) -> Path:
+    from centric.report.render import render_report, write_html
+
+    return write_html(render_report(report_context(store, settings)), path)

@@ -1,0 +1,21 @@
+"""`centric run`: every analysis that exists, in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from centric.services.summary import build_customer_summary
+
+# (step name, function(store, settings) -> rows written). Later analyses append here.
+STEPS: list[tuple[str, Callable]] = [
+    ("customer_summary", lambda store, settings: build_customer_summary(store)),
+]
+
+
+def run_all(store, settings, on_step: Callable[[str], None] | None = None) -> dict[str, int]:
+    results = {}
+    for name, step in STEPS:
+        if on_step:
+            on_step(name)
+        results[name] = step(store, settings)
+    return results

@@ -1,0 +1,49 @@
+"""Create and open workspaces: the folder, its centric.toml and its database."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from centric.config import CONFIG_FILE, DATABASE_FILE, Settings
+from centric.errors import CentricError
+
+
+class WorkspaceError(CentricError):
+    """The workspace folder is missing or not a centric workspace."""
+
+
+def init_workspace(path: Path, settings: Settings | None = None, exist_ok: bool = True) -> Settings:
+    """Create the folder, centric.toml and an empty database with every canonical table."""
+    from centric.store.connection import Store
+
+    path.mkdir(parents=True, exist_ok=True)
+    config = path / CONFIG_FILE
+    if config.exists():
+        if not exist_ok:
+            raise WorkspaceError(f"{path} is already a workspace")
+        settings = Settings.load(config)
+    else:
+        settings = (settings or Settings()).validate()
+        settings.save(config)
+    Store(path / DATABASE_FILE, settings.timezone).close()
+    return settings
+
+
+def load_settings(path: Path) -> Settings:
+    if not (path / CONFIG_FILE).exists():
+        raise WorkspaceError(f"{path} is not a centric workspace: run `centric init --workspace {path}` first")
+    return Settings.load(path / CONFIG_FILE)
+
+
+@contextmanager
+def open_store(path: Path, read_only: bool = False):
+    """The workspace's settings and an open Store, closed on exit."""
+    from centric.store.connection import Store
+
+    settings = load_settings(path)
+    store = Store(path / DATABASE_FILE, settings.timezone, read_only=read_only)
+    try:
+        yield settings, store
+    finally:
+        store.close()

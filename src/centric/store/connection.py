@@ -1,0 +1,104 @@
+"""The Store: the only object in centric that opens the workspace database."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from centric.errors import CentricError
+from centric.store.sqltext import ident
+
+
+class StoreError(CentricError, RuntimeError):
+    """The database could not be opened or a statement was refused."""
+
+
+class Store:
+    """A DuckDB database file with the canonical tables.
+
+    `read_only=True` opens it so that nothing can be written and no outside file can be read,
+    for `centric sql`.
+    """
+
+    def __init__(self, path: Path, timezone: str = "UTC", read_only: bool = False):
+        import duckdb
+
+        self.path = Path(path)
+        self.read_only = read_only
+        config = {"enable_external_access": False} if read_only else {}
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        self.con.execute("SET TimeZone = ?", [timezone])
+        self._ibis = None
+        if not read_only:
+            from centric.store.migrations import migrate
+
+            migrate(self.con)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    def ibis(self):
+        """An Ibis backend over this store's connection."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    # -- reading --------------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()[0]
+
+    def table_df(self, table: str):
+        return self.con.execute(f"SELECT * FROM {ident(table)}").df()
+
+    def has_rows(self, table: str) -> bool:
+        return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})").fetchone()[0]
+
+    def query_df(self, sql: str, params: list | None = None):
+        return self.con.execute(sql, params or []).df()
+
+    def query_arrow(self, sql: str, params: list | None = None):
+        result = self.con.execute(sql, params or [])
+        fetch = getattr(result, "to_arrow_table", None) or result.arrow
+        return fetch()
+
+    # -- writing results ------------------------------------------------------------------
+    def replace_table(self, table: str, expr_or_df) -> int:
+        """Replace an output table's rows with an Ibis expression's or a DataFrame's result."""
+        with self.transaction() as con:
+            con.execute(f"DELETE FROM {ident(table)}")
+            if hasattr(expr_or_df, "compile"):
+                sql = self.ibis().compile(expr_or_df)
+                columns = list(expr_or_df.columns)
+                con.execute(f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) {sql}")
+            else:
+                con.register("_replace_df", expr_or_df)
+                columns = list(expr_or_df.columns)
+                con.execute(
+                    f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) "
+                    f"SELECT {', '.join(map(ident, columns))} FROM _replace_df"
+                )
+                con.unregister("_replace_df")
+        return self.count(table)

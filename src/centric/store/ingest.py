@@ -1,0 +1,212 @@
+"""Load one file into one canonical table: stage, validate, quarantine, de-duplicate, merge.
+
+Each file loads in one transaction: a crash or Ctrl-C part-way leaves nothing of it, and a
+second load of the same file changes nothing (rows are merged on the table's natural key, and
+the file's earlier quarantine entries are replaced). Every record read ends up loaded (inserted,
+updated or unchanged) or in `quarantine` with its line and reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from centric.schema import INPUT_TABLES, Table
+from centric.store import validate
+from centric.store.sources import STAGE, Reject, SourceError, StagedFile, stage_file
+from centric.store.sqltext import ident, set_variable, var
+from centric.store.upsert import MergeCounts, merge
+
+ORIGIN_OF = {"orders": "order", "events": "event", "feedback": "feedback", "consents": "consent"}
+
+
+@dataclass
+class IngestReport:
+    """What one ingest of one file did, table by table."""
+
+    source_file: str
+    rows_read: int = 0
+    quarantined: Counter = field(default_factory=Counter)  # reason -> rows
+    tables: dict[str, MergeCounts] = field(default_factory=dict)
+    customers_created: int = 0
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(self.quarantined.values())
+
+    def add(self, table: str, counts: MergeCounts) -> None:
+        self.tables.setdefault(table, MergeCounts())
+        self.tables[table] += counts
+
+
+def resolve_sources(table: Table, columns: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Which staged column feeds each canonical column, and which columns are left over (extras)."""
+    unknown = [c for c in mapping if c not in table.names]
+    if unknown:
+        raise SourceError(f"--map names {', '.join(unknown)}, not a column of {table.name} "
+                          f"(columns: {', '.join(c.name for c in table.input_columns)})")
+    by_lower = {c.lower(): c for c in columns}
+    sources: dict[str, str] = {}
+    for canonical, source in mapping.items():
+        found = source if source in columns else by_lower.get(source.lower())
+        if found is None:
+            raise SourceError(f"--map {canonical}={source}: the file has no column {source!r} "
+                              f"(it has: {', '.join(columns[:30])})")
+        sources[canonical] = found
+    for col in table.input_columns:
+        if col.name not in sources and col.name.lower() in by_lower:
+            sources[col.name] = by_lower[col.name.lower()]
+    missing = [c.name for c in table.input_columns if c.required and c.name not in sources]
+    if missing:
+        raise SourceError(
+            f"the file has no column for {', '.join(missing)} (required in {table.name}); "
+            f"name the file's column with --map {missing[0]}=<column>"
+        )
+    used = set(sources.values())
+    extras = [c for c in columns if c not in used and c != "_line"] if table.extras else []
+    leftover = [c for c in columns if c not in used and c != "_line"] if not table.extras else []
+    if leftover:
+        raise SourceError(
+            f"{table.name} keeps no extra columns and the file has {', '.join(leftover)}: "
+            f"map them with --map or remove them"
+        )
+    return sources, extras
+
+
+def prepare_connection(con, timezone: str) -> None:
+    validate.prepare(con)
+    set_variable(con, "centric_tz", timezone)
+
+
+def quarantine_rows(con, table_name: str, source_file: str, select_sql: str) -> Counter:
+    """Insert quarantine rows from a query giving (_line, column_name, value, reason)."""
+    set_variable(con, "centric_table", table_name)
+    set_variable(con, "centric_file", source_file)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _bad AS {select_sql}"
+    )
+    con.execute(
+        f"INSERT INTO quarantine SELECT {var('centric_table')}, {var('centric_file')}, _line, column_name, "
+        f"left(value, 1000), reason, current_localtimestamp() FROM _bad"
+    )
+    counts = Counter(dict(con.execute("SELECT reason, count(*) FROM _bad GROUP BY reason").fetchall()))
+    con.execute("DROP TABLE _bad")
+    return counts
+
+
+def quarantine_rejects(con, table_name: str, source_file: str, rejects: list[Reject]) -> Counter:
+    if rejects:
+        con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, current_localtimestamp())",
+            [(table_name, source_file, r.line, r.column, r.value[:1000], r.reason) for r in rejects],
+        )
+    return Counter(r.reason.split(":")[0] for r in rejects)
+
+
+def clear_previous_quarantine(con, table_names: list[str], source_file: str) -> None:
+    con.execute(
+        "DELETE FROM quarantine WHERE source_file = ? AND list_contains(?, table_name)",
+        [source_file, table_names],
+    )
+
+
+def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str) -> None:
+    """Quarantine duplicate keys in a typed view (_line, columns..., _bad=false rows only) and merge it."""
+    key = table.key
+    key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
+    total, distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT [{key_tuple}]) FROM {typed_view}"
+    ).fetchone()
+    columns = [c.name for c in table.columns if not c.system or c.name == "origin"]
+    source = typed_view
+    if distinct < total:
+        partition = ", ".join(ident(k) for k in key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _dedup AS SELECT *, row_number() OVER (PARTITION BY {partition} "
+            f"ORDER BY _line DESC) AS _rank, max(_line) OVER (PARTITION BY {partition}) AS _kept FROM {typed_view}"
+        )
+        report.quarantined += quarantine_rows(
+            con, table.name, source_file,
+            f"SELECT _line, '{'/'.join(key)}' AS column_name, "
+            f"[{key_tuple}]::VARCHAR || ' (line ' || _kept || ' is loaded)' AS value, "
+            f"'duplicate key in this file: the last line with the key is loaded' AS reason "
+            f"FROM _dedup WHERE _rank > 1",
+        )
+        source = "(SELECT * FROM _dedup WHERE _rank = 1)"
+    report.add(table.name, merge(con, table, source, columns))
+    if "customer_id" in table.parents and table.name in ORIGIN_OF:
+        report.customers_created += create_missing_customers(con, source, ORIGIN_OF[table.name])
+    if source != typed_view:
+        con.execute("DROP TABLE _dedup")
+
+
+def create_missing_customers(con, source: str, origin: str) -> int:
+    """A row that names an unknown customer creates that customer, marked with its origin."""
+    return con.execute(
+        f"INSERT INTO customers (customer_id, origin) SELECT DISTINCT s.customer_id, ? FROM {source} s "
+        "WHERE s.customer_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)",
+        [origin],
+    ).fetchone()[0]
+
+
+def log_ingest(con, report: IngestReport, table_name: str, fingerprint: str) -> None:
+    counts = report.tables.get(table_name, MergeCounts())
+    con.execute(
+        "INSERT INTO _ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp())",
+        [report.source_file, table_name, fingerprint, report.rows_read, counts.inserted, counts.updated,
+         counts.unchanged, report.quarantined_rows],
+    )
+
+
+def fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{int(st.st_mtime)}"
+
+
+def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
+                      timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None) -> IngestReport:
+    """Load one file into one canonical table, atomically."""
+    if table_name not in INPUT_TABLES:
+        raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
+    table = INPUT_TABLES[table_name]
+    prepare_connection(con, timezone)
+    staged: StagedFile = stage_file(con, path, fmt=fmt, delimiter=delimiter)
+    sources, extras = resolve_sources(table, staged.columns, mapping or {})
+    rules = validate.compile_rules(table, sources, extras)
+    validate.bind_extras(con, extras)
+    source_file = str(Path(path).resolve())
+    report = IngestReport(source_file, rows_read=staged.records)
+    if table.name == "customers":
+        rules.values["origin"] = "'import'"
+    values = ", ".join(f"{expr} AS {ident(name)}" for name, expr in rules.values.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _typed AS SELECT _line, {values} FROM {STAGE} "
+        f"WHERE NOT ({rules.bad_predicate()})"
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        clear_previous_quarantine(con, [table.name], source_file)
+        report.quarantined += quarantine_rejects(con, table.name, source_file, staged.rejects)
+        report.quarantined += quarantine_rows(
+            con, table.name, source_file,
+            f"SELECT _line, r.column_name, r.value, r.reason FROM "
+            f"(SELECT _line, {rules.reason_struct()} AS r FROM {STAGE}) WHERE r IS NOT NULL",
+        )
+        load_typed(con, table, "_typed", report, source_file)
+        log_ingest(con, report, table.name, fingerprint(Path(path)))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        drop_staging(con)
+    return report
+
+
+def drop_staging(con) -> None:
+    for view in ("_typed", STAGE):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in ("_stage_raw", "_stage_lines", "_rejects", "_rejects_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -1,0 +1,159 @@
+"""Load a line-level order export (a preset) into customers, orders and order_lines at once.
+
+The file is staged, its headers matched to the preset's fields, the preset's transforms applied,
+and every line validated with the same rules as the canonical tables (store/validate.py). Good
+lines become order_lines; orders are built from their lines; customers from every line that
+names one. All three tables change in one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from centric import schema as S
+from centric.schema import Column, Table
+from centric.store import validate
+from centric.store.ingest import (
+    IngestReport, clear_previous_quarantine, drop_staging, fingerprint, log_ingest, merge,
+    prepare_connection, quarantine_rejects, quarantine_rows,
+)
+from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
+from centric.store.sources import STAGE, SourceError, stage_file
+from centric.store.sqltext import ident
+from centric.store.upsert import MergeCounts
+
+# The line of an export, validated like the canonical columns it feeds.
+EXPORT_LINE = Table(
+    "order_export",
+    "one line of an order export",
+    tuple(
+        col for name in EXPORT_FIELDS if name != "cancelled_at"
+        for col in [next((c for t in (S.ORDER_LINES, S.ORDERS, S.CUSTOMERS) for c in t.columns if c.name == name))]
+    ) + (Column("cancelled_at", S.TIMESTAMP, "when the order was cancelled"), S.ORDER_LINES.column("attributes")),
+    extras="attributes",
+)
+
+
+def _required(name: str) -> bool:
+    return name in ("order_id", "ordered_at", "quantity", "unit_price")
+
+
+def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str]:
+    by_lower = {c.lower(): c for c in columns}
+    found = {}
+    for name, candidates in preset.fields.items():
+        for cand in candidates:
+            if cand.lower() in by_lower:
+                found[name] = by_lower[cand.lower()]
+                break
+    missing = [f for f in EXPORT_FIELDS if _required(f) and f not in found]
+    if missing:
+        wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
+        raise SourceError(f"this file does not look like a {preset.name} export: no column for {wanted}")
+    return found
+
+
+def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC",
+                        delimiter: str | None = None) -> IngestReport:
+    if preset_name not in PRESETS:
+        raise SourceError(f"unknown preset {preset_name!r}: choose one of {', '.join(PRESETS)}")
+    preset = PRESETS[preset_name]
+    prepare_connection(con, timezone)
+    staged = stage_file(con, path, delimiter=delimiter)
+    found = match_fields(preset, staged.columns)
+    extras = [c for c in staged.columns if c not in set(found.values())]
+    source_file = str(Path(path).resolve())
+    report = IngestReport(source_file, rows_read=staged.records)
+
+    # 1. field texts, with the preset's transforms, order fields spread over all lines of an order
+    texts = {name: (validate.text_of(found[name]) if name in found else "NULL::VARCHAR") for name in EXPORT_FIELDS}
+    for name, template in preset.transforms.items():
+        texts[name] = "(" + template.format(**{k: f"({v})" for k, v in texts.items()}) + ")"
+    if preset.order_fields_on_first_line_only:
+        order_key = texts["order_id"]
+        for name in ORDER_FIELDS:
+            texts[name] = (f"first_value({texts[name]} IGNORE NULLS) OVER (PARTITION BY {order_key} ORDER BY _line "
+                           "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)")
+    selects = ", ".join(f"CAST({expr} AS VARCHAR) AS {ident(name)}" for name, expr in texts.items())
+    extra_cols = "".join(f", {ident(c)}" for c in extras)
+    duplicate_of = "NULL::BIGINT"
+    if preset.exact_duplicates_are_errors:
+        everything = ", ".join(ident(c) for c in staged.columns)
+        duplicate_of = f"min(_line) OVER (PARTITION BY {everything})"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _fields AS SELECT _line, {selects}{extra_cols}, "
+        f"{duplicate_of} AS _first_copy FROM {STAGE}"
+    )
+
+    # 2. validation of each line, as the canonical tables validate
+    sources = {name: name for name in EXPORT_FIELDS}
+    rules = validate.compile_rules(EXPORT_LINE, sources, extras)
+    validate.bind_extras(con, extras)
+    dup = validate.Check("_first_copy < _line", "line", "_first_copy", "'exact duplicate of an earlier line'")
+    rules.checks.insert(0, dup)
+    values = ", ".join(f"{expr} AS {ident(name)}" for name, expr in rules.values.items())
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        clear_previous_quarantine(con, list(PRESET_TABLES), source_file)
+        report.quarantined += quarantine_rejects(con, "order_lines", source_file, staged.rejects)
+        report.quarantined += quarantine_rows(
+            con, "order_lines", source_file,
+            f"SELECT _line, r.column_name, r.value, r.reason FROM "
+            f"(SELECT _line, {rules.reason_struct()} AS r FROM _fields) WHERE r IS NOT NULL",
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, row_number() OVER (PARTITION BY order_id "
+            f"ORDER BY _line) AS line_no FROM (SELECT _line, {values} FROM _fields WHERE NOT ({rules.bad_predicate()}))"
+        )
+        customer_values = ", ".join(
+            f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
+        )
+        _load_customers(con, report, customer_values)
+        _load_orders(con, report, preset)
+        line_cols = [c.name for c in S.ORDER_LINES.columns]
+        report.add("order_lines", merge(con, S.ORDER_LINES, "_lines", line_cols))
+        for table in PRESET_TABLES:
+            log_ingest(con, report, table, fingerprint(Path(path)))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for t in ("_fields", "_lines", "_orders", "_customers"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        drop_staging(con)
+    return report
+
+
+def _load_customers(con, report: IngestReport, customer_values: str) -> None:
+    """Customers named by any line of the export (even a quarantined line: the customer exists)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _customers AS SELECT customer_id, "
+        f"min_by(email, _line) FILTER (WHERE email IS NOT NULL) AS email, "
+        f"mode(country) AS country, min_by(region, _line) FILTER (WHERE region IS NOT NULL) AS region, "
+        f"min_by(city, _line) FILTER (WHERE city IS NOT NULL) AS city, "
+        f"min_by(postcode, _line) FILTER (WHERE postcode IS NOT NULL) AS postcode, 'order' AS origin "
+        f"FROM (SELECT _line, {customer_values} FROM _fields) WHERE customer_id IS NOT NULL GROUP BY customer_id"
+    )
+    new = con.execute(
+        "INSERT INTO customers (customer_id, email, country, region, city, postcode, origin) "
+        "SELECT * FROM _customers c WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.customer_id = c.customer_id)"
+    ).fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _customers").fetchone()[0]
+    report.add("customers", MergeCounts(inserted=new, unchanged=total - new))
+    report.customers_created += new
+
+
+def _load_orders(con, report: IngestReport, preset: OrderExportPreset) -> None:
+    line_total = "sum(quantity * unit_price)"
+    total = line_total if preset.total_from_lines else f"coalesce(min_by(total, _line), {line_total})"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _orders AS SELECT order_id, "
+        f"min_by(customer_id, _line) AS customer_id, min(ordered_at) AS ordered_at, "
+        f"min_by(status, _line) AS status, min_by(currency, _line) AS currency, "
+        f"CAST({total} AS DECIMAL(18,2)) AS total, min_by(discount, _line) AS discount, "
+        f"min_by(shipping, _line) AS shipping, min_by(channel, _line) AS channel, NULL::JSON AS attributes "
+        f"FROM _lines GROUP BY order_id"
+    )
+    report.add("orders", merge(con, S.ORDERS, "_orders", [c.name for c in S.ORDERS.columns]))

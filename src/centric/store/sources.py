@@ -1,0 +1,235 @@
+"""Read one input file (CSV, Parquet or JSON Lines, optionally gzipped) into a staging table.
+
+Every value is staged as text so that validation sees exactly what the file held; a column
+`_line` gives each record's line (header = line 1, as DuckDB counts records). Records the
+CSV reader cannot split into the header's columns, and bytes that are not valid in the
+file's encoding, come back as `rejects` with their line and reason: they are quarantined,
+never dropped.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from centric.errors import CentricError
+from centric.store.sqltext import ident, set_variable, var
+
+STAGE = "_stage"  # a view: the staged records and their _line
+STAGE_RAW = "_stage_raw"
+
+
+class SourceError(CentricError, ValueError):
+    """The file cannot be read at all (missing, empty, unknown format, no header)."""
+
+
+@dataclass
+class Reject:
+    line: int
+    reason: str
+    value: str
+    column: str | None = None
+
+
+@dataclass
+class StagedFile:
+    path: Path
+    columns: list[str]
+    rows: int
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return self.rows + len(self.rejects)
+
+
+def detect_format(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(".parquet") or name.endswith(".pq"):
+        return "parquet"
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    return "csv"
+
+
+def detect_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
+    """utf-16 when a UTF-16 BOM says so; latin-1 when the start is not UTF-8; else utf-8."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(sample_bytes)
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc}") from exc
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sample's end is not an error.
+        if exc.start < len(head) - 4:
+            return "latin-1"
+    return "utf-8"
+
+
+def stage_file(con, path: Path, fmt: str | None = None, delimiter: str | None = None) -> StagedFile:
+    """Create the temporary table _stage from one file; return its columns and rejects."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path} is empty")
+    fmt = fmt or detect_format(path)
+    con.execute(f"DROP VIEW IF EXISTS {STAGE}")
+    for leftover in (STAGE_RAW, "_stage_lines"):
+        con.execute(f"DROP TABLE IF EXISTS {leftover}")
+    set_variable(con, "centric_source", str(path))
+    if fmt == "csv":
+        return _stage_csv(con, path, delimiter)
+    if fmt == "parquet":
+        return _stage_parquet(con, path)
+    if fmt == "jsonl":
+        return _stage_jsonl(con, path)
+    raise SourceError(f"{path}: unknown format {fmt!r} (use csv, parquet or jsonl)")
+
+
+def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
+    import duckdb
+
+    encoding = detect_encoding(path)
+    options = [
+        "all_varchar = true", "header = true", "store_rejects = true",
+        "rejects_table = '_rejects'", "rejects_scan = '_rejects_scan'",
+        f"encoding = '{encoding}'",
+    ]
+    params = []
+    if delimiter:
+        options.append("delim = ?")
+        params.append(delimiter)
+    for table in ("_rejects", "_rejects_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT * FROM read_csv({var('centric_source')}, {', '.join(options)})",
+            params,
+        )
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot read as CSV: {_first_line(exc)}") from exc
+    columns = [r[0] for r in con.execute(f"DESCRIBE {STAGE_RAW}").fetchall()]
+    rejects = [
+        Reject(int(line), f"malformed CSV record ({etype.lower()}): {msg}", csv_line or "", col)
+        for line, etype, msg, csv_line, col in con.execute(
+            "SELECT line, error_type, error_message, csv_line, column_name FROM _rejects ORDER BY line"
+        ).fetchall()
+    ]
+    # DuckDB may report several errors for one record: keep the first per line.
+    seen, unique = set(), []
+    for r in rejects:
+        if r.line not in seen:
+            seen.add(r.line)
+            unique.append(r)
+    _add_line_numbers(con, first_line=2, reject_lines=[r.line for r in unique])
+    rows = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    if not columns or (rows == 0 and not unique and columns == ["column0"]):
+        raise SourceError(f"{path}: no header row found")
+    return StagedFile(path, columns, rows, unique)
+
+
+def _stage_parquet(con, path: Path) -> StagedFile:
+    import duckdb
+
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({var('centric_source')})").fetchall()
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from exc
+    select = ", ".join(_as_text(name, ctype) + f" AS {ident(name)}" for name, ctype, *_ in described)
+    con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT {select} FROM read_parquet({var('centric_source')})")
+    _add_line_numbers(con, first_line=1, reject_lines=[])
+    rows = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    return StagedFile(path, [d[0] for d in described], rows, [])
+
+
+def _stage_jsonl(con, path: Path) -> StagedFile:
+    """Each line one JSON object; keys become columns, a line that is not an object is rejected."""
+    import duckdb
+
+    encoding = detect_encoding(path)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE _jsonl AS SELECT * FROM read_csv({var('centric_source')}, "
+            "columns = {'doc': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '', "
+            f"encoding = '{encoding}', strict_mode = false, ignore_errors = false)"
+        )
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot read as JSON Lines: {_first_line(exc)}") from exc
+    con.execute("CREATE OR REPLACE TEMP MACRO _is_object(d) AS "
+                "CASE WHEN json_valid(d) THEN json_type(CASE WHEN json_valid(d) THEN d END) = 'OBJECT' ELSE false END")
+    con.execute("ALTER TABLE _jsonl ADD COLUMN _line BIGINT")
+    con.execute("UPDATE _jsonl SET _line = rowid + 1")
+    bad = con.execute(
+        "SELECT _line, doc FROM _jsonl WHERE NOT coalesce(_is_object(doc), false) "
+        "ORDER BY _line"
+    ).fetchall()
+    rejects = [Reject(int(line), "not a JSON object", (doc or "")[:1000]) for line, doc in bad]
+    keys = [
+        r[0] for r in con.execute(
+            "SELECT key FROM (SELECT unnest(json_keys(doc::JSON)) AS key, _line FROM "
+            "(SELECT * FROM _jsonl WHERE _is_object(doc))) GROUP BY key ORDER BY min(_line), key"
+        ).fetchall()
+    ]
+    if not keys:
+        con.execute("DROP TABLE _jsonl")
+        raise SourceError(f"{path}: no JSON objects found")
+    # Keys travel as bound parameters; nested values keep their JSON text.
+    selects = ", ".join(f"_json_text(doc::JSON -> ?) AS {ident(k)}" for k in keys)
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO _json_text(v) AS "
+        "CASE WHEN v IS NULL OR json_type(v) = 'NULL' THEN NULL "
+        "WHEN json_type(v) IN ('OBJECT', 'ARRAY') THEN v::VARCHAR ELSE v ->> '$' END"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT {selects}, _line AS _jsonl_line FROM _jsonl "
+        "WHERE _is_object(doc) ORDER BY _line",
+        [_json_key_path(k) for k in keys],
+    )
+    con.execute("DROP TABLE _jsonl")
+    con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT * EXCLUDE (_jsonl_line), _jsonl_line AS _line FROM {STAGE_RAW}")
+    rows = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+    return StagedFile(path, keys, rows, rejects)
+
+
+def _json_key_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _as_text(name: str, ctype: str) -> str:
+    upper = ctype.upper()
+    if upper.startswith(("STRUCT", "MAP")) or upper.endswith("]") or upper == "JSON":
+        return f"to_json({ident(name)})::VARCHAR"
+    return f"CAST({ident(name)} AS VARCHAR)"
+
+
+def _add_line_numbers(con, first_line: int, reject_lines: list[int]) -> None:
+    """Expose the staged records as the view _stage with their line in the file.
+
+    rowid follows insertion order, which DuckDB keeps for a file read. Rejected records are not
+    staged, so each one before a record pushes it one line down: the k-th staged record (k from 0)
+    is at line first_line + k + #{j : r_j - j <= first_line + k}, with r_j the rejected lines
+    sorted and numbered from j = 0.
+    """
+    if not reject_lines:
+        con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT *, rowid + {int(first_line)} AS _line FROM {STAGE_RAW}")
+        return
+    shifts = sorted(r - j for j, r in enumerate(sorted(reject_lines)))
+    con.execute("CREATE OR REPLACE TEMP TABLE _shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
+    con.execute(f"CREATE TEMP TABLE _stage_lines AS SELECT k, k + {int(first_line)} + "
+                f"(SELECT count(*) FROM _shift WHERE s <= k + {int(first_line)}) AS _line "
+                f"FROM (SELECT rowid AS k FROM {STAGE_RAW})")
+    con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT r.*, l._line FROM {STAGE_RAW} r "
+                f"JOIN _stage_lines l ON l.k = r.rowid")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,240 @@
+"""Validation rules, derived from the schema, compiled to DuckDB SQL over the staged text.
+
+For a target table and the staged columns that feed it, `compile_rules` gives
+- `values`: one SQL expression per canonical column that turns the staged text into the typed value;
+- `checks`: ordered (predicate, column, raw value, reason) tuples; a row is quarantined with the
+  first check it fails and loaded when it fails none.
+Everything runs inside DuckDB over the whole file at once, so validation costs about one scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from centric import schema as S
+from centric.schema import Column, Table
+from centric.store.sqltext import constant, ident, var
+
+TIMESTAMP_FORMATS = [
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+    "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
+]
+
+STATUS_SYNONYMS = {
+    "completed": "completed", "complete": "completed", "paid": "completed", "fulfilled": "completed",
+    "shipped": "completed", "delivered": "completed", "processing": "completed", "wc-completed": "completed",
+    "wc-processing": "completed", "partially_refunded": "completed", "closed": "completed",
+    "cancelled": "cancelled", "canceled": "cancelled", "voided": "cancelled", "failed": "cancelled",
+    "wc-cancelled": "cancelled", "wc-failed": "cancelled",
+    "refunded": "refunded", "returned": "refunded", "return": "refunded", "wc-refunded": "refunded",
+    "pending": "pending", "on-hold": "pending", "authorized": "pending", "unpaid": "pending",
+    "wc-pending": "pending", "wc-on-hold": "pending", "open": "pending",
+}
+
+BOOLEAN_TRUE = ["true", "t", "yes", "y", "1", "si", "sí", "sim", "granted", "opt-in", "opted_in"]
+BOOLEAN_FALSE = ["false", "f", "no", "n", "0", "denied", "revoked", "opt-out", "opted_out"]
+
+
+@dataclass
+class Check:
+    predicate: str  # true when the row is bad
+    column: str | None
+    value: str  # SQL for the raw text shown in quarantine
+    reason: str  # SQL expression for the reason text
+
+
+@dataclass
+class Rules:
+    values: dict[str, str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+
+    def bad_predicate(self) -> str:
+        return " OR ".join(f"coalesce({c.predicate}, false)" for c in self.checks) or "false"
+
+    def reason_struct(self) -> str:
+        """SQL giving {column, value, reason} of the first failed check, NULL for a good row."""
+        if not self.checks:
+            return "NULL"
+        whens = " ".join(
+            f"WHEN coalesce({c.predicate}, false) THEN "
+            f"{{'column_name': {constant(c.column) if c.column else 'NULL'}, "
+            f"'value': ({c.value})::VARCHAR, 'reason': {c.reason}}}"
+            for c in self.checks
+        )
+        return f"CASE {whens} END"
+
+
+def prepare(con) -> None:
+    """Register the lookup tables and macros validation needs on this connection."""
+    from centric.store.countries import COUNTRY_CODES
+
+    con.execute("CREATE OR REPLACE TEMP TABLE _country_names (_cn_name VARCHAR, _cn_code VARCHAR)")
+    con.executemany("INSERT INTO _country_names VALUES (?, ?)", list(COUNTRY_CODES.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE _status_synonyms (_syn_word VARCHAR, _syn_status VARCHAR)")
+    con.executemany("INSERT INTO _status_synonyms VALUES (?, ?)", list(STATUS_SYNONYMS.items()))
+    con.execute("SET VARIABLE centric_ts_formats = ?", [TIMESTAMP_FORMATS])
+    con.execute("SET VARIABLE centric_true = ?", [BOOLEAN_TRUE])
+    con.execute("SET VARIABLE centric_false = ?", [BOOLEAN_FALSE])
+
+
+def text_of(source: str) -> str:
+    """The trimmed staged text of a source column, NULL when blank."""
+    return f"nullif(trim({ident(source)}), '')"
+
+
+def parse_expr(col: Column, x: str) -> str:
+    """SQL turning text x into the column's typed value (NULL when it does not parse)."""
+    kind = col.kind
+    if kind == S.TEXT:
+        if col.name == "status":
+            return f"coalesce((SELECT _syn_status FROM _status_synonyms WHERE _syn_word = lower({x})), lower({x}))"
+        if col.allowed:
+            return f"lower({x})"
+        return x
+    if kind == S.ID:
+        return f"regexp_replace({x}, '^(-?[0-9]+)\\.0+$', '\\1')"
+    if kind == S.EMAIL:
+        return f"lower({x})"
+    if kind == S.TIMESTAMP:
+        return timestamp_expr(x)
+    if kind == S.DATE:
+        return f"coalesce(try_cast({x} AS DATE), CAST({timestamp_expr(x)} AS DATE))"
+    if kind in (S.MONEY, S.NUMBER):
+        target = col.sql_type
+        cleaned = f"regexp_replace({x}, '[€$£\\s]', '', 'g')"
+        comma_decimal = f"CASE WHEN {cleaned} SIMILAR TO '-?[0-9]+,[0-9]+' THEN replace({cleaned}, ',', '.') END"
+        return f"coalesce(try_cast({x} AS {target}), try_cast({cleaned} AS {target}), try_cast({comma_decimal} AS {target}))"
+    if kind == S.INTEGER:
+        as_double = f"try_cast({x} AS DOUBLE)"
+        return (f"coalesce(try_cast({x} AS BIGINT), CASE WHEN {as_double} = floor({as_double}) "
+                f"AND abs({as_double}) < 9e15 THEN CAST({as_double} AS BIGINT) END)")
+    if kind == S.BOOLEAN:
+        return (f"CASE WHEN list_contains({var('centric_true')}, lower({x})) THEN true "
+                f"WHEN list_contains({var('centric_false')}, lower({x})) THEN false END")
+    if kind == S.COUNTRY:
+        return (f"CASE WHEN {x} SIMILAR TO '[A-Za-z]{{2}}' THEN upper({x}) "
+                f"ELSE (SELECT _cn_code FROM _country_names WHERE _cn_name = lower({x})) END")
+    if kind == S.LANGUAGE:
+        return f"lower(split_part(replace({x}, '_', '-'), '-', 1))"
+    if kind == S.TEXT_LIST:
+        return (f"CASE WHEN {x} LIKE '[%' THEN try_cast(CASE WHEN json_valid({x}) THEN {x} END AS VARCHAR[]) "
+                f"ELSE list_filter(list_transform(string_split({x}, '|'), lambda s: trim(s)), lambda s: s <> '') END")
+    if kind == S.JSON:
+        return f"CASE WHEN json_valid({x}) AND json_type({x}::JSON) = 'OBJECT' THEN {x}::JSON END"
+    raise ValueError(f"no parse rule for kind {kind!r}")
+
+
+def timestamp_expr(x: str) -> str:
+    """ISO text (with or without offset) or a common day-first format, in the shop's time zone.
+
+    Text with an offset (Z, +01:00, +0100) is converted to the shop's local time; text without
+    one is taken as shop local time already. Day-first formats win over month-first ones.
+    """
+    has_offset = f"regexp_matches({x}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$')"
+    with_offset = (f"timezone({var('centric_tz')}, coalesce(try_cast({x} AS TIMESTAMPTZ), "
+                   f"try_strptime({x}, ['%Y-%m-%d %H:%M:%S %z', '%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M %z'])))")
+    plain = f"coalesce(try_cast({x} AS TIMESTAMP), try_strptime({x}, {var('centric_ts_formats')})::TIMESTAMP)"
+    parsed = f"CASE WHEN {has_offset} THEN {with_offset} ELSE {plain} END"
+    return f"CASE WHEN year({parsed}) BETWEEN 1900 AND 2200 THEN {parsed} END"
+
+
+def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> Rules:
+    """Rules for loading `table` from staged columns: canonical name -> staged column name."""
+    rules = Rules()
+    for col in table.input_columns:
+        if col.name == table.extras:
+            continue
+        if col.name not in sources:
+            rules.values[col.name] = "NULL"
+            if col.required:
+                raise ValueError(f"missing required column {col.name}")
+            continue
+        x = text_of(sources[col.name])
+        value = parse_expr(col, x)
+        rules.values[col.name] = value
+        rules.checks.extend(_column_checks(col, x, value))
+    if table.extras:
+        rules.values[table.extras] = _extras_expr(table, sources, extras)
+        if table.extras in sources:
+            x = text_of(sources[table.extras])
+            rules.checks.append(Check(f"{x} IS NOT NULL AND ({parse_expr(table.column(table.extras), x)}) IS NULL",
+                                      table.extras, x, constant(f"{table.extras} is not a JSON object")))
+    rules.checks.extend(_table_checks(table, rules.values, sources))
+    return rules
+
+
+def _column_checks(col: Column, x: str, value: str) -> list[Check]:
+    checks = []
+    if col.required:
+        checks.append(Check(f"{x} IS NULL", col.name, x, constant(f"missing {col.name}")))
+    what = {
+        S.TIMESTAMP: "not a date and time", S.DATE: "not a date", S.MONEY: "not an amount",
+        S.NUMBER: "not a number", S.INTEGER: "not a whole number", S.BOOLEAN: "not true or false",
+        S.EMAIL: "not an e-mail address", S.LANGUAGE: "not an ISO 639-1 language code",
+        S.TEXT_LIST: "not a JSON array or |-separated list",
+    }.get(col.kind)
+    if what:
+        bad = f"{x} IS NOT NULL AND ({value}) IS NULL"
+        if col.kind == S.EMAIL:
+            bad = f"{x} IS NOT NULL AND NOT regexp_full_match({x}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
+        if col.kind == S.LANGUAGE:
+            bad = f"{x} IS NOT NULL AND NOT regexp_full_match({value}, '[a-z]{{2}}')"
+        checks.append(Check(bad, col.name, x, constant(f"{col.name} is {what}")))
+    if col.kind == S.COUNTRY:
+        unknown = f"{x} IS NOT NULL AND ({value}) IS NULL AND NOT EXISTS (SELECT 1 FROM _country_names WHERE _cn_name = lower({x}))"
+        checks.append(Check(unknown, col.name, x, constant("unknown country (use ISO 3166 alpha-2, e.g. ES)")))
+    if col.allowed:
+        allowed = ", ".join(constant(a) for a in col.allowed)
+        checks.append(Check(f"({value}) IS NOT NULL AND ({value}) NOT IN ({allowed})", col.name, x,
+                            constant(f"{col.name} must be one of {', '.join(col.allowed)}")))
+    if col.minimum is not None:
+        checks.append(Check(f"({value}) < {float(col.minimum)!r}", col.name, x,
+                            constant(f"{col.name} is below {col.minimum:g}")))
+    if col.positive:
+        checks.append(Check(f"({value}) < 0", col.name, x, constant(f"{col.name} is negative")))
+        checks.append(Check(f"({value}) = 0", col.name, x, constant(f"{col.name} is zero")))
+    if col.nonzero:
+        checks.append(Check(f"({value}) = 0", col.name, x, constant(f"{col.name} is zero")))
+    return checks
+
+
+def _table_checks(table: Table, values: dict[str, str], sources: dict[str, str]) -> list[Check]:
+    checks = []
+    if table.name == "orders" and "total" in sources:
+        checks.append(Check(
+            f"({values['total']}) < 0 AND coalesce({values['status']}, '') <> 'refunded'", "total",
+            text_of(sources["total"]), constant("negative total on an order that is not refunded (a return)")))
+    if table.name == "feedback" and "rating" in sources:
+        rating, scale = values["rating"], values["rating_scale"]
+        checks.append(Check(f"({rating}) IS NOT NULL AND ({scale}) IS NULL", "rating_scale",
+                            text_of(sources.get("rating_scale", sources["rating"])),
+                            constant("rating given without rating_scale")))
+        for name, (low, high) in S.RATING_RANGES.items():
+            checks.append(Check(f"({scale}) = {constant(name)} AND ({rating}) NOT BETWEEN {low} AND {high}",
+                                "rating", text_of(sources["rating"]),
+                                constant(f"rating outside {low}-{high} for {name}")))
+    if table.name == "order_lines":
+        # The value sits outside the subquery so that it binds to the staged column, not to orders.
+        checks.append(Check(f"({values['order_id']}) NOT IN (SELECT order_id FROM orders)",
+                            "order_id", text_of(sources["order_id"]),
+                            constant("unknown order_id: load the orders first")))
+    return checks
+
+
+def _extras_expr(table: Table, sources: dict[str, str], extras: list[str]) -> str:
+    """The extras JSON: the file's own JSON column merged with every column that has no canonical home."""
+    base = parse_expr(table.column(table.extras), text_of(sources[table.extras])) if table.extras in sources else None
+    parts = []
+    for i, name in enumerate(extras):
+        parts.append(f"{var(f'centric_extra_{i}')}, {text_of(name)}")
+    if not parts:
+        return base or "NULL"
+    obj = f"json_object({', '.join(parts)})"
+    # json_merge_patch drops the keys whose value is null (RFC 7386), so empty cells leave no trace.
+    return f"json_merge_patch(coalesce({base or 'NULL'}, '{{}}'::JSON), {obj})"
+
+
+def bind_extras(con, extras: list[str]) -> None:
+    for i, name in enumerate(extras):
+        con.execute(f"SET VARIABLE centric_extra_{i} = ?", [name])

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_file(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared real data sets are not beside this checkout")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    from centric.store.connection import Store
+
+    s = Store(tmp_path / "t.duckdb", "Europe/Madrid")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a text file into the test's folder and return its path."""
+
+    def _write(name: str, text: str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return _write

@@ -1,0 +1,67 @@
+"""The layering rule of the design guide, the import cost, and the public API."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "centric"
+
+
+def _centric_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("centric"):
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("centric"))
+    return names
+
+
+def test_models_and_queries_import_nothing_of_centric_but_schema():
+    for package in ("models", "queries"):
+        for path in (SRC / package).rglob("*.py"):
+            bad = {m for m in _centric_imports(path) if not m.startswith((f"centric.{package}", "centric.schema"))}
+            assert not bad, f"{path.relative_to(SRC)} imports {bad}"
+
+
+def test_only_store_opens_the_database():
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC)
+        if rel.parts[0] == "store":
+            continue
+        text = path.read_text()
+        assert "duckdb.connect" not in text and "SparkSession" not in text, f"{rel} opens a database"
+
+
+def test_thin_layers_call_services_not_store():
+    for package in ("cli", "report", "api"):
+        for path in (SRC / package).rglob("*.py"):
+            bad = {m for m in _centric_imports(path) if m.startswith(("centric.store", "centric.models", "centric.queries"))}
+            assert not bad, f"{path.relative_to(SRC)} reaches past services: {bad}"
+
+
+def test_import_centric_is_light():
+    code = "import sys, centric; heavy = [m for m in ('duckdb', 'pandas', 'ibis', 'numpy', 'pyarrow') if m in sys.modules]; print(heavy)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_import_time_under_budget():
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import centric"],
+                         capture_output=True, text=True, check=True).stderr
+    total_us = 0
+    for line in out.splitlines():
+        if line.rstrip().endswith("| centric"):
+            total_us = int(line.split("|")[1])
+    assert 0 < total_us < 300_000
+
+
+def test_public_api():
+    import centric
+
+    assert set(centric.__all__) == {"Workspace", "__version__"}
+    assert callable(centric.Workspace)
