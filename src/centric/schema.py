@@ -128,8 +128,8 @@ ORDERS = Table(
         Column("customer_id", ID, "Customer who placed it; empty for a guest order (counted in shop "
                "revenue, left out of per-customer analyses)."),
         Column("ordered_at", TIMESTAMP, "When the order was placed (shop time zone).", required=True),
-        Column("status", TEXT, "completed, cancelled, refunded or pending. A return or credit note is "
-               "'refunded' with a negative total.", allowed=ORDER_STATUSES),
+        Column("status", TEXT, "completed, cancelled, refunded or pending (completed when not given). A "
+               "return or credit note is 'refunded' with a negative total.", allowed=ORDER_STATUSES),
         Column("currency", TEXT, "ISO 4217 currency code."),
         Column("total", MONEY, "Amount charged, after discount, with shipping; negative for a return.",
                unit="currency"),
@@ -188,7 +188,8 @@ FEEDBACK = Table(
         Column("customer_id", ID, "Customer who wrote it, when known."),
         Column("order_id", ID, "Order it is about, when known."),
         Column("received_at", TIMESTAMP, "When it was received (shop time zone).", required=True),
-        Column("source", TEXT, "survey, review, ticket, social, chat or other.", allowed=FEEDBACK_SOURCES),
+        Column("source", TEXT, "survey, review, ticket, social, chat or other (other when not given).",
+               allowed=FEEDBACK_SOURCES),
         Column("channel", TEXT, "Where it came from (email, widget, web, twitter, zendesk, ...)."),
         Column("rating", NUMBER, "The score given, on rating_scale."),
         Column("rating_scale", TEXT, "nps_0_10, csat_1_5, ces_1_7 or stars_1_5.", allowed=RATING_SCALES),

@@ -36,6 +36,10 @@ BOOLEAN_TRUE = ["true", "t", "yes", "y", "1", "si", "sí", "sim", "granted", "op
 BOOLEAN_FALSE = ["false", "f", "no", "n", "0", "denied", "revoked", "opt-out", "opted_out"]
 
 
+# Values taken when a column is absent or a cell is blank.
+DEFAULTS = {("orders", "status"): "'completed'", ("feedback", "source"): "'other'"}
+
+
 @dataclass
 class Check:
     predicate: str  # true when the row is bad
@@ -145,14 +149,15 @@ def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> R
     for col in table.input_columns:
         if col.name == table.extras:
             continue
+        default = DEFAULTS.get((table.name, col.name))
         if col.name not in sources:
-            rules.values[col.name] = "NULL"
+            rules.values[col.name] = default or "NULL"
             if col.required:
                 raise ValueError(f"missing required column {col.name}")
             continue
         x = text_of(sources[col.name])
         value = parse_expr(col, x)
-        rules.values[col.name] = value
+        rules.values[col.name] = f"coalesce({value}, {default})" if default else value
         rules.checks.extend(_column_checks(col, x, value))
     if table.extras:
         rules.values[table.extras] = _extras_expr(table, sources, extras)

@@ -1,0 +1,70 @@
+"""The demo shop end to end (small), its planted truth, and the report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from centric.services.demo import run_demo
+from centric.services.workspace_files import open_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "ws"
+    report = run_demo(path, n_customers=1500, seed=3)
+    return path, report
+
+
+def test_demo_loads_everything_without_quarantine(demo):
+    path, _ = demo
+    with open_store(path) as (_, store):
+        counts = {t: store.count(t) for t in ("customers", "orders", "order_lines", "events", "feedback",
+                                              "consents", "marketing_spend", "customer_summary")}
+        assert store.count("quarantine") == 0
+        assert counts["customers"] == 1500
+        assert counts["events"] > 50 * 1500 / 2
+        assert counts["feedback"] > 1500
+        assert counts["customer_summary"] > 1400
+        langs = set(store.query_df("SELECT DISTINCT c.language FROM feedback f JOIN customers c USING (customer_id)")["language"])
+        assert langs == {"en", "es", "ca", "pt"}
+
+
+def test_ground_truth_is_written_and_consistent(demo):
+    path, _ = demo
+    truth = path / "ground_truth"
+    for name in ("personas", "customers", "journey", "feedback"):
+        assert (truth / f"{name}.csv").exists()
+    personas = pd.read_csv(truth / "personas.csv")
+    assert len(personas) == 5
+    journey = pd.read_csv(truth / "journey.csv")
+    second = journey["second_order_at"].notna()
+    # the planted driver goes with buying again, the non-driver does not
+    assert journey.loc[journey.driver_event, "second_order_at"].notna().mean() > second.mean() + 0.1
+    assert abs(journey.loc[journey.non_driver_event, "second_order_at"].notna().mean() - second.mean()) < 0.08
+    fb = pd.read_csv(truth / "feedback.csv")
+    assert set(fb["sentiment"]) == {"positive", "neutral", "negative"}
+
+
+def test_texts_vary(demo):
+    path, _ = demo
+    texts = pd.read_csv(path / "data" / "feedback.csv")["text"]
+    assert texts.nunique() > 0.3 * len(texts)
+
+
+def test_report_has_the_sections(demo):
+    _, report = demo
+    html = report.read_text()
+    for needle in ('id="overview"', 'id="rfm"', 'id="customers"', "<svg", "Champions", "Revenue by month"):
+        assert needle in html
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_planted_bgnbd_parameters_hold_in_the_generated_purchases(demo):
+    """The demo's per-customer purchase rates are drawn from the persona's Gamma(r, alpha)."""
+    path, _ = demo
+    params = pd.read_csv(path / "ground_truth" / "customers.csv")
+    personas = pd.read_csv(path / "ground_truth" / "personas.csv").set_index("persona")
+    for key, g in params.groupby("persona"):
+        r, alpha = personas.loc[key, "bgnbd_r"], personas.loc[key, "bgnbd_alpha"]
+        assert g["lambda_per_day"].mean() == pytest.approx(r / alpha, rel=0.25)
