@@ -14,13 +14,13 @@ from centric import schema as S
 from centric.schema import Column, Table
 from centric.store import validate
 from centric.store.ingest import (
-    IngestReport, clear_previous_quarantine, drop_staging, fingerprint, log_ingest, merge,
-    prepare_connection, quarantine_rejects, quarantine_rows,
+    IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
+    prepare_connection, quarantine_rejects, transaction, validate_once,
 )
 from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
 from centric.store.sources import STAGE, SourceError, stage_file
 from centric.store.sqltext import ident
-from centric.store.upsert import MergeCounts
+from centric.store.upsert import MergeCounts, merge
 
 # The line of an export, validated like the canonical columns it feeds.
 EXPORT_LINE = Table(
@@ -91,34 +91,28 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     validate.bind_extras(con, extras)
     dup = validate.Check("_first_copy < _line", "line", "_first_copy", "'exact duplicate of an earlier line'")
     rules.checks.insert(0, dup)
-    values = ", ".join(f"{expr} AS {ident(name)}" for name, expr in rules.values.items())
 
-    con.execute("BEGIN TRANSACTION")
+    customer_values = ", ".join(
+        f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
+    )
     try:
-        clear_previous_quarantine(con, list(PRESET_TABLES), source_file)
-        report.quarantined += quarantine_rejects(con, "order_lines", source_file, staged.rejects)
-        report.quarantined += quarantine_rows(
-            con, "order_lines", source_file,
-            f"SELECT _line, r.column_name, r.value, r.reason FROM "
-            f"(SELECT _line, {rules.reason_struct()} AS r FROM _fields) WHERE r IS NOT NULL",
-        )
+        # every temp table first; the transaction then only writes the canonical tables
+        validate_once(con, rules, "_fields")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, row_number() OVER (PARTITION BY order_id "
-            f"ORDER BY _line) AS line_no FROM (SELECT _line, {values} FROM _fields WHERE NOT ({rules.bad_predicate()}))"
+            "CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, row_number() OVER (PARTITION BY order_id "
+            "ORDER BY _line) AS line_no FROM _checked"
         )
-        customer_values = ", ".join(
-            f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
-        )
-        _load_customers(con, report, customer_values)
-        _load_orders(con, report, preset)
-        line_cols = [c.name for c in S.ORDER_LINES.columns]
-        report.add("order_lines", merge(con, S.ORDER_LINES, "_lines", line_cols))
-        for table in PRESET_TABLES:
-            log_ingest(con, report, table, fingerprint(Path(path)))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        _build_customers(con, customer_values)
+        _build_orders(con, preset)
+        with transaction(con):
+            clear_previous_quarantine(con, list(PRESET_TABLES), source_file)
+            report.quarantined += quarantine_rejects(con, "order_lines", source_file, staged.rejects)
+            report.quarantined += insert_quarantine(con, "order_lines", source_file, "_bad_rows")
+            _insert_new_customers(con, report)
+            report.add("orders", merge(con, S.ORDERS, "_orders", [c.name for c in S.ORDERS.columns]))
+            report.add("order_lines", merge(con, S.ORDER_LINES, "_lines", [c.name for c in S.ORDER_LINES.columns]))
+            for table in PRESET_TABLES:
+                log_ingest(con, report, table, fingerprint(Path(path)))
     finally:
         for t in ("_fields", "_lines", "_orders", "_customers"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -126,7 +120,7 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     return report
 
 
-def _load_customers(con, report: IngestReport, customer_values: str) -> None:
+def _build_customers(con, customer_values: str) -> None:
     """Customers named by any line of the export (even a quarantined line: the customer exists)."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _customers AS SELECT customer_id, "
@@ -136,6 +130,10 @@ def _load_customers(con, report: IngestReport, customer_values: str) -> None:
         f"min_by(postcode, _line) FILTER (WHERE postcode IS NOT NULL) AS postcode, 'order' AS origin "
         f"FROM (SELECT _line, {customer_values} FROM _fields) WHERE customer_id IS NOT NULL GROUP BY customer_id"
     )
+
+
+def _insert_new_customers(con, report: IngestReport) -> None:
+    """Insert the customers not known yet; known ones keep what a customers file said of them."""
     new = con.execute(
         "INSERT INTO customers (customer_id, email, country, region, city, postcode, origin) "
         "SELECT * FROM _customers c WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.customer_id = c.customer_id)"
@@ -145,7 +143,7 @@ def _load_customers(con, report: IngestReport, customer_values: str) -> None:
     report.customers_created += new
 
 
-def _load_orders(con, report: IngestReport, preset: OrderExportPreset) -> None:
+def _build_orders(con, preset: OrderExportPreset) -> None:
     line_total = "sum(quantity * unit_price)"
     total = line_total if preset.total_from_lines else f"coalesce(min_by(total, _line), {line_total})"
     con.execute(
@@ -156,4 +154,3 @@ def _load_orders(con, report: IngestReport, preset: OrderExportPreset) -> None:
         f"min_by(shipping, _line) AS shipping, min_by(channel, _line) AS channel, NULL::JSON AS attributes "
         f"FROM _lines GROUP BY order_id"
     )
-    report.add("orders", merge(con, S.ORDERS, "_orders", [c.name for c in S.ORDERS.columns]))

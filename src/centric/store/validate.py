@@ -53,15 +53,22 @@ class Rules:
     values: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
 
-    def bad_predicate(self) -> str:
-        return " OR ".join(f"coalesce({c.predicate}, false)" for c in self.checks) or "false"
+    def output_columns(self) -> str:
+        """SQL select list: each canonical column's typed value."""
+        return ", ".join(f"{expr} AS {ident(name)}" for name, expr in self.values.items())
+
+    def first_failure(self) -> str:
+        """SQL giving the index of the first failed check, NULL for a good row (one lazy CASE chain)."""
+        if not self.checks:
+            return "NULL::INTEGER"
+        return "CASE " + " ".join(f"WHEN {c.predicate} THEN {i}" for i, c in enumerate(self.checks)) + " END"
 
     def reason_struct(self) -> str:
         """SQL giving {column, value, reason} of the first failed check, NULL for a good row."""
         if not self.checks:
             return "NULL"
         whens = " ".join(
-            f"WHEN coalesce({c.predicate}, false) THEN "
+            f"WHEN {c.predicate} THEN "
             f"{{'column_name': {constant(c.column) if c.column else 'NULL'}, "
             f"'value': ({c.value})::VARCHAR, 'reason': {c.reason}}}"
             for c in self.checks
@@ -75,8 +82,6 @@ def prepare(con) -> None:
 
     con.execute("CREATE OR REPLACE TEMP TABLE _country_names (_cn_name VARCHAR, _cn_code VARCHAR)")
     con.executemany("INSERT INTO _country_names VALUES (?, ?)", list(COUNTRY_CODES.items()))
-    con.execute("CREATE OR REPLACE TEMP TABLE _status_synonyms (_syn_word VARCHAR, _syn_status VARCHAR)")
-    con.executemany("INSERT INTO _status_synonyms VALUES (?, ?)", list(STATUS_SYNONYMS.items()))
     con.execute("SET VARIABLE centric_ts_formats = ?", [TIMESTAMP_FORMATS])
     con.execute("SET VARIABLE centric_true = ?", [BOOLEAN_TRUE])
     con.execute("SET VARIABLE centric_false = ?", [BOOLEAN_FALSE])
@@ -160,7 +165,7 @@ def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> R
         x = text_of(sources[col.name])
         value = parse_expr(col, x)
         rules.values[col.name] = f"coalesce({value}, {default})" if default else value
-        rules.checks.extend(_column_checks(col, x, value))
+        rules.checks.extend(_column_checks(col, x, rules.values[col.name]))
     if table.extras:
         rules.values[table.extras] = _extras_expr(table, sources, extras)
         if table.extras in sources:
