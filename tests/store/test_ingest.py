@@ -186,3 +186,18 @@ def test_consents_booleans(store, write):
     rep = load(store, "consents", write("c.csv", "customer_id,category,granted,recorded_at\n1,marketing,yes,2024-01-01\n1,analytics,0,2024-01-01\n2,marketing,maybe,2024-01-01\n"))
     assert rep.tables["consents"].inserted == 2 and rep.customers_created == 1
     assert store.query_df("SELECT granted FROM consents ORDER BY category")["granted"].tolist() == [False, True]
+
+
+def test_blanks_around_numbers_and_dates_and_blank_required_cells(store, write):
+    text = ("order_id,ordered_at,total,discount\n"
+            " A1 , 2024-01-01 10:00:00 , 12.50 ,  \n"
+            "A2,   ,3,\n"
+            "A3,2024-01-02T10:00:00+01:00 ,x1,\n"
+            "A4,1850-01-01,1,\n")
+    rep = load(store, "orders", write("o.csv", text))
+    assert rep.tables["orders"].inserted == 1
+    row = store.con.execute("SELECT order_id, ordered_at::VARCHAR, total::DOUBLE, discount FROM orders").fetchone()
+    assert row == ("A1", "2024-01-01 10:00:00", 12.5, None)
+    q = quarantine(store)
+    assert q["reason"].tolist() == ["missing ordered_at", "total is not an amount", "ordered_at is outside the years 1900-2200"]
+    assert q["value"].tolist()[1] == "x1"
