@@ -94,13 +94,10 @@ def ingest(workspace, args, preset, maps, delimiter):
     """
     from rich.progress import Progress
 
-    from centric.schema import INPUT_TABLES
     from centric.services.ingest import ingest_files, parse_mapping
     from centric.services.workspace_files import open_store
 
     table, files = (None, list(args)) if preset and preset != "centric" else (args[0], list(args[1:]))
-    if table is not None and table not in INPUT_TABLES:
-        _fail(f"unknown table {table!r}: choose one of {', '.join(INPUT_TABLES)} (or use --preset)")
     if not files:
         _fail("give at least one file to load")
     mapping = parse_mapping(maps)

@@ -42,6 +42,7 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     """Load every file matched; a preset fills the tables it knows, else `table` is required."""
     from centric.store.ingest import ingest_table_file
     from centric.store.order_exports import ingest_order_export
+    from centric.schema import INPUT_TABLES
     from centric.store.presets import PRESETS
 
     if preset and preset != "centric":
@@ -49,9 +50,8 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             raise IngestError(f"unknown preset {preset!r}: choose one of centric, {', '.join(PRESETS)}")
         if mapping:
             raise IngestError("--map goes with centric's own columns, not with a preset")
-    elif not table:
-        raise IngestError("name the table to load (customers, orders, order_lines, events, feedback, "
-                          "marketing_spend, consents) or give --preset")
+    elif table not in INPUT_TABLES:
+        raise IngestError(f"unknown table {table!r}: name one of {', '.join(INPUT_TABLES)}, or give --preset")
     files = expand_files(patterns)
     reports = []
     for path in files:

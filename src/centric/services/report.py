@@ -25,15 +25,14 @@ def report_context(store, settings) -> dict:
         "SELECT count(*) FILTER (WHERE status = 'completed' AND total >= 0), "
         "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0), 0), "
         "coalesce(-sum(total) FILTER (WHERE status = 'refunded' AND total < 0), 0), "
-        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0 AND customer_id IS NULL), 0), "
-        "max(ordered_at) FROM orders"
+        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0 AND customer_id IS NULL), 0) "
+        "FROM orders"
     ).fetchone()
-    purchases, revenue, returns, guest_revenue, last = o
-    c = con.execute(
+    purchases, revenue, returns, guest_revenue = o
+    buyers, avg_orders, repeat_rate, last = con.execute(
         "SELECT count(*), avg(orders), avg(CASE WHEN frequency > 0 THEN 1.0 ELSE 0.0 END), "
-        "sum(net_revenue) FROM customer_summary"
+        "max(observed_until) FROM customer_summary"
     ).fetchone()
-    buyers, avg_orders, repeat_rate, _ = c
     kpis = [
         {"label": "Customers who bought", "value": f"{buyers:,}"},
         {"label": "Orders", "value": f"{purchases:,}"},

@@ -13,6 +13,18 @@ class StoreError(CentricError, RuntimeError):
     """The database could not be opened or a statement was refused."""
 
 
+@contextmanager
+def transaction(con):
+    """Writes that land together or not at all (also on Ctrl-C): commit on success, else roll back."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 class Store:
     """A DuckDB database file with the canonical tables.
 
@@ -35,7 +47,11 @@ class Store:
         if not read_only:
             from centric.store.migrations import migrate
 
-            migrate(self.con)
+            try:
+                migrate(self.con)
+            except BaseException:
+                self.con.close()
+                raise
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -49,14 +65,8 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con):
             yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        else:
-            self.con.execute("COMMIT")
 
     def ibis(self):
         """An Ibis backend over this store's connection."""
@@ -70,19 +80,11 @@ class Store:
     def count(self, table: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()[0]
 
-    def table_df(self, table: str):
-        return self.con.execute(f"SELECT * FROM {ident(table)}").df()
-
     def has_rows(self, table: str) -> bool:
         return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})").fetchone()[0]
 
     def query_df(self, sql: str, params: list | None = None):
         return self.con.execute(sql, params or []).df()
-
-    def query_arrow(self, sql: str, params: list | None = None):
-        result = self.con.execute(sql, params or [])
-        fetch = getattr(result, "to_arrow_table", None) or result.arrow
-        return fetch()
 
     # -- writing results ------------------------------------------------------------------
     def replace_table(self, table: str, expr_or_df) -> int:

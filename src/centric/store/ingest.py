@@ -9,12 +9,12 @@ updated or unchanged) or in `quarantine` with its line and reason.
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from centric.schema import INPUT_TABLES, Table
 from centric.store import validate
+from centric.store.connection import transaction
 from centric.store.sources import STAGE, Reject, SourceError, StagedFile, stage_file
 from centric.store.sqltext import ident, set_variable, var
 from centric.store.upsert import MergeCounts, merge
@@ -137,7 +137,7 @@ def validate_once(con, rules, source: str) -> None:
 
 
 def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str) -> None:
-    """Quarantine duplicate keys in a typed view (_line, columns..., _bad=false rows only) and merge it."""
+    """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it."""
     key = table.key
     key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
     total, distinct = con.execute(
@@ -218,17 +218,6 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
         drop_staging(con)
     return report
 
-
-@contextmanager
-def transaction(con):
-    """All the writes of one file: committed together, or rolled back together (also on Ctrl-C)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 CHECKED = ("_checked", "_all_checked", "_bad_rows")

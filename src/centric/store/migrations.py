@@ -8,6 +8,7 @@ schema declares and the database lacks (new columns are nullable, so old rows ke
 from __future__ import annotations
 
 from centric.schema import ALL_TABLES, Table
+from centric.store.connection import transaction
 from centric.store.sqltext import ident
 
 SCHEMA_VERSION = 1
@@ -35,11 +36,12 @@ def migrate(con) -> int:
     """Bring the database to SCHEMA_VERSION; return the version it was at."""
     before = current_version(con)
     if before > SCHEMA_VERSION:
-        raise RuntimeError(
+        from centric.store.connection import StoreError
+
+        raise StoreError(
             f"this workspace has schema version {before}, newer than this centric ({SCHEMA_VERSION}): upgrade centric"
         )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE TABLE IF NOT EXISTS _centric_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.execute(
             "CREATE TABLE IF NOT EXISTS _ingest_log (source_file VARCHAR, table_name VARCHAR, "
@@ -55,10 +57,6 @@ def migrate(con) -> int:
         con.execute(
             "INSERT OR REPLACE INTO _centric_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return before
 
 

@@ -22,20 +22,25 @@ from centric.store.sources import STAGE, SourceError, stage_file
 from centric.store.sqltext import ident
 from centric.store.upsert import MergeCounts, merge
 
+REQUIRED_FIELDS = ("order_id", "ordered_at", "quantity", "unit_price")
+
+
+def _canonical_column(name: str) -> Column:
+    """The column a field feeds, from the first of order_lines, orders, customers that has it."""
+    if name == "cancelled_at":
+        return Column("cancelled_at", S.TIMESTAMP, "when the order was cancelled")
+    for table in (S.ORDER_LINES, S.ORDERS, S.CUSTOMERS):
+        if name in table.names:
+            return table.column(name)
+    raise KeyError(name)
+
+
 # The line of an export, validated like the canonical columns it feeds.
 EXPORT_LINE = Table(
-    "order_export",
-    "one line of an order export",
-    tuple(
-        col for name in EXPORT_FIELDS if name != "cancelled_at"
-        for col in [next((c for t in (S.ORDER_LINES, S.ORDERS, S.CUSTOMERS) for c in t.columns if c.name == name))]
-    ) + (Column("cancelled_at", S.TIMESTAMP, "when the order was cancelled"), S.ORDER_LINES.column("attributes")),
+    "order_export", "one line of an order export",
+    tuple(_canonical_column(name) for name in EXPORT_FIELDS) + (S.ORDER_LINES.column("attributes"),),
     extras="attributes",
 )
-
-
-def _required(name: str) -> bool:
-    return name in ("order_id", "ordered_at", "quantity", "unit_price")
 
 
 def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str]:
@@ -46,7 +51,7 @@ def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str
             if cand.lower() in by_lower:
                 found[name] = by_lower[cand.lower()]
                 break
-    missing = [f for f in EXPORT_FIELDS if _required(f) and f not in found]
+    missing = [f for f in REQUIRED_FIELDS if f not in found]
     if missing:
         wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
         raise SourceError(f"this file does not look like a {preset.name} export: no column for {wanted}")
