@@ -43,6 +43,7 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
         self.con.execute("SET TimeZone = ?", [timezone])
+        self.con.execute("SET enable_progress_bar = false")  # centric shows its own (Rich) progress
         self._ibis = None
         if not read_only:
             from centric.store.migrations import migrate
