@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java bench clean
+.PHONY: demo test install install-dev java bench bench-venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,19 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev java
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed-dev
+# The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
+# scipy, so it lives in a venv of its own and the benchmark calls it in a subprocess.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet 'lifetimes==0.11.3' 'numpy<2' 'pandas<2.3' 'scipy<1.14' 'setuptools<81'
+	touch $@
+
+bench-venv: $(BENCH_VENV)/.installed
+
+bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/clv.py --anchor-python $(BENCH_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) centric-workspace .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis

@@ -32,6 +32,10 @@ class Settings:
         default_factory=lambda: ["visitor", "lead", "first_purchase", "repeat", "loyal", "advocate"]
     )
     kpi_targets: dict[str, float] = field(default_factory=dict)
+    # customer lifetime value: gross margin on revenue, yearly discount rate, horizon in days
+    clv_margin: float = 1.0
+    clv_discount_rate: float = 0.10
+    clv_horizon_days: int = 365
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -47,6 +51,12 @@ class Settings:
             ZoneInfo(self.timezone)
         except Exception as exc:  # zoneinfo raises several types
             raise ConfigError(f"unknown time zone {self.timezone!r} (use an IANA name such as Europe/Madrid)") from exc
+        if not 0 < self.clv_margin <= 1:
+            raise ConfigError(f"[clv] margin must be a share of revenue in (0, 1], got {self.clv_margin!r}")
+        if not 0 <= self.clv_discount_rate < 1:
+            raise ConfigError(f"[clv] discount_rate must be a yearly rate in [0, 1), got {self.clv_discount_rate!r}")
+        if not 1 <= self.clv_horizon_days <= 3650:
+            raise ConfigError(f"[clv] horizon_days must be between 1 and 3650, got {self.clv_horizon_days!r}")
         self.currency = self.currency.upper()
         return self
 
@@ -65,6 +75,13 @@ class Settings:
             values["journey_stages"] = list(data["journey"]["stages"])
         if "kpi_targets" in data:
             values["kpi_targets"] = {k: float(v) for k, v in data["kpi_targets"].items()}
+        clv = data.get("clv", {})
+        try:
+            for key, cast in (("margin", float), ("discount_rate", float), ("horizon_days", int)):
+                if key in clv:
+                    values[f"clv_{key}"] = cast(clv[key])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[clv] holds a value that is not a number: {exc}") from exc
         return cls(**values).validate()
 
     def to_toml(self) -> str:
@@ -74,6 +91,9 @@ class Settings:
             lines.append(f"{key} = {_toml_value(data[key])}")
         lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}", "", "[kpi_targets]"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
+        lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
+                  f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",
+                  f"horizon_days = {_toml_value(self.clv_horizon_days)}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -278,14 +278,87 @@ CUSTOMER_SUMMARY = Table(
     is_input=False,
 )
 
+CUSTOMER_VALUE = Table(
+    "customer_value",
+    "Per customer expected future purchases, P(alive), predicted CLV and churn risk (`centric clv`).",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("model", TEXT, "Transaction model used (BetaGeo, ModifiedBetaGeo or ParetoNBD)."),
+        Column("p_alive", NUMBER, "Probability the customer is still active at the end of observation (0..1)."),
+        Column("expected_orders_90d", NUMBER, "Expected purchase days in the next 90 days."),
+        Column("expected_orders_365d", NUMBER, "Expected purchase days in the next 365 days."),
+        Column("expected_order_value", NUMBER, "Expected value of a future purchase (Gamma-Gamma).",
+               unit="currency"),
+        Column("predicted_clv", NUMBER, "Discounted margin of the purchases expected over the CLV horizon.",
+               unit="currency"),
+        Column("churn_risk", TEXT, "Churn-risk band from P(alive): low (>= 0.7), medium (0.3-0.7), high (< 0.3).",
+               allowed=("low", "medium", "high")),
+        Column("computed_at", TIMESTAMP, "End of observation the figures refer to."),
+    ),
+    is_input=False,
+)
+
+CLV_ROLLUPS = Table(
+    "clv_rollups",
+    "Customer value summed by RFM segment and by acquisition channel, with CAC and CLV:CAC per channel.",
+    (
+        Column("dimension", TEXT, "What the rows group by: rfm_segment or acquisition_channel."),
+        Column("group_name", TEXT, "The segment or channel."),
+        Column("customers", INTEGER, "Customers in the group."),
+        Column("revenue", NUMBER, "Revenue to date.", unit="currency"),
+        Column("mean_p_alive", NUMBER, "Mean P(alive)."),
+        Column("mean_clv", NUMBER, "Mean predicted CLV.", unit="currency"),
+        Column("total_clv", NUMBER, "Sum of predicted CLV.", unit="currency"),
+        Column("high_churn_risk_share", NUMBER, "Share of customers in the high churn-risk band."),
+        Column("marketing_spend", NUMBER, "Spend of the channel (acquisition channels only).", unit="currency"),
+        Column("new_customers", INTEGER, "Customers acquired by the channel in the spend's period."),
+        Column("cac", NUMBER, "Customer acquisition cost: spend / new customers.", unit="currency"),
+        Column("clv_to_cac", NUMBER, "Mean (historic + predicted) value of the channel's new customers / CAC."),
+    ),
+    is_input=False,
+)
+
+CLV_MODELS = Table(
+    "clv_models",
+    "The transaction models compared on a calibration/holdout split, the one chosen, and the spend model.",
+    (
+        Column("model", TEXT, "BetaGeo, ModifiedBetaGeo, ParetoNBD, or GammaGamma (the spend model, when fitted)."),
+        Column("log_likelihood", NUMBER, "Log-likelihood on the calibration period."),
+        Column("bic", NUMBER, "Bayesian information criterion (lower is better)."),
+        Column("holdout_mae", NUMBER, "Mean absolute error of each customer's holdout purchases."),
+        Column("holdout_actual", NUMBER, "Repeat purchases in the holdout."),
+        Column("holdout_predicted", NUMBER, "Repeat purchases the model expected in the holdout."),
+        Column("chosen", BOOLEAN, "The model used for customer_value."),
+        Column("params", JSON, "Fitted parameters (on the full history for the chosen model)."),
+        Column("error", TEXT, "Why a model could not be fitted, if it could not."),
+    ),
+    is_input=False,
+)
+
+CLV_TRACKING = Table(
+    "clv_tracking",
+    "Weekly repeat purchases, actual vs expected, over calibration and holdout (the tracking plot).",
+    (
+        Column("week", INTEGER, "Week since the first purchase in the data."),
+        Column("actual", NUMBER, "Repeat purchases that week."),
+        Column("predicted", NUMBER, "Repeat purchases the calibration fit expected that week."),
+        Column("actual_cumulative", NUMBER, "Repeat purchases up to that week."),
+        Column("predicted_cumulative", NUMBER, "Expected repeat purchases up to that week."),
+        Column("in_holdout", BOOLEAN, "The week is after the end of calibration."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
-OUTPUT_TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMER_SUMMARY,)}
+OUTPUT_TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING)
+}
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES = (
-    "customer_value", "feedback_insights", "segments", "segment_members", "personas",
+    "feedback_insights", "segments", "segment_members", "personas",
     "customer_personas", "journey_stages", "stage_transitions", "kpis",
 )

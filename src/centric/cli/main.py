@@ -190,6 +190,80 @@ def sql(workspace, query, fmt):
 
 @cli.command()
 @workspace_option
+@click.option("--model", type=click.Choice(["auto", "BetaGeo", "ModifiedBetaGeo", "ParetoNBD"]), default="auto",
+              show_default=True, help="Transaction model; auto compares them on a holdout and keeps the best.")
+@click.option("--holdout-days", type=click.IntRange(28, 3650), default=None,
+              help="Days held out to compare the models (default: a third of the history, at most 365).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def clv(workspace, model, holdout_days, fmt):
+    """Predict each customer's future orders, P(alive), lifetime value and churn risk.
+
+    Writes customer_value, clv_rollups (by RFM segment and acquisition channel, with CLV:CAC),
+    clv_models (the comparison) and clv_tracking. Margin, discount rate and horizon come from
+    the [clv] section of centric.toml.
+
+    \b
+    Example:
+      centric clv --workspace my-shop
+      centric clv --model ParetoNBD --holdout-days 180
+    """
+    import json
+
+    from rich.progress import Progress
+
+    from centric.services.clv import build_customer_value
+    from centric.services.workspace_files import open_store
+
+    console = _console()
+    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+        task = bar.add_task("customer value", total=None)
+        result = build_customer_value(store, settings, model=model, holdout_days=holdout_days,
+                                      progress=lambda msg: bar.update(task, description=msg))
+        rollups = store.query_df("SELECT * FROM clv_rollups WHERE dimension = 'acquisition_channel' "
+                                 "ORDER BY total_clv DESC")
+    if fmt == "json":
+        click.echo(json.dumps({
+            "model": result.model, "params": result.params, "customers": result.customers,
+            "spend_model": result.spend_model, "spend_params": result.spend_params,
+            "total_clv": result.total_clv, "high_churn_risk": result.high_risk,
+            "comparison": None if result.comparison is None else json.loads(result.comparison.to_json(orient="records")),
+            "channels": json.loads(rollups.to_json(orient="records")),
+        }))
+        return
+    from rich.table import Table
+
+    if result.comparison is not None:
+        t = Table(title=f"Models compared (holdout from {result.calibration_end:%Y-%m-%d})")
+        for col in ("model", "log-likelihood", "BIC", "holdout MAE", "holdout actual", "predicted", ""):
+            t.add_column(col)
+        for rec in result.comparison.to_dict("records"):
+            if isinstance(rec.get("error"), str):
+                t.add_row(rec["model"], "-", "-", "-", "-", "-", rec["error"][:60])
+                continue
+            t.add_row(rec["model"], f"{rec['log_likelihood']:,.1f}", f"{rec['bic']:,.1f}", f"{rec['holdout_mae']:.4f}",
+                      f"{rec['holdout_total_actual']:,.0f}", f"{rec['holdout_total_predicted']:,.0f}",
+                      "chosen" if rec["chosen"] else "")
+        console.print(t)
+    params = ", ".join(f"{k}={v:.4g}" for k, v in result.params.items())
+    console.print(f"{result.model} on {result.customers:,} customers (days): {params}")
+    console.print(f"Spend: {result.spend_model} " + ", ".join(f"{k}={v:.4g}" for k, v in result.spend_params.items()))
+    console.print(f"Predicted CLV over {settings.clv_horizon_days} days: {result.total_clv:,.0f} {settings.currency}; "
+                  f"{result.high_risk:,} customers at high churn risk")
+    if len(rollups):
+        t = Table(title="Value by acquisition channel")
+        for col in ("channel", "customers", "mean CLV", "CAC", "CLV:CAC"):
+            t.add_column(col)
+        for rec in rollups.to_dict("records"):
+            fmt_num = (lambda v, f: "-" if v is None or v != v else f.format(v))
+            t.add_row(str(rec["group_name"]), f"{rec['customers']:,}", fmt_num(rec["mean_clv"], "{:,.2f}"),
+                      fmt_num(rec["cac"], "{:,.2f}"), fmt_num(rec["clv_to_cac"], "{:.1f}"))
+        console.print(t)
+    console.print("Next: centric sql \"SELECT * FROM customer_value WHERE churn_risk = 'high' ORDER BY predicted_clv DESC\", "
+                  "then centric report")
+
+
+@cli.command()
+@workspace_option
 @click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
 def report(workspace, output):
     """Write the self-contained HTML report (works offline, opens in any browser).

@@ -77,6 +77,7 @@ def report_context(store, settings) -> dict:
         "SELECT table_name, reason, count(*) AS rows FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 30"
     ).to_dict("records")
     return {
+        "clv": clv_context(store, settings),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -89,3 +90,57 @@ def write_report(store, settings, path: Path) -> Path:
     from centric.report.render import render_report, write_html
 
     return write_html(render_report(report_context(store, settings)), path)
+
+
+def clv_context(store, settings) -> dict | None:
+    """The customer-value section: KPIs, tracking plot, CLV distribution, value by channel."""
+    from centric.report import charts
+
+    if not store.has_rows("customer_value"):
+        return None
+    con = store.con
+    cur = settings.currency
+    model, customers, total, mean_alive, high, e365 = con.execute(
+        "SELECT any_value(model), count(*), sum(predicted_clv), avg(p_alive), "
+        "avg(CASE WHEN churn_risk = 'high' THEN 1.0 ELSE 0.0 END), sum(expected_orders_365d) FROM customer_value"
+    ).fetchone()
+    kpis = [
+        {"label": f"Predicted CLV, next {settings.clv_horizon_days} days ({cur})", "value": f"{total:,.0f}"},
+        {"label": f"Mean CLV per customer ({cur})", "value": f"{total / max(customers, 1):,.2f}"},
+        {"label": "Mean P(alive)", "value": f"{100 * mean_alive:.1f}%"},
+        {"label": "High churn risk", "value": f"{100 * high:.1f}%"},
+        {"label": "Orders expected in 365 days", "value": f"{e365:,.0f}"},
+    ]
+    tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
+    tracking_chart = None
+    calibration_end = ""
+    if len(tracking):
+        tracking_chart = charts.line_chart(
+            [f"w{w}" for w in tracking["week"]],
+            {"actual": tracking["actual"].tolist(), "model": tracking["predicted"].round(1).tolist()},
+            "Repeat purchases per week",
+        )
+        cal = tracking[~tracking["in_holdout"]]
+        calibration_end = f"week {int(cal['week'].max())}" if len(cal) else ""
+    bins = con.execute(
+        "SELECT CASE WHEN predicted_clv < 10 THEN 0 WHEN predicted_clv < 50 THEN 1 WHEN predicted_clv < 100 THEN 2 "
+        "WHEN predicted_clv < 250 THEN 3 WHEN predicted_clv < 500 THEN 4 WHEN predicted_clv < 1000 THEN 5 ELSE 6 END AS b, "
+        "count(*) FROM customer_value GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    labels = ["< 10", "10-50", "50-100", "100-250", "250-500", "500-1000", "1000+"]
+    distribution_chart = charts.hbar_chart([f"{labels[b]} {cur}" for b, _ in bins], [n for _, n in bins],
+                                           "Customers by predicted CLV")
+    channels = store.query_df(
+        "SELECT * FROM clv_rollups WHERE dimension = 'acquisition_channel' ORDER BY total_clv DESC"
+    ).to_dict("records")
+    channel_chart = charts.hbar_chart([str(c["group_name"]) for c in channels], [float(c["total_clv"]) for c in channels],
+                                      f"Predicted CLV by acquisition channel ({cur})")
+    models = store.query_df(
+        "SELECT * FROM clv_models WHERE error IS NULL AND model <> 'GammaGamma' ORDER BY bic"
+    ).to_dict("records")
+    spend = con.execute("SELECT count(*) FROM clv_models WHERE model = 'GammaGamma'").fetchone()[0]
+    return {
+        "model": model, "horizon": settings.clv_horizon_days, "kpis": kpis, "tracking_chart": tracking_chart,
+        "calibration_end": calibration_end, "distribution_chart": distribution_chart, "channel_chart": channel_chart,
+        "channels": channels, "models": models if len(models) > 1 else [], "spend_note": "the Gamma-Gamma model" if spend else "each order's mean value",
+    }

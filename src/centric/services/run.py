@@ -6,9 +6,19 @@ from collections.abc import Callable
 
 from centric.services.summary import build_customer_summary
 
+
+def _customer_value(store, settings) -> int:
+    from centric.services.clv import ClvError, build_customer_value
+
+    try:
+        return build_customer_value(store, settings).customers
+    except ClvError:
+        return 0  # too little history for the models yet: `centric clv` says why
+
 # (step name, function(store, settings) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
     ("customer_summary", lambda store, settings: build_customer_summary(store)),
+    ("customer_value", _customer_value),
 ]
 
 

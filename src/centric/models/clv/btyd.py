@@ -1,0 +1,105 @@
+"""Data of the non-contractual "buy till you die" models: frequency, recency and T per customer.
+
+frequency x is the number of repeat purchases, recency t_x the time of the last one and T the
+time since the first purchase, all in the same unit (days, weeks, ...), as in Fader, Hardie &
+Lee (2005). Customers are compressed to unique (x, t_x, T) rows with weights; each column is
+factorised once more so that terms depending on x only, t_x only or T only are computed once per
+distinct value (a shop's data has a few dozen distinct x and a few hundred distinct days).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from centric.models.clv.base import CLVModel, Compressed, DataError, as_float_column, compress
+
+COLUMNS = ("frequency", "recency", "T")
+
+
+class Factor:
+    """A column as its distinct values and, per row, the index of its value."""
+
+    __slots__ = ("values", "index")
+
+    def __init__(self, column: np.ndarray):
+        self.values, self.index = np.unique(column, return_inverse=True)
+
+    def take(self, per_value: np.ndarray) -> np.ndarray:
+        return per_value[self.index]
+
+
+def check_rfm(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+    if (x < 0).any() or (np.abs(x - np.round(x)) > 1e-9).any():
+        raise DataError("frequency must be a whole number >= 0 (the number of repeat purchases)")
+    if (t_x < 0).any() or (T < 0).any():
+        raise DataError("recency and T must not be negative")
+    if (t_x > T + 1e-9).any():
+        raise DataError("recency must not be larger than T (the last purchase cannot follow the end of observation)")
+    if ((x == 0) & (t_x > 0)).any():
+        raise DataError("a customer with frequency 0 must have recency 0")
+
+
+def compress_rfm(data: pd.DataFrame) -> Compressed:
+    d = compress(data, COLUMNS, weights="weights")
+    check_rfm(d["frequency"], d["recency"], d["T"])
+    d.columns["frequency"] = np.round(d["frequency"])
+    d.factors = {c: Factor(d[c]) for c in COLUMNS}
+    return d
+
+
+def rfm_arrays(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """frequency, recency, T of data given to a prediction (a DataFrame or a mapping of arrays)."""
+    if isinstance(data, pd.DataFrame):
+        x, t_x, T = (as_float_column(data, c) for c in COLUMNS)
+    else:
+        x, t_x, T = (np.atleast_1d(np.asarray(data[c], dtype=float)) for c in COLUMNS)
+    check_rfm(x, t_x, T)
+    return x, t_x, T
+
+
+class TransactionModel(CLVModel):
+    """Shared by BG/NBD, MBG/NBD and Pareto/NBD: data handling and population summaries."""
+
+    def _compress(self, data: pd.DataFrame) -> Compressed:
+        return compress_rfm(data)
+
+    def _check_fit_data(self, d: Compressed) -> None:
+        if d.n_customers < 2 or not (d["frequency"] > 0).any():
+            raise DataError("fitting needs customers with repeat purchases; none of these has any")
+
+    def _initial_params(self, d: Compressed) -> np.ndarray:
+        # rate guess from the data: purchases per unit of time scales alpha (and beta)
+        w = d.weights
+        rate = (w @ d["frequency"]) / max(w @ d["T"], 1e-9)
+        scale = 1.0 / max(rate, 1e-9)
+        guess = {"r": 1.0, "alpha": scale, "a": 1.0, "b": 1.0, "s": 1.0, "beta": scale}
+        return np.array([guess[p] for p in self._param_names])
+
+    def expected_purchases(self, data, t):
+        raise NotImplementedError
+
+    def p_alive(self, data):
+        raise NotImplementedError
+
+    def expected_purchases_new_customer(self, t):
+        raise NotImplementedError
+
+    def frequency_recency_matrix(self, T: float, max_frequency: int, kind: str = "p_alive", t: float = 1.0,
+                                 recency_steps: int | None = None) -> pd.DataFrame:
+        """Data to plot a frequency x recency heat map of P(alive) or expected purchases in t.
+
+        Rows are recency (0..T), columns frequency (0..max_frequency), for customers of age T.
+        """
+        steps = recency_steps or int(np.ceil(T)) + 1
+        recency = np.linspace(0.0, T, steps)
+        freq = np.arange(max_frequency + 1, dtype=float)
+        x, t_x = np.meshgrid(freq, recency)
+        x, t_x = x.ravel(), t_x.ravel()
+        keep = ~((x == 0) & (t_x > 0))
+        frame = {"frequency": x[keep], "recency": t_x[keep], "T": np.full(keep.sum(), float(T))}
+        values = self.p_alive(frame) if kind == "p_alive" else self.expected_purchases(frame, t)
+        out = np.full(x.shape, np.nan)
+        out[keep] = values
+        return pd.DataFrame(out.reshape(len(recency), len(freq)), index=pd.Index(recency, name="recency"),
+                            columns=pd.Index(freq.astype(int), name="frequency"))

@@ -1,0 +1,89 @@
+"""Model data for the customer-value models, from the orders table, as Ibis expressions.
+
+Follows the BTYD convention of Fader, Hardie & Lee (2005): purchases on one day count once;
+frequency = repeat purchase days, recency = last - first purchase day, T = end of calibration -
+first purchase day, in the chosen unit (days, weeks or months of 365.25/12 days). monetary_value
+is the mean value of the repeat purchase days (0 without repeats).
+
+With a holdout end, each customer acquired by the end of calibration also gets
+frequency_holdout (repeat purchase days after calibration, up to the holdout end),
+monetary_value_holdout and duration_holdout. Customers first buying after calibration are left out.
+"""
+
+from __future__ import annotations
+
+from centric.queries.customer_summary import purchases
+
+UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+
+
+def unit_days(unit: str) -> float:
+    if unit not in UNIT_DAYS:
+        raise ValueError(f"unknown time unit {unit!r}: choose one of {', '.join(UNIT_DAYS)}")
+    return UNIT_DAYS[unit]
+
+
+def purchase_days(orders, until):
+    """One row per customer and purchase day up to `until`: customer_id, day, value."""
+    import ibis
+
+    end = ibis.literal(until).cast("timestamp")
+    buys = purchases(orders).filter(lambda t: t.ordered_at <= end)
+    buys = buys.mutate(day=buys.ordered_at.date(), total=buys.total.cast("float64"))
+    return buys.group_by(["customer_id", "day"]).aggregate(value=buys.total.sum())
+
+
+def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None):
+    """frequency, recency, T, monetary_value per customer (plus holdout columns with holdout_end)."""
+    import ibis
+
+    per_unit = unit_days(unit)
+    cal_day = ibis.literal(calibration_end).cast("timestamp").date()
+    days = purchase_days(orders, holdout_end or calibration_end)
+    first = days.group_by("customer_id").aggregate(first_day=days.day.min())
+    first = first.filter(first.first_day <= cal_day)
+    d = days.join(first, "customer_id")
+    d = d.mutate(in_calibration=d.day <= cal_day, repeat=d.day > d.first_day)
+    cal = d.filter(d.in_calibration)
+    s = cal.group_by("customer_id").aggregate(
+        first_day=cal.first_day.min(),
+        last_day=cal.day.max(),
+        frequency=(cal.repeat).sum().cast("float64"),
+        repeat_value=ibis.ifelse(cal.repeat, cal.value, 0.0).sum(),
+    )
+    s = s.mutate(
+        recency=s.last_day.delta(s.first_day, unit="day").cast("float64") / per_unit,
+        T=cal_day.delta(s.first_day, unit="day").cast("float64") / per_unit,
+        monetary_value=ibis.ifelse(s.frequency > 0, s.repeat_value / s.frequency, 0.0),
+    )
+    columns = ["customer_id", "frequency", "recency", "T", "monetary_value", "first_day"]
+    if holdout_end is None:
+        return s.select(*columns)
+    hold = d.filter(~d.in_calibration)
+    h = hold.group_by("customer_id").aggregate(
+        frequency_holdout=hold.count().cast("float64"), value_holdout=hold.value.sum()
+    )
+    hold_day = ibis.literal(holdout_end).cast("timestamp").date()
+    s = s.left_join(h, "customer_id")
+    s = s.mutate(
+        frequency_holdout=s.frequency_holdout.fill_null(0.0),
+        monetary_value_holdout=ibis.ifelse(s.frequency_holdout.fill_null(0) > 0,
+                                           s.value_holdout / s.frequency_holdout, 0.0),
+        duration_holdout=hold_day.delta(cal_day, unit="day").cast("float64") / per_unit,
+    )
+    return s.select(*columns, "frequency_holdout", "monetary_value_holdout", "duration_holdout")
+
+
+def repeat_purchase_times(orders, origin, until, unit: str = "days"):
+    """Every purchase day after a customer's first, as time since `origin` in the unit (for tracking plots)."""
+    import ibis
+
+    per_unit = unit_days(unit)
+    start = ibis.literal(origin).cast("timestamp").date()
+    days = purchase_days(orders, until)
+    first = days.group_by("customer_id").aggregate(first_day=days.day.min())
+    d = days.join(first, "customer_id")
+    d = d.mutate(time=d.day.delta(start, unit="day").cast("float64") / per_unit,
+                 first_time=d.first_day.delta(start, unit="day").cast("float64") / per_unit,
+                 is_first=d.day == d.first_day)
+    return d.select("customer_id", "time", "first_time", "is_first")
