@@ -141,3 +141,46 @@ def test_pareto_likelihood_matches_a_numerical_integral():
         head = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta)
         want = head + mpmath.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * integral)
         assert got[i] == pytest.approx(float(want), rel=1e-10)
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])
+def test_fast_weighted_sums_equal_the_row_wise_likelihood(model, cdnow_summary):
+    from centric.models.clv.btyd import compress_rfm
+
+    d = compress_rfm(cdnow_summary)
+    m = model()
+    theta = np.array([0.4, 5.0, 0.9, 2.0])
+    ll, g = m._log_likelihood(theta, d, grad=True)
+    total, grad = m._weighted(theta, d, grad=True)
+    assert total == pytest.approx(d.weights @ ll, rel=1e-12)
+    np.testing.assert_allclose(grad, d.weights @ g, rtol=1e-10)
+
+
+def test_gamma_gamma_fast_sums_equal_the_row_wise_likelihood(cdnow_spend):
+    from centric.models.clv import GammaGamma
+
+    m = GammaGamma()
+    d = m._compress(cdnow_spend)
+    theta = np.array([5.0, 3.0, 12.0])
+    ll, g = m._log_likelihood(theta, d, grad=True)
+    total, grad = m._weighted(theta, d, grad=True)
+    assert total == pytest.approx(d.weights @ ll, rel=1e-12)
+    np.testing.assert_allclose(grad, d.weights @ g, rtol=1e-10)
+
+
+def test_gamma_gamma_hessian_matches_finite_differences_of_the_gradient(cdnow_spend):
+    from centric.models.clv import GammaGamma
+
+    m = GammaGamma()
+    d = m._compress(cdnow_spend)
+    theta = np.array([5.0, 3.0, 12.0])
+    total, g, H = m._weighted_hessian(theta, d)
+    assert total == pytest.approx(m._weighted(theta, d, grad=False), rel=1e-12)
+    np.testing.assert_allclose(g, m._weighted(theta, d, grad=True)[1], rtol=1e-10)
+    for j in range(3):
+        h = 1e-6 * theta[j]
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        numeric = (m._weighted(up, d, grad=True)[1] - m._weighted(down, d, grad=True)[1]) / (2 * h)
+        np.testing.assert_allclose(H[:, j], numeric, rtol=1e-5)

@@ -66,6 +66,47 @@ class BetaGeo(TransactionModel):
                    + w_dead * (fx.take(dead_db) - dg_abx))
         return ll, g
 
+    def _weighted(self, params, d, grad: bool):
+        """The same sums as the row-wise likelihood, with every term that depends on x alone
+        summed once per distinct x (weights added up per x), so only a handful of operations
+        run per unique (x, t_x, T) row."""
+        r, alpha, a, b = params
+        k = self._shift
+        fx, ft, fT = d.factors["frequency"], d.factors["recency"], d.factors["T"]
+        xv, xi, w = fx.values, fx.index, d.weights
+        n = d.n_customers
+        wx = np.bincount(xi, weights=w, minlength=len(xv))
+        log_alpha_T = fT.take(np.log(alpha + fT.values))
+        log_alpha_tx = ft.take(np.log(alpha + ft.values))
+        rx = r + d["frequency"]
+        has_dead = xv + k > 0
+        dead_beta_v = np.full(len(xv), -np.inf)
+        dead_beta_v[has_dead] = betaln(a + 1, b + xv[has_dead] + k - 1)
+        A_alive = fx.take(betaln(a, b + xv + k)) - rx * log_alpha_T
+        A_dead = fx.take(dead_beta_v) - rx * log_alpha_tx
+        top = np.logaddexp(A_alive, A_dead)
+        total = wx @ gammaln(r + xv) + n * (r * np.log(alpha) - gammaln(r) - betaln(a, b)) + w @ top
+        if not grad:
+            return total
+        ww_alive = w * np.exp(A_alive - top)  # weight x P(this row's customer is alive at T)
+        ww_dead = w - ww_alive
+        wx_alive = np.bincount(xi, weights=ww_alive, minlength=len(xv))
+        wx_dead = wx - wx_alive
+        inv_T = fT.take(1.0 / (alpha + fT.values))
+        inv_tx = ft.take(1.0 / (alpha + ft.values))
+        dg_abx = digamma(a + b + xv + k)
+        dead_db = np.zeros(len(xv))
+        dead_db[has_dead] = digamma(b + xv[has_dead] + k - 1)
+        g = np.empty(4)
+        g[0] = (wx @ digamma(r + xv) + n * (np.log(alpha) - digamma(r))
+                - ww_alive @ log_alpha_T - ww_dead @ log_alpha_tx)
+        g[1] = n * r / alpha - (ww_alive * rx) @ inv_T - (ww_dead * rx) @ inv_tx
+        g[2] = (-n * (digamma(a) - digamma(a + b)) + digamma(a) * wx_alive.sum() + digamma(a + 1) * wx_dead.sum()
+                - wx @ dg_abx)
+        g[3] = (-n * (digamma(b) - digamma(a + b)) + wx_alive @ digamma(b + xv + k) + wx_dead @ dead_db
+                - wx @ dg_abx)
+        return total, g
+
     # ----- predictions ------------------------------------------------------------------------
     def _terms(self, x, t_x, T):
         """log of the two likelihood terms (alive at T, dropped out) without their common factor."""

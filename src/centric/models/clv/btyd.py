@@ -12,21 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from centric.models.clv.base import CLVModel, Compressed, DataError, as_float_column, compress
+from centric.models.clv.base import CLVModel, Compressed, DataError, Factor, as_float_column, compress
 
 COLUMNS = ("frequency", "recency", "T")
-
-
-class Factor:
-    """A column as its distinct values and, per row, the index of its value."""
-
-    __slots__ = ("values", "index")
-
-    def __init__(self, column: np.ndarray):
-        self.values, self.index = np.unique(column, return_inverse=True)
-
-    def take(self, per_value: np.ndarray) -> np.ndarray:
-        return per_value[self.index]
 
 
 def check_rfm(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
@@ -43,8 +31,9 @@ def check_rfm(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
 def compress_rfm(data: pd.DataFrame) -> Compressed:
     d = compress(data, COLUMNS, weights="weights")
     check_rfm(d["frequency"], d["recency"], d["T"])
-    d.columns["frequency"] = np.round(d["frequency"])
-    d.factors = {c: Factor(d[c]) for c in COLUMNS}
+    if (d["frequency"] != np.round(d["frequency"])).any():
+        d.columns["frequency"] = np.round(d["frequency"])
+        d.factors["frequency"] = Factor.of(d["frequency"])
     return d
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
-from centric.models.clv.base import CLVModel, Compressed, DataError, as_float_column, compress
+from centric.models.clv.base import CLVModel, Compressed, DataError, Factor, as_float_column
 
 
 class GammaGamma(CLVModel):
@@ -40,7 +40,15 @@ class GammaGamma(CLVModel):
             raise DataError("Gamma-Gamma needs customers with at least one repeat purchase (frequency > 0)")
         if (frame["monetary_value"] <= 0).any():
             raise DataError("monetary_value must be positive for customers with repeat purchases")
-        return compress(frame, ("frequency", "monetary_value"), weights="weights")
+        # spends are continuous: rows are rarely equal, so they are kept as they are
+        x = frame["frequency"].to_numpy(dtype=float)
+        m = frame["monetary_value"].to_numpy(dtype=float)
+        w = frame["weights"].to_numpy(dtype=float) if "weights" in frame.columns else np.ones(len(x))
+        d = Compressed({"frequency": x, "monetary_value": m}, w, np.arange(len(x)))
+        d.factors["frequency"] = Factor.of(x)
+        log_m, log_x = np.log(m), np.log(x)
+        d.factors["sums"] = {"wx": w * x, "x_log_mx": w @ (x * (log_m + log_x)), "log_m": w @ log_m, "xm": x * m}
+        return d
 
     def _initial_params(self, d: Compressed) -> np.ndarray:
         m = d["monetary_value"]
@@ -63,6 +71,59 @@ class GammaGamma(CLVModel):
         g[:, 1] = dg - digamma(q) + np.log(v) - log_xm_v
         g[:, 2] = q / v - (px + q) / (v + x * m)
         return ll, g
+
+    def _weighted(self, params, d, grad: bool):
+        """Sums of the log-likelihood with the x-only terms summed per distinct x: one log per row."""
+        p, q, v = params
+        f = d.factors["frequency"]
+        sums = d.factors["sums"]
+        xv, w = f.values, d.weights
+        n = d.n_customers
+        wx = np.bincount(f.index, weights=w, minlength=len(xv))
+        log_xm_v = np.log(sums["xm"] + v)
+        wx_log = sums["wx"] @ log_xm_v
+        w_log = w @ log_xm_v
+        total = (wx @ (gammaln(p * xv + q) - gammaln(p * xv)) - n * gammaln(q) + n * q * np.log(v)
+                 + p * sums["x_log_mx"] - sums["log_m"] - p * wx_log - q * w_log)
+        if not grad:
+            return total
+        inv = 1.0 / (sums["xm"] + v)
+        dg = digamma(p * xv + q)
+        g = np.array([
+            (wx * xv) @ (dg - digamma(p * xv)) + sums["x_log_mx"] - wx_log,
+            wx @ dg - n * digamma(q) + n * np.log(v) - w_log,
+            n * q / v - p * (sums["wx"] @ inv) - q * (w @ inv),
+        ])
+        return total, g
+
+    def _weighted_hessian(self, params, d):
+        """Total log-likelihood, gradient and Hessian in (p, q, v), for Newton steps."""
+        p, q, v = params
+        f = d.factors["frequency"]
+        sums = d.factors["sums"]
+        xv, w = f.values, d.weights
+        n = d.n_customers
+        wx = np.bincount(f.index, weights=w, minlength=len(xv))
+        log_xm_v = np.log(sums["xm"] + v)
+        inv = 1.0 / (sums["xm"] + v)
+        inv2 = inv * inv
+        A, B = sums["wx"] @ log_xm_v, w @ log_xm_v
+        C, D = sums["wx"] @ inv, w @ inv
+        E, F = sums["wx"] @ inv2, w @ inv2
+        total = (wx @ (gammaln(p * xv + q) - gammaln(p * xv)) - n * gammaln(q) + n * q * np.log(v)
+                 + p * sums["x_log_mx"] - sums["log_m"] - p * A - q * B)
+        dg, dg1 = digamma(p * xv + q), digamma(p * xv)
+        tg, tg1 = polygamma(1, p * xv + q), polygamma(1, p * xv)
+        g = np.array([(wx * xv) @ (dg - dg1) + sums["x_log_mx"] - A,
+                      wx @ dg - n * digamma(q) + n * np.log(v) - B,
+                      n * q / v - p * C - q * D])
+        h_pq = (wx * xv) @ tg
+        H = np.array([
+            [(wx * xv * xv) @ (tg - tg1), h_pq, -C],
+            [h_pq, wx @ tg - n * polygamma(1, q), n / v - D],
+            [-C, n / v - D, -n * q / v**2 + p * E + q * F],
+        ])
+        return total, g, H
 
     def expected_spend(self, data) -> np.ndarray:
         """E[M | x, m_x] per customer (eq. 5); the population mean p v / (q - 1) for x = 0."""
