@@ -115,5 +115,18 @@ def test_same_result_on_duckdb_and_pyspark(tmp_path):
                 np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-9, err_msg=col)
             else:
                 assert a.astype(str).tolist() == b.astype(str).tolist(), col
+        # the customer-value model data, with a calibration/holdout split, in weeks
+        from centric.queries.clv_data import clv_model_data
+
+        cal_end = END - dt.timedelta(days=120)
+        expr = lambda backend: clv_model_data(backend.table("orders"), cal_end, "weeks", END)  # noqa: E731
+        duck = ibis.duckdb.connect()
+        duck.create_table("orders", orders)
+        a = duck.execute(expr(duck)).sort_values("customer_id").reset_index(drop=True)
+        b = sp.execute(expr(sp)).sort_values("customer_id").reset_index(drop=True)
+        assert len(a) == len(b) > 20 and (a["frequency_holdout"] > 0).any()
+        for col in ("frequency", "recency", "T", "monetary_value", "frequency_holdout", "monetary_value_holdout",
+                    "duration_holdout"):
+            np.testing.assert_allclose(a[col].astype(float), b[col].astype(float), rtol=1e-9, err_msg=col)
     finally:
         spark.stop()

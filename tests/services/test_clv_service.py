@@ -1,0 +1,90 @@
+"""`centric clv` on a small demo shop: what it writes, and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from centric.cli.main import cli
+from centric.services.clv import ClvError, build_customer_value, churn_band
+from centric.services.demo import run_demo
+from centric.services.workspace_files import init_workspace, open_store
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clv") / "ws"
+    run_demo(path, n_customers=2500, seed=5)
+    return path
+
+
+def test_customer_value_is_written_and_consistent(shop):
+    with open_store(shop) as (settings, store):
+        v = store.query_df("SELECT * FROM customer_value")
+        buyers = store.count("customer_summary")
+        assert len(v) == buyers
+        assert v["p_alive"].between(0, 1).all()
+        assert (v["expected_orders_365d"] >= v["expected_orders_90d"] - 1e-12).all()
+        assert (v["predicted_clv"] >= 0).all() and (v["expected_order_value"] > 0).all()
+        assert (v["churn_risk"] == churn_band(v["p_alive"].to_numpy())).all()
+        assert set(v["churn_risk"]) == {"low", "medium", "high"}
+        models = store.query_df("SELECT * FROM clv_models")
+        assert models["chosen"].sum() == 2  # the transaction model and Gamma-Gamma
+        assert {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma"} == set(models["model"])
+        tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
+        assert tracking["in_holdout"].any() and (~tracking["in_holdout"]).any()
+        last = tracking.iloc[-1]
+        assert abs(last["predicted_cumulative"] / last["actual_cumulative"] - 1) < 0.15
+
+
+def test_rollups_add_up_and_cac_is_spend_over_new_customers(shop):
+    with open_store(shop) as (settings, store):
+        r = store.query_df("SELECT * FROM clv_rollups")
+        total = store.con.execute("SELECT sum(predicted_clv) FROM customer_value").fetchone()[0]
+        for dim in ("rfm_segment", "acquisition_channel"):
+            part = r[r["dimension"] == dim]
+            assert part["total_clv"].sum() == pytest.approx(total, rel=1e-9)
+            assert part["customers"].sum() == store.count("customer_value")
+        ch = r[(r["dimension"] == "acquisition_channel") & r["cac"].notna()].iloc[0]
+        spend, since, until = store.con.execute(
+            "SELECT sum(amount), min(spent_on), max(spent_on) FROM marketing_spend WHERE channel = ?",
+            [ch["group_name"]]).fetchone()
+        new = store.con.execute(
+            "SELECT count(*) FROM customer_summary s JOIN customers c USING (customer_id) "
+            "WHERE c.acquisition_channel = ? AND CAST(s.first_order_at AS DATE) BETWEEN ? AND ?",
+            [ch["group_name"], since, until]).fetchone()[0]
+        assert ch["cac"] == pytest.approx(float(spend) / new)
+
+
+def test_one_named_model_skips_the_comparison(shop):
+    with open_store(shop) as (settings, store):
+        result = build_customer_value(store, settings, model="BetaGeo")
+        assert result.model == "BetaGeo" and result.comparison is None
+        assert set(store.query_df("SELECT model FROM customer_value")["model"]) == {"BetaGeo"}
+
+
+def test_cli_json_and_report_section(shop):
+    out = CliRunner().invoke(cli, ["clv", "--workspace", str(shop), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["model"] in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD") and data["customers"] > 2000
+    out = CliRunner().invoke(cli, ["report", "--workspace", str(shop)])
+    assert out.exit_code == 0, out.output
+    html = (shop / "report.html").read_text()
+    assert 'id="value"' in html and "Repeat purchases per week" in html and "CLV:CAC" in html
+
+
+def test_no_orders_is_a_clear_error(tmp_path):
+    init_workspace(tmp_path / "empty")
+    with open_store(tmp_path / "empty") as (settings, store):
+        with pytest.raises(ClvError, match="no orders yet"):
+            build_customer_value(store, settings)
+    out = CliRunner().invoke(cli, ["clv", "--workspace", str(tmp_path / "empty")])
+    assert out.exit_code == 1 and out.output.strip().startswith("Error: no orders yet")
+
+
+def test_churn_bands():
+    assert churn_band(np.array([0.0, 0.29, 0.3, 0.69, 0.7, 1.0])).tolist() == ["high", "high", "medium", "medium", "low", "low"]
