@@ -65,3 +65,14 @@ def test_public_api():
 
     assert set(centric.__all__) == {"Workspace", "__version__"}
     assert callable(centric.Workspace)
+
+
+def test_clv_public_api():
+    import centric.models.clv as clv
+
+    assert set(clv.__all__) == {
+        "BetaGeo", "BetaGeoBetaBinom", "ConvergenceError", "DataError", "GammaGamma", "ModifiedBetaGeo",
+        "ParetoNBD", "ShiftedBetaGeo", "compare_models", "discounted_value", "frequency_spend_correlation",
+        "holdout_by_frequency", "holdout_error", "log_hyp2f1", "survivors_from_customers", "tracking_curve",
+    }
+    assert all(hasattr(clv, name) for name in clv.__all__)

@@ -44,6 +44,13 @@ class Workspace:
         with workspace_files.open_store(self.path) as (settings, store):
             return run_all(store, settings)
 
+    def clv(self, model: str = "auto", holdout_days: int | None = None):
+        """Fit the customer-value models and write customer_value (as `centric clv`); returns the result."""
+        from centric.services.clv import build_customer_value
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            return build_customer_value(store, settings, model=model, holdout_days=holdout_days)
+
     def sql(self, query: str, arrow: bool = False):
         from centric.services.sql import run_read_only
 
