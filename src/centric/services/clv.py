@@ -95,10 +95,10 @@ def choose_model(store, end: dt.datetime, first: dt.datetime, holdout_days: int 
     cal = _model_data(store, cal_end, end)
     if not (cal["frequency"] > 0).any():
         raise ClvError("no customer bought twice before the holdout: the models need repeat purchases")
-    table = compare_models({n: m() for n, m in _models().items()}, cal, cal["frequency_holdout"].to_numpy(),
-                           float(holdout))
+    candidates = {n: m() for n, m in _models().items()}
+    table = compare_models(candidates, cal, cal["frequency_holdout"].to_numpy(), float(holdout))
     chosen = str(table.loc[table["chosen"], "model"].iloc[0])
-    fitted = _fit(chosen, cal)
+    fitted = candidates[chosen]  # compare_models fitted it on the calibration period
     origin = dt.datetime.combine(first.date(), dt.time())
     times = store.ibis().execute(repeat_purchase_times(store.ibis().table("orders"), origin, end, "weeks"))
     cohort = times[times["first_time"] <= (cal_end - origin).days / 7]

@@ -14,6 +14,7 @@ customer, as lifetimes does, so a penalised fit matches it.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ class Factor:
         return per_value[self.index]
 
 
-class CLVModel:
+class CLVModel(ABC):
     """Base of the models: subclasses define `_param_names`, `_compress`, `_log_likelihood`."""
 
     _param_names: tuple[str, ...] = ()
@@ -119,12 +120,13 @@ class CLVModel:
         self.max_iter = max_iter
 
     # ----- what a model defines -------------------------------------------------------------
+    @abstractmethod
     def _compress(self, data: pd.DataFrame) -> Compressed:
-        raise NotImplementedError
+        """The model's columns of `data`, checked and compressed to unique rows with weights."""
 
+    @abstractmethod
     def _log_likelihood(self, params: np.ndarray, d: Compressed, grad: bool):
         """Per-row log-likelihood, and with grad=True its gradient in the natural parameters (rows x k)."""
-        raise NotImplementedError
 
     def _initial_params(self, d: Compressed) -> np.ndarray:
         return np.ones(len(self._param_names))

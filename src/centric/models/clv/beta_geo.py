@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import betainc, betaln, digamma, gammaln
 
 from centric.models.clv.btyd import TransactionModel, rfm_arrays
-from centric.models.clv.special import log_hyp2f1, pole_bracket
+from centric.models.clv.special import pole_bracket
 
 
 class BetaGeo(TransactionModel):
@@ -108,7 +108,7 @@ class BetaGeo(TransactionModel):
         return total, g
 
     # ----- predictions ------------------------------------------------------------------------
-    def _terms(self, x, t_x, T):
+    def _alive_and_dead(self, x, t_x, T):
         """log of the two likelihood terms (alive at T, dropped out) without their common factor."""
         r, alpha, a, b = self._require_fit()
         k = self._shift
@@ -117,12 +117,6 @@ class BetaGeo(TransactionModel):
         A_dead = np.where(has_dead, betaln(a + 1, np.where(has_dead, b + x + k - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
                           -np.inf)
         return A_alive, A_dead
-
-    def p_alive(self, data):
-        """P(alive at T | x, t_x, T): FHL (2005) eq. 11; Batislam et al. (2007) for MBG/NBD."""
-        x, t_x, T = rfm_arrays(data)
-        A_alive, A_dead = self._terms(x, t_x, T)
-        return np.exp(A_alive - np.logaddexp(A_alive, A_dead))
 
     def expected_purchases(self, data, t):
         """E[X(T, T+t) | x, t_x, T], FHL (2005) eq. 10, continuous through the pole at a = 1."""
@@ -151,7 +145,7 @@ class BetaGeo(TransactionModel):
         x, t_x, T = rfm_arrays(data)
         n = np.asarray(n, dtype=float)
         t = np.asarray(t, dtype=float)
-        A_alive, A_dead = self._terms(x, t_x, T)
+        A_alive, A_dead = self._alive_and_dead(x, t_x, T)
         log_l = np.logaddexp(A_alive, A_dead)  # common factor Gamma(r+x) alpha^r / Gamma(r) / B(a,b) dropped
         q = (alpha + T) / (alpha + T + t)
         log_c0 = -(r + x) * np.log(alpha + T)
@@ -175,4 +169,4 @@ class ModifiedBetaGeo(BetaGeo):
     _shift = 1
 
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo", "log_hyp2f1"]
+__all__ = ["BetaGeo", "ModifiedBetaGeo"]

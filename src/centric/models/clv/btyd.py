@@ -9,6 +9,8 @@ distinct value (a shop's data has a few dozen distinct x and a few hundred disti
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 import pandas as pd
 
@@ -65,14 +67,24 @@ class TransactionModel(CLVModel):
         guess = {"r": 1.0, "alpha": scale, "a": 1.0, "b": 1.0, "s": 1.0, "beta": scale}
         return np.array([guess[p] for p in self._param_names])
 
+    @abstractmethod
+    def _alive_and_dead(self, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+        """log of the likelihood's two terms, "alive at T" and "dropped out", up to a common factor."""
+
+    @abstractmethod
     def expected_purchases(self, data, t):
-        raise NotImplementedError
+        """E[X(T, T+t) | x, t_x, T]: expected purchases in the next t."""
+
+    @abstractmethod
+    def expected_purchases_new_customer(self, t):
+        """E[X(t)] for a customer just acquired."""
 
     def p_alive(self, data):
-        raise NotImplementedError
-
-    def expected_purchases_new_customer(self, t):
-        raise NotImplementedError
+        """P(alive at T | x, t_x, T): the "alive" term's share of the likelihood (FHL 2005 eq. 11;
+        Fader & Hardie's Pareto/NBD note eq. 36-37)."""
+        x, t_x, T = rfm_arrays(data)
+        alive, dead = self._alive_and_dead(x, t_x, T)
+        return np.exp(alive - np.logaddexp(alive, dead))
 
     def frequency_recency_matrix(self, T: float, max_frequency: int, kind: str = "p_alive", t: float = 1.0,
                                  recency_steps: int | None = None) -> pd.DataFrame:

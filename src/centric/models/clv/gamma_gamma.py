@@ -73,31 +73,13 @@ class GammaGamma(CLVModel):
         return ll, g
 
     def _weighted(self, params, d, grad: bool):
-        """Sums of the log-likelihood with the x-only terms summed per distinct x: one log per row."""
-        p, q, v = params
-        f = d.factors["frequency"]
-        sums = d.factors["sums"]
-        xv, w = f.values, d.weights
-        n = d.n_customers
-        wx = np.bincount(f.index, weights=w, minlength=len(xv))
-        log_xm_v = np.log(sums["xm"] + v)
-        wx_log = sums["wx"] @ log_xm_v
-        w_log = w @ log_xm_v
-        total = (wx @ (gammaln(p * xv + q) - gammaln(p * xv)) - n * gammaln(q) + n * q * np.log(v)
-                 + p * sums["x_log_mx"] - sums["log_m"] - p * wx_log - q * w_log)
-        if not grad:
-            return total
-        inv = 1.0 / (sums["xm"] + v)
-        dg = digamma(p * xv + q)
-        g = np.array([
-            (wx * xv) @ (dg - digamma(p * xv)) + sums["x_log_mx"] - wx_log,
-            wx @ dg - n * digamma(q) + n * np.log(v) - w_log,
-            n * q / v - p * (sums["wx"] @ inv) - q * (w @ inv),
-        ])
-        return total, g
+        total, g, _ = self._weighted_hessian(params, d)
+        return (total, g) if grad else total
 
     def _weighted_hessian(self, params, d):
-        """Total log-likelihood, gradient and Hessian in (p, q, v), for Newton steps."""
+        """Total log-likelihood, gradient and Hessian in (p, q, v), for Newton steps.
+
+        Terms of x alone are summed once per distinct x; per row there is one log and one reciprocal."""
         p, q, v = params
         f = d.factors["frequency"]
         sums = d.factors["sums"]

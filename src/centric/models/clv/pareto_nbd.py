@@ -43,6 +43,13 @@ def _log_J(params: np.ndarray, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     return log_hyp2f1(K, c, K + 1.0, z) - np.log(K) - K * np.log(m + t)
 
 
+def _log_I(log_j_tx, log_j_T, t_x, T):
+    """log I = log(J(x, t_x) - J(x, T)), minus infinity where t_x = T (no time to drop out in)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_I = log_j_tx + np.log(-np.expm1(np.minimum(log_j_T - log_j_tx, 0.0)))
+    return np.where(t_x >= T, -np.inf, log_I)
+
+
 class ParetoNBD(TransactionModel):
     """The Pareto/NBD model. params_: r, alpha (purchase rate), s, beta (dropout rate)."""
 
@@ -64,11 +71,7 @@ class ParetoNBD(TransactionModel):
         px, pt, p_idx = d.factors["pair_tx"]
         qx, qT, q_idx = d.factors["pair_T"]
         both = _log_J(params, np.concatenate([px, qx]), np.concatenate([pt, qT]))
-        log_j_tx = both[:, :len(px)][:, p_idx]
-        log_j_T = both[:, len(px):][:, q_idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_I = log_j_tx + np.log(-np.expm1(np.minimum(log_j_T - log_j_tx, 0.0)))
-        log_I = np.where(d["recency"] >= T, -np.inf, log_I)
+        log_I = _log_I(both[:, :len(px)][:, p_idx], both[:, len(px):][:, q_idx], d["recency"], T)
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         died = np.log(s) + log_I
         head = (gammaln(r + xv)[:, fx.index] - gammaln(r) + r * np.log(alpha) + s * np.log(beta))
@@ -103,22 +106,12 @@ class ParetoNBD(TransactionModel):
         return (total[:k] - total[k:]) / (2 * h) / params
 
     # ----- predictions ------------------------------------------------------------------------
-    def _alive_and_died(self, x, t_x, T):
+    def _alive_and_dead(self, x, t_x, T):
         r, alpha, s, beta = self._require_fit()
         p = np.array([[r, alpha, s, beta]])
-        log_j_tx = _log_J(p, x, t_x)[0]
-        log_j_T = _log_J(p, x, T)[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_I = log_j_tx + np.log(-np.expm1(np.minimum(log_j_T - log_j_tx, 0.0)))
-        log_I = np.where(t_x >= T, -np.inf, log_I)
+        log_I = _log_I(_log_J(p, x, t_x)[0], _log_J(p, x, T)[0], t_x, T)
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         return alive, np.log(s) + log_I
-
-    def p_alive(self, data):
-        """P(alive at T | x, t_x, T), Fader & Hardie (2005) note eq. 36-37."""
-        x, t_x, T = rfm_arrays(data)
-        alive, died = self._alive_and_died(x, t_x, T)
-        return np.exp(alive - np.logaddexp(alive, died))
 
     def expected_purchases(self, data, t):
         """E[X(T, T+t) | x, t_x, T], note eq. 41; continuous through s = 1."""
