@@ -349,16 +349,113 @@ CLV_TRACKING = Table(
     is_input=False,
 )
 
+FEEDBACK_INSIGHTS = Table(
+    "feedback_insights",
+    "Per feedback: language, sentiment, themes and the sentiment of each aspect (written by `centric listen`).",
+    (
+        Column("feedback_id", ID, "Feedback analysed."),
+        Column("language", LANGUAGE, "Language of the text among the workspace's languages (NULL: no letters)."),
+        Column("language_confidence", NUMBER, "Confidence of the language, 0-1 (1 when the source gave it)."),
+        Column("sentiment", TEXT, "negative, neutral or positive (neutral also for mixed texts).",
+               allowed=("negative", "neutral", "positive")),
+        Column("sentiment_score", NUMBER, "Sentiment from -1 (most negative) to 1 (most positive)."),
+        Column("themes", TEXT_LIST, "Taxonomy themes mentioned (delivery, price, product_quality, ...)."),
+        Column("aspects", JSON, "Sentiment per theme: a list of {theme, sentiment, score}."),
+        Column("discovered_theme", TEXT, "A theme found in the data beyond the taxonomy, when the text has one."),
+        Column("sentiment_model", TEXT, "cold_start (lexicon and rules) or self_trained (this workspace's model)."),
+        Column("text_chars", INTEGER, "Length of the text in characters."),
+        Column("truncated", BOOLEAN, "Only the first 5,000 characters were analysed."),
+    ),
+    is_input=False,
+)
+
+SENTIMENT_MODELS = Table(
+    "sentiment_models",
+    "Per language: the cold start and the self-trained sentiment model on held-out rated feedback.",
+    (
+        Column("language", LANGUAGE, "Language."),
+        Column("rated_texts", INTEGER, "Feedback texts with a rating (weak labels)."),
+        Column("n_train", INTEGER, "Texts the self-trained model learned from."),
+        Column("n_test", INTEGER, "Held-out texts both models were scored on."),
+        Column("cold_start_f1", NUMBER, "Macro-F1 of the cold start on the held-out texts."),
+        Column("self_trained_f1", NUMBER, "Macro-F1 of the self-trained model on the held-out texts."),
+        Column("chosen", TEXT, "The model used for this language."),
+    ),
+    is_input=False,
+)
+
+SURVEY_SCORES = Table(
+    "survey_scores",
+    "NPS, CSAT and CES overall, per month and per group, with 95% intervals.",
+    (
+        Column("metric", TEXT, "nps (points -100..100), csat (% satisfied, 4-5 of 5) or ces (mean 1-7).",
+               allowed=("nps", "csat", "ces")),
+        Column("period", TEXT, "Month (YYYY-MM) or 'all'."),
+        Column("dimension", TEXT, "What the group is: all, channel, source, rfm_segment, ..."),
+        Column("group", TEXT, "Value of the dimension ('all' for totals)."),
+        Column("n", INTEGER, "Answers."),
+        Column("value", NUMBER, "The score."),
+        Column("low", NUMBER, "Lower end of the 95% interval."),
+        Column("high", NUMBER, "Upper end of the 95% interval."),
+    ),
+    is_input=False,
+)
+
+FEEDBACK_DRIVERS = Table(
+    "feedback_drivers",
+    "Themes that move NPS: detractors who mention them and the NPS points they cost.",
+    (
+        Column("theme", TEXT, "Theme."),
+        Column("mentions", INTEGER, "NPS answers whose text mentions it."),
+        Column("detractor_mentions", INTEGER, "Detractors (0-6) who mention it."),
+        Column("detractor_share", NUMBER, "Share of all detractors who mention it, 0-1."),
+        Column("nps_points_cost", NUMBER, "NPS points gained if those detractors had been passives.", unit="points"),
+        Column("nps_with", NUMBER, "NPS of the answers that mention it.", unit="points"),
+        Column("nps_without", NUMBER, "NPS of the answers that do not.", unit="points"),
+    ),
+    is_input=False,
+)
+
+FEEDBACK_TRENDS = Table(
+    "feedback_trends",
+    "Negative mentions per theme: the last 30 days against the 30 before, with a two-proportion z-test.",
+    (
+        Column("theme", TEXT, "Theme."),
+        Column("recent_share", NUMBER, "Share of recent feedback with a negative mention of it, 0-1."),
+        Column("previous_share", NUMBER, "The same share in the window before, 0-1."),
+        Column("recent_n", INTEGER, "Feedback in the recent window."),
+        Column("previous_n", INTEGER, "Feedback in the window before."),
+        Column("z", NUMBER, "z statistic of the difference."),
+        Column("p_value", NUMBER, "Two-sided p-value."),
+        Column("rising", BOOLEAN, "Rising at the 5% level."),
+    ),
+    is_input=False,
+)
+
+SURVEYS = Table(
+    "surveys",
+    "Surveys defined in the workspace (`centric survey add`): questions, translations, targeting.",
+    (
+        Column("survey_id", ID, "Survey identifier (used in links and the widget)."),
+        Column("kind", TEXT, "nps, csat, ces, rating, text, single_choice or multiple_choice."),
+        Column("status", TEXT, "open or closed.", allowed=("open", "closed")),
+        Column("definition", JSON, "The whole definition: questions per language, follow-up, targeting."),
+        Column("created_at", TIMESTAMP, "When it was added."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
 OUTPUT_TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING)
+    t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
+                        SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES = (
-    "feedback_insights", "segments", "segment_members", "personas",
+    "segments", "segment_members", "personas",
     "customer_personas", "journey_stages", "stage_transitions", "kpis",
 )

@@ -264,6 +264,85 @@ def clv(workspace, model, holdout_days, fmt):
 
 @cli.command()
 @workspace_option
+@click.option("--no-train", is_flag=True, help="Use only the cold-start sentiment model (no self-training).")
+@click.option("--theme", default=None, help="Show verbatims of one theme (delivery, price, product_quality, ...).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def listen(workspace, no_train, theme, fmt):
+    """Read every feedback text: language, sentiment, themes; NPS/CSAT/CES, drivers and trends.
+
+    Writes feedback_insights, sentiment_models, survey_scores, feedback_drivers and feedback_trends.
+    Languages come from centric.toml; nothing is downloaded, everything runs on this machine.
+
+    \b
+    Example:
+      centric listen --workspace my-shop
+      centric listen --theme delivery
+    """
+    import json
+
+    from rich.progress import Progress
+
+    from centric.services.listen import listen as run_listen, verbatims
+    from centric.services.workspace_files import open_store
+
+    console = _console()
+    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+        task = bar.add_task("listening", total=None)
+        result = run_listen(store, settings, progress=lambda msg: bar.update(task, description=msg), train=not no_train)
+        quotes = verbatims(store, theme=theme, limit=8) if theme else None
+    totals = result.scores[(result.scores["period"] == "all") & (result.scores["dimension"] == "all")]
+    if fmt == "json":
+        records = lambda frame: [] if frame is None else json.loads(frame.to_json(orient="records"))
+        click.echo(json.dumps({
+            "feedback": result.feedback, "languages": result.languages, "sentiments": result.sentiments,
+            "scores": records(totals), "sentiment_models": records(result.models), "drivers": records(result.drivers),
+            "rising": records(result.trends[result.trends["rising"]]) if result.trends is not None else [],
+            "discovered_themes": result.discovered,
+            "verbatims": records(quotes.assign(received_at=quotes["received_at"].astype(str))) if quotes is not None else [],
+        }, default=str))
+        return
+    from rich.table import Table
+
+    console.print(f"{result.feedback:,} feedback texts; languages: "
+                  + ", ".join(f"{k} {v:,}" for k, v in result.languages.items())
+                  + "; sentiment: " + ", ".join(f"{k} {v:,}" for k, v in result.sentiments.items()))
+    t = Table(title="Scores (95% interval)")
+    for col in ("metric", "answers", "score", "interval"):
+        t.add_column(col)
+    for rec in totals.to_dict("records"):
+        t.add_row(rec["metric"].upper(), f"{rec['n']:,}", f"{rec['value']:.1f}",
+                  "-" if rec["low"] is None or rec["low"] != rec["low"] else f"{rec['low']:.1f} to {rec['high']:.1f}")
+    console.print(t)
+    if result.models is not None and len(result.models):
+        t = Table(title="Sentiment model per language (macro-F1 on held-out rated feedback)")
+        for col in ("language", "rated", "cold start", "self-trained", "used"):
+            t.add_column(col)
+        for rec in result.models.to_dict("records"):
+            trained = rec["self_trained_f1"]
+            t.add_row(rec["language"], f"{rec['rated_texts']:,}", f"{rec['cold_start_f1']:.3f}",
+                      "-" if trained is None or trained != trained else f"{trained:.3f}", rec["chosen"])
+        console.print(t)
+    if result.drivers is not None and len(result.drivers):
+        t = Table(title="What costs NPS points")
+        for col in ("theme", "mentions", "% of detractors", "NPS points cost"):
+            t.add_column(col)
+        for rec in result.drivers.head(8).to_dict("records"):
+            t.add_row(rec["theme"], f"{rec['mentions']:,}", f"{100 * rec['detractor_share']:.0f}%",
+                      f"{rec['nps_points_cost']:.1f}")
+        console.print(t)
+    rising = result.trends[result.trends["rising"]] if result.trends is not None else []
+    for rec in (rising.to_dict("records") if len(rising) else []):
+        console.print(f"Rising: {rec['theme']} negative in {100 * rec['recent_share']:.1f}% of the last 30 days' "
+                      f"feedback (was {100 * rec['previous_share']:.1f}%, p={rec['p_value']:.3f})")
+    if quotes is not None:
+        for rec in quotes.to_dict("records"):
+            console.print(f"[{rec['sentiment']}] ({rec['language']}) " + str(rec["text"])[:300], markup=False, emoji=False, highlight=False)
+    console.print("Next: centric listen --theme delivery, centric sql \"SELECT * FROM feedback_insights LIMIT 20\", "
+                  "then centric report")
+
+
+@cli.command()
+@workspace_option
 @click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
 def report(workspace, output):
     """Write the self-contained HTML report (works offline, opens in any browser).

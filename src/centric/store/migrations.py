@@ -11,7 +11,7 @@ from centric.schema import ALL_TABLES, Table
 from centric.store.connection import transaction
 from centric.store.sqltext import ident
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # version -> list of SQL statements run to reach that version from the one before.
 # 2: the customer-value tables (created like every declared table; nothing to move)

@@ -1,0 +1,76 @@
+"""One pass over feedback texts: language, sentiment, themes and aspect sentiments.
+
+This is what ``feedback_insights`` holds per feedback. Language comes from the feedback row when
+the source knew it (and it is one of the workspace's languages), else from the identifier. The
+sentiment is the cold start's unless a self-trained model took over for that language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from centric.models.text.language import LanguageIdentifier
+from centric.models.text.normalize import MAX_ANALYSED_CHARS, has_letters
+from centric.models.text.self_trained import SelfTrainedSentiment
+from centric.models.text.sentiment import score_text
+from centric.models.text.themes import aspects
+
+INSIGHT_COLUMNS = ["feedback_id", "language", "language_confidence", "sentiment", "sentiment_score", "themes",
+                   "aspects", "sentiment_model", "text_chars", "truncated"]
+
+
+@dataclass
+class FeedbackAnalyzer:
+    """Reads texts in the workspace's languages; ``trained`` maps a language to its self-trained model."""
+
+    languages: tuple[str, ...] = ("en", "es", "ca", "pt")
+    trained: dict[str, SelfTrainedSentiment] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.languages = tuple(self.languages)
+        self._identifier = LanguageIdentifier(self.languages)
+
+    def languages_of(self, texts, hints=None) -> tuple[list[str | None], list[float]]:
+        hints = list(hints) if hints is not None else [None] * len(texts)
+        languages, confidences = [], []
+        for text, hint in zip(texts, hints):
+            if isinstance(hint, str) and hint.lower() in self.languages and isinstance(text, str) and has_letters(text):
+                languages.append(hint.lower())
+                confidences.append(1.0)
+                continue
+            guess = self._identifier.identify(text if isinstance(text, str) else "")
+            languages.append(guess.language)
+            confidences.append(round(guess.confidence, 4))
+        return languages, confidences
+
+    def analyse(self, feedback_ids, texts, hints=None) -> pd.DataFrame:
+        """A frame with INSIGHT_COLUMNS, one row per text."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        languages, confidences = self.languages_of(texts, hints)
+        rows = []
+        for fid, text, language, confidence in zip(feedback_ids, texts, languages, confidences):
+            scored = score_text(text, language or "en")
+            sentiment, score, model = scored.label, scored.score, "cold_start"
+            rows.append([fid, language, confidence, sentiment, score, scored, model,
+                         len(text), len(text) > MAX_ANALYSED_CHARS])
+        frame = pd.DataFrame(rows, columns=["feedback_id", "language", "language_confidence", "sentiment",
+                                            "sentiment_score", "_scored", "sentiment_model", "text_chars", "truncated"])
+        for language, model in self.trained.items():
+            mask = (frame["language"] == language).to_numpy()
+            if mask.any():
+                chosen = [t for t, m in zip(texts, mask) if m]
+                frame.loc[mask, "sentiment"] = model.predict(chosen)
+                frame.loc[mask, "sentiment_score"] = model.score(chosen)
+                frame.loc[mask, "sentiment_model"] = "self_trained"
+        theme_lists, aspect_lists = [], []
+        for scored, language, overall in zip(frame["_scored"], frame["language"], frame["sentiment_score"]):
+            found = aspects(scored, language or "en", overall=float(overall))
+            theme_lists.append(sorted(a.theme for a in found))
+            aspect_lists.append([{"theme": a.theme, "sentiment": a.sentiment, "score": a.score}
+                                 for a in sorted(found, key=lambda a: a.theme)])
+        frame["themes"] = theme_lists
+        frame["aspects"] = aspect_lists
+        frame["sentiment_score"] = frame["sentiment_score"].astype(float).round(4)
+        return frame[INSIGHT_COLUMNS]

@@ -1,0 +1,144 @@
+"""`centric listen`: read every feedback text and turn the answers into scores, drivers and trends.
+
+1. Rated feedback (stars, NPS, CSAT, CES) gives weak sentiment labels; per language a self-trained
+   model is compared with the cold start on a held-out part and takes over where it wins
+   (`sentiment_models`).
+2. Every text gets language, sentiment, themes and aspect sentiments (`feedback_insights`); texts no
+   taxonomy theme covers are grouped into discovered themes.
+3. NPS, CSAT and CES overall, per month and per channel, source and RFM segment, with intervals
+   (`survey_scores`); the themes that cost NPS points (`feedback_drivers`); negative themes on the
+   rise (`feedback_trends`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from centric.errors import CentricError
+
+SCORE_DIMENSIONS = ("channel", "source", "rfm_segment")
+
+
+class ListenError(CentricError):
+    """The workspace has no feedback to read."""
+
+
+@dataclass
+class ListenResult:
+    feedback: int
+    languages: dict[str, int] = field(default_factory=dict)
+    sentiments: dict[str, int] = field(default_factory=dict)
+    models: pd.DataFrame | None = None
+    scores: pd.DataFrame | None = None
+    drivers: pd.DataFrame | None = None
+    trends: pd.DataFrame | None = None
+    discovered: int = 0
+
+
+def _feedback(store) -> pd.DataFrame:
+    sql = """
+        SELECT f.feedback_id, f.customer_id, f.received_at, f.source, f.channel, f.rating, f.rating_scale,
+               f.text, f.language, f.survey_id
+        FROM feedback f ORDER BY f.received_at, f.feedback_id"""
+    return store.query_df(sql)
+
+
+def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Callable | None = None):
+    """Per language, compare cold start and self-trained on held-out rated feedback."""
+    from centric.models.text.self_trained import select, weak_label
+
+    labels = [weak_label(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
+    rated = feedback.assign(_label=labels)
+    rated = rated[rated["_label"].notna() & rated["text"].fillna("").str.strip().ne("")]
+    rows, trained = [], {}
+    for language in languages:
+        part = rated[rated["_language"] == language]
+        if progress:
+            progress(f"sentiment model: {language}")
+        choice = select(part["text"].tolist(), part["_label"].tolist(), language)
+        rows.append({"language": language, "rated_texts": len(part), "n_train": choice.n_train, "n_test": choice.n_test,
+                     "cold_start_f1": choice.cold_start_f1, "self_trained_f1": choice.self_trained_f1,
+                     "chosen": choice.chosen})
+        if choice.model is not None:
+            trained[language] = choice.model
+    return pd.DataFrame(rows), trained
+
+
+def listen(store, settings, progress: Callable | None = None, train: bool = True) -> ListenResult:
+    """Analyse the workspace's feedback and write the listening tables."""
+    from centric.models import listening
+    from centric.models.text.analyzer import FeedbackAnalyzer
+    from centric.models.text.discover import discover
+
+    say = progress or (lambda *a, **k: None)
+    feedback = _feedback(store)
+    if feedback.empty:
+        raise ListenError("there is no feedback yet: load some with `centric ingest feedback FILE` "
+                          "(reviews, survey answers, tickets, social posts)")
+    languages = list(settings.languages)
+    say("reading languages")
+    analyzer = FeedbackAnalyzer(tuple(languages))
+    detected, confidence = analyzer.languages_of(feedback["text"].fillna("").tolist(), feedback["language"].tolist())
+    feedback["_language"] = detected
+    models = pd.DataFrame()
+    if train:
+        models, analyzer.trained = train_sentiment(feedback, languages, say)
+    say("sentiment, themes and aspects")
+    insights = analyzer.analyse(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected)
+
+    say("discovering themes beyond the taxonomy")
+    insights["discovered_theme"] = None
+    discovered = 0
+    uncovered = insights["themes"].map(len).eq(0) & insights["language"].notna()
+    for language in languages:
+        idx = np.flatnonzero((uncovered & insights["language"].eq(language)).to_numpy())
+        texts = feedback["text"].iloc[idx].fillna("").tolist()
+        for topic in discover(texts, language):
+            discovered += 1
+            insights.loc[insights.index[idx[list(topic.members)]], "discovered_theme"] = f"{language}: {topic.topic}"
+
+    stored = insights.assign(aspects=insights["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
+    store.replace_table("feedback_insights", stored)
+    if not models.empty:
+        store.replace_table("sentiment_models", models)
+
+    say("scores, drivers and trends")
+    joined = feedback.merge(insights[["feedback_id", "themes", "aspects", "sentiment"]], on="feedback_id")
+    if store.has_rows("customer_summary"):
+        segments = store.query_df("SELECT customer_id, rfm_segment FROM customer_summary")
+        joined = joined.merge(segments, on="customer_id", how="left")
+    else:
+        joined["rfm_segment"] = None
+    scores = pd.concat([listening.score_table(joined, by=d) for d in SCORE_DIMENSIONS], ignore_index=True)
+    scores = scores.drop_duplicates(subset=["metric", "period", "dimension", "group"], ignore_index=True)
+    nps_answers = joined[joined["rating_scale"] == "nps_0_10"]
+    drivers = listening.drivers(nps_answers)
+    end = pd.to_datetime(feedback["received_at"]).max()
+    trends = listening.rising_negative_themes(joined, end)
+    for table, frame in (("survey_scores", scores), ("feedback_drivers", drivers), ("feedback_trends", trends)):
+        store.replace_table(table, frame)
+    return ListenResult(
+        feedback=len(insights),
+        languages=insights["language"].fillna("none").value_counts().to_dict(),
+        sentiments=insights["sentiment"].value_counts().to_dict(),
+        models=models, scores=scores, drivers=drivers, trends=trends, discovered=discovered,
+    )
+
+
+def verbatims(store, theme: str | None = None, sentiment: str | None = None, language: str | None = None,
+              limit: int = 10) -> pd.DataFrame:
+    """Feedback texts with their insights, filtered by theme, sentiment and language (bound parameters)."""
+    sql = """
+        SELECT f.feedback_id, f.received_at, f.source, i.language, i.sentiment, i.sentiment_score, i.themes, f.text
+        FROM feedback_insights i JOIN feedback f USING (feedback_id)
+        WHERE (? IS NULL OR list_contains(i.themes, ?))
+          AND (? IS NULL OR i.sentiment = ?)
+          AND (? IS NULL OR i.language = ?)
+        ORDER BY abs(i.sentiment_score) DESC, f.received_at DESC
+        LIMIT ?"""
+    return store.query_df(sql, [theme, theme, sentiment, sentiment, language, language, int(limit)])
