@@ -73,4 +73,5 @@ class FeedbackAnalyzer:
         frame["themes"] = theme_lists
         frame["aspects"] = aspect_lists
         frame["sentiment_score"] = frame["sentiment_score"].astype(float).round(4)
+        frame["language"] = frame["language"].astype(object).where(frame["language"].notna(), None)
         return frame[INSIGHT_COLUMNS]

@@ -133,6 +133,10 @@ def score_text(text: str, language: str) -> Scored:
                 break
         valence[i] = value
 
+    clauses = [0.0] * (clause + 1)  # clause opinions are read before the contrast weighting
+    for i in range(n):
+        if valence[i]:
+            clauses[clause_of[i]] += valence[i]
     if last_contrast >= 0:
         for i in range(n):
             valence[i] *= 0.5 if i < last_contrast else 1.5
@@ -141,10 +145,6 @@ def score_text(text: str, language: str) -> Scored:
     if total:
         bangs = min(tokens.count("!"), 4)
         total += math.copysign(bangs * EXCLAMATION, total)
-    clauses = [0.0] * (clause + 1)
-    for i in range(n):
-        if valence[i]:
-            clauses[clause_of[i]] += valence[i]
     return Scored(normalise(total), tokens, clause_of, [normalise(c) for c in clauses])
 
 

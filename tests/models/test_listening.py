@@ -1,0 +1,97 @@
+"""Survey scores, intervals, drivers and rising themes against hand computation and brute force."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from centric.models import listening
+
+
+def test_nps_value_and_adjusted_wald_interval():
+    ratings = [10] * 50 + [8] * 30 + [3] * 20
+    result = listening.nps(ratings)
+    assert result["value"] == pytest.approx(30.0)
+    m = 103
+    p, d = 50.75 / m, 20.75 / m
+    half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / m)
+    assert result["low"] == pytest.approx(100 * (p - d - half))
+    assert result["high"] == pytest.approx(100 * (p - d + half))
+    assert listening.nps([])["value"] is None
+
+
+def test_nps_interval_covers_the_truth_about_95_percent():
+    rng = np.random.default_rng(1)
+    probs = np.array([0.25] * 7 + [0.0, 0.0] + [0.0, 0.0])
+    probs = np.array([0.3 / 7] * 7 + [0.3, 0.0, 0.2, 0.2])
+    probs = probs / probs.sum()
+    truth = 100 * (probs[9:].sum() - probs[:7].sum())
+    covered = 0
+    for _ in range(2_000):
+        r = listening.nps(rng.choice(11, size=60, p=probs))
+        covered += r["low"] <= truth <= r["high"]
+    assert 0.93 <= covered / 2_000 <= 0.975
+
+
+def test_csat_wilson_and_ces_t():
+    result = listening.csat([5, 4, 3, 2, 5])
+    assert result["value"] == pytest.approx(60.0)
+    assert 0 < result["low"] < 60 < result["high"] < 100
+    ces = listening.ces([7, 5, 6, 4])
+    assert ces["value"] == pytest.approx(5.5)
+    assert ces["low"] < 5.5 < ces["high"]
+
+
+def test_drivers_cost_equals_brute_force():
+    responses = pd.DataFrame({
+        "rating": [0, 2, 5, 9, 10, 7, 6, 10],
+        "themes": [["delivery"], ["delivery", "price"], ["price"], ["delivery"], [], ["price"], ["delivery"], []],
+    })
+    out = listening.drivers(responses).set_index("theme")
+    assert out.loc["delivery", "detractor_mentions"] == 3
+    assert out.loc["delivery", "nps_points_cost"] == pytest.approx(100 * 3 / 8)
+    assert out.loc["delivery", "detractor_share"] == pytest.approx(3 / 4)
+    # turning those detractors into passives raises NPS by exactly the cost
+    fixed = [7 if r <= 6 and "delivery" in t else r for r, t in zip(responses["rating"], responses["themes"])]
+    gain = listening.nps(fixed)["value"] - listening.nps(responses["rating"])["value"]
+    assert gain == pytest.approx(out.loc["delivery", "nps_points_cost"])
+    assert list(out.index)[0] == "delivery"
+
+
+def _mentions(n, share, rng, start):
+    rows = []
+    for i in range(n):
+        bad = rng.random() < share
+        rows.append({"received_at": start + pd.Timedelta(hours=int(rng.integers(0, 24 * 30))),
+                     "aspects": [{"theme": "delivery", "sentiment": "negative" if bad else "positive"}]})
+    return rows
+
+
+def test_rising_theme_is_found_and_a_flat_one_is_not():
+    rng = np.random.default_rng(3)
+    end = pd.Timestamp("2024-06-30")
+    previous = _mentions(400, 0.10, rng, end - pd.Timedelta(days=60))
+    rising = pd.DataFrame(previous + _mentions(400, 0.25, rng, end - pd.Timedelta(days=30)))
+    flat = pd.DataFrame(previous + _mentions(400, 0.10, rng, end - pd.Timedelta(days=30)))
+    assert listening.rising_negative_themes(rising, end).set_index("theme").loc["delivery", "rising"]
+    assert not listening.rising_negative_themes(flat, end)["rising"].any()
+
+
+def test_holm_matches_its_definition():
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    adjusted = listening.holm(p)
+    assert adjusted.tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+
+
+def test_score_table_totals_and_groups():
+    frame = pd.DataFrame({
+        "rating": [10, 9, 0, 5, 4], "rating_scale": ["nps_0_10"] * 3 + ["csat_1_5"] * 2,
+        "received_at": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-02-03", "2024-01-01", "2024-01-02"]),
+        "channel": ["email", "web", "email", "web", "web"],
+    })
+    table = listening.score_table(frame, by="channel").set_index(["metric", "period", "dimension", "group"])
+    assert table.loc[("nps", "all", "all", "all"), "value"] == pytest.approx(100 / 3)
+    assert table.loc[("nps", "2024-02", "all", "all"), "n"] == 2
+    assert table.loc[("nps", "all", "channel", "email"), "value"] == pytest.approx(0.0)
+    assert table.loc[("csat", "all", "all", "all"), "value"] == pytest.approx(100.0)
