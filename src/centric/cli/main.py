@@ -341,6 +341,113 @@ def listen(workspace, no_train, theme, fmt):
                   "then centric report")
 
 
+@cli.group()
+def survey():
+    """Define surveys (NPS, CSAT, CES, rating, text, choices), make links, see who to ask.
+
+    \b
+    Example:
+      centric survey add nps.json
+      centric survey link nps-post-purchase --customer C000123 --score 9
+    """
+
+
+@survey.command("add")
+@workspace_option
+@click.argument("file", type=click.Path(dir_okay=False))
+def survey_add(workspace, file):
+    """Add or replace a survey from a JSON definition (see docs/listening.md)."""
+    from centric.services.surveys import add_survey
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace)) as (settings, store):
+        definition = add_survey(store, settings, Path(file))
+    click.echo(f"Survey {definition['survey_id']} ({definition['kind']}) is open in "
+               f"{', '.join(definition['languages'])}. Next: centric serve, then paste the widget or send links "
+               f"(centric survey link {definition['survey_id']} --customer ID)")
+
+
+@survey.command("list")
+@workspace_option
+def survey_list(workspace):
+    """The workspace's surveys."""
+    from centric.services.surveys import list_surveys
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
+        frame = list_surveys(store)
+    if frame.empty:
+        click.echo("No surveys yet: write one as JSON and run centric survey add FILE")
+    for rec in frame.to_dict("records"):
+        click.echo(f"{rec['survey_id']}\t{rec['kind']}\t{rec['status']}")
+
+
+@survey.command("close")
+@workspace_option
+@click.argument("survey_id")
+@click.option("--reopen", is_flag=True, help="Open it again.")
+def survey_close(workspace, survey_id, reopen):
+    """Stop (or restart) accepting answers."""
+    from centric.services.surveys import set_status
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace)) as (_, store):
+        set_status(store, survey_id, "open" if reopen else "closed")
+    click.echo(f"Survey {survey_id} is {'open' if reopen else 'closed'}.")
+
+
+@survey.command("link")
+@workspace_option
+@click.argument("survey_id")
+@click.option("--customer", required=True, help="Customer the link is for (signed, so nobody else can answer).")
+@click.option("--score", type=int, default=None, help="Prefill a score: one link per score button in an e-mail.")
+@click.option("--lang", default=None, help="Language of the survey page.")
+@click.option("--base-url", default="http://127.0.0.1:8765", show_default=True)
+def survey_link(workspace, survey_id, customer, score, lang, base_url):
+    """An e-mail link with a one-click prefilled score."""
+    from centric.api.app import survey_link as make_link
+    from centric.services.surveys import workspace_secret
+
+    folder = resolve_workspace(workspace)
+    click.echo(make_link(base_url, workspace_secret(folder), survey_id, customer, score, lang))
+
+
+@survey.command("audience")
+@workspace_option
+@click.argument("survey_id")
+def survey_audience(workspace, survey_id):
+    """Customers to ask now, after targeting, sampling and the minimum wait, as CSV."""
+    from centric.services.surveys import audience
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
+        frame = audience(store, survey_id)
+    click.echo(frame.to_csv(index=False), nl=False)
+
+
+@cli.command()
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
+@click.option("--port", default=8765, show_default=True)
+def serve(workspace, host, port):
+    """Serve survey links, the widget (/widget.js) and the read API.
+
+    \b
+    Example:
+      centric serve --workspace my-shop
+      <script src="http://127.0.0.1:8765/widget.js" data-survey="nps-post-purchase" async></script>
+    """
+    import uvicorn
+
+    from centric.api.app import create_app
+
+    folder = resolve_workspace(workspace)
+    app = create_app(folder)
+    click.echo(f"centric serves {folder} on http://{host}:{port} (widget: /widget.js; read API needs the key in "
+               f"{folder / '.centric-secret'} as X-Centric-Key). Ctrl+C stops it.")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @cli.command()
 @workspace_option
 @click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
