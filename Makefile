@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java bench bench-venv clean
+.PHONY: demo test install install-dev java chromium bench bench-venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,17 @@ java:
 	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >/dev/null 2>&1 || \
 	  echo "no Java: the PySpark tests will be skipped"; }
 
+# The survey widget is tested in headless Chromium: Debian's package, driven by Playwright's client.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	  echo "no chromium: the browser tests will be skipped"; }
+
 demo: $(VENV)/.installed
 	$(BIN)/centric demo --workspace centric-workspace
 
-test: $(VENV)/.installed-dev java
+test: $(VENV)/.installed-dev java chromium
 	$(BIN)/python -m pytest -q
 
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
@@ -46,6 +53,7 @@ bench-venv: $(BENCH_VENV)/.installed
 bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/clv.py --anchor-python $(BENCH_VENV)/bin/python
+	$(BIN)/python benchmarks/text.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis

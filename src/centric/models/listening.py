@@ -105,8 +105,7 @@ def score_table(feedback: pd.DataFrame, by: str | None = None, freq: str = "M") 
             result = scorer(chunk["rating"])
             rows.append({"metric": metric, "period": period, "dimension": dimension, "group": group,
                          "n": result["n"], "value": result["value"], "low": result["low"], "high": result["high"]})
-    out = pd.DataFrame(rows)
-    return out[["metric", "period", "dimension", "group", "n", "value", "low", "high"]]
+    return pd.DataFrame(rows, columns=["metric", "period", "dimension", "group", "n", "value", "low", "high"])
 
 
 def drivers(responses: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,54 @@
+"""centric listen on a small demo workspace: the tables are written, consistent and escaped in the CLI."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from centric.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("listen") / "shop"
+    result = CliRunner().invoke(cli, ["demo", "--workspace", str(folder), "--customers", "1500"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_listen_writes_insights_scores_drivers(demo):
+    result = CliRunner().invoke(cli, ["listen", "--workspace", str(demo), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["feedback"] > 500 and set(out["languages"]) <= {"en", "es", "ca", "pt", "none"}
+    nps = [s for s in out["scores"] if s["metric"] == "nps"][0]
+    assert nps["low"] < nps["value"] < nps["high"]
+    assert {m["language"] for m in out["sentiment_models"]} == {"en", "es", "ca", "pt"}
+    assert out["drivers"][0]["nps_points_cost"] >= out["drivers"][-1]["nps_points_cost"]
+    sql = CliRunner().invoke(cli, ["sql", "SELECT count(*) AS n, count(DISTINCT feedback_id) AS d FROM feedback_insights "
+                                   "JOIN feedback USING (feedback_id)", "--workspace", str(demo), "--format", "json"])
+    counts = json.loads(sql.output)[0]
+    assert counts["n"] == counts["d"] == out["feedback"]
+
+
+def test_listen_without_feedback_says_what_to_do(tmp_path):
+    folder = tmp_path / "empty"
+    CliRunner().invoke(cli, ["init", "--workspace", str(folder)])
+    result = CliRunner().invoke(cli, ["listen", "--workspace", str(folder)])
+    assert result.exit_code == 1 and "centric ingest feedback" in result.output
+
+
+def test_invalid_utf8_feedback_is_read_and_markup_is_not_interpreted(tmp_path):
+    folder = tmp_path / "odd"
+    CliRunner().invoke(cli, ["init", "--workspace", str(folder)])
+    path = tmp_path / "fb.csv"
+    path.write_bytes(b"feedback_id,received_at,text,rating,rating_scale\n"
+                     b"F1,2024-01-01,caf\xe9 terrible [bold red]x[/] :smile:,1,stars_1_5\n"
+                     b"F2,2024-01-02,\"<script>alert(1)</script> great delivery\",5,stars_1_5\n")
+    assert CliRunner().invoke(cli, ["ingest", "feedback", str(path), "--workspace", str(folder)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["listen", "--workspace", str(folder), "--theme", "delivery", "--no-train"])
+    assert result.exit_code == 0, result.output
+    assert "<script>alert(1)</script> great delivery" in result.output
+    result = CliRunner().invoke(cli, ["sql", "SELECT text FROM feedback WHERE feedback_id = 'F1'", "--workspace",
+                                      str(folder), "--format", "json"])
+    assert json.loads(result.output)[0]["text"].startswith("café terrible [bold red]x[/] :smile:")
