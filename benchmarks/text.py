@@ -7,7 +7,7 @@ taxonomy themes and aspect sentiment) in a pool of 2 processes; VADER (the ancho
 lexicon) scores the same texts in one process. Accuracy: 3-class macro-F1 of both on the labelled
 English and Spanish texts. Target: >= 2,000 texts/s for centric.
 
-    python benchmarks/text.py [--workers 2] [--repeat 1]
+    python benchmarks/text.py [--workers 2]
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from centric.api.app import create_app, survey_link
-from centric.services.surveys import customer_token, workspace_secret
+from centric.api.app import create_app
+from centric.services.surveys import customer_token, survey_link, workspace_secret
 from centric.services.workspace_files import open_store
 
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from centric.api.app import create_app, survey_link
-from centric.services.surveys import customer_token, workspace_secret
+from centric.api.app import create_app
+from centric.services.surveys import customer_token, survey_link, workspace_secret
 from centric.services.workspace_files import open_store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

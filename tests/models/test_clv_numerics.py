@@ -147,21 +147,18 @@ def test_pareto_likelihood_matches_a_numerical_integral():
 def test_fast_weighted_sums_equal_the_row_wise_likelihood(model, cdnow_summary):
     from centric.models.clv.btyd import compress_rfm
 
-    d = compress_rfm(cdnow_summary)
-    m = model()
-    theta = np.array([0.4, 5.0, 0.9, 2.0])
-    ll, g = m._log_likelihood(theta, d, grad=True)
-    total, grad = m._weighted(theta, d, grad=True)
-    assert total == pytest.approx(d.weights @ ll, rel=1e-12)
-    np.testing.assert_allclose(grad, d.weights @ g, rtol=1e-10)
+    _assert_fast_sums_match_rows(model(), compress_rfm(cdnow_summary), np.array([0.4, 5.0, 0.9, 2.0]))
 
 
 def test_gamma_gamma_fast_sums_equal_the_row_wise_likelihood(cdnow_spend):
     from centric.models.clv import GammaGamma
 
     m = GammaGamma()
-    d = m._compress(cdnow_spend)
-    theta = np.array([5.0, 3.0, 12.0])
+    _assert_fast_sums_match_rows(m, m._compress(cdnow_spend), np.array([5.0, 3.0, 12.0]))
+
+
+def _assert_fast_sums_match_rows(m, d, theta):
+    """The model's weighted sums (and gradient) equal the row-wise likelihood weighted by hand."""
     ll, g = m._log_likelihood(theta, d, grad=True)
     total, grad = m._weighted(theta, d, grad=True)
     assert total == pytest.approx(d.weights @ ll, rel=1e-12)

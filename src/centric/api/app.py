@@ -26,6 +26,7 @@ from centric.services import surveys
 from centric.services.workspace_files import load_settings, open_store
 
 MAX_BODY_BYTES = 16_384
+STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
 
 
 class AnswerIn(BaseModel):
@@ -81,10 +82,7 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
 
     @app.exception_handler(surveys.SurveyError)
     async def survey_error(request, exc):
-        message = str(exc)
-        code = 404 if message.startswith("no survey") or message.startswith("no such") else \
-            409 if "duplicate" in message or "closed" in message else 400
-        return JSONResponse({"error": message}, status_code=code)
+        return JSONResponse({"error": str(exc)}, status_code=STATUS_OF.get(exc.reason, 400))
 
     @app.exception_handler(_Denied)
     async def denied(request, exc):
@@ -114,21 +112,13 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
 
     @app.get("/api/surveys/{survey_id}")
     def survey(survey_id: str, lang: str | None = None, db=Depends(store)):
-        definition = surveys.get_survey(db, survey_id)
-        if definition is None:
-            raise surveys.SurveyError(f"no survey {survey_id!r}")
-        return surveys.localised(definition, lang)
+        return surveys.localised(surveys.open_survey(db, survey_id), lang)
 
     @app.post("/api/surveys/{survey_id}/responses", status_code=201)
     def answer(survey_id: str, body: AnswerIn, db=Depends(store)):
-        if body.customer_id and not surveys.check_token(secret, body.customer_id, body.token):
-            return JSONResponse({"error": "the customer token does not match: use the link centric made"},
-                                status_code=403)
-        feedback_id = surveys.record_answer(db, surveys.Answer(
-            survey_id=survey_id, score=body.score, text=body.text, choices=body.choices, customer_id=body.customer_id,
-            order_id=body.order_id, language=body.language, channel=body.channel or "widget",
-            response_id=body.response_id))
-        return {"feedback_id": feedback_id}
+        fields = body.model_dump(exclude={"channel"})
+        answer = surveys.Answer(survey_id=survey_id, channel=body.channel or "widget", **fields)
+        return {"feedback_id": surveys.record_answer(db, answer, secret=secret)}
 
     @app.put("/api/surveys/{survey_id}/responses/{response_id}")
     def comment(survey_id: str, response_id: str, body: CommentIn, db=Depends(store)):
@@ -138,9 +128,7 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
     def link(survey_id: str, score: int | None = None, c: str | None = None, t: str | None = None,
              lang: str | None = None, o: str | None = None, db=Depends(store)):
         """The page an e-mail link opens: the widget with the score the customer clicked prefilled."""
-        definition = surveys.get_survey(db, survey_id)
-        if definition is None:
-            raise surveys.SurveyError(f"no survey {survey_id!r}")
+        surveys.open_survey(db, survey_id)
         attrs = {"data-survey": survey_id, "data-lang": lang or "", "data-score": "" if score is None else str(score),
                  "data-customer": c or "", "data-token": t or "", "data-order": o or "", "data-target": "#survey"}
         attributes = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items() if v)
@@ -165,15 +153,3 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
 class _Denied(Exception):
     pass
 
-
-def survey_link(base_url: str, secret: str, survey_id: str, customer_id: str, score: int | None = None,
-                language: str | None = None) -> str:
-    """An e-mail link with a one-click prefilled score and a signed customer."""
-    from urllib.parse import urlencode
-
-    query = {"c": customer_id, "t": surveys.customer_token(secret, customer_id)}
-    if score is not None:
-        query["score"] = score
-    if language:
-        query["lang"] = language
-    return f"{base_url.rstrip('/')}/s/{survey_id}?{urlencode(query)}"

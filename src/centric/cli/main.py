@@ -405,7 +405,7 @@ def survey_close(workspace, survey_id, reopen):
 @click.option("--base-url", default="http://127.0.0.1:8765", show_default=True)
 def survey_link(workspace, survey_id, customer, score, lang, base_url):
     """An e-mail link with a one-click prefilled score."""
-    from centric.api.app import survey_link as make_link
+    from centric.services.surveys import survey_link as make_link
     from centric.services.surveys import workspace_secret
 
     folder = resolve_workspace(workspace)

@@ -24,14 +24,20 @@ from scipy import stats
 
 SCALES = {"nps_0_10": (0, 10), "csat_1_5": (1, 5), "ces_1_7": (1, 7), "stars_1_5": (1, 5)}
 Z95 = 1.959963984540054
+EMPTY = {"n": 0, "value": None, "low": None, "high": None}
+
+
+def _ratings(ratings) -> np.ndarray:
+    """The numeric ratings, blanks and non-numbers dropped."""
+    return np.asarray(pd.to_numeric(pd.Series(ratings), errors="coerce").dropna(), dtype=float)
 
 
 def nps(ratings) -> dict:
     """NPS in points (-100..100) with its 95% adjusted-Wald interval, and the three shares."""
-    r = np.asarray(pd.to_numeric(pd.Series(ratings), errors="coerce").dropna(), dtype=float)
+    r = _ratings(ratings)
     n = len(r)
     if n == 0:
-        return {"n": 0, "value": None, "low": None, "high": None}
+        return dict(EMPTY)
     promoters, detractors = float((r >= 9).sum()), float((r <= 6).sum())
     value = 100.0 * (promoters - detractors) / n
     m = n + 3.0
@@ -55,10 +61,10 @@ def wilson(successes: float, n: int) -> tuple[float, float]:
 
 def csat(ratings) -> dict:
     """CSAT as the % of 4-5 answers on a 1-5 scale, with the Wilson interval."""
-    r = np.asarray(pd.to_numeric(pd.Series(ratings), errors="coerce").dropna(), dtype=float)
+    r = _ratings(ratings)
     n = len(r)
     if n == 0:
-        return {"n": 0, "value": None, "low": None, "high": None}
+        return dict(EMPTY)
     satisfied = float((r >= 4).sum())
     low, high = wilson(satisfied, n)
     return {"n": n, "value": 100 * satisfied / n, "low": 100 * low, "high": 100 * high}
@@ -66,10 +72,10 @@ def csat(ratings) -> dict:
 
 def ces(ratings) -> dict:
     """CES as the mean on 1-7 (higher = easier), with a Student-t interval."""
-    r = np.asarray(pd.to_numeric(pd.Series(ratings), errors="coerce").dropna(), dtype=float)
+    r = _ratings(ratings)
     n = len(r)
     if n == 0:
-        return {"n": 0, "value": None, "low": None, "high": None}
+        return dict(EMPTY)
     mean = float(r.mean())
     if n < 2:
         return {"n": n, "value": mean, "low": None, "high": None}
@@ -99,8 +105,7 @@ def score_table(feedback: pd.DataFrame, by: str | None = None, freq: str = "M") 
         cuts = [("all", "all", "all", part)]
         cuts += [(str(p), "all", "all", chunk) for p, chunk in part.groupby("_period")]
         if by:
-            cuts += [("all", by, "(none)" if pd.isna(g) else str(g), chunk)
-                     for g, chunk in part.groupby(part[by].astype(object).where(part[by].notna(), None), dropna=False)]
+            cuts += [("all", by, str(g), chunk) for g, chunk in part.groupby(part[by].astype(object).fillna("(none)"))]
         for period, dimension, group, chunk in cuts:
             result = scorer(chunk["rating"])
             rows.append({"metric": metric, "period": period, "dimension": dimension, "group": group,
@@ -145,7 +150,7 @@ def rising_negative_themes(insights: pd.DataFrame, end, window_days: int = 30, a
     if insights.empty:
         return pd.DataFrame(columns=cols)
     when = pd.to_datetime(insights["received_at"]).dt.tz_localize(None)
-    end = pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo else pd.Timestamp(end)
+    end = pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo else pd.Timestamp(end)  # naive, as `when`
     recent = (when > end - pd.Timedelta(days=window_days)) & (when <= end)
     previous = (when > end - pd.Timedelta(days=2 * window_days)) & ~recent & (when <= end)
     negative = [{a["theme"] for a in (asp if isinstance(asp, (list, np.ndarray)) else []) if a["sentiment"] == "negative"}

@@ -89,7 +89,7 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
     if train:
         models, analyzer.trained = train_sentiment(feedback, languages, say)
     say("sentiment, themes and aspects")
-    insights = analyzer.analyse(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected)
+    insights = analyzer.read(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected, confidence)
 
     say("discovering themes beyond the taxonomy")
     insights["discovered_theme"] = None

@@ -42,7 +42,15 @@ MAX_ID_CHARS = 128
 
 
 class SurveyError(CentricError):
-    """A survey definition or an answer is not valid; the message says why."""
+    """A survey definition or an answer is not valid; the message says why.
+
+    ``reason`` tells callers (the API) what kind of refusal it is: invalid, not_found, conflict
+    (closed survey, duplicate submit) or forbidden (a customer token that does not match).
+    """
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Answer:
     language: str | None = None
     channel: str = "widget"
     response_id: str | None = None
+    token: str | None = None
 
 
 def validate_definition(raw: dict, languages: list[str]) -> dict:
@@ -104,7 +113,7 @@ def add_survey(store, settings, path: Path) -> dict:
 
 def set_status(store, survey_id: str, status: str) -> None:
     if not get_survey(store, survey_id):
-        raise SurveyError(f"no survey {survey_id!r}: see `centric survey list`")
+        raise SurveyError(f"no survey {survey_id!r}: see `centric survey list`", "not_found")
     store.con.execute("UPDATE surveys SET status = ? WHERE survey_id = ?", [status, survey_id])
 
 
@@ -149,13 +158,24 @@ def workspace_secret(folder: Path) -> str:
     return path.read_text().strip()
 
 
-def record_answer(store, answer: Answer, now: dt.datetime | None = None) -> str:
-    """Validate an answer and store it in `feedback`; returns its feedback_id."""
-    definition = get_survey(store, answer.survey_id)
+def open_survey(store, survey_id: str) -> dict:
+    """The definition of a survey, or a not_found SurveyError."""
+    definition = get_survey(store, survey_id)
     if definition is None:
-        raise SurveyError(f"no survey {answer.survey_id!r}")
+        raise SurveyError(f"no survey {survey_id!r}", "not_found")
+    return definition
+
+
+def record_answer(store, answer: Answer, secret: str | None = None, now: dt.datetime | None = None) -> str:
+    """Validate an answer and store it in `feedback`; returns its feedback_id.
+
+    With ``secret``, a customer id is accepted only with its signed token (``customer_token``).
+    """
+    definition = open_survey(store, answer.survey_id)
     if definition["status"] != "open":
-        raise SurveyError(f"survey {answer.survey_id!r} is closed")
+        raise SurveyError(f"survey {answer.survey_id!r} is closed", "conflict")
+    if secret is not None and answer.customer_id and not check_token(secret, answer.customer_id, answer.token):
+        raise SurveyError("the customer token does not match: use the link centric made", "forbidden")
     scale, low, high = KINDS[definition["kind"]]
     if scale is not None:
         if answer.score is None:
@@ -181,7 +201,7 @@ def record_answer(store, answer: Answer, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now()
     with store.transaction() as con:
         if con.execute("SELECT 1 FROM feedback WHERE feedback_id = ?", [feedback_id]).fetchone():
-            raise SurveyError("this answer was already received (duplicate submit)")
+            raise SurveyError("this answer was already received (duplicate submit)", "conflict")
         if answer.customer_id:
             con.execute("INSERT INTO customers (customer_id, origin) SELECT ?, 'feedback' "
                         "WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = ?)",
@@ -203,9 +223,9 @@ def add_comment(store, survey_id: str, response_id: str, text: str, within_hours
     feedback_id = f"{survey_id}:{response_id}"
     row = store.con.execute("SELECT text, received_at FROM feedback WHERE feedback_id = ?", [feedback_id]).fetchone()
     if row is None:
-        raise SurveyError("no such answer: send the score first")
+        raise SurveyError("no such answer: send the score first", "not_found")
     if row[0]:
-        raise SurveyError("this answer already has a comment (duplicate submit)")
+        raise SurveyError("this answer already has a comment (duplicate submit)", "conflict")
     if row[1] < dt.datetime.now() - dt.timedelta(hours=within_hours):
         raise SurveyError("this answer is too old to add a comment")
     store.con.execute("UPDATE feedback SET text = ? WHERE feedback_id = ?", [text, feedback_id])
@@ -215,10 +235,7 @@ def add_comment(store, survey_id: str, response_id: str, text: str, within_hours
 def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0) -> pd.DataFrame:
     """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
     percentage, and nobody asked (answered) within the survey's minimum wait."""
-    definition = get_survey(store, survey_id)
-    if definition is None:
-        raise SurveyError(f"no survey {survey_id!r}: see `centric survey list`")
-    target = definition["target"]
+    target = open_survey(store, survey_id)["target"]
     at = at or store.con.execute("SELECT coalesce(max(ordered_at), now()) FROM orders").fetchone()[0]
     days_after = target.get("days_after_order")
     sql = """
@@ -233,3 +250,16 @@ def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0
     params = [target.get("segment"), target.get("segment"), days_after, at, days_after, days_after, survey_id, at,
               int(target["min_days_between_asks"]), f"{survey_id}:{seed}", float(target["sample_percent"])]
     return store.query_df(sql, params)
+
+
+def survey_link(base_url: str, secret: str, survey_id: str, customer_id: str, score: int | None = None,
+                language: str | None = None) -> str:
+    """An e-mail link with a one-click prefilled score and a signed customer."""
+    from urllib.parse import urlencode
+
+    query = {"c": customer_id, "t": customer_token(secret, customer_id)}
+    if score is not None:
+        query["score"] = score
+    if language:
+        query["lang"] = language
+    return f"{base_url.rstrip('/')}/s/{survey_id}?{urlencode(query)}"

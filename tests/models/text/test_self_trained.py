@@ -43,19 +43,14 @@ def test_too_little_rated_feedback_keeps_the_cold_start():
 
 
 @pytest.mark.slow
-def test_self_trained_english_airline_tweets():
-    texts, labels = _airline()
-    choice = select(texts, labels, "en")
-    print(f"airline tweets held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
+@pytest.mark.parametrize("name, load, language, at_least", [
+    ("airline tweets", _airline, "en", 0.75),
+    # The issue asks for 0.70 in Spanish; this model measures 0.664 on this split (about 0.67-0.69 over five splits).
+    ("amazon_reviews_es", _amazon_es, "es", 0.65),
+])
+def test_self_trained_on_real_data(name, load, language, at_least):
+    texts, labels = load()
+    choice = select(texts, labels, language)
+    print(f"{name} held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
     assert choice.chosen == "self_trained"
-    assert choice.self_trained_f1 >= 0.75
-
-
-@pytest.mark.slow
-def test_self_trained_spanish_reviews():
-    """The issue asks for 0.70; this model measures 0.664 on this split (about 0.67-0.69 over five splits)."""
-    texts, labels = _amazon_es()
-    choice = select(texts, labels, "es")
-    print(f"amazon_reviews_es held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
-    assert choice.chosen == "self_trained"
-    assert choice.self_trained_f1 >= 0.65
+    assert choice.self_trained_f1 >= at_least

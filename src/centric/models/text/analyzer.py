@@ -49,14 +49,18 @@ class FeedbackAnalyzer:
         """A frame with INSIGHT_COLUMNS, one row per text."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         languages, confidences = self.languages_of(texts, hints)
-        rows = []
-        for fid, text, language, confidence in zip(feedback_ids, texts, languages, confidences):
-            scored = score_text(text, language or "en")
-            sentiment, score, model = scored.label, scored.score, "cold_start"
-            rows.append([fid, language, confidence, sentiment, score, scored, model,
-                         len(text), len(text) > MAX_ANALYSED_CHARS])
-        frame = pd.DataFrame(rows, columns=["feedback_id", "language", "language_confidence", "sentiment",
-                                            "sentiment_score", "_scored", "sentiment_model", "text_chars", "truncated"])
+        return self.read(feedback_ids, texts, languages, confidences)
+
+    def read(self, feedback_ids, texts, languages, confidences) -> pd.DataFrame:
+        """Sentiment, themes and aspects of texts whose languages are already known."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        scored = [score_text(text, language or "en") for text, language in zip(texts, languages)]
+        frame = pd.DataFrame({
+            "feedback_id": list(feedback_ids), "language": pd.Series(list(languages), dtype=object),
+            "language_confidence": list(confidences), "sentiment": [s.label for s in scored],
+            "sentiment_score": [s.score for s in scored], "sentiment_model": "cold_start",
+            "text_chars": [len(t) for t in texts], "truncated": [len(t) > MAX_ANALYSED_CHARS for t in texts],
+        })
         for language, model in self.trained.items():
             mask = (frame["language"] == language).to_numpy()
             if mask.any():
@@ -64,14 +68,9 @@ class FeedbackAnalyzer:
                 frame.loc[mask, "sentiment"] = model.predict(chosen)
                 frame.loc[mask, "sentiment_score"] = model.score(chosen)
                 frame.loc[mask, "sentiment_model"] = "self_trained"
-        theme_lists, aspect_lists = [], []
-        for scored, language, overall in zip(frame["_scored"], frame["language"], frame["sentiment_score"]):
-            found = aspects(scored, language or "en", overall=float(overall))
-            theme_lists.append(sorted(a.theme for a in found))
-            aspect_lists.append([{"theme": a.theme, "sentiment": a.sentiment, "score": a.score}
-                                 for a in sorted(found, key=lambda a: a.theme)])
-        frame["themes"] = theme_lists
-        frame["aspects"] = aspect_lists
+        found = [sorted(aspects(s, language or "en", overall=float(overall)), key=lambda a: a.theme)
+                 for s, language, overall in zip(scored, frame["language"], frame["sentiment_score"])]
+        frame["themes"] = [[a.theme for a in f] for f in found]
+        frame["aspects"] = [[{"theme": a.theme, "sentiment": a.sentiment, "score": a.score} for a in f] for f in found]
         frame["sentiment_score"] = frame["sentiment_score"].astype(float).round(4)
-        frame["language"] = frame["language"].astype(object).where(frame["language"].notna(), None)
         return frame[INSIGHT_COLUMNS]

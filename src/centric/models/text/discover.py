@@ -28,8 +28,7 @@ def _stopwords(language: str) -> set[str]:
 
     from centric.models.text.normalize import fold
 
-    words = stopwordsiso.stopwords(language) or set()
-    return {fold(w) for w in words} | {"NEG_" + fold(w) for w in words}
+    return {fold(w) for w in stopwordsiso.stopwords(language) or set()}
 
 
 def discover(texts: list[str], language: str, max_topics: int = 6, min_texts: int = 15,

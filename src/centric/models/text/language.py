@@ -53,6 +53,3 @@ class LanguageIdentifier:
             return Guess(self.languages[0], 1.0)
         language, confidence = self._model.classify(plain)
         return Guess(str(language), float(confidence))
-
-    def identify_many(self, texts) -> list[Guess]:
-        return [self.identify(t) for t in texts]

@@ -8,9 +8,11 @@ Entries are accent-folded lower case; ``word*`` matches any ending (``decepcion*
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from centric.models.text.terms import TermTable
 
 NEGATORS = {
     "en": {"not", "no", "never", "nor", "none", "nobody", "cannot", "cant", "dont", "didnt", "doesnt", "isnt",
@@ -33,7 +35,7 @@ INTENSIFIERS = {
 DIMINISHERS = {
     "en": {"slightly", "somewhat", "barely", "hardly", "little", "kinda", "fairly", "quite"},
     "es": {"poco", "algo", "apenas", "ligeramente", "medio"},
-    "ca": {"poc", "una", "mica", "lleugerament", "mig"},
+    "ca": {"poc", "mica", "lleugerament", "mig"},  # "una mica" = a bit; "una" alone is just "a"
     "pt": {"pouco", "algo", "ligeiramente", "meio"},
 }
 #: Words after which the clause that follows carries more weight than the one before (VADER's "but").
@@ -52,14 +54,11 @@ EMOJI = {
 EMOTICONS = {":)": 1.5, ":-)": 1.5, ":D": 2, ":-D": 2, ";)": 1, "<3": 2.5, ":(": -1.5, ":-(": -1.5, ":'(": -2, ">:(": -2.5}
 
 
-@dataclass
-class Lexicon:
+@dataclass(eq=False)
+class Lexicon(TermTable[float]):
     """Valences of one language: exact words, prefixes (``word*``) and phrases of two or three words."""
 
-    language: str
-    exact: dict[str, float] = field(default_factory=dict)
-    prefixes: dict[str, float] = field(default_factory=dict)
-    phrases: dict[tuple[str, ...], float] = field(default_factory=dict)
+    language: str = "en"
 
     @classmethod
     def load(cls, language: str) -> "Lexicon":
@@ -67,47 +66,15 @@ class Lexicon:
 
     def valence(self, word: str) -> float:
         """The valence of one folded word (0 when unknown): exact entry, else the longest prefix."""
-        value = self.exact.get(word)
-        if value is not None:
-            return value
-        return self._prefix(word)
-
-    def _prefix(self, word: str) -> float:
-        return _prefix_valence(self.language, word)
-
-    def phrase_at(self, tokens: list[str], i: int) -> tuple[int, float] | None:
-        """A phrase starting at ``tokens[i]``: (its length, valence), longest first; None when none."""
-        for n in (3, 2):
-            if i + n <= len(tokens):
-                value = self.phrases.get(tuple(tokens[i:i + n]))
-                if value is not None:
-                    return n, value
-        return None
+        return self.word(word) or 0.0
 
 
 @lru_cache(maxsize=None)
 def _load(language: str) -> Lexicon:
-    lexicon = Lexicon(language)
+    lexicon = Lexicon(language=language)
     path = resources.files("centric.models.text") / "data" / f"lexicon_{language}.tsv"
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        term, value = line.split("\t")
-        score = float(value)
-        if " " in term:
-            lexicon.phrases[tuple(term.split())] = score
-        elif term.endswith("*"):
-            lexicon.prefixes[term[:-1]] = score
-        else:
-            lexicon.exact[term] = score
+        if line.strip() and not line.startswith("#"):
+            term, value = line.split("\t")
+            lexicon.add(term, float(value))
     return lexicon
-
-
-@lru_cache(maxsize=500_000)
-def _prefix_valence(language: str, word: str) -> float:
-    prefixes = _load(language).prefixes
-    for end in range(len(word), 2, -1):
-        value = prefixes.get(word[:end])
-        if value is not None:
-            return value
-    return 0.0

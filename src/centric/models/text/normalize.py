@@ -26,6 +26,8 @@ _SPACE = re.compile(r"\s+")
 # Words keep inner apostrophes and the Catalan middle dot (col·lecció); elided articles split off:
 # "l'enviament" -> "l'", "enviament"; "don't" -> "dont" after folding.
 _TOKEN = re.compile(r"[^\W\d_]+(?:[·'’][^\W\d_]+)*'?|\d+(?:[.,]\d+)?|[!?¡¿.;]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+#: Tokens that end a sentence (and a clause).
+SENTENCE_MARKS = frozenset({".", ";", "!", "?", "¡", "¿"})
 _ELISION = re.compile(r"^(l|d|s|m|t|n|qu|j)['’](?=\w)", re.IGNORECASE)
 
 
@@ -68,9 +70,14 @@ def words(text: str) -> list[str]:
     return out
 
 
+def fold_token(word: str) -> str:
+    """A token folded; ``'`` kept on elided articles (``l'``), removed from contractions (``don't``)."""
+    return fold(word) if word.endswith("'") else fold(word).replace("'", "")
+
+
 def folded_words(text: str) -> list[str]:
-    """Tokens folded to lower case without accents, ``'`` removed from English contractions."""
-    return [fold(w).replace("'", "") if not w.endswith("'") else fold(w) for w in words(text)]
+    """Tokens folded to lower case without accents (``fold_token``)."""
+    return [fold_token(w) for w in words(text)]
 
 
 def has_letters(text: str) -> bool:

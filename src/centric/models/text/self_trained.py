@@ -20,12 +20,11 @@ from functools import lru_cache
 import numpy as np
 
 from centric.models.text.lexicon import NEGATORS
-from centric.models.text.normalize import clean, folded_words
+from centric.models.text.normalize import SENTENCE_MARKS, clean, folded_words
 from centric.models.text.sentiment import LABELS, ColdStartSentiment
 
 #: rating scale -> (highest negative rating, highest neutral rating); above is positive.
 WEAK_LABEL_CUTS = {"nps_0_10": (6, 8), "csat_1_5": (2, 3), "stars_1_5": (2, 3), "ces_1_7": (3, 4)}
-SENTENCE_MARKS = {".", ";", "!", "?", "¡", "¿"}
 
 
 def weak_label(rating, scale) -> str | None:

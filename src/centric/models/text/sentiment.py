@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 from centric.models.text.lexicon import CONTRAST, DIMINISHERS, EMOJI, EMOTICONS, INTENSIFIERS, NEGATORS, Lexicon
-from centric.models.text.normalize import clean, fold, words
+from centric.models.text.normalize import SENTENCE_MARKS, clean, fold_token, words
 
 NEGATION_SCALE = -0.74
 NEGATION_WINDOW = 3
@@ -31,7 +31,6 @@ CAPS_EMPHASIS = 0.733
 EXCLAMATION = 0.292
 ALPHA = 15.0
 MIXED = 0.25
-SENTENCE_MARKS = {".", ";", "!", "?", "¡", "¿"}
 LABELS = ("negative", "neutral", "positive")
 
 
@@ -51,7 +50,11 @@ class Scored:
 
     @property
     def label(self) -> str:
-        return "neutral" if self.mixed else label_of(self.score)
+        return self.label_at()
+
+    def label_at(self, band: float = 0.05) -> str:
+        """The label with a neutral band of +-``band``; mixed texts are neutral."""
+        return "neutral" if self.mixed else label_of(self.score, band)
 
 
 def label_of(score: float, band: float = 0.05) -> str:
@@ -73,7 +76,7 @@ def score_text(text: str, language: str) -> Scored:
     if language not in NEGATORS:
         language = "en"
     raw = words(clean(text))
-    tokens = [_fold_token(w) for w in raw]
+    tokens = [fold_token(w) for w in raw]
     lexicon = Lexicon.load(language)
     negators, intensifiers = NEGATORS[language], INTENSIFIERS[language]
     diminishers, contrast = DIMINISHERS[language], CONTRAST[language]
@@ -148,12 +151,6 @@ def score_text(text: str, language: str) -> Scored:
     return Scored(normalise(total), tokens, clause_of, [normalise(c) for c in clauses])
 
 
-def _fold_token(word: str) -> str:
-    if word.endswith("'"):
-        return fold(word)
-    return fold(word).replace("'", "")
-
-
 def _all_caps(raw: list[str]) -> bool:
     letters = [w for w in raw if w.isalpha()]
     return bool(letters) and all(w.isupper() for w in letters)
@@ -172,8 +169,4 @@ class ColdStartSentiment:
         return [score_text(t, lang).score for t, lang in zip(texts, languages)]
 
     def predict(self, texts, languages) -> list[str]:
-        out = []
-        for text, language in zip(texts, languages):
-            scored = score_text(text, language)
-            out.append("neutral" if scored.mixed else label_of(scored.score, self.neutral_band))
-        return out
+        return [score_text(t, lang).label_at(self.neutral_band) for t, lang in zip(texts, languages)]

@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from centric.models.text.language import SUPPORTED_LANGUAGES
 from centric.models.text.sentiment import Scored, label_of
+from centric.models.text.terms import TermTable
 
 
-@dataclass
-class Taxonomy:
+@dataclass(eq=False)
+class Taxonomy(TermTable[str]):
     """Theme terms of one language, and the themes' labels in every language."""
 
-    language: str
-    labels: dict[str, dict[str, str]]
-    exact: dict[str, str] = field(default_factory=dict)
-    prefixes: dict[str, str] = field(default_factory=dict)
-    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    language: str = "en"
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, language: str) -> "Taxonomy":
@@ -44,55 +43,27 @@ class Taxonomy:
         return names.get(language or self.language) or names.get("en") or theme.replace("_", " ")
 
     def matches(self, tokens: list[str]) -> list[tuple[int, str]]:
-        """(token index, theme) for every taxonomy term found in the folded tokens."""
+        """(token index, theme) for every taxonomy term found in the folded tokens; a phrase consumes its words."""
         found = []
-        i, n = 0, len(tokens)
-        while i < n:
-            for size in (3, 2):
-                if i + size <= n:
-                    theme = self.phrases.get(tuple(tokens[i:i + size]))
-                    if theme is not None:
-                        found.append((i, theme))
-                        i += size
-                        break
-            else:
-                word = tokens[i]
-                theme = self.exact.get(word) or _prefix_theme(self.language, word)
-                if theme:
-                    found.append((i, theme))
-                i += 1
+        i = 0
+        while i < len(tokens):
+            phrase = self.phrase_at(tokens, i)
+            size, theme = phrase if phrase is not None else (1, self.word(tokens[i]))
+            if theme:
+                found.append((i, theme))
+            i += size
         return found
 
 
 @lru_cache(maxsize=None)
-def _raw() -> dict:
-    path = resources.files("centric.models.text") / "data" / "taxonomy.json"
-    return json.loads(path.read_text(encoding="utf-8"))["themes"]
-
-
-@lru_cache(maxsize=None)
 def _load(language: str) -> Taxonomy:
-    raw = _raw()
-    taxonomy = Taxonomy(language, {theme: spec["label"] for theme, spec in raw.items()})
+    path = resources.files("centric.models.text") / "data" / "taxonomy.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))["themes"]
+    taxonomy = Taxonomy(language=language, labels={theme: spec["label"] for theme, spec in raw.items()})
     for theme, spec in raw.items():
         for term in spec.get(language, spec["en"]):
-            if " " in term:
-                taxonomy.phrases[tuple(term.split())] = theme
-            elif term.endswith("*"):
-                taxonomy.prefixes[term[:-1]] = theme
-            else:
-                taxonomy.exact[term] = theme
+            taxonomy.add(term, theme)
     return taxonomy
-
-
-@lru_cache(maxsize=500_000)
-def _prefix_theme(language: str, word: str) -> str | None:
-    prefixes = _load(language).prefixes
-    for end in range(len(word), 2, -1):
-        theme = prefixes.get(word[:end])
-        if theme is not None:
-            return theme
-    return None
 
 
 @dataclass(frozen=True)
@@ -104,7 +75,7 @@ class Aspect:
 
 def aspects(scored: Scored, language: str, overall: float | None = None) -> list[Aspect]:
     """The themes of a scored text, each with the sentiment of the clauses that mention it."""
-    taxonomy = Taxonomy.load(language if language in ("en", "es", "ca", "pt") else "en")
+    taxonomy = Taxonomy.load(language if language in SUPPORTED_LANGUAGES else "en")
     overall = scored.score if overall is None else overall
     per_theme: dict[str, list[float]] = {}
     for index, theme in taxonomy.matches(scored.tokens):
