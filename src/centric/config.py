@@ -36,6 +36,8 @@ class Settings:
     clv_margin: float = 1.0
     clv_discount_rate: float = 0.10
     clv_horizon_days: int = 365
+    # RFM: percent-rank cut points of the five scores (quintiles by default)
+    rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -57,6 +59,12 @@ class Settings:
             raise ConfigError(f"[clv] discount_rate must be a yearly rate in [0, 1), got {self.clv_discount_rate!r}")
         if not 1 <= self.clv_horizon_days <= 3650:
             raise ConfigError(f"[clv] horizon_days must be between 1 and 3650, got {self.clv_horizon_days!r}")
+        from centric.queries.customer_summary import check_cuts
+
+        try:
+            self.rfm_cuts = list(check_cuts(self.rfm_cuts))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[rfm] cuts: {exc}") from exc
         self.currency = self.currency.upper()
         return self
 
@@ -82,6 +90,9 @@ class Settings:
                     values[f"clv_{key}"] = cast(clv[key])
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[clv] holds a value that is not a number: {exc}") from exc
+        rfm = data.get("rfm", {})
+        if "cuts" in rfm:
+            values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
         return cls(**values).validate()
 
     def to_toml(self) -> str:
@@ -93,7 +104,8 @@ class Settings:
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
         lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
                   f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",
-                  f"horizon_days = {_toml_value(self.clv_horizon_days)}"]
+                  f"horizon_days = {_toml_value(self.clv_horizon_days)}",
+                  "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -266,13 +266,13 @@ CUSTOMER_SUMMARY = Table(
                unit="currency"),
         Column("days_since_last_order", NUMBER, "Days from last purchase to the end of observation.",
                unit="days"),
-        Column("r_score", INTEGER, "Recency score 1-5 (5 = most recent quintile)."),
+        Column("r_score", INTEGER, "Recency score 1-5 (5 = most recent quantile; cut points in [rfm] of centric.toml)."),
         Column("f_score", INTEGER, "Frequency score 1-5 (orders)."),
         Column("m_score", INTEGER, "Monetary score 1-5 (revenue)."),
         Column("rfm_score", TEXT, "The three scores, e.g. '545'."),
-        Column("rfm_segment", TEXT, "Named segment from the R and F scores (Champions, Loyal Customers, "
-               "Potential Loyalists, New Customers, Promising, Need Attention, About to Sleep, At Risk, "
-               "Can't Lose Them, Hibernating)."),
+        Column("rfm_segment", TEXT, "Named segment from the R and F scores (Champions, Loyal, Potential "
+               "loyalists, New, Promising, Need attention, About to sleep, At risk, Can't lose them, "
+               "Hibernating, Lost; see docs/segments.md)."),
         Column("observed_until", TIMESTAMP, "End of observation the figures refer to."),
     ),
     is_input=False,
@@ -445,17 +445,122 @@ SURVEYS = Table(
     is_input=False,
 )
 
+CUSTOMER_PROFILES = Table(
+    "customer_profiles",
+    "One wide row per customer: profile, behaviour, consumption, value and voice. Segment rules and "
+    "clustering read it (`centric segments`, `centric personas`).",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("created_at", TIMESTAMP, "When the customer was created."),
+        Column("age", INTEGER, "Age in years at the end of observation (from birth_year).", unit="years"),
+        Column("age_band", TEXT, "18-24, 25-34, 35-44, 45-54, 55-64 or 65+."),
+        Column("gender", TEXT, "As given in customers."),
+        Column("country", COUNTRY, "ISO 3166 alpha-2."),
+        Column("region", TEXT, "Region or province."),
+        Column("city", TEXT, "City."),
+        Column("language", LANGUAGE, "Preferred language (ISO 639-1)."),
+        Column("acquisition_channel", TEXT, "Channel that brought the customer."),
+        Column("tags", TEXT_LIST, "Lifestyle and interest tags."),
+        Column("orders", INTEGER, "Completed purchases (0 for a customer who never bought)."),
+        Column("revenue", NUMBER, "Sum of completed purchases.", unit="currency"),
+        Column("aov", NUMBER, "Average order value.", unit="currency"),
+        Column("days_since_last_order", NUMBER, "Days from the last purchase to the end of observation.",
+               unit="days"),
+        Column("rfm_segment", TEXT, "RFM segment (see customer_summary)."),
+        Column("categories", TEXT_LIST, "Product categories bought."),
+        Column("top_category", TEXT, "Category with the most revenue."),
+        Column("order_channels", TEXT_LIST, "Channels the customer ordered on (web, app, store, ...)."),
+        Column("app_share", NUMBER, "Share of orders placed on the app (0-1)."),
+        Column("discount_share", NUMBER, "Share of orders with a discount (0-1): discount sensitivity."),
+        Column("items_per_order", NUMBER, "Mean units per order (basket size)."),
+        Column("evening_share", NUMBER, "Share of orders placed from 18:00 to 23:59 (0-1)."),
+        Column("weekend_share", NUMBER, "Share of orders placed on Saturday or Sunday (0-1)."),
+        Column("returns_share", NUMBER, "Value returned / value bought (0-1)."),
+        Column("event_names", TEXT_LIST, "Names of the events the customer did (Product Viewed, Email Opened, ...)."),
+        Column("events", INTEGER, "Events recorded for the customer."),
+        Column("p_alive", NUMBER, "P(alive) from customer_value (NULL before `centric clv`)."),
+        Column("predicted_clv", NUMBER, "Predicted CLV from customer_value.", unit="currency"),
+        Column("churn_risk", TEXT, "low, medium or high, from customer_value."),
+        Column("feedback_count", INTEGER, "Feedback the customer gave."),
+        Column("nps", INTEGER, "Latest NPS answer, 0-10."),
+        Column("nps_group", TEXT, "promoter (9-10), passive (7-8) or detractor (0-6), from the latest NPS answer."),
+        Column("sentiment_score", NUMBER, "Mean sentiment of the customer's feedback, -1..1 (after `centric listen`)."),
+        Column("sentiment", TEXT, "negative, neutral or positive: the mean sentiment score in bands of +-0.05."),
+        Column("themes", TEXT_LIST, "Themes the customer mentioned (after `centric listen`)."),
+        Column("marketing_consent", BOOLEAN, "The latest marketing consent is granted."),
+        Column("observed_until", TIMESTAMP, "End of observation the figures refer to."),
+    ),
+    is_input=False,
+)
+
+SEGMENTS = Table(
+    "segments",
+    "Saved segments (rule segments from the workspace's segments/ folder and the RFM segments) with their size.",
+    (
+        Column("segment", TEXT, "Segment name (unique)."),
+        Column("kind", TEXT, "rule or rfm.", allowed=("rule", "rfm")),
+        Column("description", TEXT, "What the segment is for."),
+        Column("rule", JSON, "The rule, as written in the segment file."),
+        Column("customers", INTEGER, "Members now."),
+        Column("customer_share", NUMBER, "Members / customers (0-1)."),
+        Column("revenue_share", NUMBER, "Members' revenue / all revenue (0-1)."),
+        Column("entered", INTEGER, "Customers who entered at the last computation."),
+        Column("left", INTEGER, "Customers who left at the last computation."),
+        Column("computed_at", TIMESTAMP, "When the membership was last computed (UTC)."),
+    ),
+    is_input=False,
+)
+
+SEGMENT_MEMBERS = Table(
+    "segment_members",
+    "Membership history: one row per stay of a customer in a segment. Current members have no left_at.",
+    (
+        Column("segment", TEXT, "Segment name."),
+        Column("customer_id", ID, "Customer."),
+        Column("entered_at", TIMESTAMP, "Computation at which the customer entered (UTC)."),
+        Column("left_at", TIMESTAMP, "Computation at which the customer left (NULL: still a member)."),
+    ),
+    is_input=False,
+)
+
+PERSONAS = Table(
+    "personas",
+    "Buyer personas: one card per customer cluster (`centric personas`).",
+    (
+        Column("persona_id", INTEGER, "Cluster number, 1 = largest."),
+        Column("name", TEXT, "A short name made from what distinguishes the group."),
+        Column("customers", INTEGER, "Customers in the persona."),
+        Column("customer_share", NUMBER, "Customers / all clustered customers (0-1)."),
+        Column("revenue_share", NUMBER, "Share of revenue (0-1)."),
+        Column("summary", TEXT, "The card's narrative, in plain words."),
+        Column("traits", JSON, "Distinguishing traits: variable, value, share or mean in the persona and in "
+               "the shop, lift."),
+        Column("card", JSON, "The whole card: demographics, places, habits, value, stage mix, voice, quotes."),
+        Column("computed_at", TIMESTAMP, "When the personas were computed (UTC)."),
+    ),
+    is_input=False,
+)
+
+CUSTOMER_PERSONAS = Table(
+    "customer_personas",
+    "Which persona each customer belongs to.",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("persona_id", INTEGER, "Persona (see personas)."),
+        Column("distance", NUMBER, "Distance to the persona's centre in the scaled feature space (lower = more typical)."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
 OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
-                        SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS)
+                        SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
+                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
-PLANNED_OUTPUT_TABLES = (
-    "segments", "segment_members", "personas",
-    "customer_personas", "journey_stages", "stage_transitions", "kpis",
-)
+PLANNED_OUTPUT_TABLES = ("journey_stages", "stage_transitions", "kpis")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from centric.queries.customer_summary import RFM_SEGMENTS, customer_summary, rfm_segment_of
+from centric.queries.customer_summary import RFM_SEGMENTS, check_cuts, customer_summary, rfm_segment_of
 
 END = dt.datetime(2024, 12, 31, 23, 0)
 
@@ -49,12 +49,12 @@ def oracle(orders: pd.DataFrame, end: dt.datetime) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("customer_id").reset_index(drop=True)
 
 
-def run_duckdb(orders: pd.DataFrame, end) -> pd.DataFrame:
+def run_duckdb(orders: pd.DataFrame, end, **kwargs) -> pd.DataFrame:
     import ibis
 
     con = ibis.duckdb.connect()
     t = con.create_table("orders", orders)
-    return con.execute(customer_summary(t, end)).sort_values("customer_id").reset_index(drop=True)
+    return con.execute(customer_summary(t, end, **kwargs)).sort_values("customer_id").reset_index(drop=True)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -82,9 +82,27 @@ def test_rfm_scores_are_quintiles_that_respect_ties_and_segments_follow_the_grid
         assert score[:2] == f"{r}{f}"
 
 
-def test_segment_grid_covers_every_cell_once():
-    cells = [(r, f) for _, rs, fs in RFM_SEGMENTS for r in rs for f in fs]
-    assert sorted(cells) == [(r, f) for r in range(1, 6) for f in range(1, 6)]
+def test_segment_grid_names_every_cell_and_uses_every_segment():
+    named = {(r, f): rfm_segment_of(r, f) for r in range(1, 6) for f in range(1, 6)}
+    assert set(named.values()) == {name for name, _, _ in RFM_SEGMENTS}
+    assert named[(1, 1)] == "Lost" and named[(2, 1)] == "Hibernating" and named[(5, 5)] == "Champions"
+
+
+@pytest.mark.parametrize("cuts", [(0.2, 0.4, 0.6, 0.8), (0.1, 0.3, 0.7, 0.95)])
+def test_rfm_scores_follow_the_configured_cut_points(cuts):
+    orders = random_orders(5, 800)
+    got = run_duckdb(orders, END, cuts=cuts)
+    value = got["orders"].to_numpy()
+    # percent rank as DuckDB defines it: (rank - 1) / (n - 1), ties get the lowest rank
+    rank = (pd.Series(value).rank(method="min").to_numpy() - 1) / (len(value) - 1)
+    want = 1 + (rank[:, None] >= np.array(cuts)[None, :]).sum(axis=1)
+    assert got["f_score"].tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("cuts", [(0.2, 0.4, 0.6), (0.0, 0.4, 0.6, 0.8), (0.2, 0.6, 0.4, 0.8), (0.2, 0.4, 0.6, 1.0)])
+def test_bad_cut_points_are_refused(cuts):
+    with pytest.raises(ValueError, match="four increasing"):
+        check_cuts(cuts)
 
 
 @pytest.mark.spark

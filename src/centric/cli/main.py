@@ -7,19 +7,10 @@ from pathlib import Path
 
 import click
 
-from centric.config import WORKSPACE_ENV, resolve_workspace
+from centric.cli.common import console as _console
+from centric.cli.common import print_frame, workspace_option
+from centric.config import resolve_workspace
 from centric.errors import CentricError
-
-workspace_option = click.option(
-    "--workspace", "-w", "workspace", envvar=WORKSPACE_ENV, default=None,
-    help="Workspace folder (default ./centric-workspace, or $CENTRIC_WORKSPACE).",
-)
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(stderr=False, highlight=False)
 
 
 def _fail(message: str) -> None:
@@ -176,16 +167,7 @@ def sql(workspace, query, fmt):
 
         click.echo(safe_csv(df), nl=False)
     else:
-        from rich.table import Table
-
-        t = Table()
-        for col in df.columns:
-            t.add_column(str(col))
-        for row in df.head(1000).itertuples(index=False):
-            t.add_row(*["" if v is None else str(v) for v in row])
-        _console().print(t)
-        if len(df) > 1000:
-            click.echo(f"({len(df):,} rows; first 1,000 shown: use --format csv for all)")
+        print_frame(df)
 
 
 @cli.command()
@@ -498,6 +480,11 @@ def demo(workspace, customers, seed, years):
     console.print(f"Demo shop ready in {path}")
     console.print(f"Report: {out}")
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")
+
+
+from centric.cli.segments import segments  # noqa: E402  (command modules register on the group)
+
+cli.add_command(segments)
 
 
 def main() -> None:

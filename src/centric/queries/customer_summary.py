@@ -7,26 +7,29 @@ day count once, frequency = purchase days - 1, recency = last - first purchase d
 observation - first purchase day. monetary_value is the mean value of the repeat purchase days
 (as in lifetimes' summary_data_from_transaction_data), 0 for a customer without repeats.
 
-RFM scores are quintiles by percent rank, so ties share a score and the result is the same on
-every engine: score = 1 + floor(5 * percent_rank) capped at 5. Segments follow the common
-R x F grid (Champions, Loyal Customers, ... Hibernating).
+RFM scores are quantiles by percent rank, so ties share a score and the result is the same on
+every engine: score = 1 + the number of cut points at or below the percent rank (the default cut
+points 0.2, 0.4, 0.6, 0.8 give quintiles). Segments follow the common R x F grid (Champions,
+Loyal, ... Hibernating, Lost); docs/segments.md defines each one.
 """
 
 from __future__ import annotations
 
 RFM_SEGMENTS = (
-    # (segment, r scores, f scores)
+    # (segment, r scores, f scores): the first row that matches names the cell
     ("Champions", (5,), (4, 5)),
-    ("Loyal Customers", (3, 4), (4, 5)),
-    ("Potential Loyalists", (4, 5), (2, 3)),
-    ("New Customers", (5,), (1,)),
+    ("Loyal", (3, 4), (4, 5)),
+    ("Potential loyalists", (4, 5), (2, 3)),
+    ("New", (5,), (1,)),
     ("Promising", (4,), (1,)),
-    ("Need Attention", (3,), (3,)),
-    ("About to Sleep", (3,), (1, 2)),
-    ("At Risk", (1, 2), (3, 4)),
-    ("Can't Lose Them", (1, 2), (5,)),
+    ("Need attention", (3,), (3,)),
+    ("About to sleep", (3,), (1, 2)),
+    ("At risk", (1, 2), (3, 4)),
+    ("Can't lose them", (1, 2), (5,)),
+    ("Lost", (1,), (1,)),
     ("Hibernating", (1, 2), (1, 2)),
 )
+DEFAULT_RFM_CUTS = (0.2, 0.4, 0.6, 0.8)
 
 
 def rfm_segment_of(r: int, f: int) -> str:
@@ -37,6 +40,14 @@ def rfm_segment_of(r: int, f: int) -> str:
     raise ValueError(f"no segment for R={r} F={f}")
 
 
+def check_cuts(cuts) -> tuple[float, ...]:
+    """Four increasing cut points strictly between 0 and 1 (five scores)."""
+    cuts = tuple(float(c) for c in cuts)
+    if len(cuts) != 4 or not (0 < cuts[0] and cuts[-1] < 1 and all(a < b for a, b in zip(cuts, cuts[1:]))):
+        raise ValueError(f"RFM cut points must be four increasing shares between 0 and 1, got {list(cuts)}")
+    return cuts
+
+
 def purchases(orders):
     """Completed purchases by known customers."""
     return orders.filter(
@@ -44,13 +55,15 @@ def purchases(orders):
     )
 
 
-def customer_summary(orders, observed_until):
+def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     """Per-customer summary from the `orders` table expression.
 
     observed_until: a datetime, the end of the observation period (usually the last order).
+    cuts: the percent-rank cut points of the RFM scores (quintiles by default).
     """
     import ibis
 
+    cuts = check_cuts(cuts)
     end = ibis.literal(observed_until).cast("timestamp")
     end_day = end.date()
     buys = purchases(orders).filter(lambda t: t.ordered_at <= end)
@@ -94,9 +107,9 @@ def customer_summary(orders, observed_until):
         days_since_last_order=end_day.delta(s.last_day, unit="day").cast("float64"),
     )
     s = s.mutate(
-        r_score=_quintile(-s.days_since_last_order),
-        f_score=_quintile(s.orders),
-        m_score=_quintile(s.revenue),
+        r_score=rfm_score(-s.days_since_last_order, cuts),
+        f_score=rfm_score(s.orders, cuts),
+        m_score=rfm_score(s.revenue, cuts),
     )
     s = s.mutate(
         rfm_score=s.r_score.cast("string").concat(s.f_score.cast("string"), s.m_score.cast("string")),
@@ -110,11 +123,15 @@ def customer_summary(orders, observed_until):
     )
 
 
-def _quintile(value):
+def rfm_score(value, cuts=DEFAULT_RFM_CUTS):
+    """1 + the number of cut points at or below the value's percent rank: ties share a score."""
     import ibis
 
     rank = ibis.percent_rank().over(ibis.window(order_by=value))
-    return ibis.least((rank * 5).floor().cast("int64") + 1, 5)
+    score = ibis.literal(1, "int64")
+    for cut in cuts:
+        score = score + ibis.ifelse(rank >= cut, 1, 0)
+    return score
 
 
 def _segment(r, f):

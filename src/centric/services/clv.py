@@ -134,7 +134,7 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         raise ClvError("no orders yet: load them with `centric ingest orders FILE`, then run `centric clv`")
     first = store.con.execute("SELECT min(ordered_at) FROM orders WHERE status = 'completed'").fetchone()[0]
     if not store.has_rows("customer_summary"):
-        build_customer_summary(store)
+        build_customer_summary(store, cuts=settings.rfm_cuts)
     comparison = tracking = cal_end = None
     if model == "auto":
         model, comparison, cal_end, tracking = choose_model(store, end, first, holdout_days, say)

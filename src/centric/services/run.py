@@ -17,7 +17,7 @@ def _customer_value(store, settings) -> int:
 
 # (step name, function(store, settings) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
-    ("customer_summary", lambda store, settings: build_customer_summary(store)),
+    ("customer_summary", lambda store, settings: build_customer_summary(store, cuts=settings.rfm_cuts)),
     ("customer_value", _customer_value),
 ]
 

@@ -1,0 +1,44 @@
+"""What every command module shares: the --workspace option, the console, frames as tables."""
+
+from __future__ import annotations
+
+import click
+
+from centric.config import WORKSPACE_ENV
+
+workspace_option = click.option(
+    "--workspace", "-w", "workspace", envvar=WORKSPACE_ENV, default=None,
+    help="Workspace folder (default ./centric-workspace, or $CENTRIC_WORKSPACE).",
+)
+
+
+def console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def cell(value) -> str:
+    """One value as text; lists joined with ', ', missing as blank. Rich escapes markup when asked."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    if hasattr(value, "__len__") and not isinstance(value, str):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def print_frame(df, limit: int = 1000, title: str | None = None) -> None:
+    """A DataFrame as a Rich table; text is escaped so customer text never becomes markup."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=title)
+    for col in df.columns:
+        t.add_column(escape(str(col)))
+    for row in df.head(limit).itertuples(index=False):
+        t.add_row(*[escape(cell(v)) for v in row])
+    console().print(t)
+    if len(df) > limit:
+        click.echo(f"({len(df):,} rows; first {limit:,} shown: use --format csv for all)")

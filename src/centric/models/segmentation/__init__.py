@@ -1,0 +1,1 @@
+"""Segmentation: rule segments, clustering on mixed variables, and buyer personas."""

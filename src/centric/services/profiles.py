@@ -1,0 +1,39 @@
+"""Build `customer_profiles`: the wide per-customer table segment rules and personas read."""
+
+from __future__ import annotations
+
+from centric.errors import CentricError
+from centric.services.summary import build_customer_summary, observation_end
+
+OPTIONAL_INPUTS = ("customer_value", "feedback_insights")
+
+
+class ProfileError(CentricError):
+    """There are no customers to profile."""
+
+
+def build_customer_profiles(store, settings=None) -> int:
+    """Write customer_profiles; builds customer_summary first when it is empty."""
+    from centric.queries.customer_profile import customer_profile
+
+    if not store.has_rows("customers"):
+        raise ProfileError("no customers yet: load them with `centric ingest customers FILE` (or orders), "
+                           "or try `centric demo`")
+    end = observation_end(store)
+    if end is None:
+        end = store.con.execute("SELECT max(created_at) FROM customers").fetchone()[0]
+    if not store.has_rows("customer_summary"):
+        build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
+    db = store.ibis()
+    names = ("customers", "customer_summary", "orders", "order_lines", "events", "feedback", "consents")
+    tables = {name: db.table(name) for name in names}
+    for name in OPTIONAL_INPUTS:
+        tables[name] = db.table(name) if store.has_rows(name) else None
+    return store.replace_table("customer_profiles", customer_profile(tables, end))
+
+
+def load_profiles(store, rebuild: bool = False, settings=None):
+    """customer_profiles as pandas, built when empty (or when rebuild is asked)."""
+    if rebuild or not store.has_rows("customer_profiles"):
+        build_customer_profiles(store, settings)
+    return store.query_df("SELECT * FROM customer_profiles ORDER BY customer_id")
