@@ -42,7 +42,7 @@ class Workspace:
         from centric.services.run import run_all
 
         with workspace_files.open_store(self.path) as (settings, store):
-            return run_all(store, settings)
+            return run_all(store, settings, workspace=self.path)
 
     def clv(self, model: str = "auto", holdout_days: int | None = None):
         """Fit the customer-value models and write customer_value (as `centric clv`); returns the result."""
@@ -50,6 +50,34 @@ class Workspace:
 
         with workspace_files.open_store(self.path) as (settings, store):
             return build_customer_value(store, settings, model=model, holdout_days=holdout_days)
+
+    def segment_preview(self, rule) -> "object":
+        """Count the customers a rule (a dict or JSON text, see docs/segments.md) selects, without saving it."""
+        from centric.services.segments import preview
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            return preview(store, settings, rule)
+
+    def create_segment(self, name: str, rule, description: str = "", replace: bool = False):
+        """Save a rule segment in segments/ and recompute every segment; returns the segments table."""
+        from centric.services import segments
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            segments.save(self.path, name, rule, description, replace=replace)
+            return segments.refresh(self.path, store, settings)
+
+    def segment_members(self, name: str, history: bool = False):
+        from centric.services.segments import members
+
+        with workspace_files.open_store(self.path, read_only=True) as (_, store):
+            return members(store, name, history=history)
+
+    def personas(self, n_clusters: int | None = None, seed: int = 0) -> list[dict]:
+        """Cluster the customers and write personas and customer_personas (as `centric personas`); the cards."""
+        from centric.services.personas import build_personas
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            return build_personas(store, settings, n_clusters=n_clusters, seed=seed).cards
 
     def sql(self, query: str, arrow: bool = False):
         from centric.services.sql import run_read_only

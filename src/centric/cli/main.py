@@ -137,7 +137,8 @@ def run(workspace):
     console = _console()
     with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console) as bar:
         task = bar.add_task("analyses", total=len(STEPS))
-        results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name))
+        results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name),
+                          workspace=resolve_workspace(workspace))
     for name, rows in results.items():
         console.print(f"{name}: {rows:,} rows")
     console.print("Next: centric report")
@@ -482,9 +483,11 @@ def demo(workspace, customers, seed, years):
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")
 
 
-from centric.cli.segments import segments  # noqa: E402  (command modules register on the group)
+from centric.cli.personas import personas  # noqa: E402  (command modules register on the group)
+from centric.cli.segments import segments  # noqa: E402
 
 cli.add_command(segments)
+cli.add_command(personas)
 
 
 def main() -> None:

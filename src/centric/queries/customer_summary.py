@@ -106,20 +106,25 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
         monetary_value=ibis.ifelse(s.repeat_days > 0, s.repeat_value / s.repeat_days, 0.0),
         days_since_last_order=end_day.delta(s.last_day, unit="day").cast("float64"),
     )
-    s = s.mutate(
-        r_score=rfm_score(-s.days_since_last_order, cuts),
-        f_score=rfm_score(s.orders, cuts),
-        m_score=rfm_score(s.revenue, cuts),
-    )
-    s = s.mutate(
-        rfm_score=s.r_score.cast("string").concat(s.f_score.cast("string"), s.m_score.cast("string")),
-        rfm_segment=_segment(s.r_score, s.f_score),
-        observed_until=end,
-    )
+    s = rfm_scores(s, cuts).mutate(observed_until=end)
     return s.select(
         "customer_id", "first_order_at", "last_order_at", "orders", "revenue", "returns", "net_revenue", "aov",
         "frequency", "recency", "T", "monetary_value", "days_since_last_order", "r_score", "f_score", "m_score",
         "rfm_score", "rfm_segment", "observed_until",
+    )
+
+
+def rfm_scores(t, cuts=DEFAULT_RFM_CUTS):
+    """Add r_score, f_score, m_score, rfm_score and rfm_segment to a table with days_since_last_order,
+    orders and revenue."""
+    t = t.mutate(
+        r_score=rfm_score(-t.days_since_last_order, cuts),
+        f_score=rfm_score(t.orders, cuts),
+        m_score=rfm_score(t.revenue, cuts),
+    )
+    return t.mutate(
+        rfm_score=t.r_score.cast("string").concat(t.f_score.cast("string"), t.m_score.cast("string")),
+        rfm_segment=_segment(t.r_score, t.f_score),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def render_report(context: dict) -> str:
+def environment():
+    """The Jinja2 environment of every page: autoescape on, number filters."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("centric.report", "templates"),
@@ -13,7 +14,11 @@ def render_report(context: dict) -> str:
     env.filters["money"] = lambda v, cur="": f"{v:,.2f} {cur}".strip() if v is not None else "–"
     env.filters["num"] = lambda v: f"{v:,.0f}" if v is not None else "–"
     env.filters["pct"] = lambda v: f"{100 * v:.1f}%" if v is not None else "–"
-    return env.get_template("report.html.j2").render(**context)
+    return env
+
+
+def render_report(context: dict) -> str:
+    return environment().get_template("report.html.j2").render(**context)
 
 
 def write_html(html: str, path: Path) -> Path:

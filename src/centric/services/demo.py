@@ -46,6 +46,6 @@ def run_demo(path: Path, n_customers: int = 20_000, seed: int = 7, years: float 
         for table in LOAD_ORDER:
             say(f"loading {table}")
             ingest_files(store, settings, table, [str(files[table])])
-        run_all(store, settings, on_step=lambda name: say(f"running {name}"))
+        run_all(store, settings, on_step=lambda name: say(f"running {name}"), workspace=path)
         say("writing the report")
         return write_report(store, settings, path / "report.html")

@@ -77,7 +77,7 @@ def report_context(store, settings) -> dict:
         "SELECT table_name, reason, count(*) AS rows FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 30"
     ).to_dict("records")
     return {
-        "clv": clv_context(store, settings),
+        "clv": clv_context(store, settings), "personas": personas_context(store),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -144,3 +144,10 @@ def clv_context(store, settings) -> dict | None:
         "calibration_end": calibration_end, "distribution_chart": distribution_chart, "channel_chart": channel_chart,
         "channels": channels, "models": models if len(models) > 1 else [], "spend_note": "the Gamma-Gamma model" if spend else "each order's mean value",
     }
+
+
+def personas_context(store) -> list[dict] | None:
+    """The persona cards, when `centric personas` has run."""
+    from centric.services.personas import load_cards
+
+    return load_cards(store) if store.has_rows("personas") else None

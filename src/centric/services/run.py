@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from centric.services.summary import build_customer_summary
 
 
-def _customer_value(store, settings) -> int:
+def _customer_value(store, settings, workspace) -> int:
     from centric.services.clv import ClvError, build_customer_value
 
     try:
@@ -15,17 +16,53 @@ def _customer_value(store, settings) -> int:
     except ClvError:
         return 0  # too little history for the models yet: `centric clv` says why
 
-# (step name, function(store, settings) -> rows written). Later analyses append here.
+
+def _listen(store, settings, workspace) -> int:
+    from centric.services.listen import listen
+
+    if not store.has_rows("feedback"):
+        return 0  # nothing to read yet
+    return listen(store, settings).feedback
+
+
+def _profiles(store, settings, workspace) -> int:
+    from centric.services.profiles import build_customer_profiles
+
+    return build_customer_profiles(store, settings) if store.has_rows("customers") else 0
+
+
+def _segments(store, settings, workspace) -> int:
+    from centric.services.segments import refresh
+
+    if workspace is None or not store.has_rows("customer_profiles"):
+        return 0
+    return len(refresh(workspace, store, settings, rebuild_profiles=False))
+
+
+def _personas(store, settings, workspace) -> int:
+    from centric.services.personas import PersonaError, build_personas
+
+    try:
+        return len(build_personas(store, settings, rebuild_profiles=False).cards)
+    except PersonaError:
+        return 0  # too few customers yet: `centric personas` says why
+
+
+# (step name, function(store, settings, workspace) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
-    ("customer_summary", lambda store, settings: build_customer_summary(store, cuts=settings.rfm_cuts)),
+    ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
     ("customer_value", _customer_value),
+    ("feedback_insights", _listen),
+    ("customer_profiles", _profiles),
+    ("segments", _segments),
+    ("personas", _personas),
 ]
 
 
-def run_all(store, settings, on_step: Callable[[str], None] | None = None) -> dict[str, int]:
+def run_all(store, settings, on_step: Callable[[str], None] | None = None, workspace: Path | None = None) -> dict[str, int]:
     results = {}
     for name, step in STEPS:
         if on_step:
             on_step(name)
-        results[name] = step(store, settings)
+        results[name] = step(store, settings, workspace)
     return results

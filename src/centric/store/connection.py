@@ -90,18 +90,25 @@ class Store:
     # -- writing results ------------------------------------------------------------------
     def replace_table(self, table: str, expr_or_df) -> int:
         """Replace an output table's rows with an Ibis expression's or a DataFrame's result."""
+        return self.replace_tables({table: expr_or_df})[table]
+
+    def replace_tables(self, contents: dict) -> dict[str, int]:
+        """Replace several output tables in one transaction: all land together or none does."""
         with self.transaction() as con:
-            con.execute(f"DELETE FROM {ident(table)}")
-            if hasattr(expr_or_df, "compile"):
-                sql = self.ibis().compile(expr_or_df)
-                columns = list(expr_or_df.columns)
-                con.execute(f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) {sql}")
-            else:
-                con.register("_replace_df", expr_or_df)
-                columns = list(expr_or_df.columns)
-                con.execute(
-                    f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) "
-                    f"SELECT {', '.join(map(ident, columns))} FROM _replace_df"
-                )
-                con.unregister("_replace_df")
-        return self.count(table)
+            for table, expr_or_df in contents.items():
+                self._replace(con, table, expr_or_df)
+        return {table: self.count(table) for table in contents}
+
+    def _replace(self, con, table: str, expr_or_df) -> None:
+        con.execute(f"DELETE FROM {ident(table)}")
+        columns = list(expr_or_df.columns)
+        if hasattr(expr_or_df, "compile"):
+            sql = self.ibis().compile(expr_or_df)
+            con.execute(f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) {sql}")
+        else:
+            con.register("_replace_df", expr_or_df)
+            con.execute(
+                f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) "
+                f"SELECT {', '.join(map(ident, columns))} FROM _replace_df"
+            )
+            con.unregister("_replace_df")

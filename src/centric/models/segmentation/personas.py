@@ -1,0 +1,233 @@
+"""Buyer persona cards: what a marketer puts on the wall for each cluster of customers.
+
+A card crosses the numbers (who they are, where, how they buy, what they are worth) with what
+the group says (themes, sentiment, NPS, quotes in their own language), after the persona method
+of Cooper (1999, "The Inmates Are Running the Asylum", ch. 9) and Revella (2015, "Buyer Personas"):
+a name, a face of facts, goals and concerns in the customers' words. The name is made from the
+strongest distinguishing traits; every figure is computed from the cluster's members.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from centric.models.segmentation.explain import traits as explain_traits
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ca": "Catalan", "pt": "Portuguese", "fr": "French",
+                  "de": "German", "it": "Italian"}
+THEME_NAMES = {"delivery": "delivery", "price": "price and value", "product_quality": "product quality",
+               "customer_service": "customer service", "website": "website and checkout",
+               "returns": "returns and refunds", "packaging": "packaging", "stock": "stock and availability"}
+HEADLINE = ("tags", "categories", "top_category")  # what a persona is named after first
+QUOTE_CHARS = (25, 280)
+
+
+def _top(column: pd.Series, n: int = 3) -> list[dict]:
+    items = []
+    for v in column:
+        if hasattr(v, "__len__") and not isinstance(v, str):
+            items.extend(map(str, v))
+        elif not pd.isna(v):
+            items.append(str(v))
+    if not items:
+        return []
+    counts = pd.Series(items).value_counts()
+    return [{"value": k, "share": round(float(c) / len(column), 3)} for k, c in counts.head(n).items()]
+
+
+def _mean(frame: pd.DataFrame, col: str):
+    if col not in frame:
+        return None
+    x = pd.to_numeric(frame[col], errors="coerce")
+    return None if x.notna().sum() == 0 else round(float(x.mean()), 3)
+
+
+def _nps(frame: pd.DataFrame):
+    if "nps" not in frame:
+        return None, 0
+    x = pd.to_numeric(frame["nps"], errors="coerce").dropna()
+    if len(x) == 0:
+        return None, 0
+    return round(100 * (float((x >= 9).mean()) - float((x <= 6).mean())), 1), int(len(x))
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def name_for(group_traits: pd.DataFrame, members: pd.DataFrame) -> str:
+    """A short name from the strongest traits: interests first, then age and place."""
+    dist = group_traits[group_traits["distinguishing"] & (group_traits["kind"] == "share")]
+    interests = dist[dist["variable"].isin(HEADLINE)]["value"].drop_duplicates().head(2).tolist()
+    head = " & ".join(_label(v) for v in interests).capitalize() if interests else "Customers"
+    parts = [f"{head} lovers" if interests else head]
+    ages = dist[dist["variable"] == "age_band"]["value"].head(1).tolist()
+    if ages:
+        parts.append(ages[0])
+    elif "age" in members and pd.to_numeric(members["age"], errors="coerce").notna().any():
+        parts.append(f"around {int(round(pd.to_numeric(members['age'], errors='coerce').median()))}")
+    places = dist[dist["variable"] == "city"]["value"].head(2).tolist()
+    if places:
+        parts.append("in " + " & ".join(places))
+    return ", ".join(parts)
+
+
+def _quotes(feedback: pd.DataFrame | None, themes: list[str], n: int = 3) -> list[dict]:
+    """Representative quotes: per top theme the text whose sentiment is closest to the group's median."""
+    if feedback is None or feedback.empty:
+        return []
+    text = feedback["text"].fillna("")
+    usable = feedback[text.str.len().between(*QUOTE_CHARS)]
+    out, seen = [], set()
+    for theme in themes + [None]:
+        pool = usable if theme is None else usable[usable["themes"].map(
+            lambda v, t=theme: hasattr(v, "__len__") and not isinstance(v, str) and t in list(v))]
+        pool = pool[~pool["feedback_id"].isin(seen)]
+        if pool.empty:
+            continue
+        median = float(pool["sentiment_score"].median())
+        pick = pool.iloc[int(np.argmin((pool["sentiment_score"] - median).abs().to_numpy()))]
+        seen.add(pick["feedback_id"])
+        out.append({"text": str(pick["text"]), "language": pick.get("language"), "theme": theme,
+                    "sentiment": pick.get("sentiment")})
+        if len(out) >= n:
+            break
+    return out
+
+
+def build_cards(profiles: pd.DataFrame, labels: np.ndarray, numeric=(), categorical=(),
+                feedback: pd.DataFrame | None = None, describe_numeric=(), describe_categorical=()) -> list[dict]:
+    """One card per cluster label (0 = largest).
+
+    profiles: one row per customer (customer_profiles columns); labels: cluster per row;
+    feedback: customer_id, feedback_id, text, language, sentiment, sentiment_score, themes (optional).
+    numeric/categorical: the variables clustered on; describe_*: more variables to explain groups by.
+    """
+    labels = np.asarray(labels)
+    num = list(dict.fromkeys([*numeric, *describe_numeric]))
+    cat = list(dict.fromkeys([*categorical, *describe_categorical]))
+    table = explain_traits(profiles, labels, [c for c in num if c in profiles], [c for c in cat if c in profiles])
+    total_revenue = float(pd.to_numeric(profiles.get("revenue", pd.Series(dtype=float)), errors="coerce").sum())
+    cards = []
+    for g in sorted(set(labels.tolist())):
+        members = profiles[labels == g]
+        gt = table[table["group"] == g]
+        revenue = float(pd.to_numeric(members.get("revenue", pd.Series(dtype=float)), errors="coerce").sum())
+        fb = None
+        if feedback is not None and "customer_id" in members:
+            fb = feedback[feedback["customer_id"].isin(set(members["customer_id"]))]
+        theme_traits = gt[(gt["variable"] == "themes") & (gt["kind"] == "share")].sort_values("in_group", ascending=False)
+        top_themes = theme_traits[theme_traits["in_group"] > 0].head(3)
+        nps, nps_n = _nps(members)
+        card = {
+            "persona_id": int(g) + 1,
+            "name": name_for(gt, members),
+            "customers": int(len(members)),
+            "customer_share": round(len(members) / len(profiles), 4),
+            "revenue_share": round(revenue / total_revenue, 4) if total_revenue else None,
+            "demographics": {"age_median": None if "age" not in members else _median(members["age"]),
+                             "age_bands": _top(members.get("age_band", pd.Series(dtype=object))),
+                             "genders": _top(members.get("gender", pd.Series(dtype=object)))},
+            "places": {"cities": _top(members.get("city", pd.Series(dtype=object))),
+                       "countries": _top(members.get("country", pd.Series(dtype=object))),
+                       "languages": _top(members.get("language", pd.Series(dtype=object)))},
+            "lifestyle": {"tags": _traits_of(gt, "tags")},
+            "habits": {
+                "categories": _traits_of(gt, "categories"),
+                "acquisition_channels": _top(members.get("acquisition_channel", pd.Series(dtype=object))),
+                **{k: _mean(members, k) for k in ("orders", "aov", "items_per_order", "app_share", "discount_share",
+                                                  "evening_share", "weekend_share", "returns_share")},
+            },
+            "value": {"revenue_per_customer": round(revenue / len(members), 2) if len(members) else None,
+                      "predicted_clv": _mean(members, "predicted_clv"), "p_alive": _mean(members, "p_alive"),
+                      "high_churn_risk_share": _share_of(members, "churn_risk", "high")},
+            "stage_mix": _top(members.get("rfm_segment", pd.Series(dtype=object)), n=5),
+            "voice": {"themes": [{"theme": r.value, "share": round(r.in_group, 3), "lift": _round(r.lift)}
+                                 for r in top_themes.itertuples()],
+                      "sentiment_score": _mean(members, "sentiment_score"), "nps": nps, "nps_answers": nps_n},
+            "traits": [_trait(r) for r in gt[gt["distinguishing"]].head(12).itertuples()],
+        }
+        card["quotes"] = _quotes(fb, [t["theme"] for t in card["voice"]["themes"]])
+        card["summary"] = narrative(card)
+        cards.append(card)
+    return cards
+
+
+def _median(x: pd.Series):
+    x = pd.to_numeric(x, errors="coerce").dropna()
+    return None if x.empty else round(float(x.median()), 1)
+
+
+def _round(x):
+    return None if x is None or not np.isfinite(x) else round(float(x), 2)
+
+
+def _share_of(frame: pd.DataFrame, col: str, value: str):
+    if col not in frame or frame[col].notna().sum() == 0:
+        return None
+    return round(float((frame[col] == value).sum() / frame[col].notna().sum()), 3)
+
+
+def _traits_of(gt: pd.DataFrame, variable: str, n: int = 4) -> list[dict]:
+    part = gt[(gt["variable"] == variable) & (gt["kind"] == "share") & (gt["in_group"] >= 0.1)]
+    part = part.sort_values("effect", ascending=False).head(n)
+    return [{"value": r.value, "share": round(r.in_group, 3), "lift": _round(r.lift)} for r in part.itertuples()]
+
+
+def _trait(r) -> dict:
+    return {"variable": r.variable, "value": r.value, "kind": r.kind, "in_group": _round(r.in_group),
+            "in_shop": _round(r.in_shop), "lift": _round(r.lift), "effect": _round(r.effect)}
+
+
+def _pct(x) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _list(items: list[str]) -> str:
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def narrative(card: dict) -> str:
+    """The card in plain sentences."""
+    s = [f"{card['customers']:,} customers ({_pct(card['customer_share'])} of customers"
+         + (f", {_pct(card['revenue_share'])} of revenue)." if card["revenue_share"] is not None else ").")]
+    d, p, h, v, voice = card["demographics"], card["places"], card["habits"], card["value"], card["voice"]
+    who = []
+    if d["age_median"] is not None:
+        who.append(f"median age {d['age_median']:.0f}" + (f", mostly {d['age_bands'][0]['value']}" if d["age_bands"] else ""))
+    if d["genders"]:
+        who.append(f"{_pct(d['genders'][0]['share'])} {d['genders'][0]['value']}")
+    if who:
+        s.append("Who: " + "; ".join(who) + ".")
+    if p["cities"]:
+        s.append("Where: " + _list([f"{c['value']} ({_pct(c['share'])})" for c in p["cities"]]) + "; they speak "
+                 + _list([LANGUAGE_NAMES.get(lang["value"], lang["value"]) for lang in p["languages"]]) + ".")
+    if card["lifestyle"]["tags"]:
+        s.append("Into " + _list([_label(t["value"]) for t in card["lifestyle"]["tags"]]) + ".")
+    habits = []
+    if h["categories"]:
+        habits.append("buy " + _list([_label(c["value"]) for c in h["categories"]]))
+    if h.get("app_share") is not None:
+        habits.append(f"{_pct(h['app_share'])} of orders on the app")
+    if h.get("aov") is not None:
+        habits.append(f"{h['aov']:,.0f} per order, {h['orders']:.1f} orders each")
+    if h.get("discount_share"):
+        habits.append(f"{_pct(h['discount_share'])} of orders discounted")
+    if h["acquisition_channels"]:
+        habits.append(f"came mostly through {_label(h['acquisition_channels'][0]['value'])}")
+    if habits:
+        s.append("Habits: " + "; ".join(habits) + ".")
+    if v["predicted_clv"] is not None:
+        s.append(f"Value: predicted CLV {v['predicted_clv']:,.0f}, P(alive) {v['p_alive']:.2f}"
+                 + (f", {_pct(v['high_churn_risk_share'])} at high churn risk." if v["high_churn_risk_share"] is not None else "."))
+    if voice["themes"]:
+        said = "They talk about " + _list([THEME_NAMES.get(t["theme"], _label(t["theme"])) for t in voice["themes"]])
+        if voice["sentiment_score"] is not None:
+            mood = "positive" if voice["sentiment_score"] > 0.05 else "negative" if voice["sentiment_score"] < -0.05 else "mixed"
+            said += f", in a {mood} tone ({voice['sentiment_score']:+.2f})"
+        if voice["nps"] is not None:
+            said += f"; NPS {voice['nps']:+.0f} ({voice['nps_answers']} answers)"
+        s.append(said + ".")
+    return " ".join(s)

@@ -1,0 +1,45 @@
+"""Persona cards as Markdown, HTML or JSON. Customer text is escaped in every format that renders markup."""
+
+from __future__ import annotations
+
+import html
+import json
+
+
+
+def _md(text) -> str:
+    """Markdown-safe text: HTML escaped (Markdown passes raw HTML through) and line breaks flattened."""
+    return html.escape(str(text)).replace("\n", " ").replace("|", "&#124;")
+
+
+def to_markdown(cards: list[dict], shop_name: str = "") -> str:
+    out = [f"# Buyer personas{' · ' + _md(shop_name) if shop_name else ''}", ""]
+    for c in cards:
+        out += [f"## {c['persona_id']}. {_md(c['name'])}", "", _md(c["summary"]), ""]
+        if c["traits"]:
+            out += ["| trait | in persona | in shop | lift |", "|---|---|---|---|"]
+            for t in c["traits"][:8]:
+                label = f"{t['variable']} = {t['value']}" if t["value"] is not None else t["variable"]
+                out.append(f"| {_md(label)} | {t['in_group']} | {t['in_shop']} | {t['lift']} |")
+            out.append("")
+        for q in c["quotes"]:
+            out.append(f"> {_md(q['text'])} ({_md(q['language'] or '?')}{', ' + _md(q['theme']) if q['theme'] else ''})")
+            out.append("")
+    return "\n".join(out)
+
+
+def to_html(cards: list[dict], shop_name: str = "") -> str:
+    from centric.report.render import environment
+
+    env = environment()
+    body = env.get_template("persona_cards.html.j2").render(cards=cards)
+    style = env.get_template("persona_cards.css").render()
+    title = html.escape(f"Buyer personas · {shop_name}" if shop_name else "Buyer personas")
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
+            f"content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>{title}</title>"
+            f"<style>body {{ font-family: system-ui, sans-serif; margin: 24px; background: #f6f7fb; }}{style}</style>"
+            f"</head><body><h1>{title}</h1>{body}</body></html>")
+
+
+def to_json(cards: list[dict]) -> str:
+    return json.dumps(cards, ensure_ascii=False, indent=2)
