@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/clv.py --anchor-python $(BENCH_VENV)/bin/python
 	$(BIN)/python benchmarks/text.py
+	$(BIN)/python benchmarks/segments.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis
