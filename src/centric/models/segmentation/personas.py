@@ -62,7 +62,7 @@ def name_for(group_traits: pd.DataFrame, members: pd.DataFrame) -> str:
     interests = dist[dist["variable"].isin(HEADLINE)]["value"].drop_duplicates().head(2).tolist()
     head = " & ".join(_label(v) for v in interests).capitalize() if interests else "Customers"
     parts = [f"{head} lovers" if interests else head]
-    ages = dist[dist["variable"] == "age_band"]["value"].head(1).tolist()
+    ages = dist[dist["variable"] == "age_band"].sort_values("in_group", ascending=False)["value"].head(1).tolist()
     if ages:
         parts.append(ages[0])
     elif "age" in members and pd.to_numeric(members["age"], errors="coerce").notna().any():
