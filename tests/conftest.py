@@ -34,3 +34,13 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory):
+    """A 3,000-customer demo workspace with every analysis run (shared: tests must not rely on each other's writes)."""
+    from centric.services.demo import run_demo
+
+    path = tmp_path_factory.mktemp("demo-shop") / "shop"
+    run_demo(path, n_customers=3000, seed=11)
+    return path

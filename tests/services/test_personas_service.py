@@ -13,14 +13,12 @@ from sklearn.metrics import adjusted_rand_score
 
 from centric.cli.main import cli
 from centric.demo.personas import PERSONAS
-from centric.services.demo import run_demo
 from centric.services.workspace_files import open_store
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("personas") / "shop"
-    run_demo(path, n_customers=3000, seed=11)  # runs every analysis, personas included
+def demo(demo_shop):
+    path = demo_shop  # run_demo ran every analysis, personas included
     with open_store(path) as (_, store):
         members = store.query_df("SELECT * FROM customer_personas")
         cards = [json.loads(c) for c in store.query_df("SELECT card FROM personas ORDER BY persona_id")["card"]]

@@ -1,0 +1,59 @@
+"""`centric funnel`: ordered funnels from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from centric.cli.common import console, print_frame, workspace_option
+from centric.config import resolve_workspace
+
+
+@click.command()
+@workspace_option
+@click.option("--steps", required=True, help='Comma-separated event names, in order.')
+@click.option("--window", default="7d", show_default=True, help="Time from the first step to the last: 7d, 24h, 30m.")
+@click.option("--by", default=None, help="Break down by channel (of the first step), persona or a customer_profiles column.")
+@click.option("--exclude", default=None, help="Comma-separated events that cancel the steps after them.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def funnel(workspace, steps, window, by, exclude, fmt):
+    """Conversion through ordered steps within a window (ClickHouse windowFunnel semantics).
+
+    \b
+    Examples:
+      centric funnel --steps "Product Viewed,Product Added,Checkout Started,Order Completed" --window 1d
+      centric funnel --steps "Product Added,Order Completed" --window 7d --by acquisition_channel --format json
+    """
+    from centric.services.funnel import run_funnel
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
+        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","))
+    if fmt == "json":
+        click.echo(json.dumps(json.loads(table.to_json(orient="records")), ensure_ascii=False))
+        return
+    if fmt == "csv":
+        from centric.report.export import safe_csv
+
+        click.echo(safe_csv(table), nl=False)
+        return
+    view = table.copy()
+    for col in ("conversion_from_previous", "conversion_from_first"):
+        view[col] = view[col].map(lambda v: "" if v is None or v != v else f"{100 * v:.1f}%")
+    for col in ("median_seconds_from_first", "p90_seconds_from_first"):
+        view[col] = view[col].map(_duration)
+    view = view.rename(columns={"median_seconds_from_first": "median time", "p90_seconds_from_first": "p90 time",
+                                "conversion_from_previous": "from previous", "conversion_from_first": "from first"})
+    print_frame(view, title=f"Funnel within {window}")
+    console().print("Users are customers, or anonymous visitors by anonymous_id. Next: --by acquisition_channel, "
+                    "--by persona, or --exclude EVENT")
+
+
+def _duration(seconds) -> str:
+    if seconds is None or seconds != seconds:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"

@@ -1,0 +1,1 @@
+"""The customer journey: funnels, stages, transitions and what drives them."""

@@ -1,0 +1,52 @@
+"""`centric funnel`: ordered steps within a window, with windowFunnel semantics, on the workspace's events."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from centric.errors import CentricError
+
+EVENT_BREAKDOWNS = ("channel",)  # the channel of the funnel's first event
+PERSONA = "persona"
+
+
+class FunnelError(CentricError):
+    """Unknown steps, a bad window, or no events."""
+
+
+def run_funnel(store, steps: list[str], window: str, by: str | None = None, exclusions: list[str] | None = None,
+               strategy: str | None = None) -> pd.DataFrame:
+    from centric.models.journey.funnel import funnel_table, parse_window
+    from centric.queries.funnel import funnel_users, pick_strategy
+
+    steps = [s.strip() for s in steps if s and s.strip()]
+    exclusions = [s.strip() for s in exclusions or [] if s.strip()]
+    if not 1 <= len(steps) <= 32:
+        raise FunnelError("give 1 to 32 steps, e.g. --steps \"Product Viewed,Product Added,Order Completed\"")
+    try:
+        seconds = parse_window(window)
+    except ValueError as exc:
+        raise FunnelError(str(exc)) from exc
+    if not store.has_rows("events"):
+        raise FunnelError("no events yet: load them with `centric ingest events FILE`")
+    known = set(store.query_df("SELECT DISTINCT name FROM events")["name"])
+    unknown = [s for s in (*steps, *exclusions) if s not in known]
+    if unknown:
+        raise FunnelError(f"no event named {', '.join(map(repr, unknown))}; events here: {', '.join(sorted(known)[:20])}")
+    profile_columns = set(store.query_df("SELECT * FROM customer_profiles LIMIT 0").columns) - {"customer_id"}
+    if by is not None and by not in (*EVENT_BREAKDOWNS, PERSONA, *profile_columns):
+        raise FunnelError(f"cannot break down by {by!r}: use channel, persona or a customer_profiles column")
+    expr = funnel_users(store.ibis().table("events"), steps, seconds, tuple(exclusions),
+                        strategy or pick_strategy("duckdb"))
+    users = store.ibis().execute(expr)
+    if by is not None and by not in EVENT_BREAKDOWNS:
+        users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")
+    return funnel_table(users, steps, by)
+
+
+def _breakdown(store, by: str) -> pd.DataFrame:
+    if by == PERSONA:
+        return store.query_df("SELECT c.customer_id, p.name AS persona FROM customer_personas c "
+                              "JOIN personas p USING (persona_id)")
+    profiles = store.ibis().table("customer_profiles")
+    return store.ibis().execute(profiles.select("customer_id", by))

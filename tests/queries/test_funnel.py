@@ -1,0 +1,153 @@
+"""Funnel levels equal ClickHouse's windowFunnel (a port of its algorithm) and a brute-force search,
+on random event logs, for both query forms; and the same on DuckDB and PySpark."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import shutil
+
+import ibis
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from centric.queries.funnel import funnel_users
+
+T0 = dt.datetime(2026, 1, 1)
+NAMES = ["A", "B", "C", "X"]
+
+
+def clickhouse_window_funnel(rows: list[tuple[int, str]], steps: list[str], window: int) -> int:
+    """Port of ClickHouse's AggregateFunctionWindowFunnel::getEventLevel, default mode.
+
+    rows: (timestamp, event name) of one user. Each row adds (timestamp, i + 1) for every step i it
+    matches; the list is sorted by (timestamp, step); a step-1 entry restarts the chain start;
+    entry i extends level i - 1 when its time is within `window` of that level's chain start."""
+    entries = sorted((t, i + 1) for t, name in rows for i, step in enumerate(steps) if name == step)
+    if not entries:
+        return 0
+    levels: list[tuple[int, int] | None] = [None] * len(steps)
+    for t, idx in entries:
+        i = idx - 1
+        if i == 0:
+            levels[0] = (t, t)
+        elif levels[i - 1] is not None:
+            first = levels[i - 1][0]
+            if t <= first + window:
+                levels[i] = (first, t)
+                if i + 1 == len(steps):
+                    return len(steps)
+    for k in range(len(steps), 0, -1):
+        if levels[k - 1] is not None:
+            return k
+    return 0
+
+
+def brute_force(rows: list[tuple[int, str]], steps: list[str], window: int, exclusions=()) -> int:
+    """The deepest k with events of steps 1..k at non-decreasing times, the last within `window` of the
+    first, and no exclusion event after the first and at or before the last."""
+    times = {s: sorted(t for t, name in rows if name == s) for s in set(steps)}
+    excluded = sorted(t for t, name in rows if name in exclusions)
+    best = 0
+    for k in range(1, len(steps) + 1):
+        for chain in itertools.product(*(times[s] for s in steps[:k])):
+            if all(a <= b for a, b in zip(chain, chain[1:])) and chain[-1] - chain[0] <= window \
+                    and not any(chain[0] < x <= chain[-1] for x in excluded):
+                best = k
+                break
+        if best < k:
+            break
+    return best
+
+
+def as_frame(rows_by_user: dict[str, list[tuple[int, str]]]) -> pd.DataFrame:
+    recs = [{"event_id": f"e{i}", "occurred_at": T0 + dt.timedelta(seconds=t), "customer_id": user,
+             "anonymous_id": None, "name": name, "channel": "web"}
+            for i, (user, t, name) in enumerate((u, t, n) for u, rows in rows_by_user.items() for t, n in rows)]
+    frame = pd.DataFrame(recs, columns=["event_id", "occurred_at", "customer_id", "anonymous_id", "name", "channel"])
+    return frame.astype({"customer_id": "string", "anonymous_id": "string", "name": "string", "channel": "string"})
+
+
+SCHEMA = ibis.schema({"event_id": "string", "occurred_at": "timestamp", "customer_id": "string",
+                      "anonymous_id": "string", "name": "string", "channel": "string"})
+
+
+def levels(con, frame: pd.DataFrame, steps, window, exclusions=(), strategy="asof") -> dict[str, int]:
+    table = ibis.memtable(frame, schema=SCHEMA)
+    got = con.execute(funnel_users(table, steps, window, tuple(exclusions), strategy))
+    return dict(zip(got["user"], got["level"].astype(int)))
+
+
+logs = st.dictionaries(
+    st.sampled_from([f"u{i}" for i in range(6)]),
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(NAMES)), min_size=1, max_size=9),
+    min_size=1, max_size=6,
+)
+funnels = st.lists(st.sampled_from(["A", "B", "C"]), min_size=2, max_size=4)
+
+
+@pytest.fixture(scope="module")
+def con():
+    return ibis.duckdb.connect()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=logs, steps=funnels, window=st.integers(0, 25), strategy=st.sampled_from(["asof", "join"]))
+def test_levels_equal_clickhouse_window_funnel_and_brute_force(con, log, steps, window, strategy):
+    got = levels(con, as_frame(log), steps, window, strategy=strategy)
+    for user, rows in log.items():
+        want = clickhouse_window_funnel(rows, steps, window)
+        assert want == brute_force(rows, steps, window)
+        assert got.get(user, 0) == want, (user, rows)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=logs, steps=funnels, window=st.integers(0, 25), strategy=st.sampled_from(["asof", "join"]))
+def test_exclusion_steps_cut_chains(con, log, steps, window, strategy):
+    got = levels(con, as_frame(log), steps, window, exclusions=("X",), strategy=strategy)
+    for user, rows in log.items():
+        assert got.get(user, 0) == brute_force(rows, steps, window, exclusions=("X",)), (user, rows)
+
+
+def test_counts_never_increase_along_the_steps(con):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    log = {f"u{i}": [(int(t), str(n)) for t, n in zip(rng.integers(0, 500, 12), rng.choice(NAMES, 12))]
+           for i in range(300)}
+    got = levels(con, as_frame(log), ["A", "B", "C"], 100)
+    reached = [sum(level >= k for level in got.values()) for k in (1, 2, 3)]
+    assert reached[0] >= reached[1] >= reached[2] > 0
+
+
+@pytest.mark.spark
+def test_same_levels_on_duckdb_and_pyspark(con, tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: PySpark cannot start (make test installs one with apt-get)")
+    import numpy as np
+    from pyspark.sql import SparkSession
+
+    rng = np.random.default_rng(1)
+    log = {f"u{i}": [(int(t), str(n)) for t, n in zip(rng.integers(0, 200, 10), rng.choice(NAMES, 10))]
+           for i in range(120)}
+    frame = as_frame(log)
+    spark = (SparkSession.builder.master("local[2]").appName("centric-funnel")
+             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.shuffle.partitions", "4")
+             .config("spark.sql.warehouse.dir", str(tmp_path / "wh")).getOrCreate())
+    try:
+        records = [tuple(None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+                         for v in r) for r in frame.itertuples(index=False)]
+        schema = ("event_id string, occurred_at timestamp, customer_id string, anonymous_id string, name string, "
+                  "channel string")
+        spark.createDataFrame(records, schema).createOrReplaceTempView("events")
+        sp = ibis.pyspark.connect(spark)
+        table = sp.table("events")
+        for steps, exclusions in ((["A", "B", "C"], ()), (["B", "A"], ("X",))):
+            on_spark = sp.execute(funnel_users(table, steps, 60, exclusions, "join"))
+            want = levels(con, frame, steps, 60, exclusions, "asof")
+            assert dict(zip(on_spark["user"], on_spark["level"].astype(int))) == want
+    finally:
+        spark.stop()

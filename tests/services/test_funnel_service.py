@@ -1,0 +1,53 @@
+"""centric funnel on the demo shop: counts equal a direct pandas reading of the events, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from centric.cli.main import cli
+from centric.services.workspace_files import open_store
+
+STEPS = "Product Viewed,Product Added,Checkout Started,Order Completed"
+
+
+def test_funnel_counts_match_the_events(demo_shop):
+    result = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", STEPS, "--window", "1d",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    table = pd.DataFrame(json.loads(result.output))
+    total = table[table["group"] == "(all)"].set_index("step")
+    with open_store(demo_shop) as (_, store):
+        viewers = store.query_df("SELECT count(DISTINCT coalesce(customer_id, 'anon:' || anonymous_id)) AS n "
+                                 "FROM events WHERE name = 'Product Viewed'")["n"][0]
+        buyers = store.query_df("SELECT count(DISTINCT customer_id) AS n FROM orders WHERE status = 'completed'")["n"][0]
+    assert total.loc[1, "users"] == viewers
+    # every demo order comes from a session of views, an add, a checkout and the order within minutes
+    assert total.loc[4, "users"] == buyers
+    assert list(total["users"]) == sorted(total["users"], reverse=True)
+    assert 0 < total.loc[4, "median_seconds_from_first"] < 3600
+
+
+def test_funnel_breakdowns_add_up(demo_shop):
+    result = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Added,Order Completed",
+                                      "--window", "7d", "--by", "acquisition_channel", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    table = pd.DataFrame(json.loads(result.output))
+    parts = table[table["group"] != "(all)"].groupby("step")["users"].sum()
+    whole = table[table["group"] == "(all)"].set_index("step")["users"]
+    assert parts.to_dict() == whole.to_dict()
+    result = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Added,Order Completed",
+                                      "--by", "persona", "--format", "json"])
+    assert result.exit_code == 0 and len(pd.DataFrame(json.loads(result.output))["group"].unique()) >= 3
+
+
+def test_funnel_mistakes_are_one_line_errors(demo_shop):
+    run = CliRunner().invoke
+    bad = run(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed,Nope"])
+    assert bad.exit_code == 1 and "no event named 'Nope'" in bad.output
+    bad = run(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed", "--window", "a week"])
+    assert bad.exit_code == 1 and "7d, 24h" in bad.output
+    bad = run(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed", "--by", "shoe_size"])
+    assert bad.exit_code == 1 and "cannot break down" in bad.output
