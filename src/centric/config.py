@@ -29,13 +29,17 @@ class Settings:
     timezone: str = "Europe/Madrid"
     languages: list[str] = field(default_factory=lambda: ["en", "es", "ca", "pt"])
     journey_stages: list[str] = field(
-        default_factory=lambda: ["visitor", "lead", "first_purchase", "repeat", "loyal", "advocate"]
+        default_factory=lambda: ["visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate"]
     )
     kpi_targets: dict[str, float] = field(default_factory=dict)
     # customer lifetime value: gross margin on revenue, yearly discount rate, horizon in days
     clv_margin: float = 1.0
     clv_discount_rate: float = 0.10
     clv_horizon_days: int = 365
+    # journey: purchases that make a customer loyal; days without a purchase before at risk and lapsed
+    journey_loyal_purchases: int = 4
+    journey_at_risk_days: int = 90
+    journey_lapsed_days: int = 180
     # RFM: percent-rank cut points of the five scores (quintiles by default)
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
 
@@ -59,6 +63,11 @@ class Settings:
             raise ConfigError(f"[clv] discount_rate must be a yearly rate in [0, 1), got {self.clv_discount_rate!r}")
         if not 1 <= self.clv_horizon_days <= 3650:
             raise ConfigError(f"[clv] horizon_days must be between 1 and 3650, got {self.clv_horizon_days!r}")
+        if not 2 <= self.journey_loyal_purchases <= 100:
+            raise ConfigError(f"[journey] loyal_purchases must be 2-100, got {self.journey_loyal_purchases!r}")
+        if not 1 <= self.journey_at_risk_days < self.journey_lapsed_days <= 3650:
+            raise ConfigError("[journey] needs 1 <= at_risk_days < lapsed_days <= 3650, got "
+                              f"{self.journey_at_risk_days} and {self.journey_lapsed_days}")
         from centric.queries.customer_summary import check_cuts
 
         try:
@@ -79,8 +88,15 @@ class Settings:
         shop = data.get("shop", {})
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in shop.items() if k in known}
-        if "journey" in data and "stages" in data["journey"]:
-            values["journey_stages"] = list(data["journey"]["stages"])
+        journey = data.get("journey", {})
+        if "stages" in journey:
+            values["journey_stages"] = list(journey["stages"])
+        try:
+            for key in ("loyal_purchases", "at_risk_days", "lapsed_days"):
+                if key in journey:
+                    values[f"journey_{key}"] = int(journey[key])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[journey] holds a value that is not a whole number: {exc}") from exc
         if "kpi_targets" in data:
             values["kpi_targets"] = {k: float(v) for k, v in data["kpi_targets"].items()}
         clv = data.get("clv", {})
@@ -100,7 +116,9 @@ class Settings:
         lines = ["# centric workspace settings", "[shop]"]
         for key in ("shop_name", "currency", "timezone", "languages"):
             lines.append(f"{key} = {_toml_value(data[key])}")
-        lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}", "", "[kpi_targets]"]
+        lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}",
+                  f"loyal_purchases = {self.journey_loyal_purchases}", f"at_risk_days = {self.journey_at_risk_days}",
+                  f"lapsed_days = {self.journey_lapsed_days}", "", "[kpi_targets]"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
         lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
                   f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",

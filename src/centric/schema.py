@@ -552,15 +552,70 @@ CUSTOMER_PERSONAS = Table(
     is_input=False,
 )
 
+JOURNEY_STAGES = Table(
+    "journey_stages",
+    "Each customer's stays in journey stages (`centric journey`): lifecycle stages in order, and at-risk and "
+    "lapsed stays after long silences.",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("stage", TEXT, "visitor, engaged, first_purchase, repeat, loyal, advocate (lifecycle) or at_risk, "
+               "lapsed (status after a silence)."),
+        Column("entered_at", TIMESTAMP, "When the customer entered the stage."),
+        Column("left_at", TIMESTAMP, "When they left it (the next lifecycle stage, or a purchase ending a silence); "
+               "NULL while they are in it."),
+    ),
+    is_input=False,
+)
+
+STAGE_TRANSITIONS = Table(
+    "stage_transitions",
+    "Moves between journey stages: how many, which share of those who entered the stage, how fast.",
+    (
+        Column("from_stage", TEXT, "Stage moved from."),
+        Column("to_stage", TEXT, "Stage moved to (won_back: a purchase ended an at-risk or lapsed stay)."),
+        Column("customers", INTEGER, "Moves made (once per customer between lifecycle stages; a customer can be "
+               "at risk and won back more than once)."),
+        Column("share", NUMBER, "Moves / stays in from_stage (0-1)."),
+        Column("median_days", NUMBER, "Median days from entering from_stage to the move.", unit="days"),
+    ),
+    is_input=False,
+)
+
+JOURNEY_DRIVERS = Table(
+    "journey_drivers",
+    "What raises or lowers the chance of a move (first purchase -> repeat), from one adjusted logistic model.",
+    (
+        Column("transition", TEXT, "The move modelled."),
+        Column("label", TEXT, "The driver in words."),
+        Column("driver", TEXT, "Variable, or variable=level."),
+        Column("kind", TEXT, "binary (has it or not), per_sd (per standard deviation) or 'vs LEVEL' (against the most "
+               "common level)."),
+        Column("customers_with", INTEGER, "Customers who have it."),
+        Column("moved_share_with", NUMBER, "Share who moved among those with it (unadjusted)."),
+        Column("moved_share_without", NUMBER, "Share who moved among those without it (unadjusted)."),
+        Column("odds_ratio", NUMBER, "Adjusted odds ratio of moving (> 1 raises the chance)."),
+        Column("odds_ratio_low", NUMBER, "95% interval, low end."),
+        Column("odds_ratio_high", NUMBER, "95% interval, high end."),
+        Column("p_value", NUMBER, "Wald test."),
+        Column("p_adjusted", NUMBER, "Holm-adjusted over the drivers."),
+        Column("significant", BOOLEAN, "p_adjusted < 0.05."),
+        Column("median_days_with", NUMBER, "Movers with it: median days to move.", unit="days"),
+        Column("median_days_without", NUMBER, "Movers without it: median days to move.", unit="days"),
+        Column("flags", TEXT, "What stands in the way of a causal reading."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
 OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
-                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS)
+                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
+                        JOURNEY_DRIVERS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
-PLANNED_OUTPUT_TABLES = ("journey_stages", "stage_transitions", "kpis")
+PLANNED_OUTPUT_TABLES = ("kpis",)

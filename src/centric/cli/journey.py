@@ -57,3 +57,47 @@ def _duration(seconds) -> str:
         if seconds >= size:
             return f"{seconds / size:.1f}{unit}"
     return f"{seconds:.0f}s"
+
+
+@click.command()
+@workspace_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def journey(workspace, fmt):
+    """Journey stages, the moves between them, and what drives the second purchase.
+
+    \b
+    Example:
+      centric journey
+      centric sql "SELECT * FROM journey_drivers WHERE significant"
+    Writes journey_stages, stage_transitions and journey_drivers (docs/journey.md).
+    """
+    from rich.markup import escape
+
+    from centric.services.journey import build_journey
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace)) as (settings, store):
+        result = build_journey(store, settings)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "stages": json.loads(result.stages.to_json(orient="records")),
+            "transitions": json.loads(result.transitions.to_json(orient="records")),
+            "drivers": json.loads(result.drivers.to_json(orient="records")) if result.drivers is not None else [],
+        }, ensure_ascii=False))
+        return
+    out = console()
+    print_frame(result.stages, title="Customers in each stage now")
+    moves = result.transitions.assign(share=lambda d: (100 * d["share"]).round(1).astype(str) + "%",
+                                      median_days=lambda d: d["median_days"].round(1))
+    print_frame(moves, title="Moves between stages")
+    if result.drivers is None:
+        out.print(escape(result.driver_note))
+        return
+    top = result.drivers[result.drivers["significant"]]
+    out.print("[bold]What moves customers from their first purchase to the second[/bold] "
+              "(adjusted odds ratios, 95% intervals, Holm-adjusted):")
+    for r in top.itertuples():
+        out.print(f"  {escape(r.label)}: {r.direction} the odds x{r.odds_ratio:.2f} "
+                  f"[{r.odds_ratio_low:.2f}-{r.odds_ratio_high:.2f}], {r.customers_with:,} customers")
+    out.print("[dim]Observational data: customers chose these touchpoints; read the effects as associations "
+              "adjusted for the others, not as proof of cause (see flags in journey_drivers).[/dim]")

@@ -91,3 +91,15 @@ CATALOG: dict[str, tuple[tuple[str, float], ...]] = {
 # The journey's planted driver and non-driver of the move from first to second purchase.
 DRIVER_EVENT = "Loyalty Program Joined"  # customers who join are far more likely to buy again
 NON_DRIVER_EVENT = "Newsletter Subscribed"  # assigned at random: no effect on buying again
+DRIVER_RATE_IF_REPEAT = 0.65  # share of repeat buyers who joined between their first and second purchase
+DRIVER_RATE_IF_NOT = 0.12  # share of one-time buyers who joined within 30 days of their first purchase
+NON_DRIVER_RATE = 0.35
+
+
+def planted_driver_odds_ratio() -> float:
+    """The odds ratio of a second purchase for joiners against non-joiners that the planting implies.
+
+    The event depends on the outcome only, so P(Y | D, X) has logit P(Y | X) + D log OR with
+    OR = (0.65 / 0.35) / (0.12 / 0.88), whatever the customer's other traits: a logistic model
+    that adjusts for them recovers log OR as the driver's coefficient."""
+    return (DRIVER_RATE_IF_REPEAT / (1 - DRIVER_RATE_IF_REPEAT)) / (DRIVER_RATE_IF_NOT / (1 - DRIVER_RATE_IF_NOT))

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from centric.demo import texts
-from centric.demo.personas import CATALOG, DRIVER_EVENT, NON_DRIVER_EVENT, PERSONAS
+from centric.demo.personas import (CATALOG, DRIVER_EVENT, DRIVER_RATE_IF_NOT, DRIVER_RATE_IF_REPEAT, NON_DRIVER_EVENT,
+                                   NON_DRIVER_RATE, PERSONAS)
 
 END = pd.Timestamp("2026-10-31 23:59:00")
 OTHER_TAGS = ("music", "pets", "photography", "cycling", "reading")
@@ -262,8 +263,9 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
     journey = pd.DataFrame({"customer_id": first.index, "first_order_at": first.to_numpy()})
     journey["second_order_at"] = journey["customer_id"].map(second)
     has_second = journey["second_order_at"].notna().to_numpy()
-    driver = np.where(has_second, rng.random(len(journey)) < 0.65, rng.random(len(journey)) < 0.12)
-    non_driver = rng.random(len(journey)) < 0.35
+    driver = np.where(has_second, rng.random(len(journey)) < DRIVER_RATE_IF_REPEAT,
+                      rng.random(len(journey)) < DRIVER_RATE_IF_NOT)
+    non_driver = rng.random(len(journey)) < NON_DRIVER_RATE
     gap = np.where(has_second, (journey["second_order_at"] - journey["first_order_at"]).dt.total_seconds(), 30 * 86400.0)
     gap = np.nan_to_num(gap, nan=30 * 86400.0)
     drive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.1, 0.9, len(journey)) * gap, unit="s")

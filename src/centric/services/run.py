@@ -48,6 +48,15 @@ def _personas(store, settings, workspace) -> int:
         return 0  # too few customers yet: `centric personas` says why
 
 
+def _journey(store, settings, workspace) -> int:
+    from centric.services.journey import JourneyError, build_journey
+
+    try:
+        return len(build_journey(store, settings).transitions)
+    except JourneyError:
+        return 0  # no customers yet
+
+
 # (step name, function(store, settings, workspace) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
     ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
@@ -56,6 +65,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("customer_profiles", _profiles),
     ("segments", _segments),
     ("personas", _personas),
+    ("journey", _journey),
 ]
 
 
