@@ -606,6 +606,27 @@ JOURNEY_DRIVERS = Table(
     is_input=False,
 )
 
+KPIS = Table(
+    "kpis",
+    "The KPI board (`centric kpis`): each KPI per month and overall, with its target, status and trend.",
+    (
+        Column("kpi", TEXT, "buyers, orders, revenue, aov, purchase_frequency, repeat_customer_rate, retention_rate, "
+               "churn_rate, days_between_orders, clv, p_alive, cac, clv_to_cac, first_to_repeat_conversion, nps, csat, "
+               "ces."),
+        Column("period", TEXT, "A month (YYYY-MM), 'all' (whole history), or 'latest:YYYY-MM' (the last complete "
+               "month, the board's value of a monthly KPI)."),
+        Column("dimension", TEXT, "all, acquisition_channel or persona."),
+        Column("group", TEXT, "The channel or persona ('all' for the whole shop)."),
+        Column("value", NUMBER, "The KPI's value (shares are 0-1)."),
+        Column("target", NUMBER, "Target from [kpi_targets] in centric.toml (board rows only)."),
+        Column("status", TEXT, "on track, off track or no target (lower is better for churn_rate, "
+               "days_between_orders and cac)."),
+        Column("trend", TEXT, "up, down or flat (within 2%): the latest month against the mean of the three before."),
+        Column("unit", TEXT, "What the value counts."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
@@ -613,9 +634,9 @@ OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
-                        JOURNEY_DRIVERS)
+                        JOURNEY_DRIVERS, KPIS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
-PLANNED_OUTPUT_TABLES = ("kpis",)
+PLANNED_OUTPUT_TABLES: tuple[str, ...] = ()

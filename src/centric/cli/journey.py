@@ -101,3 +101,35 @@ def journey(workspace, fmt):
                   f"[{r.odds_ratio_low:.2f}-{r.odds_ratio_high:.2f}], {r.customers_with:,} customers")
     out.print("[dim]Observational data: customers chose these touchpoints; read the effects as associations "
               "adjusted for the others, not as proof of cause (see flags in journey_drivers).[/dim]")
+
+
+@click.command()
+@workspace_option
+@click.option("--by", type=click.Choice(["all", "acquisition_channel", "persona"]), default="all", show_default=True,
+              help="Show the breakdown of AOV, repeat rate, CLV, CAC and CLV:CAC by channel or persona.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def kpis(workspace, by, fmt):
+    """The KPI board: each KPI with its target ([kpi_targets] in centric.toml), status and trend.
+
+    \b
+    Examples:
+      centric kpis
+      centric kpis --by acquisition_channel
+      centric sql "SELECT period, value FROM kpis WHERE kpi = 'retention_rate' AND dimension = 'all' ORDER BY 1"
+    """
+    from centric.services.kpis import board, build_kpis, kpi_text
+    from centric.services.workspace_files import open_store
+
+    with open_store(resolve_workspace(workspace)) as (settings, store):
+        table = build_kpis(store, settings)
+    view = board(table) if by == "all" else table[table["dimension"] == by]
+    if fmt == "json":
+        click.echo(view.to_json(orient="records", force_ascii=False))
+        return
+    shown = view.assign(value=[kpi_text(v, u) for v, u in zip(view["value"], view["unit"])],
+                        target=[kpi_text(v, u) for v, u in zip(view["target"], view["unit"])])
+    cols = ["kpi", "period", "value", "target", "status", "trend"] if by == "all" else ["kpi", "group", "value"]
+    print_frame(shown[cols], title="KPI board" if by == "all" else f"KPIs by {by}")
+    if by == "all" and (view["status"] == "no target").all():
+        click.echo("Set targets in centric.toml, e.g. [kpi_targets] repeat_customer_rate = 0.35, churn_rate = 0.6")
+

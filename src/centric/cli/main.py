@@ -483,7 +483,7 @@ def demo(workspace, customers, seed, years):
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")
 
 
-from centric.cli.journey import funnel, journey  # noqa: E402  (command modules register on the group)
+from centric.cli.journey import funnel, journey, kpis  # noqa: E402  (command modules register on the group)
 from centric.cli.personas import personas  # noqa: E402
 from centric.cli.segments import segments  # noqa: E402
 
@@ -491,6 +491,7 @@ cli.add_command(segments)
 cli.add_command(personas)
 cli.add_command(funnel)
 cli.add_command(journey)
+cli.add_command(kpis)
 
 
 def main() -> None:

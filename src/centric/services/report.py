@@ -77,7 +77,7 @@ def report_context(store, settings) -> dict:
         "SELECT table_name, reason, count(*) AS rows FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 30"
     ).to_dict("records")
     return {
-        "clv": clv_context(store, settings), "personas": personas_context(store),
+        "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -151,3 +151,17 @@ def personas_context(store) -> list[dict] | None:
     from centric.services.personas import load_cards
 
     return load_cards(store) if store.has_rows("personas") else None
+
+
+def kpi_context(store) -> list[dict] | None:
+    """The KPI board (latest complete month, or all time), when `centric kpis` has run."""
+    from centric.services.kpis import board, kpi_text
+
+    if not store.has_rows("kpis"):
+        return None
+    rows = board(store.query_df("SELECT * FROM kpis")).to_dict("records")
+    for r in rows:
+        r["shown"] = kpi_text(r["value"], r["unit"])
+        r["target_shown"] = kpi_text(r["target"], r["unit"])
+    return rows
+

@@ -57,6 +57,15 @@ def _journey(store, settings, workspace) -> int:
         return 0  # no customers yet
 
 
+def _kpis(store, settings, workspace) -> int:
+    from centric.services.kpis import KpiError, build_kpis
+
+    try:
+        return len(build_kpis(store, settings))
+    except KpiError:
+        return 0  # no orders yet
+
+
 # (step name, function(store, settings, workspace) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
     ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
@@ -66,6 +75,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("segments", _segments),
     ("personas", _personas),
     ("journey", _journey),
+    ("kpis", _kpis),
 ]
 
 

@@ -1,0 +1,173 @@
+"""`centric kpis`: the KPI board, each KPI with its target from centric.toml, status and trend.
+
+Monthly purchase KPIs come from queries/kpis.py; the board's value of a monthly KPI is the last
+complete month, its trend that month against the mean of the three before. Lifetime KPIs come from
+the other analyses: CLV and P(alive) (customer_value), CAC and CLV:CAC per channel (clv_rollups),
+the first-to-second purchase conversion (stage_transitions), NPS, CSAT and CES (survey_scores).
+Targets: `[kpi_targets]` in centric.toml, e.g. `repeat_customer_rate = 0.35`; a KPI where lower is
+better (churn, CAC, days between orders) is on track at or below its target.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from centric.errors import CentricError
+
+# kpi -> (unit, higher is better)
+KPIS = {
+    "buyers": ("customers", True), "orders": ("orders", True), "revenue": ("currency", True),
+    "aov": ("currency", True), "purchase_frequency": ("orders per buyer", True),
+    "repeat_customer_rate": ("share", True), "retention_rate": ("share", True), "churn_rate": ("share", False),
+    "days_between_orders": ("days", False), "clv": ("currency", True), "p_alive": ("probability", True),
+    "cac": ("currency", False), "clv_to_cac": ("ratio", True), "first_to_repeat_conversion": ("share", True),
+    "nps": ("points", True), "csat": ("% satisfied", True), "ces": ("1-7", True),
+}
+MONTHLY = ("buyers", "orders", "revenue", "aov", "purchase_frequency", "repeat_customer_rate", "retention_rate",
+           "churn_rate", "days_between_orders")
+FLAT = 0.02
+
+
+class KpiError(CentricError):
+    """No orders to measure, or a target for an unknown KPI."""
+
+
+def _row(kpi, period, value, dimension="all", group="all"):
+    return {"kpi": kpi, "period": period, "dimension": dimension, "group": group,
+            "value": None if value is None or value != value else float(value)}
+
+
+def last_complete_month(observed_until) -> pd.Timestamp:
+    """The month of the end of observation when the data reach its last day, else the month before."""
+    end = pd.Timestamp(observed_until)
+    month = end.to_period("M").to_timestamp()
+    complete = (end + pd.Timedelta(days=1)).month != end.month
+    return month if complete else month - pd.offsets.MonthBegin(1)
+
+
+def monthly_rows(store, end) -> pd.DataFrame:
+    from centric.queries.kpis import monthly_kpis
+
+    months = store.ibis().execute(monthly_kpis(store.ibis().table("orders"), end))
+    months["churn_rate"] = 1 - months["retention_rate"]
+    rows = [_row(k, pd.Timestamp(m).strftime("%Y-%m"), v) for m, rec in zip(months["month"], months.to_dict("records"))
+            for k, v in rec.items() if k in MONTHLY]
+    return pd.DataFrame(rows)
+
+
+def lifetime_rows(store) -> list[dict]:
+    rows = []
+    s = store.con.execute("SELECT count(*), sum(orders), sum(revenue)::DOUBLE, avg(CASE WHEN frequency > 0 THEN 1.0 "
+                          "ELSE 0.0 END) FROM customer_summary").fetchone()
+    if s[0]:
+        rows += [_row("buyers", "all", s[0]), _row("orders", "all", s[1]), _row("revenue", "all", s[2]),
+                 _row("aov", "all", s[2] / s[1]), _row("purchase_frequency", "all", s[1] / s[0]),
+                 _row("repeat_customer_rate", "all", s[3])]
+    if store.has_rows("customer_value"):
+        clv, alive = store.con.execute("SELECT avg(predicted_clv), avg(p_alive) FROM customer_value").fetchone()
+        rows += [_row("clv", "all", clv), _row("p_alive", "all", alive)]
+        spend, new = store.con.execute("SELECT sum(marketing_spend), sum(new_customers) FROM clv_rollups "
+                                       "WHERE dimension = 'acquisition_channel'").fetchone()
+        if spend and new:
+            rows.append(_row("cac", "all", float(spend) / float(new)))  # blended: all spend over the paid channels' new customers
+        for r in store.query_df("SELECT group_name, cac, clv_to_cac FROM clv_rollups WHERE dimension = "
+                                "'acquisition_channel' AND cac IS NOT NULL").itertuples():
+            rows += [_row("cac", "all", r.cac, "acquisition_channel", r.group_name),
+                     _row("clv_to_cac", "all", r.clv_to_cac, "acquisition_channel", r.group_name)]
+    if store.has_rows("stage_transitions"):
+        conv = store.query_df("SELECT share FROM stage_transitions WHERE from_stage = 'first_purchase' "
+                              "AND to_stage = 'repeat'")
+        if len(conv):
+            rows.append(_row("first_to_repeat_conversion", "all", conv["share"][0]))
+    if store.has_rows("survey_scores"):
+        scores = store.query_df("SELECT metric, period, value FROM survey_scores WHERE dimension = 'all'")
+        for r in scores.itertuples():
+            rows.append(_row(r.metric, r.period, r.value))
+    return rows
+
+
+def breakdown_rows(store) -> list[dict]:
+    """AOV, repeat-customer rate and CLV per persona and per acquisition channel (customer_profiles)."""
+    rows = []
+    if not store.has_rows("customer_profiles"):
+        return rows
+    personas = store.has_rows("customer_personas")
+    for dimension in ("acquisition_channel", "persona") if personas else ("acquisition_channel",):
+        group = "p.acquisition_channel" if dimension == "acquisition_channel" else "n.name"
+        join = ("" if dimension == "acquisition_channel" else
+                "JOIN customer_personas c USING (customer_id) JOIN personas n ON n.persona_id = c.persona_id")
+        frame = store.query_df(
+            f"SELECT {group} AS g, sum(p.revenue) / nullif(sum(p.orders), 0) AS aov, "
+            "avg(CASE WHEN s.frequency > 0 THEN 1.0 ELSE 0.0 END) AS repeat_customer_rate, avg(p.predicted_clv) AS clv "
+            f"FROM customer_profiles p JOIN customer_summary s USING (customer_id) {join} GROUP BY 1")
+        for r in frame.itertuples():
+            for kpi in ("aov", "repeat_customer_rate", "clv"):
+                rows.append(_row(kpi, "all", getattr(r, kpi), dimension, str(r.g)))
+    return rows
+
+
+def status_of(kpi: str, value, target) -> str:
+    if target is None or value is None or target != target or value != value:
+        return "no target"
+    higher = KPIS[kpi][1]
+    return "on track" if (value >= target if higher else value <= target) else "off track"
+
+
+def build_kpis(store, settings) -> pd.DataFrame:
+    from centric.services.summary import build_customer_summary, observation_end
+
+    unknown = sorted(set(settings.kpi_targets) - set(KPIS))
+    if unknown:
+        raise KpiError(f"[kpi_targets] names unknown KPIs: {', '.join(unknown)}; KPIs are {', '.join(KPIS)}")
+    end = observation_end(store)
+    if end is None:
+        raise KpiError("no orders yet: load them with `centric ingest orders FILE`")
+    if not store.has_rows("customer_summary"):
+        build_customer_summary(store, cuts=settings.rfm_cuts)
+    monthly = monthly_rows(store, end)
+    board = pd.DataFrame(lifetime_rows(store) + breakdown_rows(store))
+    latest = last_complete_month(end).strftime("%Y-%m")
+    rows = [monthly]
+    headline = []
+    for kpi in MONTHLY:
+        series = monthly[(monthly["kpi"] == kpi) & (monthly["period"] <= latest)].dropna(subset=["value"])
+        if series.empty:
+            continue
+        last = series.iloc[-1]
+        before = series.iloc[-4:-1]["value"]
+        trend = _trend(last["value"], before.mean() if len(before) else None)
+        headline.append({**last.to_dict(), "period": f"latest:{last['period']}", "trend": trend})
+    table = pd.concat([pd.DataFrame(headline), board, *rows], ignore_index=True)
+    table["unit"] = table["kpi"].map(lambda k: KPIS[k][0])
+    table["target"] = [settings.kpi_targets.get(k) if d == "all" and not str(p).startswith("20") else None
+                       for k, d, p in zip(table["kpi"], table["dimension"], table["period"])]
+    table["status"] = [status_of(k, v, t) for k, v, t in zip(table["kpi"], table["value"], table["target"])]
+    if "trend" not in table:
+        table["trend"] = None
+    table = table[["kpi", "period", "dimension", "group", "value", "target", "status", "trend", "unit"]]
+    store.replace_table("kpis", table)
+    return table
+
+
+def _trend(value, reference) -> str | None:
+    if value is None or reference is None or reference != reference or reference == 0:
+        return None
+    change = value / reference - 1
+    return "flat" if abs(change) < FLAT else "up" if change > 0 else "down"
+
+
+def board(table: pd.DataFrame) -> pd.DataFrame:
+    """The headline: one row per KPI (latest complete month for monthly KPIs, else all time)."""
+    overall = table[table["dimension"] == "all"]
+    latest = overall[overall["period"].str.startswith("latest:")]
+    lifetime = overall[(overall["period"] == "all") & ~overall["kpi"].isin(latest["kpi"])]
+    return pd.concat([latest, lifetime], ignore_index=True)
+
+
+def kpi_text(value, unit) -> str:
+    """A KPI value as a person reads it: shares as percentages, big numbers without decimals."""
+    if value is None or value != value:
+        return ""
+    if unit in ("share", "probability"):
+        return f"{100 * value:.1f}%"
+    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"

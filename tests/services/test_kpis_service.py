@@ -1,0 +1,116 @@
+"""Every KPI on the demo shop equals an independent pandas computation from the raw tables."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from centric.cli.main import cli
+from centric.services.workspace_files import open_store
+
+
+@pytest.fixture(scope="module")
+def board(demo_shop):
+    result = CliRunner().invoke(cli, ["kpis", "-w", str(demo_shop), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    with open_store(demo_shop) as (_, store):
+        table = store.query_df("SELECT * FROM kpis")
+        orders = store.query_df("SELECT * FROM orders")
+        value = store.query_df("SELECT * FROM customer_value")
+        spend = store.query_df("SELECT * FROM marketing_spend")
+        customers = store.query_df("SELECT * FROM customers")
+        stays = store.query_df("SELECT * FROM journey_stages")
+        feedback = store.query_df("SELECT * FROM feedback")
+    return table, dict(orders=orders, value=value, spend=spend, customers=customers, stays=stays, feedback=feedback)
+
+
+def kpi(table, name, period, dimension="all", group="all"):
+    row = table[(table["kpi"] == name) & (table["period"] == period) & (table["dimension"] == dimension)
+                & (table["group"] == group)]
+    assert len(row) == 1, (name, period, dimension, group)
+    return row["value"].iloc[0]
+
+
+def purchases(orders):
+    p = orders[(orders["status"] == "completed") & (orders["total"].astype(float) >= 0) & orders["customer_id"].notna()]
+    return p.assign(total=p["total"].astype(float), month=p["ordered_at"].dt.strftime("%Y-%m"),
+                    day=p["ordered_at"].dt.normalize())
+
+
+def test_monthly_kpis_equal_a_pandas_reading(board):
+    table, raw = board
+    p = purchases(raw["orders"])
+    first_month = p.groupby("customer_id")["month"].min()
+    months = sorted(p["month"].unique())
+    active = p.groupby("month")["customer_id"].apply(set)
+    for m in months[-6:]:
+        g = p[p["month"] == m]
+        buyers = g["customer_id"].nunique()
+        assert kpi(table, "buyers", m) == buyers
+        assert kpi(table, "orders", m) == len(g)
+        assert kpi(table, "revenue", m) == pytest.approx(g["total"].sum())
+        assert kpi(table, "aov", m) == pytest.approx(g["total"].mean())
+        assert kpi(table, "purchase_frequency", m) == pytest.approx(len(g) / buyers)
+        returning = sum(first_month[c] < m for c in g["customer_id"].unique())
+        assert kpi(table, "repeat_customer_rate", m) == pytest.approx(returning / buyers)
+        prev = (pd.Period(m) - 1).strftime("%Y-%m")
+        kept = len(active[prev] & active[m]) / len(active[prev])
+        assert kpi(table, "retention_rate", m) == pytest.approx(kept)
+        assert kpi(table, "churn_rate", m) == pytest.approx(1 - kept)
+        days = p.drop_duplicates(["customer_id", "day"]).sort_values(["customer_id", "day"])
+        gaps = days.assign(gap=days.groupby("customer_id")["day"].diff().dt.days)
+        assert kpi(table, "days_between_orders", m) == pytest.approx(gaps[gaps["month"] == m]["gap"].dropna().mean())
+
+
+def test_lifetime_kpis_equal_a_pandas_reading(board):
+    table, raw = board
+    p = purchases(raw["orders"])
+    per = p.groupby("customer_id").agg(orders=("total", "size"), revenue=("total", "sum"), days=("day", "nunique"))
+    assert kpi(table, "buyers", "all") == len(per)
+    assert kpi(table, "orders", "all") == per["orders"].sum()
+    assert kpi(table, "aov", "all") == pytest.approx(per["revenue"].sum() / per["orders"].sum())
+    assert kpi(table, "repeat_customer_rate", "all") == pytest.approx((per["days"] >= 2).mean())
+    assert kpi(table, "clv", "all") == pytest.approx(raw["value"]["predicted_clv"].mean())
+    assert kpi(table, "p_alive", "all") == pytest.approx(raw["value"]["p_alive"].mean())
+    second = (per["days"] >= 2).sum() / len(per)  # every buyer enters first_purchase; repeat = a second day
+    assert kpi(table, "first_to_repeat_conversion", "all") == pytest.approx(second)
+    nps = raw["feedback"][raw["feedback"]["rating_scale"] == "nps_0_10"]["rating"].astype(float)
+    assert kpi(table, "nps", "all") == pytest.approx(100 * ((nps >= 9).mean() - (nps <= 6).mean()), abs=0.01)
+
+
+def test_cac_and_clv_to_cac_per_channel(board):
+    table, raw = board
+    spend = raw["spend"].assign(amount=raw["spend"]["amount"].astype(float), day=pd.to_datetime(raw["spend"]["spent_on"]))
+    first = purchases(raw["orders"]).groupby("customer_id")["day"].min()
+    channel_of = raw["customers"].set_index("customer_id")["acquisition_channel"]
+    buyers = pd.DataFrame({"first": first, "channel": channel_of.reindex(first.index)})
+    total_spend = total_new = 0.0
+    for channel, g in spend.groupby("channel"):
+        new = ((buyers["channel"] == channel) & buyers["first"].between(g["day"].min(), g["day"].max())).sum()
+        assert kpi(table, "cac", "all", "acquisition_channel", channel) == pytest.approx(g["amount"].sum() / new)
+        total_spend, total_new = total_spend + g["amount"].sum(), total_new + new
+    assert kpi(table, "cac", "all") == pytest.approx(total_spend / total_new)
+
+
+def test_targets_give_status(demo_shop, tmp_path):
+    import shutil
+
+    copy = tmp_path / "shop"
+    shutil.copytree(demo_shop, copy)
+    toml = copy / "centric.toml"
+    toml.write_text(toml.read_text().replace("[kpi_targets]", "[kpi_targets]\nrepeat_customer_rate = 0.01\n"
+                                             "churn_rate = 0.0001"))
+    result = CliRunner().invoke(cli, ["kpis", "-w", str(copy), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["kpi"]: r for r in json.loads(result.output)}
+    assert rows["repeat_customer_rate"]["status"] == "on track"
+    assert rows["churn_rate"]["status"] == "off track"  # lower is better
+    assert rows["aov"]["status"] == "no target"
+    toml.write_text(toml.read_text().replace("churn_rate = 0.0001", "shoe_size = 3"))
+    bad = CliRunner().invoke(cli, ["kpis", "-w", str(copy)])
+    assert bad.exit_code == 1 and "unknown KPIs: shoe_size" in bad.output
+    assert np.isfinite(rows["aov"]["value"])
