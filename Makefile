@@ -51,10 +51,12 @@ $(BENCH_VENV)/.installed:
 bench-venv: $(BENCH_VENV)/.installed
 
 bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/clv.py --anchor-python $(BENCH_VENV)/bin/python
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/segments.py
+	$(BIN)/python benchmarks/journey.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis

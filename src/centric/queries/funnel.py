@@ -92,3 +92,10 @@ def funnel_users(events, steps: list[str], window_seconds: int, exclusions: tupl
 def pick_strategy(backend_name: str) -> str:
     """ASOF joins on DuckDB; the portable range join elsewhere."""
     return "asof" if backend_name == "duckdb" else "join"
+
+
+def funnel_levels(events, steps: list[str], window_seconds: int, exclusions: tuple[str, ...] = (),
+                  strategy: str = "asof"):
+    """One row per user who did step 1 with the deepest level only (no chain times): the cheapest form."""
+    chains = funnel_chains(events, steps, window_seconds, exclusions, strategy)
+    return chains.group_by("user").aggregate(level=chains.level.max())
