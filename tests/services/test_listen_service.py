@@ -52,3 +52,21 @@ def test_invalid_utf8_feedback_is_read_and_markup_is_not_interpreted(tmp_path):
     result = CliRunner().invoke(cli, ["sql", "SELECT text FROM feedback WHERE feedback_id = 'F1'", "--workspace",
                                       str(folder), "--format", "json"])
     assert json.loads(result.output)[0]["text"].startswith("café terrible [bold red]x[/] :smile:")
+
+
+def test_report_listening_section_escapes_what_customers_wrote(demo):
+    from centric.services.listen import verbatims
+    from centric.services.workspace_files import open_store
+
+    result = CliRunner().invoke(cli, ["listen", "--workspace", str(demo)])
+    assert result.exit_code == 0, result.output
+    with open_store(demo) as (_, store):
+        top = store.query_df("SELECT theme FROM feedback_drivers ORDER BY nps_points_cost DESC LIMIT 1")["theme"][0]
+        quoted = verbatims(store, theme=top, sentiment="negative", limit=1)["feedback_id"][0]
+        store.con.execute("UPDATE feedback SET text = ? WHERE feedback_id = ?",
+                          ['<script>alert("x")</script> late delivery <b>again</b>', quoted])
+    result = CliRunner().invoke(cli, ["report", "--workspace", str(demo)])
+    assert result.exit_code == 0, result.output
+    html = (demo / "report.html").read_text(encoding="utf-8")
+    assert 'id="listening"' in html and "Themes that cost NPS points" in html
+    assert "&lt;script&gt;alert(" in html and "<script" not in html and "<b>again" not in html

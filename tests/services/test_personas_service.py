@@ -64,6 +64,7 @@ def test_report_and_exports_show_the_cards_escaped(demo, tmp_path):
     path, _, cards = demo
     html = (path / "report.html").read_text(encoding="utf-8")
     assert 'id="personas"' in html and escape(cards[0]["name"]) in html
+    assert 'id="kpis"' in html and 'id="listening"' in html and "<script" not in html
     hostile = dict(cards[0], name="<script>alert(1)</script>",
                    quotes=[{"text": "<img src=x onerror=alert(1)> | **bold**", "language": "en", "theme": None}])
     from centric.report.personas import to_html, to_markdown

@@ -170,4 +170,6 @@ def kpi_text(value, unit) -> str:
         return ""
     if unit in ("share", "probability"):
         return f"{100 * value:.1f}%"
-    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if unit in ("customers", "orders") or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

@@ -78,6 +78,7 @@ def report_context(store, settings) -> dict:
     ).to_dict("records")
     return {
         "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
+        "listening": listening_context(store),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -161,7 +162,33 @@ def kpi_context(store) -> list[dict] | None:
         return None
     rows = board(store.query_df("SELECT * FROM kpis")).to_dict("records")
     for r in rows:
+        r["trend"] = r["trend"] if isinstance(r["trend"], str) else None
         r["shown"] = kpi_text(r["value"], r["unit"])
         r["target_shown"] = kpi_text(r["target"], r["unit"])
     return rows
 
+
+
+def listening_context(store) -> dict | None:
+    """Scores with intervals, NPS by month, the themes that cost NPS points, rising negative themes and
+    verbatims per top theme, when `centric listen` has run. Texts are escaped by the template."""
+    from centric.report import charts
+    from centric.services.listen import verbatims
+
+    if not store.has_rows("feedback_insights"):
+        return None
+    scores = store.query_df("SELECT metric, n, value, low, high FROM survey_scores "
+                            "WHERE dimension = 'all' AND period = 'all' ORDER BY metric").to_dict("records")
+    monthly = store.query_df("SELECT period, value FROM survey_scores WHERE metric = 'nps' AND dimension = 'all' "
+                             "AND period <> 'all' ORDER BY period")
+    nps_chart = charts.line_chart(monthly["period"].tolist(), {"NPS": monthly["value"].round(1).tolist()},
+                                  "NPS by month") if len(monthly) > 1 else None
+    drivers = store.query_df("SELECT * FROM feedback_drivers ORDER BY nps_points_cost DESC LIMIT 8").to_dict("records")
+    rising = store.query_df("SELECT * FROM feedback_trends WHERE rising ORDER BY z DESC").to_dict("records")
+    mix = store.query_df("SELECT sentiment, count(*) AS n FROM feedback_insights GROUP BY 1 ORDER BY 2 DESC")
+    quotes = []
+    for theme in [d["theme"] for d in drivers[:3]]:
+        frame = verbatims(store, theme=theme, sentiment="negative", limit=2)
+        quotes += [{"theme": theme, "language": r.language, "text": r.text} for r in frame.itertuples()]
+    return {"scores": scores, "nps_chart": nps_chart, "drivers": drivers, "rising": rising,
+            "sentiment": mix.to_dict("records"), "quotes": quotes}
