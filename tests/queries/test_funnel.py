@@ -151,3 +151,23 @@ def test_same_levels_on_duckdb_and_pyspark(con, tmp_path):
             assert dict(zip(on_spark["user"], on_spark["level"].astype(int))) == want
     finally:
         spark.stop()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=logs, steps=funnels, window=st.integers(0, 25))
+def test_hash_clashes_are_detected_and_the_exact_key_is_right(con, log, steps, window):
+    """Fold every user onto one hash value: where that changes a match, clash must say so."""
+    frame = as_frame(log)
+    table = ibis.memtable(frame, schema=SCHEMA)
+    folded = con.execute(funnel_users(table, steps, window, key_buckets=1))
+    exact = con.execute(funnel_users(table, steps, window, key="exact"))
+    want = {u: clickhouse_window_funnel(rows, steps, window) for u, rows in log.items()}
+    assert dict(zip(exact["user"], exact["level"].astype(int))) == {u: v for u, v in want.items() if v}
+    if not folded["clash"].any():
+        assert dict(zip(folded["user"], folded["level"].astype(int))) == {u: v for u, v in want.items() if v}
+
+
+def test_a_clash_is_flagged(con):
+    frame = as_frame({"u1": [(0, "A")], "u2": [(1, "B")]})
+    folded = con.execute(funnel_users(ibis.memtable(frame, schema=SCHEMA), ["A", "B"], 10, key_buckets=1))
+    assert folded["clash"].any()  # u2's B met u1's A under one key: the guard sees it

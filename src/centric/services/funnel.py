@@ -36,9 +36,11 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     profile_columns = set(store.query_df("SELECT * FROM customer_profiles LIMIT 0").columns) - {"customer_id"}
     if by is not None and by not in (*EVENT_BREAKDOWNS, PERSONA, *profile_columns):
         raise FunnelError(f"cannot break down by {by!r}: use channel, persona or a customer_profiles column")
-    expr = funnel_users(store.ibis().table("events"), steps, seconds, tuple(exclusions),
-                        strategy or pick_strategy("duckdb"))
-    users = store.ibis().execute(expr)
+    strategy = strategy or pick_strategy("duckdb")
+    events = store.ibis().table("events")
+    users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy))
+    if users["clash"].any():  # two users share a 64-bit hash: join on the ids themselves
+        users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, key="exact"))
     if by is not None and by not in EVENT_BREAKDOWNS:
         users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")
     return funnel_table(users, steps, by)
