@@ -627,6 +627,20 @@ KPIS = Table(
     is_input=False,
 )
 
+COHORTS = Table(
+    "cohorts",
+    "Cohort retention by first-purchase month (`centric journey`): buyers and revenue in each later month.",
+    (
+        Column("cohort", DATE, "Month of the first purchase."),
+        Column("month_offset", INTEGER, "Months since the first purchase (0 = that month)."),
+        Column("cohort_size", INTEGER, "Customers whose first purchase was in the cohort month."),
+        Column("active", INTEGER, "Of them, customers who bought in that month."),
+        Column("retention", NUMBER, "active / cohort_size (0-1)."),
+        Column("revenue", NUMBER, "Their purchases in that month.", unit="currency"),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
@@ -634,7 +648,7 @@ OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
-                        JOURNEY_DRIVERS, KPIS)
+                        JOURNEY_DRIVERS, KPIS, COHORTS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 

@@ -71,3 +71,24 @@ def test_transition_shares_are_shares(journey):
     assert (out_of <= 1 + 1e-9).all()
     repeat = moves[(moves["from_stage"] == "first_purchase") & (moves["to_stage"] == "repeat")].iloc[0]
     assert repeat["median_days"] > 0 and np.isfinite(repeat["median_days"])
+
+
+def test_cohorts_equal_a_pandas_reading(journey):
+    path, _ = journey
+    with open_store(path) as (_, store):
+        got = store.query_df("SELECT * FROM cohorts")
+        orders = store.query_df("SELECT customer_id, ordered_at, total FROM orders "
+                                "WHERE status = 'completed' AND total >= 0 AND customer_id IS NOT NULL")
+    orders["month"] = orders["ordered_at"].dt.to_period("M")
+    first = orders.groupby("customer_id")["month"].min().rename("cohort")
+    orders = orders.join(first, on="customer_id")
+    orders["offset"] = (orders["month"] - orders["cohort"]).apply(lambda d: d.n)
+    want = orders.groupby(["cohort", "offset"]).agg(active=("customer_id", "nunique"),
+                                                   revenue=("total", lambda x: x.astype(float).sum()))
+    got["cohort"] = pd.to_datetime(got["cohort"]).dt.to_period("M")
+    got = got.set_index(["cohort", "month_offset"]).sort_index()
+    assert len(got) == len(want)
+    assert got["active"].tolist() == want["active"].tolist()
+    np.testing.assert_allclose(got["revenue"].to_numpy(), want["revenue"].to_numpy(), rtol=1e-9)
+    sizes = orders.groupby("cohort")["customer_id"].nunique()
+    assert (got["cohort_size"].groupby(level=0).first() == sizes).all()

@@ -113,7 +113,8 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
         drivers = first_to_second_drivers(store)
     except JourneyError as exc:
         note = str(exc)
-    contents = {"journey_stages": stays, "stage_transitions": moves}
+    say("journey: cohorts")
+    contents = {"journey_stages": stays, "stage_transitions": moves, "cohorts": purchase_cohorts(store, end)}
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers[columns]
@@ -126,3 +127,14 @@ def _drivers_table():
     from centric.schema import OUTPUT_TABLES
 
     return OUTPUT_TABLES["journey_drivers"]
+
+
+def purchase_cohorts(store, end) -> pd.DataFrame:
+    """Monthly cohorts of first purchase: buyers and revenue per month since (queries/cohorts.py)."""
+    from centric.queries.cohorts import cohort_retention
+
+    o = store.ibis().table("orders")
+    buys = o.filter((o.status == "completed") & (o.total >= 0) & o.customer_id.notnull() & (o.ordered_at <= end))
+    frame = store.ibis().execute(cohort_retention(buys, "customer_id", "ordered_at", "month", value="total"))
+    return frame.rename(columns={"offset": "month_offset"})[
+        ["cohort", "month_offset", "cohort_size", "active", "retention", "revenue"]]

@@ -78,7 +78,7 @@ def report_context(store, settings) -> dict:
     ).to_dict("records")
     return {
         "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
-        "listening": listening_context(store),
+        "listening": listening_context(store), "journey": journey_context(store),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -192,3 +192,23 @@ def listening_context(store) -> dict | None:
         quotes += [{"theme": theme, "language": r.language, "text": r.text} for r in frame.itertuples()]
     return {"scores": scores, "nps_chart": nps_chart, "drivers": drivers, "rising": rising,
             "sentiment": mix.to_dict("records"), "quotes": quotes}
+
+
+def journey_context(store, months: int = 12) -> dict | None:
+    """Stage counts, moves, significant drivers and the cohort retention grid, when `centric journey` has run."""
+    if not store.has_rows("journey_stages"):
+        return None
+    stages = store.query_df("SELECT stage, count(DISTINCT customer_id) AS customers FROM journey_stages "
+                            "WHERE left_at IS NULL GROUP BY 1 ORDER BY 2 DESC").to_dict("records")
+    moves = store.query_df("SELECT * FROM stage_transitions ORDER BY customers DESC").to_dict("records")
+    drivers = store.query_df("SELECT label, odds_ratio, odds_ratio_low, odds_ratio_high, customers_with, flags "
+                             "FROM journey_drivers WHERE significant ORDER BY abs(ln(odds_ratio)) DESC LIMIT 8")
+    grid = store.query_df("SELECT cohort, month_offset, cohort_size, retention FROM cohorts WHERE month_offset <= ? "
+                          "ORDER BY cohort, month_offset", [months])
+    rows = []
+    for cohort, g in grid.groupby("cohort"):
+        cells = dict(zip(g["month_offset"], g["retention"]))
+        rows.append({"cohort": cohort.strftime("%Y-%m"), "size": int(g["cohort_size"].iloc[0]),
+                     "cells": [cells.get(k) for k in range(months + 1)]})
+    return {"stages": stages, "moves": moves, "drivers": drivers.to_dict("records"), "cohorts": rows[-18:],
+            "offsets": list(range(months + 1))}
