@@ -103,6 +103,8 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
 
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:
     """Sizes and revenue shares from every customer, not the explained sample."""
+    from centric.models.segmentation.personas import narrative
+
     counts = np.bincount(labels, minlength=len(cards))
     revenue = pd.to_numeric(profiles["revenue"], errors="coerce").fillna(0).to_numpy()
     by_group = np.bincount(labels, weights=revenue, minlength=len(cards))
@@ -111,8 +113,6 @@ def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame)
         card["customers"] = int(counts[g])
         card["customer_share"] = round(float(counts[g]) / len(labels), 4)
         card["revenue_share"] = round(float(by_group[g] / revenue.sum()), 4) if revenue.sum() else None
-        from centric.models.segmentation.personas import narrative
-
         card["summary"] = narrative(card)
 
 
