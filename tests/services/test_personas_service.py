@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from html import escape
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner

@@ -42,3 +42,22 @@ def print_frame(df, limit: int = 1000, title: str | None = None) -> None:
     console().print(t)
     if len(df) > limit:
         click.echo(f"({len(df):,} rows; first {limit:,} shown: use --format csv for all)")
+
+
+def records(frame) -> list:
+    """A DataFrame (or None) as JSON-ready records, dates in ISO form."""
+    import json
+
+    return [] if frame is None else json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def emit(frame, fmt: str, title: str | None = None) -> None:
+    """Print a frame as --format asks: a Rich table, CSV safe for spreadsheets, or JSON records."""
+    if fmt == "json":
+        click.echo(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    elif fmt == "csv":
+        from centric.report.export import safe_csv
+
+        click.echo(safe_csv(frame), nl=False)
+    else:
+        print_frame(frame, title=title)

@@ -1,4 +1,4 @@
-"""`centric funnel`: ordered funnels from the command line."""
+"""The journey commands: `centric journey` (stages, moves, drivers), `centric funnel` and `centric kpis`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import click
 
-from centric.cli.common import console, print_frame, workspace_option
+from centric.cli.common import console, emit, print_frame, records, workspace_option
 from centric.config import resolve_workspace
 
 
@@ -30,13 +30,8 @@ def funnel(workspace, steps, window, by, exclude, fmt):
 
     with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
         table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","))
-    if fmt == "json":
-        click.echo(json.dumps(json.loads(table.to_json(orient="records")), ensure_ascii=False))
-        return
-    if fmt == "csv":
-        from centric.report.export import safe_csv
-
-        click.echo(safe_csv(table), nl=False)
+    if fmt != "table":
+        emit(table, fmt)
         return
     view = table.copy()
     for col in ("conversion_from_previous", "conversion_from_first"):
@@ -80,9 +75,8 @@ def journey(workspace, fmt):
         result = build_journey(store, settings)
     if fmt == "json":
         click.echo(json.dumps({
-            "stages": json.loads(result.stages.to_json(orient="records")),
-            "transitions": json.loads(result.transitions.to_json(orient="records")),
-            "drivers": json.loads(result.drivers.to_json(orient="records")) if result.drivers is not None else [],
+            "stages": records(result.stages), "transitions": records(result.transitions),
+            "drivers": records(result.drivers),
         }, ensure_ascii=False))
         return
     out = console()
@@ -124,7 +118,7 @@ def kpis(workspace, by, fmt):
         table = build_kpis(store, settings)
     view = board(table) if by == "all" else table[table["dimension"] == by]
     if fmt == "json":
-        click.echo(view.to_json(orient="records", force_ascii=False))
+        emit(view, fmt)
         return
     shown = view.assign(value=[kpi_text(v, u) for v, u in zip(view["value"], view["unit"])],
                         target=[kpi_text(v, u) for v, u in zip(view["target"], view["unit"])])

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from centric.cli.common import console as _console
-from centric.cli.common import print_frame, workspace_option
+from centric.cli.common import emit, records, workspace_option
 from centric.config import resolve_workspace
 from centric.errors import CentricError
 
@@ -161,14 +161,7 @@ def sql(workspace, query, fmt):
 
     with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
         df = run_read_only(store, query)
-    if fmt == "json":
-        click.echo(df.to_json(orient="records", date_format="iso", force_ascii=False))
-    elif fmt == "csv":
-        from centric.report.export import safe_csv
-
-        click.echo(safe_csv(df), nl=False)
-    else:
-        print_frame(df)
+    emit(df, fmt)
 
 
 @cli.command()
@@ -209,8 +202,8 @@ def clv(workspace, model, holdout_days, fmt):
             "model": result.model, "params": result.params, "customers": result.customers,
             "spend_model": result.spend_model, "spend_params": result.spend_params,
             "total_clv": result.total_clv, "high_churn_risk": result.high_risk,
-            "comparison": None if result.comparison is None else json.loads(result.comparison.to_json(orient="records")),
-            "channels": json.loads(rollups.to_json(orient="records")),
+            "comparison": None if result.comparison is None else records(result.comparison),
+            "channels": records(rollups),
         }))
         return
     from rich.table import Table
@@ -275,7 +268,6 @@ def listen(workspace, no_train, theme, fmt):
         quotes = verbatims(store, theme=theme, limit=8) if theme else None
     totals = result.scores[(result.scores["period"] == "all") & (result.scores["dimension"] == "all")]
     if fmt == "json":
-        records = lambda frame: [] if frame is None else json.loads(frame.to_json(orient="records"))
         click.echo(json.dumps({
             "feedback": result.feedback, "languages": result.languages, "sentiments": result.sentiments,
             "scores": records(totals), "sentiment_models": records(result.models), "drivers": records(result.drivers),

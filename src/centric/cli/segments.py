@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from centric.cli.common import console, print_frame, workspace_option
+from centric.cli.common import console, emit, print_frame, records, workspace_option
 from centric.config import resolve_workspace
 
 RULE_HELP = 'The rule as JSON, e.g. \'{"all": [{"field": "country", "op": "=", "value": "ES"}]}\'.'
@@ -53,7 +53,7 @@ def segments_list(workspace, fmt):
     with open_store(path) as (settings, store):
         frame = service.refresh(path, store, settings)
     if fmt == "json":
-        click.echo(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+        emit(frame, fmt)
         return
     view = frame[["segment", "kind", "customers", "customer_share", "revenue_share", "entered", "left"]].copy()
     for col in ("customer_share", "revenue_share"):
@@ -82,7 +82,7 @@ def segments_preview(workspace, rule, file, fmt):
     if fmt == "json":
         click.echo(json.dumps({"customers": got.customers, "customer_share": got.customer_share,
                                "revenue_share": got.revenue_share,
-                               "sample": json.loads(got.sample.to_json(orient="records", force_ascii=False))}))
+                               "sample": records(got.sample)}))
         return
     console().print(f"{got.customers:,} customers ({got.customer_share:.1%} of customers, "
                     f"{got.revenue_share:.1%} of revenue)")
@@ -154,7 +154,7 @@ def segments_members(workspace, name, history, fmt):
 
     with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
         frame = service.members(store, name, history=history)
-    _emit(frame, fmt)
+    emit(frame, fmt)
 
 
 @segments.command("export")
@@ -209,24 +209,5 @@ def segments_movement(workspace, start, end, fmt):
         raise click.UsageError(f"dates are YYYY-MM-DD: {exc}") from exc
     with open_store(resolve_workspace(workspace), read_only=True) as (settings, store):
         frame = service.movement(store, settings, start_at, end_at)
-    _emit(frame, fmt)
+    emit(frame, fmt)
 
-
-def _emit(frame, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(frame.to_json(orient="records", date_format="iso", force_ascii=False))
-    elif fmt == "csv":
-        from centric.report.export import safe_csv
-
-        click.echo(safe_csv(_flat(frame)), nl=False)
-    else:
-        print_frame(frame)
-
-
-def _flat(frame):
-    """Lists as 'a|b' so that a CSV cell holds them."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).any():
-            out[col] = out[col].map(lambda v: "|".join(map(str, v)) if hasattr(v, "__len__") and not isinstance(v, str) else v)
-    return out

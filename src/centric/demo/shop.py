@@ -9,7 +9,6 @@ Gamma-Gamma: nu ~ Gamma(q, rate v) per customer, value ~ Gamma(p, rate nu) per o
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -2,7 +2,8 @@
 
 A cell starting with = + - @ (or a tab or carriage return) is prefixed with a quote so that
 spreadsheets show it as text instead of running it as a formula (OWASP: CSV injection).
-Numbers are left alone: a negative amount is data, not a formula.
+Numbers are left alone: a negative amount is data, not a formula. List cells are written as
+'a|b', the form ingest reads back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
+    if hasattr(value, "__len__") and not isinstance(value, (str, bytes)):  # a list cell: 'a|b'
+        value = "|".join(map(str, value))
     if isinstance(value, str) and value.startswith(DANGEROUS):
         return "'" + value
     return value

@@ -48,7 +48,11 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
 
 def _breakdown(store, by: str) -> pd.DataFrame:
     if by == PERSONA:
-        return store.query_df("SELECT c.customer_id, p.name AS persona FROM customer_personas c "
-                              "JOIN personas p USING (persona_id)")
+        from centric.services.personas import persona_names
+
+        names = persona_names(store)
+        if names is None:
+            raise FunnelError("no personas yet: run `centric personas` before --by persona")
+        return names
     profiles = store.ibis().table("customer_profiles")
     return store.ibis().execute(profiles.select("customer_id", by))

@@ -29,6 +29,7 @@ class JourneyError(CentricError):
 def move_data(store) -> tuple[pd.DataFrame, dict[str, str]]:
     """The first-to-second purchase data (queries/transitions.py) and event column -> event name."""
     from centric.queries.transitions import event_columns, first_to_second
+    from centric.services.personas import persona_names
     from centric.services.summary import observation_end
 
     end = observation_end(store)
@@ -41,9 +42,8 @@ def move_data(store) -> tuple[pd.DataFrame, dict[str, str]]:
     tables = {name: db.table(name) for name in ("orders", "order_lines", "events", "feedback", "customers")}
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
     data = db.execute(first_to_second(tables, end, touchpoints))
-    if store.has_rows("customer_personas"):
-        personas = store.query_df("SELECT c.customer_id, p.name AS persona FROM customer_personas c "
-                                  "JOIN personas p USING (persona_id)")
+    personas = persona_names(store)
+    if personas is not None:
         data = data.merge(personas, on="customer_id", how="left")
     return data, {col: name for name, col in event_columns(touchpoints).items()}
 

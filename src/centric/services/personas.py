@@ -137,6 +137,14 @@ def _json_default(value):
     return str(value)
 
 
+def persona_names(store) -> pd.DataFrame | None:
+    """customer_id -> persona name, or None before `centric personas`."""
+    if not store.has_rows("customer_personas"):
+        return None
+    return store.query_df("SELECT c.customer_id, p.name AS persona FROM customer_personas c "
+                          "JOIN personas p USING (persona_id)")
+
+
 def load_cards(store) -> list[dict]:
     if not store.has_rows("personas"):
         raise PersonaError("no personas yet: run `centric personas` first")

@@ -111,15 +111,20 @@ def _profiles(store, settings):
 
 
 def _members_expr(store, settings, tree):
+    """The profiles a parsed rule selects, as an Ibis expression."""
     from centric.queries.segment_rule import compile_rule
 
     t = _profiles(store, settings)
-    return t, t.filter(compile_rule(tree, t))
+    return t.filter(compile_rule(tree, t))
 
 
-def _shares(store, members) -> tuple[int, float, float]:
+def _totals(store) -> pd.Series:
+    """Customers and revenue of the whole shop, the denominators of every segment's shares."""
     t = store.ibis().table("customer_profiles")
-    total = store.ibis().execute(t.aggregate(n=t.count(), revenue=t.revenue.sum())).iloc[0]
+    return store.ibis().execute(t.aggregate(n=t.count(), revenue=t.revenue.sum())).iloc[0]
+
+
+def _shares(store, members, total: pd.Series) -> tuple[int, float, float]:
     got = store.ibis().execute(members.aggregate(n=members.count(), revenue=members.revenue.sum())).iloc[0]
     n = int(got["n"])
     customer_share = n / total["n"] if total["n"] else 0.0
@@ -130,8 +135,8 @@ def _shares(store, members) -> tuple[int, float, float]:
 def preview(store, settings, rule, limit: int = 10) -> Preview:
     """How many customers a rule selects, and a few of them, without saving anything."""
     tree = parse_rule(rule)
-    _, members = _members_expr(store, settings, tree)
-    n, share, revenue_share = _shares(store, members)
+    members = _members_expr(store, settings, tree)
+    n, share, revenue_share = _shares(store, members, _totals(store))
     sample = store.ibis().execute(members.order_by("customer_id").limit(limit).select(
         "customer_id", "country", "city", "age", "orders", "revenue", "rfm_segment"))
     return Preview("(preview)", n, share, revenue_share, sample)
@@ -163,11 +168,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _write_segment(store, name, kind, description, rule, members, at) -> dict:
+def _write_segment(store, name, kind, description, rule, at, total) -> dict:
     from centric.store.membership import record_membership
 
+    members = _members_expr(store, None, parse_rule(rule))
     change = record_membership(store, name, store.ibis().compile(members.select("customer_id")), at)
-    n, share, revenue_share = _shares(store, members)
+    n, share, revenue_share = _shares(store, members, total)
     row = {"segment": name, "kind": kind, "description": description, "rule": json.dumps(rule, ensure_ascii=False),
            "customers": n, "customer_share": share, "revenue_share": revenue_share, "entered": change.entered,
            "left": change.left, "computed_at": at}
@@ -186,16 +192,13 @@ def refresh(workspace: Path, store, settings, rebuild_profiles: bool = True) -> 
 
     if rebuild_profiles or not store.has_rows("customer_profiles"):
         build_customer_profiles(store, settings)
-    at = _now()
+    at, total = _now(), _totals(store)
     saved = definitions(workspace)
     for d in saved:
-        _, members = _members_expr(store, settings, parse_rule(d.rule))
-        _write_segment(store, d.name, "rule", d.description, d.rule, members, at)
-    t = store.ibis().table("customer_profiles")
-    for name, _, _ in RFM_SEGMENTS:
+        _write_segment(store, d.name, "rule", d.description, d.rule, at, total)
+    for name, _, _ in RFM_SEGMENTS:  # the same path as a rule segment, with the rule written for it
         rule = {"field": "rfm_segment", "op": "=", "value": name}
-        _write_segment(store, f"rfm:{name}", "rfm", f"RFM segment {name} (docs/segments.md)", rule,
-                       t.filter(t.rfm_segment == name), at)
+        _write_segment(store, f"rfm:{name}", "rfm", f"RFM segment {name} (docs/segments.md)", rule, at, total)
     gone = store.query_df("SELECT segment FROM segments WHERE kind = 'rule'")["segment"]
     for name in set(gone) - {d.name for d in saved}:
         close_segment(store, name, at)

@@ -15,20 +15,19 @@ import math
 import numpy as np
 import pandas as pd
 
+from centric.models.segmentation.features import long_items
+
 MIN_EFFECT = 0.2
 MIN_SHARE = 0.15
 
 
 def _share_table(column: pd.Series) -> pd.DataFrame:
     """Rows x values indicator frame for a categorical or list column."""
-    def items(v):
-        if hasattr(v, "__len__") and not isinstance(v, str):
-            return set(map(str, v))
-        return set() if pd.isna(v) else {str(v)}
-
-    sets = column.map(items)
-    values = sorted(set().union(*sets)) if len(sets) else []
-    return pd.DataFrame({v: sets.map(lambda s, v=v: v in s) for v in values}, index=column.index)
+    rows, items = long_items(column)
+    values = sorted(items.unique())
+    indicator = np.zeros((len(column), len(values)), dtype=bool)
+    indicator[rows, pd.Categorical(items, categories=values).codes] = True
+    return pd.DataFrame(indicator, columns=values, index=column.index)
 
 
 def traits(frame: pd.DataFrame, labels: np.ndarray, numeric=(), categorical=()) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from centric.models.segmentation.explain import traits as explain_traits
+from centric.models.segmentation.features import long_items
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ca": "Catalan", "pt": "Portuguese", "fr": "French",
                   "de": "German", "it": "Italian"}
@@ -23,17 +24,12 @@ HEADLINE = ("tags", "categories", "top_category")  # what a persona is named aft
 QUOTE_CHARS = (25, 280)
 
 
-def _top(column: pd.Series, n: int = 3) -> list[dict]:
-    items = []
-    for v in column:
-        if hasattr(v, "__len__") and not isinstance(v, str):
-            items.extend(map(str, v))
-        elif not pd.isna(v):
-            items.append(str(v))
-    if not items:
+def _top(frame: pd.DataFrame, col: str, n: int = 3) -> list[dict]:
+    """The n most common values (or list items) of a column with the share of rows that have them."""
+    if col not in frame or frame.empty:
         return []
-    counts = pd.Series(items).value_counts()
-    return [{"value": k, "share": round(float(c) / len(column), 3)} for k, c in counts.head(n).items()]
+    counts = long_items(frame[col])[1].value_counts()
+    return [{"value": k, "share": round(float(c) / len(frame), 3)} for k, c in counts.head(n).items()]
 
 
 def _mean(frame: pd.DataFrame, col: str):
@@ -127,22 +123,22 @@ def build_cards(profiles: pd.DataFrame, labels: np.ndarray, numeric=(), categori
             "customer_share": round(len(members) / len(profiles), 4),
             "revenue_share": round(revenue / total_revenue, 4) if total_revenue else None,
             "demographics": {"age_median": None if "age" not in members else _median(members["age"]),
-                             "age_bands": _top(members.get("age_band", pd.Series(dtype=object))),
-                             "genders": _top(members.get("gender", pd.Series(dtype=object)))},
-            "places": {"cities": _top(members.get("city", pd.Series(dtype=object))),
-                       "countries": _top(members.get("country", pd.Series(dtype=object))),
-                       "languages": _top(members.get("language", pd.Series(dtype=object)))},
+                             "age_bands": _top(members, "age_band"),
+                             "genders": _top(members, "gender")},
+            "places": {"cities": _top(members, "city"),
+                       "countries": _top(members, "country"),
+                       "languages": _top(members, "language")},
             "lifestyle": {"tags": _traits_of(gt, "tags")},
             "habits": {
                 "categories": _traits_of(gt, "categories"),
-                "acquisition_channels": _top(members.get("acquisition_channel", pd.Series(dtype=object))),
+                "acquisition_channels": _top(members, "acquisition_channel"),
                 **{k: _mean(members, k) for k in ("orders", "aov", "items_per_order", "app_share", "discount_share",
                                                   "evening_share", "weekend_share", "returns_share")},
             },
             "value": {"revenue_per_customer": round(revenue / len(members), 2) if len(members) else None,
                       "predicted_clv": _mean(members, "predicted_clv"), "p_alive": _mean(members, "p_alive"),
                       "high_churn_risk_share": _share_of(members, "churn_risk", "high")},
-            "stage_mix": _top(members.get("rfm_segment", pd.Series(dtype=object)), n=5),
+            "stage_mix": _top(members, "rfm_segment", n=5),
             "voice": {"themes": [{"theme": r.value, "share": round(r.in_group, 3), "lift": _round(r.lift)}
                                  for r in top_themes.itertuples()],
                       "sentiment_score": _mean(members, "sentiment_score"), "nps": nps, "nps_answers": nps_n},
