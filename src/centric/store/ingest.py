@@ -15,7 +15,9 @@ from pathlib import Path
 from centric.schema import INPUT_TABLES, Table
 from centric.store import validate
 from centric.store.connection import transaction
-from centric.store.sources import STAGE, Reject, SourceError, StagedFile, stage_file
+from centric.store.sources import (
+    STAGE, Reject, SourceError, csv_rejects, detect_format, first_line, number_lines, open_csv, stage_file,
+)
 from centric.store.sqltext import ident, set_variable, var
 from centric.store.upsert import MergeCounts, merge
 
@@ -115,37 +117,43 @@ def clear_previous_quarantine(con, table_names: list[str], source_file: str) -> 
     )
 
 
-def validate_once(con, rules, source: str) -> None:
+def validate_once(con, rules, source: str, params: list | None = None,
+                  lines_from: int | None = None) -> list[Reject]:
     """Type and check every row of `source` in one pass.
 
-    Leaves the view _checked (good rows, typed, with their _line) and the temp table _bad_rows
-    (_line, column_name, value, reason of the first failed check). The checks run once per row;
-    the reason text is worked out again only for the few bad rows. Run it before the load's
-    transaction opens: temp tables built inside a transaction make the inserts that read them
-    about twice as slow.
+    Leaves the view _checked (good rows, typed, with their _line) and the view _bad_rows (_line,
+    column_name, value, reason of the first failed check). Each row's checks run once: one CASE
+    chain gives NULL for a good row and the failed check's column, raw value and reason for a bad
+    one. `source` either has a _line column or, with `lines_from`, is a lazy CSV read whose records
+    are numbered from that line after the scan (its malformed records shift the lines). Run it
+    before the load's transaction opens: temp tables built inside a transaction make the inserts
+    that read them about twice as slow. Returns the lazy CSV read's malformed records.
     """
+    line = "" if lines_from is not None else "_line, "
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _all_checked AS SELECT _line, {rules.output_columns()}, "
-        f"{rules.first_failure()} AS _fail FROM {source}"
+        f"CREATE OR REPLACE TEMP TABLE _all_checked AS SELECT {line}{rules.output_columns()}, "
+        f"{rules.reason_struct()} AS _fail FROM {source}",
+        params or [],
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _bad_rows AS SELECT _line, r.column_name, r.value, r.reason FROM "
-        f"(SELECT _line, {rules.reason_struct()} AS r FROM {source} "
-        f"WHERE _line IN (SELECT _line FROM _all_checked WHERE _fail IS NOT NULL))"
-    )
-    con.execute("CREATE OR REPLACE TEMP VIEW _checked AS SELECT * EXCLUDE (_fail) FROM _all_checked WHERE _fail IS NULL")
+    checked, rejects = "_all_checked", []
+    if lines_from is not None:
+        rejects = csv_rejects(con)
+        number_lines(con, "_all_checked", "_all_lined", lines_from, [r.line for r in rejects])
+        checked = "_all_lined"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _bad_rows AS SELECT _line, _fail.column_name AS column_name, "
+                f"_fail.value AS value, _fail.reason AS reason FROM {checked} WHERE _fail IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _checked AS SELECT * EXCLUDE (_fail) FROM {checked} WHERE _fail IS NULL")
+    return rejects
 
 
 def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str) -> None:
     """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it."""
     key = table.key
     key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
-    total, distinct = con.execute(
-        f"SELECT count(*), count(DISTINCT {ident(key[0]) if len(key) == 1 else '[' + key_tuple + ']'}) FROM {typed_view}"
-    ).fetchone()
+    duplicated = has_duplicate_keys(con, typed_view, key)
     columns = [c.name for c in table.columns if not c.system or c.name == "origin"]
     source = typed_view
-    if distinct < total:
+    if duplicated:
         partition = ", ".join(ident(k) for k in key)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _dedup AS SELECT *, row_number() OVER (PARTITION BY {partition} "
@@ -166,12 +174,32 @@ def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_
         con.execute("DROP TABLE _dedup")
 
 
+def has_duplicate_keys(con, view: str, key: tuple[str, ...]) -> bool:
+    """Whether two rows of `view` share a key.
+
+    Distinct 64-bit hashes of the keys prove them distinct, and counting hashes is about twice as
+    fast as counting the text; only when hashes repeat (a duplicate, or a clash) are the keys
+    themselves counted.
+    """
+    keys = ", ".join(ident(k) for k in key)
+    hashes = con.execute(f"SELECT count(*), count(DISTINCT hash({keys})) FROM {view}").fetchone()
+    if hashes[0] == hashes[1]:
+        return False
+    tuple_ = ident(key[0]) if len(key) == 1 else "[" + ", ".join(f"{ident(k)}::VARCHAR" for k in key) + "]"
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT {tuple_}) FROM {view}").fetchone()
+    return distinct < total
+
+
 def create_missing_customers(con, source: str, origin: str) -> int:
-    """A row that names an unknown customer creates that customer, marked with its origin."""
+    """A row that names an unknown customer creates that customer, marked with its origin.
+
+    The rows' customers are made distinct before they are looked up (one lookup per customer,
+    not per row: 10M orders of 1M customers take 0.7 s instead of 1.1 s).
+    """
     return con.execute(
-        f"INSERT INTO customers (customer_id, origin) SELECT DISTINCT s.customer_id, ? FROM {source} s "
-        "WHERE s.customer_id IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)",
+        f"INSERT INTO customers (customer_id, origin) SELECT s.customer_id, ? FROM "
+        f"(SELECT DISTINCT customer_id FROM {source} WHERE customer_id IS NOT NULL) s "
+        "WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)",
         [origin],
     ).fetchone()[0]
 
@@ -192,25 +220,38 @@ def fingerprint(path: Path) -> str:
 
 def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
                       timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None) -> IngestReport:
-    """Load one file into one canonical table, atomically."""
+    """Load one file into one canonical table, atomically.
+
+    A CSV file is read, typed and checked in one scan (no staging copy of its text); other
+    formats are staged as text first.
+    """
     if table_name not in INPUT_TABLES:
         raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
     table = INPUT_TABLES[table_name]
     prepare_connection(con, timezone)
-    staged: StagedFile = stage_file(con, path, fmt=fmt, delimiter=delimiter)
-    sources, extras = resolve_sources(table, staged.columns, mapping or {})
+    lazy = open_csv(con, path, delimiter) if (fmt or detect_format(Path(path))) == "csv" else None
+    staged = None if lazy else stage_file(con, path, fmt=fmt, delimiter=delimiter)
+    sources, extras = resolve_sources(table, lazy.columns if lazy else staged.columns, mapping or {})
     rules = validate.compile_rules(table, sources, extras)
     validate.bind_extras(con, extras)
     source_file = str(Path(path).resolve())
-    report = IngestReport(source_file, rows_read=staged.records)
     if table.name == "customers":
         rules.values["origin"] = "'import'"
     try:
-        validate_once(con, rules, STAGE)
-        drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
+        if lazy:
+            try:
+                rejects = validate_once(con, rules, lazy.source, lazy.params, lines_from=2)
+            except csv_read_error() as exc:
+                raise SourceError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
+            rows = con.execute("SELECT count(*) FROM _all_checked").fetchone()[0]
+        else:
+            validate_once(con, rules, STAGE)
+            drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
+            rejects, rows = staged.rejects, staged.rows
+        report = IngestReport(source_file, rows_read=rows + len(rejects))
         with transaction(con):
             clear_previous_quarantine(con, [table.name], source_file)
-            report.quarantined += quarantine_rejects(con, table.name, source_file, staged.rejects)
+            report.quarantined += quarantine_rejects(con, table.name, source_file, rejects)
             report.quarantined += insert_quarantine(con, table.name, source_file, "_bad_rows")
             load_typed(con, table, "_checked", report, source_file)
             log_ingest(con, report, table.name, fingerprint(Path(path)))
@@ -219,14 +260,19 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     return report
 
 
+def csv_read_error():
+    import duckdb
 
-CHECKED = ("_checked", "_all_checked", "_bad_rows")
+    return duckdb.InvalidInputError
+
+
+CHECKED = ("_checked", "_all_checked", "_all_lined", "_bad_rows")
 
 
 def drop_staging(con, keep: tuple[str, ...] = ()) -> None:
-    for view in ("_checked", STAGE):
+    for view in ("_checked", "_bad_rows", "_all_lined", STAGE):
         if view not in keep:
             con.execute(f"DROP VIEW IF EXISTS {view}")
-    for table in ("_all_checked", "_bad_rows", "_stage_raw", "_stage_lines", "_rejects", "_rejects_scan"):
+    for table in ("_all_checked", "_stage_raw", "_stage_lines", "_shift", "_rejects", "_rejects_scan"):
         if table not in keep:
             con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -95,9 +95,8 @@ def stage_file(con, path: Path, fmt: str | None = None, delimiter: str | None = 
     raise SourceError(f"{path}: unknown format {fmt!r} (use csv, parquet or jsonl)")
 
 
-def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
-    import duckdb
-
+def _csv_source(con, path: Path, delimiter: str | None) -> tuple[str, list]:
+    """The read_csv call (every value as text, malformed records kept aside) and its parameters."""
     encoding = detect_encoding(path)
     options = [
         "all_varchar = true", "header = true", "store_rejects = true",
@@ -110,31 +109,72 @@ def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
         params.append(delimiter)
     for table in ("_rejects", "_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT * FROM read_csv({var('centric_source')}, {', '.join(options)})",
-            params,
-        )
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as CSV: {_first_line(exc)}") from exc
-    columns = [r[0] for r in con.execute(f"DESCRIBE {STAGE_RAW}").fetchall()]
+    return f"read_csv({var('centric_source')}, {', '.join(options)})", params
+
+
+def csv_rejects(con) -> list[Reject]:
+    """The records the last CSV scan could not split, one per line (DuckDB may report several)."""
     rejects = [
         Reject(int(line), f"malformed CSV record ({etype.lower()}): {msg}", csv_line or "", col)
         for line, etype, msg, csv_line, col in con.execute(
             "SELECT line, error_type, error_message, csv_line, column_name FROM _rejects ORDER BY line"
         ).fetchall()
     ]
-    # DuckDB may report several errors for one record: keep the first per line.
     seen, unique = set(), []
     for r in rejects:
         if r.line not in seen:
             seen.add(r.line)
             unique.append(r)
-    _add_line_numbers(con, first_line=2, reject_lines=[r.line for r in unique])
+    return unique
+
+
+def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
+    import duckdb
+
+    source, params = _csv_source(con, path, delimiter)
+    try:
+        con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT * FROM {source}", params)
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
+    columns = [r[0] for r in con.execute(f"DESCRIBE {STAGE_RAW}").fetchall()]
+    unique = csv_rejects(con)
+    number_lines(con, STAGE_RAW, STAGE, first_line=2, reject_lines=[r.line for r in unique])
     rows = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
     if not columns or (rows == 0 and not unique and columns == ["column0"]):
         raise SourceError(f"{path}: no header row found")
     return StagedFile(path, columns, rows, unique)
+
+
+@dataclass
+class LazyCsv:
+    """A CSV file read where it is used: `source` is the read_csv call to select from.
+
+    The records come out in file order without their line numbers; after the one scan that reads
+    them into a table, `csv_rejects` gives the malformed records and `number_lines` the lines.
+    """
+
+    path: Path
+    columns: list[str]
+    source: str
+    params: list
+
+
+def open_csv(con, path: Path, delimiter: str | None = None) -> LazyCsv | None:
+    """A lazy CSV source, or None when the file needs staging first (missing, empty, no header)."""
+    import duckdb
+
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    set_variable(con, "centric_source", str(path))
+    source, params = _csv_source(con, path, delimiter)
+    try:
+        columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()]
+    except duckdb.Error:
+        return None  # staging says what is wrong, with the file's name
+    if not columns or columns == ["column0"]:
+        return None
+    return LazyCsv(path, columns, source, params)
 
 
 def _stage_parquet(con, path: Path) -> StagedFile:
@@ -143,10 +183,10 @@ def _stage_parquet(con, path: Path) -> StagedFile:
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({var('centric_source')})").fetchall()
     except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as Parquet: {_first_line(exc)}") from exc
+        raise SourceError(f"{path}: cannot read as Parquet: {first_line(exc)}") from exc
     select = ", ".join(_as_text(name, ctype) + f" AS {ident(name)}" for name, ctype, *_ in described)
     con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT {select} FROM read_parquet({var('centric_source')})")
-    _add_line_numbers(con, first_line=1, reject_lines=[])
+    number_lines(con, STAGE_RAW, STAGE, first_line=1, reject_lines=[])
     rows = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
     return StagedFile(path, [d[0] for d in described], rows, [])
 
@@ -163,7 +203,7 @@ def _stage_jsonl(con, path: Path) -> StagedFile:
             f"encoding = '{encoding}', strict_mode = false, ignore_errors = false)"
         )
     except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as JSON Lines: {_first_line(exc)}") from exc
+        raise SourceError(f"{path}: cannot read as JSON Lines: {first_line(exc)}") from exc
     con.execute("CREATE OR REPLACE TEMP MACRO _is_object(d) AS "
                 "CASE WHEN json_valid(d) THEN json_type(CASE WHEN json_valid(d) THEN d END) = 'OBJECT' ELSE false END")
     con.execute("ALTER TABLE _jsonl ADD COLUMN _line BIGINT")
@@ -211,25 +251,25 @@ def _as_text(name: str, ctype: str) -> str:
     return f"CAST({ident(name)} AS VARCHAR)"
 
 
-def _add_line_numbers(con, first_line: int, reject_lines: list[int]) -> None:
-    """Expose the staged records as the view _stage with their line in the file.
+def number_lines(con, table: str, view: str, first_line: int, reject_lines: list[int]) -> None:
+    """Expose the records of `table` as `view` with their line in the file, as column _line.
 
     rowid follows insertion order, which DuckDB keeps for a file read. Rejected records are not
-    staged, so each one before a record pushes it one line down: the k-th staged record (k from 0)
+    in the table, so each one before a record pushes it one line down: the k-th record (k from 0)
     is at line first_line + k + #{j : r_j - j <= first_line + k}, with r_j the rejected lines
     sorted and numbered from j = 0.
     """
     if not reject_lines:
-        con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT *, rowid + {int(first_line)} AS _line FROM {STAGE_RAW}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, rowid + {int(first_line)} AS _line FROM {table}")
         return
     shifts = sorted(r - j for j, r in enumerate(sorted(reject_lines)))
     con.execute("CREATE OR REPLACE TEMP TABLE _shift AS SELECT unnest(?::BIGINT[]) AS s", [shifts])
-    con.execute(f"CREATE TEMP TABLE _stage_lines AS SELECT k, k + {int(first_line)} + "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_lines AS SELECT k, k + {int(first_line)} + "
                 f"(SELECT count(*) FROM _shift WHERE s <= k + {int(first_line)}) AS _line "
-                f"FROM (SELECT rowid AS k FROM {STAGE_RAW})")
-    con.execute(f"CREATE TEMP VIEW {STAGE} AS SELECT r.*, l._line FROM {STAGE_RAW} r "
+                f"FROM (SELECT rowid AS k FROM {table})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT r.*, l._line FROM {table} r "
                 f"JOIN _stage_lines l ON l.k = r.rowid")
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
