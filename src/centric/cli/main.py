@@ -67,7 +67,8 @@ def init(workspace, shop_name, currency, timezone, languages):
 @cli.command()
 @workspace_option
 @click.argument("args", nargs=-1, required=True)
-@click.option("--preset", default=None, help="Export format: centric (default), online_retail, shopify, woocommerce.")
+@click.option("--preset", default=None, help="Export format: centric (default); orders: online_retail, shopify, "
+              "woocommerce; feedback: zendesk, freshdesk, reviews, social.")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=SOURCE", help="Read a canonical column from another column name.")
 @click.option("--delimiter", default=None, help="CSV delimiter (detected when not given).")
 def ingest(workspace, args, preset, maps, delimiter):
@@ -82,6 +83,8 @@ def ingest(workspace, args, preset, maps, delimiter):
       centric ingest orders 'exports/orders-*.csv.gz' --map order_id=Order --map total=Amount
       centric ingest --preset online_retail online_retail.csv.gz
       centric ingest --preset shopify orders_export.csv
+      centric ingest --preset zendesk tickets.jsonl
+      centric ingest --preset social mentions.csv
     """
     from rich.progress import Progress
 

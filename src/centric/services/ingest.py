@@ -43,11 +43,12 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     from centric.store.ingest import ingest_table_file
     from centric.store.order_exports import ingest_order_export
     from centric.schema import INPUT_TABLES
-    from centric.store.presets import PRESETS
+    from centric.store.presets import PRESETS, TABLE_PRESETS
 
     if preset and preset != "centric":
-        if preset not in PRESETS:
-            raise IngestError(f"unknown preset {preset!r}: choose one of centric, {', '.join(PRESETS)}")
+        if preset not in PRESETS and preset not in TABLE_PRESETS:
+            raise IngestError(f"unknown preset {preset!r}: choose one of centric, "
+                              f"{', '.join([*PRESETS, *TABLE_PRESETS])}")
         if mapping:
             raise IngestError("--map goes with centric's own columns, not with a preset")
     elif table not in INPUT_TABLES:
@@ -57,7 +58,11 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     for path in files:
         if on_file:
             on_file(path)
-        if preset and preset != "centric":
+        if preset in TABLE_PRESETS:
+            chosen = TABLE_PRESETS[preset]
+            reports.append(ingest_table_file(store.con, chosen.table, path, None, settings.timezone, delimiter,
+                                             preset=chosen))
+        elif preset and preset != "centric":
             reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter))
         else:
             reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter))

@@ -50,17 +50,18 @@ def _feedback(store) -> pd.DataFrame:
 
 def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Callable | None = None):
     """Per language, compare cold start and self-trained on held-out rated feedback."""
-    from centric.models.text.self_trained import select, weak_label
+    from centric.models.text.self_trained import rating_position, select, weak_label
 
     labels = [weak_label(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
-    rated = feedback.assign(_label=labels)
+    positions = [rating_position(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
+    rated = feedback.assign(_label=labels, _position=positions)
     rated = rated[rated["_label"].notna() & rated["text"].fillna("").str.strip().ne("")]
     rows, trained = [], {}
     for language in languages:
         part = rated[rated["_language"] == language]
         if progress:
             progress(f"sentiment model: {language}")
-        choice = select(part["text"].tolist(), part["_label"].tolist(), language)
+        choice = select(part["text"].tolist(), part["_label"].tolist(), language, part["_position"].tolist())
         rows.append({"language": language, "rated_texts": len(part), "n_train": choice.n_train, "n_test": choice.n_test,
                      "cold_start_f1": choice.cold_start_f1, "self_trained_f1": choice.self_trained_f1,
                      "chosen": choice.chosen})

@@ -18,6 +18,8 @@ from centric.store.connection import transaction
 from centric.store.sources import (
     STAGE, Reject, SourceError, csv_rejects, detect_format, first_line, number_lines, open_csv, stage_file,
 )
+from centric.store.preset_fields import field_texts, match_headers
+from centric.store.presets import TablePreset
 from centric.store.sqltext import ident, set_variable, var
 from centric.store.upsert import MergeCounts, merge
 
@@ -218,12 +220,35 @@ def fingerprint(path: Path) -> str:
     return f"{st.st_size}:{int(st.st_mtime)}"
 
 
+def preset_source(preset: TablePreset, columns: list[str], source: str, with_line: bool) -> tuple[str, list[str]]:
+    """A select over `source` giving the preset's canonical columns (as text) and the file's other columns."""
+    table = INPUT_TABLES[preset.table]
+    found = match_headers(preset.fields, columns)
+    names = list(preset.fields) + [t for t in preset.transforms if t not in preset.fields]
+    missing = [c.name for c in table.input_columns if c.required and c.name not in found and c.name not in preset.transforms]
+    if missing:
+        wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
+        raise SourceError(f"this file does not look like a {preset.name} export: no column for {wanted}")
+    texts = field_texts(names, found, preset.transforms)
+    canonical = [n for n in names if n in table.names and n != table.extras]
+    used = set(found.values())
+    others = [c for c in columns if c not in used and c != "_line"]
+    # a leftover column named like a canonical one keeps its value under file_<name>
+    renamed = {c: (f"file_{c}" if c in canonical else c) for c in others}
+    select = [f"CAST({texts[n]} AS VARCHAR) AS {ident(n)}" for n in canonical]
+    select += [f"{ident(c)} AS {ident(renamed[c])}" for c in others]
+    if with_line:
+        select.append("_line")
+    return f"(SELECT {', '.join(select)} FROM {source})", canonical + [renamed[c] for c in others]
+
+
 def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
-                      timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None) -> IngestReport:
+                      timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None,
+                      preset: TablePreset | None = None) -> IngestReport:
     """Load one file into one canonical table, atomically.
 
     A CSV file is read, typed and checked in one scan (no staging copy of its text); other
-    formats are staged as text first.
+    formats are staged as text first. A preset renames and transforms another tool's columns first.
     """
     if table_name not in INPUT_TABLES:
         raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
@@ -231,7 +256,10 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     prepare_connection(con, timezone)
     lazy = open_csv(con, path, delimiter) if (fmt or detect_format(Path(path))) == "csv" else None
     staged = None if lazy else stage_file(con, path, fmt=fmt, delimiter=delimiter)
-    sources, extras = resolve_sources(table, lazy.columns if lazy else staged.columns, mapping or {})
+    columns, source = (lazy.columns, lazy.source) if lazy else (staged.columns, STAGE)
+    if preset is not None:
+        source, columns = preset_source(preset, columns, source, with_line=lazy is None)
+    sources, extras = resolve_sources(table, columns, mapping or {})
     rules = validate.compile_rules(table, sources, extras)
     validate.bind_extras(con, extras)
     source_file = str(Path(path).resolve())
@@ -240,12 +268,12 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     try:
         if lazy:
             try:
-                rejects = validate_once(con, rules, lazy.source, lazy.params, lines_from=2)
+                rejects = validate_once(con, rules, source, lazy.params, lines_from=2)
             except csv_read_error() as exc:
                 raise SourceError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
             rows = con.execute("SELECT count(*) FROM _all_checked").fetchone()[0]
         else:
-            validate_once(con, rules, STAGE)
+            validate_once(con, rules, source)
             drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
             rejects, rows = staged.rejects, staged.rows
         report = IngestReport(source_file, rows_read=rows + len(rejects))

@@ -17,6 +17,7 @@ from centric.store.ingest import (
     IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
     prepare_connection, quarantine_rejects, transaction, validate_once,
 )
+from centric.store.preset_fields import field_texts, match_headers
 from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
 from centric.store.sources import STAGE, SourceError, stage_file
 from centric.store.sqltext import ident
@@ -44,13 +45,7 @@ EXPORT_LINE = Table(
 
 
 def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str]:
-    by_lower = {c.lower(): c for c in columns}
-    found = {}
-    for name, candidates in preset.fields.items():
-        for cand in candidates:
-            if cand.lower() in by_lower:
-                found[name] = by_lower[cand.lower()]
-                break
+    found = match_headers(preset.fields, columns)
     missing = [f for f in REQUIRED_FIELDS if f not in found]
     if missing:
         wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
@@ -71,9 +66,7 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     report = IngestReport(source_file, rows_read=staged.records)
 
     # 1. field texts, with the preset's transforms, order fields spread over all lines of an order
-    texts = {name: (validate.text_of(found[name]) if name in found else "NULL::VARCHAR") for name in EXPORT_FIELDS}
-    for name, template in preset.transforms.items():
-        texts[name] = "(" + template.format(**{k: f"({v})" for k, v in texts.items()}) + ")"
+    texts = field_texts(EXPORT_FIELDS, found, preset.transforms)
     if preset.order_fields_on_first_line_only:
         order_key = texts["order_id"]
         for name in ORDER_FIELDS:

@@ -110,3 +110,133 @@ WOOCOMMERCE = OrderExportPreset(
 
 PRESETS: dict[str, OrderExportPreset] = {p.name: p for p in (ONLINE_RETAIL, SHOPIFY, WOOCOMMERCE)}
 PRESET_TABLES = ("customers", "orders", "order_lines")
+
+
+# -- presets that fill one table -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TablePreset:
+    """How another tool's export of one kind of record maps onto one canonical table.
+
+    `fields` lists, per field, the headers it may come under (first match wins, any case); a field
+    is a canonical column or a helper that a transform reads. `transforms` are SQL templates over
+    the fields' texts ({name}), applied in order, each seeing the ones before. The file's columns
+    that feed no canonical column directly are kept in the row's attributes.
+    """
+
+    name: str
+    table: str
+    description: str
+    fields: dict[str, tuple[str, ...]]
+    transforms: dict[str, str] = field(default_factory=dict)
+    notes: str = ""
+
+
+def _ticket_text(subject: str = "{subject}", description: str = "{description}") -> str:
+    return f"nullif(concat_ws('. ', {subject}, {description}), '')"
+
+
+# A JSON export nests some fields ({"channel": "email"}); a CSV export gives the word itself.
+def _nested(field_name: str, key: str) -> str:
+    return (f"CASE WHEN {{{field_name}}} LIKE '{{{{%' THEN json_extract_string({{{field_name}}}, '$.{key}') "
+            f"ELSE {{{field_name}}} END")
+
+
+ZENDESK = TablePreset(
+    name="zendesk",
+    table="feedback",
+    description="Zendesk tickets: a view exported as CSV, or the tickets API/incremental export as JSON Lines.",
+    fields={
+        "feedback_id": ("id", "ID", "Ticket ID", "ticket_id"),
+        "received_at": ("created_at", "Created at", "Created", "Requested"),
+        "customer_id": ("external_id", "Requester external id", "requester_external_id", "Customer ID"),
+        "order_id": ("Order ID", "order_id", "Order number"),
+        "language": ("locale", "Requester language", "Language"),
+        "subject": ("subject", "Subject"),
+        "description": ("description", "Description", "Comment"),
+        "channel": ("via", "Via", "Channel"),
+        "satisfaction": ("satisfaction_rating", "Satisfaction", "Satisfaction Score", "Satisfaction rating"),
+    },
+    transforms={
+        "source": "'ticket'",
+        "text": _ticket_text(),
+        "channel": f"coalesce(lower({_nested('channel', 'channel')}), 'zendesk')",
+        "rating": f"CASE lower({_nested('satisfaction', 'score')}) WHEN 'good' THEN '5' WHEN 'bad' THEN '1' END",
+        "rating_scale": "CASE WHEN {rating} IS NOT NULL THEN 'csat_1_5' END",
+    },
+    notes="Text is subject + description. Zendesk's satisfaction rating is good or bad: loaded as CSAT 5 "
+          "(satisfied) or 1 (not satisfied); offered or unoffered loads no rating.",
+)
+
+# Freshdesk's API gives the ticket source as a number.
+FRESHDESK_SOURCES = {"1": "email", "2": "portal", "3": "phone", "7": "chat", "9": "feedback_widget",
+                     "10": "outbound_email"}
+
+FRESHDESK = TablePreset(
+    name="freshdesk",
+    table="feedback",
+    description="Freshdesk tickets: the ticket export (CSV) or the tickets API (JSON Lines).",
+    fields={
+        "feedback_id": ("Ticket ID", "id", "ticket_id"),
+        "received_at": ("Created time", "created_at", "Created Time", "Created at"),
+        "customer_id": ("Unique External ID", "unique_external_id", "Customer ID", "customer_id"),
+        "order_id": ("Order ID", "order_id", "cf_order_id"),
+        "language": ("Language", "language"),
+        "subject": ("Subject", "subject"),
+        "description": ("Description", "description_text", "description"),
+        "channel": ("Source", "source"),
+    },
+    transforms={
+        "source": "'ticket'",
+        "text": _ticket_text(),
+        "channel": "coalesce(CASE {channel} "
+                   + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FRESHDESK_SOURCES.items())
+                   + " ELSE replace(lower({channel}), ' ', '_') END, 'freshdesk')",
+    },
+    notes="Text is subject + description; the source (Email, Portal, Phone, Chat or the API's number) "
+          "becomes the channel.",
+)
+
+SOCIAL = TablePreset(
+    name="social",
+    table="feedback",
+    description="Social posts and mentions exported from a network or a listening tool (X/Twitter, "
+                "Instagram, Facebook, TikTok, ...), as CSV or JSON Lines.",
+    fields={
+        "feedback_id": ("post_id", "tweet_id", "message_id", "id", "Post ID", "ID"),
+        "received_at": ("created_at", "tweet_created", "published_at", "date", "timestamp", "Created At", "Date"),
+        "text": ("text", "full_text", "message", "content", "body", "Text", "Message"),
+        "channel": ("platform", "network", "Platform", "Network"),
+        "customer_id": ("customer_id",),
+        "language": ("lang", "language", "Language"),
+    },
+    transforms={"source": "'social'", "channel": "coalesce(lower({channel}), 'social')"},
+    notes="The author and every other column stay in attributes.",
+)
+
+REVIEWS = TablePreset(
+    name="reviews",
+    table="feedback",
+    description="Product or shop reviews with stars (Judge.me, Trustpilot, Google, a marketplace), as CSV "
+                "or JSON Lines.",
+    fields={
+        "feedback_id": ("review_id", "Review ID", "id", "ID"),
+        "received_at": ("review_date", "Review Created (UTC)", "created_at", "date", "Date"),
+        "customer_id": ("customer_id", "Reference Id", "reviewer_id"),
+        "order_id": ("order_id", "Order ID"),
+        "language": ("language", "Review Language", "lang"),
+        "title": ("title", "review_title", "Review Title"),
+        "body": ("body", "review_body", "Review Content", "content", "text"),
+        "rating": ("rating", "stars", "Review Stars", "score"),
+        "channel": ("source", "platform", "site"),
+    },
+    transforms={
+        "source": "'review'",
+        "text": "nullif(concat_ws('. ', {title}, {body}), '')",
+        "rating_scale": "CASE WHEN {rating} IS NOT NULL THEN 'stars_1_5' END",
+        "channel": "coalesce(lower({channel}), 'reviews')",
+    },
+    notes="Text is title + body; stars are on a 1-5 scale.",
+)
+
+TABLE_PRESETS: dict[str, TablePreset] = {p.name: p for p in (ZENDESK, FRESHDESK, SOCIAL, REVIEWS)}

@@ -1,9 +1,13 @@
 """Self-trained sentiment: weak labels from ratings, and held-out macro-F1 on real data."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from centric.models.text.self_trained import SelfTrainedSentiment, lemma_document, select, weak_label
+from centric.models.text.self_trained import (
+    SelfTrainedSentiment, lemma_document, rating_position, select, weak_label,
+)
+from tests.conftest import shared_file
 from tests.models.text.test_sentiment import _airline, _amazon_es
 
 
@@ -15,6 +19,14 @@ from tests.models.text.test_sentiment import _airline, _amazon_es
 ])
 def test_weak_labels(rating, scale, label):
     assert weak_label(rating, scale) == label
+
+
+@pytest.mark.parametrize("rating, scale, position", [
+    (0, "nps_0_10", 0.0), (10, "nps_0_10", 1.0), (3, "stars_1_5", 0.5), (4, "ces_1_7", 0.5), (12, "nps_0_10", 1.0),
+    (None, "stars_1_5", None), (3, "unknown", None),
+])
+def test_rating_positions(rating, scale, position):
+    assert rating_position(rating, scale) == position
 
 
 def test_negation_is_marked_on_lemmas():
@@ -43,14 +55,23 @@ def test_too_little_rated_feedback_keeps_the_cold_start():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, load, language, at_least", [
-    ("airline tweets", _airline, "en", 0.75),
-    # The issue asks for 0.70 in Spanish; this model measures 0.664 on this split (about 0.67-0.69 over five splits).
-    ("amazon_reviews_es", _amazon_es, "es", 0.65),
-])
-def test_self_trained_on_real_data(name, load, language, at_least):
-    texts, labels = load()
-    choice = select(texts, labels, language)
-    print(f"{name} held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
+def test_self_trained_on_english_tweets():
+    texts, labels = _airline()
+    choice = select(texts, labels, "en")
+    print(f"airline tweets held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
     assert choice.chosen == "self_trained"
-    assert choice.self_trained_f1 >= at_least
+    assert choice.self_trained_f1 >= 0.75
+
+
+@pytest.mark.slow
+def test_self_trained_on_spanish_reviews_over_five_held_out_splits():
+    """3,000 reviews make one 20% split a noisy measure (0.687-0.722 over these five); the mean is the figure."""
+    texts, labels = _amazon_es()
+    stars = pd.read_csv(shared_file("amazon_reviews_es", "reviews_es.csv"))["stars"]
+    positions = [rating_position(s, "stars_1_5") for s in stars]
+    choices = [select(texts, labels, "es", positions, random_state=seed) for seed in range(5)]
+    scores = [c.self_trained_f1 for c in choices]
+    print(f"amazon_reviews_es held-out macro-F1 over five splits: self-trained {np.mean(scores):.3f} "
+          f"({min(scores):.3f}-{max(scores):.3f}), cold {np.mean([c.cold_start_f1 for c in choices]):.3f}")
+    assert all(c.chosen == "self_trained" for c in choices)
+    assert np.mean(scores) >= 0.70 and min(scores) >= 0.66

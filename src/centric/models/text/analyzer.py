@@ -65,8 +65,9 @@ class FeedbackAnalyzer:
             mask = (frame["language"] == language).to_numpy()
             if mask.any():
                 chosen = [t for t, m in zip(texts, mask) if m]
-                frame.loc[mask, "sentiment"] = model.predict(chosen)
-                frame.loc[mask, "sentiment_score"] = model.score(chosen)
+                proba = model.predict_proba(chosen, lexicon_scores=frame.loc[mask, "sentiment_score"].to_numpy())
+                frame.loc[mask, "sentiment"] = [model.classes_[i] for i in proba.argmax(1)]
+                frame.loc[mask, "sentiment_score"] = model.score_of(proba)
                 frame.loc[mask, "sentiment_model"] = "self_trained"
         found = [sorted(aspects(s, language or "en", overall=float(overall)), key=lambda a: a.theme)
                  for s, language, overall in zip(scored, frame["language"], frame["sentiment_score"])]

@@ -1,12 +1,19 @@
 """Sentiment that trains itself on the workspace's own rated feedback.
 
 Ratings that arrive with text (review stars, NPS, CSAT, CES) are weak labels of the text's sentiment
-(``weak_label``). Per language, a linear model learns them from two views of the text: lemmas
-(simplemma) with negation marking, where the three words after a negator are prefixed ``NEG_``
-(Das & Chen 2001; Pang, Lee & Vaithyanathan 2002), in 1- to 3-grams; and character 2- to 5-grams
-within words, which survive typos and inflection. Both are TF-IDF with sublinear term frequency;
-the classifier is a class-balanced logistic regression. The neutral class, the hardest, gets a bias
-chosen by cross-validation on the training part to maximise macro-F1.
+(``weak_label``) and, read as a place on their scale (``rating_position``), an ordered target. Per
+language, the text is read in two views: lemmas (simplemma) with negation marking, where the three
+words after a negator are prefixed ``NEG_`` (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002), in
+1- to 3-grams; and character 2- to 5-grams within words, which survive typos and inflection. Both
+are TF-IDF with sublinear term frequency.
+
+Three readings of a text are stacked (Wolpert 1992, "Stacked generalization"): a class-balanced
+logistic regression over the two views (the three sentiment classes), a ridge regression of the
+rating's place on its scale over the same views (the order of ratings: a 2-star review sits nearer
+the neutral 3 than a 1-star one, which three unordered classes forget), and the cold-start lexicon's
+score (words the rated feedback may never show). A small class-balanced logistic regression
+learns how to combine them from out-of-fold predictions of the first two. On too little rated
+feedback to cross-validate, the classifier alone is used.
 
 ``select`` holds out part of the rated feedback, scores the cold-start lexicon and the trained
 model on it, and lets the trained model take over only in languages where it wins.
@@ -21,10 +28,14 @@ import numpy as np
 
 from centric.models.text.lexicon import NEGATORS
 from centric.models.text.normalize import SENTENCE_MARKS, clean, folded_words
-from centric.models.text.sentiment import LABELS, ColdStartSentiment
+from centric.models.text.sentiment import LABELS, ColdStartSentiment, score_text
 
 #: rating scale -> (highest negative rating, highest neutral rating); above is positive.
 WEAK_LABEL_CUTS = {"nps_0_10": (6, 8), "csat_1_5": (2, 3), "stars_1_5": (2, 3), "ces_1_7": (3, 4)}
+#: rating scale -> (lowest, highest) rating.
+SCALE_RANGES = {"nps_0_10": (0, 10), "csat_1_5": (1, 5), "stars_1_5": (1, 5), "ces_1_7": (1, 7)}
+#: the place on a scale a label stands for when no rating comes with it.
+LABEL_POSITION = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
 
 
 def weak_label(rating, scale) -> str | None:
@@ -39,6 +50,14 @@ def weak_label(rating, scale) -> str | None:
         return None
     negative, neutral = WEAK_LABEL_CUTS[scale]
     return "negative" if value <= negative else "neutral" if value <= neutral else "positive"
+
+
+def rating_position(rating, scale) -> float | None:
+    """Where a rating sits on its scale, from 0 (lowest) to 1 (highest); None when unknown."""
+    if weak_label(rating, scale) is None:
+        return None
+    low, high = SCALE_RANGES[scale]
+    return min(max((float(rating) - low) / (high - low), 0.0), 1.0)
 
 
 @lru_cache(maxsize=300_000)
@@ -73,15 +92,16 @@ def lemma_document(text: str, language: str) -> str:
 class SelfTrainedSentiment:
     """A per-language sentiment classifier trained on weakly labelled workspace feedback.
 
-    ``fit(texts, labels)`` with labels in negative / neutral / positive; ``predict`` returns labels
+    ``fit(texts, labels, positions=None)`` with labels in negative / neutral / positive and each
+    rating's place on its scale (0-1; from the labels when not given); ``predict`` returns labels
     and ``score`` returns P(positive) - P(negative) in [-1, 1]. Learned state: ``vectorizers_``,
-    ``classifier_``, ``neutral_bias_``, ``classes_``.
+    ``classifier_``, ``regressor_``, ``stacker_`` (None when data were too few), ``classes_``.
     """
 
-    def __init__(self, language: str = "en", C: float = 1.0, tune_folds: int = 3, random_state: int = 0):
+    def __init__(self, language: str = "en", C: float = 1.0, folds: int = 3, random_state: int = 0):
         self.language = language
         self.C = C
-        self.tune_folds = tune_folds
+        self.folds = folds
         self.random_state = random_state
 
     def _views(self, texts):
@@ -100,67 +120,78 @@ class SelfTrainedSentiment:
         parts = [v.fit_transform(x) if fit else v.transform(x) for v, x in zip(vectorizers, views)]
         return sparse.hstack(parts).tocsr()
 
-    def _classifier(self):
-        from sklearn.linear_model import LogisticRegression
+    def _base_models(self, matrix, labels, positions):
+        from sklearn.linear_model import LogisticRegression, Ridge
 
-        return LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+        classifier = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced").fit(matrix, labels)
+        return classifier, Ridge(alpha=1.0).fit(matrix, positions)
 
-    def fit(self, texts, labels) -> "SelfTrainedSentiment":
+    def _lexicon(self, texts) -> np.ndarray:
+        return np.array([score_text(t, self.language).score for t in texts], dtype=float)
+
+    @staticmethod
+    def _stack_features(proba, position, lexicon) -> np.ndarray:
+        return np.column_stack([np.log(np.clip(proba, 1e-9, None)), position, lexicon])
+
+    def fit(self, texts, labels, positions=None) -> "SelfTrainedSentiment":
         texts, labels = list(texts), np.asarray(labels, dtype=object)
         present = sorted(set(labels))
         if len(present) < 2:
             raise ValueError("self-trained sentiment needs at least two sentiment classes among the rated feedback")
+        positions = (np.array([LABEL_POSITION[x] for x in labels], dtype=float) if positions is None
+                     else np.asarray(positions, dtype=float))
         views = self._views(texts)
-        self.neutral_bias_ = self._tune_neutral_bias(views, labels) if "neutral" in present else 0.0
+        self.stacker_ = self._fit_stacker(texts, views, labels, positions)
         self.vectorizers_ = self._new_vectorizers()
         matrix = self._matrix(self.vectorizers_, views, fit=True)
-        self.classifier_ = self._classifier().fit(matrix, labels)
+        self.classifier_, self.regressor_ = self._base_models(matrix, labels, positions)
         self.classes_ = list(self.classifier_.classes_)
         return self
 
-    def _tune_neutral_bias(self, views, labels) -> float:
-        """The log-odds added to neutral that maximises out-of-fold macro-F1 (0 when data are few)."""
-        from sklearn.metrics import f1_score
+    def _fit_stacker(self, texts, views, labels, positions):
+        """The combiner, learned on out-of-fold predictions (None when a class is too rare to fold)."""
+        from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
 
         counts = {c: int((labels == c).sum()) for c in set(labels)}
-        if self.tune_folds < 2 or min(counts.values()) < self.tune_folds * 2:
-            return 0.0
-        folds = StratifiedKFold(self.tune_folds, shuffle=True, random_state=self.random_state)
-        classes = sorted(counts)
-        out_of_fold = np.zeros((len(labels), len(classes)))
+        if self.folds < 2 or min(counts.values()) < self.folds * 2:
+            return None
+        proba = np.zeros((len(labels), len(counts)))
+        position = np.zeros(len(labels))
+        folds = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         for train, valid in folds.split(views[0], labels):
             vectorizers = self._new_vectorizers()
-            part = [[view[i] for i in train] for view in views]
-            held = [[view[i] for i in valid] for view in views]
-            model = self._classifier().fit(self._matrix(vectorizers, part, True), labels[train])
-            out_of_fold[valid] = model.predict_proba(self._matrix(vectorizers, held, False))
-        log_p = np.log(np.clip(out_of_fold, 1e-12, None))
-        neutral = classes.index("neutral")
-        best, best_bias = -1.0, 0.0
-        for bias in np.arange(-0.5, 1.01, 0.05):
-            shifted = log_p.copy()
-            shifted[:, neutral] += bias
-            f1 = f1_score(labels, np.asarray(classes)[shifted.argmax(1)], average="macro")
-            if f1 > best + 1e-9:
-                best, best_bias = f1, float(bias)
-        return round(best_bias, 2)
+            part = self._matrix(vectorizers, [[view[i] for i in train] for view in views], True)
+            held = self._matrix(vectorizers, [[view[i] for i in valid] for view in views], False)
+            classifier, regressor = self._base_models(part, labels[train], positions[train])
+            proba[valid] = classifier.predict_proba(held)
+            position[valid] = regressor.predict(held)
+        features = self._stack_features(proba, position, self._lexicon(texts))
+        # standardised, so that the combiner's penalty does not depend on each reading's scale
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")).fit(
+            features, labels)
 
-    def predict_proba(self, texts) -> np.ndarray:
-        matrix = self._matrix(self.vectorizers_, self._views(list(texts)), fit=False)
+    def predict_proba(self, texts, lexicon_scores=None) -> np.ndarray:
+        """Class probabilities in ``classes_`` order; ``lexicon_scores``: the cold start's, if known."""
+        texts = list(texts)
+        matrix = self._matrix(self.vectorizers_, self._views(texts), fit=False)
         proba = self.classifier_.predict_proba(matrix)
-        if self.neutral_bias_ and "neutral" in self.classes_:
-            proba = proba.copy()
-            proba[:, self.classes_.index("neutral")] *= np.exp(self.neutral_bias_)
-            proba /= proba.sum(1, keepdims=True)
-        return proba
+        if self.stacker_ is None:
+            return proba
+        lexicon = self._lexicon(texts) if lexicon_scores is None else np.asarray(lexicon_scores, dtype=float)
+        return self.stacker_.predict_proba(self._stack_features(proba, self.regressor_.predict(matrix), lexicon))
 
-    def predict(self, texts) -> list[str]:
-        proba = self.predict_proba(texts)
+    def predict(self, texts, lexicon_scores=None) -> list[str]:
+        proba = self.predict_proba(texts, lexicon_scores)
         return [self.classes_[i] for i in proba.argmax(1)]
 
-    def score(self, texts) -> np.ndarray:
-        proba = self.predict_proba(texts)
+    def score(self, texts, lexicon_scores=None) -> np.ndarray:
+        return self.score_of(self.predict_proba(texts, lexicon_scores))
+
+    def score_of(self, proba: np.ndarray) -> np.ndarray:
+        """P(positive) - P(negative) from class probabilities."""
         pos = proba[:, self.classes_.index("positive")] if "positive" in self.classes_ else 0.0
         neg = proba[:, self.classes_.index("negative")] if "negative" in self.classes_ else 0.0
         return np.asarray(pos - neg, dtype=float)
@@ -179,12 +210,13 @@ class Selection:
     model: SelfTrainedSentiment | None = None
 
 
-def select(texts, labels, language: str, holdout: float = 0.2, min_rated: int = 60,
+def select(texts, labels, language: str, positions=None, holdout: float = 0.2, min_rated: int = 60,
            random_state: int = 0) -> Selection:
     """Train on part of the rated feedback, compare with the cold start on the rest, keep the better.
 
     The model kept is the one that was measured (trained on the training part only). With fewer
-    than ``min_rated`` rated texts, or fewer than two classes, the cold start stays.
+    than ``min_rated`` rated texts, or fewer than two classes, the cold start stays. ``positions``:
+    each rating's place on its scale (``rating_position``), when known.
     """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import train_test_split
@@ -196,9 +228,11 @@ def select(texts, labels, language: str, holdout: float = 0.2, min_rated: int = 
         f1 = f1_score(labels, cold.predict(texts, [language] * len(texts)), average="macro",
                       labels=list(LABELS)) if len(texts) else 0.0
         return Selection(language, 0, len(texts), float(f1), None, "cold_start")
-    train_x, test_x, train_y, test_y = train_test_split(texts, labels, test_size=holdout, stratify=labels,
-                                                        random_state=random_state)
-    trained = SelfTrainedSentiment(language, random_state=random_state).fit(train_x, train_y)
+    positions = (np.array([LABEL_POSITION[x] for x in labels], dtype=float) if positions is None
+                 else np.asarray(positions, dtype=float))
+    train_x, test_x, train_y, test_y, train_p, _ = train_test_split(
+        texts, labels, positions, test_size=holdout, stratify=labels, random_state=random_state)
+    trained = SelfTrainedSentiment(language, random_state=random_state).fit(train_x, train_y, train_p)
     trained_f1 = f1_score(test_y, trained.predict(test_x), average="macro")
     cold_f1 = f1_score(test_y, cold.predict(test_x, [language] * len(test_x)), average="macro")
     chosen = "self_trained" if trained_f1 > cold_f1 else "cold_start"
