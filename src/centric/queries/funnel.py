@@ -113,7 +113,9 @@ def _asof_chains(ev, steps, window_seconds, exclusions, key, key_buckets):
     return _levels(chain, steps, cutoff)
 
 
-def _levels(chain, steps, cutoff):
+def _chain_level(chain, steps, cutoff):
+    """How deep a chain goes: step k counts while every step up to k is within the window of the
+    start (and before the first exclusion after it)."""
     import ibis
 
     ok = ibis.literal(True)
@@ -125,8 +127,12 @@ def _levels(chain, steps, cutoff):
             cond = cond & (cutoff.isnull() | (t < cutoff))
         ok = ok & cond
         level = level + ibis.ifelse(ok, 1, 0)
+    return level
+
+
+def _levels(chain, steps, cutoff):
     cols = ["user", "channel", "start"] + [f"t{k}" for k in range(1, len(steps))]
-    return chain.select(*cols, level=level, clash=chain.clash)
+    return chain.select(*cols, level=_chain_level(chain, steps, cutoff), clash=chain.clash)
 
 
 def funnel_users(events, steps: list[str], window_seconds: int, exclusions: tuple[str, ...] = (),
@@ -136,10 +142,76 @@ def funnel_users(events, steps: list[str], window_seconds: int, exclusions: tupl
     (see funnel_chains: when any row has it, run again with key="exact")."""
     import ibis
 
+    if strategy == "asof":
+        return _asof_users(events, steps, window_seconds, exclusions, key, key_buckets)
     chains = funnel_chains(events, steps, window_seconds, exclusions, strategy, key, key_buckets)
     rank = ibis.row_number().over(group_by=chains.user, order_by=[ibis.desc(chains.level), chains.start])
     clash = chains.clash.any().over(group_by=chains.user)
     return chains.mutate(_r=rank, clash=clash).filter(lambda t: t._r == 0).drop("_r")
+
+
+def _asof_users(events, steps, window_seconds, exclusions, key, key_buckets):
+    """funnel_users on DuckDB, keyed by numbers only until the end.
+
+    The chains carry the user's 64-bit hash (the join key) and a second, independent hash of the
+    user (the check): a match whose checks differ crossed users (a clash), and so does a key shared
+    by two users' step-1 events. The user's text joins back once per user, at the end."""
+    import ibis
+
+    if not 1 <= len(steps) <= 32:
+        raise ValueError("a funnel has 1 to 32 steps")
+    if key not in ("hash", "exact"):
+        raise ValueError(f"key is hash or exact, got {key!r}")
+    ev = _user_events(events)
+    k = ev.user.hash() if key == "hash" else ev.user
+    if key == "hash" and key_buckets:
+        k = k % key_buckets
+    check = (ev.user + "|centric").hash() if key == "hash" else ibis.literal(0, "int64")
+    ev = ev.mutate(_k=k, _c=check)
+    s0 = ev.filter(ev.name == steps[0])
+    users = s0.group_by("_k").aggregate(
+        user=s0.user.arbitrary(), _first=s0.ts.min(), _first_channel=s0.channel.argmin(s0.ts),
+        _shared=s0._c.min() != s0._c.max())
+    later = [f"t{n}" for n in range(1, len(steps))]
+    if len(steps) == 1:
+        return users.select("user", channel=users._first_channel, start=users._first,
+                            level=ibis.literal(1, "int64"), clash=users._shared)
+    if steps[1] == steps[0]:
+        chain = s0.select("_k", "_c", "channel", start=s0.ts, t1=s0.ts, clash=ibis.literal(False))
+    else:
+        s1 = ev.filter(ev.name == steps[1]).select("_k", "_c", t1=ev.ts)
+        back = s0.select(_k0=s0._k, _c0=s0._c, channel=s0.channel, start=s0.ts)
+        b = s1.asof_join(back, on=s1.t1 >= back.start, predicates=[s1._k == back._k0])
+        b = b.filter(b.start.notnull())
+        chain = b.select("_k", "_c", "channel", "start", "t1", clash=b._c0 != b._c)
+    chain = chain.mutate(_end=chain.start + ibis.interval(seconds=int(window_seconds)))
+    for n, step in enumerate(steps[2:], start=2):
+        right = ev.filter(ev.name == step).select(_rk=ev._k, _rc=ev._c, _t=ev.ts)
+        chain = chain.asof_join(right, on=chain[f"t{n - 1}"] <= right._t, predicates=[chain._k == right._rk])
+        chain = chain.mutate(clash=chain.clash | (chain._t.notnull() & (chain._rc != chain._c)))
+        chain = chain.drop("_rk", "_rc").rename({f"t{n}": "_t"})
+    cutoff = None
+    if exclusions:
+        ex = ev.filter(ev.name.isin(list(exclusions))).select(_xk=ev._k, _xc=ev._c, _x=ev.ts)
+        chain = chain.asof_join(ex, on=chain.start < ex._x, predicates=[chain._k == ex._xk])
+        chain = chain.mutate(clash=chain.clash | (chain._x.notnull() & (chain._xc != chain._c)))
+        chain = chain.drop("_xk", "_xc")
+        cutoff = chain._x
+    chain = chain.mutate(level=_chain_level(chain, steps, cutoff))
+    # the deepest chain, the earliest start among equals (to ~30 microseconds: a double's precision)
+    rank = chain.level.cast("float64") * 1e10 - chain.start.epoch_seconds().cast("float64")
+    pick = ibis.struct({c: chain[c] for c in ["channel", "start", *later]})
+    best = chain.group_by("_k").aggregate(_level=chain.level.max(), _clash=chain.clash.any(), _pick=pick.argmax(rank))
+    out = users.left_join(best, users._k == best._k)
+    reached = out._level.notnull()
+    return out.select(
+        "user",
+        channel=ibis.ifelse(reached, out._pick["channel"], out._first_channel),
+        start=ibis.ifelse(reached, out._pick["start"], out._first),
+        **{c: out._pick[c] for c in later},
+        level=out._level.coalesce(1),
+        clash=out._shared | out._clash.coalesce(False),
+    )
 
 
 def pick_strategy(backend_name: str) -> str:
@@ -150,5 +222,7 @@ def pick_strategy(backend_name: str) -> str:
 def funnel_levels(events, steps: list[str], window_seconds: int, exclusions: tuple[str, ...] = (),
                   strategy: str = "asof", key: str = "hash", key_buckets: int | None = None):
     """One row per user who did step 1 with the deepest level only (no chain times): the cheapest form."""
+    if strategy == "asof":  # the same query as funnel_users; DuckDB prunes the chain details
+        return _asof_users(events, steps, window_seconds, exclusions, key, key_buckets).select("user", "level", "clash")
     chains = funnel_chains(events, steps, window_seconds, exclusions, strategy, key, key_buckets)
     return chains.group_by("user").aggregate(level=chains.level.max(), clash=chains.clash.any())
