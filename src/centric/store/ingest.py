@@ -16,9 +16,9 @@ from centric.schema import INPUT_TABLES, Table
 from centric.store import validate
 from centric.store.connection import transaction
 from centric.store.sources import (
-    STAGE, Reject, SourceError, csv_rejects, detect_format, first_line, number_lines, open_csv, stage_file,
+    STAGE, Reject, SourceError, csv_rejects, detect_format, number_lines, open_csv, reading, stage_file,
 )
-from centric.store.preset_fields import field_texts, match_headers
+from centric.store.preset_fields import field_texts, match_headers, require_fields
 from centric.store.presets import TablePreset
 from centric.store.sqltext import ident, set_variable, var
 from centric.store.upsert import MergeCounts, merge
@@ -152,7 +152,7 @@ def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_
     """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it."""
     key = table.key
     key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
-    duplicated = has_duplicate_keys(con, typed_view, key)
+    duplicated = has_duplicate_keys(con, typed_view, key, key_tuple)
     columns = [c.name for c in table.columns if not c.system or c.name == "origin"]
     source = typed_view
     if duplicated:
@@ -176,18 +176,18 @@ def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_
         con.execute("DROP TABLE _dedup")
 
 
-def has_duplicate_keys(con, view: str, key: tuple[str, ...]) -> bool:
+def has_duplicate_keys(con, view: str, key: tuple[str, ...], key_tuple: str) -> bool:
     """Whether two rows of `view` share a key.
 
     Distinct 64-bit hashes of the keys prove them distinct, and counting hashes is about twice as
     fast as counting the text; only when hashes repeat (a duplicate, or a clash) are the keys
-    themselves counted.
+    themselves counted. key_tuple: the key's columns as text, comma-separated.
     """
     keys = ", ".join(ident(k) for k in key)
     hashes = con.execute(f"SELECT count(*), count(DISTINCT hash({keys})) FROM {view}").fetchone()
     if hashes[0] == hashes[1]:
         return False
-    tuple_ = ident(key[0]) if len(key) == 1 else "[" + ", ".join(f"{ident(k)}::VARCHAR" for k in key) + "]"
+    tuple_ = ident(key[0]) if len(key) == 1 else f"[{key_tuple}]"
     total, distinct = con.execute(f"SELECT count(*), count(DISTINCT {tuple_}) FROM {view}").fetchone()
     return distinct < total
 
@@ -225,10 +225,8 @@ def preset_source(preset: TablePreset, columns: list[str], source: str, with_lin
     table = INPUT_TABLES[preset.table]
     found = match_headers(preset.fields, columns)
     names = list(preset.fields) + [t for t in preset.transforms if t not in preset.fields]
-    missing = [c.name for c in table.input_columns if c.required and c.name not in found and c.name not in preset.transforms]
-    if missing:
-        wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
-        raise SourceError(f"this file does not look like a {preset.name} export: no column for {wanted}")
+    required = [c.name for c in table.input_columns if c.required and c.name not in preset.transforms]
+    require_fields(preset.name, preset.fields, found, required)
     texts = field_texts(names, found, preset.transforms)
     canonical = [n for n in names if n in table.names and n != table.extras]
     used = set(found.values())
@@ -267,10 +265,8 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
         rules.values["origin"] = "'import'"
     try:
         if lazy:
-            try:
+            with reading(path, "CSV", input_errors_only=True):
                 rejects = validate_once(con, rules, source, lazy.params, lines_from=2)
-            except csv_read_error() as exc:
-                raise SourceError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
             rows = con.execute("SELECT count(*) FROM _all_checked").fetchone()[0]
         else:
             validate_once(con, rules, source)
@@ -286,12 +282,6 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     finally:
         drop_staging(con)
     return report
-
-
-def csv_read_error():
-    import duckdb
-
-    return duckdb.InvalidInputError
 
 
 CHECKED = ("_checked", "_all_checked", "_all_lined", "_bad_rows")

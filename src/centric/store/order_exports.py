@@ -17,7 +17,7 @@ from centric.store.ingest import (
     IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
     prepare_connection, quarantine_rejects, transaction, validate_once,
 )
-from centric.store.preset_fields import field_texts, match_headers
+from centric.store.preset_fields import field_texts, match_headers, require_fields
 from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
 from centric.store.sources import STAGE, SourceError, stage_file
 from centric.store.sqltext import ident
@@ -46,10 +46,7 @@ EXPORT_LINE = Table(
 
 def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str]:
     found = match_headers(preset.fields, columns)
-    missing = [f for f in REQUIRED_FIELDS if f not in found]
-    if missing:
-        wanted = "; ".join(f"{m}: {' or '.join(preset.fields.get(m, ()))}" for m in missing)
-        raise SourceError(f"this file does not look like a {preset.name} export: no column for {wanted}")
+    require_fields(preset.name, preset.fields, found, REQUIRED_FIELDS)
     return found
 
 

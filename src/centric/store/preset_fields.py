@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from centric.store.sources import SourceError
 from centric.store.validate import text_of
 
 
@@ -15,6 +16,14 @@ def match_headers(fields: dict[str, tuple[str, ...]], columns: list[str]) -> dic
                 found[name] = by_lower[candidate.lower()]
                 break
     return found
+
+
+def require_fields(preset_name: str, fields: dict[str, tuple[str, ...]], found: dict[str, str], required) -> None:
+    """A clear error naming the headers a required field may come under, when none is in the file."""
+    missing = [f for f in required if f not in found]
+    if missing:
+        wanted = "; ".join(f"{m}: {' or '.join(fields.get(m, ()))}" for m in missing)
+        raise SourceError(f"this file does not look like a {preset_name} export: no column for {wanted}")
 
 
 def field_texts(names, found: dict[str, str], transforms: dict[str, str]) -> dict[str, str]:

@@ -132,8 +132,9 @@ class TablePreset:
     notes: str = ""
 
 
-def _ticket_text(subject: str = "{subject}", description: str = "{description}") -> str:
-    return f"nullif(concat_ws('. ', {subject}, {description}), '')"
+def _joined(*names: str) -> str:
+    """The fields' texts joined by '. ' (subject and description, title and body); NULL when all are."""
+    return "nullif(concat_ws('. ', " + ", ".join(f"{{{n}}}" for n in names) + "), '')"
 
 
 # A JSON export nests some fields ({"channel": "email"}); a CSV export gives the word itself.
@@ -159,7 +160,7 @@ ZENDESK = TablePreset(
     },
     transforms={
         "source": "'ticket'",
-        "text": _ticket_text(),
+        "text": _joined("subject", "description"),
         "channel": f"coalesce(lower({_nested('channel', 'channel')}), 'zendesk')",
         "rating": f"CASE lower({_nested('satisfaction', 'score')}) WHEN 'good' THEN '5' WHEN 'bad' THEN '1' END",
         "rating_scale": "CASE WHEN {rating} IS NOT NULL THEN 'csat_1_5' END",
@@ -188,7 +189,7 @@ FRESHDESK = TablePreset(
     },
     transforms={
         "source": "'ticket'",
-        "text": _ticket_text(),
+        "text": _joined("subject", "description"),
         "channel": "coalesce(CASE {channel} "
                    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FRESHDESK_SOURCES.items())
                    + " ELSE replace(lower({channel}), ' ', '_') END, 'freshdesk')",
@@ -232,7 +233,7 @@ REVIEWS = TablePreset(
     },
     transforms={
         "source": "'review'",
-        "text": "nullif(concat_ws('. ', {title}, {body}), '')",
+        "text": _joined("title", "body"),
         "rating_scale": "CASE WHEN {rating} IS NOT NULL THEN 'stars_1_5' END",
         "channel": "coalesce(lower({channel}), 'reviews')",
     },

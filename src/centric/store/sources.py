@@ -10,6 +10,7 @@ never dropped.
 from __future__ import annotations
 
 import gzip
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,20 @@ STAGE_RAW = "_stage_raw"
 
 class SourceError(CentricError, ValueError):
     """The file cannot be read at all (missing, empty, unknown format, no header)."""
+
+
+@contextmanager
+def reading(path: Path, what: str, input_errors_only: bool = False):
+    """Turn DuckDB's complaint about a file into a SourceError naming the file and its format.
+
+    input_errors_only: only errors in the file's content (a query that also types and checks the
+    records lets any other error through as the bug it is)."""
+    import duckdb
+
+    try:
+        yield
+    except (duckdb.InvalidInputError if input_errors_only else duckdb.Error) as exc:
+        raise SourceError(f"{path}: cannot read as {what}: {_first_line(exc)}") from exc
 
 
 @dataclass
@@ -129,13 +144,9 @@ def csv_rejects(con) -> list[Reject]:
 
 
 def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
-    import duckdb
-
     source, params = _csv_source(con, path, delimiter)
-    try:
+    with reading(path, "CSV"):
         con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT * FROM {source}", params)
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
     columns = [r[0] for r in con.execute(f"DESCRIBE {STAGE_RAW}").fetchall()]
     unique = csv_rejects(con)
     number_lines(con, STAGE_RAW, STAGE, first_line=2, reject_lines=[r.line for r in unique])
@@ -178,12 +189,8 @@ def open_csv(con, path: Path, delimiter: str | None = None) -> LazyCsv | None:
 
 
 def _stage_parquet(con, path: Path) -> StagedFile:
-    import duckdb
-
-    try:
+    with reading(path, "Parquet"):
         described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({var('centric_source')})").fetchall()
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as Parquet: {first_line(exc)}") from exc
     select = ", ".join(_as_text(name, ctype) + f" AS {ident(name)}" for name, ctype, *_ in described)
     con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT {select} FROM read_parquet({var('centric_source')})")
     number_lines(con, STAGE_RAW, STAGE, first_line=1, reject_lines=[])
@@ -193,17 +200,13 @@ def _stage_parquet(con, path: Path) -> StagedFile:
 
 def _stage_jsonl(con, path: Path) -> StagedFile:
     """Each line one JSON object; keys become columns, a line that is not an object is rejected."""
-    import duckdb
-
     encoding = detect_encoding(path)
-    try:
+    with reading(path, "JSON Lines"):
         con.execute(
             f"CREATE TEMP TABLE _jsonl AS SELECT * FROM read_csv({var('centric_source')}, "
             "columns = {'doc': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '', "
             f"encoding = '{encoding}', strict_mode = false, ignore_errors = false)"
         )
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: cannot read as JSON Lines: {first_line(exc)}") from exc
     con.execute("CREATE OR REPLACE TEMP MACRO _is_object(d) AS "
                 "CASE WHEN json_valid(d) THEN json_type(CASE WHEN json_valid(d) THEN d END) = 'OBJECT' ELSE false END")
     con.execute("ALTER TABLE _jsonl ADD COLUMN _line BIGINT")
@@ -271,5 +274,5 @@ def number_lines(con, table: str, view: str, first_line: int, reject_lines: list
                 f"JOIN _stage_lines l ON l.k = r.rowid")
 
 
-def first_line(exc: Exception) -> str:
+def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

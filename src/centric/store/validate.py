@@ -57,12 +57,6 @@ class Rules:
         """SQL select list: each canonical column's typed value."""
         return ", ".join(f"{expr} AS {ident(name)}" for name, expr in self.values.items())
 
-    def first_failure(self) -> str:
-        """SQL giving the index of the first failed check, NULL for a good row (one lazy CASE chain)."""
-        if not self.checks:
-            return "NULL::INTEGER"
-        return "CASE " + " ".join(f"WHEN {c.predicate} THEN {i}" for i, c in enumerate(self.checks)) + " END"
-
     def reason_struct(self) -> str:
         """SQL giving {column, value, reason} of the first failed check, NULL for a good row."""
         if not self.checks:

@@ -66,7 +66,7 @@ class FeedbackAnalyzer:
             if mask.any():
                 chosen = [t for t, m in zip(texts, mask) if m]
                 proba = model.predict_proba(chosen, lexicon_scores=frame.loc[mask, "sentiment_score"].to_numpy())
-                frame.loc[mask, "sentiment"] = [model.classes_[i] for i in proba.argmax(1)]
+                frame.loc[mask, "sentiment"] = model.labels_of(proba)
                 frame.loc[mask, "sentiment_score"] = model.score_of(proba)
                 frame.loc[mask, "sentiment_model"] = "self_trained"
         found = [sorted(aspects(s, language or "en", overall=float(overall)), key=lambda a: a.theme)

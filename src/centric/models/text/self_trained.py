@@ -60,6 +60,13 @@ def rating_position(rating, scale) -> float | None:
     return min(max((float(rating) - low) / (high - low), 0.0), 1.0)
 
 
+def positions_of(labels, positions=None) -> np.ndarray:
+    """The ratings' places on their scales, or the place each label stands for when none are given."""
+    if positions is None:
+        return np.array([LABEL_POSITION[x] for x in labels], dtype=float)
+    return np.asarray(positions, dtype=float)
+
+
 @lru_cache(maxsize=300_000)
 def _lemma(word: str, language: str) -> str:
     import simplemma
@@ -138,8 +145,7 @@ class SelfTrainedSentiment:
         present = sorted(set(labels))
         if len(present) < 2:
             raise ValueError("self-trained sentiment needs at least two sentiment classes among the rated feedback")
-        positions = (np.array([LABEL_POSITION[x] for x in labels], dtype=float) if positions is None
-                     else np.asarray(positions, dtype=float))
+        positions = positions_of(labels, positions)
         views = self._views(texts)
         self.stacker_ = self._fit_stacker(texts, views, labels, positions)
         self.vectorizers_ = self._new_vectorizers()
@@ -184,7 +190,10 @@ class SelfTrainedSentiment:
         return self.stacker_.predict_proba(self._stack_features(proba, self.regressor_.predict(matrix), lexicon))
 
     def predict(self, texts, lexicon_scores=None) -> list[str]:
-        proba = self.predict_proba(texts, lexicon_scores)
+        return self.labels_of(self.predict_proba(texts, lexicon_scores))
+
+    def labels_of(self, proba: np.ndarray) -> list[str]:
+        """The most probable class of each row of class probabilities."""
         return [self.classes_[i] for i in proba.argmax(1)]
 
     def score(self, texts, lexicon_scores=None) -> np.ndarray:
@@ -228,13 +237,13 @@ def select(texts, labels, language: str, positions=None, holdout: float = 0.2, m
         f1 = f1_score(labels, cold.predict(texts, [language] * len(texts)), average="macro",
                       labels=list(LABELS)) if len(texts) else 0.0
         return Selection(language, 0, len(texts), float(f1), None, "cold_start")
-    positions = (np.array([LABEL_POSITION[x] for x in labels], dtype=float) if positions is None
-                 else np.asarray(positions, dtype=float))
+    positions = positions_of(labels, positions)
     train_x, test_x, train_y, test_y, train_p, _ = train_test_split(
         texts, labels, positions, test_size=holdout, stratify=labels, random_state=random_state)
     trained = SelfTrainedSentiment(language, random_state=random_state).fit(train_x, train_y, train_p)
-    trained_f1 = f1_score(test_y, trained.predict(test_x), average="macro")
-    cold_f1 = f1_score(test_y, cold.predict(test_x, [language] * len(test_x)), average="macro")
+    read = [score_text(t, language) for t in test_x]  # the cold start's reading, which the trained model reuses
+    trained_f1 = f1_score(test_y, trained.predict(test_x, [r.score for r in read]), average="macro")
+    cold_f1 = f1_score(test_y, [r.label_at(cold.neutral_band) for r in read], average="macro")
     chosen = "self_trained" if trained_f1 > cold_f1 else "cold_start"
     return Selection(language, len(train_x), len(test_x), float(cold_f1), float(trained_f1), chosen,
                      trained if chosen == "self_trained" else None)
