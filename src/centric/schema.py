@@ -641,6 +641,49 @@ COHORTS = Table(
     is_input=False,
 )
 
+REPEAT_PURCHASE_CURVE = Table(
+    "repeat_purchase_curve",
+    "Share of first-time buyers who bought again within each number of days of their first purchase "
+    "(`centric journey`): Kaplan-Meier, so recent buyers count only for as long as they have been watched.",
+    (
+        Column("dimension", TEXT, "all or acquisition_channel."),
+        Column("group", TEXT, "The channel ('all' for the whole shop)."),
+        Column("day", INTEGER, "Days since the first purchase.", unit="days"),
+        Column("customers_waiting", INTEGER, "First-time buyers watched that long who had not bought again before."),
+        Column("repeated_share", NUMBER, "Estimated share who bought again within `day` days (0-1)."),
+        Column("low", NUMBER, "95% interval, low end (Greenwood, log-log)."),
+        Column("high", NUMBER, "95% interval, high end."),
+        Column("median_days", NUMBER, "Days until half the group has bought again (the same on every row of the "
+               "group; NULL while fewer than half have).", unit="days"),
+    ),
+    is_input=False,
+)
+
+PATH_EDGES = Table(
+    "path_edges",
+    "The routes through a visit as Sankey links (`centric journey`): visits are a user's events with no gap over "
+    "30 minutes, back-to-back repeats of an event are one step, the first 5 steps count.",
+    (
+        Column("step", INTEGER, "Step of the visit the link leaves (1 = the first)."),
+        Column("source", TEXT, "Event at that step."),
+        Column("target", TEXT, "Event at the next step."),
+        Column("sessions", INTEGER, "Visits that went from source to target there."),
+    ),
+    is_input=False,
+)
+
+TOP_PATHS = Table(
+    "top_paths",
+    "The most common paths through a visit (`centric journey`), their first 5 steps.",
+    (
+        Column("path", TEXT, "Events in order, joined by ' > '."),
+        Column("steps", INTEGER, "Steps in the path."),
+        Column("sessions", INTEGER, "Visits that took it."),
+        Column("share", NUMBER, "Of all visits (0-1)."),
+    ),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
 }
@@ -648,7 +691,8 @@ OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
-                        JOURNEY_DRIVERS, KPIS, COHORTS)
+                        JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
+                        PATH_EDGES, TOP_PATHS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
 

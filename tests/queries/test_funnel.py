@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import shutil
 
 import ibis
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from centric.queries.funnel import funnel_users
+from centric.queries.funnel import funnel_levels, funnel_users
 
 T0 = dt.datetime(2026, 1, 1)
 NAMES = ["A", "B", "C", "X"]
@@ -75,8 +74,13 @@ SCHEMA = ibis.schema({"event_id": "string", "occurred_at": "timestamp", "custome
 
 
 def levels(con, frame: pd.DataFrame, steps, window, exclusions=(), strategy="asof") -> dict[str, int]:
+    """Each user's level from funnel_users; funnel_levels (no ids, numbers only) must give the same
+    levels, user for user as a multiset."""
     table = ibis.memtable(frame, schema=SCHEMA)
     got = con.execute(funnel_users(table, steps, window, tuple(exclusions), strategy))
+    bare = con.execute(funnel_levels(table, steps, window, tuple(exclusions), strategy))
+    assert sorted(bare["level"].astype(int)) == sorted(got["level"].astype(int))
+    assert not bare["clash"].any()
     return dict(zip(got["user"], got["level"].astype(int)))
 
 
@@ -124,47 +128,37 @@ def test_counts_never_increase_along_the_steps(con):
 
 @pytest.mark.spark
 def test_same_levels_on_duckdb_and_pyspark(con, tmp_path):
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime: PySpark cannot start (make test installs one with apt-get)")
     import numpy as np
-    from pyspark.sql import SparkSession
+
+    from tests.queries.spark_events import spark_events
 
     rng = np.random.default_rng(1)
     log = {f"u{i}": [(int(t), str(n)) for t, n in zip(rng.integers(0, 200, 10), rng.choice(NAMES, 10))]
            for i in range(120)}
     frame = as_frame(log)
-    spark = (SparkSession.builder.master("local[2]").appName("centric-funnel")
-             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.shuffle.partitions", "4")
-             .config("spark.sql.warehouse.dir", str(tmp_path / "wh")).getOrCreate())
-    try:
-        records = [tuple(None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
-                         for v in r) for r in frame.itertuples(index=False)]
-        schema = ("event_id string, occurred_at timestamp, customer_id string, anonymous_id string, name string, "
-                  "channel string")
-        spark.createDataFrame(records, schema).createOrReplaceTempView("events")
-        sp = ibis.pyspark.connect(spark)
+    with spark_events(frame, tmp_path, "centric-funnel") as sp:
         table = sp.table("events")
         for steps, exclusions in ((["A", "B", "C"], ()), (["B", "A"], ("X",))):
             on_spark = sp.execute(funnel_users(table, steps, 60, exclusions, "join"))
             want = levels(con, frame, steps, 60, exclusions, "asof")
             assert dict(zip(on_spark["user"], on_spark["level"].astype(int))) == want
-    finally:
-        spark.stop()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(log=logs, steps=funnels, window=st.integers(0, 25))
-def test_hash_clashes_are_detected_and_the_exact_key_is_right(con, log, steps, window):
+@given(log=logs, steps=funnels, window=st.integers(0, 25), exclusions=st.sampled_from([(), ("X",)]))
+def test_hash_clashes_are_detected_and_the_exact_key_is_right(con, log, steps, window, exclusions):
     """Fold every user onto one hash value: where that changes a match, clash must say so."""
     frame = as_frame(log)
     table = ibis.memtable(frame, schema=SCHEMA)
-    folded = con.execute(funnel_users(table, steps, window, key_buckets=1))
-    exact = con.execute(funnel_users(table, steps, window, key="exact"))
-    want = {u: clickhouse_window_funnel(rows, steps, window) for u, rows in log.items()}
+    folded = con.execute(funnel_users(table, steps, window, exclusions, key_buckets=1))
+    folded_levels = con.execute(funnel_levels(table, steps, window, exclusions, key_buckets=1))
+    exact = con.execute(funnel_users(table, steps, window, exclusions, key="exact"))
+    want = {u: brute_force(rows, steps, window, exclusions) for u, rows in log.items()}
     assert dict(zip(exact["user"], exact["level"].astype(int))) == {u: v for u, v in want.items() if v}
     if not folded["clash"].any():
         assert dict(zip(folded["user"], folded["level"].astype(int))) == {u: v for u, v in want.items() if v}
+    if not folded_levels["clash"].any():
+        assert sorted(folded_levels["level"].astype(int)) == sorted(v for v in want.values() if v)
 
 
 def test_a_clash_is_flagged(con):

@@ -51,3 +51,28 @@ def test_funnel_mistakes_are_one_line_errors(demo_shop):
     assert bad.exit_code == 1 and "7d, 24h" in bad.output
     bad = run(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed", "--by", "shoe_size"])
     assert bad.exit_code == 1 and "cannot break down" in bad.output
+
+
+def test_strict_order_and_any_order_bracket_the_ordered_funnel(demo_shop):
+    """A strict chain is an ordered chain, and an ordered chain of distinct steps is an any-order
+    span: at every step strict <= ordered <= any."""
+    counts = {}
+    for order in ("strict", "ordered", "any"):
+        result = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", STEPS, "--window", "1d",
+                                          "--order", order, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        table = pd.DataFrame(json.loads(result.output))
+        counts[order] = table[table["group"] == "(all)"].sort_values("step")
+    strict, ordered, anyway = (counts[o]["users"].to_numpy() for o in ("strict", "ordered", "any"))
+    assert (strict <= ordered).all() and (ordered <= anyway).all()
+    assert counts["any"]["step_name"].tolist()[1] == "any 2 of 4"
+    skipping = {}  # the demo's checkouts follow an add to cart: hardly ever straight after a view
+    for order in ("strict", "ordered"):
+        result = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed,Checkout Started",
+                                          "--order", order, "--format", "json"])
+        table = pd.DataFrame(json.loads(result.output))
+        skipping[order] = int(table[(table["group"] == "(all)") & (table["step"] == 2)]["users"].iloc[0])
+    assert skipping["strict"] * 100 < skipping["ordered"]
+    bad = CliRunner().invoke(cli, ["funnel", "-w", str(demo_shop), "--steps", "Product Viewed,Product Viewed",
+                                   "--order", "any"])
+    assert bad.exit_code == 1 and "distinct steps" in bad.output

@@ -92,3 +92,48 @@ def test_cohorts_equal_a_pandas_reading(journey):
     np.testing.assert_allclose(got["revenue"].to_numpy(), want["revenue"].to_numpy(), rtol=1e-9)
     sizes = orders.groupby("cohort")["customer_id"].nunique()
     assert (got["cohort_size"].groupby(level=0).first() == sizes).all()
+
+
+def test_repeat_purchase_curve_equals_a_pandas_reading(journey):
+    """From the orders alone: each first-time buyer's days to a purchase on a later day (or days
+    watched, to the end of the data), then the product-limit count at each day of the curve."""
+    from centric.services.summary import observation_end
+
+    path, out = journey
+    with open_store(path) as (_, store):
+        got = store.query_df("SELECT * FROM repeat_purchase_curve WHERE dimension = 'all' ORDER BY day")
+        end = pd.Timestamp(observation_end(store))
+        orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' "
+                                "AND total >= 0 AND customer_id IS NOT NULL")
+    orders = orders[orders["ordered_at"] <= end]
+    first = orders.groupby("customer_id")["ordered_at"].min().rename("first")
+    orders = orders.join(first, on="customer_id")
+    later = orders[orders["ordered_at"].dt.date > orders["first"].dt.date]
+    second = later.groupby("customer_id")["ordered_at"].min().reindex(first.index)
+    days = ((second.fillna(end) - first).dt.total_seconds() / 86400).to_numpy()
+    moved = second.notna().to_numpy()
+    assert len(got) >= 4 and got["repeated_share"].is_monotonic_increasing
+    for row in got.itertuples():
+        s = 1.0
+        for d in np.unique(days[moved & (days <= row.day)]):
+            s *= 1 - np.sum(moved & (days == d)) / np.sum(days >= d)
+        assert row.repeated_share == pytest.approx(1 - s, abs=1e-9)
+        assert row.customers_waiting == int(np.sum(days >= row.day))
+        assert row.low <= row.repeated_share <= row.high
+    assert out["repeat_purchase_curve"] and got["median_days"].nunique(dropna=False) == 1
+
+
+def test_paths_equal_a_brute_force_reading_of_the_events(journey):
+    from tests.queries.test_paths import brute_force
+
+    path, _ = journey
+    with open_store(path) as (_, store):
+        edges = store.query_df("SELECT * FROM path_edges")
+        top = store.query_df("SELECT * FROM top_paths ORDER BY sessions DESC")
+        events = store.query_df("SELECT event_id, occurred_at, coalesce(customer_id, 'anon:' || anonymous_id) "
+                                "AS customer_id, name FROM events")
+    want_edges, want_paths = brute_force(events, 30 * 60, 5)
+    assert {(int(r.step), r.source, r.target): int(r.sessions) for r in edges.itertuples()} == dict(want_edges)
+    best = want_paths.most_common(len(top))
+    assert top["sessions"].astype(int).tolist() == [n for _, n in best]
+    assert top["share"].iloc[0] == pytest.approx(best[0][1] / sum(want_paths.values()))

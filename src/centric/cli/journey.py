@@ -16,20 +16,23 @@ from centric.config import resolve_workspace
 @click.option("--window", default="7d", show_default=True, help="Time from the first step to the last: 7d, 24h, 30m.")
 @click.option("--by", default=None, help="Break down by channel (of the first step), persona or a customer_profiles column.")
 @click.option("--exclude", default=None, help="Comma-separated events that cancel the steps after them.")
+@click.option("--order", type=click.Choice(["ordered", "strict", "any"]), default="ordered", show_default=True,
+              help="ordered: other events may come between steps; strict: none may; any: steps in any order.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def funnel(workspace, steps, window, by, exclude, fmt):
-    """Conversion through ordered steps within a window (ClickHouse windowFunnel semantics).
+def funnel(workspace, steps, window, by, exclude, order, fmt):
+    """Conversion through steps within a window (ClickHouse windowFunnel semantics).
 
     \b
     Examples:
       centric funnel --steps "Product Viewed,Product Added,Checkout Started,Order Completed" --window 1d
       centric funnel --steps "Product Added,Order Completed" --window 7d --by acquisition_channel --format json
+      centric funnel --steps "Product Viewed,Product Added" --window 1h --order strict
     """
     from centric.services.funnel import run_funnel
     from centric.services.workspace_files import open_store
 
     with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","))
+        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","), order=order)
     if fmt != "table":
         emit(table, fmt)
         return
@@ -40,7 +43,7 @@ def funnel(workspace, steps, window, by, exclude, fmt):
         view[col] = view[col].map(_duration)
     view = view.rename(columns={"median_seconds_from_first": "median time", "p90_seconds_from_first": "p90 time",
                                 "conversion_from_previous": "from previous", "conversion_from_first": "from first"})
-    print_frame(view, title=f"Funnel within {window}")
+    print_frame(view, title=f"Funnel within {window}" + ("" if order == "ordered" else f", {order} order"))
     console().print("Users are customers, or anonymous visitors by anonymous_id. Next: --by acquisition_channel, "
                     "--by persona, or --exclude EVENT")
 
@@ -64,7 +67,8 @@ def journey(workspace, fmt):
     Example:
       centric journey
       centric sql "SELECT * FROM journey_drivers WHERE significant"
-    Writes journey_stages, stage_transitions and journey_drivers (docs/journey.md).
+    Writes journey_stages, stage_transitions, journey_drivers, cohorts and repeat_purchase_curve
+    (docs/journey.md).
     """
     from rich.markup import escape
 
@@ -76,7 +80,7 @@ def journey(workspace, fmt):
     if fmt == "json":
         click.echo(json.dumps({
             "stages": records(result.stages), "transitions": records(result.transitions),
-            "drivers": records(result.drivers),
+            "drivers": records(result.drivers), "repeat_purchase_curve": records(result.repeat_curve),
         }, ensure_ascii=False))
         return
     out = console()
@@ -84,6 +88,15 @@ def journey(workspace, fmt):
     moves = result.transitions.assign(share=lambda d: (100 * d["share"]).round(1).astype(str) + "%",
                                       median_days=lambda d: d["median_days"].round(1))
     print_frame(moves, title="Moves between stages")
+    if result.repeat_curve is not None and not result.repeat_curve.empty:
+        whole = result.repeat_curve[result.repeat_curve["dimension"] == "all"]
+        view = whole.assign(**{"bought again": lambda d: d.apply(
+            lambda r: f"{100 * r.repeated_share:.1f}% ({100 * r.low:.1f}-{100 * r.high:.1f})", axis=1)})
+        print_frame(view[["day", "customers_waiting", "bought again"]],
+                    title="Repeat purchase: bought again within N days of the first purchase (95% interval)")
+        median = whole["median_days"].iloc[0]
+        if median == median and median is not None:
+            out.print(f"Half of first-time buyers buy again within {median:.0f} days.")
     if result.drivers is None:
         out.print(escape(result.driver_note))
         return

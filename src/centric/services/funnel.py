@@ -15,7 +15,7 @@ class FunnelError(CentricError):
 
 
 def run_funnel(store, steps: list[str], window: str, by: str | None = None, exclusions: list[str] | None = None,
-               strategy: str | None = None) -> pd.DataFrame:
+               strategy: str | None = None, order: str = "ordered") -> pd.DataFrame:
     from centric.models.journey.funnel import funnel_table, parse_window
     from centric.queries.funnel import funnel_users, pick_strategy
 
@@ -23,6 +23,8 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     exclusions = [s.strip() for s in exclusions or [] if s.strip()]
     if not 1 <= len(steps) <= 32:
         raise FunnelError("give 1 to 32 steps, e.g. --steps \"Product Viewed,Product Added,Order Completed\"")
+    if order == "any" and len(set(steps)) != len(steps):
+        raise FunnelError("an any-order funnel needs distinct steps: drop the repeated ones")
     try:
         seconds = parse_window(window)
     except ValueError as exc:
@@ -38,12 +40,13 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
         raise FunnelError(f"cannot break down by {by!r}: use channel, persona or a customer_profiles column")
     strategy = strategy or pick_strategy("duckdb")
     events = store.ibis().table("events")
-    users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy))
+    users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, order=order))
     if users["clash"].any():  # two users share a 64-bit hash: join on the ids themselves
-        users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, key="exact"))
+        users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, key="exact",
+                                                  order=order))
     if by is not None and by not in EVENT_BREAKDOWNS:
         users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")
-    return funnel_table(users, steps, by)
+    return funnel_table(users, steps, by, order=order)
 
 
 def _breakdown(store, by: str) -> pd.DataFrame:

@@ -48,10 +48,12 @@ def move_data(store) -> tuple[pd.DataFrame, dict[str, str]]:
     return data, {col: name for name, col in event_columns(touchpoints).items()}
 
 
-def first_to_second_drivers(store) -> pd.DataFrame:
+def first_to_second_drivers(store, moves: tuple[pd.DataFrame, dict[str, str]] | None = None) -> pd.DataFrame:
+    """moves: move_data(store), when the caller has it already."""
     from centric.models.journey.drivers import DriverError, fit_drivers
 
-    data, events = move_data(store)
+    data, events = moves if moves is not None else move_data(store)
+    data = data.copy()
     data["log_first_value"] = np.log1p(data["first_value"].clip(lower=0))
     # the time a customer has had to buy again: recent first buyers cannot have moved yet (censoring).
     # The time observed until the move is not a control: it ends at the outcome.
@@ -87,6 +89,7 @@ class JourneyResult:
     transitions: pd.DataFrame
     drivers: pd.DataFrame | None
     driver_note: str = ""
+    repeat_curve: pd.DataFrame | None = None
 
 
 def build_journey(store, settings, progress=None) -> JourneyResult:
@@ -107,20 +110,54 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     stays = pd.concat([lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
                                                             settings.journey_lapsed_days, end)], ignore_index=True)
     moves = transitions(stays)
-    drivers, note = None, ""
+    drivers, note, curve = None, "", None
     say("journey: drivers of the second purchase")
     try:
-        drivers = first_to_second_drivers(store)
+        second = move_data(store)
+        curve = repeat_purchase_curve(second[0])
+        drivers = first_to_second_drivers(store, second)
     except JourneyError as exc:
         note = str(exc)
-    say("journey: cohorts")
-    contents = {"journey_stages": stays, "stage_transitions": moves, "cohorts": purchase_cohorts(store, end)}
+    say("journey: cohorts and paths")
+    contents = {"journey_stages": stays, "stage_transitions": moves, "cohorts": purchase_cohorts(store, end),
+                **visit_paths(store)}
+    if curve is not None:
+        contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers[columns]
     store.replace_tables(contents)
     current = stays[stays["left_at"].isna()].groupby("stage")["customer_id"].nunique().rename("customers")
-    return JourneyResult(current.reset_index(), moves, drivers, note)
+    return JourneyResult(current.reset_index(), moves, drivers, note, curve)
+
+
+def visit_paths(store) -> dict[str, pd.DataFrame]:
+    """path_edges and top_paths from the events (queries/paths.py); empty without events."""
+    from centric.queries.paths import path_edges, top_paths
+
+    if not store.has_rows("events"):
+        return {}
+    events = store.ibis().table("events")
+    return {"path_edges": path_edges(events), "top_paths": top_paths(events)}  # computed in the database
+
+
+def repeat_purchase_curve(data: pd.DataFrame, min_customers: int = 30) -> pd.DataFrame:
+    """The repeat-purchase curve (models/journey/repeat_curve.py) for the whole shop and each
+    acquisition channel with at least min_customers first-time buyers."""
+    from centric.models.journey.repeat_curve import median_days, repeat_curve
+
+    groups = [("all", "all", data)]
+    if "acquisition_channel" in data:
+        channels = data["acquisition_channel"].astype("string").fillna("(none)")
+        groups += [("acquisition_channel", str(k), g) for k, g in data.groupby(channels, sort=True)
+                   if len(g) >= min_customers]
+    parts = []
+    for dimension, group, g in groups:
+        curve = repeat_curve(g["days_observed"], g["moved"].astype(bool))
+        parts.append(curve.rename(columns={"at_risk": "customers_waiting"}).assign(
+            dimension=dimension, group=group, median_days=median_days(g["days_observed"], g["moved"].astype(bool))))
+    columns = ["dimension", "group", "day", "customers_waiting", "repeated_share", "low", "high", "median_days"]
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def _drivers_table():

@@ -14,8 +14,10 @@ import pandas as pd
 TOTAL = "(all)"
 
 
-def funnel_table(users: pd.DataFrame, steps: list[str], by: str | None = None, min_users: int = 1) -> pd.DataFrame:
-    """users: one row per user with level, start, t1..t{n-1} (and the `by` column). Long table out."""
+def funnel_table(users: pd.DataFrame, steps: list[str], by: str | None = None, min_users: int = 1,
+                 order: str = "ordered") -> pd.DataFrame:
+    """users: one row per user with level, start, t1..t{n-1} (and the `by` column). Long table out.
+    In an any-order funnel step k is "k of the n steps, in any order"."""
     groups = [(TOTAL, users)]
     if by is not None:
         keys = users[by].astype("string").fillna("(none)")
@@ -33,7 +35,8 @@ def funnel_table(users: pd.DataFrame, steps: list[str], by: str | None = None, m
                 done = g[level >= k]
                 seconds = (pd.to_datetime(done[f"t{k - 1}"]) - pd.to_datetime(done["start"])).dt.total_seconds().to_numpy()
             rows.append({
-                "group": key, "step": k, "step_name": step, "users": reached,
+                "group": key, "step": k, "step_name": step if order != "any" else f"any {k} of {len(steps)}",
+                "users": reached,
                 "conversion_from_previous": reached / previous if previous else None,
                 "conversion_from_first": reached / first if first else None,
                 "dropped": previous - reached,
