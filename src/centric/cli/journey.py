@@ -70,6 +70,7 @@ def journey(workspace, fmt):
     Writes journey_stages, stage_transitions, journey_drivers, cohorts and repeat_purchase_curve
     (docs/journey.md).
     """
+    import pandas as pd
     from rich.markup import escape
 
     from centric.services.journey import build_journey
@@ -95,7 +96,7 @@ def journey(workspace, fmt):
         print_frame(view[["day", "customers_waiting", "bought again"]],
                     title="Repeat purchase: bought again within N days of the first purchase (95% interval)")
         median = whole["median_days"].iloc[0]
-        if median == median and median is not None:
+        if pd.notna(median):
             out.print(f"Half of first-time buyers buy again within {median:.0f} days.")
     if result.drivers is None:
         out.print(escape(result.driver_note))

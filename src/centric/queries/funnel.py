@@ -22,7 +22,10 @@ Strict-order and any-order funnels: queries/funnel_orders.py (funnel_users(order
 
 from __future__ import annotations
 
+from functools import cache
+
 STRATEGIES = ("asof", "join")
+ORDERS = ("ordered", "strict", "any")
 
 
 def _user_of(events):
@@ -31,26 +34,31 @@ def _user_of(events):
     return ibis.coalesce(events.customer_id, ibis.literal("anon:") + events.anonymous_id)
 
 
-def _user_events(events):
-    ev = events.select(user=_user_of(events), ts=events.occurred_at, name=events.name, channel=events.channel)
+def _user_events(events, **extra):
+    """user, ts, name, channel (and `extra` columns of events) of the events with a user and a time."""
+    ev = events.select(user=_user_of(events), ts=events.occurred_at, name=events.name, channel=events.channel,
+                       **extra)
     return ev.filter(ev.user.notnull() & ev.ts.notnull())
 
 
-def _hash64(text):
-    """DuckDB's 64-bit hash as it comes (UBIGINT): Ibis's .hash() casts it to BIGINT through a bit
-    string, which costs as much as the hash itself."""
+@cache
+def _duckdb_hash():
     import ibis
 
     @ibis.udf.scalar.builtin(name="hash", signature=(("string",), "uint64"))
     def duckdb_hash(value):
         """DuckDB's hash()."""
 
-    return duckdb_hash(text)
+    return duckdb_hash
+
+
+def _hash64(text):
+    """DuckDB's 64-bit hash as it comes (UBIGINT): Ibis's .hash() casts it to BIGINT through a bit
+    string, which costs as much as the hash itself."""
+    return _duckdb_hash()(text)
 
 
 def _check(steps: list[str], strategy: str = "join", order: str = "ordered") -> None:
-    from centric.queries.funnel_orders import ORDERS
-
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown funnel strategy {strategy!r}: {', '.join(STRATEGIES)}")
     if order not in ORDERS:
@@ -73,17 +81,35 @@ def funnel_chains(events, steps: list[str], window_seconds: int, exclusions: tup
     chain = chain.mutate(_end=chain.start + ibis.interval(seconds=int(window_seconds)))
     for k, step in enumerate(steps[1:], start=1):
         right = ev.filter(ev.name == step).select(_u=ev.user, _t=ev.ts)
-        prev = chain[f"t{k - 1}"]
-        joined = chain.left_join(right, [chain.user == right._u, prev <= right._t, right._t <= chain._end])
-        chain = joined.group_by(list(chain.columns)).aggregate(**{f"t{k}": joined._t.min()})
+        chain = _earliest(chain, right, chain[f"t{k - 1}"] <= right._t, "join", f"t{k}")
     cutoff = None
-    if exclusions:
-        ex = ev.filter(ev.name.isin(list(exclusions))).select(_u=ev.user, _x=ev.ts)
-        joined = chain.left_join(ex, [chain.user == ex._u, chain.start < ex._x])
-        chain = joined.group_by(list(chain.columns)).aggregate(_x=joined._x.min())
+    if exclusions:  # an exclusion past the window's end cuts nothing that counts
+        ex = ev.filter(ev.name.isin(list(exclusions))).select(_u=ev.user, _t=ev.ts)
+        chain = _earliest(chain, ex, chain.start < ex._t, "join", "_x")
         cutoff = chain._x
     cols = ["user", "channel", "start"] + [f"t{k}" for k in range(1, len(steps))]
     return chain.select(*cols, level=_chain_level(chain, steps, cutoff), clash=ibis.literal(False))
+
+
+def _earliest(chain, right, after, strategy: str, name: str):
+    """chain plus `name`: the user's earliest `right` event (columns _u, _t) meeting `after` (a
+    comparison of a chain time with right._t), by an ASOF join (DuckDB) or, portably, a range join
+    bounded by the chain's window end (_end) and a minimum."""
+    if strategy == "asof":
+        joined = chain.asof_join(right, on=after, predicates=[chain.user == right._u])
+        return joined.drop("_u").rename({name: "_t"})
+    joined = chain.left_join(right, [chain.user == right._u, after, right._t <= chain._end])
+    return joined.group_by(list(chain.columns)).aggregate(**{name: joined._t.min()})
+
+
+def best_per_user(chains):
+    """The deepest chain of each user, the earliest start among equals; clash is false where the
+    chains were joined on the ids themselves."""
+    import ibis
+
+    rank = ibis.row_number().over(group_by=chains.user, order_by=[ibis.desc(chains.level), chains.start])
+    best = chains.mutate(_r=rank).filter(lambda t: t._r == 0).drop("_r")
+    return best if "clash" in best.columns else best.mutate(clash=ibis.literal(False))
 
 
 def _chain_level(chain, steps, cutoff):
@@ -113,7 +139,7 @@ def funnel_users(events, steps: list[str], window_seconds: int, exclusions: tupl
     order: "ordered" (windowFunnel's default mode), "strict" or "any" (queries/funnel_orders.py).
     key and key_buckets apply to the ordered asof form: "hash" joins on a hash of the user,
     "exact" on the text; key_buckets folds the hash into that many values (tests force clashes)."""
-    from centric.queries.funnel_orders import any_order_chains, best_per_user, strict_chains
+    from centric.queries.funnel_orders import any_order_chains, strict_chains
 
     _check(steps, strategy, order)
     if order == "strict":

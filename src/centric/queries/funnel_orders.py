@@ -18,18 +18,14 @@ The chosen chain is the deepest, the earliest start among equals.
 
 from __future__ import annotations
 
-ORDERS = ("ordered", "strict", "any")
+from centric.queries.funnel import _earliest, _user_events
 
 
 def strict_chains(events, steps: list[str], window_seconds: int):
     """One row per step-1 event: how many of the next events continue the funnel in order."""
     import ibis
 
-    from centric.queries.funnel import _user_of
-
-    ev = events.select(user=_user_of(events), ts=events.occurred_at, name=events.name, channel=events.channel,
-                       _id=events.event_id)
-    ev = ev.filter(ev.user.notnull() & ev.ts.notnull())
+    ev = _user_events(events, _id=events.event_id)
     w = ibis.window(group_by=ev.user, order_by=[ev.ts, ev._id])
     ahead = {}
     for j in range(1, len(steps)):
@@ -52,8 +48,6 @@ def any_order_chains(events, steps: list[str], window_seconds: int, exclusions: 
     """One row per event of any step: the first time of each step in the window from it, and how
     many distinct steps that makes (asof: DuckDB's ASOF joins; join: a range join per step)."""
     import ibis
-
-    from centric.queries.funnel import _user_events
 
     ev = _user_events(events)
     end_of = ibis.interval(seconds=int(window_seconds))
@@ -81,23 +75,3 @@ def any_order_chains(events, steps: list[str], window_seconds: int, exclusions: 
     stamp = chain.start.type()  # guarded: Spark's ANSI mode fails on an index past the end
     later = {f"t{j}": ibis.ifelse(times.length() > j, times[j], ibis.null(stamp)) for j in range(1, len(steps))}
     return chain.select("user", "channel", "start", **later, level=times.length().cast("int64"))
-
-
-def _earliest(chain, right, after, strategy: str, name: str):
-    """chain plus `name`: the user's earliest `right` event meeting `after` (a comparison of a chain
-    time with right._t), by an ASOF join (DuckDB) or a range join and a minimum (portable)."""
-    if strategy == "asof":
-        joined = chain.asof_join(right, on=after, predicates=[chain.user == right._u])
-        return joined.drop("_u").rename({name: "_t"})
-    joined = chain.left_join(right, [chain.user == right._u, after, right._t <= chain._end])
-    return joined.group_by(list(chain.columns)).aggregate(**{name: joined._t.min()})
-
-
-def best_per_user(chains):
-    """The deepest chain of each user, the earliest start among equals; clash is false where the
-    chains were joined on the ids themselves."""
-    import ibis
-
-    rank = ibis.row_number().over(group_by=chains.user, order_by=[ibis.desc(chains.level), chains.start])
-    best = chains.mutate(_r=rank).filter(lambda t: t._r == 0).drop("_r")
-    return best if "clash" in best.columns else best.mutate(clash=ibis.literal(False))

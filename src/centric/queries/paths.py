@@ -10,6 +10,8 @@ Steps are ordered by time, then event_id. The first `depth` steps of every visit
   `target` at step k + 1 (the links of a Sankey chart; nodes are (step, event));
 - top_paths: the most common whole paths (their first `depth` steps) and how many visits took them.
 
+Both come from path_counts (one window pass over the events, then each distinct path and its
+visits): the distinct paths are few, so a caller that needs both reads the events once.
 Portable Ibis (window functions and array aggregation): DuckDB and PySpark alike.
 """
 
@@ -24,12 +26,11 @@ def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEP
     next_name (the following step's event, NULL at the end of the visit), at."""
     import ibis
 
-    from centric.queries.funnel import _user_of
+    from centric.queries.funnel import _user_events
 
     if depth < 2:
         raise ValueError("a path needs a depth of 2 steps or more")
-    ev = events.select(user=_user_of(events), at=events.occurred_at, name=events.name, _id=events.event_id)
-    ev = ev.filter(ev.user.notnull() & ev.at.notnull() & ev.name.notnull())
+    ev = _user_events(events, _id=events.event_id).rename(at="ts")
     w = ibis.window(group_by=ev.user, order_by=[ev.at, ev._id])
     gap = ibis.interval(minutes=int(gap_minutes))
     prev_at = ev.at.lag().over(w)
@@ -45,22 +46,44 @@ def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEP
                        next_name=ibis.ifelse(kept.step < depth, kept.next_name, ibis.null("string")), at=kept.at)
 
 
+def path_counts(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH):
+    """Each distinct path (an array of its first `depth` steps' events) and the visits that took it."""
+    import ibis
+
+    steps = visit_steps(events, gap_minutes, depth)
+    # (step, name) pairs sorted, not collect(order_by=...): Spark has no ordered collect
+    pairs = ibis.struct({"step": steps.step, "name": steps.name}).collect().sort()
+    visits = steps.group_by(["user", "visit"]).aggregate(path=pairs.map(lambda p: p["name"]))
+    return visits.group_by("path").aggregate(sessions=visits.count())
+
+
+def edges_of(counts, depth: int = DEPTH):
+    """Sankey links (step, source, target, sessions) from path_counts, most travelled first within
+    each step: every visit on a path passes each of its links."""
+    import ibis
+
+    links = [counts.filter(counts.path.length() > k).select(
+        step=ibis.literal(k, "int64"), source=counts.path[k - 1], target=counts.path[k], sessions=counts.sessions)
+        for k in range(1, depth)]
+    edges = ibis.union(*links, distinct=False)
+    edges = edges.group_by(["step", "source", "target"]).aggregate(sessions=edges.sessions.sum())
+    return edges.order_by(["step", edges.sessions.desc(), "source", "target"])
+
+
 def path_edges(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH):
     """Sankey links: (step, source, target, sessions), most travelled first within each step."""
-    steps = visit_steps(events, gap_minutes, depth)
-    moves = steps.filter(steps.next_name.notnull())
-    edges = moves.group_by(["step", "name", "next_name"]).aggregate(sessions=moves.count())
-    edges = edges.rename(source="name", target="next_name")
-    return edges.order_by(["step", edges.sessions.desc(), "source", "target"])
+    return edges_of(path_counts(events, gap_minutes, depth), depth)
+
+
+def top_of(counts, limit: int = 20):
+    """The `limit` most common paths, joined by " > ", with their visits and share of all visits."""
+    total = counts.sessions.sum().over()
+    paths = counts.select(path=counts.path.join(" > "), steps=counts.path.length().cast("int64"),
+                          sessions=counts.sessions, share=counts.sessions.cast("float64") / total)
+    return paths.order_by([paths.sessions.desc(), "path"]).limit(limit)
 
 
 def top_paths(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH, limit: int = 20):
     """The most common paths (the first `depth` steps of a visit, joined by " > "), with their visits
     and their share of all visits."""
-    steps = visit_steps(events, gap_minutes, depth)
-    visits = steps.group_by(["user", "visit"]).aggregate(_path=steps.name.collect(order_by=steps.step))
-    paths = visits.group_by("_path").aggregate(sessions=visits.count())
-    total = paths.sessions.sum().over()
-    paths = paths.select(path=paths._path.join(" > "), steps=paths._path.length().cast("int64"),
-                         sessions=paths.sessions, share=paths.sessions.cast("float64") / total)
-    return paths.order_by([paths.sessions.desc(), "path"]).limit(limit)
+    return top_of(path_counts(events, gap_minutes, depth), limit)

@@ -20,15 +20,18 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     from centric.queries.funnel import funnel_users, pick_strategy
 
     steps = [s.strip() for s in steps if s and s.strip()]
-    exclusions = [s.strip() for s in exclusions or [] if s.strip()]
-    if not 1 <= len(steps) <= 32:
-        raise FunnelError("give 1 to 32 steps, e.g. --steps \"Product Viewed,Product Added,Order Completed\"")
-    if order == "any" and len(set(steps)) != len(steps):
-        raise FunnelError("an any-order funnel needs distinct steps: drop the repeated ones")
+    exclusions = tuple(s.strip() for s in exclusions or [] if s.strip())
+    strategy = strategy or pick_strategy(store.ibis().name)
+    events = store.ibis().table("events")
     try:
         seconds = parse_window(window)
     except ValueError as exc:
         raise FunnelError(str(exc)) from exc
+    try:  # the query checks the steps, the order and the strategy as it is built
+        query = funnel_users(events, steps, seconds, exclusions, strategy, order=order)
+    except ValueError as exc:
+        raise FunnelError(f"{exc}, e.g. --steps \"Product Viewed,Product Added,Order Completed\" --window 7d") \
+            from exc
     if not store.has_rows("events"):
         raise FunnelError("no events yet: load them with `centric ingest events FILE`")
     known = set(store.query_df("SELECT DISTINCT name FROM events")["name"])
@@ -38,11 +41,9 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     profile_columns = set(store.query_df("SELECT * FROM customer_profiles LIMIT 0").columns) - {"customer_id"}
     if by is not None and by not in (*EVENT_BREAKDOWNS, PERSONA, *profile_columns):
         raise FunnelError(f"cannot break down by {by!r}: use channel, persona or a customer_profiles column")
-    strategy = strategy or pick_strategy("duckdb")
-    events = store.ibis().table("events")
-    users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, order=order))
+    users = store.ibis().execute(query)
     if users["clash"].any():  # two users share a 64-bit hash: join on the ids themselves
-        users = store.ibis().execute(funnel_users(events, steps, seconds, tuple(exclusions), strategy, key="exact",
+        users = store.ibis().execute(funnel_users(events, steps, seconds, exclusions, strategy, key="exact",
                                                   order=order))
     if by is not None and by not in EVENT_BREAKDOWNS:
         users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")

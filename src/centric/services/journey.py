@@ -132,19 +132,23 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
 
 
 def visit_paths(store) -> dict[str, pd.DataFrame]:
-    """path_edges and top_paths from the events (queries/paths.py); empty without events."""
-    from centric.queries.paths import path_edges, top_paths
+    """path_edges and top_paths (queries/paths.py) from one read of the events: the distinct paths
+    and their visits come back (few rows), both tables are made from them. Empty without events."""
+    import ibis
+
+    from centric.queries.paths import edges_of, path_counts, top_of
 
     if not store.has_rows("events"):
         return {}
-    events = store.ibis().table("events")
-    return {"path_edges": path_edges(events), "top_paths": top_paths(events)}  # computed in the database
+    db = store.ibis()
+    counts = ibis.memtable(db.execute(path_counts(db.table("events"))))
+    return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
 
 
 def repeat_purchase_curve(data: pd.DataFrame, min_customers: int = 30) -> pd.DataFrame:
     """The repeat-purchase curve (models/journey/repeat_curve.py) for the whole shop and each
     acquisition channel with at least min_customers first-time buyers."""
-    from centric.models.journey.repeat_curve import median_days, repeat_curve
+    from centric.models.journey.repeat_curve import repeat_curve
 
     groups = [("all", "all", data)]
     if "acquisition_channel" in data:
@@ -154,8 +158,7 @@ def repeat_purchase_curve(data: pd.DataFrame, min_customers: int = 30) -> pd.Dat
     parts = []
     for dimension, group, g in groups:
         curve = repeat_curve(g["days_observed"], g["moved"].astype(bool))
-        parts.append(curve.rename(columns={"at_risk": "customers_waiting"}).assign(
-            dimension=dimension, group=group, median_days=median_days(g["days_observed"], g["moved"].astype(bool))))
+        parts.append(curve.rename(columns={"at_risk": "customers_waiting"}).assign(dimension=dimension, group=group))
     columns = ["dimension", "group", "day", "customers_waiting", "repeated_share", "low", "high", "median_days"]
     return pd.concat(parts, ignore_index=True)[columns]
 

@@ -50,9 +50,10 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
 
 def repeat_curve(durations, moved, days=(7, 14, 30, 60, 90, 180, 365)) -> pd.DataFrame:
     """The repeat-purchase share at the given days since the first purchase: 1 - S(day), its
-    interval, and the customers still waiting then (at_risk). Days past the last customer watched
-    are left out (the estimate is undefined there)."""
+    interval, the customers still waiting then (at_risk), and the median days (the same on every
+    row). Days past the last customer watched are left out (the estimate is undefined there)."""
     km = kaplan_meier(durations, moved)
+    median = _half_way(km)
     t = np.asarray(durations, dtype=float)
     t = t[np.isfinite(t) & (t >= 0)]
     rows = []
@@ -62,12 +63,15 @@ def repeat_curve(durations, moved, days=(7, 14, 30, 60, 90, 180, 365)) -> pd.Dat
         i = np.searchsorted(km["day"].to_numpy(), day, side="right") - 1
         s, lo, hi = (1.0, 1.0, 1.0) if i < 0 else (km["survival"].iat[i], km["low"].iat[i], km["high"].iat[i])
         rows.append({"day": int(day), "at_risk": int(np.count_nonzero(t >= day)), "repeated_share": 1.0 - s,
-                     "low": 1.0 - hi, "high": 1.0 - lo})
-    return pd.DataFrame(rows, columns=["day", "at_risk", "repeated_share", "low", "high"])
+                     "low": 1.0 - hi, "high": 1.0 - lo, "median_days": median})
+    return pd.DataFrame(rows, columns=["day", "at_risk", "repeated_share", "low", "high", "median_days"])
 
 
 def median_days(durations, moved) -> float | None:
     """The first day the repeat share reaches one half; None while it has not."""
-    km = kaplan_meier(durations, moved)
+    return _half_way(kaplan_meier(durations, moved))
+
+
+def _half_way(km: pd.DataFrame) -> float | None:
     reached = km[km["survival"] <= 0.5]
     return None if reached.empty else float(reached["day"].iat[0])
