@@ -581,11 +581,29 @@ STAGE_TRANSITIONS = Table(
     is_input=False,
 )
 
+STAGE_TRANSITION_RATES = Table(
+    "stage_transition_rates",
+    "Transition rates over time (`centric journey`): per calendar month, of the stays in a stage at any time in "
+    "the month, how many moved to the next stage in it.",
+    (
+        Column("month", DATE, "First day of the calendar month."),
+        Column("from_stage", TEXT, "Stage moved from."),
+        Column("to_stage", TEXT, "Stage moved to."),
+        Column("in_stage", INTEGER, "Stays in from_stage at any time in the month."),
+        Column("moved", INTEGER, "Moves from from_stage to to_stage made in the month."),
+        Column("rate", NUMBER, "moved / in_stage (0-1)."),
+    ),
+    is_input=False,
+)
+
 JOURNEY_DRIVERS = Table(
     "journey_drivers",
-    "What raises or lowers the chance of a move (first purchase -> repeat), from one adjusted logistic model.",
+    "What raises or lowers the chance of a move (adjusted logistic model: odds ratios) and its speed (Cox model "
+    "with touchpoints that switch on when they happen: hazard ratios), for first purchase -> repeat, repeat -> "
+    "loyal and at_risk -> won_back.",
     (
-        Column("transition", TEXT, "The move modelled."),
+        Column("transition", TEXT, "The move modelled: first_purchase -> repeat, repeat -> loyal or "
+               "at_risk -> won_back."),
         Column("label", TEXT, "The driver in words."),
         Column("driver", TEXT, "Variable, or variable=level."),
         Column("kind", TEXT, "binary (has it or not), per_sd (per standard deviation) or 'vs LEVEL' (against the most "
@@ -601,6 +619,12 @@ JOURNEY_DRIVERS = Table(
         Column("significant", BOOLEAN, "p_adjusted < 0.05."),
         Column("median_days_with", NUMBER, "Movers with it: median days to move.", unit="days"),
         Column("median_days_without", NUMBER, "Movers without it: median days to move.", unit="days"),
+        Column("hazard_ratio", NUMBER, "Adjusted hazard ratio of moving (> 1: sooner); a touchpoint counts from the "
+               "moment it happened, per event so far when it recurs (e-mails)."),
+        Column("hazard_ratio_low", NUMBER, "95% interval, low end."),
+        Column("hazard_ratio_high", NUMBER, "95% interval, high end."),
+        Column("speed_p_adjusted", NUMBER, "Holm-adjusted Wald p-value of the hazard ratio."),
+        Column("speed_significant", BOOLEAN, "speed_p_adjusted < 0.05."),
         Column("flags", TEXT, "What stands in the way of a causal reading."),
     ),
     is_input=False,
@@ -691,7 +715,7 @@ OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
-                        JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
+                        STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
                         PATH_EDGES, TOP_PATHS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}

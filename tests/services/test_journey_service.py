@@ -24,20 +24,25 @@ def journey(demo_shop):
 
 def test_planted_driver_is_found_with_its_size_and_the_non_driver_is_not(journey):
     _, out = journey
-    drivers = {d["driver"]: d for d in out["drivers"]}
-    driver = next(d for d in out["drivers"] if d["label"] == DRIVER_EVENT)
+    first = [d for d in out["drivers"] if d["transition"] == "first_purchase -> repeat"]
+    driver = next(d for d in first if d["label"] == DRIVER_EVENT)
     planted = planted_driver_odds_ratio()
     assert driver["significant"] and driver["direction"] == "raises"
     assert abs(driver["odds_ratio"] / planted - 1) <= 0.30, (driver["odds_ratio"], planted)
     assert driver["odds_ratio_low"] < planted < driver["odds_ratio_high"]
-    non_driver = next(d for d in out["drivers"] if d["label"] == NON_DRIVER_EVENT)
-    assert not non_driver["significant"]
+    assert driver["speed_significant"] and driver["hazard_ratio_low"] > 1  # joiners also buy again sooner
+    non_driver = next(d for d in first if d["label"] == NON_DRIVER_EVENT)
+    assert not non_driver["significant"] and not non_driver["speed_significant"]
     assert non_driver["odds_ratio_low"] < 1 < non_driver["odds_ratio_high"]
-    # e-mails reach every customer at random: measured as a rate, they must not pass for drivers
-    for d in drivers.values():
+    assert non_driver["hazard_ratio_low"] < 1 < non_driver["hazard_ratio_high"]
+    # e-mails reach every customer at random: measured as a rate (chance) or per e-mail so far (speed),
+    # they must not pass for drivers of any move
+    for d in out["drivers"]:
         if d["label"].startswith("Email"):
-            assert not d["significant"], d
+            assert not d["significant"] and not d["speed_significant"], d
     assert all("observational" in d["flags"] for d in out["drivers"])
+    assert {d["transition"] for d in out["drivers"]} == {"first_purchase -> repeat", "repeat -> loyal",
+                                                         "at_risk -> won_back"}
 
 
 def test_stages_agree_with_the_orders(journey):
@@ -137,3 +142,70 @@ def test_paths_equal_a_brute_force_reading_of_the_events(journey):
     best = want_paths.most_common(len(top))
     assert top["sessions"].astype(int).tolist() == [n for _, n in best]
     assert top["share"].iloc[0] == pytest.approx(best[0][1] / sum(want_paths.values()))
+
+
+def purchase_days(store, end):
+    orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' AND total >= 0 "
+                            "AND customer_id IS NOT NULL")
+    orders = orders[orders["ordered_at"] <= end]
+    days = orders.assign(day=orders["ordered_at"].dt.normalize()).groupby(["customer_id", "day"])["ordered_at"].min()
+    return days.reset_index().sort_values(["customer_id", "ordered_at"]).groupby("customer_id")["ordered_at"].apply(list)
+
+
+def expected_span(move, at, end):
+    """(start, move or None) of one customer's purchase times, read off the definitions."""
+    if move == "first_to_second":
+        return at[0], at[1] if len(at) > 1 else None
+    if move == "repeat_to_loyal":
+        return (at[1], at[3] if len(at) > 3 else None) if len(at) > 1 else None
+    for i, t in enumerate(at):  # the first silence of more than 90 days
+        nxt = at[i + 1] if i + 1 < len(at) else None
+        if (nxt if nxt is not None else end) > t + pd.Timedelta(days=90):
+            return t + pd.Timedelta(days=90), nxt
+    return None
+
+
+@pytest.mark.parametrize("move", ["first_to_second", "repeat_to_loyal", "at_risk_to_won_back"])
+def test_move_spans_and_touches_agree_with_the_orders_and_events(journey, move):
+    from centric.services.journey import move_data
+    from centric.services.summary import observation_end
+
+    path, _ = journey
+    with open_store(path) as (settings, store):
+        end = pd.Timestamp(observation_end(store))
+        data = move_data(store, move, settings)
+        days = purchase_days(store, end)
+        joins = store.query_df("SELECT customer_id, occurred_at FROM events WHERE name = ?", [DRIVER_EVENT])
+    want = {c: s for c, at in days.items() if (s := expected_span(move, at, end)) is not None}
+    rows = data.rows.set_index("customer_id")
+    assert set(rows.index) == set(want) and len(rows) == len(data.rows)
+    start = pd.Series({c: s for c, (s, _) in want.items()})
+    moved_at = pd.Series({c: m for c, (_, m) in want.items()}, dtype="datetime64[ns]")
+    assert (rows["moved"] == moved_at.reindex(rows.index).notna().astype(int)).all()
+    watched = (moved_at.fillna(end) - start).dt.total_seconds() / 86400
+    np.testing.assert_allclose(rows["days_observed"], watched.reindex(rows.index), atol=1e-6)
+    # the planted loyalty event counted inside each span
+    joins = joins.join(start.rename("start"), on="customer_id").join(moved_at.fillna(end).rename("until"), on="customer_id")
+    inside = joins[(joins["occurred_at"] > joins["start"]) & (joins["occurred_at"] < joins["until"])]
+    column = next(col for col, name in data.events.items() if name == DRIVER_EVENT)
+    counted = inside.groupby("customer_id").size().reindex(rows.index, fill_value=0)
+    assert (rows[column] == counted).all()
+
+
+def test_monthly_transition_rates_agree_with_the_stays(journey):
+    path, _ = journey
+    with open_store(path) as (_, store):
+        rates = store.query_df("SELECT * FROM stage_transition_rates")
+        stays = store.query_df("SELECT * FROM journey_stages")
+        totals = store.query_df("SELECT * FROM stage_transitions")
+    assert {"first_purchase", "repeat", "at_risk", "lapsed"} <= set(rates["from_stage"])
+    for row in rates.sample(60, random_state=1).itertuples():
+        month_start = pd.Timestamp(row.month)
+        month_end = month_start + pd.offsets.MonthBegin(1)
+        held = stays[(stays["stage"] == row.from_stage) & (stays["entered_at"] < month_end)
+                     & (stays["left_at"].isna() | (stays["left_at"] >= month_start))]
+        assert row.in_stage == len(held)
+        assert row.rate == pytest.approx(row.moved / row.in_stage)
+    # every move made lands in one month
+    made = rates.groupby(["from_stage", "to_stage"])["moved"].sum()
+    assert made.to_dict() == totals.set_index(["from_stage", "to_stage"])["customers"].to_dict()

@@ -61,13 +61,14 @@ def _duration(seconds) -> str:
 @workspace_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def journey(workspace, fmt):
-    """Journey stages, the moves between them, and what drives the second purchase.
+    """Journey stages, the moves between them, and what drives each move (chance and speed).
 
     \b
     Example:
       centric journey
       centric sql "SELECT * FROM journey_drivers WHERE significant"
-    Writes journey_stages, stage_transitions, journey_drivers, cohorts and repeat_purchase_curve
+    Writes journey_stages, stage_transitions, stage_transition_rates, journey_drivers, cohorts,
+    repeat_purchase_curve, path_edges and top_paths
     (docs/journey.md).
     """
     import pandas as pd
@@ -101,12 +102,19 @@ def journey(workspace, fmt):
     if result.drivers is None:
         out.print(escape(result.driver_note))
         return
-    top = result.drivers[result.drivers["significant"]]
-    out.print("[bold]What moves customers from their first purchase to the second[/bold] "
-              "(adjusted odds ratios, 95% intervals, Holm-adjusted):")
-    for r in top.itertuples():
-        out.print(f"  {escape(r.label)}: {r.direction} the odds x{r.odds_ratio:.2f} "
-                  f"[{r.odds_ratio_low:.2f}-{r.odds_ratio_high:.2f}], {r.customers_with:,} customers")
+    for transition, table in result.drivers.groupby("transition", sort=False):
+        top = table[table["significant"] | table["speed_significant"].eq(True)]
+        out.print(f"[bold]What moves customers {escape(transition)}[/bold] (adjusted odds ratios of moving and "
+                  "hazard ratios of moving sooner, 95% intervals, Holm-adjusted):")
+        if top.empty:
+            out.print("  nothing stands out")
+        for r in top.itertuples():
+            speed = (f"; moves x{r.hazard_ratio:.2f} as fast [{r.hazard_ratio_low:.2f}-{r.hazard_ratio_high:.2f}]"
+                     if pd.notna(r.hazard_ratio) else "")
+            out.print(f"  {escape(r.label)}: {r.direction} the odds x{r.odds_ratio:.2f} "
+                      f"[{r.odds_ratio_low:.2f}-{r.odds_ratio_high:.2f}]{speed}, {r.customers_with:,} customers")
+    if result.driver_note:
+        out.print(escape(result.driver_note))
     out.print("[dim]Observational data: customers chose these touchpoints; read the effects as associations "
               "adjusted for the others, not as proof of cause (see flags in journey_drivers).[/dim]")
 

@@ -90,7 +90,8 @@ CATALOG: dict[str, tuple[tuple[str, float], ...]] = {
 
 # The journey's planted driver and non-driver of the move from first to second purchase.
 DRIVER_EVENT = "Loyalty Program Joined"  # customers who join are far more likely to buy again
-NON_DRIVER_EVENT = "Newsletter Subscribed"  # assigned at random: no effect on buying again
+NON_DRIVER_EVENT = "Newsletter Subscribed"  # at random, within NON_DRIVER_DAYS of the first purchase: no effect
+NON_DRIVER_DAYS = 2.0  # its time owes nothing to the second purchase, so it drives neither chance nor speed
 DRIVER_RATE_IF_REPEAT = 0.65  # share of repeat buyers who joined between their first and second purchase
 DRIVER_RATE_IF_NOT = 0.12  # share of one-time buyers who joined within 30 days of their first purchase
 NON_DRIVER_RATE = 0.35

@@ -16,7 +16,7 @@ import pandas as pd
 
 from centric.demo import texts
 from centric.demo.personas import (CATALOG, DRIVER_EVENT, DRIVER_RATE_IF_NOT, DRIVER_RATE_IF_REPEAT, NON_DRIVER_EVENT,
-                                   NON_DRIVER_RATE, PERSONAS)
+                                   NON_DRIVER_DAYS, NON_DRIVER_RATE, PERSONAS)
 
 END = pd.Timestamp("2026-10-31 23:59:00")
 OTHER_TAGS = ("music", "pets", "photography", "cycling", "reading")
@@ -268,7 +268,8 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
     gap = np.where(has_second, (journey["second_order_at"] - journey["first_order_at"]).dt.total_seconds(), 30 * 86400.0)
     gap = np.nan_to_num(gap, nan=30 * 86400.0)
     drive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.1, 0.9, len(journey)) * gap, unit="s")
-    nondrive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.1, 0.9, len(journey)) * gap, unit="s")
+    nondrive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.0, NON_DRIVER_DAYS * 86400.0, len(journey)),
+                                                               unit="s")
     journey["driver_event"] = driver
     journey["non_driver_event"] = non_driver
     for mask, when, name in ((driver, drive_at, DRIVER_EVENT), (non_driver, nondrive_at, NON_DRIVER_EVENT)):

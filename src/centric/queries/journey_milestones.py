@@ -16,7 +16,8 @@ ENGAGED_EVENTS = ("Product Added", "Cart Viewed", "Checkout Started", "Product A
 ADVOCACY_EVENTS = ("Referral Sent", "Product Shared", "Product Reviewed", "Cart Shared")
 
 
-def _purchase_days(orders, end):
+def purchase_days(orders, end):
+    """Each customer's purchase days (completed orders up to end): customer_id, day, at (the day's first order)."""
     buys = orders.filter((orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull()
                          & (orders.ordered_at <= end))
     return buys.group_by(["customer_id", buys.ordered_at.date().name("day")]).aggregate(at=buys.ordered_at.min())
@@ -26,7 +27,7 @@ def milestones(tables: dict, observed_until, loyal_purchases: int = 4):
     import ibis
 
     end = ibis.literal(observed_until).cast("timestamp")
-    days = _purchase_days(tables["orders"], end)
+    days = purchase_days(tables["orders"], end)
     nth = ibis.row_number().over(group_by=days.customer_id, order_by=days.at)
     days = days.mutate(n=nth + 1)
     purchases = days.group_by("customer_id").aggregate(
@@ -67,7 +68,7 @@ def silences(orders, observed_until, at_risk_days: int):
     import ibis
 
     end = ibis.literal(observed_until).cast("timestamp")
-    days = _purchase_days(orders, end)
+    days = purchase_days(orders, end)
     nxt = days.at.lead().over(group_by=days.customer_id, order_by=days.at)
     gaps = days.mutate(until=nxt)
     limit = ibis.interval(days=int(at_risk_days))

@@ -1,8 +1,11 @@
-"""`centric journey`: what moves customers from their first purchase to the second.
+"""`centric journey`: journey stages, the moves between them, and what drives each move.
 
-The touchpoints are the workspace's own event names, except the events of buying itself (the
-Segment eCommerce spec's browsing, cart and checkout events), which happen minutes before any
-purchase and would only restate it. The model and its caveats are in models/journey/drivers.py.
+For each move (queries/transitions.py: first purchase -> repeat, repeat -> loyal, at risk -> won
+back) two adjusted models read the same drivers: a logistic one for the chance of moving
+(models/journey/drivers.py) and a Cox one for its speed (models/journey/speed.py). The
+touchpoints are the workspace's own event names, except the events of buying itself (the Segment
+eCommerce spec's browsing, cart and checkout events), which happen minutes before any purchase
+and would only restate it.
 """
 
 from __future__ import annotations
@@ -20,15 +23,23 @@ PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Fil
                    "Order Updated", "Order Refunded", "Order Cancelled", "Coupon Applied")
 MAX_TOUCHPOINTS = 30
 RECURRING_SHARE = 0.3  # an event that a third of its customers do twice or more is measured as a rate
+SUPPORT = ("support_contact", "negative_support")
 
 
 class JourneyError(CentricError):
     """Too little history to say what moves customers."""
 
 
-def move_data(store) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The first-to-second purchase data (queries/transitions.py) and event column -> event name."""
-    from centric.queries.transitions import event_columns, first_to_second
+@dataclass
+class MoveData:
+    rows: pd.DataFrame  # one per customer (queries/transitions.py move_rows) with touch counts and persona
+    touches: pd.DataFrame  # customer_id, touch, day: every touchpoint inside the span
+    events: dict[str, str]  # event column -> event name
+
+
+def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
+    """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
+    from centric.queries.transitions import event_columns, move_rows, move_touches
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
 
@@ -41,45 +52,75 @@ def move_data(store) -> tuple[pd.DataFrame, dict[str, str]]:
     db = store.ibis()
     tables = {name: db.table(name) for name in ("orders", "order_lines", "events", "feedback", "customers")}
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
-    data = db.execute(first_to_second(tables, end, touchpoints))
+    options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
+                                           "at_risk_days": settings.journey_at_risk_days}
+    rows = move_rows(tables, end, move, **options)
+    data = db.execute(rows).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    touches = db.execute(move_touches(tables, rows, touchpoints))
+    columns = {col: name for name, col in event_columns(touchpoints).items()}
+    counts = pd.crosstab(touches["customer_id"], pd.Categorical(touches["touch"], categories=[*columns, *SUPPORT]),
+                         dropna=False)
+    counts = counts.reindex(data["customer_id"], fill_value=0).to_numpy()
+    data[[*columns, *SUPPORT]] = counts
+    data[list(SUPPORT)] = data[list(SUPPORT)].clip(upper=1)
     personas = persona_names(store)
     if personas is not None:
         data = data.merge(personas, on="customer_id", how="left")
-    return data, {col: name for name, col in event_columns(touchpoints).items()}
+    return MoveData(data, touches, columns)
 
 
-def first_to_second_drivers(store, moves: tuple[pd.DataFrame, dict[str, str]] | None = None) -> pd.DataFrame:
-    """moves: move_data(store), when the caller has it already."""
+def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:
+    """What raises the chance (odds ratios) and the speed (hazard ratios) of one move.
+
+    data: move_data(store, move), when the caller has it already."""
+    from centric.models.journey.cox import CoxError
     from centric.models.journey.drivers import DriverError, fit_drivers
+    from centric.models.journey.speed import fit_speed
+    from centric.queries.transitions import MOVES
 
-    data, events = moves if moves is not None else move_data(store)
-    data = data.copy()
-    data["log_first_value"] = np.log1p(data["first_value"].clip(lower=0))
-    # the time a customer has had to buy again: recent first buyers cannot have moved yet (censoring).
+    data = data if data is not None else move_data(store, move, settings)
+    frame = data.rows.copy()
+    frame["log_first_value"] = np.log1p(frame["first_value"].clip(lower=0))
+    # the time a customer has had to move: recent starters cannot have moved yet (censoring).
     # The time observed until the move is not a control: it ends at the outcome.
-    data["log_days_since_first"] = np.log1p(data["days_since_first"].clip(lower=0))
+    frame["log_days_since_start"] = np.log1p(frame["days_since_start"].clip(lower=0))
+    history = []
+    if move != "first_to_second":  # before the first move everyone has one purchase, worth the first order
+        frame["log_spent_before"] = np.log1p(frame["spent_before"].fillna(0).clip(lower=0))
+        history = ["purchases_before", "log_spent_before"]
     once, recurring = [], []
-    for col in events:
-        counts = data[col]
+    for col in data.events:
+        counts = frame[col]
         if (counts >= 2).sum() > RECURRING_SHARE * max((counts >= 1).sum(), 1):
             # e-mails and the like: how often per 30 days observed, not whether (a longer wait holds more of them)
-            data[col] = 30.0 * counts / data["days_observed"].clip(lower=1.0)
+            frame[col] = 30.0 * counts / frame["days_observed"].clip(lower=1.0)
             recurring.append(col)
         else:
-            data[col] = (counts > 0).astype(int)
+            frame[col] = (counts > 0).astype(int)
             once.append(col)
-    categorical = [c for c in ("acquisition_channel", "first_category", "first_channel", "persona") if c in data]
+    categorical = [c for c in ("acquisition_channel", "first_category", "first_channel", "persona") if c in frame]
     try:
-        table = fit_drivers(data, "moved", binary=[*once, "first_discount", "support_contact", "negative_support"],
-                            numeric=["log_first_value", *recurring], categorical=categorical,
-                            controls=["log_days_since_first"], days_to_move="days_to_move")
+        table = fit_drivers(frame, "moved", binary=[*once, "first_discount", *SUPPORT],
+                            numeric=["log_first_value", *history, *recurring], categorical=categorical,
+                            controls=["log_days_since_start"], days_to_move="days_to_move")
     except DriverError as exc:
-        raise JourneyError(f"cannot model the move to a second purchase: {exc}") from exc
-    labels = {**events, **{col: f"{events[col]} per 30 days" for col in recurring}, "first_discount": "discount on the first order", "support_contact": "contacted support",
-              "negative_support": "negative support ticket", "log_first_value": "first order value (per SD of log)"}
+        raise JourneyError(f"cannot model the move {MOVES[move]}: {exc}") from exc
+    position = pd.Series(np.arange(len(frame)), index=frame["customer_id"])
+    touches = data.touches.assign(subject=position.reindex(data.touches["customer_id"]).to_numpy())
+    touches = touches.dropna(subset=["subject"]).astype({"subject": int}).rename(columns={"touch": "column", "day": "time"})
+    try:
+        speed = fit_speed(frame, "days_observed", "moved", touches, once=[*once, *SUPPORT], recurring=recurring,
+                          binary=["first_discount"], numeric=["log_first_value", *history], categorical=categorical)
+        table = table.merge(speed, on="driver", how="left")
+    except CoxError:
+        pass  # every column of the speed model stays empty
+    labels = {**data.events, **{col: f"{data.events[col]} per 30 days" for col in recurring},
+              "first_discount": "discount on the first order", "support_contact": "contacted support",
+              "negative_support": "negative support ticket", "log_first_value": "first order value (per SD of log)",
+              "purchases_before": "purchase days before (per SD)", "log_spent_before": "spend before (per SD of log)"}
     table.insert(0, "label", [labels.get(v, v) + (f" = {lv}" if lv is not None and lv == lv else "")
                               for v, lv in zip(table["variable"], table["level"])])
-    table.insert(0, "transition", "first_purchase -> repeat")
+    table.insert(0, "transition", MOVES[move])
     return table
 
 
@@ -93,9 +134,11 @@ class JourneyResult:
 
 
 def build_journey(store, settings, progress=None) -> JourneyResult:
-    """Write journey_stages, stage_transitions and journey_drivers."""
-    from centric.models.journey.stages import lifecycle_stays, status_stays, transitions
+    """Write journey_stages, stage_transitions, stage_transition_rates, journey_drivers, cohorts, the
+    repeat-purchase curve and the paths."""
+    from centric.models.journey.stages import lifecycle_stays, monthly_rates, status_stays, stay_moves, transitions
     from centric.queries.journey_milestones import milestones, silences
+    from centric.queries.transitions import MOVES
     from centric.services.summary import observation_end
 
     say = progress or (lambda *_: None)
@@ -109,26 +152,33 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))
     stays = pd.concat([lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
                                                             settings.journey_lapsed_days, end)], ignore_index=True)
-    moves = transitions(stays)
-    drivers, note, curve = None, "", None
-    say("journey: drivers of the second purchase")
-    try:
-        second = move_data(store)
-        curve = repeat_purchase_curve(second[0])
-        drivers = first_to_second_drivers(store, second)
-    except JourneyError as exc:
-        note = str(exc)
+    moved = stay_moves(stays)
+    moves = transitions(stays, moved)
+    notes, curve, found = [], None, []
+    for move, label in MOVES.items():
+        if move == "repeat_to_loyal" and settings.journey_loyal_purchases <= 2:
+            continue  # loyal is the second purchase: nothing between repeat and loyal
+        say(f"journey: what drives {label}")
+        try:
+            data = move_data(store, move, settings)
+            if move == "first_to_second":
+                curve = repeat_purchase_curve(data.rows)
+            found.append(move_drivers(store, move, data, settings))
+        except JourneyError as exc:
+            notes.append(str(exc))
+    drivers = pd.concat(found, ignore_index=True) if found else None
     say("journey: cohorts and paths")
-    contents = {"journey_stages": stays, "stage_transitions": moves, "cohorts": purchase_cohorts(store, end),
+    contents = {"journey_stages": stays, "stage_transitions": moves,
+                "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
                 **visit_paths(store)}
     if curve is not None:
         contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
-        contents["journey_drivers"] = drivers[columns]
+        contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
     current = stays[stays["left_at"].isna()].groupby("stage")["customer_id"].nunique().rename("customers")
-    return JourneyResult(current.reset_index(), moves, drivers, note, curve)
+    return JourneyResult(current.reset_index(), moves, drivers, "\n".join(notes), curve)
 
 
 def visit_paths(store) -> dict[str, pd.DataFrame]:

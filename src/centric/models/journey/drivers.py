@@ -53,6 +53,16 @@ def design(frame: pd.DataFrame, binary=(), numeric=(), categorical=(), max_level
     return X, meta
 
 
+def informative(X: np.ndarray, meta: list):
+    """Drop the columns that carry nothing: constant, or equal to an earlier column (a negative
+    ticket when every ticket is negative): the model could only split one effect between them."""
+    keep = X.std(axis=0) > 0
+    for j in range(X.shape[1]):
+        if keep[j] and any(keep[k] and np.array_equal(X[:, k], X[:, j]) for k in range(j)):
+            keep[j] = False
+    return X[:, keep], [m for m, k in zip(meta, keep) if k]
+
+
 def fit_drivers(frame: pd.DataFrame, moved: str, binary=(), numeric=(), categorical=(), controls=(),
                 days_to_move: str | None = None, C: float = 10.0, alpha: float = 0.05) -> pd.DataFrame:
     """One row per driver: odds ratio with its interval, p-value (Holm), support, speed and flags.
@@ -63,9 +73,7 @@ def fit_drivers(frame: pd.DataFrame, moved: str, binary=(), numeric=(), categori
     y = frame[moved].astype(float).to_numpy()
     if len(y) < 50 or y.min() == y.max():
         raise DriverError("need at least 50 customers, some who moved and some who did not")
-    X, meta = design(frame, binary, [*numeric, *controls], categorical)
-    keep = X.std(axis=0) > 0
-    X, meta = X[:, keep], [m for m, k in zip(meta, keep) if k]
+    X, meta = informative(*design(frame, binary, [*numeric, *controls], categorical))
     model = LogisticRegression(C=C, max_iter=2000).fit(X, y)
     beta = model.coef_.ravel()
     Z = np.column_stack([np.ones(len(X)), X])

@@ -56,34 +56,71 @@ def status_stays(silences: pd.DataFrame, at_risk_days: int, lapsed_days: int, ob
     return pd.concat([risk, lapsed], ignore_index=True)
 
 
-def transitions(stays: pd.DataFrame) -> pd.DataFrame:
-    """Stage-to-stage moves: from each lifecycle stay to the next, and from at risk or lapsed back to buying.
-
-    Columns: from_stage, to_stage, customers (moves made), share (of the stays in from_stage), median_days."""
+def stay_moves(stays: pd.DataFrame) -> pd.DataFrame:
+    """One row per move out of a stay: customer_id, from_stage, to_stage, entered_at (the stay's
+    start) and moved_at. Lifecycle stays move to the next lifecycle stage the customer entered;
+    an at-risk stay ends in lapsed or won_back, a lapsed one in won_back (a purchase)."""
+    columns = ["customer_id", "from_stage", "to_stage", "entered_at", "moved_at"]
     life = stays[stays["stage"].isin(LIFECYCLE)].sort_values(["customer_id", "entered_at"], kind="stable")
-    life = life.assign(next_stage=life.groupby("customer_id")["stage"].shift(-1),
-                       next_at=life.groupby("customer_id")["entered_at"].shift(-1))
-    moves = life.dropna(subset=["next_stage"])
-    rows = []
-    entered = stays.groupby("stage").size()  # stays: a customer can be at risk more than once
-    for (a, b), g in moves.groupby(["stage", "next_stage"]):
-        days = (g["next_at"] - g["entered_at"]).dt.total_seconds() / 86400
-        rows.append((a, b, len(g), float(days.median())))
+    by_customer = life.groupby("customer_id")
+    life = life.assign(to_stage=by_customer["stage"].shift(-1), moved_at=by_customer["entered_at"].shift(-1))
+    parts = [life.dropna(subset=["to_stage"]).rename(columns={"stage": "from_stage"})[columns]]
     status = stays[stays["stage"].isin(STATUS)]
-    for stage, g in status.groupby("stage"):
-        back = g.dropna(subset=["left_at"])
-        if stage == "at_risk":
-            back = back.merge(status[status["stage"] == "lapsed"][["customer_id", "entered_at"]],
-                              left_on=["customer_id", "left_at"], right_on=["customer_id", "entered_at"],
-                              how="left", suffixes=("", "_lapsed"), indicator=True)
-            to_lapsed = back[back["_merge"] == "both"]
-            back = back[back["_merge"] == "left_only"]
-            if len(to_lapsed):
-                days = (to_lapsed["left_at"] - to_lapsed["entered_at"]).dt.total_seconds() / 86400
-                rows.append(("at_risk", "lapsed", len(to_lapsed), float(days.median())))
-        if len(back):
-            days = (back["left_at"] - back["entered_at"]).dt.total_seconds() / 86400
-            rows.append((stage, "won_back", len(back), float(days.median())))
-    out = pd.DataFrame(rows, columns=["from_stage", "to_stage", "customers", "median_days"])
+    ended = status.dropna(subset=["left_at"]).rename(columns={"stage": "from_stage", "left_at": "moved_at"})
+    lapsed = status[status["stage"] == "lapsed"][["customer_id", "entered_at"]].rename(columns={"entered_at": "moved_at"})
+    lapsed = lapsed.assign(_lapsed=True)
+    ended = ended.merge(lapsed, on=["customer_id", "moved_at"], how="left")
+    to_lapsed = (ended["from_stage"] == "at_risk") & ended["_lapsed"].eq(True)
+    parts.append(ended.assign(to_stage=np.where(to_lapsed, "lapsed", "won_back"))[columns])
+    return pd.concat(parts, ignore_index=True)
+
+
+def transitions(stays: pd.DataFrame, moves: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stage-to-stage moves: from each lifecycle stay to the next, and from at risk or lapsed on.
+
+    moves: stay_moves(stays), when the caller has it already.
+    Columns: from_stage, to_stage, customers (moves made), share (of the stays in from_stage), median_days."""
+    moves = stay_moves(stays) if moves is None else moves
+    entered = stays.groupby("stage").size()  # stays: a customer can be at risk more than once
+    days = (moves["moved_at"] - moves["entered_at"]).dt.total_seconds() / 86400
+    out = (moves.assign(days=days).groupby(["from_stage", "to_stage"], sort=True)
+           .agg(customers=("days", "size"), median_days=("days", "median")).reset_index())
     out["share"] = out["customers"] / out["from_stage"].map(entered).astype(float)
     return out[["from_stage", "to_stage", "customers", "share", "median_days"]]
+
+
+def _month(at: pd.Series) -> np.ndarray:
+    """Months since year 0 (NaT -> -1): whole-month arithmetic without period objects."""
+    return np.where(at.isna(), -1, at.dt.year.fillna(0) * 12 + at.dt.month.fillna(1) - 1).astype(int)
+
+
+def monthly_rates(stays: pd.DataFrame, moves: pd.DataFrame, observed_until) -> pd.DataFrame:
+    """Transition rates over time: per calendar month and move, the stays in the from-stage at
+    any time in the month (in_stage), the moves made in it (moved) and their share (rate).
+
+    Every month from a move's first stay to the end of observation appears, with 0 when no one moved."""
+    end = pd.Timestamp(observed_until)
+    last = end.year * 12 + end.month - 1
+    rows = []
+    for (a, b), g in moves.groupby(["from_stage", "to_stage"], sort=True):
+        held = stays[stays["stage"] == a]
+        entered = _month(held["entered_at"])
+        first = int(entered.min())
+        left = _month(held["left_at"])
+        stop = np.where(left < 0, last, np.minimum(left, last)) - first
+        change = np.zeros(last - first + 2, int)
+        np.add.at(change, entered - first, 1)
+        np.add.at(change, stop + 1, -1)
+        moved_at = _month(g["moved_at"]) - first
+        frame = pd.DataFrame({
+            "month": pd.to_datetime({"year": np.arange(first, last + 1) // 12, "month": np.arange(first, last + 1) % 12 + 1,
+                                     "day": 1}),
+            "from_stage": a, "to_stage": b, "in_stage": np.cumsum(change)[:-1],
+            "moved": np.bincount(moved_at[moved_at <= last - first], minlength=last - first + 1)})
+        rows.append(frame[frame["in_stage"] > 0])
+    columns = ["month", "from_stage", "to_stage", "in_stage", "moved", "rate"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(rows, ignore_index=True)
+    out["rate"] = out["moved"] / out["in_stage"]
+    return out[columns]
