@@ -7,7 +7,8 @@ and pandas, a weekly cohort retention matrix, and stage transitions, all in one 
    Target: centric faster than chDB.
 2. Weekly cohort retention (queries/cohorts.py) on DuckDB, beside the same matrix in chDB SQL;
    both must agree.
-3. Stage transitions (models/journey/stages.py) for the 1M users' lifecycle stays.
+3. Stage transitions and their monthly rates (models/journey/stages.py) for the 1M users' lifecycle stays.
+4. The Cox model of a move's speed (models/journey/cox.py) on 1M spans with a time-varying touchpoint.
 
     python benchmarks/journey.py [--events 50000000] [--users 1000000] [--rounds 3] [--skip-pandas]
 """
@@ -170,7 +171,7 @@ def cohorts(path: Path) -> None:
 
 
 def transitions(users: int) -> None:
-    from centric.models.journey.stages import lifecycle_stays, transitions as moves
+    from centric.models.journey.stages import lifecycle_stays, monthly_rates, stay_moves, transitions as moves
 
     rng = np.random.default_rng(0)
     start = pd.Timestamp("2025-01-01")
@@ -184,9 +185,35 @@ def transitions(users: int) -> None:
         last = last.where(reached)
     t = time.perf_counter()
     stays = lifecycle_stays(frame)
-    table = moves(stays)
+    made = stay_moves(stays)
+    table = moves(stays, made)
+    rates = monthly_rates(stays, made, last.max())
     took = time.perf_counter() - t
-    print(f"stage stays and transitions for {users:,} users ({len(stays):,} stays, {len(table)} moves): {took:.2f} s")
+    print(f"stage stays, transitions and monthly rates for {users:,} users ({len(stays):,} stays, {len(table)} moves, "
+          f"{len(rates)} monthly rates): {took:.2f} s")
+
+
+def speed_model(users: int) -> None:
+    """The Cox model of a move's speed (models/journey/cox.py) on one span per user: four traits and a
+    touchpoint that switches on during the span, exponential times with planted hazard ratios."""
+    from centric.models.journey.cox import counting_process, fit_cox
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(users, 4))
+    planted = np.array([0.3, -0.2, 0.0, 0.1])
+    touch_at = rng.exponential(40.0, users)
+    rate = np.exp(X @ planted) / 60
+    wait = rng.exponential(1.0, users) / rate
+    moved_at = np.where(wait <= touch_at, wait, touch_at + (wait - touch_at) / 2.0)  # hazard ratio 2 after the touch
+    duration = np.minimum(moved_at, 120.0).round(0) + 1.0  # whole days: many ties
+    changes = pd.DataFrame({"subject": np.arange(users), "time": touch_at.round(0), "column": "touch"})
+    t = time.perf_counter()
+    subject, start, stop, event, Z = counting_process(duration, moved_at <= 120.0, changes, ["touch"])
+    fit = fit_cox(start, stop, event, np.column_stack([X[subject], Z]))
+    took = time.perf_counter() - t
+    print(f"speed model (Cox, Efron ties, time-varying touchpoint) for {users:,} users ({len(stop):,} rows, "
+          f"{fit.iterations} iterations): {took:.2f} s; hazard ratios {np.round(np.exp(fit.beta), 2).tolist()} "
+          f"(planted {np.round(np.exp(np.r_[planted, np.log(2.0)]), 2).tolist()})")
 
 
 def main() -> None:
@@ -206,6 +233,7 @@ def main() -> None:
         funnels(path, work, args.rounds, args.skip_pandas)
         cohorts(path)
         transitions(args.users)
+        speed_model(args.users)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

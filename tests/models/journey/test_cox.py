@@ -109,6 +109,9 @@ def test_counting_process_rows():
     assert got == [(0, 0.0, 2.0, False, (1, 0)), (0, 2.0, 5.0, False, (2, 0)), (0, 5.0, 10.0, True, (2, 1)),
                    (1, 0.0, 4.0, False, (0, 0)),  # the change at 9 comes after subject 1's end
                    (2, 0.0, 1.0, False, (0, 0)), (2, 1.0, 3.0, True, (0, 1))]
+    late = pd.DataFrame({"subject": [0], "time": [20.0], "column": ["a"]})  # only after the end: one row each
+    _, start, stop, event, Z = counting_process([10.0, 4.0], [True, False], late, ["a"])
+    assert list(stop) == [10.0, 4.0] and not Z.any()
 
 
 def planted(seed, hazard_ratio, n=6000):

@@ -165,8 +165,10 @@ def counting_process(durations, events, changes=None, columns=()):
         return np.arange(n), np.zeros(n), durations, events, np.zeros((n, len(columns)))
     ch = changes[changes["time"] < durations[changes["subject"].to_numpy()]]
     ch = ch.assign(time=ch["time"].clip(lower=0.0))
-    steps = pd.crosstab([ch["subject"], ch["time"]], pd.Categorical(ch["column"], categories=columns), dropna=False)
-    steps = steps.loc[steps.sum(axis=1) > 0].reindex(columns=columns, fill_value=0)
+    code = pd.Categorical(ch["column"], categories=columns).codes
+    ch = ch.assign(code=code)[code >= 0]
+    steps = (ch.groupby(["subject", "time", "code"]).size().unstack("code", fill_value=0)
+             .reindex(columns=range(len(columns)), fill_value=0))
     cut_subject = steps.index.get_level_values(0).to_numpy()
     cut_time = steps.index.get_level_values(1).to_numpy(float)
     # every subject has a row starting at 0; each change time starts a new one
