@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from centric.cli.main import cli
-from centric.demo.personas import DRIVER_EVENT, NON_DRIVER_EVENT, planted_driver_odds_ratio
+from centric.demo.personas import (DRIVER_EVENT, NON_DRIVER_EVENT, planted_delivery_log_odds_per_day,
+                                   planted_driver_odds_ratio)
 from centric.services.workspace_files import open_store
 
 
@@ -43,6 +44,24 @@ def test_planted_driver_is_found_with_its_size_and_the_non_driver_is_not(journey
     assert all("observational" in d["flags"] for d in out["drivers"])
     assert {d["transition"] for d in out["drivers"]} == {"first_purchase -> repeat", "repeat -> loyal",
                                                          "at_risk -> won_back"}
+
+
+def test_planted_slow_first_delivery_lowers_the_chance_of_a_second_purchase(journey):
+    """The demo plants the first order's delivery time by outcome: the model's effect per SD, brought
+    back to per day, is within 30% of the planted log odds per day, and its interval holds it."""
+    from centric.services.journey import move_data
+
+    path, out = journey
+    with open_store(path) as (settings, store):
+        delay = move_data(store, "first_to_second", settings).rows["first_delivery_days"]
+    sd = delay.fillna(delay.median()).std()
+    row = next(d for d in out["drivers"] if d["transition"] == "first_purchase -> repeat"
+               and d["driver"] == "first_delivery_days")
+    planted = planted_delivery_log_odds_per_day()
+    assert row["significant"] and row["direction"] == "lowers" and row["kind"] == "per_sd"
+    assert abs(row["log_odds_ratio"] / sd / planted - 1) <= 0.30, (row["log_odds_ratio"] / sd, planted)
+    assert np.log(row["odds_ratio_low"]) < planted * sd < np.log(row["odds_ratio_high"])
+    assert row["hazard_ratio_high"] < 1  # and slows the move down
 
 
 def test_stages_agree_with_the_orders(journey):

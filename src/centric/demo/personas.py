@@ -97,6 +97,23 @@ DRIVER_RATE_IF_NOT = 0.12  # share of one-time buyers who joined within 30 days 
 NON_DRIVER_RATE = 0.35
 
 
+# The first order's delivery: days from the order to its "Order Delivered" event, normal with a mean set
+# by whether the customer buys again
+DELIVERY_EVENT = "Order Delivered"
+DELIVERY_DAYS_IF_REPEAT = 3.0
+DELIVERY_DAYS_IF_NOT = 4.0
+DELIVERY_SD = 1.2
+
+
+def planted_delivery_log_odds_per_day() -> float:
+    """The log odds ratio of a second purchase per extra day of the first order's delivery.
+
+    The delay depends on the outcome only and is normal with one variance, so (linear discriminant)
+    logit P(Y | delay, X) is linear in the delay with slope (mu_repeat - mu_not) / sd^2, whatever the
+    customer's other traits."""
+    return (DELIVERY_DAYS_IF_REPEAT - DELIVERY_DAYS_IF_NOT) / DELIVERY_SD**2
+
+
 def planted_driver_odds_ratio() -> float:
     """The odds ratio of a second purchase for joiners against non-joiners that the planting implies.
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from centric.demo import texts
 from centric.demo.personas import (CATALOG, DRIVER_EVENT, DRIVER_RATE_IF_NOT, DRIVER_RATE_IF_REPEAT, NON_DRIVER_EVENT,
+                                   DELIVERY_DAYS_IF_NOT, DELIVERY_DAYS_IF_REPEAT, DELIVERY_EVENT, DELIVERY_SD,
                                    NON_DRIVER_DAYS, NON_DRIVER_RATE, PERSONAS)
 
 END = pd.Timestamp("2026-10-31 23:59:00")
@@ -276,6 +277,7 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
         ok = mask & (when <= END).to_numpy()
         frames.append(pd.DataFrame({"occurred_at": when[ok].to_numpy(), "customer_id": journey["customer_id"][ok].to_numpy(),
                                     "session_id": None, "name": name, "channel": "web", "order_id": None}))
+    frames.append(_deliveries(rng, buys, set(journey["customer_id"][has_second])))
     # anonymous visitors who never identify themselves
     n_anon = n_cust * 4
     anon_at = (END - pd.Timedelta(days=365)).to_datetime64() + (rng.random(n_anon) * 365 * 86400).astype("timedelta64[s]")
@@ -294,6 +296,24 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
     journey["driver"] = DRIVER_EVENT
     journey["non_driver"] = NON_DRIVER_EVENT
     return events, journey
+
+
+def _deliveries(rng, buys: pd.DataFrame, repeaters: set) -> pd.DataFrame:
+    """An "Order Delivered" event per completed order. The first order's delay is planted: shorter for
+    customers who buy again (models/journey: slow delivery lowers the chance of a second purchase);
+    later orders' delays are drawn around the middle. Drawn from a child stream, so adding them
+    moves no other draw of the demo."""
+    own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    first = ~buys["customer_id"].duplicated().to_numpy()
+    repeat = buys["customer_id"].isin(repeaters).to_numpy()
+    mean = np.where(first, np.where(repeat, DELIVERY_DAYS_IF_REPEAT, DELIVERY_DAYS_IF_NOT),
+                    (DELIVERY_DAYS_IF_REPEAT + DELIVERY_DAYS_IF_NOT) / 2)
+    days = np.clip(own.normal(mean, DELIVERY_SD), 0.2, None)
+    at = buys["ordered_at"] + pd.to_timedelta(days * 86400.0, unit="s")
+    ok = (at <= END).to_numpy()
+    return pd.DataFrame({"occurred_at": at[ok].to_numpy(), "customer_id": buys["customer_id"].to_numpy()[ok],
+                         "session_id": None, "name": DELIVERY_EVENT, "channel": None,
+                         "order_id": buys["order_id"].to_numpy()[ok]})
 
 
 RATING_OF = {

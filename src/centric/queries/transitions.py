@@ -10,8 +10,9 @@ observation):
 
 `move_rows` gives one row per customer with the span (start_at, move_at, window_end, moved,
 days_to_move, days_observed, days_since_start) and what was known when it began: the first order's
-value, discount, channel and main category, the acquisition channel, and the purchases and
-spend before the span began. `move_touches` gives the touchpoints inside each span in long form
+value, discount, channel and main category, its delivery time (days from the order to the first
+"Order Delivered" event whose properties.order_id names it; NULL without one), the acquisition
+channel, and the purchases and spend before the span began. `move_touches` gives the touchpoints inside each span in long form
 (customer_id, touch, day since the span began): one touch per event of a given name, and per support
 ticket (support_contact) and negative ticket (negative_support). Events that are part of buying
 itself (viewing, adding to cart, checking out) are left to the caller to exclude: they happen
@@ -19,6 +20,8 @@ minutes before any purchase and would only restate the outcome.
 """
 
 from __future__ import annotations
+
+DELIVERY_EVENT = "Order Delivered"  # properties.order_id: the order delivered
 
 MOVES = {"first_to_second": "first_purchase -> repeat", "repeat_to_loyal": "repeat -> loyal",
          "at_risk_to_won_back": "at_risk -> won_back"}
@@ -64,7 +67,7 @@ def _spans(orders, end, move: str, loyal_purchases: int, at_risk_days: int):
 
 def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal_purchases: int = 4,
               at_risk_days: int = 90):
-    """tables: orders, order_lines, customers (Ibis). One row per customer who entered the move's stage."""
+    """tables: orders, order_lines, events, customers (Ibis). One row per customer who entered the move's stage."""
     import ibis
 
     if move not in MOVES:
@@ -74,7 +77,7 @@ def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal
     buys = o.filter((o.status == "completed") & (o.total >= 0) & o.customer_id.notnull() & (o.ordered_at <= end))
     rank = ibis.row_number().over(group_by=buys.customer_id, order_by=[buys.ordered_at, buys.order_id])
     first = buys.mutate(_r=rank).filter(lambda t: t._r == 0).select(
-        "customer_id", first_order_id="order_id", first_value=lambda t: t.total.cast("float64"),
+        "customer_id", first_order_id="order_id", first_at="ordered_at", first_value=lambda t: t.total.cast("float64"),
         first_discount=lambda t: (t.discount.fill_null(0) > 0).cast("int64"), first_channel="channel")
     lines = tables["order_lines"]
     first_lines = lines.join(first.select("first_order_id"), lines.order_id == first.first_order_id)
@@ -82,6 +85,14 @@ def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal
         v=(first_lines.quantity.cast("float64") * first_lines.unit_price.cast("float64")).sum())
     cat_rank = ibis.row_number().over(group_by=by_cat.first_order_id, order_by=[ibis.desc(by_cat.v), by_cat.category])
     first_cat = by_cat.mutate(_r=cat_rank).filter(lambda t: t._r == 0).select("first_order_id", first_category="category")
+
+    ev = tables["events"]
+    delivered = ev.filter((ev.name == DELIVERY_EVENT) & (ev.occurred_at <= end))
+    delivered = delivered.select(order_id=delivered.properties["order_id"].str, at=delivered.occurred_at)
+    delivered = delivered.group_by("order_id").aggregate(delivered_at=delivered.at.min())
+    first = first.left_join(delivered, first.first_order_id == delivered.order_id).drop("order_id")
+    first = first.mutate(first_delivery_days=first.delivered_at.delta(first.first_at, unit="second")
+                         .cast("float64") / 86400.0).drop("delivered_at", "first_at")
 
     spans = _spans(o, end, move, loyal_purchases, at_risk_days)
     spans = spans.filter(spans.start_at <= end)

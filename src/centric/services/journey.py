@@ -20,7 +20,8 @@ from centric.errors import CentricError
 PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Filtered", "Product Clicked",
                    "Product Viewed", "Product Added", "Product Removed", "Cart Viewed", "Checkout Started",
                    "Checkout Step Viewed", "Checkout Step Completed", "Payment Info Entered", "Order Completed",
-                   "Order Updated", "Order Refunded", "Order Cancelled", "Coupon Applied")
+                   "Order Updated", "Order Refunded", "Order Cancelled", "Coupon Applied", "Order Shipped",
+                   "Order Delivered")
 MAX_TOUCHPOINTS = 30
 RECURRING_SHARE = 0.3  # an event that a third of its customers do twice or more is measured as a rate
 SUPPORT = ("support_contact", "negative_support")
@@ -88,6 +89,9 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     if move != "first_to_second":  # before the first move everyone has one purchase, worth the first order
         frame["log_spent_before"] = np.log1p(frame["spent_before"].fillna(0).clip(lower=0))
         history = ["purchases_before", "log_spent_before"]
+    known = ["log_first_value", *history]
+    if frame["first_delivery_days"].notna().any():  # shops that send "Order Delivered" events
+        known.append("first_delivery_days")
     once, recurring = [], []
     for col in data.events:
         counts = frame[col]
@@ -101,7 +105,7 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     categorical = [c for c in ("acquisition_channel", "first_category", "first_channel", "persona") if c in frame]
     try:
         table = fit_drivers(frame, "moved", binary=[*once, "first_discount", *SUPPORT],
-                            numeric=["log_first_value", *history, *recurring], categorical=categorical,
+                            numeric=[*known, *recurring], categorical=categorical,
                             controls=["log_days_since_start"], days_to_move="days_to_move")
     except DriverError as exc:
         raise JourneyError(f"cannot model the move {MOVES[move]}: {exc}") from exc
@@ -110,14 +114,15 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     touches = touches.dropna(subset=["subject"]).astype({"subject": int}).rename(columns={"touch": "column", "day": "time"})
     try:
         speed = fit_speed(frame, "days_observed", "moved", touches, once=[*once, *SUPPORT], recurring=recurring,
-                          binary=["first_discount"], numeric=["log_first_value", *history], categorical=categorical)
+                          binary=["first_discount"], numeric=known, categorical=categorical)
         table = table.merge(speed, on="driver", how="left")
     except CoxError:
         pass  # every column of the speed model stays empty
     labels = {**data.events, **{col: f"{data.events[col]} per 30 days" for col in recurring},
               "first_discount": "discount on the first order", "support_contact": "contacted support",
               "negative_support": "negative support ticket", "log_first_value": "first order value (per SD of log)",
-              "purchases_before": "purchase days before (per SD)", "log_spent_before": "spend before (per SD of log)"}
+              "purchases_before": "purchase days before (per SD)",
+              "first_delivery_days": "days to deliver the first order (per SD)", "log_spent_before": "spend before (per SD of log)"}
     table.insert(0, "label", [labels.get(v, v) + (f" = {lv}" if lv is not None and lv == lv else "")
                               for v, lv in zip(table["variable"], table["level"])])
     table.insert(0, "transition", MOVES[move])

@@ -10,8 +10,9 @@ p-values from Wald tests, adjusted for the number of drivers by Holm's step-down
 Binary drivers stay 0/1 (the odds ratio compares having it with not); numeric ones are scaled to
 one standard deviation; categorical ones compare each level with the most common one.
 
-Speed: for movers, the median days to move with and without the driver.
-The data are observational: every driver carries flags for what stops a causal reading.
+For movers, the median days to move with and without the driver are given beside; the adjusted
+speed of a move is models/journey/speed.py's Cox model. The data are observational: every driver
+carries flags for what stops a causal reading.
 """
 
 from __future__ import annotations
