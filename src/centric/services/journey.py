@@ -115,9 +115,10 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     try:
         speed = fit_speed(frame, "days_observed", "moved", touches, once=[*once, *SUPPORT], recurring=recurring,
                           binary=["first_discount"], numeric=known, categorical=categorical)
-        table = table.merge(speed, on="driver", how="left")
-    except CoxError:
-        pass  # every column of the speed model stays empty
+    except CoxError:  # no move in the span's data: the speed columns stay empty
+        speed = pd.DataFrame(columns=["driver", "hazard_ratio", "hazard_ratio_low", "hazard_ratio_high",
+                                      "speed_p_value", "speed_p_adjusted", "speed_significant"])
+    table = table.merge(speed, on="driver", how="left")
     labels = {**data.events, **{col: f"{data.events[col]} per 30 days" for col in recurring},
               "first_discount": "discount on the first order", "support_contact": "contacted support",
               "negative_support": "negative support ticket", "log_first_value": "first order value (per SD of log)",
