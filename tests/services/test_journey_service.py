@@ -118,6 +118,13 @@ def test_cohorts_equal_a_pandas_reading(journey):
     assert (got["cohort_size"].groupby(level=0).first() == sizes).all()
 
 
+def completed_orders(store, end):
+    """Completed purchases by known customers up to end, read with pandas."""
+    orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' AND total >= 0 "
+                            "AND customer_id IS NOT NULL")
+    return orders[orders["ordered_at"] <= end]
+
+
 def test_repeat_purchase_curve_equals_a_pandas_reading(journey):
     """From the orders alone: each first-time buyer's days to a purchase on a later day (or days
     watched, to the end of the data), then the product-limit count at each day of the curve."""
@@ -127,9 +134,7 @@ def test_repeat_purchase_curve_equals_a_pandas_reading(journey):
     with open_store(path) as (_, store):
         got = store.query_df("SELECT * FROM repeat_purchase_curve WHERE dimension = 'all' ORDER BY day")
         end = pd.Timestamp(observation_end(store))
-        orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' "
-                                "AND total >= 0 AND customer_id IS NOT NULL")
-    orders = orders[orders["ordered_at"] <= end]
+        orders = completed_orders(store, end)
     first = orders.groupby("customer_id")["ordered_at"].min().rename("first")
     orders = orders.join(first, on="customer_id")
     later = orders[orders["ordered_at"].dt.date > orders["first"].dt.date]
@@ -164,9 +169,7 @@ def test_paths_equal_a_brute_force_reading_of_the_events(journey):
 
 
 def purchase_days(store, end):
-    orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' AND total >= 0 "
-                            "AND customer_id IS NOT NULL")
-    orders = orders[orders["ordered_at"] <= end]
+    orders = completed_orders(store, end)
     days = orders.assign(day=orders["ordered_at"].dt.normalize()).groupby(["customer_id", "day"])["ordered_at"].min()
     return days.reset_index().sort_values(["customer_id", "ordered_at"]).groupby("customer_id")["ordered_at"].apply(list)
 

@@ -97,9 +97,8 @@ DRIVER_RATE_IF_NOT = 0.12  # share of one-time buyers who joined within 30 days 
 NON_DRIVER_RATE = 0.35
 
 
-# The first order's delivery: days from the order to its "Order Delivered" event, normal with a mean set
-# by whether the customer buys again
-DELIVERY_EVENT = "Order Delivered"
+# The first order's delivery: days from the order to its delivery event (queries/transitions.py's
+# DELIVERY_EVENT), normal with a mean set by whether the customer buys again
 DELIVERY_DAYS_IF_REPEAT = 3.0
 DELIVERY_DAYS_IF_NOT = 4.0
 DELIVERY_SD = 1.2

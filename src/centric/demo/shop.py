@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from centric.demo import texts
+from centric.queries.transitions import DELIVERY_EVENT
 from centric.demo.personas import (CATALOG, DRIVER_EVENT, DRIVER_RATE_IF_NOT, DRIVER_RATE_IF_REPEAT, NON_DRIVER_EVENT,
-                                   DELIVERY_DAYS_IF_NOT, DELIVERY_DAYS_IF_REPEAT, DELIVERY_EVENT, DELIVERY_SD,
+                                   DELIVERY_DAYS_IF_NOT, DELIVERY_DAYS_IF_REPEAT, DELIVERY_SD,
                                    NON_DRIVER_DAYS, NON_DRIVER_RATE, PERSONAS)
 
 END = pd.Timestamp("2026-10-31 23:59:00")

@@ -28,7 +28,7 @@ def purchase_days(orders, until):
     import ibis
 
     end = ibis.literal(until).cast("timestamp")
-    buys = purchases(orders).filter(lambda t: t.ordered_at <= end)
+    buys = purchases(orders, end)
     buys = buys.mutate(day=buys.ordered_at.date(), total=buys.total.cast("float64"))
     return buys.group_by(["customer_id", "day"]).aggregate(value=buys.total.sum())
 

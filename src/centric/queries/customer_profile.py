@@ -16,6 +16,8 @@ feedback_insights) may be None; their columns are then NULL.
 
 from __future__ import annotations
 
+from centric.queries.customer_summary import purchases
+
 AGE_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 
 
@@ -31,9 +33,7 @@ def _habits(orders, lines, end):
     """Per customer: categories, channels and the timing, discount and basket of completed purchases."""
     import ibis
 
-    buys = orders.filter(
-        (orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull() & (orders.ordered_at <= end)
-    )
+    buys = purchases(orders, end)
     hour = buys.ordered_at.hour()
     dow = buys.ordered_at.day_of_week.index()  # Monday = 0
     per_order = buys.group_by("customer_id").aggregate(

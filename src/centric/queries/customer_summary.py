@@ -48,11 +48,10 @@ def check_cuts(cuts) -> tuple[float, ...]:
     return cuts
 
 
-def purchases(orders):
-    """Completed purchases by known customers."""
-    return orders.filter(
-        (orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull()
-    )
+def purchases(orders, until=None):
+    """Completed purchases by known customers (up to until, an Ibis timestamp, when given)."""
+    buys = orders.filter((orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull())
+    return buys if until is None else buys.filter(buys.ordered_at <= until)
 
 
 def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
@@ -66,7 +65,7 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     cuts = check_cuts(cuts)
     end = ibis.literal(observed_until).cast("timestamp")
     end_day = end.date()
-    buys = purchases(orders).filter(lambda t: t.ordered_at <= end)
+    buys = purchases(orders, end)
     buys = buys.mutate(day=buys.ordered_at.date(), total=buys.total.cast("float64"))
 
     per_day = buys.group_by(["customer_id", "day"]).aggregate(day_total=buys.total.sum())

@@ -12,15 +12,20 @@ observation) longer than `at_risk_days`, for the at-risk and lapsed stays.
 
 from __future__ import annotations
 
+from centric.queries.customer_summary import purchases
+
 ENGAGED_EVENTS = ("Product Added", "Cart Viewed", "Checkout Started", "Product Added to Wishlist")
 ADVOCACY_EVENTS = ("Referral Sent", "Product Shared", "Product Reviewed", "Cart Shared")
 
 
 def purchase_days(orders, end):
-    """Each customer's purchase days (completed orders up to end): customer_id, day, at (the day's first order)."""
-    buys = orders.filter((orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull()
-                         & (orders.ordered_at <= end))
-    return buys.group_by(["customer_id", buys.ordered_at.date().name("day")]).aggregate(at=buys.ordered_at.min())
+    """Each customer's purchase days (completed orders up to end): customer_id, day, at (the day's
+    first order) and n (1 for the customer's first purchase day, 2 for the second, ...)."""
+    import ibis
+
+    buys = purchases(orders, end)
+    days = buys.group_by(["customer_id", buys.ordered_at.date().name("day")]).aggregate(at=buys.ordered_at.min())
+    return days.mutate(n=ibis.row_number().over(group_by=days.customer_id, order_by=days.at) + 1)
 
 
 def milestones(tables: dict, observed_until, loyal_purchases: int = 4):
@@ -28,8 +33,6 @@ def milestones(tables: dict, observed_until, loyal_purchases: int = 4):
 
     end = ibis.literal(observed_until).cast("timestamp")
     days = purchase_days(tables["orders"], end)
-    nth = ibis.row_number().over(group_by=days.customer_id, order_by=days.at)
-    days = days.mutate(n=nth + 1)
     purchases = days.group_by("customer_id").aggregate(
         first_purchase_at=days.at.min(),
         repeat_at=days.at.min(where=days.n == 2),

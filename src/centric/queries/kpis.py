@@ -13,13 +13,14 @@ For a calendar month m:
 
 from __future__ import annotations
 
+from centric.queries.customer_summary import purchases
+
 
 def monthly_kpis(orders, observed_until):
     import ibis
 
     end = ibis.literal(observed_until).cast("timestamp")
-    buys = orders.filter((orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull()
-                         & (orders.ordered_at <= end))
+    buys = purchases(orders, end)
     buys = buys.mutate(month=buys.ordered_at.truncate("M").date(), day=buys.ordered_at.date(),
                        total=buys.total.cast("float64"))
     first = buys.group_by("customer_id").aggregate(first_month=buys.month.min())

@@ -21,6 +21,9 @@ minutes before any purchase and would only restate the outcome.
 
 from __future__ import annotations
 
+from centric.queries.customer_summary import purchases
+from centric.queries.journey_milestones import purchase_days, silences
+
 DELIVERY_EVENT = "Order Delivered"  # properties.order_id: the order delivered
 
 MOVES = {"first_to_second": "first_purchase -> repeat", "repeat_to_loyal": "repeat -> loyal",
@@ -49,8 +52,6 @@ def _spans(orders, end, move: str, loyal_purchases: int, at_risk_days: int):
     """customer_id, start_at, move_at (NULL when the move has not happened by end)."""
     import ibis
 
-    from centric.queries.journey_milestones import purchase_days, silences
-
     if move == "at_risk_to_won_back":
         gaps = silences(orders, end, at_risk_days)
         first = ibis.row_number().over(group_by=gaps.customer_id, order_by=gaps.after)
@@ -59,7 +60,6 @@ def _spans(orders, end, move: str, loyal_purchases: int, at_risk_days: int):
                            move_at=gaps.until)
     start_n, move_n = {"first_to_second": (1, 2), "repeat_to_loyal": (2, loyal_purchases)}[move]
     days = purchase_days(orders, end)
-    days = days.mutate(n=ibis.row_number().over(group_by=days.customer_id, order_by=days.at) + 1)
     spans = days.group_by("customer_id").aggregate(start_at=days.at.min(where=days.n == start_n),
                                                    move_at=days.at.min(where=days.n == move_n))
     return spans.filter(spans.start_at.notnull())
@@ -74,7 +74,7 @@ def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal
         raise ValueError(f"move must be one of {', '.join(MOVES)}, not {move!r}")
     end = ibis.literal(observed_until).cast("timestamp")
     o = tables["orders"]
-    buys = o.filter((o.status == "completed") & (o.total >= 0) & o.customer_id.notnull() & (o.ordered_at <= end))
+    buys = purchases(o, end)
     rank = ibis.row_number().over(group_by=buys.customer_id, order_by=[buys.ordered_at, buys.order_id])
     first = buys.mutate(_r=rank).filter(lambda t: t._r == 0).select(
         "customer_id", first_order_id="order_id", first_at="ordered_at", first_value=lambda t: t.total.cast("float64"),
@@ -122,22 +122,19 @@ def move_touches(tables: dict, rows, touchpoints: list[str]):
     import ibis
 
     span = rows.select("customer_id", "start_at", "window_end")
-    ev = tables["events"]
-    ev = ev.filter(ev.customer_id.notnull() & ev.name.isin(list(touchpoints) or [""]))
-    cols = event_columns(touchpoints)
-    touch = ibis.cases(*[(ev.name == name, col) for name, col in cols.items()]) if cols else ibis.literal("")
-    events = ev.select("customer_id", touch=touch, at=ev.occurred_at)
-
     fb = tables["feedback"]
     tickets = fb.filter((fb.source == "ticket") & fb.customer_id.notnull())
+    parts = [tickets.select("customer_id", touch=ibis.literal("support_contact"), at=tickets.received_at)]
     insights = tables.get("feedback_insights")
     if insights is not None:
-        tickets = tickets.left_join(insights.select("feedback_id", "sentiment"), "feedback_id").drop("feedback_id_right")
-        negative = tickets.filter(tickets.sentiment == "negative")
-        negative = negative.select("customer_id", touch=ibis.literal("negative_support"), at=negative.received_at)
-    else:
-        negative = None
-    parts = [events, tickets.select("customer_id", touch=ibis.literal("support_contact"), at=tickets.received_at)]
-    touches = ibis.union(*parts, *([negative] if negative is not None else []))
+        negative = tickets.join(insights.filter(insights.sentiment == "negative").select("feedback_id"), "feedback_id")
+        parts.append(negative.select("customer_id", touch=ibis.literal("negative_support"), at=negative.received_at))
+    cols = event_columns(touchpoints)
+    if cols:
+        ev = tables["events"]
+        ev = ev.filter(ev.customer_id.notnull() & ev.name.isin(list(cols)))
+        touch = ibis.cases(*[(ev.name == name, col) for name, col in cols.items()])
+        parts.append(ev.select("customer_id", touch=touch, at=ev.occurred_at))
+    touches = ibis.union(*parts)
     hits = touches.join(span, "customer_id").filter(lambda t: (t.at > t.start_at) & (t.at < t.window_end))
     return hits.select("customer_id", "touch", day=hits.at.delta(hits.start_at, unit="second").cast("float64") / 86400.0)

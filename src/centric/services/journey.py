@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from centric.errors import CentricError
+from centric.queries.transitions import DELIVERY_EVENT
 
 PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Filtered", "Product Clicked",
                    "Product Viewed", "Product Added", "Product Removed", "Cart Viewed", "Checkout Started",
                    "Checkout Step Viewed", "Checkout Step Completed", "Payment Info Entered", "Order Completed",
                    "Order Updated", "Order Refunded", "Order Cancelled", "Coupon Applied", "Order Shipped",
-                   "Order Delivered")
+                   DELIVERY_EVENT)
 MAX_TOUCHPOINTS = 30
 RECURRING_SHARE = 0.3  # an event that a third of its customers do twice or more is measured as a rate
 SUPPORT = ("support_contact", "negative_support")
@@ -227,10 +228,12 @@ def _drivers_table():
 
 def purchase_cohorts(store, end) -> pd.DataFrame:
     """Monthly cohorts of first purchase: buyers and revenue per month since (queries/cohorts.py)."""
-    from centric.queries.cohorts import cohort_retention
+    import ibis
 
-    o = store.ibis().table("orders")
-    buys = o.filter((o.status == "completed") & (o.total >= 0) & o.customer_id.notnull() & (o.ordered_at <= end))
+    from centric.queries.cohorts import cohort_retention
+    from centric.queries.customer_summary import purchases
+
+    buys = purchases(store.ibis().table("orders"), ibis.literal(end).cast("timestamp"))
     frame = store.ibis().execute(cohort_retention(buys, "customer_id", "ordered_at", "month", value="total"))
     return frame.rename(columns={"offset": "month_offset"})[
         ["cohort", "month_offset", "cohort_size", "active", "retention", "revenue"]]

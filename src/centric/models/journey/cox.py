@@ -40,46 +40,45 @@ class CoxFit:
     events: int
 
 
-def _risk_sums(start, stop, times, values):
-    """Sum of values (rows) over the rows at risk at each time: start < t <= stop."""
-    by_stop = np.argsort(stop, kind="stable")
-    by_start = np.argsort(start, kind="stable")
-    zero = np.zeros((1,) + values.shape[1:])
-    suffix_stop = np.concatenate([np.cumsum(values[by_stop][::-1], axis=0)[::-1], zero])
-    suffix_start = np.concatenate([np.cumsum(values[by_start][::-1], axis=0)[::-1], zero])
-    at_stop = np.searchsorted(stop[by_stop], times, side="left")  # first row with stop >= t
-    at_start = np.searchsorted(start[by_start], times, side="left")  # first row with start >= t
-    return suffix_stop[at_stop] - suffix_start[at_start]
-
-
 class _Problem:
     """The data of one fit, with what does not depend on beta worked out once."""
 
     def __init__(self, start, stop, event, X, ties):
-        self.start, self.stop, self.X = start, stop, X
-        self.event = event
+        self.X = X
         self.times, self.group = np.unique(stop[event], return_inverse=True)  # distinct event times
-        self.d = np.bincount(self.group, minlength=len(self.times)).astype(float)
         self.event_rows = np.flatnonzero(event)
         self.x_events = X[self.event_rows].sum(axis=0)
-        # Efron's fractions l/d for l = 0..d-1 in each tied group (Breslow: all 0)
-        d_int = self.d.astype(int)
-        self.tie_group = np.repeat(np.arange(len(self.times)), d_int)
-        offsets = np.arange(len(self.tie_group)) - np.repeat(np.cumsum(d_int) - d_int, d_int)
-        self.fraction = offsets / np.repeat(self.d, d_int) if ties == "efron" else np.zeros(len(self.tie_group))
+        # Efron's fractions l/d for l = 0..d-1 in each group of d tied events (Breslow: all 0)
+        d = np.bincount(self.group, minlength=len(self.times))
+        self.tie_group = np.repeat(np.arange(len(self.times)), d)
+        offsets = np.arange(len(self.tie_group)) - np.repeat(np.cumsum(d) - d, d)
+        self.fraction = offsets / np.repeat(d, d) if ties == "efron" else np.zeros(len(self.tie_group))
         # each row's at-risk times: the event times in (start, stop]
         self.first_time = np.searchsorted(self.times, start, side="right")
         self.last_time = np.searchsorted(self.times, stop, side="right")
+        # at risk at t: start < t <= stop. Sums over them = suffix sums over rows by stop (stop >= t)
+        # less suffix sums over rows by start (start >= t); the orders and cut points do not change
+        self.by_stop = np.argsort(stop, kind="stable")
+        self.by_start = np.argsort(start, kind="stable")
+        self.at_stop = np.searchsorted(stop[self.by_stop], self.times, side="left")
+        self.at_start = np.searchsorted(start[self.by_start], self.times, side="left")
 
-    def evaluate(self, beta, second=True):
+    def risk_sums(self, values):
+        """Sum of values (one per row) over the rows at risk at each event time."""
+        zero = np.zeros((1,) + values.shape[1:])
+        suffix_stop = np.concatenate([np.cumsum(values[self.by_stop][::-1], axis=0)[::-1], zero])
+        suffix_start = np.concatenate([np.cumsum(values[self.by_start][::-1], axis=0)[::-1], zero])
+        return suffix_stop[self.at_stop] - suffix_start[self.at_start]
+
+    def evaluate(self, beta):
         """Partial log-likelihood, score and information at beta."""
         X, T = self.X, len(self.times)
         eta = X @ beta
         shift = eta.max() if len(eta) else 0.0
         w = np.exp(eta - shift)
         wx = w[:, None] * X
-        s0 = _risk_sums(self.start, self.stop, self.times, w)
-        s1 = _risk_sums(self.start, self.stop, self.times, wx)
+        s0 = self.risk_sums(w)
+        s1 = self.risk_sums(wx)
         rows, g = self.event_rows, self.group
         d0 = np.bincount(g, weights=w[rows], minlength=T)
         d1 = np.zeros((T, X.shape[1]))
@@ -93,8 +92,6 @@ class _Problem:
 
         r1, ra = per_time(1 / den), per_time(a / den)
         score = self.x_events - (s1 * r1[:, None]).sum(axis=0) + (d1 * ra[:, None]).sum(axis=0)
-        if not second:
-            return loglik, score, None
         cum = np.concatenate([[0.0], np.cumsum(r1)])
         c = cum[self.last_time] - cum[self.first_time]
         c[rows] -= ra[g]
@@ -125,23 +122,24 @@ def fit_cox(start, stop, event, X, penalty=0.0, ties: str = "efron", max_iter: i
     problem = _Problem(start, stop, event, X, ties)
     beta = np.zeros(p)
     loglik_null, score, info = problem.evaluate(beta)
-    objective = loglik_null
-    for iteration in range(1, max_iter + 1):
-        grad = score - pen * beta
-        hess = info + np.diag(pen)
-        step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+    loglik, objective = loglik_null, loglik_null
+    iteration = 0
+    while iteration < max_iter:
+        iteration += 1
+        step = np.linalg.lstsq(info + np.diag(pen), score - pen * beta, rcond=None)[0]
         for _ in range(30):  # step halving: the penalised likelihood must not fall
             trial = beta + step
-            loglik, t_score, t_info = problem.evaluate(trial)
-            t_objective = loglik - 0.5 * float(pen @ trial**2)
+            t_loglik, t_score, t_info = problem.evaluate(trial)
+            t_objective = t_loglik - 0.5 * float(pen @ trial**2)
             if np.isfinite(t_objective) and t_objective >= objective - 1e-12:
                 break
             step /= 2
+        else:
+            break  # no step raises it: beta is the optimum to working precision
         converged = abs(t_objective - objective) < tol * (1 + abs(objective))
-        beta, score, info, objective = trial, t_score, t_info, t_objective
+        beta, loglik, score, info, objective = trial, t_loglik, t_score, t_info, t_objective
         if converged:
             break
-    loglik, _, info = problem.evaluate(beta)
     h_inv = np.linalg.pinv(info + np.diag(pen))
     cov = h_inv @ info @ h_inv
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
