@@ -1,0 +1,195 @@
+"""Coherence on real shops: `centric run` and the report on every real set that fits, and on the demo.
+
+Each data set goes through the product as a user would put it there (init, ingest, run, report);
+then the report's own invariants are checked by SQL and on the report's context:
+- the journey's "now" counts add up to the customers in journey_stages (one open stage each);
+- revenue equals net merchandise revenue recomputed with pandas from the raw file;
+- customers in Lost (RFM) or lapsed (journey) are more often at high churn risk than Champions;
+- no persona name is repeated;
+- a partial last month is marked partial, not drawn as a crash.
+Data sets come from ../shared/data: each test skips with the reason when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import shared_file
+
+# -- the data sets, loaded as a user would ------------------------------------------------------
+
+UCI_CHARGE_CODES = {"POST", "DOT", "C2", "M", "BANK CHARGES", "AMAZONFEE", "CRUK", "D", "S", "B"}
+
+
+def _workspace(path: Path, currency: str, timezone: str = "Europe/London"):
+    from centric import Workspace
+
+    ws = Workspace(path)
+    ws.init(shop_name=path.name, currency=currency, timezone=timezone)
+    return ws
+
+
+def _run(ws) -> None:
+    ws.run()
+    ws.report()
+
+
+@pytest.fixture(scope="module")
+def uci(tmp_path_factory):
+    raw = shared_file("online_retail_uci", "online_retail.csv.gz")
+    ws = _workspace(tmp_path_factory.mktemp("coherence") / "uci", "GBP")
+    ws.ingest(None, str(raw), preset="online_retail")
+    _run(ws)
+    return ws, raw
+
+
+@pytest.fixture(scope="module")
+def cdnow(tmp_path_factory):
+    """CDNOW's master log (Fader-Hardie): one line per customer, day and purchase, as an orders file."""
+    raw = shared_file("cdnow", "CDNOW_master.txt")
+    folder = tmp_path_factory.mktemp("coherence")
+    log = pd.read_csv(raw, sep=r"\s+", header=None, names=["customer_id", "date", "cds", "amount"],
+                      dtype={"customer_id": str, "date": str})
+    orders = pd.DataFrame({
+        "order_id": [f"{c}-{i}" for i, c in enumerate(log["customer_id"])],
+        "customer_id": log["customer_id"],
+        "ordered_at": pd.to_datetime(log["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d"),
+        "status": "completed", "currency": "USD", "total": log["amount"].map("{:.2f}".format),
+    })
+    path = folder / "cdnow_orders.csv"
+    orders.to_csv(path, index=False)
+    ws = _workspace(folder / "cdnow", "USD", "America/New_York")
+    ws.ingest("orders", str(path))
+    _run(ws)
+    return ws, log
+
+
+@pytest.fixture(scope="module")
+def personality(tmp_path_factory):
+    """customer_personality's customers (demographics, no orders) as a customers file."""
+    raw = shared_file("customer_personality", "marketing_campaign.csv")
+    ws = _workspace(tmp_path_factory.mktemp("coherence") / "personality", "EUR")
+    ws.ingest("customers", str(raw), mapping={"customer_id": "ID", "birth_year": "Year_Birth",
+                                               "created_at": "Dt_Customer"}, delimiter="\t")
+    _run(ws)
+    return ws, raw
+
+
+@pytest.fixture(scope="module")
+def demo(demo_shop):
+    from centric import Workspace
+
+    return Workspace(demo_shop), None
+
+
+# -- the invariants ------------------------------------------------------------------------------
+
+def _context(ws):
+    from centric.services.report import report_context
+    from centric.services.workspace_files import open_store
+
+    with open_store(ws.path, read_only=True) as (settings, store):
+        return report_context(store, settings)
+
+
+def _value(ws, sql: str):
+    return ws.sql(sql).iloc[0, 0]
+
+
+def check_stages_partition(ws) -> None:
+    customers = _value(ws, "SELECT count(DISTINCT customer_id) FROM journey_stages")
+    assert customers > 0
+    open_rows = _value(ws, "SELECT count(*) FROM journey_stages WHERE left_at IS NULL")
+    assert open_rows == customers, "each customer has exactly one open stage"
+    overlaps = _value(ws, "SELECT count(*) FROM journey_stages a JOIN journey_stages b USING (customer_id) "
+                          "WHERE a.entered_at < coalesce(b.left_at, 'infinity'::TIMESTAMP) "
+                          "AND b.entered_at < coalesce(a.left_at, 'infinity'::TIMESTAMP) "
+                          "AND (a.stage, a.entered_at) <> (b.stage, b.entered_at)")
+    assert overlaps == 0, "no two stays of one customer overlap"
+    shown = _context(ws)["journey"]["stages"]
+    assert sum(int(s["customers"]) for s in shown) == customers
+
+
+def check_churn_order(ws) -> None:
+    shares = ws.sql(
+        "SELECT s.rfm_segment, avg(CASE WHEN v.churn_risk = 'high' THEN 1.0 ELSE 0.0 END) AS high "
+        "FROM customer_value v JOIN customer_summary s USING (customer_id) GROUP BY 1").set_index("rfm_segment")["high"]
+    assert shares["Lost"] > shares["Champions"]
+    lapsed = _value(ws, "SELECT avg(CASE WHEN v.churn_risk = 'high' THEN 1.0 ELSE 0.0 END) FROM customer_value v "
+                        "JOIN journey_stages j USING (customer_id) WHERE j.left_at IS NULL AND j.status = 'lapsed'")
+    assert lapsed > shares["Champions"]
+
+
+def check_personas_unique(ws) -> None:
+    names = ws.sql("SELECT name FROM personas")["name"]
+    assert len(names) >= 1
+    assert names.is_unique, f"repeated persona names: {names[names.duplicated()].tolist()}"
+
+
+def check_partial_month(ws) -> None:
+    end = pd.Timestamp(_value(ws, "SELECT max(observed_until) FROM customer_summary"))
+    month_end = (end + pd.offsets.MonthEnd(0)).normalize()
+    context = _context(ws)
+    months = context["revenue_months"]
+    last = months[-1]
+    assert last["month"] == end.strftime("%Y-%m")
+    assert last["partial"] == (end.normalize() < month_end)
+    assert not any(m["partial"] for m in months[:-1])
+    if last["partial"]:
+        assert "partial" in context["revenue_chart"]
+
+
+# -- the data sets against the invariants --------------------------------------------------------
+
+def uci_net_merchandise(raw: Path) -> tuple[float, float]:
+    """(revenue of known customers, revenue of every line): lines kept by the ingest (no exact
+    duplicates, positive prices), merchandise only, credit notes netted."""
+    lines = pd.read_csv(raw, dtype={"InvoiceNo": str, "StockCode": str})
+    lines = lines.drop_duplicates()
+    lines = lines[lines["UnitPrice"] > 0]
+    lines = lines[~lines["StockCode"].str.upper().isin(UCI_CHARGE_CODES)]
+    amount = lines["Quantity"] * lines["UnitPrice"]
+    return float(amount[lines["CustomerID"].notna()].sum()), float(amount.sum())
+
+
+def test_uci_is_coherent(uci):
+    ws, raw = uci
+    check_stages_partition(ws)
+    check_churn_order(ws)
+    check_personas_unique(ws)
+    check_partial_month(ws)
+    known, everyone = uci_net_merchandise(raw)
+    assert _value(ws, "SELECT sum(revenue)::DOUBLE FROM customer_summary") == pytest.approx(known, abs=0.01)
+    assert _context(ws)["revenue_total"] == pytest.approx(everyone, abs=0.01)
+
+
+def test_uci_top_customers_are_net_of_refunds(uci):
+    ws, _ = uci
+    top = {r["customer_id"]: r["revenue"] for r in _context(ws)["top_customers"]}
+    assert "12346" not in top and "16446" not in top  # each bought one order that was refunded the same day
+    first = _value(ws, "SELECT revenue FROM customer_summary WHERE customer_id = '12346'")
+    assert abs(float(first)) < 1.0
+
+
+def test_cdnow_is_coherent(cdnow):
+    ws, log = cdnow
+    check_stages_partition(ws)
+    check_churn_order(ws)
+    check_partial_month(ws)
+    assert _value(ws, "SELECT sum(revenue)::DOUBLE FROM customer_summary") == pytest.approx(log["amount"].sum(), abs=0.01)
+
+
+def test_customer_personality_is_coherent(personality):
+    ws, _ = personality
+    check_personas_unique(ws)
+
+
+def test_demo_is_coherent(demo):
+    ws, _ = demo
+    check_stages_partition(ws)
+    check_churn_order(ws)
+    check_personas_unique(ws)
+    check_partial_month(ws)
