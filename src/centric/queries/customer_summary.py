@@ -1,10 +1,11 @@
 """The customer summary as one Ibis expression: runs unchanged on DuckDB and on PySpark.
 
 A purchase (`purchases`, the one definition every analysis uses) is a completed order of a known
-customer whose net merchandise value is positive: what the customer kept of its goods after
-the credit notes netted against it (queries/revenue.py, store/reversals.py). A fully reversed
-order, a credit note, a cancelled or pending order is not a purchase, and guest orders count in
-shop revenue, not here. A purchase's `value` is its net merchandise value.
+customer whose net merchandise value is positive (what the customer kept of its goods after the
+credit notes netted against it: queries/revenue.py, store/reversals.py), or of no value at all
+(total and goods 0: a free order is still a transaction; postage or fees alone are not goods). A fully reversed order, a credit note, a
+cancelled or pending order is not a purchase, and guest orders count in shop revenue, not here.
+A purchase's `value` is its net merchandise value.
 
 Frequency, recency and T follow the BTYD convention of Fader, Hardie & Lee (2005), "Counting
 your customers the easy way", in days: purchases on the same day count once, frequency =
@@ -61,8 +62,8 @@ def purchases(orders, until=None):
     """Purchases (see the module's docstring) up to until (an Ibis timestamp) when given, with `value`
     (float64): the order's net merchandise value."""
     o = with_money(orders)
-    buys = o.filter((o.status == "completed") & (o.net > 0) & o.customer_id.notnull())
-    buys = buys.mutate(value=buys.net).drop("net", "gross")
+    buys = o.filter(o.is_purchase & o.customer_id.notnull())
+    buys = buys.mutate(value=buys.net).drop("net", "gross", "is_purchase")
     return buys if until is None else buys.filter(buys.ordered_at <= until)
 
 

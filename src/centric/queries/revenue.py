@@ -21,7 +21,10 @@ COUNTED = ("completed", "refunded")
 
 
 def with_money(orders):
-    """orders plus net and gross (float64) as defined above (0 for orders that do not count)."""
+    """orders plus net and gross (float64) as defined above (0 for orders that do not count), and
+    is_purchase: a completed order whose goods were not all given back (net > 0), or an order of
+    no value at all (merchandise and total 0: a free order is still a transaction; an order of
+    postage or fees alone is not a purchase)."""
     import ibis
 
     counted = orders.status.isin(list(COUNTED))
@@ -32,6 +35,7 @@ def with_money(orders):
     return orders.mutate(
         net=ibis.ifelse(counted, net.fill_null(0.0), 0.0),
         gross=ibis.ifelse(counted & (merch > 0), merch, 0.0),
+        is_purchase=(orders.status == "completed") & ((net > 0) | ((merch == 0) & (orders.total == 0))).fill_null(False),
     )
 
 
@@ -69,9 +73,8 @@ def shop_totals(orders, until=None):
     import ibis
 
     o = counted_orders(orders, until)
-    is_purchase = (o.status == "completed") & (o.net > 0)
     t = o.aggregate(
-        purchases=is_purchase.cast("int64").sum(), revenue=o.net.sum(), gross_revenue=o.gross.sum(),
+        purchases=o.is_purchase.cast("int64").sum(), revenue=o.net.sum(), gross_revenue=o.gross.sum(),
         guest_revenue=ibis.ifelse(o.customer_id.isnull(), o.net, 0.0).sum(),
     )
     return t.mutate(returns=t.gross_revenue - t.revenue)
