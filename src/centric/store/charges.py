@@ -56,9 +56,9 @@ def with_kind(source: str) -> str:
     """A select over `source` (with sku and category) adding _charge_kind (NULL for goods)."""
     kinds = ", ".join(f"'{k}'" for k in S.CHARGE_KINDS)  # centric's own constants
     return (
-        f"(SELECT s.*, coalesce((SELECT any_value(c.kind) FROM _charge_codes c WHERE c.code = upper(trim(s.sku))), "
-        f"(SELECT min(p.kind) FROM _charge_patterns p WHERE upper(trim(s.sku)) LIKE p.pattern), "
-        f"CASE WHEN lower(s.category) IN ({kinds}) THEN lower(s.category) END) AS _charge_kind FROM {source} s)"
+        f"(SELECT s.*, coalesce((SELECT any_value(c.kind) FROM _charge_codes c WHERE c.code = upper(trim(CAST(s.sku AS VARCHAR)))), "
+        f"(SELECT min(p.kind) FROM _charge_patterns p WHERE upper(trim(CAST(s.sku AS VARCHAR))) LIKE p.pattern), "
+        f"CASE WHEN lower(CAST(s.category AS VARCHAR)) IN ({kinds}) THEN lower(CAST(s.category AS VARCHAR)) END) AS _charge_kind FROM {source} s)"
     )
 
 
