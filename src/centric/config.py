@@ -42,6 +42,8 @@ class Settings:
     journey_lapsed_days: int = 180
     # RFM: percent-rank cut points of the five scores (quintiles by default)
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
+    # ingest: sku codes of order lines that are charges, not goods ("CODE" or "CODE=KIND")
+    ingest_charge_skus: list[str] = field(default_factory=list)
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -75,6 +77,12 @@ class Settings:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[rfm] cuts: {exc}") from exc
         self.currency = self.currency.upper()
+        from centric.store.charges import parse_charge_skus
+
+        try:
+            parse_charge_skus(self.ingest_charge_skus)
+        except ValueError as exc:
+            raise ConfigError(f"[ingest] charge_skus: {exc}") from exc
         return self
 
     @classmethod
@@ -106,6 +114,10 @@ class Settings:
                     values[f"clv_{key}"] = cast(clv[key])
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[clv] holds a value that is not a number: {exc}") from exc
+        ingest = data.get("ingest", {})
+        if "charge_skus" in ingest:
+            skus = ingest["charge_skus"]
+            values["ingest_charge_skus"] = [str(x) for x in (skus if isinstance(skus, list) else [skus])]
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
@@ -123,7 +135,9 @@ class Settings:
         lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
                   f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",
                   f"horizon_days = {_toml_value(self.clv_horizon_days)}",
-                  "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}"]
+                  "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}",
+                  "", "[ingest]  # sku codes of order lines that are charges, not goods: CODE or CODE=KIND",
+                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

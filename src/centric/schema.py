@@ -136,7 +136,27 @@ ORDERS = Table(
         Column("discount", MONEY, "Discount granted.", unit="currency", minimum=0),
         Column("shipping", MONEY, "Shipping charged.", unit="currency", minimum=0),
         Column("channel", TEXT, "Sales channel (web, app, marketplace, store, ...)."),
+        Column("charges", MONEY, "Charges that are not goods, shipping or discount (bank charges, marketplace "
+               "fees, manual adjustments, samples, vouchers sold); from an export's charge lines "
+               "(see order_charges). Negative on a credit note.", unit="currency"),
+        Column("reverses_order_id", ID, "For a refund, credit note, return or cancellation: the order it "
+               "reverses, when the export names it. Its value is netted against that order."),
         _ATTRIBUTES,
+        Column("original_currency", TEXT, "The currency the file gave (ISO 4217); money columns of the "
+               "row are converted to the workspace currency.", system=True),
+        Column("original_total", MONEY, "total in original_currency, as the file gave it.",
+               unit="original_currency", system=True),
+        Column("fx_rate", NUMBER, "Rate used to convert the order: units of the workspace currency per "
+               "unit of original_currency (the latest fx_rates row on or before the order's date; 1 "
+               "when the currencies are the same).", system=True),
+        Column("merchandise", MONEY, "Value of the goods: the order's product lines less its discount, "
+               "or, without lines, total - shipping - charges. Negative on a credit note.",
+               unit="currency", system=True),
+        Column("returned", MONEY, "Value of later credit notes netted against this order (positive; its "
+               "whole merchandise for an order whose own status is refunded).", unit="currency", system=True),
+        Column("net_merchandise", MONEY, "What the customer kept of the goods: merchandise - returned for "
+               "an order; for a credit note, the part linked to no order (negative); 0 for cancelled and "
+               "pending orders. Revenue is the sum of this column.", unit="currency", system=True),
     ),
     key=("order_id",),
     extras="attributes",
@@ -151,10 +171,12 @@ ORDER_LINES = Table(
         Column("line_no", INTEGER, "Position of the line in its order, from 1.", required=True, minimum=1),
         Column("sku", TEXT, "Stock-keeping unit."),
         Column("product_name", TEXT, "Product name."),
-        Column("category", TEXT, "Product category; 'shipping', 'fee', 'discount', 'manual', 'sample' "
-               "and 'adjustment' mark lines that are not products."),
+        Column("category", TEXT, "Product category. A line whose category is a charge kind (shipping, "
+               "discount, fee, manual, sample, adjustment, voucher) or whose sku is a charge code is not a "
+               "product: it goes to order_charges, not here."),
         Column("quantity", INTEGER, "Units; negative for a return.", required=True, nonzero=True),
-        Column("unit_price", MONEY, "Price of one unit.", unit="currency", required=True, positive=True),
+        Column("unit_price", MONEY, "Price of one unit, in the workspace currency (converted at the order's "
+               "fx_rate).", unit="currency", required=True, positive=True),
         _ATTRIBUTES,
     ),
     key=("order_id", "line_no"),
@@ -216,6 +238,19 @@ MARKETING_SPEND = Table(
     key=("spent_on", "channel", "campaign"),
 )
 
+FX_RATES = Table(
+    "fx_rates",
+    "Exchange rates into the workspace currency. An amount in another currency is converted at ingest "
+    "at the latest rate on or before its date.",
+    (
+        Column("rate_date", DATE, "Day the rate applies from.", required=True),
+        Column("currency", TEXT, "ISO 4217 code of the foreign currency (e.g. GBP).", required=True),
+        Column("rate", NUMBER, "Units of the workspace currency per unit of `currency`.", required=True,
+               positive=True),
+    ),
+    key=("rate_date", "currency"),
+)
+
 CONSENTS = Table(
     "consents",
     "Consent decisions; the latest per customer and category is in force.",
@@ -229,6 +264,41 @@ CONSENTS = Table(
     ),
     key=("customer_id", "category", "recorded_at"),
     parents={"customer_id": "customers"},
+)
+
+CHARGE_KINDS = ("shipping", "discount", "fee", "manual", "sample", "adjustment", "voucher")
+
+ORDER_CHARGES = Table(
+    "order_charges",
+    "Lines of an order export that are not goods (postage, bank charges, fees, manual adjustments, "
+    "discounts, samples, vouchers): kept here, out of order_lines, and summed into the order's "
+    "shipping, discount and charges.",
+    (
+        Column("order_id", ID, "Order the line belongs to."),
+        Column("line_no", INTEGER, "Position of the line in its order (numbered with the goods lines)."),
+        Column("sku", TEXT, "The charge's code in the export (POST, M, BANK CHARGES, ...)."),
+        Column("description", TEXT, "The line's product name or description."),
+        Column("kind", TEXT, "shipping, discount, fee, manual, sample, adjustment or voucher.",
+               allowed=CHARGE_KINDS),
+        Column("quantity", INTEGER, "Units as the export gave them."),
+        Column("amount", MONEY, "quantity x unit price, in the workspace currency.", unit="currency"),
+    ),
+    key=("order_id", "line_no"),
+    is_input=False,
+)
+
+ORDER_REVERSALS = Table(
+    "order_reversals",
+    "How each credit note was netted: one row per (credit note, order it reverses). Rebuilt after "
+    "every ingest of orders or order lines.",
+    (
+        Column("credit_order_id", ID, "The refund, credit note or return."),
+        Column("order_id", ID, "The order it reverses."),
+        Column("matched_by", TEXT, "reference (the credit note names the order) or line (same customer, "
+               "sku and at least the quantity, latest earlier purchase).", allowed=("reference", "line")),
+        Column("amount", MONEY, "Value netted against the order (positive).", unit="currency"),
+    ),
+    is_input=False,
 )
 
 QUARANTINE = Table(
@@ -254,10 +324,17 @@ CUSTOMER_SUMMARY = Table(
         Column("customer_id", ID, "Customer."),
         Column("first_order_at", TIMESTAMP, "First purchase."),
         Column("last_order_at", TIMESTAMP, "Last purchase."),
-        Column("orders", INTEGER, "Completed purchases (returns and cancelled orders excluded)."),
-        Column("revenue", MONEY, "Sum of completed purchases.", unit="currency"),
-        Column("returns", MONEY, "Value returned (credit notes), as a positive amount.", unit="currency"),
-        Column("net_revenue", MONEY, "revenue - returns.", unit="currency"),
+        Column("orders", INTEGER, "Purchases: completed orders with a positive net_merchandise (fully "
+               "reversed, cancelled and pending orders and credit notes excluded)."),
+        Column("revenue", MONEY, "Net merchandise revenue: what the customer kept of the goods bought "
+               "(orders.net_merchandise summed: purchases net of the credit notes linked to them, plus "
+               "credit notes linked to no order, at their dates).", unit="currency"),
+        Column("gross_revenue", MONEY, "Goods value of the customer's orders before returns (merchandise "
+               "of completed and refunded orders with a positive value).", unit="currency"),
+        Column("returns", MONEY, "gross_revenue - revenue: value returned, refunded or credited, positive.",
+               unit="currency"),
+        Column("net_revenue", MONEY, "The same as revenue (kept for SQL written before revenue was net).",
+               unit="currency"),
         Column("aov", NUMBER, "Average order value: revenue / orders.", unit="currency"),
         Column("frequency", INTEGER, "Repeat purchases: distinct purchase days - 1 (BTYD frequency x)."),
         Column("recency", NUMBER, "Days from first to last purchase (BTYD recency t_x).", unit="days"),
@@ -709,7 +786,7 @@ TOP_PATHS = Table(
 )
 
 INPUT_TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS)
+    t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS, FX_RATES)
 }
 OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
@@ -718,7 +795,8 @@ OUTPUT_TABLES: dict[str, Table] = {
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
                         PATH_EDGES, TOP_PATHS)
 }
-ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, **OUTPUT_TABLES}
+ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
+                                "order_reversals": ORDER_REVERSALS, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES: tuple[str, ...] = ()

@@ -32,11 +32,12 @@ class Workspace:
         return workspace_files.init_workspace(self.path, Settings(**settings) if settings else None)
 
     def ingest(self, table: str | None, *files: str, preset: str | None = None,
-               mapping: dict[str, str] | None = None, delimiter: str | None = None):
+               mapping: dict[str, str] | None = None, delimiter: str | None = None, charge_skus=()):
         from centric.services.ingest import ingest_files
 
         with workspace_files.open_store(self.path) as (settings, store):
-            return ingest_files(store, settings, table, files, preset, mapping, delimiter)
+            return ingest_files(store, settings, table, files, preset, mapping, delimiter,
+                                charge_skus=charge_skus)
 
     def run(self) -> dict[str, int]:
         from centric.services.run import run_all

@@ -15,33 +15,54 @@ END = dt.datetime(2024, 12, 31, 23, 0)
 
 
 def random_orders(seed: int = 1, n: int = 400) -> pd.DataFrame:
+    """Orders with the store's derived money columns (store/reversals.py): some purchases partly or
+    fully reversed, credit notes partly linked, free orders, cancelled and pending ones."""
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2023-01-01")
-    df = pd.DataFrame({
+    status = rng.choice(["completed"] * 8 + ["cancelled", "refunded", "pending"], size=n)
+    merch = np.round(rng.gamma(2, 30, n), 2)
+    merch[rng.random(n) < 0.03] = 0.0  # free orders
+    shipping = np.where(rng.random(n) < 0.3, 4.95, 0.0)
+    returned = np.zeros(n)
+    net = merch.copy()
+    reversed_share = rng.choice([0.0] * 6 + [0.5, 1.0], size=n)  # partial and full reversals
+    sale = status == "completed"
+    returned[sale] = np.round(merch[sale] * reversed_share[sale], 2)
+    net[sale] = merch[sale] - returned[sale]
+    credit = status == "refunded"
+    merch[credit] *= -1
+    net[credit] = np.round(merch[credit] * rng.choice([0.0, 0.4, 1.0], size=int(credit.sum())), 2)  # unlinked part
+    net[(status == "cancelled") | (status == "pending")] = 0.0
+    total = merch + shipping
+    total[merch == 0] = 0.0
+    return pd.DataFrame({
         "order_id": [f"o{i}" for i in range(n)],
         "customer_id": rng.choice([f"c{i}" for i in range(60)] + [None], size=n),
         "ordered_at": start + pd.to_timedelta(rng.integers(0, 720 * 24, n), unit="h"),
-        "status": rng.choice(["completed"] * 8 + ["cancelled", "refunded"], size=n),
-        "total": np.round(rng.gamma(2, 30, n), 2),
+        "status": status, "total": total, "merchandise": merch, "returned": returned, "net_merchandise": net,
     })
-    df.loc[df["status"] == "refunded", "total"] *= -1
-    return df
 
 
 def oracle(orders: pd.DataFrame, end: dt.datetime) -> pd.DataFrame:
-    """Brute force, one customer at a time, straight from the definitions in the docstring."""
+    """Brute force, one customer at a time, straight from the definitions in the docstrings: a purchase
+    is completed with a positive net value (or of no value at all); revenue sums the net value of the
+    customer's completed and refunded orders (unlinked credit notes are negative); gross sums the goods
+    of those with goods."""
     rows = []
     end_day = pd.Timestamp(end).normalize()
     for cid, g in orders[orders["customer_id"].notna() & (orders["ordered_at"] <= end)].groupby("customer_id"):
-        buys = g[(g["status"] == "completed") & (g["total"] >= 0)]
+        free = (g["merchandise"] == 0) & (g["total"] == 0)
+        buys = g[(g["status"] == "completed") & ((g["net_merchandise"] > 0) | free)]
         if buys.empty:
             continue
-        days = buys.groupby(buys["ordered_at"].dt.normalize())["total"].sum().sort_index()
+        days = buys.groupby(buys["ordered_at"].dt.normalize())["net_merchandise"].sum().sort_index()
         first, last = days.index[0], days.index[-1]
-        rets = g[(g["status"] == "refunded") & (g["total"] < 0)]["total"]
+        counted = g[g["status"].isin(["completed", "refunded"])]
+        revenue = counted["net_merchandise"].sum()
+        gross = counted.loc[counted["merchandise"] > 0, "merchandise"].sum()
         rows.append({
-            "customer_id": cid, "orders": len(buys), "revenue": buys["total"].sum(),
-            "returns": -rets.sum(), "frequency": len(days) - 1, "recency": float((last - first).days),
+            "customer_id": cid, "orders": len(buys), "revenue": revenue, "gross_revenue": gross,
+            "returns": gross - revenue, "frequency": len(days) - 1, "recency": float((last - first).days),
             "T": float((end_day - first).days),
             "monetary_value": days.iloc[1:].mean() if len(days) > 1 else 0.0,
             "days_since_last_order": float((end_day - last).days),
@@ -63,9 +84,12 @@ def test_matches_brute_force(seed):
     got = run_duckdb(orders, END)
     want = oracle(orders, END)
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
-    for col in ("orders", "revenue", "returns", "frequency", "recency", "T", "monetary_value", "days_since_last_order"):
-        np.testing.assert_allclose(got[col].astype(float), want[col].astype(float), rtol=1e-9, err_msg=col)
-    np.testing.assert_allclose(got["net_revenue"], got["revenue"] - got["returns"])
+    for col in ("orders", "revenue", "gross_revenue", "returns", "frequency", "recency", "T", "monetary_value",
+                "days_since_last_order"):
+        np.testing.assert_allclose(got[col].astype(float), want[col].astype(float), rtol=1e-9, atol=1e-9,
+                                   err_msg=col)
+    np.testing.assert_allclose(got["net_revenue"], got["revenue"])
+    np.testing.assert_allclose(got["revenue"], got["gross_revenue"] - got["returns"], atol=1e-9)
     np.testing.assert_allclose(got["aov"], got["revenue"] / got["orders"])
 
 
@@ -118,10 +142,12 @@ def test_same_result_on_duckdb_and_pyspark(tmp_path):
              .config("spark.sql.warehouse.dir", str(tmp_path / "wh")).getOrCreate())
     try:
         orders = random_orders(5, 600)
-        orders["total"] = orders["total"].astype(float)
+        for col in ("total", "merchandise", "returned", "net_merchandise"):
+            orders[col] = orders[col].astype(float)
         records = [tuple(None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
                          for v in r) for r in orders.itertuples(index=False)]
-        schema = "order_id string, customer_id string, ordered_at timestamp, status string, total double"
+        schema = ("order_id string, customer_id string, ordered_at timestamp, status string, total double, "
+                  "merchandise double, returned double, net_merchandise double")
         spark.createDataFrame(records, schema).createOrReplaceTempView("orders")
         sp = ibis.pyspark.connect(spark)
         on_spark = sp.execute(customer_summary(sp.table("orders"), END)).sort_values("customer_id").reset_index(drop=True)

@@ -71,7 +71,11 @@ def init(workspace, shop_name, currency, timezone, languages):
               "woocommerce; feedback: zendesk, freshdesk, reviews, social.")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=SOURCE", help="Read a canonical column from another column name.")
 @click.option("--delimiter", default=None, help="CSV delimiter (detected when not given).")
-def ingest(workspace, args, preset, maps, delimiter):
+@click.option("--charge-sku", "charge_skus", multiple=True, metavar="CODE[=KIND]",
+              help="An order line with this sku is a charge (kind shipping, discount, fee, manual, sample, "
+                   "adjustment or voucher; fee when not given), not a product: e.g. --charge-sku SHIP=shipping. "
+                   "Repeatable; adds to [ingest] charge_skus of centric.toml.")
+def ingest(workspace, args, preset, maps, delimiter, charge_skus):
     """Load files into the workspace: TABLE FILE... , or FILE... with --preset.
 
     CSV (any delimiter, encoding, gzip), Parquet and JSON Lines; globs allowed. Each file loads
@@ -85,6 +89,8 @@ def ingest(workspace, args, preset, maps, delimiter):
       centric ingest --preset shopify orders_export.csv
       centric ingest --preset zendesk tickets.jsonl
       centric ingest --preset social mentions.csv
+      centric ingest fx_rates rates.csv
+      centric ingest order_lines lines.csv --charge-sku SHIP=shipping --charge-sku GIFTWRAP
     """
     from rich.progress import Progress
 
@@ -99,7 +105,8 @@ def ingest(workspace, args, preset, maps, delimiter):
     with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
         task = bar.add_task("loading", total=None)
         reports = ingest_files(store, settings, table, files, preset, mapping, delimiter,
-                               on_file=lambda p: bar.update(task, description=f"loading {p.name}"))
+                               on_file=lambda p: bar.update(task, description=f"loading {p.name}"),
+                               charge_skus=charge_skus)
     _print_ingest(console, reports)
 
 

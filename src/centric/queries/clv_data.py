@@ -3,7 +3,8 @@
 Follows the BTYD convention of Fader, Hardie & Lee (2005): purchases on one day count once;
 frequency = repeat purchase days, recency = last - first purchase day, T = end of calibration -
 first purchase day, in the chosen unit (days, weeks or months of 365.25/12 days). monetary_value
-is the mean value of the repeat purchase days (0 without repeats).
+is the mean value of the repeat purchase days (0 without repeats). Purchases and their values are
+customer_summary's: net of returns (a fully reversed order is no purchase).
 
 With a holdout end, each customer acquired by the end of calibration also gets
 frequency_holdout (repeat purchase days after calibration, up to the holdout end),
@@ -29,8 +30,8 @@ def purchase_days(orders, until):
 
     end = ibis.literal(until).cast("timestamp")
     buys = purchases(orders, end)
-    buys = buys.mutate(day=buys.ordered_at.date(), total=buys.total.cast("float64"))
-    return buys.group_by(["customer_id", "day"]).aggregate(value=buys.total.sum())
+    buys = buys.mutate(day=buys.ordered_at.date())
+    return buys.group_by(["customer_id", "day"]).aggregate(value=buys.value.sum())
 
 
 def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None):

@@ -96,7 +96,8 @@ def customer_profile(tables: dict, observed_until):
                  "acquisition_channel", tags=c.tags, age=age)
     s = tables["customer_summary"].select(
         "customer_id", "orders", revenue=lambda t: t.revenue.cast("float64"), aov="aov",
-        days_since_last_order="days_since_last_order", rfm_segment="rfm_segment", _returns=lambda t: t.returns.cast("float64"))
+        days_since_last_order="days_since_last_order", rfm_segment="rfm_segment", _returns=lambda t: t.returns.cast("float64"),
+        _gross=lambda t: t.gross_revenue.cast("float64"))
     per_order, items, top = _habits(tables["orders"], tables["order_lines"], end)
     ev = tables["events"].filter(lambda t: t.customer_id.notnull() & (t.occurred_at <= end))
     events = ev.group_by("customer_id").aggregate(events=ev.count(), event_names=ev.name.collect(distinct=True))
@@ -123,7 +124,7 @@ def customer_profile(tables: dict, observed_until):
         app_share=t.app_share, discount_share=t.discount_share,
         items_per_order=t._units.cast("float64") / t._orders_with_lines,
         evening_share=t.evening_share, weekend_share=t.weekend_share,
-        returns_share=ibis.ifelse(t.revenue > 0, t._returns / t.revenue, ibis.null("float64")),
+        returns_share=ibis.ifelse(t._gross > 0, t._returns / t._gross, ibis.null("float64")),
         event_names=t.event_names.sort(), events=t.events.fill_null(0),
         p_alive=col("p_alive", "float64"), predicted_clv=col("predicted_clv", "float64"),
         churn_risk=col("churn_risk", "string"),

@@ -1,19 +1,29 @@
 """The customer summary as one Ibis expression: runs unchanged on DuckDB and on PySpark.
 
-Purchases are completed orders with a non-negative total and a customer (guest orders count
-in shop revenue, not here). Frequency, recency and T follow the BTYD convention of Fader,
-Hardie & Lee (2005), "Counting your customers the easy way", in days: purchases on the same
-day count once, frequency = purchase days - 1, recency = last - first purchase day, T = end of
-observation - first purchase day. monetary_value is the mean value of the repeat purchase days
-(as in lifetimes' summary_data_from_transaction_data), 0 for a customer without repeats.
+A purchase (`purchases`, the one definition every analysis uses) is a completed order of a known
+customer whose net merchandise value is positive (what the customer kept of its goods after the
+credit notes netted against it: queries/revenue.py, store/reversals.py), or of no value at all
+(total and goods 0: a free order is still a transaction; postage or fees alone are not goods). A fully reversed order, a credit note, a
+cancelled or pending order is not a purchase, and guest orders count in shop revenue, not here.
+A purchase's `value` is its net merchandise value.
+
+Frequency, recency and T follow the BTYD convention of Fader, Hardie & Lee (2005), "Counting
+your customers the easy way", in days: purchases on the same day count once, frequency =
+purchase days - 1, recency = last - first purchase day, T = end of observation - first purchase
+day. monetary_value is the mean net value of the repeat purchase days (as in lifetimes'
+summary_data_from_transaction_data), 0 for a customer without repeats. revenue is the
+customer's net merchandise revenue (queries/revenue.py: purchases net of returns, plus credit
+notes linked to no order, at their dates); gross_revenue and returns stand beside it.
 
 RFM scores are quantiles by percent rank, so ties share a score and the result is the same on
 every engine: score = 1 + the number of cut points at or below the percent rank (the default cut
-points 0.2, 0.4, 0.6, 0.8 give quintiles). Segments follow the common R x F grid (Champions,
-Loyal, ... Hibernating, Lost); docs/segments.md defines each one.
+points 0.2, 0.4, 0.6, 0.8 give quintiles); m_score ranks revenue. Segments follow the common
+R x F grid (Champions, Loyal, ... Hibernating, Lost); docs/segments.md defines each one.
 """
 
 from __future__ import annotations
+
+from centric.queries.revenue import customer_revenue, with_money
 
 RFM_SEGMENTS = (
     # (segment, r scores, f scores): the first row that matches names the cell
@@ -49,8 +59,11 @@ def check_cuts(cuts) -> tuple[float, ...]:
 
 
 def purchases(orders, until=None):
-    """Completed purchases by known customers (up to until, an Ibis timestamp, when given)."""
-    buys = orders.filter((orders.status == "completed") & (orders.total >= 0) & orders.customer_id.notnull())
+    """Purchases (see the module's docstring) up to until (an Ibis timestamp) when given, with `value`
+    (float64): the order's net merchandise value."""
+    o = with_money(orders)
+    buys = o.filter(o.is_purchase & o.customer_id.notnull())
+    buys = buys.mutate(value=buys.net).drop("net", "gross", "is_purchase")
     return buys if until is None else buys.filter(buys.ordered_at <= until)
 
 
@@ -66,9 +79,9 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     end = ibis.literal(observed_until).cast("timestamp")
     end_day = end.date()
     buys = purchases(orders, end)
-    buys = buys.mutate(day=buys.ordered_at.date(), total=buys.total.cast("float64"))
+    buys = buys.mutate(day=buys.ordered_at.date())
 
-    per_day = buys.group_by(["customer_id", "day"]).aggregate(day_total=buys.total.sum())
+    per_day = buys.group_by(["customer_id", "day"]).aggregate(day_total=buys.value.sum())
     first_day = per_day.group_by("customer_id").aggregate(first_day=per_day.day.min())
     repeat = (
         per_day.join(first_day, "customer_id")
@@ -81,23 +94,22 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
         first_order_at=buys.ordered_at.min(),
         last_order_at=buys.ordered_at.max(),
         orders=buys.count(),
-        revenue=buys.total.sum(),
         first_day=buys.day.min(),
         last_day=buys.day.max(),
     )
-    refunds = orders.filter((orders.status == "refunded") & (orders.total < 0) & orders.customer_id.notnull())
-    refunds = refunds.filter(refunds.ordered_at <= end)
-    returns = refunds.group_by("customer_id").aggregate(returns=(-refunds.total.cast("float64")).sum())
+    money = customer_revenue(orders, end)
 
-    s = base.left_join(repeat, "customer_id").left_join(returns, "customer_id")
+    s = base.left_join(repeat, "customer_id").left_join(money, "customer_id")
     s = s.select(
-        "customer_id", "first_order_at", "last_order_at", "orders", "revenue", "first_day", "last_day",
+        "customer_id", "first_order_at", "last_order_at", "orders", "first_day", "last_day",
+        revenue=s.revenue.fill_null(0.0),
+        gross_revenue=s.gross_revenue.fill_null(0.0),
+        returns=s.returns.fill_null(0.0),
         repeat_days=s.repeat_days.fill_null(0),
         repeat_value=s.repeat_value.fill_null(0.0),
-        returns=s.returns.fill_null(0.0),
     )
     s = s.mutate(
-        net_revenue=s.revenue - s.returns,
+        net_revenue=s.revenue,
         aov=s.revenue / s.orders,
         frequency=s.repeat_days,
         recency=s.last_day.delta(s.first_day, unit="day").cast("float64"),
@@ -107,9 +119,9 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     )
     s = rfm_scores(s, cuts).mutate(observed_until=end)
     return s.select(
-        "customer_id", "first_order_at", "last_order_at", "orders", "revenue", "returns", "net_revenue", "aov",
-        "frequency", "recency", "T", "monetary_value", "days_since_last_order", "r_score", "f_score", "m_score",
-        "rfm_score", "rfm_segment", "observed_until",
+        "customer_id", "first_order_at", "last_order_at", "orders", "revenue", "gross_revenue", "returns",
+        "net_revenue", "aov", "frequency", "recency", "T", "monetary_value", "days_since_last_order", "r_score",
+        "f_score", "m_score", "rfm_score", "rfm_segment", "observed_until",
     )
 
 

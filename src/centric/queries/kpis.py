@@ -1,9 +1,10 @@
 """Monthly purchase KPIs as one Ibis expression: buyers, orders, revenue, AOV, purchase frequency,
 repeat-customer rate, retention and churn, and the time between orders.
 
-Purchases are completed orders with a customer and a non-negative total, as in customer_summary.
-For a calendar month m:
-- buyers: customers with a purchase in m; orders and revenue: their purchases in m;
+Purchases are customer_summary's (net value > 0, see queries/revenue.py). For a calendar month m:
+- buyers: customers with a purchase in m; orders: their purchases in m; revenue: the net
+  merchandise revenue of known customers dated in m (purchases net of their returns, and credit
+  notes linked to no order), as customer_summary sums it;
 - aov = revenue / orders; purchase_frequency = orders / buyers;
 - repeat_customer_rate: share of m's buyers who had bought before m;
 - retention_rate: share of the buyers of m-1 who bought again in m; churn_rate = 1 - retention;
@@ -14,6 +15,7 @@ For a calendar month m:
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
+from centric.queries.revenue import counted_orders
 
 
 def monthly_kpis(orders, observed_until):
@@ -21,11 +23,14 @@ def monthly_kpis(orders, observed_until):
 
     end = ibis.literal(observed_until).cast("timestamp")
     buys = purchases(orders, end)
-    buys = buys.mutate(month=buys.ordered_at.truncate("M").date(), day=buys.ordered_at.date(),
-                       total=buys.total.cast("float64"))
+    buys = buys.mutate(month=buys.ordered_at.truncate("M").date(), day=buys.ordered_at.date())
     first = buys.group_by("customer_id").aggregate(first_month=buys.month.min())
-    per = buys.group_by(["month"]).aggregate(orders=buys.count(), revenue=buys.total.sum(),
-                                            buyers=buys.customer_id.nunique())
+    per = buys.group_by(["month"]).aggregate(orders=buys.count(), buyers=buys.customer_id.nunique())
+    money = counted_orders(orders, end)
+    money = money.filter(money.customer_id.notnull())
+    money = money.group_by(money.ordered_at.truncate("M").date().name("month")).aggregate(revenue=money.net.sum())
+    per = per.left_join(money, "month").drop("month_right")
+    per = per.mutate(revenue=per.revenue.fill_null(0.0))
     active = buys.select("customer_id", "month").distinct().join(first, "customer_id")
     repeat = active.group_by("month").aggregate(
         returning=(active.first_month < active.month).cast("int64").sum())

@@ -77,7 +77,7 @@ def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal
     buys = purchases(o, end)
     rank = ibis.row_number().over(group_by=buys.customer_id, order_by=[buys.ordered_at, buys.order_id])
     first = buys.mutate(_r=rank).filter(lambda t: t._r == 0).select(
-        "customer_id", first_order_id="order_id", first_at="ordered_at", first_value=lambda t: t.total.cast("float64"),
+        "customer_id", first_order_id="order_id", first_at="ordered_at", first_value=lambda t: t.value,
         first_discount=lambda t: (t.discount.fill_null(0) > 0).cast("int64"), first_channel="channel")
     lines = tables["order_lines"]
     first_lines = lines.join(first.select("first_order_id"), lines.order_id == first.first_order_id)
@@ -100,7 +100,7 @@ def move_rows(tables: dict, observed_until, move: str = "first_to_second", loyal
     before = before.filter(before.ordered_at <= before.start_at)
     history = before.group_by("customer_id").aggregate(
         purchases_before=before.ordered_at.date().nunique().cast("int64"),
-        spent_before=before.total.cast("float64").sum())
+        spent_before=before.value.sum())
     c = tables["customers"].select("customer_id", "acquisition_channel")
     out = (spans.join(first, "customer_id")
            .left_join(first_cat, "first_order_id").drop("first_order_id_right")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from centric.errors import CentricError
+from centric.queries.customer_summary import purchases
 from centric.services.summary import build_customer_summary, observation_end
 
 MODEL_NAMES = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
@@ -158,9 +159,8 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
     except (DataError, RuntimeError):
         spend = None
     if spend is None:
-        mean = store.con.execute(
-            "SELECT avg(total)::DOUBLE FROM orders WHERE status = 'completed' AND total >= 0 AND customer_id IS NOT NULL"
-        ).fetchone()[0] or 0.0
+        buys = purchases(store.ibis().table("orders"))
+        mean = store.ibis().execute(buys.value.mean()) or 0.0
         spend = np.full(len(data), mean)
     clv = discounted_value(fitted, data, spend, horizon=float(settings.clv_horizon_days), step=MONTH_DAYS,
                            year=365.25, annual_discount=settings.clv_discount_rate, margin=settings.clv_margin)
@@ -204,50 +204,10 @@ def _write_models(store, comparison: pd.DataFrame | None, chosen: str, params: d
     store.replace_table("clv_models", frame)
 
 
-ROLLUP_SQL = """
-WITH v AS (
-    SELECT v.customer_id, v.p_alive, v.predicted_clv, v.churn_risk,
-           coalesce(s.revenue, 0)::DOUBLE AS revenue, s.first_order_at,
-           coalesce(s.rfm_segment, 'Unclassified') AS rfm_segment,
-           coalesce(c.acquisition_channel, 'unknown') AS acquisition_channel
-    FROM customer_value v
-    LEFT JOIN customer_summary s USING (customer_id)
-    LEFT JOIN customers c USING (customer_id)
-),
-spend AS (
-    SELECT channel, sum(amount)::DOUBLE AS spend, min(spent_on) AS since, max(spent_on) AS until
-    FROM marketing_spend GROUP BY channel
-),
-acquired AS (
-    SELECT v.acquisition_channel AS channel, count(*) AS new_customers,
-           avg(CAST(? AS DOUBLE) * v.revenue + v.predicted_clv) AS mean_value
-    FROM v JOIN spend ON v.acquisition_channel = spend.channel
-    WHERE CAST(v.first_order_at AS DATE) BETWEEN spend.since AND spend.until
-    GROUP BY 1
-),
-by_segment AS (
-    SELECT 'rfm_segment' AS dimension, rfm_segment AS group_name, count(*) AS customers, sum(revenue) AS revenue,
-           avg(p_alive) AS mean_p_alive, avg(predicted_clv) AS mean_clv, sum(predicted_clv) AS total_clv,
-           avg(CASE WHEN churn_risk = 'high' THEN 1.0 ELSE 0.0 END) AS high_churn_risk_share,
-           NULL::DOUBLE AS marketing_spend, NULL::BIGINT AS new_customers, NULL::DOUBLE AS cac,
-           NULL::DOUBLE AS clv_to_cac
-    FROM v GROUP BY rfm_segment
-),
-by_channel AS (
-    SELECT 'acquisition_channel', v.acquisition_channel, count(*), sum(v.revenue), avg(v.p_alive),
-           avg(v.predicted_clv), sum(v.predicted_clv),
-           avg(CASE WHEN v.churn_risk = 'high' THEN 1.0 ELSE 0.0 END),
-           any_value(spend.spend), any_value(a.new_customers),
-           any_value(spend.spend) / nullif(any_value(a.new_customers), 0),
-           any_value(a.mean_value) / nullif(any_value(spend.spend) / nullif(any_value(a.new_customers), 0), 0)
-    FROM v LEFT JOIN spend ON v.acquisition_channel = spend.channel
-    LEFT JOIN acquired a ON v.acquisition_channel = a.channel
-    GROUP BY v.acquisition_channel
-)
-SELECT * FROM by_segment UNION ALL SELECT * FROM by_channel
-"""
-
-
 def build_rollups(store, settings) -> int:
-    frame = store.query_df(ROLLUP_SQL, [float(settings.clv_margin)])
-    return store.replace_table("clv_rollups", frame)
+    from centric.queries.clv_rollups import clv_rollups
+
+    db = store.ibis()
+    expr = clv_rollups(db.table("customer_value"), db.table("customer_summary"), db.table("customers"),
+                       db.table("marketing_spend"), settings.clv_margin)
+    return store.replace_table("clv_rollups", expr)

@@ -38,8 +38,14 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 def ingest_files(store, settings, table: str | None, patterns: Iterable[str], preset: str | None = None,
                  mapping: dict[str, str] | None = None, delimiter: str | None = None,
-                 on_file: Callable[[Path], None] | None = None) -> list[IngestReport]:
-    """Load every file matched; a preset fills the tables it knows, else `table` is required."""
+                 on_file: Callable[[Path], None] | None = None,
+                 charge_skus: Iterable[str] = ()) -> list[IngestReport]:
+    """Load every file matched; a preset fills the tables it knows, else `table` is required.
+
+    Money lands in the workspace currency (settings.currency; store/fx.py). charge_skus: CODE or
+    CODE=KIND texts, added to [ingest] charge_skus of centric.toml: order lines with those skus are
+    charges, not goods (store/charges.py)."""
+    from centric.store.charges import parse_charge_skus
     from centric.store.ingest import ingest_table_file
     from centric.store.order_exports import ingest_order_export
     from centric.schema import INPUT_TABLES
@@ -53,6 +59,10 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             raise IngestError("--map goes with centric's own columns, not with a preset")
     elif table not in INPUT_TABLES:
         raise IngestError(f"unknown table {table!r}: name one of {', '.join(INPUT_TABLES)}, or give --preset")
+    try:
+        codes = parse_charge_skus([*settings.ingest_charge_skus, *charge_skus])
+    except ValueError as exc:
+        raise IngestError(str(exc)) from exc
     files = expand_files(patterns)
     reports = []
     for path in files:
@@ -63,7 +73,9 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             reports.append(ingest_table_file(store.con, chosen.table, path, None, settings.timezone, delimiter,
                                              preset=chosen))
         elif preset and preset != "centric":
-            reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter))
+            reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter,
+                                               currency=settings.currency, charge_skus=codes))
         else:
-            reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter))
+            reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
+                                             currency=settings.currency, charge_skus=codes))
     return reports

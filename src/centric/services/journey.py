@@ -234,6 +234,6 @@ def purchase_cohorts(store, end) -> pd.DataFrame:
     from centric.queries.customer_summary import purchases
 
     buys = purchases(store.ibis().table("orders"), ibis.literal(end).cast("timestamp"))
-    frame = store.ibis().execute(cohort_retention(buys, "customer_id", "ordered_at", "month", value="total"))
+    frame = store.ibis().execute(cohort_retention(buys, "customer_id", "ordered_at", "month", value="value"))
     return frame.rename(columns={"offset": "month_offset"})[
         ["cohort", "month_offset", "cohort_size", "active", "retention", "revenue"]]

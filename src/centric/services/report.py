@@ -21,14 +21,14 @@ def report_context(store, settings) -> dict:
     if not store.has_rows("customer_summary"):
         raise ReportError("no customer summary yet: load orders with `centric ingest`, then `centric run`")
     cur = settings.currency
-    o = con.execute(
-        "SELECT count(*) FILTER (WHERE status = 'completed' AND total >= 0), "
-        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0), 0), "
-        "coalesce(-sum(total) FILTER (WHERE status = 'refunded' AND total < 0), 0), "
-        "coalesce(sum(total) FILTER (WHERE status = 'completed' AND total >= 0 AND customer_id IS NULL), 0) "
-        "FROM orders"
-    ).fetchone()
-    purchases, revenue, returns, guest_revenue = o
+    import pandas as pd
+
+    from centric.queries.revenue import monthly_revenue, shop_totals
+
+    db = store.ibis()
+    totals = db.execute(shop_totals(db.table("orders"))).iloc[0]
+    purchases = int(totals["purchases"] or 0)
+    revenue, returns, guest_revenue = (float(totals[k] or 0) for k in ("revenue", "returns", "guest_revenue"))
     buyers, avg_orders, repeat_rate, last = con.execute(
         "SELECT count(*), avg(orders), avg(CASE WHEN frequency > 0 THEN 1.0 ELSE 0.0 END), "
         "max(observed_until) FROM customer_summary"
@@ -43,12 +43,9 @@ def report_context(store, settings) -> dict:
         {"label": f"Returns ({cur})", "value": f"{float(returns):,.0f}"},
         {"label": "Guest revenue share", "value": f"{100 * float(guest_revenue) / max(float(revenue), 1e-9):.1f}%"},
     ]
-    monthly = con.execute(
-        "SELECT strftime(date_trunc('month', ordered_at), '%Y-%m') AS m, "
-        "sum(total) FILTER (WHERE status = 'completed' AND total >= 0) AS revenue, "
-        "-coalesce(sum(total) FILTER (WHERE status = 'refunded' AND total < 0), 0) AS returns "
-        "FROM orders GROUP BY 1 ORDER BY 1"
-    ).fetchall()
+    by_month = db.execute(monthly_revenue(db.table("orders")))
+    monthly = [(m.strftime("%Y-%m"), r, x) for m, r, x in
+               zip(pd.to_datetime(by_month["month"]), by_month["revenue"], by_month["returns"])]
     revenue_chart = charts.line_chart(
         [m for m, _, _ in monthly],
         {"revenue": [float(r or 0) for _, r, _ in monthly], "returns": [float(x or 0) for _, _, x in monthly]},

@@ -11,6 +11,7 @@ def observation_end(store):
 def build_customer_summary(store, observed_until=None, cuts=None) -> int:
     from centric.queries.customer_summary import DEFAULT_RFM_CUTS, customer_summary
 
+    store.refresh_order_values()
     end = observed_until or observation_end(store)
     if end is None:
         store.con.execute("DELETE FROM customer_summary")

@@ -88,6 +88,15 @@ class Store:
         return self.con.execute(sql, params or []).df()
 
     # -- writing results ------------------------------------------------------------------
+    def refresh_order_values(self) -> int:
+        """Recompute every order's merchandise, returned and net_merchandise (store/reversals.py).
+
+        Ingest does it; this brings a workspace loaded by an older centric up to date."""
+        from centric.store.reversals import refresh_order_values
+
+        with self.transaction() as con:
+            return refresh_order_values(con)
+
     def replace_table(self, table: str, expr_or_df) -> int:
         """Replace an output table's rows with an Ibis expression's or a DataFrame's result."""
         return self.replace_tables({table: expr_or_df})[table]

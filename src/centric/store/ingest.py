@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from centric.schema import INPUT_TABLES, Table
-from centric.store import validate
+from centric.store import charges, fx, validate
 from centric.store.connection import transaction
 from centric.store.sources import (
     STAGE, Reject, SourceError, csv_rejects, detect_format, number_lines, open_csv, reading, stage_file,
 )
 from centric.store.preset_fields import field_texts, match_headers, require_fields
 from centric.store.presets import TablePreset
+from centric.store.reversals import refresh_order_values
 from centric.store.sqltext import ident, set_variable, var
 from centric.store.upsert import MergeCounts, merge
 
@@ -148,12 +149,15 @@ def validate_once(con, rules, source: str, params: list | None = None,
     return rejects
 
 
-def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str) -> None:
-    """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it."""
+def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str,
+               system_columns: tuple[str, ...] = ()) -> None:
+    """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it.
+
+    system_columns: system columns the view also gives (an order's currency conversion)."""
     key = table.key
     key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
     duplicated = has_duplicate_keys(con, typed_view, key, key_tuple)
-    columns = [c.name for c in table.columns if not c.system or c.name == "origin"]
+    columns = [c.name for c in table.columns if not c.system or c.name == "origin" or c.name in system_columns]
     source = typed_view
     if duplicated:
         partition = ", ".join(ident(k) for k in key)
@@ -242,11 +246,16 @@ def preset_source(preset: TablePreset, columns: list[str], source: str, with_lin
 
 def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
                       timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None,
-                      preset: TablePreset | None = None) -> IngestReport:
+                      preset: TablePreset | None = None, currency: str | None = None,
+                      charge_skus: dict[str, str] | None = None) -> IngestReport:
     """Load one file into one canonical table, atomically.
 
     A CSV file is read, typed and checked in one scan (no staging copy of its text); other
     formats are staged as text first. A preset renames and transforms another tool's columns first.
+    currency: the workspace currency; orders in another one are converted (store/fx.py), and
+    order lines follow their order's rate. charge_skus: the user's charge codes (code -> kind):
+    such order lines go to order_charges (store/charges.py). Orders and order lines then get
+    their net values (store/reversals.py).
     """
     if table_name not in INPUT_TABLES:
         raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
@@ -273,11 +282,23 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
             drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
             rejects, rows = staged.rejects, staged.rows
         report = IngestReport(source_file, rows_read=rows + len(rejects))
+        typed, system_columns = "_checked", ()
+        if table.name == "orders" and currency:
+            fx.build_rates(con, "_checked", "_line", currency)
+            typed, system_columns = "_checked_fx", fx.FX_COLUMNS
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _checked_fx AS SELECT * FROM {fx.converted_orders('_checked', '_line')}")
         with transaction(con):
             clear_previous_quarantine(con, [table.name], source_file)
             report.quarantined += quarantine_rejects(con, table.name, source_file, rejects)
             report.quarantined += insert_quarantine(con, table.name, source_file, "_bad_rows")
-            load_typed(con, table, "_checked", report, source_file)
+            if table.name == "orders" and currency:
+                report.quarantined += quarantine_rows(con, table.name, source_file, fx.missing_rows())
+            if table.name == "order_lines":
+                con.execute(f"CREATE OR REPLACE TEMP VIEW _checked_fx AS SELECT * FROM {fx.converted_lines('_checked')}")
+                typed = charges.split_lines(con, "_checked_fx", charge_skus or {}, report)
+            load_typed(con, table, typed, report, source_file, system_columns)
+            if table.name in ("orders", "order_lines"):
+                refresh_order_values(con)
             log_ingest(con, report, table.name, fingerprint(Path(path)))
     finally:
         drop_staging(con)
@@ -288,9 +309,9 @@ CHECKED = ("_checked", "_all_checked", "_all_lined", "_bad_rows")
 
 
 def drop_staging(con, keep: tuple[str, ...] = ()) -> None:
-    for view in ("_checked", "_bad_rows", "_all_lined", STAGE):
+    for view in ("_checked_fx", "_checked_goods", "_checked", "_bad_rows", "_all_lined", STAGE):
         if view not in keep:
             con.execute(f"DROP VIEW IF EXISTS {view}")
-    for table in ("_all_checked", "_stage_raw", "_stage_lines", "_shift", "_rejects", "_rejects_scan"):
+    for table in ("_fx", "_all_checked", "_stage_raw", "_stage_lines", "_shift", "_rejects", "_rejects_scan"):
         if table not in keep:
             con.execute(f"DROP TABLE IF EXISTS {table}")

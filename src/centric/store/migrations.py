@@ -11,10 +11,11 @@ from centric.schema import ALL_TABLES, Table
 from centric.store.connection import transaction
 from centric.store.sqltext import ident
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # version -> list of SQL statements run to reach that version from the one before.
 # 2: the customer-value tables (created like every declared table; nothing to move)
+# 8: fx_rates, order_charges, order_reversals (new tables); orders' money columns (added)
 # 7: cohorts (new table)
 # 6: kpis (new table)
 # 5: journey_stages, stage_transitions, journey_drivers (new tables)

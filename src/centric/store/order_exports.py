@@ -12,11 +12,12 @@ from pathlib import Path
 
 from centric import schema as S
 from centric.schema import Column, Table
-from centric.store import validate
+from centric.store import charges, fx, validate
 from centric.store.ingest import (
     IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
-    prepare_connection, quarantine_rejects, transaction, validate_once,
+    prepare_connection, quarantine_rejects, quarantine_rows, transaction, validate_once,
 )
+from centric.store.reversals import refresh_order_values
 from centric.store.preset_fields import field_texts, match_headers, require_fields
 from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
 from centric.store.sources import STAGE, SourceError, stage_file
@@ -51,7 +52,11 @@ def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str
 
 
 def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC",
-                        delimiter: str | None = None) -> IngestReport:
+                        delimiter: str | None = None, currency: str | None = None,
+                        charge_skus: dict[str, str] | None = None) -> IngestReport:
+    """Load an order export. currency: the workspace currency (orders in another one are converted at
+    ingest, or quarantined without a rate: store/fx.py); charge_skus: the user's charge codes, added to
+    the preset's (store/charges.py)."""
     if preset_name not in PRESETS:
         raise SourceError(f"unknown preset {preset_name!r}: choose one of {', '.join(PRESETS)}")
     preset = PRESETS[preset_name]
@@ -93,26 +98,59 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     try:
         # every temp table first; the transaction then only writes the canonical tables
         validate_once(con, rules, "_fields")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, row_number() OVER (PARTITION BY order_id "
-            "ORDER BY _line) AS line_no FROM _checked"
-        )
+        charges.register(con, {**preset.charge_codes, **(charge_skus or {})}, preset.charge_patterns)
+        numbered = ("(SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY _line) AS line_no FROM _checked)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _all_lines AS SELECT * FROM {charges.with_kind(numbered)}")
         _build_customers(con, customer_values)
         _build_orders(con, preset)
+        _convert(con, currency)
         with transaction(con):
             clear_previous_quarantine(con, list(PRESET_TABLES), source_file)
             report.quarantined += quarantine_rejects(con, "order_lines", source_file, staged.rejects)
             report.quarantined += insert_quarantine(con, "order_lines", source_file, "_bad_rows")
+            if currency:
+                report.quarantined += quarantine_rows(
+                    con, "order_lines", source_file,
+                    fx.missing_rows(line_of="(SELECT order_id AS _fx_key, _line FROM _all_lines)"))
             _insert_new_customers(con, report)
-            report.add("orders", merge(con, S.ORDERS, "_orders", [c.name for c in S.ORDERS.columns]))
+            order_columns = [c.name for c in S.ORDERS.columns if c.name not in DERIVED]
+            report.add("orders", merge(con, S.ORDERS, "_orders", order_columns))
             report.add("order_lines", merge(con, S.ORDER_LINES, "_lines", [c.name for c in S.ORDER_LINES.columns]))
+            con.execute("DELETE FROM order_charges c WHERE EXISTS (SELECT 1 FROM _lines l "
+                        "WHERE l.order_id = c.order_id AND l.line_no = c.line_no)")
+            charges.store_charges(con, "_charges", report)
+            refresh_order_values(con)
             for table in PRESET_TABLES:
                 log_ingest(con, report, table, fingerprint(Path(path)))
     finally:
-        for t in ("_fields", "_lines", "_orders", "_customers"):
+        for t in ("_fields", "_all_lines", "_lines", "_charges", "_orders", "_orders_raw", "_customers", "_fx"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         drop_staging(con)
     return report
+
+
+DERIVED = ("merchandise", "returned", "net_merchandise")  # set by store/reversals.py
+
+
+def _convert(con, currency: str | None) -> None:
+    """_orders, _lines (goods) and _charges in the workspace currency; orders without a rate left out."""
+    if not currency:  # no workspace currency given: amounts as the file says, rate 1
+        con.execute("CREATE OR REPLACE TEMP TABLE _fx AS SELECT order_id AS _fx_key, upper(currency) AS "
+                    "original_currency, 1.0 AS fx_rate FROM _orders_raw")
+        con.execute("CREATE OR REPLACE TEMP TABLE _orders AS SELECT *, upper(currency) AS original_currency, "
+                    "total AS original_total, 1.0 AS fx_rate FROM _orders_raw")
+    else:
+        fx.build_rates(con, "_orders_raw", "order_id", currency)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _orders AS SELECT * FROM {fx.converted_orders('_orders_raw', 'order_id')}")
+    price = fx.converted("l.unit_price", "f.fx_rate")
+    rated = "_all_lines l JOIN _fx f ON f._fx_key = l.order_id WHERE f.fx_rate IS NOT NULL"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT l.* EXCLUDE (_charge_kind) REPLACE ({price} AS unit_price) "
+                f"FROM {rated} AND l._charge_kind IS NULL")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _charges AS SELECT l.order_id, l.line_no, l.sku, l.product_name AS description, "
+        f"l._charge_kind AS kind, l.quantity, CAST(round(l.quantity * l.unit_price * f.fx_rate, 2) AS DECIMAL(18,2)) "
+        f"AS amount FROM {rated} AND l._charge_kind IS NOT NULL"
+    )
 
 
 def _build_customers(con, customer_values: str) -> None:
@@ -139,13 +177,31 @@ def _insert_new_customers(con, report: IngestReport) -> None:
 
 
 def _build_orders(con, preset: OrderExportPreset) -> None:
+    """_orders_raw: one row per order of the export, in the file's currency.
+
+    total: the export's order total, or the sum of every line (goods and charges) when the preset
+    says so; shipping, discount and charges: the export's order fields plus the order's charge lines
+    of that kind (a discount line's negative amount is a positive discount)."""
     line_total = "sum(quantity * unit_price)"
     total = line_total if preset.total_from_lines else f"coalesce(min_by(total, _line), {line_total})"
+
+    def plus_lines(column: str, kinds: str, sign: str = "") -> str:
+        lines = f"count(*) FILTER (WHERE _charge_kind IN {kinds})"
+        amount = f"{sign}sum(quantity * unit_price) FILTER (WHERE _charge_kind IN {kinds})"
+        given = f"min_by({column}, _line)"
+        return (f"CAST(CASE WHEN {lines} = 0 THEN {given} ELSE coalesce({given}, 0) + {amount} END "
+                f"AS DECIMAL(18,2)) AS {column}")
+
+    discount = plus_lines("discount", "('discount')", "-")
+    shipping = plus_lines("shipping", "('shipping')")
+    other = plus_lines("charges", "('fee', 'manual', 'sample', 'adjustment', 'voucher')")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _orders AS SELECT order_id, "
+        f"CREATE OR REPLACE TEMP TABLE _orders_raw AS SELECT order_id, "
         f"min_by(customer_id, _line) AS customer_id, min(ordered_at) AS ordered_at, "
         f"min_by(status, _line) AS status, min_by(currency, _line) AS currency, "
-        f"CAST({total} AS DECIMAL(18,2)) AS total, min_by(discount, _line) AS discount, "
-        f"min_by(shipping, _line) AS shipping, min_by(channel, _line) AS channel, NULL::JSON AS attributes "
-        f"FROM _lines GROUP BY order_id"
+        f"CAST({total} AS DECIMAL(18,2)) AS total, {discount}, "
+        f"{shipping}, min_by(channel, _line) AS channel, "
+        f"{other}, "
+        f"min_by(reverses_order_id, _line) AS reverses_order_id, NULL::JSON AS attributes "
+        f"FROM _all_lines GROUP BY order_id"
     )

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 EXPORT_FIELDS = (
     "order_id", "customer_id", "email", "ordered_at", "status", "currency", "total", "discount", "shipping",
     "channel", "sku", "product_name", "category", "quantity", "unit_price", "country", "region", "city",
-    "postcode", "cancelled_at",
+    "postcode", "cancelled_at", "charges", "reverses_order_id",
 )
 ORDER_FIELDS = ("customer_id", "email", "ordered_at", "status", "currency", "total", "discount", "shipping",
-                "channel", "country", "region", "city", "postcode", "cancelled_at")
+                "channel", "country", "region", "city", "postcode", "cancelled_at", "charges", "reverses_order_id")
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,17 @@ class OrderExportPreset:
     exact_duplicates_are_errors: bool = True
     total_from_lines: bool = False
     notes: str = ""
+    charge_codes: dict[str, str] = field(default_factory=dict)  # sku -> charge kind (store/charges.py)
+    charge_patterns: dict[str, str] = field(default_factory=dict)  # sku LIKE pattern -> charge kind
 
 
-NON_PRODUCT_CODES = (
-    "CASE upper({sku}) WHEN 'POST' THEN 'shipping' WHEN 'DOT' THEN 'shipping' WHEN 'C2' THEN 'shipping' "
-    "WHEN 'BANK CHARGES' THEN 'fee' WHEN 'AMAZONFEE' THEN 'fee' WHEN 'CRUK' THEN 'fee' "
-    "WHEN 'D' THEN 'discount' WHEN 'M' THEN 'manual' WHEN 'S' THEN 'sample' WHEN 'B' THEN 'adjustment' "
-    "ELSE {category} END"
-)
+# Stock codes of UCI Online Retail that are not goods (store/charges.py): code -> charge kind.
+NON_PRODUCT_CODES = {
+    "POST": "shipping", "DOT": "shipping", "C2": "shipping", "BANK CHARGES": "fee", "AMAZONFEE": "fee",
+    "CRUK": "fee", "D": "discount", "M": "manual", "S": "sample", "B": "adjustment",
+}
+# Gift vouchers sold (gift_0001_10, ...): money taken for later goods, not goods.
+GIFT_VOUCHERS = {"GIFT_0%": "voucher"}
 
 ONLINE_RETAIL = OrderExportPreset(
     name="online_retail",
@@ -51,13 +54,17 @@ ONLINE_RETAIL = OrderExportPreset(
         "status": "CASE WHEN upper({order_id}) LIKE 'C%' THEN 'refunded' ELSE 'completed' END",
         "currency": "'GBP'",
         "channel": "'online'",
-        "category": NON_PRODUCT_CODES,
     },
     total_from_lines=True,
+    charge_codes=NON_PRODUCT_CODES,
+    charge_patterns=GIFT_VOUCHERS,
     notes="Invoices starting with C are credit notes: loaded as refunded orders with negative totals "
           "(returns). Lines without a CustomerID are guest orders: loaded with an empty customer_id, counted "
           "in shop revenue and left out of per-customer analyses. Exact duplicate lines, and lines with a "
-          "zero or negative price, are quarantined with their reason.",
+          "zero or negative price, are quarantined with their reason. Postage (POST, DOT, C2), fees (BANK "
+          "CHARGES, AMAZONFEE, CRUK), discounts (D), manual adjustments (M), samples (S), bad-debt adjustments (B) "
+          "and gift vouchers are order charges, not products. Credit notes name no invoice: they are netted line "
+          "by line against the customer's latest earlier purchase of the sku (store/reversals.py).",
 )
 
 SHOPIFY = OrderExportPreset(
