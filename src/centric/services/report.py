@@ -44,12 +44,11 @@ def report_context(store, settings) -> dict:
         {"label": "Guest revenue share", "value": f"{100 * float(guest_revenue) / max(float(revenue), 1e-9):.1f}%"},
     ]
     by_month = db.execute(monthly_revenue(db.table("orders")))
-    monthly = [(m.strftime("%Y-%m"), r, x) for m, r, x in
-               zip(pd.to_datetime(by_month["month"]), by_month["revenue"], by_month["returns"])]
+    months = revenue_months(pd.to_datetime(by_month["month"]), by_month["revenue"], by_month["returns"], last)
     revenue_chart = charts.line_chart(
-        [m for m, _, _ in monthly],
-        {"revenue": [float(r or 0) for _, r, _ in monthly], "returns": [float(x or 0) for _, _, x in monthly]},
-        f"Revenue by month ({cur})",
+        [m["month"] for m in months],
+        {"revenue": [m["revenue"] for m in months], "returns": [m["returns"] for m in months]},
+        f"Revenue by month ({cur})", partial_last=bool(months and months[-1]["partial"]),
     )
     segments = [
         dict(zip(("rfm_segment", "customers", "share", "revenue", "avg_orders", "avg_days_since"), row))
@@ -79,9 +78,24 @@ def report_context(store, settings) -> dict:
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "kpis": kpis, "revenue_chart": revenue_chart, "segments": segments, "segment_chart": segment_chart,
+        "kpis": kpis, "revenue_chart": revenue_chart, "revenue_months": months, "revenue_total": revenue, "segments": segments, "segment_chart": segment_chart,
         "top_customers": top, "orders_chart": orders_chart, "table_counts": table_counts, "quarantine": quarantine,
     }
+
+
+def revenue_months(month_starts, revenue, returns, observed_until) -> list[dict]:
+    """One entry per month (YYYY-MM, revenue, returns, partial). The last month is partial when the
+    data end before its last day: drawn dashed and labelled so, not read as a fall in sales."""
+    import pandas as pd
+
+    end = pd.Timestamp(observed_until) if observed_until is not None else None
+    months = []
+    for start, r, x in zip(month_starts, revenue, returns):
+        start = pd.Timestamp(start)
+        partial = end is not None and start <= end and end.normalize() < (start + pd.offsets.MonthEnd(0)).normalize()
+        months.append({"month": start.strftime("%Y-%m"), "revenue": float(r or 0), "returns": float(x or 0),
+                       "partial": bool(partial)})
+    return months
 
 
 def write_report(store, settings, path: Path) -> Path:
