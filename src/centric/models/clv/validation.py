@@ -10,8 +10,9 @@ baselines on the holdout (holdout.py), flags boundary fits and indistinguishable
 - the chosen model (the one refitted for customer value) is the working model with the lowest
   per-customer MAE, or, when none works, the fitted model with the lowest MAE (its counts are
   still a forecast; its P(alive) is not reported);
-- the churn source is the chosen model when it works; otherwise the baseline with the higher
-  holdout AUC (ties: recency), and the table's note says why.
+- the churn source is the chosen model when it works; otherwise the baseline with the lower
+  holdout Brier score (the probability that is both sharper and better calibrated; ties and
+  no Brier: the higher AUC, then recency), and the table's note says why.
 
 `ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
@@ -122,7 +123,8 @@ def _decide(table: pd.DataFrame) -> pd.DataFrame:
     auc = pd.to_numeric(table["holdout_auc"], errors="coerce")
     table["validated"] = fitted & ~table["boundary"] & (auc >= AUC_FLOOR) & (auc >= recency_auc - 1e-12)
     pool = table["validated"] if table["validated"].any() else fitted
-    mae = pd.to_numeric(table["holdout_mae"], errors="coerce").where(pool)
+    # equal MAEs (models that collapse to the same fit) keep the listed order: the simpler model first
+    mae = pd.to_numeric(table["holdout_mae"], errors="coerce").round(6).where(pool)
     table["chosen"] = False
     chosen = mae.idxmin() if mae.notna().any() else table.index[pool][0]
     table.loc[chosen, "chosen"] = True
@@ -130,8 +132,12 @@ def _decide(table: pd.DataFrame) -> pd.DataFrame:
     if table.loc[chosen, "validated"]:
         table.loc[chosen, "churn_source"] = True
     else:
-        base = table[table["kind"] == "baseline"].copy()
-        best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).iloc[::-1].idxmax()  # ties: recency
+        base = table[table["kind"] == "baseline"]
+        brier = pd.to_numeric(base["holdout_brier"], errors="coerce")
+        if brier.notna().all():  # the better calibrated and sharper probability (ties: recency)
+            best = brier.idxmin()
+        else:
+            best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).iloc[::-1].idxmax()
         table.loc[best, "churn_source"] = True
     return table
 
@@ -139,7 +145,8 @@ def _decide(table: pd.DataFrame) -> pd.DataFrame:
 def churn_explanation(table: pd.DataFrame) -> str:
     """One sentence: where churn risk and P(alive) come from, and why."""
     src = table[table["churn_source"]].iloc[0]
-    auc = f"holdout AUC {src['holdout_auc']:.3f}"
+    auc = f"holdout AUC {src['holdout_auc']:.3f}" + (
+        f", Brier {src['holdout_brier']:.3f}" if pd.notna(src.get("holdout_brier")) else "")
     if src["kind"] == "model":
         return f"Churn risk and P(alive) come from {src['model']}, which the holdout validates ({auc})."
     models = table[table["kind"] == "model"]
