@@ -324,7 +324,7 @@ def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, sp
                 "holdout_brier": rec.get("holdout_brier"), "dropout_share": rec.get("dropout_share"),
                 "boundary": bool(rec.get("boundary")), "validated": bool(rec.get("validated")),
                 "chosen": bool(rec["chosen"]), "churn_source": bool(rec["churn_source"]),
-                "note": (f"{rec.get('note') or ''} {note}".strip() if rec["churn_source"] else rec.get("note")),
+                "note": (f"{note} {rec.get('note') or ''}".strip() if rec["churn_source"] else rec.get("note")),
                 "params": json.dumps(params) if rec["model"] == chosen else None,
                 "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
             })
@@ -385,6 +385,12 @@ by_channel AS (
 )
 SELECT * FROM by_segment UNION ALL SELECT * FROM by_channel
 """
+
+
+def channel_rollups(store) -> pd.DataFrame:
+    """clv_rollups by acquisition channel, the most valuable first."""
+    t = store.ibis().table("clv_rollups")
+    return store.ibis().execute(t.filter(t.dimension == "acquisition_channel").order_by(t.total_clv.desc()))
 
 
 def build_rollups(store, settings) -> int:
