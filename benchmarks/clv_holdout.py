@@ -6,10 +6,18 @@ two real histories, through the product's own ingest and `centric clv --holdout-
 - CDNOW, the full master log (23,570 customers), Fader and Hardie's 39/39-week split: calibration
   ends 1997-09-30, holdout 1997-10-01 to 1998-06-30.
 
-Prints, side by side for BetaGeo, ModifiedBetaGeo, ParetoNBD and the Recency and PastRate
-baselines: total predicted vs actual holdout repeat purchases, per-customer MAE, AUC and Brier of
-"buys again", the boundary flag; then the churn source and the churn-band shares. Targets on UCI:
-the chosen model's total within 15% of the actual, AUC >= 0.75 and >= the recency baseline's.
+Prints, side by side for BetaGeo, ModifiedBetaGeo, ParetoNBD and the Recency, PastRate and
+Classifier baselines: total predicted vs actual holdout repeat purchases, per-customer MAE, AUC and
+Brier of "buys again", the boundary flag; then the churn source and the churn-band shares. Targets on
+UCI: the chosen model's total within 15% of the actual, AUC >= 0.75 and >= the recency baseline's;
+the same figures for the Classifier (trained on the split inside calibration, never on the holdout).
+
+Measured (2026, this machine): UCI models 3,408 vs 4,510 (-24%), AUC 0.733, Brier 0.217 (boundary);
+Recency AUC 0.682; Classifier 3,867 (-14%), AUC 0.741, Brier 0.208 (the churn source). The ceiling
+of these features: the same logistic regression fitted on the holdout's own outcomes reaches AUC
+0.748 in-sample and 0.726 in 5-fold cross-validation on the holdout, so 0.75 is out of reach of a
+model that does not see the holdout. CDNOW: ParetoNBD 0.763 / 0.166 stays the churn source;
+Classifier AUC 0.770, Brier 0.167, total +18% (its 136-day inner window rescaled to 273 days).
 
     python benchmarks/clv_holdout.py [--data ../shared/data] [--work /tmp/clv-bench]
 """
@@ -92,6 +100,13 @@ def main() -> None:
     print(f"\nUCI targets: chosen total {ratio - 1:+.1%} (target within 15%: {'met' if abs(ratio - 1) <= 0.15 else 'NOT met'}); "
           f"AUC {chosen['holdout_auc']:.3f} (target >= 0.75: {'met' if chosen['holdout_auc'] >= 0.75 else 'NOT met'}; "
           f">= recency {recency['holdout_auc']:.3f}: {'met' if chosen['holdout_auc'] >= recency['holdout_auc'] else 'NOT met'})")
+    clf = uci[uci["model"] == "Classifier"]
+    if len(clf) and pd.notna(clf["holdout_auc"].iloc[0]):
+        c = clf.iloc[0]
+        ratio = c["holdout_total_predicted"] / c["holdout_total_actual"]
+        print(f"UCI Classifier: total {ratio - 1:+.1%}, AUC {c['holdout_auc']:.3f} (>= 0.75: "
+              f"{'met' if c['holdout_auc'] >= 0.75 else 'NOT met'}; >= recency: "
+              f"{'met' if c['holdout_auc'] >= recency['holdout_auc'] else 'NOT met'}), Brier {c['holdout_brier']:.3f}")
     show("CDNOW master (23,570 customers)", cdnow_workspace(args.data, args.work), dt.date(1997, 10, 1))
 
 

@@ -296,7 +296,7 @@ CUSTOMER_VALUE = Table(
         Column("churn_horizon_days", NUMBER, "Horizon of p_no_purchase: the holdout's length it was validated on.",
                unit="days"),
         Column("churn_source", TEXT, "What p_no_purchase comes from: the chosen model when the holdout validates it, "
-               "else the Recency or PastRate baseline (see clv_models.note)."),
+               "else the Recency, PastRate or Classifier baseline (see clv_models.note)."),
         Column("churn_risk", TEXT, "Churn-risk band from p_no_purchase: high (>= 0.7), medium (0.3-0.7), low (< 0.3).",
                allowed=("low", "medium", "high")),
         Column("computed_at", TIMESTAMP, "End of observation the figures refer to."),
@@ -326,10 +326,10 @@ CLV_ROLLUPS = Table(
 
 CLV_MODELS = Table(
     "clv_models",
-    "The transaction models and two baselines checked on a calibration/holdout split, the one chosen, the "
+    "The transaction models and three baselines checked on a calibration/holdout split, the one chosen, the "
     "churn source, and the spend model with its premise check.",
     (
-        Column("model", TEXT, "BetaGeo, ModifiedBetaGeo, ParetoNBD; baselines Recency and PastRate; GammaGamma (spend)."),
+        Column("model", TEXT, "BetaGeo, ModifiedBetaGeo, ParetoNBD; baselines Recency, PastRate and Classifier; GammaGamma (spend)."),
         Column("kind", TEXT, "model, baseline or spend.", allowed=("model", "baseline", "spend")),
         Column("log_likelihood", NUMBER, "Log-likelihood on the calibration period."),
         Column("bic", NUMBER, "Bayesian information criterion (lower is better)."),
@@ -348,7 +348,8 @@ CLV_MODELS = Table(
         Column("chosen", BOOLEAN, "The model used for customer_value (and the spend model)."),
         Column("churn_source", BOOLEAN, "The model or baseline customer_value's churn risk comes from."),
         Column("note", TEXT, "What the row means, in plain words (boundary fit, same likelihood, why the churn source)."),
-        Column("params", JSON, "Fitted parameters (on the full history for the chosen model)."),
+        Column("params", JSON, "Fitted parameters (on the full history for the chosen model; the Classifier's "
+               "coefficients as fitted for the holdout check)."),
         Column("error", TEXT, "Why a model could not be fitted, if it could not."),
         Column("spend_frequency_correlation", NUMBER, "GammaGamma: Spearman correlation of frequency and mean spend "
                "among repeat customers."),

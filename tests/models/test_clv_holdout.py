@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from centric.models.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from centric.models.clv import BetaGeo, DataError, ModifiedBetaGeo, ParetoNBD
 from centric.models.clv.diagnostics import boundary_note, same_likelihood, spend_frequency_check
 from centric.models.clv.holdout import PastRateBaseline, RecencyBaseline, brier, holdout_scores, roc_auc
 from centric.models.clv.simulate import simulate_with_holdout
@@ -175,3 +175,95 @@ def test_gamma_gamma_premise_check():
     dependent = pd.DataFrame({"frequency": x, "monetary_value": rng.gamma(5, 10, 2000) * x})
     check = spend_frequency_check(dependent)
     assert check["holds"] is False and check["correlation"] > 0.3 and "fails" in check["note"]
+
+
+# ----- the Classifier baseline ------------------------------------------------------------------
+def _featured(n, rng, lift=2.5):
+    """Planted customers: P(buy in the next 30 days) rises with purchase days in the last 90 days only;
+    every other feature is noise. Returns (features, purchases in the next 30 days)."""
+    from centric.models.clv.classifier import FEATURES
+
+    data = pd.DataFrame({f: rng.gamma(2.0, 10.0, n) for f in FEATURES})
+    data["days_last_90"] = rng.poisson(1.0, n).astype(float)
+    eta = -1.5 + lift * (np.log1p(data["days_last_90"]) - 0.5)
+    bought = rng.random(n) < 1 / (1 + np.exp(-eta))
+    return data, np.where(bought, 1 + rng.poisson(0.5, n), 0).astype(float)
+
+
+def test_classifier_learns_a_planted_feature_and_saves_as_json():
+    import json
+
+    from centric.models.clv.classifier import FEATURES, RepeatPurchaseClassifier
+
+    rng = np.random.default_rng(21)
+    train, counts = _featured(4000, rng)
+    clf = RepeatPurchaseClassifier().fit(train, counts, 30.0)
+    coef = dict(zip(FEATURES, clf.coef_))
+    assert coef["days_last_90"] > 0.5 and max(abs(v) for k, v in coef.items() if k != "days_last_90") < 0.15
+    test, later = _featured(4000, rng)
+    p = 1 - clf.p_no_purchase(test, 30.0)
+    assert roc_auc(later > 0, p) > 0.7 and roc_auc(later > 0, test["frequency"]) < 0.56  # noise ranks at chance
+    assert clf.expected_purchases(test, 30.0).sum() == pytest.approx(later.sum(), rel=0.1)
+    assert clf.expected_purchases(test, 60.0) == pytest.approx(2 * clf.expected_purchases(test, 30.0))
+    assert clf.p_no_purchase(test, 60.0) == pytest.approx(clf.p_no_purchase(test, 30.0) ** 2)
+    restored = RepeatPurchaseClassifier()
+    for key, value in json.loads(json.dumps(clf.params_)).items():  # JSON round trip gives the same predictions
+        setattr(restored, {"features": "features_", "center": "center_", "scale": "scale_", "coef": "coef_",
+                           "intercept": "intercept_", "count_coef": "count_coef_",
+                           "count_intercept": "count_intercept_", "duration": "duration_"}[key], value)
+    assert restored.score(test) == pytest.approx(clf.score(test))
+    with pytest.raises(DataError):
+        RepeatPurchaseClassifier().fit(train, np.zeros(len(train)), 30.0)
+
+
+def _with_features(data, rng):
+    from centric.models.clv.classifier import FEATURES
+
+    out = data.copy()
+    for f in FEATURES:
+        if f not in out:
+            out[f] = rng.gamma(2.0, 5.0, len(out))
+    out["days_since_last"] = out["T"] - out["recency"]
+    return out
+
+
+def test_classifier_never_sees_the_holdout_outcomes():
+    rng = np.random.default_rng(12)
+    data = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng), rng)
+    inner = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng), rng)
+    actual = data["frequency_holdout"].to_numpy()
+    shuffled = rng.permutation(actual)
+    assert not np.array_equal(actual, shuffled)
+    runs = [evaluate({"BetaGeo": BetaGeo()}, data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0))
+            for y in (actual, shuffled)]
+    (t1, f1, p1), (t2, f2, p2) = runs
+    assert "Classifier" in p1 and f1["Classifier"].params_ == f2["Classifier"].params_
+    np.testing.assert_array_equal(p1["Classifier"][0], p2["Classifier"][0])
+    np.testing.assert_array_equal(p1["Classifier"][1], p2["Classifier"][1])
+    # the holdout scores do change: they are the only place the outcomes enter
+    auc = [t.loc[t["model"] == "Classifier", "holdout_auc"].iloc[0] for t in (t1, t2)]
+    assert auc[0] > 0.7 and abs(auc[1] - 0.5) < 0.05
+    # without features (a calibration table of the BTYD triple only) there is no Classifier row
+    table, _, _ = evaluate({"BetaGeo": BetaGeo()}, data[["frequency", "recency", "T"]], actual, 19.0, 39.0,
+                           (inner, inner["frequency_holdout"], 19.0))
+    assert "Classifier" not in set(table["model"])
+
+
+def _table(brier_by_model, validated_model=False):
+    from centric.models.clv.validation import _decide
+
+    rows = [{"model": "BetaGeo", "kind": "model", "boundary": not validated_model, "log_likelihood": -100.0,
+             "holdout_auc": 0.74, "holdout_mae": 0.9, "holdout_brier": brier_by_model.pop("BetaGeo", 0.21)}]
+    for name, b in brier_by_model.items():
+        rows.append({"model": name, "kind": "baseline", "boundary": False, "holdout_auc": 0.7, "holdout_mae": 1.0,
+                     "holdout_brier": b})
+    table = _decide(pd.DataFrame(rows))
+    return table.loc[table["churn_source"], "model"].tolist()
+
+
+def test_classifier_is_the_churn_source_only_when_its_holdout_figures_are_best():
+    assert _table({"Recency": 0.25, "PastRate": 0.27, "Classifier": 0.20}) == ["Classifier"]
+    assert _table({"Recency": 0.19, "PastRate": 0.27, "Classifier": 0.20}) == ["Recency"]
+    assert _table({"Recency": 0.20, "PastRate": 0.27, "Classifier": 0.20}) == ["Recency"]  # ties: the first listed
+    assert _table({"Recency": 0.25, "PastRate": 0.27, "Classifier": 0.20}, validated_model=True) == ["BetaGeo"]
+    assert _table({"Recency": float("nan"), "PastRate": 0.27}) == ["Recency"]  # no Brier: AUC, ties first listed

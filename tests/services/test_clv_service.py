@@ -43,7 +43,13 @@ def test_customer_value_is_written_and_consistent(shop):
         checked = models[models["kind"] != "spend"]
         assert checked["holdout_auc"].between(0, 1).all() and checked["holdout_brier"].notna().all()
         assert models["chosen"].sum() == 2  # the transaction model and Gamma-Gamma
-        assert {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate", "GammaGamma"} == set(models["model"])
+        assert {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate", "Classifier",
+                "GammaGamma"} == set(models["model"])
+        clf = models[models["model"] == "Classifier"].iloc[0]
+        assert json.loads(clf["params"])["features"][0] == "frequency"  # its coefficients, as JSON
+        best = checked[checked["kind"] == "baseline"]["holdout_brier"].idxmin()
+        if source[0] not in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):  # the best-scoring baseline
+            assert models.loc[best, "model"] == source[0]
         tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
         assert tracking["in_holdout"].any() and (~tracking["in_holdout"]).any()
         last = tracking.iloc[-1]
@@ -73,7 +79,7 @@ def test_one_named_model_is_checked_alone(shop):
     with open_store(shop) as (settings, store):
         result = build_customer_value(store, settings, model="BetaGeo")
         assert result.model == "BetaGeo"
-        assert set(result.comparison["model"]) == {"BetaGeo", "Recency", "PastRate"}
+        assert set(result.comparison["model"]) == {"BetaGeo", "Recency", "PastRate", "Classifier"}
         assert set(store.query_df("SELECT model FROM customer_value")["model"]) == {"BetaGeo"}
 
 
@@ -110,7 +116,8 @@ def test_cli_holdout_from(shop):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["holdout_from"] == f"{start}" and data["churn_horizon_days"] == (last - start).days + 1
-    assert {r["model"] for r in data["comparison"]} == {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate"}
+    assert {r["model"] for r in data["comparison"]} == {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate",
+                                                        "Classifier"}
     with open_store(shop) as (settings, store):
         assert set(store.query_df("SELECT DISTINCT holdout_from FROM clv_models WHERE holdout_from IS NOT NULL")
                    ["holdout_from"].astype(str)) == {f"{start}"}

@@ -5,7 +5,10 @@ and write what they predict.
    (--holdout-from, --holdout-days, or by default the last third of the history, at most 365 days,
    when the history has at least 120 days). BG/NBD, MBG/NBD and Pareto/NBD are fitted on the
    calibration period and scored on the holdout with the recency and past-rate baselines (total,
-   per-customer MAE, AUC and Brier of "buys again", boundary flags): table `clv_models`;
+   per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier baseline (a
+   logistic/Poisson regression on customer features from queries/clv_features.py, trained on a split
+   inside the calibration period, not persisted: refitted every run, its coefficients in
+   clv_models.params): table `clv_models`;
    conditional expectations by calibration frequency and churn-band shares: `clv_calibration`;
    the weekly tracking curve of the chosen model: `clv_tracking`. models/clv/validation.py states
    the rule for "works", the choice and the churn source.
@@ -82,11 +85,23 @@ def churn_band(p_no_purchase: np.ndarray) -> np.ndarray:
     return band(p_no_purchase)
 
 
-def _model_data(store, end, holdout_end=None) -> pd.DataFrame:
+def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
+    """frequency, recency, T, ... per customer at `end`; with features, also the Classifier's feature
+    columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
     from centric.queries.clv_data import clv_model_data
+    from centric.queries.clv_features import FEATURES, customer_features
 
-    expr = clv_model_data(store.ibis().table("orders"), end, "days", holdout_end)
-    return store.ibis().execute(expr.order_by("customer_id"))
+    con = store.ibis()
+    data = con.execute(clv_model_data(con.table("orders"), end, "days", holdout_end).order_by("customer_id"))
+    if not features:
+        return data
+    extra = [c for c in FEATURES if c not in data.columns]
+    feats = con.execute(customer_features(con.table("orders"), con.table("order_lines"), end)
+                        .select("customer_id", *extra))
+    merged = data.merge(feats, on="customer_id", how="left")
+    if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
+        raise ClvError("the classifier's features do not cover every customer of the model data")
+    return merged
 
 
 def _scalar(store, expr):
@@ -143,14 +158,14 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
 
     cal_end, holdout = split.calibration_end, split.holdout_days
     say(f"checking the models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
-    cal = _model_data(store, cal_end, end)
+    cal = _model_data(store, cal_end, end, features=True)
     if not (cal["frequency"] > 0).any():
         raise ClvError("no customer bought twice before the holdout: the models need repeat purchases; "
                        "try a later --holdout-from")
     inner_days = min(holdout, split.history_days // 2)
     inner = None
     if inner_days >= MIN_INNER_DAYS:
-        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days), cal_end)
+        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days), cal_end, features=True)
         if len(inner_data) >= 2:
             inner = (inner_data, inner_data["frequency_holdout"].to_numpy(), float(inner_days))
     actual = cal["frequency_holdout"].to_numpy()
@@ -171,7 +186,7 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     tracking = _tracking(store, fitted[chosen], first, cal_end, end)
     return {"table": table, "calibration": calibration, "tracking": tracking, "source": source,
             "churn": churn, "chosen": chosen, "note": churn_explanation(table), "holdout": holdout,
-            "fitted": fitted}
+            "fitted": fitted, "inner_days": inner_days}
 
 
 def _tracking(store, fitted, first, cal_end, end) -> pd.DataFrame:
@@ -201,8 +216,13 @@ class _InWeeks:
         return self.model.expected_purchases_new_customer(np.asarray(t) * 7.0)
 
 
-def _churn_now(check: dict | None, fitted, data: pd.DataFrame):
-    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note) on the whole history."""
+def _churn_now(check: dict | None, fitted, data: pd.DataFrame, store=None, end=None):
+    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note) on the whole history.
+
+    A Classifier churn source is refitted the same way on the latest data (features at end - d,
+    label: purchases up to end; d as in the check) and scores the features at end; its calibration
+    map is the one fitted on the holdout (as for a model refitted on the whole history)."""
+    from centric.models.clv import DataError
     from centric.models.clv.diagnostics import boundary_note
     from centric.models.clv.validation import risk_score
 
@@ -217,10 +237,28 @@ def _churn_now(check: dict | None, fitted, data: pd.DataFrame):
     source = check["source"]
     if source in MODEL_NAMES:  # the chosen model, refitted on the whole history, works on this shop
         scorer, alive = fitted, fitted.p_alive(data)
+    elif source == "Classifier":
+        from centric.models.clv.classifier import RepeatPurchaseClassifier
+
+        days = int(check["inner_days"])
+        train = _model_data(store, end - dt.timedelta(days=days), end, features=True)
+        try:
+            scorer = RepeatPurchaseClassifier().fit(train, train["frequency_holdout"].to_numpy(), float(days))
+        except DataError as exc:
+            raise ClvError(f"the churn classifier cannot be refitted on the last {days} days: {exc}") from exc
+        data = data.merge(_model_data(store, end, features=True)[["customer_id", *_feature_columns(data)]],
+                          on="customer_id", how="left")
+        alive = np.full(len(data), np.nan)
     else:
         scorer, alive = check["fitted"][source], np.full(len(data), np.nan)
     p_none = check["churn"].predict(risk_score(scorer, data, horizon))
     return alive, p_none, horizon, source, check["note"]
+
+
+def _feature_columns(data: pd.DataFrame) -> list[str]:
+    from centric.models.clv.classifier import FEATURES
+
+    return [c for c in FEATURES if c not in data.columns]
 
 
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
@@ -259,7 +297,7 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
     fitted = _fit(model, data)
     e90 = fitted.expected_purchases(data, 90.0)
     e365 = fitted.expected_purchases(data, 365.0)
-    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data)
+    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, store, end)
 
     say("fitting Gamma-Gamma on repeat customers' spend")
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
@@ -325,7 +363,8 @@ def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, sp
                 "boundary": bool(rec.get("boundary")), "validated": bool(rec.get("validated")),
                 "chosen": bool(rec["chosen"]), "churn_source": bool(rec["churn_source"]),
                 "note": (f"{note} {rec.get('note') or ''}".strip() if rec["churn_source"] else rec.get("note")),
-                "params": json.dumps(params) if rec["model"] == chosen else None,
+                "params": (json.dumps(params) if rec["model"] == chosen else
+                           json.dumps(rec["params"]) if isinstance(rec.get("params"), dict) else None),
                 "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
             })
     if spend_params:

@@ -1,8 +1,9 @@
 """Which model (if any) the shop's own holdout vouches for, and churn-risk bands that hold on it.
 
-`evaluate` fits every transaction model on the calibration data, scores each one and the two
-baselines on the holdout (holdout.py), flags boundary fits and indistinguishable models
-(diagnostics.py), and decides:
+`evaluate` fits every transaction model on the calibration data, scores each one and the
+baselines on the holdout (holdout.py: Recency, PastRate; classifier.py: Classifier, a logistic
+regression on customer features trained on a split inside the calibration period, never on the
+holdout), flags boundary fits and indistinguishable models (diagnostics.py), and decides:
 
 - a model *works* on this shop when it was fitted, is not on a boundary that makes P(alive)
   degenerate, ranks holdout buyers clearly better than chance (AUC >= 0.6) and at least as well
@@ -10,9 +11,10 @@ baselines on the holdout (holdout.py), flags boundary fits and indistinguishable
 - the chosen model (the one refitted for customer value) is the working model with the lowest
   per-customer MAE, or, when none works, the fitted model with the lowest MAE (its counts are
   still a forecast; its P(alive) is not reported);
-- the churn source is the chosen model when it works; otherwise the baseline with the lower
-  holdout Brier score (the probability that is both sharper and better calibrated; ties and
-  no Brier: the higher AUC, then recency), and the table's note says why.
+- the churn source is the chosen model when it works; otherwise the baseline with the lowest
+  holdout Brier score (the probability that is both sharper and better calibrated; ties: the
+  first listed, Recency, PastRate, Classifier; a baseline without a Brier score: the highest
+  AUC instead), and the table's note says why.
 
 `ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
@@ -28,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from centric.models.clv.base import ConvergenceError, DataError, as_float_column
+from centric.models.clv.classifier import FEATURES, RepeatPurchaseClassifier
 from centric.models.clv.diagnostics import boundary_note, same_likelihood
 from centric.models.clv.holdout import (PastRateBaseline, ProbabilityCalibration, RecencyBaseline, days_since_last,
                                         holdout_scores)
 
 AUC_FLOOR = 0.6
 BANDS = ((0.7, "high"), (0.3, "medium"))  # calibrated P(no purchase) at or above -> band; else low
-BASELINES = ("Recency", "PastRate")
+BASELINES = ("Recency", "PastRate", "Classifier")
 
 
 def risk_score(source, data, t) -> np.ndarray:
@@ -45,6 +48,11 @@ def risk_score(source, data, t) -> np.ndarray:
     return source.p_no_purchase(data, t)
 
 
+def has_features(*frames) -> bool:
+    """Every frame carries the classifier's feature columns."""
+    return all(f is not None and set(FEATURES) <= set(f.columns) for f in frames)
+
+
 def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, history: float,
              inner: tuple | None = None) -> tuple[pd.DataFrame, dict, dict]:
     """Fit and score every model and baseline on one calibration/holdout split.
@@ -52,7 +60,9 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
     models: name -> unfitted estimator; calibration: frequency, recency, T per customer; actual:
     their holdout repeat purchases; duration: the holdout's length (same unit); history: the
     calibration period's length; inner: (data, holdout purchases, duration) of a split inside the
-    calibration period, to calibrate the recency baseline without the holdout (None: AUC only).
+    calibration period, to calibrate the recency baseline without the holdout (None: AUC only) and, when
+    both it and `calibration` carry the feature columns (classifier.FEATURES), to train the Classifier
+    baseline on it and score it on `calibration`'s features: the holdout's outcomes never reach it.
     Returns (table, fitted sources by name, per-customer predictions by name: expected, p_none).
     """
     actual = np.asarray(actual, dtype=float)
@@ -95,6 +105,21 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
                  **_prefixed(holdout_scores(actual, expected, 1 - p_none))})
     fitted["PastRate"] = past
     predictions["PastRate"] = (expected, p_none)
+    if inner is not None and has_features(inner[0], calibration):
+        row = {"model": "Classifier", "kind": "baseline", "boundary": False,
+               "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
+                        "(recent activity, spend, basket, returns), trained on a split inside the calibration "
+                        "period and refitted each run.")}
+        try:
+            clf = RepeatPurchaseClassifier().fit(*inner)
+        except DataError as exc:
+            row.update(error=str(exc), validated=False)
+        else:
+            expected, p_none = clf.expected_purchases(calibration, duration), clf.p_no_purchase(calibration, duration)
+            row.update(params=clf.params_, **_prefixed(holdout_scores(actual, expected, 1 - p_none)))
+            fitted["Classifier"] = clf
+            predictions["Classifier"] = (expected, p_none)
+        rows.append(row)
     table = pd.DataFrame(rows)
     return _decide(table), fitted, predictions
 
@@ -132,12 +157,12 @@ def _decide(table: pd.DataFrame) -> pd.DataFrame:
     if table.loc[chosen, "validated"]:
         table.loc[chosen, "churn_source"] = True
     else:
-        base = table[table["kind"] == "baseline"]
+        base = table[(table["kind"] == "baseline") & table["error"].isna()]
         brier = pd.to_numeric(base["holdout_brier"], errors="coerce")
-        if brier.notna().all():  # the better calibrated and sharper probability (ties: recency)
+        if brier.notna().all():  # the better calibrated and sharper probability (ties: the first listed)
             best = brier.idxmin()
-        else:
-            best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).iloc[::-1].idxmax()
+        else:  # the highest AUC (ties: the first listed)
+            best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).idxmax()
         table.loc[best, "churn_source"] = True
     return table
 
