@@ -361,14 +361,20 @@ CUSTOMER_VALUE = Table(
     (
         Column("customer_id", ID, "Customer."),
         Column("model", TEXT, "Transaction model used (BetaGeo, ModifiedBetaGeo or ParetoNBD)."),
-        Column("p_alive", NUMBER, "Probability the customer is still active at the end of observation (0..1)."),
+        Column("p_alive", NUMBER, "Probability the customer is still active at the end of observation (0..1), from "
+               "a model the holdout validates; NULL when none does (e.g. a boundary fit: no dropout visible)."),
         Column("expected_orders_90d", NUMBER, "Expected purchase days in the next 90 days."),
         Column("expected_orders_365d", NUMBER, "Expected purchase days in the next 365 days."),
         Column("expected_order_value", NUMBER, "Expected value of a future purchase (Gamma-Gamma).",
                unit="currency"),
         Column("predicted_clv", NUMBER, "Discounted margin of the purchases expected over the CLV horizon.",
                unit="currency"),
-        Column("churn_risk", TEXT, "Churn-risk band from P(alive): low (>= 0.7), medium (0.3-0.7), high (< 0.3).",
+        Column("p_no_purchase", NUMBER, "Calibrated probability of no purchase in the next churn_horizon_days (0..1)."),
+        Column("churn_horizon_days", NUMBER, "Horizon of p_no_purchase: the holdout's length it was validated on.",
+               unit="days"),
+        Column("churn_source", TEXT, "What p_no_purchase comes from: the chosen model when the holdout validates it, "
+               "else the Recency, PastRate or Classifier baseline (see clv_models.note)."),
+        Column("churn_risk", TEXT, "Churn-risk band from p_no_purchase: high (>= 0.7), medium (0.3-0.7), low (< 0.3).",
                allowed=("low", "medium", "high")),
         Column("computed_at", TIMESTAMP, "End of observation the figures refer to."),
     ),
@@ -397,17 +403,52 @@ CLV_ROLLUPS = Table(
 
 CLV_MODELS = Table(
     "clv_models",
-    "The transaction models compared on a calibration/holdout split, the one chosen, and the spend model.",
+    "The transaction models and three baselines checked on a calibration/holdout split, the one chosen, the "
+    "churn source, and the spend model with its premise check.",
     (
-        Column("model", TEXT, "BetaGeo, ModifiedBetaGeo, ParetoNBD, or GammaGamma (the spend model, when fitted)."),
+        Column("model", TEXT, "BetaGeo, ModifiedBetaGeo, ParetoNBD; baselines Recency, PastRate and Classifier; GammaGamma (spend)."),
+        Column("kind", TEXT, "model, baseline or spend.", allowed=("model", "baseline", "spend")),
         Column("log_likelihood", NUMBER, "Log-likelihood on the calibration period."),
         Column("bic", NUMBER, "Bayesian information criterion (lower is better)."),
+        Column("holdout_from", DATE, "First day of the holdout (calibration is every day before it)."),
+        Column("holdout_days", INTEGER, "Length of the holdout.", unit="days"),
+        Column("holdout_actual", NUMBER, "Repeat purchase days in the holdout of the customers acquired before it."),
+        Column("holdout_predicted", NUMBER, "Repeat purchase days the model or baseline expected in the holdout."),
         Column("holdout_mae", NUMBER, "Mean absolute error of each customer's holdout purchases."),
-        Column("holdout_actual", NUMBER, "Repeat purchases in the holdout."),
-        Column("holdout_predicted", NUMBER, "Repeat purchases the model expected in the holdout."),
-        Column("chosen", BOOLEAN, "The model used for customer_value."),
-        Column("params", JSON, "Fitted parameters (on the full history for the chosen model)."),
+        Column("holdout_auc", NUMBER, "AUC of the probability of buying again in the holdout (0.5 is chance)."),
+        Column("holdout_brier", NUMBER, "Brier score of that probability (mean squared error, lower is better)."),
+        Column("dropout_share", NUMBER, "Share of customers the fit expects to stop buying over the calibration history."),
+        Column("boundary", BOOLEAN, "The fit sits on the edge of its parameters (no dropout visible): P(alive) is not "
+               "informative."),
+        Column("validated", BOOLEAN, "Models: works on this shop (not on the boundary, AUC >= 0.6 and >= the recency "
+               "baseline's). GammaGamma: its premise (spend independent of frequency) holds."),
+        Column("chosen", BOOLEAN, "The model used for customer_value (and the spend model)."),
+        Column("churn_source", BOOLEAN, "The model or baseline customer_value's churn risk comes from."),
+        Column("note", TEXT, "What the row means, in plain words (boundary fit, same likelihood, why the churn source)."),
+        Column("params", JSON, "Fitted parameters (on the full history for the chosen model; the Classifier's "
+               "coefficients as fitted for the holdout check)."),
         Column("error", TEXT, "Why a model could not be fitted, if it could not."),
+        Column("spend_frequency_correlation", NUMBER, "GammaGamma: Spearman correlation of frequency and mean spend "
+               "among repeat customers."),
+        Column("spend_frequency_p_value", NUMBER, "GammaGamma: p-value of that correlation."),
+    ),
+    is_input=False,
+)
+
+CLV_CALIBRATION = Table(
+    "clv_calibration",
+    "The holdout check in detail: conditional expectations by calibration frequency (Fader, Hardie & Lee 2005, "
+    "Figure 4) and the observed no-purchase share per churn-risk band.",
+    (
+        Column("kind", TEXT, "frequency (holdout purchases by calibration frequency) or churn_band.",
+               allowed=("frequency", "churn_band")),
+        Column("group_name", TEXT, "Calibration repeat purchases (0, 1, ... '7+') or the band (low, medium, high)."),
+        Column("group_order", INTEGER, "Sort order of the groups."),
+        Column("source", TEXT, "Model or baseline whose prediction `predicted` is."),
+        Column("customers", INTEGER, "Customers in the group."),
+        Column("actual", NUMBER, "frequency: mean holdout repeat purchases; churn_band: share with no holdout purchase."),
+        Column("predicted", NUMBER, "frequency: mean expected holdout purchases; churn_band: mean calibrated "
+               "P(no purchase)."),
     ),
     is_input=False,
 )
@@ -789,7 +830,7 @@ INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS, FX_RATES)
 }
 OUTPUT_TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_TRACKING, FEEDBACK_INSIGHTS,
+    t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_CALIBRATION, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,

@@ -45,12 +45,14 @@ class Workspace:
         with workspace_files.open_store(self.path) as (settings, store):
             return run_all(store, settings, workspace=self.path)
 
-    def clv(self, model: str = "auto", holdout_days: int | None = None):
-        """Fit the customer-value models and write customer_value (as `centric clv`); returns the result."""
+    def clv(self, model: str = "auto", holdout_days: int | None = None, holdout_from=None):
+        """Fit the customer-value models, check them on a holdout (the last holdout_days, or from the
+        date holdout_from) and write customer_value (as `centric clv`); returns the result."""
         from centric.services.clv import build_customer_value
 
         with workspace_files.open_store(self.path) as (settings, store):
-            return build_customer_value(store, settings, model=model, holdout_days=holdout_days)
+            return build_customer_value(store, settings, model=model, holdout_days=holdout_days,
+                                        holdout_from=holdout_from)
 
     def segment_preview(self, rule) -> "object":
         """Count the customers a rule (a dict or JSON text, see docs/segments.md) selects, without saving it."""

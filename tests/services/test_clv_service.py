@@ -26,14 +26,30 @@ def test_customer_value_is_written_and_consistent(shop):
         v = store.query_df("SELECT * FROM customer_value")
         buyers = store.count("customer_summary")
         assert len(v) == buyers
-        assert v["p_alive"].between(0, 1).all()
+        assert v["p_no_purchase"].between(0, 1).all() and v["churn_horizon_days"].notna().all()
+        models = store.query_df("SELECT * FROM clv_models")
+        source = models.loc[models["churn_source"].fillna(False).astype(bool), "model"].tolist()
+        assert len(source) == 1 and set(v["churn_source"]) == set(source)
+        if source[0] in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):
+            assert v["p_alive"].between(0, 1).all()
+        else:  # no model passed the holdout: P(alive) is not reported
+            assert v["p_alive"].isna().all()
         assert (v["expected_orders_365d"] >= v["expected_orders_90d"] - 1e-12).all()
         assert (v["predicted_clv"] >= 0).all() and (v["expected_order_value"] > 0).all()
-        assert (v["churn_risk"] == churn_band(v["p_alive"].to_numpy())).all()
-        assert set(v["churn_risk"]) == {"low", "medium", "high"}
-        models = store.query_df("SELECT * FROM clv_models")
+        assert (v["churn_risk"] == churn_band(v["p_no_purchase"].to_numpy())).all()
+        bands = store.query_df("SELECT * FROM clv_calibration WHERE kind = 'churn_band' ORDER BY group_order")
+        assert len(bands) >= 2 and bands["actual"].is_monotonic_increasing  # calibrated on the holdout
+        assert set(models["kind"]) == {"model", "baseline", "spend"}
+        checked = models[models["kind"] != "spend"]
+        assert checked["holdout_auc"].between(0, 1).all() and checked["holdout_brier"].notna().all()
         assert models["chosen"].sum() == 2  # the transaction model and Gamma-Gamma
-        assert {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma"} == set(models["model"])
+        assert {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate", "Classifier",
+                "GammaGamma"} == set(models["model"])
+        clf = models[models["model"] == "Classifier"].iloc[0]
+        assert json.loads(clf["params"])["features"][0] == "frequency"  # its coefficients, as JSON
+        best = checked[checked["kind"] == "baseline"]["holdout_brier"].idxmin()
+        if source[0] not in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):  # the best-scoring baseline
+            assert models.loc[best, "model"] == source[0]
         tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
         assert tracking["in_holdout"].any() and (~tracking["in_holdout"]).any()
         last = tracking.iloc[-1]
@@ -59,10 +75,11 @@ def test_rollups_add_up_and_cac_is_spend_over_new_customers(shop):
         assert ch["cac"] == pytest.approx(float(spend) / new)
 
 
-def test_one_named_model_skips_the_comparison(shop):
+def test_one_named_model_is_checked_alone(shop):
     with open_store(shop) as (settings, store):
         result = build_customer_value(store, settings, model="BetaGeo")
-        assert result.model == "BetaGeo" and result.comparison is None
+        assert result.model == "BetaGeo"
+        assert set(result.comparison["model"]) == {"BetaGeo", "Recency", "PastRate", "Classifier"}
         assert set(store.query_df("SELECT model FROM customer_value")["model"]) == {"BetaGeo"}
 
 
@@ -87,4 +104,22 @@ def test_no_orders_is_a_clear_error(tmp_path):
 
 
 def test_churn_bands():
-    assert churn_band(np.array([0.0, 0.29, 0.3, 0.69, 0.7, 1.0])).tolist() == ["high", "high", "medium", "medium", "low", "low"]
+    assert churn_band(np.array([0.0, 0.29, 0.3, 0.69, 0.7, 1.0])).tolist() == ["low", "low", "medium", "medium",
+                                                                              "high", "high"]
+
+
+def test_cli_holdout_from(shop):
+    with open_store(shop) as (settings, store):
+        first, last = store.con.execute("SELECT min(ordered_at)::DATE, max(ordered_at)::DATE FROM orders").fetchone()
+    start = first + (last - first) * 2 // 3
+    out = CliRunner().invoke(cli, ["clv", "--workspace", str(shop), "--holdout-from", f"{start}", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["holdout_from"] == f"{start}" and data["churn_horizon_days"] == (last - start).days + 1
+    assert {r["model"] for r in data["comparison"]} == {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency", "PastRate",
+                                                        "Classifier"}
+    with open_store(shop) as (settings, store):
+        assert set(store.query_df("SELECT DISTINCT holdout_from FROM clv_models WHERE holdout_from IS NOT NULL")
+                   ["holdout_from"].astype(str)) == {f"{start}"}
+    out = CliRunner().invoke(cli, ["clv", "--workspace", str(shop), "--holdout-from", f"{first}"])
+    assert out.exit_code == 1 and "--holdout-from" in out.output and "Traceback" not in out.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -180,56 +181,77 @@ def sql(workspace, query, fmt):
               show_default=True, help="Transaction model; auto compares them on a holdout and keeps the best.")
 @click.option("--holdout-days", type=click.IntRange(28, 3650), default=None,
               help="Days held out to compare the models (default: a third of the history, at most 365).")
+@click.option("--holdout-from", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check the models on the orders from this day on, fitted on the days before it "
+                   "(e.g. --holdout-from 2011-09-09).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def clv(workspace, model, holdout_days, fmt):
+def clv(workspace, model, holdout_days, holdout_from, fmt):
     """Predict each customer's future orders, P(alive), lifetime value and churn risk.
 
+    The models are first fitted on a calibration period and checked on the holdout that follows
+    (total purchases, per-customer error, AUC and Brier score of "buys again", against the recency
+    and past-rate baselines); P(alive) and churn risk come only from what that check validates.
     Writes customer_value, clv_rollups (by RFM segment and acquisition channel, with CLV:CAC),
-    clv_models (the comparison) and clv_tracking. Margin, discount rate and horizon come from
-    the [clv] section of centric.toml.
+    clv_models (the check), clv_calibration and clv_tracking. Margin, discount rate and horizon
+    come from the [clv] section of centric.toml.
 
     \b
     Example:
       centric clv --workspace my-shop
       centric clv --model ParetoNBD --holdout-days 180
+      centric clv --holdout-from 2011-09-09
     """
     import json
 
     from rich.progress import Progress
 
-    from centric.services.clv import build_customer_value
+    from centric.services.clv import build_customer_value, channel_rollups
     from centric.services.workspace_files import open_store
 
     console = _console()
     with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
         task = bar.add_task("customer value", total=None)
+        if holdout_days is not None and holdout_from is not None:
+            raise click.UsageError("give --holdout-days or --holdout-from, not both")
         result = build_customer_value(store, settings, model=model, holdout_days=holdout_days,
-                                      progress=lambda msg: bar.update(task, description=msg))
-        rollups = store.query_df("SELECT * FROM clv_rollups WHERE dimension = 'acquisition_channel' "
-                                 "ORDER BY total_clv DESC")
+                                      progress=lambda msg: bar.update(task, description=msg),
+                                      holdout_from=holdout_from.date() if holdout_from else None)
+        rollups = channel_rollups(store)
     if fmt == "json":
         click.echo(json.dumps({
             "model": result.model, "params": result.params, "customers": result.customers,
             "spend_model": result.spend_model, "spend_params": result.spend_params,
             "total_clv": result.total_clv, "high_churn_risk": result.high_risk,
             "comparison": None if result.comparison is None else records(result.comparison),
+            "holdout_from": None if result.calibration_end is None else
+            (result.calibration_end + dt.timedelta(days=1)).strftime("%Y-%m-%d"),
+            "churn_source": result.churn_source, "churn_note": result.churn_note,
+            "churn_horizon_days": result.churn_horizon_days, "spend_check": result.spend_check,
             "channels": records(rollups),
         }))
         return
     from rich.table import Table
 
     if result.comparison is not None:
-        t = Table(title=f"Models compared (holdout from {result.calibration_end:%Y-%m-%d})")
-        for col in ("model", "log-likelihood", "BIC", "holdout MAE", "holdout actual", "predicted", ""):
+        start = result.calibration_end + dt.timedelta(days=1)
+        t = Table(title=f"Models checked on the holdout ({start:%Y-%m-%d}, {result.churn_horizon_days:.0f} days)")
+        for col in ("model", "log-likelihood", "holdout actual", "predicted", "MAE", "AUC", "Brier", ""):
             t.add_column(col)
+        num = (lambda v, f: "-" if v is None or v != v else f.format(v))
         for rec in result.comparison.to_dict("records"):
             if isinstance(rec.get("error"), str):
-                t.add_row(rec["model"], "-", "-", "-", "-", "-", rec["error"][:60])
+                t.add_row(rec["model"], "-", "-", "-", "-", "-", "-", rec["error"][:60])
                 continue
-            t.add_row(rec["model"], f"{rec['log_likelihood']:,.1f}", f"{rec['bic']:,.1f}", f"{rec['holdout_mae']:.4f}",
-                      f"{rec['holdout_total_actual']:,.0f}", f"{rec['holdout_total_predicted']:,.0f}",
-                      "chosen" if rec["chosen"] else "")
+            flags = [w for w, on in (("chosen", rec["chosen"]), ("churn source", rec["churn_source"]),
+                                     ("boundary", rec.get("boundary"))) if on]
+            t.add_row(rec["model"], num(rec.get("log_likelihood"), "{:,.1f}"), num(rec["holdout_total_actual"], "{:,.0f}"),
+                      num(rec["holdout_total_predicted"], "{:,.0f}"), num(rec["holdout_mae"], "{:.3f}"),
+                      num(rec["holdout_auc"], "{:.3f}"), num(rec["holdout_brier"], "{:.3f}"), ", ".join(flags))
         console.print(t)
+    if result.churn_note:
+        console.print(result.churn_note)
+    if result.spend_check.get("holds") is False:
+        console.print(result.spend_check["note"])
     params = ", ".join(f"{k}={v:.4g}" for k, v in result.params.items())
     console.print(f"{result.model} on {result.customers:,} customers (days): {params}")
     console.print(f"Spend: {result.spend_model} " + ", ".join(f"{k}={v:.4g}" for k, v in result.spend_params.items()))

@@ -88,3 +88,15 @@ def repeat_purchase_times(orders, origin, until, unit: str = "days"):
                  first_time=d.first_day.delta(start, unit="day").cast("float64") / per_unit,
                  is_first=d.day == d.first_day)
     return d.select("customer_id", "time", "first_time", "is_first")
+
+
+def first_purchase_at(orders):
+    """One row, one column first_purchase_at: the time of the first purchase in the data."""
+    buys = purchases(orders)
+    return buys.aggregate(first_purchase_at=buys.ordered_at.min())
+
+
+def mean_purchase_value(orders):
+    """One row, one column mean_value: the mean value of a purchase (the spend when no model can be fitted)."""
+    buys = purchases(orders)
+    return buys.aggregate(mean_value=buys.value.mean())

@@ -1,12 +1,21 @@
-"""`centric clv`: fit the customer-value models on the workspace and write what they predict.
+"""`centric clv`: fit the customer-value models on the workspace, check them on its own history,
+and write what they predict.
 
-1. Model choice: the history is split into calibration and holdout (the last third, at most a
-   year); BG/NBD, MBG/NBD and Pareto/NBD are fitted on calibration and compared (log-likelihood,
-   BIC, holdout error, table `clv_models`); the lowest holdout MAE wins. The weekly tracking
-   curve of the winner goes to `clv_tracking`.
+1. Calibration/holdout check (Fader, Hardie & Lee 2005, sec. 4): the history is split at a date
+   (--holdout-from, --holdout-days, or by default the last third of the history, at most 365 days,
+   when the history has at least 120 days). BG/NBD, MBG/NBD and Pareto/NBD are fitted on the
+   calibration period and scored on the holdout with the recency and past-rate baselines (total,
+   per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier baseline (a
+   logistic/Poisson regression on customer features from queries/clv_features.py, trained on a split
+   inside the calibration period, not persisted: refitted every run, its coefficients in
+   clv_models.params): table `clv_models`;
+   conditional expectations by calibration frequency and churn-band shares: `clv_calibration`;
+   the weekly tracking curve of the chosen model: `clv_tracking`. models/clv/validation.py states
+   the rule for "works", the choice and the churn source.
 2. The chosen model is refitted on the whole history (in days), Gamma-Gamma on the repeat
-   customers' spend, and `customer_value` gets P(alive), expected orders in 90 and 365 days,
-   expected order value, discounted CLV over the horizon and a churn-risk band.
+   customers' spend (its premise checked), and `customer_value` gets expected orders in 90 and 365
+   days, expected order value, discounted CLV, P(alive) only from a model that works, and the
+   calibrated probability of no purchase over the holdout's length with its churn-risk band.
 3. `clv_rollups`: value by RFM segment and by acquisition channel, with CAC and CLV:CAC per
    channel from `marketing_spend`.
 """
@@ -26,8 +35,11 @@ from centric.queries.customer_summary import purchases
 from centric.services.summary import build_customer_summary, observation_end
 
 MODEL_NAMES = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
-CHURN_BANDS = ((0.7, "low"), (0.3, "medium"))  # P(alive) at or above -> band; else high
 MIN_HISTORY_FOR_HOLDOUT_DAYS = 120
+MIN_HOLDOUT_DAYS = 28
+MAX_AUTO_HOLDOUT_DAYS = 365
+MIN_INNER_DAYS = 14
+UNVALIDATED_CHURN_DAYS = 90
 MONTH_DAYS = 365.25 / 12
 
 
@@ -47,6 +59,18 @@ class ClvResult:
     spend_params: dict = field(default_factory=dict)
     total_clv: float = 0.0
     high_risk: int = 0
+    churn_source: str = ""
+    churn_note: str = ""
+    churn_horizon_days: float = 0.0
+    calibration: pd.DataFrame | None = None
+    spend_check: dict = field(default_factory=dict)
+
+
+@dataclass
+class Split:
+    calibration_end: dt.datetime  # last day of calibration (purchases on this day are calibration)
+    holdout_days: int
+    history_days: int  # calibration period's length
 
 
 def _models():
@@ -55,18 +79,35 @@ def _models():
     return {"BetaGeo": BetaGeo, "ModifiedBetaGeo": ModifiedBetaGeo, "ParetoNBD": ParetoNBD}
 
 
-def churn_band(p_alive: np.ndarray) -> np.ndarray:
-    out = np.full(len(p_alive), "high", dtype=object)
-    for threshold, band in reversed(CHURN_BANDS):
-        out[p_alive >= threshold] = band
-    return out
+def churn_band(p_no_purchase: np.ndarray) -> np.ndarray:
+    """high when P(no purchase over the churn horizon) >= 0.7, medium from 0.3, low below."""
+    from centric.models.clv.validation import churn_band as band
+
+    return band(p_no_purchase)
 
 
-def _model_data(store, end, holdout_end=None) -> pd.DataFrame:
+def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
+    """frequency, recency, T, ... per customer at `end`; with features, also the Classifier's feature
+    columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
     from centric.queries.clv_data import clv_model_data
+    from centric.queries.clv_features import FEATURES, customer_features
 
-    expr = clv_model_data(store.ibis().table("orders"), end, "days", holdout_end)
-    return store.ibis().execute(expr.order_by("customer_id"))
+    con = store.ibis()
+    data = con.execute(clv_model_data(con.table("orders"), end, "days", holdout_end).order_by("customer_id"))
+    if not features:
+        return data
+    extra = [c for c in FEATURES if c not in data.columns]
+    feats = con.execute(customer_features(con.table("orders"), con.table("order_lines"), end)
+                        .select("customer_id", *extra))
+    merged = data.merge(feats, on="customer_id", how="left")
+    if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
+        raise ClvError("the classifier's features do not cover every customer of the model data")
+    return merged
+
+
+def _scalar(store, expr):
+    frame = store.ibis().execute(expr)
+    return None if frame.empty else frame.iloc[0, 0]
 
 
 def _fit(name: str, data: pd.DataFrame):
@@ -80,26 +121,79 @@ def _fit(name: str, data: pd.DataFrame):
         raise ClvError(f"{name} did not converge on this shop's orders ({exc}); try another --model") from exc
 
 
-def choose_model(store, end: dt.datetime, first: dt.datetime, holdout_days: int | None,
-                 say: Callable[[str], None]) -> tuple[str, pd.DataFrame | None, dt.datetime | None, pd.DataFrame | None]:
-    """Compare the models on a calibration/holdout split; returns (name, comparison, calibration end, tracking)."""
-    from centric.models.clv import compare_models, tracking_curve
+def plan_split(first: dt.datetime, end: dt.datetime, holdout_days: int | None = None,
+               holdout_from: dt.date | None = None) -> tuple[Split | None, str]:
+    """Where to split the history; (None, why) when it is too short to hold anything out.
+
+    --holdout-from D: calibration is every day before D, the holdout D to the last order.
+    --holdout-days N: the last N days. Neither: the last third of the history, at most 365 days,
+    and only when the history has at least 120 days (so the holdout has at least 40).
+    """
+    first_day, end_day = first.date(), end.date()
+    history = (end_day - first_day).days
+    if holdout_from is not None:
+        cal_day = holdout_from - dt.timedelta(days=1)
+        holdout = (end_day - cal_day).days
+        if cal_day <= first_day or holdout < 1:
+            raise ClvError(f"--holdout-from {holdout_from} must fall after the first purchase ({first_day}) and "
+                           f"no later than the last order ({end_day}): e.g. --holdout-from "
+                           f"{end_day - dt.timedelta(days=max(history // 3, 1))}")
+    else:
+        if holdout_days is None and history < MIN_HISTORY_FOR_HOLDOUT_DAYS:
+            return None, f"history of {history} days is too short to hold out a period"
+        holdout = holdout_days or min(MAX_AUTO_HOLDOUT_DAYS, history // 3)
+        if holdout >= history or holdout < 1:
+            raise ClvError(f"--holdout-days {holdout} leaves no calibration period in a history of {history} days: "
+                           f"use fewer, e.g. --holdout-days {max(history // 3, MIN_HOLDOUT_DAYS)}")
+        cal_day = end_day - dt.timedelta(days=holdout)
+    return Split(dt.datetime.combine(cal_day, dt.time()), holdout, (cal_day - first_day).days), ""
+
+
+def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, model_names=MODEL_NAMES,
+                   say: Callable[[str], None] = lambda _m: None) -> dict:
+    """Fit on the calibration period, score on the holdout: comparison table, calibration table,
+    tracking curve, the fitted sources and the churn calibration."""
+    from centric.models.clv.holdout import conditional_expectations
+    from centric.models.clv.validation import (ChurnCalibration, band_shares, churn_explanation, evaluate,
+                                               risk_score)
+
+    cal_end, holdout = split.calibration_end, split.holdout_days
+    say(f"checking the models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
+    cal = _model_data(store, cal_end, end, features=True)
+    if not (cal["frequency"] > 0).any():
+        raise ClvError("no customer bought twice before the holdout: the models need repeat purchases; "
+                       "try a later --holdout-from")
+    inner_days = min(holdout, split.history_days // 2)
+    inner = None
+    if inner_days >= MIN_INNER_DAYS:
+        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days), cal_end, features=True)
+        if len(inner_data) >= 2:
+            inner = (inner_data, inner_data["frequency_holdout"].to_numpy(), float(inner_days))
+    actual = cal["frequency_holdout"].to_numpy()
+    table, fitted, predictions = evaluate({n: _models()[n]() for n in model_names}, cal, actual, float(holdout),
+                                          float(split.history_days), inner)
+    table["holdout_from"] = (cal_end + dt.timedelta(days=1)).date()
+    table["holdout_days"] = holdout
+    source = str(table.loc[table["churn_source"], "model"].iloc[0])
+    none = (actual == 0).astype(float)
+    score = risk_score(fitted[source], cal, float(holdout))
+    churn = ChurnCalibration(float(holdout)).fit(score, none)
+    bands = band_shares(churn.predict(score), none).rename(columns={"band": "group_name"})
+    bands["kind"], bands["source"] = "churn_band", source
+    freq = conditional_expectations(cal["frequency"], actual, {k: v[0] for k, v in predictions.items()})
+    freq["kind"] = "frequency"
+    calibration = pd.concat([freq, bands], ignore_index=True)[list(_columns("clv_calibration"))]
+    chosen = str(table.loc[table["chosen"], "model"].iloc[0])
+    tracking = _tracking(store, fitted[chosen], first, cal_end, end)
+    return {"table": table, "calibration": calibration, "tracking": tracking, "source": source,
+            "churn": churn, "chosen": chosen, "note": churn_explanation(table), "holdout": holdout,
+            "fitted": fitted, "inner_days": inner_days}
+
+
+def _tracking(store, fitted, first, cal_end, end) -> pd.DataFrame:
+    from centric.models.clv import tracking_curve
     from centric.queries.clv_data import repeat_purchase_times
 
-    history = (end - first).days
-    holdout = holdout_days or min(365, history // 3)
-    if history < MIN_HISTORY_FOR_HOLDOUT_DAYS or holdout < 28 or holdout >= history:
-        say(f"history of {history} days is too short to hold out a period: using BetaGeo")
-        return "BetaGeo", None, None, None
-    cal_end = end - dt.timedelta(days=holdout)
-    say(f"comparing models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
-    cal = _model_data(store, cal_end, end)
-    if not (cal["frequency"] > 0).any():
-        raise ClvError("no customer bought twice before the holdout: the models need repeat purchases")
-    candidates = {n: m() for n, m in _models().items()}
-    table = compare_models(candidates, cal, cal["frequency_holdout"].to_numpy(), float(holdout))
-    chosen = str(table.loc[table["chosen"], "model"].iloc[0])
-    fitted = candidates[chosen]  # compare_models fitted it on the calibration period
     origin = dt.datetime.combine(first.date(), dt.time())
     times = store.ibis().execute(repeat_purchase_times(store.ibis().table("orders"), origin, end, "weeks"))
     cohort = times[times["first_time"] <= (cal_end - origin).days / 7]
@@ -110,7 +204,7 @@ def choose_model(store, end: dt.datetime, first: dt.datetime, holdout_days: int 
     curve = tracking_curve(_InWeeks(fitted), births, repeats, float(weeks))
     curve.insert(0, "week", np.arange(1, len(curve) + 1))
     curve["in_holdout"] = curve["period_end"] > (cal_end - origin).days / 7
-    return chosen, table, cal_end, curve.drop(columns="period_end")
+    return curve.drop(columns="period_end")
 
 
 class _InWeeks:
@@ -123,9 +217,57 @@ class _InWeeks:
         return self.model.expected_purchases_new_customer(np.asarray(t) * 7.0)
 
 
+def _churn_now(check: dict | None, fitted, data: pd.DataFrame, store=None, end=None):
+    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note) on the whole history.
+
+    A Classifier churn source is refitted the same way on the latest data (features at end - d,
+    label: purchases up to end; d as in the check) and scores the features at end; its calibration
+    map is the one fitted on the holdout (as for a model refitted on the whole history)."""
+    from centric.models.clv import DataError
+    from centric.models.clv.diagnostics import boundary_note
+    from centric.models.clv.validation import risk_score
+
+    if check is None:
+        horizon = float(UNVALIDATED_CHURN_DAYS)
+        on_edge, _, edge_note = boundary_note(fitted, float(data["frequency"].mean()), float(data["T"].max()))
+        alive = np.full(len(data), np.nan) if on_edge else fitted.p_alive(data)
+        note = (f"No holdout could be kept, so nothing is validated: churn risk is {type(fitted).__name__}'s "
+                f"P(no purchase in {UNVALIDATED_CHURN_DAYS} days), uncalibrated.") + (f" {edge_note}" if on_edge else "")
+        return alive, fitted.p_no_purchase(data, horizon), horizon, f"{type(fitted).__name__} (not validated)", note
+    horizon = float(check["holdout"])
+    source = check["source"]
+    if source in MODEL_NAMES:  # the chosen model, refitted on the whole history, works on this shop
+        scorer, alive = fitted, fitted.p_alive(data)
+    elif source == "Classifier":
+        from centric.models.clv.classifier import RepeatPurchaseClassifier
+
+        days = int(check["inner_days"])
+        train = _model_data(store, end - dt.timedelta(days=days), end, features=True)
+        try:
+            scorer = RepeatPurchaseClassifier().fit(train, train["frequency_holdout"].to_numpy(), float(days))
+        except DataError as exc:
+            raise ClvError(f"the churn classifier cannot be refitted on the last {days} days: {exc}") from exc
+        data = data.merge(_model_data(store, end, features=True)[["customer_id", *_feature_columns(data)]],
+                          on="customer_id", how="left")
+        alive = np.full(len(data), np.nan)
+    else:
+        scorer, alive = check["fitted"][source], np.full(len(data), np.nan)
+    p_none = check["churn"].predict(risk_score(scorer, data, horizon))
+    return alive, p_none, horizon, source, check["note"]
+
+
+def _feature_columns(data: pd.DataFrame) -> list[str]:
+    from centric.models.clv.classifier import FEATURES
+
+    return [c for c in FEATURES if c not in data.columns]
+
+
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
-                         progress: Callable[[str], None] | None = None) -> ClvResult:
+                         progress: Callable[[str], None] | None = None,
+                         holdout_from: dt.date | None = None) -> ClvResult:
     from centric.models.clv import DataError, GammaGamma, discounted_value
+    from centric.models.clv.diagnostics import spend_frequency_check
+    from centric.queries.clv_data import first_purchase_at, mean_purchase_value
 
     say = progress or (lambda _msg: None)
     if model != "auto" and model not in MODEL_NAMES:
@@ -133,23 +275,34 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
     end = observation_end(store)
     if end is None:
         raise ClvError("no orders yet: load them with `centric ingest orders FILE`, then run `centric clv`")
-    first = store.con.execute("SELECT min(ordered_at) FROM orders WHERE status = 'completed'").fetchone()[0]
+    first = _scalar(store, first_purchase_at(store.ibis().table("orders")))
+    if first is None or pd.isna(first):
+        raise ClvError("no completed purchases by known customers yet: nothing to model")
+    first = pd.Timestamp(first).to_pydatetime()
     if not store.has_rows("customer_summary"):
         build_customer_summary(store, cuts=settings.rfm_cuts)
-    comparison = tracking = cal_end = None
-    if model == "auto":
-        model, comparison, cal_end, tracking = choose_model(store, end, first, holdout_days, say)
+    split, why = plan_split(first, end, holdout_days, holdout_from)
+    check = None
+    if split is None:
+        say(f"{why}: nothing can be validated")
+        if model == "auto":
+            model = "BetaGeo"
+    else:
+        names = MODEL_NAMES if model == "auto" else (model,)
+        check = evaluate_split(store, split, end, first, names, say)
+        model = check["chosen"]
     say(f"fitting {model} on the whole history")
     data = _model_data(store, end)
     if len(data) < 2:
         raise ClvError("fewer than two customers with purchases: nothing to model yet")
     fitted = _fit(model, data)
-    p_alive = fitted.p_alive(data)
     e90 = fitted.expected_purchases(data, 90.0)
     e365 = fitted.expected_purchases(data, 365.0)
+    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, store, end)
 
     say("fitting Gamma-Gamma on repeat customers' spend")
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+    spend_check = spend_frequency_check(data)
     spend_model, spend_params = "mean order value", {}
     try:
         gg = GammaGamma().fit(repeaters) if len(repeaters) >= 20 else None
@@ -159,49 +312,81 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
     except (DataError, RuntimeError):
         spend = None
     if spend is None:
-        buys = purchases(store.ibis().table("orders"))
-        mean = store.ibis().execute(buys.value.mean()) or 0.0
-        spend = np.full(len(data), mean)
+        mean = _scalar(store, mean_purchase_value(store.ibis().table("orders")))
+        spend = np.full(len(data), float(mean) if mean is not None and not pd.isna(mean) else 0.0)
     clv = discounted_value(fitted, data, spend, horizon=float(settings.clv_horizon_days), step=MONTH_DAYS,
                            year=365.25, annual_discount=settings.clv_discount_rate, margin=settings.clv_margin)
+    bands = churn_band(p_none)
     value = pd.DataFrame({
         "customer_id": data["customer_id"].astype(str), "model": model, "p_alive": p_alive,
         "expected_orders_90d": e90, "expected_orders_365d": e365, "expected_order_value": spend,
-        "predicted_clv": clv, "churn_risk": churn_band(p_alive), "computed_at": pd.Timestamp(end),
+        "predicted_clv": clv, "p_no_purchase": p_none, "churn_horizon_days": horizon, "churn_source": source,
+        "churn_risk": bands, "computed_at": pd.Timestamp(end),
     })
-    store.replace_table("customer_value", value)
-    _write_models(store, comparison, model, fitted.params_, spend_params)
-    store.replace_table("clv_tracking", tracking if tracking is not None else _empty("clv_tracking"))
+    table = check["table"] if check else None
+    store.replace_tables({
+        "customer_value": value,
+        "clv_models": _models_table(table, model, fitted.params_, spend_params, spend_check, source, note),
+        "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
+        "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
+    })
     say("value by RFM segment and acquisition channel")
     build_rollups(store, settings)
-    return ClvResult(model, fitted.params_, len(value), end, cal_end, comparison, spend_model, spend_params,
-                     float(np.sum(clv)), int((value["churn_risk"] == "high").sum()))
+    return ClvResult(model, fitted.params_, len(value), end, split.calibration_end if split else None, table,
+                     spend_model, spend_params, float(np.sum(clv)), int((bands == "high").sum()), source, note,
+                     horizon, check["calibration"] if check else None, spend_check)
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    from centric.schema import OUTPUT_TABLES
+
+    return tuple(c.name for c in OUTPUT_TABLES[table].columns)
 
 
 def _empty(table: str) -> pd.DataFrame:
-    from centric.schema import OUTPUT_TABLES
-
-    return pd.DataFrame({c.name: pd.Series(dtype=object) for c in OUTPUT_TABLES[table].columns}).iloc[:0]
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in _columns(table)}).iloc[:0]
 
 
-def _write_models(store, comparison: pd.DataFrame | None, chosen: str, params: dict, spend_params: dict) -> None:
-    rows = [{"model": "GammaGamma", "chosen": True, "params": json.dumps(spend_params)}] if spend_params else []
+def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, spend_params: dict, spend_check: dict,
+                  source: str, note: str) -> pd.DataFrame:
+    rows = []
     if comparison is None:
-        rows.append({"model": chosen, "chosen": True, "params": json.dumps(params)})
+        rows.append({"model": chosen, "kind": "model", "chosen": True, "churn_source": True, "validated": False,
+                     "params": json.dumps(params), "note": note})
     else:
         for rec in comparison.to_dict("records"):
             rows.append({
-                "model": rec["model"], "log_likelihood": rec.get("log_likelihood"), "bic": rec.get("bic"),
-                "holdout_mae": rec.get("holdout_mae"), "holdout_actual": rec.get("holdout_total_actual"),
-                "holdout_predicted": rec.get("holdout_total_predicted"), "chosen": bool(rec["chosen"]),
-                "params": json.dumps(params) if rec["model"] == chosen else None,
+                "model": rec["model"], "kind": rec["kind"], "log_likelihood": rec.get("log_likelihood"),
+                "bic": rec.get("bic"), "holdout_from": rec["holdout_from"], "holdout_days": rec["holdout_days"],
+                "holdout_actual": rec.get("holdout_total_actual"), "holdout_predicted": rec.get("holdout_total_predicted"),
+                "holdout_mae": rec.get("holdout_mae"), "holdout_auc": rec.get("holdout_auc"),
+                "holdout_brier": rec.get("holdout_brier"), "dropout_share": rec.get("dropout_share"),
+                "boundary": bool(rec.get("boundary")), "validated": bool(rec.get("validated")),
+                "chosen": bool(rec["chosen"]), "churn_source": bool(rec["churn_source"]),
+                "note": (f"{note} {rec.get('note') or ''}".strip() if rec["churn_source"] else rec.get("note")),
+                "params": (json.dumps(params) if rec["model"] == chosen else
+                           json.dumps(rec["params"]) if isinstance(rec.get("params"), dict) else None),
                 "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
             })
+    if spend_params:
+        rows.append({"model": "GammaGamma", "kind": "spend", "chosen": True, "params": json.dumps(spend_params),
+                     "validated": spend_check.get("holds"), "note": spend_check.get("note"),
+                     "spend_frequency_correlation": spend_check.get("correlation"),
+                     "spend_frequency_p_value": spend_check.get("p_value")})
     frame = pd.DataFrame(rows)
-    for col in ("log_likelihood", "bic", "holdout_mae", "holdout_actual", "holdout_predicted", "error"):
+    for col in _columns("clv_models"):
         if col not in frame.columns:
             frame[col] = None
-    store.replace_table("clv_models", frame)
+    frame = frame[list(_columns("clv_models"))]
+    for col in ("boundary", "validated", "chosen", "churn_source"):
+        frame[col] = frame[col].astype("boolean")
+    return frame
+
+
+def channel_rollups(store) -> pd.DataFrame:
+    """clv_rollups by acquisition channel, the most valuable first."""
+    t = store.ibis().table("clv_rollups")
+    return store.ibis().execute(t.filter(t.dimension == "acquisition_channel").order_by(t.total_clv.desc()))
 
 
 def build_rollups(store, settings) -> int:

@@ -104,26 +104,47 @@ def write_report(store, settings, path: Path) -> Path:
     return write_html(render_report(report_context(store, settings)), path)
 
 
+def _table(store, name: str):
+    return store.ibis().execute(store.ibis().table(name))
+
+
+def _plain(records: list[dict]) -> list[dict]:
+    """NaN (missing) as None, so the report's filters print a dash."""
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in records]
+
+
 def clv_context(store, settings) -> dict | None:
-    """The customer-value section: KPIs, tracking plot, CLV distribution, value by channel."""
+    """The customer-value section: headline figures that agree with the holdout check, the check
+    itself (models and baselines, boundary notes, conditional expectations, churn-band shares),
+    tracking plot, CLV distribution, value by channel."""
+    import numpy as np
+
     from centric.report import charts
 
     if not store.has_rows("customer_value"):
         return None
-    con = store.con
     cur = settings.currency
-    model, customers, total, mean_alive, high, e365 = con.execute(
-        "SELECT any_value(model), count(*), sum(predicted_clv), avg(p_alive), "
-        "avg(CASE WHEN churn_risk = 'high' THEN 1.0 ELSE 0.0 END), sum(expected_orders_365d) FROM customer_value"
-    ).fetchone()
+    value = _table(store, "customer_value")
+    models = _table(store, "clv_models")
+    calibration = _table(store, "clv_calibration")
+    total = float(value["predicted_clv"].sum())
+    customers = len(value)
+    horizon = float(value["churn_horizon_days"].dropna().iloc[0]) if value["churn_horizon_days"].notna().any() else None
+    source = str(value["churn_source"].dropna().iloc[0]) if value["churn_source"].notna().any() else ""
     kpis = [
         {"label": f"Predicted CLV, next {settings.clv_horizon_days} days ({cur})", "value": f"{total:,.0f}"},
         {"label": f"Mean CLV per customer ({cur})", "value": f"{total / max(customers, 1):,.2f}"},
-        {"label": "Mean P(alive)", "value": f"{100 * mean_alive:.1f}%"},
-        {"label": "High churn risk", "value": f"{100 * high:.1f}%"},
-        {"label": "Orders expected in 365 days", "value": f"{e365:,.0f}"},
     ]
-    tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
+    if value["p_alive"].notna().any():
+        kpis.append({"label": "Mean P(alive)", "value": f"{100 * value['p_alive'].mean():.1f}%"})
+    if value["p_no_purchase"].notna().any() and horizon:
+        kpis.append({"label": f"Expected to buy within {horizon:.0f} days",
+                     "value": f"{100 * (1 - value['p_no_purchase'].mean()):.1f}%"})
+    kpis += [
+        {"label": "High churn risk", "value": f"{100 * (value['churn_risk'] == 'high').mean():.1f}%"},
+        {"label": "Orders expected in 365 days", "value": f"{value['expected_orders_365d'].sum():,.0f}"},
+    ]
+    tracking = _table(store, "clv_tracking").sort_values("week")
     tracking_chart = None
     calibration_end = ""
     if len(tracking):
@@ -132,30 +153,49 @@ def clv_context(store, settings) -> dict | None:
             {"actual": tracking["actual"].tolist(), "model": tracking["predicted"].round(1).tolist()},
             "Repeat purchases per week",
         )
-        cal = tracking[~tracking["in_holdout"]]
+        cal = tracking[~tracking["in_holdout"].astype(bool)]
         calibration_end = f"week {int(cal['week'].max())}" if len(cal) else ""
-    bins = con.execute(
-        "SELECT CASE WHEN predicted_clv < 10 THEN 0 WHEN predicted_clv < 50 THEN 1 WHEN predicted_clv < 100 THEN 2 "
-        "WHEN predicted_clv < 250 THEN 3 WHEN predicted_clv < 500 THEN 4 WHEN predicted_clv < 1000 THEN 5 ELSE 6 END AS b, "
-        "count(*) FROM customer_value GROUP BY 1 ORDER BY 1"
-    ).fetchall()
+    edges = [10, 50, 100, 250, 500, 1000]
     labels = ["< 10", "10-50", "50-100", "100-250", "250-500", "500-1000", "1000+"]
-    distribution_chart = charts.hbar_chart([f"{labels[b]} {cur}" for b, _ in bins], [n for _, n in bins],
-                                           "Customers by predicted CLV")
-    channels = store.query_df(
-        "SELECT * FROM clv_rollups WHERE dimension = 'acquisition_channel' ORDER BY total_clv DESC"
-    ).to_dict("records")
-    channel_chart = charts.hbar_chart([str(c["group_name"]) for c in channels], [float(c["total_clv"]) for c in channels],
+    counts = np.bincount(np.searchsorted(edges, value["predicted_clv"].to_numpy(), side="right"), minlength=7)
+    distribution_chart = charts.hbar_chart([f"{labels[b]} {cur}" for b in range(7) if counts[b]],
+                                           [int(n) for n in counts if n], "Customers by predicted CLV")
+    rollups = _table(store, "clv_rollups")
+    channels = _plain(rollups[rollups["dimension"] == "acquisition_channel"]
+                      .sort_values("total_clv", ascending=False).to_dict("records"))
+    channel_chart = charts.hbar_chart([str(c["group_name"]) for c in channels], [float(c["total_clv"] or 0) for c in channels],
                                       f"Predicted CLV by acquisition channel ({cur})")
-    models = store.query_df(
-        "SELECT * FROM clv_models WHERE error IS NULL AND model <> 'GammaGamma' ORDER BY bic"
-    ).to_dict("records")
-    spend = con.execute("SELECT count(*) FROM clv_models WHERE model = 'GammaGamma'").fetchone()[0]
+    checked = models[models["kind"].isin(["model", "baseline"]) & models["holdout_days"].notna()]
+    spend = models[models["kind"] == "spend"]
+    chosen = models[(models["kind"] == "model") & models["chosen"].fillna(False).astype(bool)]
+    model = str(chosen["model"].iloc[0]) if len(chosen) else str(value["model"].iloc[0])
+    source_rows = models[models["churn_source"].fillna(False).astype(bool)]
+    freq = calibration[calibration["kind"] == "frequency"]
+    by_frequency = []
+    if len(freq):
+        wide = freq.pivot_table(index=["group_order", "group_name"], columns="source", values="predicted").reset_index()
+        first = freq.drop_duplicates("group_order").set_index("group_order")
+        for rec in wide.sort_values("group_order").to_dict("records"):
+            row = first.loc[rec["group_order"]]
+            by_frequency.append({"group": rec["group_name"], "customers": int(row["customers"]),
+                                 "actual": float(row["actual"]),
+                                 "predicted": [rec.get(n) for n in _sources(checked)]})
+    bands = calibration[calibration["kind"] == "churn_band"].sort_values("group_order").to_dict("records")
     return {
         "model": model, "horizon": settings.clv_horizon_days, "kpis": kpis, "tracking_chart": tracking_chart,
         "calibration_end": calibration_end, "distribution_chart": distribution_chart, "channel_chart": channel_chart,
-        "channels": channels, "models": models if len(models) > 1 else [], "spend_note": "the Gamma-Gamma model" if spend else "each order's mean value",
+        "channels": channels, "spend_note": "the Gamma-Gamma model" if len(spend) else "each order's mean value",
+        "checked": _plain(checked.to_dict("records")), "sources": _sources(checked), "by_frequency": by_frequency,
+        "bands": bands, "churn_horizon": horizon, "churn_source": source,
+        "churn_note": str(source_rows["note"].iloc[0]) if len(source_rows) and source_rows["note"].notna().any() else "",
+        "holdout_from": str(checked["holdout_from"].iloc[0])[:10] if len(checked) else "",
+        "boundary_notes": [str(n) for n in checked.loc[checked["boundary"].fillna(False).astype(bool), "note"]][:1],
+        "spend_check": _plain(spend.to_dict("records"))[0] if len(spend) else None,
     }
+
+
+def _sources(checked) -> list[str]:
+    return [str(m) for m in checked["model"]]
 
 
 def personas_context(store) -> list[dict] | None:

@@ -129,6 +129,25 @@ class BetaGeo(TransactionModel):
         bracket = pole_bracket(r + x, b + x + k, a + b + x - 1 + k, z)
         return (a + b + x - 1 + k) * bracket * self.p_alive({"frequency": x, "recency": t_x, "T": T})
 
+    def p_no_purchase(self, data, t):
+        """P(X(T, T+t) = 0 | x, t_x, T): no purchase in the next t.
+
+        The n = 0 case of the conditional distribution (Fader, Hardie & Lee 2005, the BG/NBD
+        paper's sec. 4 argument; the same derivation as Fader & Hardie 2006, "Deriving the
+        conditional PMF of the Pareto/NBD model", eq. 2): a customer who dropped out makes no
+        purchase; one alive at T can only drop out after a purchase, so she makes none with
+        probability exp(-lambda t), and lambda given alive and x purchases in T is
+        Gamma(r + x, alpha + T). Hence
+
+          P(X = 0) = 1 - P(alive) + P(alive) ((alpha + T) / (alpha + T + t))^(r + x).
+        """
+        r, alpha, _, _ = self._require_fit()
+        x, t_x, T = rfm_arrays(data)
+        t = np.asarray(t, dtype=float)
+        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
+        quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+        return 1.0 - alive + alive * quiet
+
     def expected_purchases_new_customer(self, t):
         """E[X(t)] for a customer just acquired: FHL (2005) eq. 9 (Batislam et al. 2007 for MBG)."""
         r, alpha, a, b = self._require_fit()

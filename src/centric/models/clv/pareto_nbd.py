@@ -126,3 +126,28 @@ class ParetoNBD(TransactionModel):
         r, alpha, s, beta = self._require_fit()
         t = np.asarray(t, dtype=float)
         return r * beta / alpha * expm1_ratio(np.log(beta) - np.log(beta + t), s - 1.0)
+
+    def p_no_purchase(self, data, t):
+        """P(X(T, T+t) = 0 | x, t_x, T): no purchase in the next t (Fader & Hardie 2006, "Deriving
+        the conditional PMF of the Pareto/NBD model", the x* = 0 case).
+
+        Given alive at T, lambda ~ Gamma(r + x, alpha + T) and mu ~ Gamma(s, beta + T)
+        independently; no purchase means dying before the next purchase or reaching T + t:
+
+          P(X = 0 | alive) = ((alpha+T)/(alpha+T+t))^(r+x) ((beta+T)/(beta+T+t))^s
+                             + s (alpha+T)^(r+x) (beta+T)^s int_T^{T+t} (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
+
+        the integral being J(x, T) - J(x, T + t) of the likelihood (note eq. 19-20). Then
+        P(X = 0) = 1 - P(alive) + P(alive) P(X = 0 | alive).
+        """
+        r, alpha, s, beta = self._require_fit()
+        x, t_x, T = rfm_arrays(data)
+        t = np.broadcast_to(np.asarray(t, dtype=float), T.shape)
+        p = np.array([[r, alpha, s, beta]])
+        end = T + t
+        quiet = (r + x) * (np.log(alpha + T) - np.log(alpha + end)) + s * (np.log(beta + T) - np.log(beta + end))
+        log_I = _log_I(_log_J(p, x, T)[0], _log_J(p, x, end)[0], T, end)
+        died = np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_I
+        given_alive = np.minimum(np.exp(np.logaddexp(quiet, died)), 1.0)
+        alive = self.p_alive({"frequency": x, "recency": t_x, "T": T})
+        return 1.0 - alive + alive * given_alive

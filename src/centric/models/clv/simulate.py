@@ -60,3 +60,40 @@ def simulate_gamma_gamma(frequency, p: float, q: float, v: float, rng) -> np.nda
     has = x > 0
     out[has] = rng.gamma(p * x[has], 1.0 / (x[has] * nu[has]))
     return out
+
+
+def simulate_with_holdout(n: int, params: dict, T, t: float, rng, model: str = "BetaGeo") -> pd.DataFrame:
+    """n customers followed purchase by purchase over (0, T] (calibration) and (T, T + t] (holdout).
+
+    model: BetaGeo, ModifiedBetaGeo (params r, alpha, a, b) or ParetoNBD (r, alpha, s, beta).
+    Returns frequency, recency, T of the calibration period and frequency_holdout, the repeat
+    purchases in the holdout: the planted truth for the models' conditional predictions.
+    """
+    T = _ages(n, T, rng)
+    end = T + float(t)
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], size=n)
+    if model == "ParetoNBD":
+        death = rng.exponential(1.0 / rng.gamma(params["s"], 1.0 / params["beta"], size=n))
+        p = np.zeros(n)
+    else:
+        p = rng.beta(params["a"], params["b"], size=n)
+        death = np.where(rng.random(n) < p, 0.0, np.inf) if model == "ModifiedBetaGeo" else np.full(n, np.inf)
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    x_hold = np.zeros(n)
+    now = np.zeros(n)
+    active = death > 0
+    while active.any():
+        idx = np.nonzero(active)[0]
+        now[idx] += rng.exponential(1.0 / lam[idx])
+        bought = (now[idx] <= end[idx]) & (now[idx] <= death[idx])
+        buy = idx[bought]
+        in_cal = now[buy] <= T[buy]
+        x[buy[in_cal]] += 1
+        t_x[buy[in_cal]] = now[buy[in_cal]]
+        x_hold[buy[~in_cal]] += 1
+        active[idx[~bought]] = False
+        if model != "ParetoNBD":  # BG/NBD: a coin with chance p after each repeat purchase
+            dies = buy[rng.random(len(buy)) < p[buy]]
+            active[dies] = False
+    return pd.DataFrame({"frequency": x, "recency": t_x, "T": T, "frequency_holdout": x_hold})

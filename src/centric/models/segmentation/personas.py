@@ -216,7 +216,8 @@ def narrative(card: dict) -> str:
     if habits:
         s.append("Habits: " + "; ".join(habits) + ".")
     if v["predicted_clv"] is not None:
-        s.append(f"Value: predicted CLV {v['predicted_clv']:,.0f}, P(alive) {v['p_alive']:.2f}"
+        alive = f", P(alive) {v['p_alive']:.2f}" if v.get("p_alive") is not None else ""  # NULL: no model validated
+        s.append(f"Value: predicted CLV {v['predicted_clv']:,.0f}{alive}"
                  + (f", {_pct(v['high_churn_risk_share'])} at high churn risk." if v["high_churn_risk_share"] is not None else "."))
     if voice["themes"]:
         said = "They talk about " + _list([THEME_NAMES.get(t["theme"], _label(t["theme"])) for t in voice["themes"]])

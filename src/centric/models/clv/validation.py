@@ -1,0 +1,222 @@
+"""Which model (if any) the shop's own holdout vouches for, and churn-risk bands that hold on it.
+
+`evaluate` fits every transaction model on the calibration data, scores each one and the
+baselines on the holdout (holdout.py: Recency, PastRate; classifier.py: Classifier, a logistic
+regression on customer features trained on a split inside the calibration period, never on the
+holdout), flags boundary fits and indistinguishable models (diagnostics.py), and decides:
+
+- a model *works* on this shop when it was fitted, is not on a boundary that makes P(alive)
+  degenerate, ranks holdout buyers clearly better than chance (AUC >= 0.6) and at least as well
+  as the recency baseline;
+- the chosen model (the one refitted for customer value) is the working model with the lowest
+  per-customer MAE, or, when none works, the fitted model with the lowest MAE (its counts are
+  still a forecast; its P(alive) is not reported);
+- the churn source is the chosen model when it works; otherwise the baseline with the lowest
+  holdout Brier score (the probability that is both sharper and better calibrated; ties: the
+  first listed, Recency, PastRate, Classifier; a baseline without a Brier score: the highest
+  AUC instead), and the table's note says why.
+
+`ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
+purchase over the holdout's length (isotonic regression on the holdout) and bands it:
+high when that probability is >= 0.7, medium from 0.3, low below. The isotonic map's values are
+the observed no-purchase shares of blocks of customers, so on the holdout the observed share is
+>= 0.7 in the high band, within [0.3, 0.7) in the medium and < 0.3 in the low band: the bands are
+ordered by construction, and `band_shares` shows it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from centric.models.clv.base import ConvergenceError, DataError, as_float_column
+from centric.models.clv.classifier import FEATURES, RepeatPurchaseClassifier
+from centric.models.clv.diagnostics import boundary_note, same_likelihood
+from centric.models.clv.holdout import (PastRateBaseline, ProbabilityCalibration, RecencyBaseline, days_since_last,
+                                        holdout_scores)
+
+AUC_FLOOR = 0.6
+BANDS = ((0.7, "high"), (0.3, "medium"))  # calibrated P(no purchase) at or above -> band; else low
+BASELINES = ("Recency", "PastRate", "Classifier")
+
+
+def risk_score(source, data, t) -> np.ndarray:
+    """Higher is more likely to make no purchase in the next t: days since the last purchase for
+    the recency baseline, P(X(T, T+t) = 0) for the models and the past-rate baseline."""
+    if isinstance(source, RecencyBaseline):
+        return days_since_last(data)
+    return source.p_no_purchase(data, t)
+
+
+def has_features(*frames) -> bool:
+    """Every frame carries the classifier's feature columns."""
+    return all(f is not None and set(FEATURES) <= set(f.columns) for f in frames)
+
+
+def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, history: float,
+             inner: tuple | None = None) -> tuple[pd.DataFrame, dict, dict]:
+    """Fit and score every model and baseline on one calibration/holdout split.
+
+    models: name -> unfitted estimator; calibration: frequency, recency, T per customer; actual:
+    their holdout repeat purchases; duration: the holdout's length (same unit); history: the
+    calibration period's length; inner: (data, holdout purchases, duration) of a split inside the
+    calibration period, to calibrate the recency baseline without the holdout (None: AUC only) and, when
+    both it and `calibration` carry the feature columns (classifier.FEATURES), to train the Classifier
+    baseline on it and score it on `calibration`'s features: the holdout's outcomes never reach it.
+    Returns (table, fitted sources by name, per-customer predictions by name: expected, p_none).
+    """
+    actual = np.asarray(actual, dtype=float)
+    mean_repeats = float(as_float_column(calibration, "frequency").mean())
+    rows, fitted, predictions = [], {}, {}
+    for name, model in models.items():
+        row = {"model": name, "kind": "model"}
+        try:
+            model.fit(calibration)
+        except (ConvergenceError, DataError) as exc:
+            row.update(error=str(exc), boundary=False, validated=False)
+            rows.append(row)
+            continue
+        expected = model.expected_purchases(calibration, duration)
+        p_none = model.p_no_purchase(calibration, duration)
+        on_edge, share, note = boundary_note(model, mean_repeats, history)
+        row.update(log_likelihood=model.log_likelihood_, bic=model.bic(), dropout_share=share, boundary=on_edge,
+                   note=note, **_prefixed(holdout_scores(actual, expected, 1 - p_none)))
+        rows.append(row)
+        fitted[name] = model
+        predictions[name] = (expected, p_none)
+    recency = RecencyBaseline()
+    if inner is not None:
+        recency.fit(*inner)
+        expected, p_none = recency.expected_purchases(calibration, duration), recency.p_no_purchase(calibration, duration)
+        scores = holdout_scores(actual, expected, 1 - p_none)
+        predictions["Recency"] = (expected, p_none)
+        note = "Days since the last purchase, mapped to P(buy) and purchases on a split inside the calibration period."
+    else:
+        scores = holdout_scores(actual, np.full(len(actual), np.nan), None)
+        scores.update(total_predicted=float("nan"), mae=float("nan"))
+        note = "Days since the last purchase, as a rank only (too little calibration history to map it to a probability)."
+    scores["auc"] = holdout_scores(actual, actual, recency.score(calibration))["auc"]
+    rows.append({"model": "Recency", "kind": "baseline", "boundary": False, "note": note, **_prefixed(scores)})
+    fitted["Recency"] = recency
+    past = PastRateBaseline().fit()
+    expected, p_none = past.expected_purchases(calibration, duration), past.p_no_purchase(calibration, duration)
+    rows.append({"model": "PastRate", "kind": "baseline", "boundary": False,
+                 "note": "Each customer's past repeat rate (x / T) carried forward; P(buy) = 1 - exp(-rate t).",
+                 **_prefixed(holdout_scores(actual, expected, 1 - p_none))})
+    fitted["PastRate"] = past
+    predictions["PastRate"] = (expected, p_none)
+    if inner is not None and has_features(inner[0], calibration):
+        row = {"model": "Classifier", "kind": "baseline", "boundary": False,
+               "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
+                        "(recent activity, spend, basket, returns), trained on a split inside the calibration "
+                        "period and refitted each run.")}
+        try:
+            clf = RepeatPurchaseClassifier().fit(*inner)
+        except DataError as exc:
+            row.update(error=str(exc), validated=False)
+        else:
+            expected, p_none = clf.expected_purchases(calibration, duration), clf.p_no_purchase(calibration, duration)
+            row.update(params=clf.params_, **_prefixed(holdout_scores(actual, expected, 1 - p_none)))
+            fitted["Classifier"] = clf
+            predictions["Classifier"] = (expected, p_none)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return _decide(table), fitted, predictions
+
+
+def _prefixed(scores: dict) -> dict:
+    return {f"holdout_{k}": v for k, v in scores.items()}
+
+
+def _decide(table: pd.DataFrame) -> pd.DataFrame:
+    for col in ("error", "log_likelihood", "bic", "dropout_share", "holdout_auc", "holdout_mae", "note"):
+        if col not in table.columns:
+            table[col] = None
+    table["boundary"] = table["boundary"].fillna(False).astype(bool)
+    models = table["kind"] == "model"
+    fitted = models & table["error"].isna()
+    if not fitted.any():
+        raise ConvergenceError("no model could be fitted", None)
+    ll = dict(zip(table.loc[fitted, "model"], table.loc[fitted, "log_likelihood"]))
+    for group in same_likelihood(ll):
+        for name in group:
+            i = table.index[table["model"] == name][0]
+            others = ", ".join(g for g in group if g != name)
+            table.loc[i, "note"] = (f"{table.loc[i, 'note']} Same likelihood as {others}: "
+                                    "the data cannot tell these models apart.")
+    recency_auc = float(table.loc[table["model"] == "Recency", "holdout_auc"].iloc[0])
+    auc = pd.to_numeric(table["holdout_auc"], errors="coerce")
+    table["validated"] = fitted & ~table["boundary"] & (auc >= AUC_FLOOR) & (auc >= recency_auc - 1e-12)
+    pool = table["validated"] if table["validated"].any() else fitted
+    # equal MAEs (models that collapse to the same fit) keep the listed order: the simpler model first
+    mae = pd.to_numeric(table["holdout_mae"], errors="coerce").round(6).where(pool)
+    table["chosen"] = False
+    chosen = mae.idxmin() if mae.notna().any() else table.index[pool][0]
+    table.loc[chosen, "chosen"] = True
+    table["churn_source"] = False
+    if table.loc[chosen, "validated"]:
+        table.loc[chosen, "churn_source"] = True
+    else:
+        base = table[(table["kind"] == "baseline") & table["error"].isna()]
+        brier = pd.to_numeric(base["holdout_brier"], errors="coerce")
+        if brier.notna().all():  # the better calibrated and sharper probability (ties: the first listed)
+            best = brier.idxmin()
+        else:  # the highest AUC (ties: the first listed)
+            best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).idxmax()
+        table.loc[best, "churn_source"] = True
+    return table
+
+
+def churn_explanation(table: pd.DataFrame) -> str:
+    """One sentence: where churn risk and P(alive) come from, and why."""
+    src = table[table["churn_source"]].iloc[0]
+    auc = f"holdout AUC {src['holdout_auc']:.3f}" + (
+        f", Brier {src['holdout_brier']:.3f}" if pd.notna(src.get("holdout_brier")) else "")
+    if src["kind"] == "model":
+        return f"Churn risk and P(alive) come from {src['model']}, which the holdout validates ({auc})."
+    models = table[table["kind"] == "model"]
+    reasons = []
+    if models["boundary"].any():
+        reasons.append(", ".join(models.loc[models["boundary"], "model"]) + " sit on the boundary (no dropout visible)")
+    weak = models[~models["boundary"] & models["error"].isna() & ~models["validated"].astype(bool)]
+    if len(weak):
+        reasons.append(", ".join(weak["model"]) + " rank holdout buyers no better than the recency baseline")
+    failed = models[models["error"].notna()]
+    if len(failed):
+        reasons.append(", ".join(failed["model"]) + " could not be fitted")
+    why = "; ".join(reasons) or "no model passed the holdout"
+    return (f"No model passed the holdout ({why}), so P(alive) is not reported and churn risk comes from the "
+            f"{src['model']} baseline ({auc}), calibrated on the holdout.")
+
+
+class ChurnCalibration:
+    """Calibrated P(no purchase in the next `duration`) from a risk score, and its bands."""
+
+    def __init__(self, duration: float = 1.0):
+        self.duration = duration
+
+    def fit(self, score, no_purchase):
+        self.map_ = ProbabilityCalibration(increasing=True).fit(score, np.asarray(no_purchase, dtype=float))
+        return self
+
+    def predict(self, score) -> np.ndarray:
+        return np.clip(self.map_.predict(score), 0.0, 1.0)
+
+
+def churn_band(p_no_purchase) -> np.ndarray:
+    p = np.asarray(p_no_purchase, dtype=float)
+    out = np.full(len(p), "low", dtype=object)
+    for threshold, band in reversed(BANDS):
+        out[p >= threshold] = band
+    return out
+
+
+def band_shares(p_no_purchase, no_purchase) -> pd.DataFrame:
+    """Per band: customers, mean predicted P(no purchase) and the observed no-purchase share."""
+    frame = pd.DataFrame({"band": churn_band(p_no_purchase), "predicted": np.asarray(p_no_purchase, dtype=float),
+                          "actual": np.asarray(no_purchase, dtype=float)})
+    out = frame.groupby("band").agg(customers=("actual", "size"), predicted=("predicted", "mean"),
+                                    actual=("actual", "mean")).reset_index()
+    order = {"low": 0, "medium": 1, "high": 2}
+    out["group_order"] = out["band"].map(order)
+    return out.sort_values("group_order").reset_index(drop=True)

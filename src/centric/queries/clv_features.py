@@ -1,0 +1,85 @@
+"""Per-customer features at a cut-off, for a repeat-purchase classifier trained on a time split.
+
+Every feature is computed from what was known on the cut-off day (purchases up to and including
+it), so the same query at an inner cut-off (to train) and at the end of calibration (to score)
+gives features of the same meaning. Purchases and purchase days follow clv_data.py and
+customer_summary.py (purchases() with their net value; purchases on one
+day count once); returns are refunded orders with a negative total, as in customer_summary.
+
+Columns, per customer whose first purchase is on or before the cut-off day (times in days):
+
+- frequency, recency, T: the BTYD triple (repeat purchase days, last - first purchase day,
+  cut-off - first purchase day); days_since_last = T - recency;
+- orders: purchases; spend: their net value; mean_spend: spend per purchase day;
+- mean_gap: recency / frequency (mean days between purchase days; 0 without repeats);
+- days_last_30, days_last_90: purchase days in the 30 and 90 days up to the cut-off (inclusive);
+- products, categories: distinct skus and categories bought (order_lines; 0 when a shop has none);
+- lines: order lines bought; return_share: returned value / (spend + returned value).
+
+With `label_end` (a later datetime), also `purchases_after`: purchase days after the cut-off day up to
+and including label_end's day (the label of the time split). Customers first buying after the cut-off are
+left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from centric.queries.clv_data import purchase_days
+from centric.queries.customer_summary import purchases
+
+FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
+            "days_last_30", "days_last_90", "products", "categories", "lines", "return_share")
+
+
+def customer_features(orders, order_lines, cutoff, label_end=None):
+    """The FEATURES per customer at `cutoff` (a datetime; its day is included), with purchases_after
+    when label_end is given."""
+    import ibis
+
+    cut_day = ibis.literal(cutoff).cast("timestamp").date()
+    until = label_end or cutoff  # whole days: every purchase on the last day counts
+    days = purchase_days(orders, dt.datetime.combine(until.date(), dt.time.max))
+    first = days.group_by("customer_id").aggregate(first_day=days.day.min())
+    first = first.filter(first.first_day <= cut_day)
+    d = days.join(first, "customer_id")
+    d = d.mutate(before=d.day <= cut_day, age=cut_day.delta(d.day, unit="day"))
+    past = d.filter(d.before)
+    s = past.group_by("customer_id").aggregate(
+        first_day=past.first_day.min(),
+        last_day=past.day.max(),
+        purchase_days=past.count(),
+        days_last_30=(past.age < 30).sum().cast("float64"),
+        days_last_90=(past.age < 90).sum().cast("float64"),
+    )
+    buys = purchases(orders)
+    buys = buys.filter(buys.ordered_at.date() <= cut_day)
+    spend = buys.group_by("customer_id").aggregate(orders=buys.count().cast("float64"),
+                                                   spend=buys.value.sum())
+    refunds = orders.filter((orders.status == "refunded") & (orders.total < 0) & orders.customer_id.notnull()
+                            & (orders.ordered_at.date() <= cut_day))
+    returns = refunds.group_by("customer_id").aggregate(returned=(-refunds.total.cast("float64")).sum())
+    lines = order_lines.join(buys.select("order_id", "customer_id"), "order_id")
+    basket = lines.group_by("customer_id").aggregate(products=lines.sku.nunique().cast("float64"),
+                                                     categories=lines.category.nunique().cast("float64"),
+                                                     lines=lines.count().cast("float64"))
+    for part in (spend, returns, basket):
+        s = s.left_join(part, "customer_id").drop("customer_id_right")
+    frequency = (s.purchase_days - 1).cast("float64")
+    recency = s.last_day.delta(s.first_day, unit="day").cast("float64")
+    T = cut_day.delta(s.first_day, unit="day").cast("float64")
+    spent, returned = s.spend.fill_null(0.0), s.returned.fill_null(0.0)
+    s = s.mutate(
+        frequency=frequency, recency=recency, T=T, days_since_last=T - recency,
+        orders=s.orders.fill_null(0.0), spend=spent, mean_spend=spent / s.purchase_days.cast("float64"),
+        mean_gap=ibis.ifelse(frequency > 0, recency / frequency, 0.0),
+        products=s.products.fill_null(0.0), categories=s.categories.fill_null(0.0), lines=s.lines.fill_null(0.0),
+        return_share=ibis.ifelse(spent + returned > 0, returned / (spent + returned), 0.0),
+    )
+    columns = ["customer_id", *FEATURES]
+    if label_end is None:
+        return s.select(*columns)
+    after = d.filter(~d.before)
+    label = after.group_by("customer_id").aggregate(purchases_after=after.count().cast("float64"))
+    s = s.left_join(label, "customer_id").drop("customer_id_right")
+    return s.select(*columns, purchases_after=s.purchases_after.fill_null(0.0))

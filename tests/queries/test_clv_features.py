@@ -1,0 +1,59 @@
+"""The classifier's features at a cut-off: by hand on a tiny shop, and blind to anything after the cut-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from centric.models.clv.classifier import FEATURES as MODEL_FEATURES
+from centric.queries.clv_features import FEATURES, customer_features
+
+
+def _shop(extra_orders=()):
+    import ibis
+
+    rows = [("o1", "a", "2024-01-01 10:00", "completed", 10.0), ("o2", "a", "2024-01-01 18:00", "completed", 5.0),
+            ("o3", "a", "2024-02-20 09:00", "completed", 30.0), ("o4", "a", "2024-03-01 23:00", "completed", 15.0),
+            ("o5", "a", "2024-03-02 08:00", "refunded", -6.0), ("o6", "b", "2024-02-25 12:00", "completed", 20.0),
+            ("o7", "b", "2024-02-26 12:00", "cancelled", 50.0), ("o8", "c", "2024-03-05 12:00", "completed", 9.0),
+            ("o9", "a", "2024-03-10 12:00", "completed", 7.0), ("o10", "a", "2024-03-10 15:00", "completed", 1.0),
+            *extra_orders]
+    orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "status", "total"])
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    lines = pd.DataFrame({"order_id": ["o1", "o1", "o3", "o6", "o9"], "sku": ["x", "y", "x", "z", "w"],
+                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 2, 1, 1, 1]})
+    con = ibis.duckdb.connect()
+    return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
+
+
+def test_features_by_hand():
+    con, orders, lines = _shop()
+    f = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 2), dt.datetime(2024, 3, 31)))
+    f = f.set_index("customer_id")
+    assert list(f.index.sort_values()) == ["a", "b"]  # c first buys after the cut-off
+    a, b = f.loc["a"], f.loc["b"]
+    # a: purchase days Jan 1 (two orders), Feb 20, Mar 1; cut-off day Mar 2
+    assert (a["frequency"], a["recency"], a["T"], a["days_since_last"]) == (2.0, 60.0, 61.0, 1.0)
+    assert a["orders"] == 4 and a["spend"] == 60.0 and a["mean_spend"] == 20.0 and a["mean_gap"] == 30.0
+    assert a["days_last_30"] == 2 and a["days_last_90"] == 3  # Feb 20 and Mar 1 are within 30 days of Mar 2
+    assert a["products"] == 2 and a["categories"] == 2 and a["lines"] == 3
+    assert a["return_share"] == pytest.approx(6.0 / 66.0)  # the refund on the cut-off day counts
+    assert a["purchases_after"] == 1.0  # Mar 10: two orders, one purchase day
+    assert (b["frequency"], b["T"], b["orders"], b["spend"], b["mean_gap"]) == (0.0, 6.0, 1.0, 20.0, 0.0)
+    assert b["products"] == 1 and b["categories"] == 0 and b["purchases_after"] == 0.0  # cancelled: not a purchase
+    assert tuple(FEATURES) == tuple(MODEL_FEATURES)
+
+
+def test_features_do_not_see_after_the_cut_off():
+    cut = dt.datetime(2024, 3, 2)
+    con, orders, lines = _shop()
+    before = con.execute(customer_features(orders, lines, cut)).sort_values("customer_id").reset_index(drop=True)
+    later = [("p1", "b", "2024-03-03 00:00", "completed", 500.0), ("p2", "a", "2024-03-20 12:00", "refunded", -60.0),
+             ("p3", "d", "2024-03-03 12:00", "completed", 5.0)]
+    con, orders, lines = _shop(later)
+    after = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 3, 31)))
+    after = after.sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))
+    assert after.set_index("customer_id")["purchases_after"].to_dict() == {"a": 1.0, "b": 1.0}
