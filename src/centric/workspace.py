@@ -32,12 +32,18 @@ class Workspace:
         return workspace_files.init_workspace(self.path, Settings(**settings) if settings else None)
 
     def ingest(self, table: str | None, *files: str, preset: str | None = None,
-               mapping: dict[str, str] | None = None, delimiter: str | None = None, charge_skus=()):
-        from centric.services.ingest import ingest_files
+               mapping: dict[str, str] | None = None, delimiter: str | None = None, charge_skus=(),
+               encoding: str | None = None, date_format: str | list[str] | None = None,
+               decimal: str | None = None):
+        """Load files (as `centric ingest`): date_format "mdy" or ["ordered_at=%m/%d/%Y %H:%M"],
+        decimal "." or ",", encoding utf-8 (default), utf-16 or latin-1; charge_skus: CODE or
+        CODE=KIND texts (order lines with those skus are charges, not goods)."""
+        from centric.services.ingest import ingest_files, read_options
 
+        options = read_options(delimiter, encoding, date_format, decimal)
         with workspace_files.open_store(self.path) as (settings, store):
             return ingest_files(store, settings, table, files, preset, mapping, delimiter,
-                                charge_skus=charge_skus)
+                                charge_skus=charge_skus, options=options)
 
     def run(self) -> dict[str, int]:
         from centric.services.run import run_all

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from centric.store.formats import ReadOptions
 from centric.store.ingest import ingest_table_file
 from centric.store.sources import SourceError
 
@@ -71,7 +72,7 @@ def test_list_column_accepts_json_array_and_pipes(store, write):
 
 def test_orders_parse_dates_amounts_and_create_customers(store, write):
     text = ("order_id,customer_id,ordered_at,status,total,currency\n"
-            "A1,17850.0,2024-01-01 10:00:00 +0000,paid,10.5,EUR\n"
+            "A1,17850.0,2024-01-01 10:00:00 +0000,paid,\"10,5\",EUR\n"
             "A2,9,15/02/2024 10:00,completed,\"12,50\",EUR\n"
             "A3,9,not a date,completed,1,EUR\n"
             "A4,9,2024-03-01,completed,-5,EUR\n"
@@ -88,7 +89,9 @@ def test_orders_parse_dates_amounts_and_create_customers(store, write):
         ["A6", None, "2024-03-02 00:00:00", "completed", 7.0],
     ]
     reasons = quarantine(store)["reason"].tolist()
-    assert reasons == ["ordered_at is not a date and time", "negative total on an order that is not refunded (a return)"]
+    # 15/02/2024 proves the column day-first: a value that reads no way fails the column's format
+    assert reasons == ["ordered_at does not match the column's format dmy (day first, e.g. 31/12/2024 23:59)",
+                       "negative total on an order that is not refunded (a return)"]
     assert store.query_df("SELECT origin FROM customers")["origin"].unique().tolist() == ["order"]
 
 
@@ -134,7 +137,9 @@ def test_clear_errors_for_missing_columns_and_bad_maps(store, write):
 @pytest.mark.parametrize("encoding,bom", [("utf-8", ""), ("utf-8", "\ufeff"), ("utf-16", ""), ("latin-1", "")])
 def test_encodings_and_bom(store, write, encoding, bom):
     text = bom + "customer_id;city\r\n1;Lleida\r\n2;Sant Cugat del Vallès\r\n3;\"Línia\r\nnova\"\r\n"
-    load(store, "customers", write("c.csv", text, encoding=encoding))
+    # UTF-8 unless the user names the encoding (a UTF-16 byte-order mark names itself)
+    options = ReadOptions.build(encoding=encoding) if encoding == "latin-1" else None
+    load(store, "customers", write("c.csv", text, encoding=encoding), options=options)
     cities = store.query_df("SELECT city FROM customers ORDER BY customer_id")["city"].tolist()
     assert cities == ["Lleida", "Sant Cugat del Vallès", "Línia\r\nnova"]
 

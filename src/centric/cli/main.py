@@ -76,16 +76,29 @@ def init(workspace, shop_name, currency, timezone, languages):
               help="An order line with this sku is a charge (kind shipping, discount, fee, manual, sample, "
                    "adjustment or voucher; fee when not given), not a product: e.g. --charge-sku SHIP=shipping. "
                    "Repeatable; adds to [ingest] charge_skus of centric.toml.")
-def ingest(workspace, args, preset, maps, delimiter, charge_skus):
+@click.option("--encoding", default=None, help="Text encoding: utf-8 (default), utf-16 or latin-1; lines not "
+              "valid in it are quarantined. Example: --encoding latin-1")
+@click.option("--date-format", "date_formats", multiple=True, metavar="[COLUMN=]FORMAT",
+              help="How the file writes dates, when its values do not tell: iso, dmy, mdy, epoch_s, epoch_ms "
+              "or a strptime format; for every date column, or COLUMN=FORMAT for one. "
+              "Example: --date-format mdy, --date-format \"ordered_at=%m/%d/%Y %H:%M\"")
+@click.option("--decimal", type=click.Choice([".", ","]), default=None,
+              help="Decimal mark of the file's numbers, when its values do not tell. Example: --decimal ,")
+def ingest(workspace, args, preset, maps, delimiter, charge_skus, encoding, date_formats, decimal):
     """Load files into the workspace: TABLE FILE... , or FILE... with --preset.
 
-    CSV (any delimiter, encoding, gzip), Parquet and JSON Lines; globs allowed. Each file loads
-    whole or not at all; rows that fail validation go to the quarantine table with their reason.
+    CSV (any delimiter, gzip), Parquet and JSON Lines; globs allowed. Each file loads whole or not
+    at all; rows that fail validation go to the quarantine table with their reason. Dates and
+    numbers are read per column, with the format the whole column shows; a column that does not
+    show it (every date reads day-first and month-first) is refused: say it with --date-format
+    or --decimal.
 
     \b
     Examples:
       centric ingest customers customers.csv
       centric ingest orders 'exports/orders-*.csv.gz' --map order_id=Order --map total=Amount
+      centric ingest orders us_orders.csv --date-format mdy --decimal .
+      centric ingest customers clientes.csv --encoding latin-1
       centric ingest --preset online_retail online_retail.csv.gz
       centric ingest --preset shopify orders_export.csv
       centric ingest --preset zendesk tickets.jsonl
@@ -95,19 +108,20 @@ def ingest(workspace, args, preset, maps, delimiter, charge_skus):
     """
     from rich.progress import Progress
 
-    from centric.services.ingest import ingest_files, parse_mapping
+    from centric.services.ingest import ingest_files, parse_mapping, read_options
     from centric.services.workspace_files import open_store
 
     table, files = (None, list(args)) if preset and preset != "centric" else (args[0], list(args[1:]))
     if not files:
         _fail("give at least one file to load")
     mapping = parse_mapping(maps)
+    options = read_options(delimiter, encoding, date_formats, decimal)
     console = _console()
     with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
         task = bar.add_task("loading", total=None)
         reports = ingest_files(store, settings, table, files, preset, mapping, delimiter,
                                on_file=lambda p: bar.update(task, description=f"loading {p.name}"),
-                               charge_skus=charge_skus)
+                               charge_skus=charge_skus, options=options)
     _print_ingest(console, reports)
 
 

@@ -36,15 +36,24 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def read_options(delimiter: str | None = None, encoding: str | None = None, date_format=(), decimal: str | None = None):
+    """How to read the files, from the user's texts (--encoding, --date-format, --decimal); a bad one is a
+    one-line error naming it."""
+    from centric.store.formats import ReadOptions
+
+    return ReadOptions.build(delimiter, encoding, date_format, decimal)
+
+
 def ingest_files(store, settings, table: str | None, patterns: Iterable[str], preset: str | None = None,
                  mapping: dict[str, str] | None = None, delimiter: str | None = None,
                  on_file: Callable[[Path], None] | None = None,
-                 charge_skus: Iterable[str] = ()) -> list[IngestReport]:
+                 charge_skus: Iterable[str] = (), options=None) -> list[IngestReport]:
     """Load every file matched; a preset fills the tables it knows, else `table` is required.
 
     Money lands in the workspace currency (settings.currency; store/fx.py). charge_skus: CODE or
     CODE=KIND texts, added to [ingest] charge_skus of centric.toml: order lines with those skus are
-    charges, not goods (store/charges.py)."""
+    charges, not goods (store/charges.py). options: a store.formats.ReadOptions (encoding, date
+    formats, decimal mark)."""
     from centric.store.charges import parse_charge_skus
     from centric.store.ingest import ingest_table_file
     from centric.store.order_exports import ingest_order_export
@@ -71,11 +80,11 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
         if preset in TABLE_PRESETS:
             chosen = TABLE_PRESETS[preset]
             reports.append(ingest_table_file(store.con, chosen.table, path, None, settings.timezone, delimiter,
-                                             preset=chosen))
+                                             preset=chosen, options=options))
         elif preset and preset != "centric":
             reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter,
-                                               currency=settings.currency, charge_skus=codes))
+                                               currency=settings.currency, charge_skus=codes, options=options))
         else:
             reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
-                                             currency=settings.currency, charge_skus=codes))
+                                             currency=settings.currency, charge_skus=codes, options=options))
     return reports

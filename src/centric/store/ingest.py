@@ -14,6 +14,7 @@ from pathlib import Path
 
 from centric.schema import INPUT_TABLES, Table
 from centric.store import charges, fx, validate
+from centric.store.formats import Formats, ReadOptions, decide, refusal
 from centric.store.connection import transaction
 from centric.store.sources import (
     STAGE, Reject, SourceError, csv_rejects, detect_format, number_lines, open_csv, reading, stage_file,
@@ -145,8 +146,64 @@ def validate_once(con, rules, source: str, params: list | None = None,
         checked = "_all_lined"
     con.execute(f"CREATE OR REPLACE TEMP VIEW _bad_rows AS SELECT _line, _fail.column_name AS column_name, "
                 f"_fail.value AS value, _fail.reason AS reason FROM {checked} WHERE _fail IS NOT NULL")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _checked AS SELECT * EXCLUDE (_fail) FROM {checked} WHERE _fail IS NULL")
+    drop = ", ".join(["_fail"] + [ident(validate.evidence_column(c)) for c in rules.evidence])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _checked AS SELECT * EXCLUDE ({drop}) FROM {checked} WHERE _fail IS NULL")
     return rejects
+
+
+def validate_file(con, table_name: str, make_rules, source: str, params: list | None = None,
+                  lines_from: int | None = None, options: ReadOptions | None = None):
+    """Decide each date and number column's format from the whole file, then type and check every row.
+
+    make_rules(formats, evidence) gives the Rules. The first scan reads with the assumed formats
+    (the user's, else ISO and the decimal point) and sorts every value into its evidence class in
+    the same pass; the formats are decided from the classes' counts, and only when they differ from
+    the assumed ones does a second scan read the file again with them. A column the file does not
+    settle is refused with a SourceError that names the option settling it. Returns the rules
+    used and the lazy CSV read's malformed records (see validate_once).
+    """
+    options = options or ReadOptions()
+    rules = make_rules(Formats(), False)  # only to learn the date and number columns
+    assumed = Formats.assumed(rules.kinds, options)
+    rules = make_rules(assumed, True)
+    validate.bind_formats(con, assumed)
+    rejects = validate_once(con, rules, source, params, lines_from)
+    decided, undecided = decide(rules.kinds, evidence_counts(con, rules), options)
+    if undecided:
+        first = undecided[0]
+        examples = format_examples(con, rules, first, source, params)
+        raise SourceError(refusal(table_name, first, examples))
+    if decided != assumed:
+        rules = make_rules(decided, False)
+        validate.bind_formats(con, decided)
+        for table in ("_rejects", "_rejects_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        rejects = validate_once(con, rules, source, params, lines_from)
+    return rules, rejects
+
+
+def evidence_counts(con, rules) -> dict[str, dict[int, int]]:
+    """column -> evidence class -> values, over the whole of _all_checked, in one aggregate."""
+    if not rules.evidence:
+        return {}
+    columns = list(rules.evidence)
+    selects = ", ".join(f"histogram({ident(validate.evidence_column(c))})" for c in columns)
+    row = con.execute(f"SELECT {selects} FROM _all_checked").fetchone()
+    return {c: {int(k): int(v) for k, v in (h or {}).items() if k is not None} for c, h in zip(columns, row)}
+
+
+def format_examples(con, rules, undecided, source: str, params: list | None, limit: int = 2) -> list[str]:
+    """A few values of the evidence classes an undecided column is refused for (read again from source)."""
+    ev, x = rules.evidence[undecided.column], rules.texts[undecided.column]
+    selects = ", ".join(f"list(DISTINCT trim({x})) FILTER (WHERE ({ev}) = {k})" for k in undecided.classes)
+    try:
+        row = con.execute(f"SELECT {selects} FROM (SELECT * FROM {source} LIMIT 1000000)", params or []).fetchone()
+    except Exception:  # noqa: BLE001 - examples only decorate the message
+        return []
+    out = []
+    for values in row:
+        out += sorted(values or [])[:limit]
+    return out
 
 
 def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str,
@@ -247,11 +304,13 @@ def preset_source(preset: TablePreset, columns: list[str], source: str, with_lin
 def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
                       timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None,
                       preset: TablePreset | None = None, currency: str | None = None,
-                      charge_skus: dict[str, str] | None = None) -> IngestReport:
+                      charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None) -> IngestReport:
     """Load one file into one canonical table, atomically.
 
-    A CSV file is read, typed and checked in one scan (no staging copy of its text); other
-    formats are staged as text first. A preset renames and transforms another tool's columns first.
+    A CSV file is read, typed and checked in one scan (no staging copy of its text), a second one
+    only when its dates or numbers are not ISO and decimal points; other formats are staged as
+    text first. A preset renames and transforms another tool's columns first. options: encoding,
+    date formats and decimal mark the user gave (delimiter may come in either).
     currency: the workspace currency; orders in another one are converted (store/fx.py), and
     order lines follow their order's rate. charge_skus: the user's charge codes (code -> kind):
     such order lines go to order_charges (store/charges.py). Orders and order lines then get
@@ -259,26 +318,33 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     """
     if table_name not in INPUT_TABLES:
         raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
+    options = options or ReadOptions()
+    delimiter = delimiter or options.delimiter
     table = INPUT_TABLES[table_name]
     prepare_connection(con, timezone)
-    lazy = open_csv(con, path, delimiter) if (fmt or detect_format(Path(path))) == "csv" else None
-    staged = None if lazy else stage_file(con, path, fmt=fmt, delimiter=delimiter)
+    is_csv = (fmt or detect_format(Path(path))) == "csv"
+    lazy = open_csv(con, path, delimiter, options.encoding) if is_csv else None
+    staged = None if lazy else stage_file(con, path, fmt=fmt, delimiter=delimiter, encoding=options.encoding)
     columns, source = (lazy.columns, lazy.source) if lazy else (staged.columns, STAGE)
     if preset is not None:
         source, columns = preset_source(preset, columns, source, with_line=lazy is None)
     sources, extras = resolve_sources(table, columns, mapping or {})
-    rules = validate.compile_rules(table, sources, extras)
     validate.bind_extras(con, extras)
     source_file = str(Path(path).resolve())
-    if table.name == "customers":
-        rules.values["origin"] = "'import'"
+
+    def make_rules(formats, evidence):
+        rules = validate.compile_rules(table, sources, extras, formats, evidence)
+        if table.name == "customers":
+            rules.values["origin"] = "'import'"
+        return rules
+
     try:
         if lazy:
             with reading(path, "CSV", input_errors_only=True):
-                rejects = validate_once(con, rules, source, lazy.params, lines_from=2)
+                _, rejects = validate_file(con, table.name, make_rules, source, lazy.params, 2, options)
             rows = con.execute("SELECT count(*) FROM _all_checked").fetchone()[0]
         else:
-            validate_once(con, rules, source)
+            validate_file(con, table.name, make_rules, source, options=options)
             drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
             rejects, rows = staged.rejects, staged.rows
         report = IngestReport(source_file, rows_read=rows + len(rejects))

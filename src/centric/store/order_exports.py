@@ -15,8 +15,9 @@ from centric.schema import Column, Table
 from centric.store import charges, fx, validate
 from centric.store.ingest import (
     IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
-    prepare_connection, quarantine_rejects, quarantine_rows, transaction, validate_once,
+    prepare_connection, quarantine_rejects, quarantine_rows, transaction, validate_file,
 )
+from centric.store.formats import ReadOptions
 from centric.store.reversals import refresh_order_values
 from centric.store.preset_fields import field_texts, match_headers, require_fields
 from centric.store.presets import EXPORT_FIELDS, ORDER_FIELDS, PRESET_TABLES, PRESETS, OrderExportPreset
@@ -53,15 +54,18 @@ def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str
 
 def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC",
                         delimiter: str | None = None, currency: str | None = None,
-                        charge_skus: dict[str, str] | None = None) -> IngestReport:
-    """Load an order export. currency: the workspace currency (orders in another one are converted at
-    ingest, or quarantined without a rate: store/fx.py); charge_skus: the user's charge codes, added to
-    the preset's (store/charges.py)."""
+                        charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None) -> IngestReport:
+    """Load an order export; its dates and numbers are read per column (see store/formats.py).
+
+    currency: the workspace currency (orders in another one are converted at ingest, or quarantined
+    without a rate: store/fx.py); charge_skus: the user's charge codes, added to the preset's
+    (store/charges.py)."""
     if preset_name not in PRESETS:
         raise SourceError(f"unknown preset {preset_name!r}: choose one of {', '.join(PRESETS)}")
     preset = PRESETS[preset_name]
+    options = options or ReadOptions()
     prepare_connection(con, timezone)
-    staged = stage_file(con, path, delimiter=delimiter)
+    staged = stage_file(con, path, delimiter=delimiter or options.delimiter, encoding=options.encoding)
     found = match_fields(preset, staged.columns)
     extras = [c for c in staged.columns if c not in set(found.values())]
     source_file = str(Path(path).resolve())
@@ -87,17 +91,20 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
 
     # 2. validation of each line, as the canonical tables validate
     sources = {name: name for name in EXPORT_FIELDS}
-    rules = validate.compile_rules(EXPORT_LINE, sources, extras)
     validate.bind_extras(con, extras)
-    dup = validate.Check("_first_copy < _line", "line", "_first_copy", "'exact duplicate of an earlier line'")
-    rules.checks.insert(0, dup)
 
-    customer_values = ", ".join(
-        f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
-    )
+    def make_rules(formats, evidence):
+        rules = validate.compile_rules(EXPORT_LINE, sources, extras, formats, evidence)
+        dup = validate.Check("_first_copy < _line", "line", "_first_copy", "'exact duplicate of an earlier line'")
+        rules.checks.insert(0, dup)
+        return rules
+
     try:
         # every temp table first; the transaction then only writes the canonical tables
-        validate_once(con, rules, "_fields")
+        rules, _ = validate_file(con, "order_lines", make_rules, "_fields", options=options)
+        customer_values = ", ".join(
+            f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
+        )
         charges.register(con, {**preset.charge_codes, **(charge_skus or {})}, preset.charge_patterns)
         numbered = ("(SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY _line) AS line_no FROM _checked)")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _all_lines AS SELECT * FROM {charges.with_kind(numbered)}")

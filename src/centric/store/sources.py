@@ -2,9 +2,11 @@
 
 Every value is staged as text so that validation sees exactly what the file held; a column
 `_line` gives each record's line (header = line 1, as DuckDB counts records). Records the
-CSV reader cannot split into the header's columns, and bytes that are not valid in the
-file's encoding, come back as `rejects` with their line and reason: they are quarantined,
-never dropped.
+CSV reader cannot split into the header's columns, and records holding bytes that are not valid
+in the file's encoding, come back as `rejects` with their line and reason: they are quarantined,
+never dropped, and never change how the other records are read. A file is UTF-8 unless the user
+names another encoding (or it starts with a UTF-16 byte-order mark): one bad line is that line's
+problem, not a reason to read the whole file in another encoding.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def reading(path: Path, what: str, input_errors_only: bool = False):
 
     try:
         yield
-    except (duckdb.InvalidInputError if input_errors_only else duckdb.Error) as exc:
+    except (duckdb.InvalidInputException if input_errors_only else duckdb.Error) as exc:
         raise SourceError(f"{path}: cannot read as {what}: {_first_line(exc)}") from exc
 
 
@@ -70,26 +72,33 @@ def detect_format(path: Path) -> str:
     return "csv"
 
 
-def detect_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
-    """utf-16 when a UTF-16 BOM says so; latin-1 when the start is not UTF-8; else utf-8."""
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """The encoding the user named; else utf-16 when a UTF-16 byte-order mark says so; else utf-8.
+
+    The content is never sniffed: a file whose first lines are not UTF-8 is still read as UTF-8,
+    and each line that is not valid UTF-8 is quarantined on its own (see csv_rejects)."""
+    if encoding:
+        return encoding
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
-            head = fh.read(sample_bytes)
+            head = fh.read(2)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc}") from exc
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the sample's end is not an error.
-        if exc.start < len(head) - 4:
-            return "latin-1"
     return "utf-8"
 
 
-def stage_file(con, path: Path, fmt: str | None = None, delimiter: str | None = None) -> StagedFile:
+def _encoding_option(encoding: str) -> str:
+    """read_csv's encoding option: one of centric's own three names (formats.ENCODINGS), never user text."""
+    if encoding not in ("utf-8", "utf-16", "latin-1"):
+        raise SourceError(f"unknown encoding {encoding!r}: use utf-8, utf-16 or latin-1")
+    return f"encoding = '{encoding}'"
+
+
+def stage_file(con, path: Path, fmt: str | None = None, delimiter: str | None = None,
+               encoding: str | None = None) -> StagedFile:
     """Create the temporary table _stage from one file; return its columns and rejects."""
     path = Path(path)
     if not path.is_file():
@@ -102,21 +111,22 @@ def stage_file(con, path: Path, fmt: str | None = None, delimiter: str | None = 
         con.execute(f"DROP TABLE IF EXISTS {leftover}")
     set_variable(con, "centric_source", str(path))
     if fmt == "csv":
-        return _stage_csv(con, path, delimiter)
+        return _stage_csv(con, path, delimiter, encoding)
     if fmt == "parquet":
         return _stage_parquet(con, path)
     if fmt == "jsonl":
-        return _stage_jsonl(con, path)
+        return _stage_jsonl(con, path, encoding)
     raise SourceError(f"{path}: unknown format {fmt!r} (use csv, parquet or jsonl)")
 
 
-def _csv_source(con, path: Path, delimiter: str | None) -> tuple[str, list]:
+def _csv_source(con, path: Path, delimiter: str | None, encoding: str | None = None) -> tuple[str, list]:
     """The read_csv call (every value as text, malformed records kept aside) and its parameters."""
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path, encoding)
+    set_variable(con, "centric_encoding", encoding)
     options = [
         "all_varchar = true", "header = true", "store_rejects = true",
         "rejects_table = '_rejects'", "rejects_scan = '_rejects_scan'",
-        f"encoding = '{encoding}'",
+        _encoding_option(encoding),
     ]
     params = []
     if delimiter:
@@ -128,9 +138,10 @@ def _csv_source(con, path: Path, delimiter: str | None) -> tuple[str, list]:
 
 
 def csv_rejects(con) -> list[Reject]:
-    """The records the last CSV scan could not split, one per line (DuckDB may report several)."""
+    """The records the last CSV scan could not split or decode, one per line (DuckDB may report several)."""
+    encoding = con.execute("SELECT getvariable('centric_encoding')").fetchone()[0] or "utf-8"
     rejects = [
-        Reject(int(line), f"malformed CSV record ({etype.lower()}): {msg}", csv_line or "", col)
+        Reject(int(line), _reject_reason(etype, msg, encoding), csv_line or "", col)
         for line, etype, msg, csv_line, col in con.execute(
             "SELECT line, error_type, error_message, csv_line, column_name FROM _rejects ORDER BY line"
         ).fetchall()
@@ -143,8 +154,15 @@ def csv_rejects(con) -> list[Reject]:
     return unique
 
 
-def _stage_csv(con, path: Path, delimiter: str | None) -> StagedFile:
-    source, params = _csv_source(con, path, delimiter)
+def _reject_reason(error_type: str, message: str, encoding: str) -> str:
+    if error_type.upper().replace("_", " ") in ("INVALID ENCODING", "INVALID UNICODE"):
+        return (f"line is not valid {encoding.upper()}: use --encoding if the file is in another encoding "
+                "(e.g. --encoding latin-1)")
+    return f"malformed CSV record ({error_type.lower()}): {message}"
+
+
+def _stage_csv(con, path: Path, delimiter: str | None, encoding: str | None = None) -> StagedFile:
+    source, params = _csv_source(con, path, delimiter, encoding)
     with reading(path, "CSV"):
         con.execute(f"CREATE TEMP TABLE {STAGE_RAW} AS SELECT * FROM {source}", params)
     columns = [r[0] for r in con.execute(f"DESCRIBE {STAGE_RAW}").fetchall()]
@@ -170,7 +188,7 @@ class LazyCsv:
     params: list
 
 
-def open_csv(con, path: Path, delimiter: str | None = None) -> LazyCsv | None:
+def open_csv(con, path: Path, delimiter: str | None = None, encoding: str | None = None) -> LazyCsv | None:
     """A lazy CSV source, or None when the file needs staging first (missing, empty, no header)."""
     import duckdb
 
@@ -178,7 +196,7 @@ def open_csv(con, path: Path, delimiter: str | None = None) -> LazyCsv | None:
     if not path.is_file() or path.stat().st_size == 0:
         return None
     set_variable(con, "centric_source", str(path))
-    source, params = _csv_source(con, path, delimiter)
+    source, params = _csv_source(con, path, delimiter, encoding)
     try:
         columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()]
     except duckdb.Error:
@@ -198,24 +216,32 @@ def _stage_parquet(con, path: Path) -> StagedFile:
     return StagedFile(path, [d[0] for d in described], rows, [])
 
 
-def _stage_jsonl(con, path: Path) -> StagedFile:
+def _stage_jsonl(con, path: Path, encoding: str | None = None) -> StagedFile:
     """Each line one JSON object; keys become columns, a line that is not an object is rejected."""
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path, encoding)
+    set_variable(con, "centric_encoding", encoding)
+    for table in ("_rejects", "_rejects_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     with reading(path, "JSON Lines"):
         con.execute(
-            f"CREATE TEMP TABLE _jsonl AS SELECT * FROM read_csv({var('centric_source')}, "
+            f"CREATE TEMP TABLE _jsonl_raw AS SELECT * FROM read_csv({var('centric_source')}, "
             "columns = {'doc': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '', "
-            f"encoding = '{encoding}', strict_mode = false, ignore_errors = false)"
+            f"{_encoding_option(encoding)}, strict_mode = false, store_rejects = true, "
+            "rejects_table = '_rejects', rejects_scan = '_rejects_scan')"
         )
+    undecodable = csv_rejects(con)
+    number_lines(con, "_jsonl_raw", "_jsonl_lined", first_line=1, reject_lines=[r.line for r in undecodable])
+    con.execute("CREATE TEMP TABLE _jsonl AS SELECT doc, _line FROM _jsonl_lined")
+    con.execute("DROP VIEW _jsonl_lined")
+    con.execute("DROP TABLE _jsonl_raw")
     con.execute("CREATE OR REPLACE TEMP MACRO _is_object(d) AS "
                 "CASE WHEN json_valid(d) THEN json_type(CASE WHEN json_valid(d) THEN d END) = 'OBJECT' ELSE false END")
-    con.execute("ALTER TABLE _jsonl ADD COLUMN _line BIGINT")
-    con.execute("UPDATE _jsonl SET _line = rowid + 1")
     bad = con.execute(
         "SELECT _line, doc FROM _jsonl WHERE NOT coalesce(_is_object(doc), false) "
         "ORDER BY _line"
     ).fetchall()
-    rejects = [Reject(int(line), "not a JSON object", (doc or "")[:1000]) for line, doc in bad]
+    rejects = sorted(undecodable + [Reject(int(line), "not a JSON object", (doc or "")[:1000]) for line, doc in bad],
+                     key=lambda r: r.line)
     keys = [
         r[0] for r in con.execute(
             "SELECT key FROM (SELECT unnest(json_keys(doc::JSON)) AS key, _line FROM "

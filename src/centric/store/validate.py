@@ -3,7 +3,10 @@
 For a target table and the staged columns that feed it, `compile_rules` gives
 - `values`: one SQL expression per canonical column that turns the staged text into the typed value;
 - `checks`: ordered (predicate, column, raw value, reason) tuples; a row is quarantined with the
-  first check it fails and loaded when it fails none.
+  first check it fails and loaded when it fails none;
+- `evidence`: per date and number column, the SQL of each value's evidence class (store/formats.py),
+  from which the column's format is decided over the whole file.
+Dates and numbers are read with the one format decided for their column (`Formats`).
 Everything runs inside DuckDB over the whole file at once, so validation costs about one scan.
 """
 
@@ -13,13 +16,9 @@ from dataclasses import dataclass, field
 
 from centric import schema as S
 from centric.schema import Column, Table
+from centric.store import formats as F
+from centric.store.formats import DECIMALS, Formats, date_label
 from centric.store.sqltext import constant, ident, var
-
-TIMESTAMP_FORMATS = [
-    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-    "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
-]
 
 STATUS_SYNONYMS = {
     "completed": "completed", "complete": "completed", "paid": "completed", "fulfilled": "completed",
@@ -52,10 +51,16 @@ class Check:
 class Rules:
     values: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    formats: Formats = field(default_factory=Formats)
+    kinds: dict[str, str] = field(default_factory=dict)  # date and number columns read -> kind
+    evidence: dict[str, str] = field(default_factory=dict)  # column -> SQL of its values' evidence class
+    texts: dict[str, str] = field(default_factory=dict)  # column -> SQL of its raw text
 
     def output_columns(self) -> str:
-        """SQL select list: each canonical column's typed value."""
-        return ", ".join(f"{expr} AS {ident(name)}" for name, expr in self.values.items())
+        """SQL select list: each canonical column's typed value, then the evidence classes."""
+        out = [f"{expr} AS {ident(name)}" for name, expr in self.values.items()]
+        out += [f"CAST({expr} AS UTINYINT) AS {ident(evidence_column(name))}" for name, expr in self.evidence.items()]
+        return ", ".join(out)
 
     def reason_struct(self) -> str:
         """SQL giving {column, value, reason} of the first failed check, NULL for a good row."""
@@ -76,7 +81,8 @@ def prepare(con) -> None:
 
     con.execute("CREATE OR REPLACE TEMP TABLE _country_names (_cn_name VARCHAR, _cn_code VARCHAR)")
     con.executemany("INSERT INTO _country_names VALUES (?, ?)", list(COUNTRY_CODES.items()))
-    con.execute("SET VARIABLE centric_ts_formats = ?", [TIMESTAMP_FORMATS])
+    con.execute("SET VARIABLE centric_dmy = ?", [F.slash_formats("dmy")])
+    con.execute("SET VARIABLE centric_mdy = ?", [F.slash_formats("mdy")])
     con.execute("SET VARIABLE centric_true = ?", [BOOLEAN_TRUE])
     con.execute("SET VARIABLE centric_false = ?", [BOOLEAN_FALSE])
 
@@ -96,8 +102,32 @@ def source_text(col: Column, source: str) -> str:
     return ident(source) if col.kind in CAST_KINDS else text_of(source)
 
 
-def parse_expr(col: Column, x: str) -> str:
-    """SQL turning text x into the column's typed value (NULL when it does not parse)."""
+def evidence_column(name: str) -> str:
+    return f"_ev_{name}"
+
+
+def date_format_var(column: str) -> str:
+    """The DuckDB variable holding a user's strptime format for a column."""
+    return f"centric_datefmt_{column}" if column.isidentifier() else "centric_datefmt"
+
+
+def bind_formats(con, formats: Formats) -> None:
+    """Bind the user's strptime formats (text from the command line) to DuckDB variables."""
+    import duckdb
+
+    for column, fmt in formats.dates.items():
+        if fmt not in F.DATE_NAMES:
+            con.execute(f"SET VARIABLE {date_format_var(column)} = ?", [fmt])
+            try:
+                con.execute(f"SELECT try_strptime('', {var(date_format_var(column))})").fetchall()
+            except duckdb.Error as exc:
+                raise F.FormatError(f"--date-format {fmt}: not a strptime format ({str(exc).splitlines()[0]})") from exc
+
+
+def parse_expr(col: Column, x: str, formats: Formats | None = None) -> str:
+    """SQL turning text x into the column's typed value (NULL when it does not parse), dates and
+    numbers with the column's format."""
+    formats = formats or Formats()
     kind = col.kind
     if kind == S.TEXT:
         if col.name == "status":
@@ -112,19 +142,16 @@ def parse_expr(col: Column, x: str) -> str:
         return f"CASE WHEN contains({x}, '.') THEN regexp_replace({x}, '^(-?[0-9]+)\\.0+$', '\\1') ELSE {x} END"
     if kind == S.EMAIL:
         return f"lower({x})"
-    if kind == S.TIMESTAMP:
-        return timestamp_expr(x)
-    if kind == S.DATE:
-        return f"coalesce(try_cast({x} AS DATE), CAST({timestamp_expr(x)} AS DATE))"
+    if kind in F.DATE_KINDS:
+        fmt = formats.date(col.name)
+        value = F.date_expr(fmt, x, date_format_var(col.name))
+        if kind == S.DATE:
+            return f"coalesce(try_cast({x} AS DATE), CAST({value} AS DATE))" if fmt == "iso" else f"CAST({value} AS DATE)"
+        return value
     if kind in (S.MONEY, S.NUMBER):
-        target = col.sql_type
-        cleaned = f"regexp_replace({x}, '[€$£\\s]', '', 'g')"
-        comma_decimal = f"CASE WHEN {cleaned} SIMILAR TO '-?[0-9]+,[0-9]+' THEN replace({cleaned}, ',', '.') END"
-        return f"coalesce(try_cast({x} AS {target}), try_cast({cleaned} AS {target}), try_cast({comma_decimal} AS {target}))"
+        return F.number_expr(formats.number(col.name), x, col.sql_type)
     if kind == S.INTEGER:
-        as_double = f"try_cast({x} AS DOUBLE)"
-        return (f"coalesce(try_cast({x} AS BIGINT), CASE WHEN {as_double} = floor({as_double}) "
-                f"AND abs({as_double}) < 9e15 THEN CAST({as_double} AS BIGINT) END)")
+        return F.integer_expr(formats.number(col.name), x)
     if kind == S.BOOLEAN:
         return (f"CASE WHEN list_contains({var('centric_true')}, lower({x})) THEN true "
                 f"WHEN list_contains({var('centric_false')}, lower({x})) THEN false END")
@@ -141,24 +168,14 @@ def parse_expr(col: Column, x: str) -> str:
     raise ValueError(f"no parse rule for kind {kind!r}")
 
 
-def timestamp_expr(x: str) -> str:
-    """ISO text (with or without offset) or a common day-first format, in the shop's time zone.
+def compile_rules(table: Table, sources: dict[str, str], extras: list[str], formats: Formats | None = None,
+                  evidence: bool = False) -> Rules:
+    """Rules for loading `table` from staged columns: canonical name -> staged column name.
 
-    Text with an offset (Z, +01:00, +0100) is converted to the shop's local time; text without
-    one is taken as shop local time already. Day-first formats win over month-first ones.
-    """
-    # Length first: a plain "YYYY-MM-DD hh:mm:ss" (19 characters) cannot carry an offset, which
-    # spares the regular expression on almost every row of a typical export.
-    has_offset = f"(length({x}) > 19 AND regexp_matches(rtrim({x}), '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$'))"
-    with_offset = (f"timezone({var('centric_tz')}, coalesce(try_cast({x} AS TIMESTAMPTZ), "
-                   f"try_strptime(trim({x}), ['%Y-%m-%d %H:%M:%S %z', '%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M %z'])))")
-    plain = f"coalesce(try_cast({x} AS TIMESTAMP), try_strptime(trim({x}), {var('centric_ts_formats')})::TIMESTAMP)"
-    return f"CASE WHEN {has_offset} THEN {with_offset} ELSE {plain} END"
-
-
-def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> Rules:
-    """Rules for loading `table` from staged columns: canonical name -> staged column name."""
-    rules = Rules()
+    formats: each date and number column's format (ISO and the decimal point when not given);
+    evidence: also give each such column's evidence-class SQL, except for the formats in `fixed`."""
+    formats = formats or Formats()
+    rules = Rules(formats=formats)
     for col in table.input_columns:
         if col.name == table.extras:
             continue
@@ -169,9 +186,14 @@ def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> R
                 raise ValueError(f"missing required column {col.name}")
             continue
         x = source_text(col, sources[col.name])
-        value = parse_expr(col, x)
+        value = parse_expr(col, x, formats)
         rules.values[col.name] = f"coalesce({value}, {default})" if default else value
-        rules.checks.extend(_column_checks(col, x, rules.values[col.name]))
+        rules.checks.extend(_column_checks(table, col, x, rules.values[col.name], formats))
+        if col.kind in F.DATE_KINDS or col.kind in F.NUMBER_KINDS:
+            rules.kinds[col.name] = col.kind
+            rules.texts[col.name] = x
+            if evidence:
+                rules.evidence[col.name] = _evidence(col, x, value, formats)
     if table.extras:
         rules.values[table.extras] = _extras_expr(table, sources, extras)
         if table.extras in sources:
@@ -182,13 +204,34 @@ def compile_rules(table: Table, sources: dict[str, str], extras: list[str]) -> R
     return rules
 
 
-def _column_checks(col: Column, x: str, value: str) -> list[Check]:
+def _evidence(col: Column, x: str, value: str, formats: Formats) -> str:
+    """SQL of the evidence class of a value; `value` is its reading under `formats` (shared work when
+    that is the format the evidence starts from: ISO dates, decimal points)."""
+    if col.kind in F.DATE_KINDS:
+        iso = value if formats.date(col.name) == "iso" and col.kind == S.TIMESTAMP else F.iso_expr(x)
+        return F.date_evidence(x, iso)
+    if col.kind == S.INTEGER or formats.number(col.name) != ".":
+        return F.number_evidence(x, F.number_expr(".", x, "DOUBLE"), "DOUBLE")
+    return F.number_evidence(x, value, col.sql_type)
+
+
+def is_key(table: Table, col: Column) -> bool:
+    """Identifiers and the columns of the table's key: never stored with control characters."""
+    return col.kind == S.ID or col.name in table.key or col.name == "sku"
+
+
+def _column_checks(table: Table, col: Column, x: str, value: str, formats: Formats) -> list[Check]:
     checks = []
     # For the cast kinds x is untrimmed: blank means "parses to NULL and is empty once trimmed".
     present = f"nullif(trim({x}), '') IS NOT NULL" if col.kind in CAST_KINDS else f"{x} IS NOT NULL"
     if col.required:
         missing = f"({value}) IS NULL AND NOT ({present})" if col.kind in CAST_KINDS else f"{x} IS NULL"
         checks.append(Check(missing, col.name, x, constant(f"missing {col.name}")))
+    if is_key(table, col):
+        # NUL, tab, line breaks: a key holding one cannot be matched or typed back (quarantine is safer
+        # than stripping, which could merge two different keys into one)
+        checks.append(Check(f"regexp_matches({x}, '[\\x00-\\x1f\\x7f]')", col.name, x,
+                            constant(f"{col.name} holds a control character (NUL, tab or line break)")))
     what = {
         S.TIMESTAMP: "not a date and time", S.DATE: "not a date", S.MONEY: "not an amount",
         S.NUMBER: "not a number", S.INTEGER: "not a whole number", S.BOOLEAN: "not true or false",
@@ -201,7 +244,12 @@ def _column_checks(col: Column, x: str, value: str) -> list[Check]:
             bad = f"{x} IS NOT NULL AND NOT regexp_full_match({x}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
         if col.kind == S.LANGUAGE:
             bad = f"{x} IS NOT NULL AND NOT regexp_full_match({value}, '[a-z]{{2}}')"
-        checks.append(Check(bad, col.name, x, constant(f"{col.name} is {what}")))
+        reason = f"{col.name} is {what}"
+        if col.kind in F.DATE_KINDS and formats.date(col.name) != "iso":
+            reason = f"{col.name} does not match the column's format {date_label(formats.date(col.name))}"
+        if col.kind in F.NUMBER_KINDS and formats.number(col.name) != ".":
+            reason = f"{col.name} does not match the column's number format ({DECIMALS[formats.number(col.name)]})"
+        checks.append(Check(bad, col.name, x, constant(reason)))
     if col.kind in (S.TIMESTAMP, S.DATE):
         checks.append(Check(f"year({value}) NOT BETWEEN 1900 AND 2200", col.name, x,
                             constant(f"{col.name} is outside the years 1900-2200")))
