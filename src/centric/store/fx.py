@@ -39,7 +39,7 @@ def build_rates(con, source: str, key: str, workspace_currency: str, out: str = 
         f"CREATE OR REPLACE TEMP TABLE {ident(out)} AS "
         f"SELECT s._fx_key, s.original_currency, s._fx_day, "
         f"CASE WHEN s.original_currency = {home} THEN 1.0 ELSE r.rate END AS fx_rate "
-        f"FROM (SELECT {ident(key)} AS _fx_key, coalesce(upper(trim(currency)), {home}) AS original_currency, "
+        f"FROM (SELECT {ident(key)} AS _fx_key, coalesce(upper(trim(CAST(currency AS VARCHAR))), {home}) AS original_currency, "
         f"CAST(ordered_at AS DATE) AS _fx_day FROM {source}) s "
         f"ASOF LEFT JOIN (SELECT upper(trim(currency)) AS currency, rate_date, rate FROM fx_rates "
         f"WHERE rate > 0) r ON s.original_currency = r.currency AND s._fx_day >= r.rate_date"
