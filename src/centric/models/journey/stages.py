@@ -72,9 +72,8 @@ def _asof(points: pd.DataFrame, table: pd.DataFrame, on: str, value: str, exact:
     exact; NaN when none)."""
     if table.empty or points.empty:
         return np.full(len(points), np.nan, dtype=object)
-    left = points[["customer_id", "at"]].reset_index().astype({"customer_id": object}).sort_values("at", kind="stable")
-    right = (table[["customer_id", on, value]].rename(columns={on: "at"}).astype({"customer_id": object})
-             .sort_values("at", kind="stable"))
+    left = points[["customer_id", "at"]].reset_index().sort_values("at", kind="stable")
+    right = table[["customer_id", on, value]].rename(columns={on: "at"}).sort_values("at", kind="stable")
     found = pd.merge_asof(left, right, on="at", by="customer_id", direction="backward", allow_exact_matches=exact)
     return found.set_index("index")[value].reindex(points.index).to_numpy(dtype=object)
 
@@ -90,6 +89,9 @@ def partition(life: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     left_at = entered_at and the status held up to that instant, so its moves are still counted;
     such a row holds no instant."""
     life = life[ROW_COLUMNS[:4]].copy()
+    ids = pd.Index(pd.unique(np.concatenate([life["customer_id"].to_numpy(object), status["customer_id"].to_numpy(object)])))
+    life["customer_id"] = ids.get_indexer(life["customer_id"].to_numpy(object))  # integer keys: sorts and joins are fast
+    status = status.assign(customer_id=ids.get_indexer(status["customer_id"].to_numpy(object)))
     life["entered_at"] = pd.to_datetime(life["entered_at"]).astype("datetime64[ns]")
     life["left_at"] = pd.to_datetime(life["left_at"]).astype("datetime64[ns]")
     if life.empty:
@@ -138,6 +140,7 @@ def partition(life: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     rows["status"] = rows["status"].fillna("prospect")
     rows = rows.sort_values(["customer_id", "entered_at", "rank"], kind="stable").reset_index(drop=True)
     rows["left_at"] = rows["left_at"].astype("datetime64[ns]")
+    rows["customer_id"] = ids.take(rows["customer_id"].to_numpy()).to_numpy()
     return rows[ROW_COLUMNS]
 
 
@@ -145,7 +148,8 @@ def stays_of(rows: pd.DataFrame) -> pd.DataFrame:
     """The stays that the rows of `partition` hold: one per lifecycle stage entered (its first row's
     start to its last row's end), and one per run of consecutive rows at_risk or lapsed. Columns:
     customer_id, stage, entered_at, left_at (NaT while still in it)."""
-    rows = rows.assign(rank=rows["stage"].map(_RANK))
+    codes, ids = pd.factorize(rows["customer_id"].to_numpy(object))
+    rows = rows.assign(rank=rows["stage"].map(_RANK), customer_id=codes)
     rows = rows.sort_values(["customer_id", "entered_at", "rank"], kind="stable").reset_index(drop=True)
     open_end = rows["left_at"].isna()
     life = (rows.assign(_open=open_end).groupby(["customer_id", "stage"], sort=False)
@@ -163,6 +167,7 @@ def stays_of(rows: pd.DataFrame) -> pd.DataFrame:
     life = life.sort_values(["customer_id", "entered_at", "rank"], kind="stable")[columns]
     out = pd.concat([life, status[columns]], ignore_index=True)
     out["left_at"] = out["left_at"].astype("datetime64[ns]")
+    out["customer_id"] = ids.take(out["customer_id"].to_numpy())
     return out
 
 
