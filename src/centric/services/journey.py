@@ -42,18 +42,17 @@ class MoveData:
 
 def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
-    from centric.queries.transitions import event_columns, move_rows, move_touches
+    from centric.queries.transitions import event_columns, event_counts, move_rows, move_touches
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
 
     end = observation_end(store)
     if end is None:
         raise JourneyError("no orders yet: load them with `centric ingest orders FILE`")
-    names = store.query_df(
-        "SELECT name, count(*) AS n FROM events WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")
-    touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     db = store.ibis()
     tables = {name: db.table(name) for name in ("orders", "order_lines", "events", "feedback", "customers")}
+    names = db.execute(event_counts(tables["events"]))
+    touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
     options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
                                            "at_risk_days": settings.journey_at_risk_days}
@@ -154,9 +153,9 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     say = progress or (lambda *_: None)
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
-    end = observation_end(store) or store.con.execute("SELECT max(created_at) FROM customers").fetchone()[0]
     db = store.ibis()
     tables = {name: db.table(name) for name in ("orders", "events", "feedback", "customers")}
+    end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
     gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))

@@ -107,6 +107,7 @@ def moves_by_hand(buys, at_risk_days, lapsed_days):
     return count
 
 
+# no shrinking: each example runs the whole stage machine in pandas, and shrinking one took minutes
 @settings(max_examples=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target], suppress_health_check=[HealthCheck.too_slow])
 @given(customers=st.lists(customer, min_size=1, max_size=6), loyal=st.integers(2, 4),
        at_risk_days=st.integers(1, 150), extra=st.integers(1, 200),
