@@ -171,7 +171,8 @@ def cohorts(path: Path) -> None:
 
 
 def transitions(users: int) -> None:
-    from centric.models.journey.stages import lifecycle_stays, monthly_rates, stay_moves, transitions as moves
+    from centric.models.journey.stages import (lifecycle_stays, monthly_rates, partition, status_stays, stay_moves,
+                                               stays_of, transitions as moves)
 
     rng = np.random.default_rng(0)
     start = pd.Timestamp("2025-01-01")
@@ -183,14 +184,20 @@ def transitions(users: int) -> None:
         last = last + pd.to_timedelta(rng.exponential(20, users), unit="D")
         frame[f"{stage}_at"] = last.where(reached)
         last = last.where(reached)
+    end = frame[[c for c in frame if c.endswith("_at")]].max().max()
+    bought = frame.dropna(subset=["first_purchase_at"])  # a silence after the first purchase, to the second or the end
+    silences = pd.DataFrame({"customer_id": bought["customer_id"], "after": bought["first_purchase_at"],
+                             "until": bought["repeat_at"]})
+    silences = silences[silences["until"].fillna(end) > silences["after"] + pd.Timedelta(days=30)]
     t = time.perf_counter()
-    stays = lifecycle_stays(frame)
+    rows = partition(lifecycle_stays(frame), status_stays(silences, 30, 60, end))
+    stays = stays_of(rows)
     made = stay_moves(stays)
     table = moves(stays, made)
-    rates = monthly_rates(stays, made, last.max())
+    rates = monthly_rates(stays, made, end)
     took = time.perf_counter() - t
-    print(f"stage stays, transitions and monthly rates for {users:,} users ({len(stays):,} stays, {len(table)} moves, "
-          f"{len(rates)} monthly rates): {took:.2f} s")
+    print(f"journey rows (partition), stays, transitions and monthly rates for {users:,} users ({len(rows):,} rows, "
+          f"{len(stays):,} stays, {len(table)} moves, {len(rates)} monthly rates): {took:.2f} s")
 
 
 def speed_model(users: int) -> None:

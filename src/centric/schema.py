@@ -90,6 +90,9 @@ RATING_SCALES = ("nps_0_10", "csat_1_5", "ces_1_7", "stars_1_5")
 RATING_RANGES = {"nps_0_10": (0, 10), "csat_1_5": (1, 5), "ces_1_7": (1, 7), "stars_1_5": (1, 5)}
 CONSENT_CATEGORIES = ("essential", "personalization", "analytics", "marketing")
 CUSTOMER_ORIGINS = ("import", "order", "event", "feedback", "consent")
+# the customer journey: lifecycle stages in order, and the purchase status beside them
+LIFECYCLE_STAGES = ("visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate")
+JOURNEY_STATUSES = ("prospect", "active", "at_risk", "lapsed")
 
 _ORIGIN = Column(
     "origin", TEXT, "How the customer came to exist: import (a customers file) or the table that "
@@ -672,15 +675,20 @@ CUSTOMER_PERSONAS = Table(
 
 JOURNEY_STAGES = Table(
     "journey_stages",
-    "Each customer's stays in journey stages (`centric journey`): lifecycle stages in order, and at-risk and "
-    "lapsed stays after long silences.",
+    "Each customer's journey over time (`centric journey`), as rows that partition it: at any moment from the "
+    "customer's first stage on, exactly one row holds [entered_at, left_at), and exactly one row is open "
+    "(left_at NULL). A row is a stretch with one lifecycle stage and one status; a new row starts when either "
+    "changes, so a stay in a stage can span several rows (one per status).",
     (
         Column("customer_id", ID, "Customer."),
-        Column("stage", TEXT, "visitor, engaged, first_purchase, repeat, loyal, advocate (lifecycle) or at_risk, "
-               "lapsed (status after a silence)."),
-        Column("entered_at", TIMESTAMP, "When the customer entered the stage."),
-        Column("left_at", TIMESTAMP, "When they left it (the next lifecycle stage, or a purchase ending a silence); "
-               "NULL while they are in it."),
+        Column("stage", TEXT, "Lifecycle stage: visitor, engaged, first_purchase, repeat, loyal or advocate.",
+               allowed=LIFECYCLE_STAGES),
+        Column("entered_at", TIMESTAMP, "Start of the row: the customer entered the stage, or its status changed."),
+        Column("left_at", TIMESTAMP, "End of the row (exclusive): the next stage or status change; NULL for the "
+               "customer's one current row. Equal to entered_at for a stage passed through in an instant."),
+        Column("status", TEXT, "Purchase status during the row: prospect (no purchase yet), active, at_risk (no "
+               "purchase for [journey] at_risk_days since the last) or lapsed (for lapsed_days); a purchase ends "
+               "at_risk or lapsed (won_back in stage_transitions).", allowed=JOURNEY_STATUSES),
     ),
     is_input=False,
 )
@@ -693,7 +701,8 @@ STAGE_TRANSITIONS = Table(
         Column("to_stage", TEXT, "Stage moved to (won_back: a purchase ended an at-risk or lapsed stay)."),
         Column("customers", INTEGER, "Moves made (once per customer between lifecycle stages; a customer can be "
                "at risk and won back more than once)."),
-        Column("share", NUMBER, "Moves / stays in from_stage (0-1)."),
+        Column("share", NUMBER, "Moves / stays in from_stage (0-1). A stay in at_risk or lapsed is one run of "
+               "journey_stages rows with that status."),
         Column("median_days", NUMBER, "Median days from entering from_stage to the move.", unit="days"),
     ),
     is_input=False,

@@ -76,14 +76,13 @@ def test_stages_agree_with_the_orders(journey):
     assert entered["first_purchase"] == (days >= 1).sum()
     assert entered["repeat"] == (days >= 2).sum()
     assert entered["loyal"] == (days >= 4).sum()
-    life = stays[~stays["stage"].isin(["at_risk", "lapsed"])]
-    assert (life.groupby("customer_id")["left_at"].apply(lambda s: s.isna().sum()) == 1).all()  # one current stage
+    assert (stays.groupby("customer_id")["left_at"].apply(lambda s: s.isna().sum()) == 1).all()  # one current row
     assert (stays["left_at"].isna() | (stays["left_at"] >= stays["entered_at"])).all()
     # at risk: 90 days after the last purchase without another one
     last = orders.groupby("customer_id")["ordered_at"].max()
     end = orders["ordered_at"].max()
     silent = last[(end - last) > pd.Timedelta(days=90)]
-    now_at_risk_or_lapsed = stays[stays["stage"].isin(["at_risk", "lapsed"]) & stays["left_at"].isna()]
+    now_at_risk_or_lapsed = stays[stays["status"].isin(["at_risk", "lapsed"]) & stays["left_at"].isna()]
     assert set(now_at_risk_or_lapsed["customer_id"]) == set(silent.index)
 
 
@@ -215,10 +214,12 @@ def test_move_spans_and_touches_agree_with_the_orders_and_events(journey, move):
 
 
 def test_monthly_transition_rates_agree_with_the_stays(journey):
+    from centric.models.journey.stages import stays_of
+
     path, _ = journey
     with open_store(path) as (_, store):
         rates = store.query_df("SELECT * FROM stage_transition_rates")
-        stays = store.query_df("SELECT * FROM journey_stages")
+        stays = stays_of(store.query_df("SELECT * FROM journey_stages"))  # a run of at-risk rows is one stay
         totals = store.query_df("SELECT * FROM stage_transitions")
     assert {"first_purchase", "repeat", "at_risk", "lapsed"} <= set(rates["from_stage"])
     for row in rates.sample(60, random_state=1).itertuples():
@@ -231,3 +232,34 @@ def test_monthly_transition_rates_agree_with_the_stays(journey):
     # every move made lands in one month
     made = rates.groupby(["from_stage", "to_stage"])["moved"].sum()
     assert made.to_dict() == totals.set_index(["from_stage", "to_stage"])["customers"].to_dict()
+
+
+def test_open_stages_add_up_to_the_customers(journey):
+    """The rows partition each customer's time: one open row each, no two rows holding the same
+    instant, so the stage counts (and the status counts) now add up to the customers, in the table,
+    in `centric journey` and in the report."""
+    from centric.services.report import journey_context
+
+    path, out = journey
+    with open_store(path) as (_, store):
+        customers, open_rows = store.con.execute(
+            "SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE left_at IS NULL) FROM journey_stages").fetchone()
+        overlaps = store.con.execute(
+            "SELECT count(*) FROM journey_stages a JOIN journey_stages b ON a.customer_id = b.customer_id "
+            "AND a.entered_at < coalesce(b.left_at, 'infinity'::TIMESTAMP) "
+            "AND b.entered_at < coalesce(a.left_at, 'infinity'::TIMESTAMP) "
+            "AND (a.entered_at, a.stage, a.status) <> (b.entered_at, b.stage, b.status) "
+            "WHERE a.left_at IS NULL OR a.left_at > a.entered_at").fetchone()[0]
+        statuses = set(store.query_df("SELECT DISTINCT status FROM journey_stages")["status"])
+        stages = set(store.query_df("SELECT DISTINCT stage FROM journey_stages")["stage"])
+        board = journey_context(store)
+    assert customers == open_rows and overlaps == 0
+    assert stages <= {"visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate"}
+    assert statuses == {"prospect", "active", "at_risk", "lapsed"}
+    assert sum(s["customers"] for s in out["stages"]) == customers
+    assert sum(s["customers"] for s in out["statuses"]) == customers
+    assert sum(s["customers"] for s in board["stages"]) == board["customers"] == customers
+    buyers = sum(s["customers"] for s in out["statuses"] if s["status"] != "prospect")
+    assert sum(s["customers"] for s in board["statuses"]) == board["buyers"] == buyers
+    buying = {"first_purchase", "repeat", "loyal", "advocate"}
+    assert sum(s["customers"] for s in out["stages"] if s["stage"] in buying) == buyers

@@ -81,12 +81,16 @@ def journey(workspace, fmt):
         result = build_journey(store, settings)
     if fmt == "json":
         click.echo(json.dumps({
-            "stages": records(result.stages), "transitions": records(result.transitions),
+            "stages": records(result.stages), "statuses": records(result.statuses),
+            "transitions": records(result.transitions),
             "drivers": records(result.drivers), "repeat_purchase_curve": records(result.repeat_curve),
         }, ensure_ascii=False))
         return
     out = console()
-    print_frame(result.stages, title="Customers in each stage now")
+    total = int(result.stages["customers"].sum())
+    print_frame(result.stages, title=f"Customers in each stage now ({total:,} in all)")
+    if result.statuses is not None and not result.statuses.empty:
+        print_frame(result.statuses, title="Customers by purchase status now (prospect: not bought yet)")
     moves = result.transitions.assign(share=lambda d: (100 * d["share"]).round(1).astype(str) + "%",
                                       median_days=lambda d: d["median_days"].round(1))
     print_frame(moves, title="Moves between stages")

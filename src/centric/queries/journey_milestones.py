@@ -1,8 +1,9 @@
 """When each customer first reached each journey milestone, and the long silences between purchases.
 
 Milestones (the default eCommerce journey):
-- visitor: the customer's first event, or their creation when no event is known;
-- engaged: the first engagement event (adding to cart, starting checkout, ...);
+- visitor: the customer's first event, their creation or their first purchase, whichever came first;
+- engaged: the first engagement event (adding to cart, starting checkout, ...), when it came before
+  the first purchase (or there is none yet): a customer who bought first skipped it;
 - first_purchase, repeat, loyal: the 1st, 2nd and `loyal_purchases`-th purchase day;
 - advocate: the first sign of advocacy after the first purchase: an NPS of 9-10, a review of 4-5
   stars, or an advocacy event (a referral, a share).
@@ -57,10 +58,16 @@ def milestones(tables: dict, observed_until, loyal_purchases: int = 4):
     praised = praised.group_by("customer_id").aggregate(praised_at=praised.received_at.min())
     t = t.left_join(praised, "customer_id").drop("customer_id_right")
     advocacy = ibis.ifelse(t.advocacy_event_at >= t.first_purchase_at, t.advocacy_event_at, ibis.null("timestamp"))
+    seen_at = ibis.least(t.first_event_at, t.created_at).fill_null(t.created_at)
+    # purchases are facts: a customer is a visitor by their first purchase at the latest, and one who
+    # bought before any engagement event skipped engaged (a later cart event does not delay the purchase)
+    visitor_at = ibis.least(seen_at, t.first_purchase_at).fill_null(seen_at)
+    engaged_at = ibis.ifelse(t.first_purchase_at.isnull() | (t.engaged_at <= t.first_purchase_at), t.engaged_at,
+                             ibis.null("timestamp"))
     return t.select(
         "customer_id",
-        visitor_at=ibis.least(t.first_event_at, t.created_at).fill_null(t.created_at),
-        engaged_at=t.engaged_at, first_purchase_at=t.first_purchase_at, repeat_at=t.repeat_at, loyal_at=t.loyal_at,
+        visitor_at=visitor_at,
+        engaged_at=engaged_at, first_purchase_at=t.first_purchase_at, repeat_at=t.repeat_at, loyal_at=t.loyal_at,
         advocate_at=ibis.least(t.praised_at, advocacy), last_purchase_at=t.last_purchase_at,
     )
 

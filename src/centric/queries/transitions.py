@@ -36,6 +36,13 @@ def _slug(name: str) -> str:
     return "ev_" + (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "event")
 
 
+def event_counts(events):
+    """Events of known customers per name, the most frequent first: name, n."""
+    known = events.filter(events.customer_id.notnull())
+    counts = known.group_by("name").aggregate(n=known.count())
+    return counts.order_by([counts.n.desc(), counts.name])
+
+
 def event_columns(names: list[str]) -> dict[str, str]:
     """Event name -> its column name in the move data (ev_loyalty_program_joined, ...)."""
     out, seen = {}, set()

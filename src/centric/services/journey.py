@@ -17,6 +17,7 @@ import pandas as pd
 
 from centric.errors import CentricError
 from centric.queries.transitions import DELIVERY_EVENT
+from centric.schema import JOURNEY_STATUSES, LIFECYCLE_STAGES
 
 PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Filtered", "Product Clicked",
                    "Product Viewed", "Product Added", "Product Removed", "Cart Viewed", "Checkout Started",
@@ -41,18 +42,17 @@ class MoveData:
 
 def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
-    from centric.queries.transitions import event_columns, move_rows, move_touches
+    from centric.queries.transitions import event_columns, event_counts, move_rows, move_touches
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
 
     end = observation_end(store)
     if end is None:
         raise JourneyError("no orders yet: load them with `centric ingest orders FILE`")
-    names = store.query_df(
-        "SELECT name, count(*) AS n FROM events WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC")
-    touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     db = store.ibis()
     tables = {name: db.table(name) for name in ("orders", "order_lines", "events", "feedback", "customers")}
+    names = db.execute(event_counts(tables["events"]))
+    touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
     options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
                                            "at_risk_days": settings.journey_at_risk_days}
@@ -133,17 +133,19 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
 
 @dataclass
 class JourneyResult:
-    stages: pd.DataFrame  # current stage counts
+    stages: pd.DataFrame  # current lifecycle stage counts: they add up to the customers
     transitions: pd.DataFrame
     drivers: pd.DataFrame | None
     driver_note: str = ""
     repeat_curve: pd.DataFrame | None = None
+    statuses: pd.DataFrame | None = None  # current status counts (prospect, active, at_risk, lapsed)
 
 
 def build_journey(store, settings, progress=None) -> JourneyResult:
     """Write journey_stages, stage_transitions, stage_transition_rates, journey_drivers, cohorts, the
     repeat-purchase curve and the paths."""
-    from centric.models.journey.stages import lifecycle_stays, monthly_rates, status_stays, stay_moves, transitions
+    from centric.models.journey.stages import (lifecycle_stays, monthly_rates, partition, status_stays, stay_moves,
+                                               stays_of, transitions)
     from centric.queries.journey_milestones import milestones, silences
     from centric.queries.transitions import MOVES
     from centric.services.summary import observation_end
@@ -151,14 +153,15 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     say = progress or (lambda *_: None)
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
-    end = observation_end(store) or store.con.execute("SELECT max(created_at) FROM customers").fetchone()[0]
     db = store.ibis()
     tables = {name: db.table(name) for name in ("orders", "events", "feedback", "customers")}
+    end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
     gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))
-    stays = pd.concat([lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
-                                                            settings.journey_lapsed_days, end)], ignore_index=True)
+    rows = partition(lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
+                                                          settings.journey_lapsed_days, end))
+    stays = stays_of(rows)  # read back from the rows written, so the moves can be recounted from the table
     moved = stay_moves(stays)
     moves = transitions(stays, moved)
     notes, curve, found = [], None, []
@@ -175,7 +178,7 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
             notes.append(str(exc))
     drivers = pd.concat(found, ignore_index=True) if found else None
     say("journey: cohorts and paths")
-    contents = {"journey_stages": stays, "stage_transitions": moves,
+    contents = {"journey_stages": rows, "stage_transitions": moves,
                 "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
                 **visit_paths(store)}
     if curve is not None:
@@ -184,8 +187,16 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
-    current = stays[stays["left_at"].isna()].groupby("stage")["customer_id"].nunique().rename("customers")
-    return JourneyResult(current.reset_index(), moves, drivers, "\n".join(notes), curve)
+    return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
+                         now_counts(rows, "status", JOURNEY_STATUSES))
+
+
+def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
+    """Customers per stage (or status) now: each customer's one open row, in the journey's order. The
+    counts add up to the customers in journey_stages."""
+    current = rows.loc[rows["left_at"].isna(), column].value_counts()
+    return pd.DataFrame({column: [v for v in order if v in current.index],
+                         "customers": [int(current[v]) for v in order if v in current.index]})
 
 
 def visit_paths(store) -> dict[str, pd.DataFrame]:

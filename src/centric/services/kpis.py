@@ -75,8 +75,9 @@ def lifetime_rows(store) -> list[dict]:
             rows += [_row("cac", "all", r.cac, "acquisition_channel", r.group_name),
                      _row("clv_to_cac", "all", r.clv_to_cac, "acquisition_channel", r.group_name)]
     if store.has_rows("stage_transitions"):
-        conv = store.query_df("SELECT share FROM stage_transitions WHERE from_stage = 'first_purchase' "
-                              "AND to_stage = 'repeat'")
+        from centric.queries.journey_board import move_share
+
+        conv = store.ibis().execute(move_share(store.ibis().table("stage_transitions"), "first_purchase", "repeat"))
         if len(conv):
             rows.append(_row("first_to_repeat_conversion", "all", conv["share"][0]))
     if store.has_rows("survey_scores"):

@@ -246,37 +246,39 @@ def listening_context(store) -> dict | None:
 
 
 def journey_context(store, months: int = 12) -> dict | None:
-    """Stage counts, moves, the strongest significant drivers of each move and the cohort retention grid, when `centric journey` has run."""
+    """Stage and status counts now, moves, the strongest significant drivers of each move and the cohort
+    retention grid, when `centric journey` has run. The stage counts add up to the customers in
+    journey_stages (one open row each), and so do the status counts."""
+    from centric.queries import journey_board as board
     from centric.queries.transitions import MOVES
     from centric.report import charts
 
     if not store.has_rows("journey_stages"):
         return None
-    stages = store.query_df("SELECT stage, count(DISTINCT customer_id) AS customers FROM journey_stages "
-                            "WHERE left_at IS NULL GROUP BY 1 ORDER BY 2 DESC").to_dict("records")
-    moves = store.query_df("SELECT * FROM stage_transitions ORDER BY customers DESC").to_dict("records")
-    drivers = store.query_df(
-        "SELECT transition, label, odds_ratio, odds_ratio_low, odds_ratio_high, hazard_ratio, hazard_ratio_low, "
-        "hazard_ratio_high, customers_with, flags FROM journey_drivers WHERE significant "
-        "QUALIFY row_number() OVER (PARTITION BY transition ORDER BY abs(ln(odds_ratio)) DESC) <= 5 "
-        "ORDER BY abs(ln(odds_ratio)) DESC")
+    db = store.ibis()
+    stages_table = db.table("journey_stages")
+    stages = db.execute(board.now(stages_table, "stage")).to_dict("records")
+    statuses = db.execute(board.now(stages_table, "status"))
+    buyers = int(statuses.loc[statuses["status"] != "prospect", "customers"].sum())
+    statuses = statuses[statuses["status"] != "prospect"].to_dict("records")
+    moves = db.execute(board.moves(db.table("stage_transitions"))).to_dict("records")
+    drivers = db.execute(board.top_drivers(db.table("journey_drivers")))
     order = {label: i for i, label in enumerate(MOVES.values())}  # in the order of the journey
     drivers = drivers.sort_values("transition", key=lambda s: s.map(order), kind="stable")
     drivers = drivers.astype(object).where(drivers.notna(), None)
-    rates = store.query_df("SELECT month, from_stage || ' -> ' || to_stage AS move, 100 * rate AS rate "
-                           "FROM stage_transition_rates WHERE (from_stage, to_stage) IN "
-                           "(('first_purchase', 'repeat'), ('at_risk', 'won_back'), ('at_risk', 'lapsed'))")
+    rates = db.execute(board.monthly_rates(db.table("stage_transition_rates"), [
+        ("first_purchase", "repeat"), ("at_risk", "won_back"), ("at_risk", "lapsed")]))
     rates = rates.pivot(index="month", columns="move", values="rate").sort_index().tail(24).fillna(0.0)
     rates_chart = charts.line_chart([m.strftime("%Y-%m") for m in rates.index],
                                     {move: rates[move].round(1).tolist() for move in rates.columns},
                                     "Monthly transition rates (%)") if len(rates) > 1 else None
-    grid = store.query_df("SELECT cohort, month_offset, cohort_size, retention FROM cohorts WHERE month_offset <= ? "
-                          "ORDER BY cohort, month_offset", [months])
+    grid = db.execute(board.cohort_grid(db.table("cohorts"), months))
     rows = []
     for cohort, g in grid.groupby("cohort"):
         cells = dict(zip(g["month_offset"], g["retention"]))
         rows.append({"cohort": cohort.strftime("%Y-%m"), "size": int(g["cohort_size"].iloc[0]),
                      "cells": [cells.get(k) for k in range(months + 1)]})
-    return {"stages": stages, "moves": moves, "rates_chart": rates_chart, "drivers": drivers.to_dict("records"),
+    return {"stages": stages, "customers": sum(s["customers"] for s in stages), "statuses": statuses, "buyers": buyers,
+            "moves": moves, "rates_chart": rates_chart, "drivers": drivers.to_dict("records"),
             "cohorts": rows[-18:],
             "offsets": list(range(months + 1))}

@@ -1,13 +1,19 @@
-"""Journey stages per customer over time: the lifecycle stages reached, and the at-risk and lapsed stays.
+"""Journey stages per customer over time: one lifecycle stage and one purchase status at any moment.
 
 Lifecycle stages follow the order visitor -> engaged -> first_purchase -> repeat -> loyal -> advocate;
 a stage is entered at its milestone, never before the stage below it (a customer who skips one,
 such as buying without an engagement event, simply has no stay there). Each stay ends when the
 next lifecycle stage is entered.
 
-At risk and lapsed come from recency: after a purchase, a customer who has not bought again for
-`at_risk_days` is at risk, and after `lapsed_days` lapsed, until the next purchase (a win-back)
-or for good. These stays overlap the lifecycle stage, as a status does.
+The status comes from purchases: prospect before the first purchase, then active; after a purchase,
+a customer who has not bought again for `at_risk_days` is at risk, and after `lapsed_days` lapsed,
+until the next purchase (a win-back) or for good.
+
+`partition` writes both as one set of rows that partition each customer's time (journey_stages):
+a row per stretch with one stage and one status, so at any moment exactly one row holds the
+customer and exactly one row is open. `stays_of` reads the stays back from those rows (a stay in
+a stage spans its rows; an at-risk or lapsed stay is a run of rows with that status), and the moves
+and rates are counted on those stays.
 """
 
 from __future__ import annotations
@@ -15,8 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LIFECYCLE = ("visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate")
+from centric.schema import JOURNEY_STATUSES, LIFECYCLE_STAGES
+
+LIFECYCLE = LIFECYCLE_STAGES
 STATUS = ("at_risk", "lapsed")
+ROW_COLUMNS = ["customer_id", "stage", "entered_at", "left_at", "status"]
+_RANK = {stage: i for i, stage in enumerate(LIFECYCLE)}
+_BUYER_RANK = _RANK["first_purchase"]
 
 
 def lifecycle_stays(milestones: pd.DataFrame) -> pd.DataFrame:
@@ -54,6 +65,110 @@ def status_stays(silences: pd.DataFrame, at_risk_days: int, lapsed_days: int, ob
                            "entered_at": lapsed_from[reaches_lapse].to_numpy(),
                            "left_at": until[reaches_lapse].astype("datetime64[ns]").to_numpy()})
     return pd.concat([risk, lapsed], ignore_index=True)
+
+
+def _asof(points: pd.DataFrame, table: pd.DataFrame, on: str, value: str, exact: bool = True) -> np.ndarray:
+    """For each (customer_id, at) point, `value` of the table's last row with `on` <= at (< at when not
+    exact; NaN when none)."""
+    if table.empty or points.empty:
+        return np.full(len(points), np.nan, dtype=object)
+    left = points[["customer_id", "at"]].reset_index().sort_values("at", kind="stable")
+    right = table[["customer_id", on, value]].rename(columns={on: "at"}).sort_values("at", kind="stable")
+    found = pd.merge_asof(left, right, on="at", by="customer_id", direction="backward", allow_exact_matches=exact)
+    return found.set_index("index")[value].reindex(points.index).to_numpy(dtype=object)
+
+
+def partition(life: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """Rows that partition each customer's time from their first lifecycle stage on.
+
+    life: lifecycle_stays(...); status: status_stays(...) (customer_id, stage at_risk or lapsed,
+    entered_at, left_at). Columns: customer_id, stage (lifecycle), entered_at, left_at, status.
+    A new row starts whenever the stage or the status changes; the status is prospect before the
+    first purchase stage reached, active after it, at_risk or lapsed inside a status stay. A stage
+    passed through in an instant (entered and left at the same time) keeps a row with
+    left_at = entered_at and the status held up to that instant, so its moves are still counted;
+    such a row holds no instant."""
+    life = life[ROW_COLUMNS[:4]].copy()
+    ids = pd.Index(pd.unique(np.concatenate([life["customer_id"].to_numpy(object), status["customer_id"].to_numpy(object)])))
+    life["customer_id"] = ids.get_indexer(life["customer_id"].to_numpy(object))  # integer keys: sorts and joins are fast
+    status = status.assign(customer_id=ids.get_indexer(status["customer_id"].to_numpy(object)))
+    life["entered_at"] = pd.to_datetime(life["entered_at"]).astype("datetime64[ns]")
+    life["left_at"] = pd.to_datetime(life["left_at"]).astype("datetime64[ns]")
+    if life.empty:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("_at") else object)
+                             for c in ROW_COLUMNS})
+    life["rank"] = life["stage"].map(_RANK)
+    # status changes: active from the first purchase stage and after each status stay; a stay's
+    # start wins over an "active" at the same instant (at risk -> lapsed)
+    buyer = life[life["rank"] >= _BUYER_RANK].groupby("customer_id", sort=False)["entered_at"].min()
+    status = status[["customer_id", "stage", "entered_at", "left_at"]]
+    silent_from = status.groupby("customer_id", sort=False)["entered_at"].min()
+    silent_from = pd.to_datetime(silent_from.reindex(buyer.index)).astype("datetime64[ns]")
+    buyer = buyer[~(silent_from <= buyer)]  # only a prospect becomes active by buying
+    changes = pd.concat([
+        pd.DataFrame({"customer_id": buyer.index, "at": buyer.to_numpy(), "status": "active", "prio": 0}),
+        pd.DataFrame({"customer_id": status["customer_id"].to_numpy(), "at": status["entered_at"].to_numpy(),
+                      "status": status["stage"].to_numpy(), "prio": 1}),
+        pd.DataFrame({"customer_id": status["customer_id"].to_numpy(), "at": status["left_at"].to_numpy(),
+                      "status": "active", "prio": 0}).dropna(subset=["at"]),
+    ], ignore_index=True)
+    changes["at"] = pd.to_datetime(changes["at"]).astype("datetime64[ns]")
+    changes = (changes.sort_values(["customer_id", "at", "prio"], kind="stable")
+               .drop_duplicates(["customer_id", "at"], keep="last"))
+    start = life.groupby("customer_id", sort=False)["entered_at"].min()
+    later = changes[changes["at"] > changes["customer_id"].map(start)]  # earlier ones set the status at the start
+    held = life[life["left_at"].isna() | (life["left_at"] > life["entered_at"])]
+    instant = life.drop(held.index)
+    points = pd.concat([held[["customer_id", "entered_at"]].rename(columns={"entered_at": "at"}),
+                        later[["customer_id", "at"]]], ignore_index=True)
+    points = points.drop_duplicates().reset_index(drop=True)
+    points["stage"] = _asof(points, held, "entered_at", "stage")
+    points["status"] = _asof(points, changes, "at", "status")
+    points = points.dropna(subset=["stage"])  # a status change before the customer's first stage
+    points = points.sort_values(["customer_id", "at"], kind="stable").reset_index(drop=True)
+    # a change that changes nothing (a status already held) joins the row before it
+    same = (points["customer_id"].eq(points["customer_id"].shift()) & points["stage"].eq(points["stage"].shift())
+            & points["status"].fillna("").eq(points["status"].shift().fillna("")))
+    points = points[~same.to_numpy()].reset_index(drop=True)
+    nxt = points["at"].shift(-1)
+    points["left_at"] = nxt.where(points["customer_id"].eq(points["customer_id"].shift(-1)))
+    rows = points.rename(columns={"at": "entered_at"})
+    rows["rank"] = rows["stage"].map(_RANK)
+    instant = instant.assign(status=_asof(instant.rename(columns={"entered_at": "at"}), changes, "at", "status",
+                                          exact=False))
+    rows = pd.concat([rows, instant], ignore_index=True)
+    rows["status"] = rows["status"].fillna("prospect")
+    rows = rows.sort_values(["customer_id", "entered_at", "rank"], kind="stable").reset_index(drop=True)
+    rows["left_at"] = rows["left_at"].astype("datetime64[ns]")
+    rows["customer_id"] = ids.take(rows["customer_id"].to_numpy()).to_numpy()
+    return rows[ROW_COLUMNS]
+
+
+def stays_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """The stays that the rows of `partition` hold: one per lifecycle stage entered (its first row's
+    start to its last row's end), and one per run of consecutive rows at_risk or lapsed. Columns:
+    customer_id, stage, entered_at, left_at (NaT while still in it)."""
+    codes, ids = pd.factorize(rows["customer_id"].to_numpy(object))
+    rows = rows.assign(rank=rows["stage"].map(_RANK), customer_id=codes)
+    rows = rows.sort_values(["customer_id", "entered_at", "rank"], kind="stable").reset_index(drop=True)
+    open_end = rows["left_at"].isna()
+    life = (rows.assign(_open=open_end).groupby(["customer_id", "stage"], sort=False)
+            .agg(entered_at=("entered_at", "min"), left_at=("left_at", "max"), _open=("_open", "any"), rank=("rank", "first"))
+            .reset_index())
+    life.loc[life["_open"], "left_at"] = pd.NaT
+    new_run = ~(rows["customer_id"].eq(rows["customer_id"].shift()) & rows["status"].eq(rows["status"].shift()))
+    runs = rows.assign(run=new_run.cumsum())
+    runs = runs[runs["status"].isin(STATUS)]
+    first = runs.drop_duplicates("run", keep="first").set_index("run")
+    last = runs.drop_duplicates("run", keep="last").set_index("run")
+    status = pd.DataFrame({"customer_id": first["customer_id"], "stage": first["status"],
+                           "entered_at": first["entered_at"], "left_at": last["left_at"]})
+    columns = ["customer_id", "stage", "entered_at", "left_at"]
+    life = life.sort_values(["customer_id", "entered_at", "rank"], kind="stable")[columns]
+    out = pd.concat([life, status[columns]], ignore_index=True)
+    out["left_at"] = out["left_at"].astype("datetime64[ns]")
+    out["customer_id"] = ids.take(out["customer_id"].to_numpy())
+    return out
 
 
 def stay_moves(stays: pd.DataFrame) -> pd.DataFrame:
