@@ -38,7 +38,7 @@ def long_items(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
     values = pd.Series(column.to_numpy(), dtype=object)
     exploded = values.explode()  # lists and arrays become one row per item; scalars stay as they are
     exploded = exploded[exploded.notna()]
-    pairs = pd.DataFrame({"row": exploded.index.to_numpy(), "item": exploded.astype(str).to_numpy()})
+    pairs = pd.DataFrame({"row": exploded.index.to_numpy().astype(np.int64), "item": exploded.astype(str).to_numpy()})
     pairs = pairs[~pairs["item"].str.strip().str.lower().isin(MISSING_TEXT)].drop_duplicates()
     return pairs["row"].to_numpy(), pairs["item"]
 

@@ -89,12 +89,15 @@ def _value_phrase(col: str, value: str) -> str:
 def _value_traits(frame: pd.DataFrame, labels: np.ndarray, g, col: str) -> list[tuple[float, str, str]]:
     """(h, column, value) for each value of a categorical or list column that sets group g apart."""
     rows, items = long_items(frame[col])
-    keep = ~items.map(is_unknown).to_numpy()
+    if len(items) == 0:
+        return []
+    keep = ~np.fromiter((is_unknown(v) for v in items), dtype=bool, count=len(items))
     rows, items = rows[keep], items.to_numpy()[keep]
     if len(items) == 0:
         return []
     known = np.zeros(len(frame), dtype=bool)
-    known[rows] = True
+    known[rows] = True  # a customer with a known value; a list, even empty, counts as known (none of them)
+    known |= frame[col].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).to_numpy(dtype=bool)
     inside = (labels == g) & known
     outside = (labels != g) & known
     if not inside.any() or not outside.any():
@@ -114,9 +117,11 @@ def _value_traits(frame: pd.DataFrame, labels: np.ndarray, g, col: str) -> list[
 
 def _numeric_trait(frame: pd.DataFrame, labels: np.ndarray, g, col: str, threshold: float):
     x = pd.to_numeric(frame[col], errors="coerce").astype(float).to_numpy()
-    sd = float(np.nanstd(x))
     inside, outside = x[(labels == g) & np.isfinite(x)], x[(labels != g) & np.isfinite(x)]
-    if not sd > 0 or len(inside) == 0 or len(outside) == 0:
+    if len(inside) == 0 or len(outside) == 0:
+        return None
+    sd = float(np.std(x[np.isfinite(x)]))
+    if not sd > 0:
         return None
     d = (float(inside.mean()) - float(outside.mean())) / sd
     return d if abs(d) >= threshold else None
