@@ -9,8 +9,9 @@ Rules (docs/segments.md, "Names"):
 - empty or unknown values ("", "unknown", "other", ...) are never a trait;
 - the age band named is the band the members' median age falls in, and age is named only when the
   members' ages differ from the rest's (|d| >= 0.2);
-- a name is built from the interests (at most two), then the age band and the place; without a
-  distinguishing interest the strongest other trait leads ("Frequent buyers");
+- a name is built from the interests (at most two), then the age band and the places (at most
+  three, each distinguishing); without a distinguishing interest the strongest other trait leads
+  ("Frequent buyers");
 - names are unique: personas that would share a name take their next most distinguishing trait in
   turn until they differ; only when no trait is left is a number added.
 """
@@ -146,9 +147,9 @@ def candidates(frame: pd.DataFrame, labels: np.ndarray, g, numeric=(), categoric
     place = None
     for col in PLACES:
         if col in frame and col in categorical:
-            found = _value_traits(frame, labels, g, col)
+            found = [v for _, _, v in _value_traits(frame, labels, g, col)[:3]]
             if found:
-                place = (found[0][0], f"in {found[0][2]}")
+                place = "in " + (found[0] if len(found) == 1 else ", ".join(found[:-1]) + " & " + found[-1])
                 break
     others = []
     for col in categorical:
@@ -163,7 +164,7 @@ def candidates(frame: pd.DataFrame, labels: np.ndarray, g, numeric=(), categoric
             high, low = HIGH_LOW.get(col, (f"high {_label(col)}", f"low {_label(col)}"))
             others.append((abs(d), high if d > 0 else low))
     others.sort(key=lambda t: -t[0])
-    return {"interests": [v for _, v in interests], "age": age, "place": place[1] if place else None,
+    return {"interests": [v for _, v in interests], "age": age, "place": place,
             "others": [p for _, p in others]}
 
 
