@@ -11,7 +11,8 @@ Only stable partitions compete (models/segmentation/stability.py): each candidat
 `n_resamples` random halves of a seeded sample of at most `stability_size` rows, and k qualifies
 when every cluster keeps a mean Jaccard of at least 0.75 with its best match (Hennig 2007) and the
 partition fits the data better than k-means fits a single Gaussian of the same covariance. The best
-silhouette among the qualifying k wins. When no k qualifies the data hold no stable grouping and
+silhouette among the qualifying k wins (k are tried best silhouette first, so stability is measured
+only until one qualifies). When no k qualifies the data hold no stable grouping and
 the model keeps one cluster (k = 1: everyone together) instead of inventing distinct ones. A given
 `n_clusters` is kept, and its stability is measured and reported all the same.
 """
@@ -79,21 +80,33 @@ class MixedClustering:
                 fitted[k] = km
                 labels = km.labels_[sil_idx]
                 scores[k] = float(silhouette_score(select[sil_idx], labels)) if len(set(labels)) > 1 else -1.0
-                if self.n_resamples > 0 and self.n_clusters is None:
+
+            def stability_of(k):
+                if k not in stability:
                     say(f"clustering: how stable {k} clusters are")
-                    stability[k] = assess(select[stab_idx], km.labels_[stab_idx], k, self.n_resamples,
-                                          random_state=self.random_state)
-        if self.n_clusters is not None:
-            k = self.n_clusters
-        else:
-            pool = scores
-            if self.n_resamples > 0 and self.require_stable:
-                pool = {k: s for k, s in scores.items() if stability[k].qualifies}
-            if pool:
-                best = max(pool.values())
-                k = max(k for k, s in pool.items() if s >= best - self.tolerance)
+                    stability[k] = assess(select[stab_idx], fitted[k].labels_[stab_idx], k, self.n_resamples,
+                                          n_init=min(self.n_init, 10), random_state=self.random_state)
+                return stability[k]
+
+            measured = self.n_resamples > 0
+            if self.n_clusters is not None:
+                k = self.n_clusters
+                if measured:
+                    stability_of(k)
+            elif not (measured and self.require_stable):
+                best = max(scores.values())
+                k = max(k for k, s in scores.items() if s >= best - self.tolerance)
             else:
+                # by silhouette, best first: the first k that qualifies is the best qualifying one, so
+                # structured data cost one or two stability runs and only a structureless cloud costs all
                 k = 1
+                for k_ in sorted(candidates, key=lambda c: (-scores[c], c)):
+                    if stability_of(k_).qualifies:
+                        k = k_
+                        break
+                if k > 1 and self.tolerance > 0:
+                    near = [c for c in candidates if c > k and scores[c] >= scores[k] - self.tolerance]
+                    k = max([k] + [c for c in near if stability_of(c).qualifies])
         if k == 1:
             sample = X[np.sort(order[: self.sample_size])]
             centers = sample.astype(np.float64).mean(axis=0, keepdims=True)
@@ -108,17 +121,18 @@ class MixedClustering:
             else:
                 sample, inertia = select, fitted[k].inertia_
         sizes = np.bincount(_nearest(sample, centers), minlength=k)
-        self.cluster_centers_ = centers[np.argsort(-sizes, kind="stable")].astype(np.float64)
+        by_size = np.argsort(-sizes, kind="stable")
+        self.cluster_centers_ = centers[by_size].astype(np.float64)
         self.n_clusters_ = k
         self.silhouettes_ = scores
         self.inertia_ = float(inertia)
-        self.stabilities_ = {k_: st.to_dict() for k_, st in stability.items()}
+        self.stabilities_ = {k_: st.to_dict() for k_, st in sorted(stability.items())}
         self.stability_ = None  # the chosen partition's stability, per final cluster number
-        if k > 1 and self.n_resamples > 0:
-            say(f"clustering: how stable the {k} clusters are")
-            final = assess(select[stab_idx], _nearest(select[stab_idx], self.cluster_centers_), k,
-                           self.n_resamples, random_state=self.random_state)
-            self.stability_ = final.to_dict()
+        if k > 1 and k in stability:
+            # refining from the chosen centres keeps their order, so cluster j of the selection fit is
+            # cluster by_size.index(j) of the final model
+            chosen = stability[k]
+            self.stability_ = dict(chosen.to_dict(), jaccard=[round(chosen.jaccard[j], 4) for j in by_size])
         self.stable_ = bool(self.stability_ and self.stability_["qualifies"])
         return self
 

@@ -149,22 +149,27 @@ def note(chosen: Stability | None, best_rejected: Stability | None, k: int, forc
     if k == 1:
         if best_rejected is None:
             return "Too few customers to test a split: all customers are shown as one persona."
+        if best_rejected.stable:
+            return (f"No stable grouping: the most repeatable split, into {best_rejected.k}, is no tighter than "
+                    "the same split of a single bell-shaped cloud with the same spread (k-means cuts any cloud "
+                    "into pieces), so all customers are shown as one persona.")
         return (f"No stable grouping: re-clustering random halves of the customers gives different groups "
                 f"each time (the best split, into {best_rejected.k}, agrees only {best_rejected.ari:.2f} on the "
-                f"adjusted Rand index, and its least stable group keeps {min(best_rejected.jaccard):.2f} of "
+                f"adjusted Rand index, and its least stable group keeps {_down(min(best_rejected.jaccard))} of "
                 "its members), so all customers are shown as one persona.")
     if chosen is None or not chosen.jaccard:
         return f"{k} personas; their stability could not be measured on so few customers."
     weakest = min(chosen.jaccard)
     if chosen.stable:
         return (f"Stable: re-clustering random halves of the customers finds the same {k} personas "
-                f"(adjusted Rand index {chosen.ari:.2f}; every persona keeps at least {weakest:.2f} of its "
+                f"(adjusted Rand index {chosen.ari:.2f}; every persona keeps at least {_down(weakest)} of its "
                 "members, Jaccard).")
     weak = [str(i + 1) for i, j in enumerate(chosen.jaccard) if j < STABLE]
     head = f"{k} personas were asked for, but " if forced else f"{k} personas, but "
-    return (head + f"not all are stable: persona {', '.join(weak)} "
+    which = f"persona {weak[0]}" if len(weak) == 1 else f"personas {', '.join(weak[:-1])} and {weak[-1]}"
+    return (head + f"not all are stable: {which} "
             f"{'changes' if len(weak) == 1 else 'change'} when random halves of the customers are re-clustered "
-            f"(adjusted Rand index {chosen.ari:.2f}, lowest Jaccard {weakest:.2f}); treat "
+            f"(adjusted Rand index {chosen.ari:.2f}, lowest Jaccard {_down(weakest)}); treat "
             f"{'it' if len(weak) == 1 else 'them'} as a rough split, not a distinct group.")
 
 
@@ -173,9 +178,15 @@ def persona_note(jaccard: float | None) -> str:
     if jaccard is None or not np.isfinite(jaccard):
         return ""
     if jaccard >= 0.85:
-        return f"Highly stable (Jaccard {jaccard:.2f})."
+        return f"Highly stable (Jaccard {_down(jaccard)})."
     if jaccard >= STABLE:
-        return f"Stable (Jaccard {jaccard:.2f})."
+        return f"Stable (Jaccard {_down(jaccard)})."
     if jaccard >= DISSOLVED:
-        return f"Unstable (Jaccard {jaccard:.2f}): a pattern, but who belongs to it changes from sample to sample."
-    return f"Unstable (Jaccard {jaccard:.2f}): this group dissolves when the customers are resampled."
+        return (f"Unstable (Jaccard {_down(jaccard)}): a pattern, but who belongs to it changes from sample "
+                "to sample.")
+    return f"Unstable (Jaccard {_down(jaccard)}): this group dissolves when the customers are resampled."
+
+
+def _down(x: float) -> str:
+    """Two decimals rounded down, so that a value under a threshold never prints as the threshold."""
+    return f"{np.floor(x * 100) / 100:.2f}"
