@@ -3,7 +3,9 @@
 Rules (docs/segments.md, "Names"):
 - a trait is named only when it sets the members apart from the *rest* of the customers: for a value
   (an interest, a category, a city) Cohen's h between its share among the members and among the
-  rest is at least 0.2 and at least a quarter of the members have it; for a number (orders, basket)
+  rest is at least 0.2 and at least a quarter of the members have it (shares of all members, known
+  value or not); a place the members almost never have while the rest often do (h <= -0.5, at most
+  10% of the members) names them "outside" it; for a number (orders, basket)
   Cohen's d between the members' mean and the rest's is at least 0.5, measured in the standard
   deviation of all customers (Cohen 1988, ch. 2 and 6);
 - empty or unknown values ("", "unknown", "other", ...) are never a trait;
@@ -87,31 +89,31 @@ def _value_phrase(col: str, value: str) -> str:
     return f"{_label(col)} {_label(value)}"
 
 
-def _value_traits(frame: pd.DataFrame, labels: np.ndarray, g, col: str) -> list[tuple[float, str, str]]:
-    """(h, column, value) for each value of a categorical or list column that sets group g apart."""
+def _value_traits(frame: pd.DataFrame, labels: np.ndarray, g, col: str, absent: bool = False
+                  ) -> list[tuple[float, str, str]]:
+    """(h, column, value) for each value of a categorical or list column that sets group g apart.
+
+    Shares are over all members and all the rest (a member with no known value counts as not having
+    it), so "a quarter of the members" means a quarter of all of them. With `absent`, the values the
+    members almost never have while the rest often do (h <= -0.5, at most 10% of the members)."""
     rows, items = long_items(frame[col])
     if len(items) == 0:
         return []
     keep = ~np.fromiter((is_unknown(v) for v in items), dtype=bool, count=len(items))
     rows, items = rows[keep], items.to_numpy()[keep]
-    if len(items) == 0:
+    inside, outside = labels == g, labels != g
+    if len(items) == 0 or not inside.any() or not outside.any():
         return []
-    known = np.zeros(len(frame), dtype=bool)
-    known[rows] = True  # a customer with a known value; a list, even empty, counts as known (none of them)
-    known |= frame[col].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).to_numpy(dtype=bool)
-    inside = (labels == g) & known
-    outside = (labels != g) & known
-    if not inside.any() or not outside.any():
-        return []
-    members = inside[rows]
-    pairs = pd.DataFrame({"item": items, "in": members})
+    pairs = pd.DataFrame({"item": items, "in": inside[rows]})
     counts = pairs.groupby("item")["in"].agg(["sum", "count"])
     out = []
     for value, r in counts.iterrows():
-        p = float(r["sum"]) / inside.sum()
-        q = float(r["count"] - r["sum"]) / outside.sum()
-        h = _h(min(p, 1.0), min(q, 1.0))
-        if h >= MIN_H and p >= MIN_SHARE:
+        p = min(float(r["sum"]) / inside.sum(), 1.0)
+        q = min(float(r["count"] - r["sum"]) / outside.sum(), 1.0)
+        h = _h(p, q)
+        if absent and h <= -0.5 and p <= 0.1:
+            out.append((-h, col, str(value)))
+        elif not absent and h >= MIN_H and p >= MIN_SHARE:
             out.append((h, col, str(value)))
     return sorted(out, reverse=True)
 
@@ -150,6 +152,10 @@ def candidates(frame: pd.DataFrame, labels: np.ndarray, g, numeric=(), categoric
             found = [v for _, _, v in _value_traits(frame, labels, g, col)[:3]]
             if found:
                 place = "in " + (found[0] if len(found) == 1 else ", ".join(found[:-1]) + " & " + found[-1])
+                break
+            away = _value_traits(frame, labels, g, col, absent=True)
+            if away:  # e.g. the foreign customers of a mostly British shop: "outside GB"
+                place = f"outside {away[0][2]}"
                 break
     others = []
     for col in categorical:
