@@ -41,6 +41,10 @@ DUCKDB_TYPES = {
 }
 
 
+# Age bands of customer_profiles.age_band (whole years, both ends included), then "65+".
+AGE_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -649,11 +653,17 @@ PERSONAS = Table(
     "Buyer personas: one card per customer cluster (`centric personas`).",
     (
         Column("persona_id", INTEGER, "Cluster number, 1 = largest."),
-        Column("name", TEXT, "A short name made from what distinguishes the group."),
+        Column("name", TEXT, "A short name made from what sets the members apart from the rest, unique among "
+               "the personas (rules in docs/segments.md)."),
         Column("customers", INTEGER, "Customers in the persona."),
         Column("customer_share", NUMBER, "Customers / all clustered customers (0-1)."),
         Column("revenue_share", NUMBER, "Share of revenue (0-1)."),
         Column("summary", TEXT, "The card's narrative, in plain words."),
+        Column("stability", NUMBER, "How stable the persona is (0-1): its mean Jaccard coefficient with the most "
+               "similar cluster when random halves of the customers are re-clustered (Hennig 2007); 0.75 and "
+               "above is stable, under 0.5 the group dissolves. NULL for a single 'All customers' persona."),
+        Column("stability_note", TEXT, "The stability verdict on the whole set of personas, in plain words "
+               "(the same on every row): stable, partly unstable, or no stable grouping (one persona)."),
         Column("traits", JSON, "Distinguishing traits: variable, value, share or mean in the persona and in "
                "the shop, lift."),
         Column("card", JSON, "The whole card: demographics, places, habits, value, stage mix, voice, quotes."),

@@ -160,3 +160,21 @@ def test_the_python_api_does_what_the_cli_does(demo):
     again = ws.table("customer_personas").merge(joined[["customer_id", "persona_id"]], on="customer_id")
     assert len(cards) == 5
     assert adjusted_rand_score(again["persona_id_x"], again["persona_id_y"]) >= 0.9  # another seed, same personas
+
+
+def test_names_are_unique_follow_the_members_and_stability_is_stored(demo):
+    import re
+
+    from centric.models.segmentation.naming import age_band_of
+
+    path, _, cards = demo
+    names = [c["name"] for c in cards]
+    assert len(set(names)) == len(names), names
+    for card in cards:
+        band = re.search(r"\d\d-\d\d|65\+", card["name"])
+        if band:  # the band named holds the members' median age
+            assert band.group(0) == age_band_of(card["demographics"]["age_median"]), card["name"]
+        assert card["stability"]["jaccard"] >= 0.75 and card["stability"]["note"]
+    with open_store(path) as (_, store):
+        stored = store.query_df("SELECT stability, stability_note FROM personas")
+    assert stored["stability"].notna().all() and stored["stability_note"].str.startswith("Stable").all()

@@ -12,7 +12,9 @@ from centric.config import resolve_workspace
 
 @click.command()
 @workspace_option
-@click.option("--clusters", type=int, default=None, help="Number of personas (default: chosen by silhouette, 2-10).")
+@click.option("--clusters", type=int, default=None,
+              help="Number of personas (default: the best silhouette among the stable k in 2-10, or one persona "
+                   "when no k is stable).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample and of k-means.")
 @click.option("--numeric", default=None, help="Comma-separated numeric variables (default: docs/segments.md).")
 @click.option("--categorical", default=None, help="Comma-separated categorical variables.")
@@ -52,6 +54,8 @@ def personas(workspace, clusters, seed, numeric, categorical, multi, export_file
         return
     scores = ", ".join(f"{k}: {v:.3f}" for k, v in result.silhouettes.items())
     out.print(f"{len(result.cards)} personas from {result.customers:,} customers (silhouette by k: {scores}).")
+    if result.stability_note:
+        out.print(escape(result.stability_note))
     for card in result.cards:
         out.print(f"\n[bold]{card['persona_id']}. {escape(card['name'])}[/bold]")
         out.print(escape(card["summary"]))

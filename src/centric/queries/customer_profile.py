@@ -17,8 +17,7 @@ feedback_insights) may be None; their columns are then NULL.
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
-
-AGE_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+from centric.schema import AGE_BANDS
 
 
 def age_band(age):

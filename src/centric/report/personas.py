@@ -14,6 +14,9 @@ def _md(text) -> str:
 
 def to_markdown(cards: list[dict], shop_name: str = "") -> str:
     out = [f"# Buyer personas{' · ' + _md(shop_name) if shop_name else ''}", ""]
+    partition = (cards[0].get("stability") or {}).get("partition") if cards else None
+    if partition:
+        out += [_md(partition), ""]
     for c in cards:
         out += [f"## {c['persona_id']}. {_md(c['name'])}", "", _md(c["summary"]), ""]
         if c["traits"]:
@@ -33,6 +36,9 @@ def to_html(cards: list[dict], shop_name: str = "") -> str:
 
     env = environment()
     body = env.get_template("persona_cards.html.j2").render(cards=cards)
+    partition = (cards[0].get("stability") or {}).get("partition") if cards else None
+    if partition:
+        body = f'<p class="note">{html.escape(partition)}</p>' + body
     style = env.get_template("persona_cards.css").render()
     title = html.escape(f"Buyer personas · {shop_name}" if shop_name else "Buyer personas")
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '

@@ -45,6 +45,9 @@ class PersonaResult:
     skipped: dict[str, str] = field(default_factory=dict)
     quality: pd.DataFrame | None = None
     customers: int = 0
+    stable: bool = False  # the personas were found again in every resample (see stability_note)
+    stability_note: str = ""
+    stabilities: dict = field(default_factory=dict)  # k -> stability of each candidate k
 
 
 def _split(names: str | None, default: tuple) -> tuple:
@@ -66,6 +69,7 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     from centric.models.segmentation.cluster_frame import cluster_frame
     from centric.models.segmentation.features import FeatureError
     from centric.models.segmentation.personas import build_cards
+    from centric.models.segmentation.stability import Stability, note as stability_note
     from centric.services.profiles import load_profiles
 
     say = progress or (lambda *_: None)
@@ -86,6 +90,9 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
                                progress=say)
     except (ClusteringError, FeatureError) as exc:
         raise PersonaError(str(exc)) from exc
+    model = result.model
+    chosen = None if model.stability_ is None else Stability.from_dict(model.stability_)
+    verdict = stability_note(chosen, model.best_rejected(), model.n_clusters_, forced=n_clusters is not None)
     say("personas: writing the cards")
     rng = np.random.default_rng(seed)
     idx = np.arange(len(profiles)) if len(profiles) <= EXPLAIN_SAMPLE else np.sort(
@@ -93,12 +100,16 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     described = result.frame.iloc[idx].reset_index(drop=True)
     cards = build_cards(described, result.labels[idx], result.numeric, [*result.categorical, *result.multi],
                         feedback=_feedback(store), describe_numeric=DESCRIBE_NUMERIC,
-                        describe_categorical=DESCRIBE_CATEGORICAL)
+                        describe_categorical=DESCRIBE_CATEGORICAL,
+                        stability=None if chosen is None else chosen.jaccard)
+    for card in cards:
+        card["stability"]["partition"] = verdict
+        card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
     _write(store, cards, profiles["customer_id"], result.labels, result.distances)
-    return PersonaResult(cards, result.model.n_clusters_, result.model.silhouettes_,
+    return PersonaResult(cards, model.n_clusters_, model.silhouettes_,
                          {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi},
-                         result.skipped, result.quality, len(profiles))
+                         result.skipped, result.quality, len(profiles), model.stable_, verdict, model.stabilities_)
 
 
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:
@@ -121,6 +132,7 @@ def _write(store, cards, customer_ids, labels, distances) -> None:
     personas = pd.DataFrame([{
         "persona_id": c["persona_id"], "name": c["name"], "customers": c["customers"],
         "customer_share": c["customer_share"], "revenue_share": c["revenue_share"], "summary": c["summary"],
+        "stability": c["stability"]["jaccard"], "stability_note": c["stability"]["partition"],
         "traits": json.dumps(c["traits"], ensure_ascii=False, default=_json_default),
         "card": json.dumps(c, ensure_ascii=False, default=_json_default), "computed_at": now,
     } for c in cards])

@@ -56,3 +56,25 @@ def test_persona_cards_describe_the_real_groups(customers):
     # the group that spends most per customer is told apart by its spend, named in its traits
     top = max(cards, key=lambda c: c["value"]["revenue_per_customer"])
     assert {"MntWines", "MntMeatProducts"} & {t["variable"] for t in top["traits"] if t["effect"] > 0}
+
+
+def test_personas_are_stable_and_named_from_their_own_members(customers):
+    import re
+
+    from centric.models.segmentation.naming import age_band_of
+
+    result = cluster_frame(customers, NUMERIC, CATEGORICAL, [], random_state=0, ranges=RANGES)
+    model = result.model
+    assert model.n_clusters_ >= 2 and model.stable_  # spend level is a real, stable split
+    assert min(model.stability_["jaccard"]) >= 0.75
+    frame = result.frame.assign(age=2014 - result.frame["Year_Birth"])  # the data were collected in 2014
+    for labels, k in ((result.labels, model.n_clusters_),
+                      (cluster_frame(customers, NUMERIC, CATEGORICAL, [], n_clusters=6, random_state=0,
+                                     ranges=RANGES).labels, 6)):
+        cards = build_cards(frame, labels, result.numeric, result.categorical)
+        names = [c["name"] for c in cards]
+        assert len(set(names)) == len(names) == k, names
+        for card in cards:
+            band = re.search(r"\d\d-\d\d|65\+", card["name"])
+            if band:
+                assert band.group(0) == age_band_of(card["demographics"]["age_median"]), card["name"]

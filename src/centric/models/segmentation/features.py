@@ -28,15 +28,18 @@ class FeatureError(ValueError):
     """A variable named for clustering is absent or has no usable values."""
 
 
+# Values that say "we do not know": treated as missing, so that they never group or name customers.
+MISSING_TEXT = frozenset({"", "nan", "none", "null", "unknown", "n/a", "undefined", "(not set)"})
 
 
 def long_items(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(row position, item) pairs of a categorical or list column, one per distinct item of a row."""
+    """(row position, item) pairs of a categorical or list column, one per distinct item of a row;
+    missing items and texts that mean missing (MISSING_TEXT) are left out."""
     values = pd.Series(column.to_numpy(), dtype=object)
     exploded = values.explode()  # lists and arrays become one row per item; scalars stay as they are
     exploded = exploded[exploded.notna()]
-    pairs = pd.DataFrame({"row": exploded.index.to_numpy(), "item": exploded.astype(str).to_numpy()})
-    pairs = pairs.drop_duplicates()
+    pairs = pd.DataFrame({"row": exploded.index.to_numpy().astype(np.int64), "item": exploded.astype(str).to_numpy()})
+    pairs = pairs[~pairs["item"].str.strip().str.lower().isin(MISSING_TEXT)].drop_duplicates()
     return pairs["row"].to_numpy(), pairs["item"]
 
 

@@ -3,8 +3,10 @@
 A card crosses the numbers (who they are, where, how they buy, what they are worth) with what
 the group says (themes, sentiment, NPS, quotes in their own language), after the persona method
 of Cooper (1999, "The Inmates Are Running the Asylum", ch. 9) and Revella (2015, "Buyer Personas"):
-a name, a face of facts, goals and concerns in the customers' words. The name is made from the
-strongest distinguishing traits; every figure is computed from the cluster's members.
+a name, a face of facts, goals and concerns in the customers' words. The name follows from what
+sets the members apart from the rest (models/segmentation/naming.py) and is unique; every figure is
+computed from the cluster's members, and each card says how stable its persona is
+(models/segmentation/stability.py).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import pandas as pd
 
 from centric.models.segmentation.explain import traits as explain_traits
 from centric.models.segmentation.features import long_items
+from centric.models.segmentation.naming import is_unknown, name_groups
+from centric.models.segmentation.stability import persona_note
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ca": "Catalan", "pt": "Portuguese", "fr": "French",
                   "de": "German", "it": "Italian"}
 THEME_NAMES = {"delivery": "delivery", "price": "price and value", "product_quality": "product quality",
                "customer_service": "customer service", "website": "website and checkout",
                "returns": "returns and refunds", "packaging": "packaging", "stock": "stock and availability"}
-HEADLINE = ("tags", "categories", "top_category")  # what a persona is named after first
 QUOTE_CHARS = (25, 280)
 
 
@@ -52,23 +55,6 @@ def _label(value: str) -> str:
     return value.replace("_", " ")
 
 
-def name_for(group_traits: pd.DataFrame, members: pd.DataFrame) -> str:
-    """A short name from the strongest traits: interests first, then age and place."""
-    dist = group_traits[group_traits["distinguishing"] & (group_traits["kind"] == "share")]
-    interests = dist[dist["variable"].isin(HEADLINE)]["value"].drop_duplicates().head(2).tolist()
-    head = " & ".join(_label(v) for v in interests).capitalize() if interests else "Customers"
-    parts = [f"{head} lovers" if interests else head]
-    ages = dist[dist["variable"] == "age_band"].sort_values("in_group", ascending=False)["value"].head(1).tolist()
-    if ages:
-        parts.append(ages[0])
-    elif "age" in members and pd.to_numeric(members["age"], errors="coerce").notna().any():
-        parts.append(f"around {int(round(pd.to_numeric(members['age'], errors='coerce').median()))}")
-    places = dist[dist["variable"] == "city"]["value"].head(2).tolist()
-    if places:
-        parts.append("in " + " & ".join(places))
-    return ", ".join(parts)
-
-
 def _quotes(feedback: pd.DataFrame | None, themes: list[str], n: int = 3) -> list[dict]:
     """Representative quotes: per top theme the text whose sentiment is closest to the group's median."""
     if feedback is None or feedback.empty:
@@ -93,17 +79,21 @@ def _quotes(feedback: pd.DataFrame | None, themes: list[str], n: int = 3) -> lis
 
 
 def build_cards(profiles: pd.DataFrame, labels: np.ndarray, numeric=(), categorical=(),
-                feedback: pd.DataFrame | None = None, describe_numeric=(), describe_categorical=()) -> list[dict]:
+                feedback: pd.DataFrame | None = None, describe_numeric=(), describe_categorical=(),
+                stability: list[float] | None = None) -> list[dict]:
     """One card per cluster label (0 = largest).
 
     profiles: one row per customer (customer_profiles columns); labels: cluster per row;
     feedback: customer_id, feedback_id, text, language, sentiment, sentiment_score, themes (optional).
-    numeric/categorical: the variables clustered on; describe_*: more variables to explain groups by.
+    numeric/categorical: the variables clustered on; describe_*: more variables to explain groups by;
+    stability: per label, the mean Jaccard of the persona under resampling (models/segmentation/stability.py).
     """
     labels = np.asarray(labels)
     num = list(dict.fromkeys([*numeric, *describe_numeric]))
     cat = list(dict.fromkeys([*categorical, *describe_categorical]))
     table = explain_traits(profiles, labels, [c for c in num if c in profiles], [c for c in cat if c in profiles])
+    names = name_groups(profiles, labels, [c for c in numeric if c in profiles],
+                        [c for c in categorical if c in profiles])
     total_revenue = float(pd.to_numeric(profiles.get("revenue", pd.Series(dtype=float)), errors="coerce").sum())
     cards = []
     for g in sorted(set(labels.tolist())):
@@ -118,7 +108,7 @@ def build_cards(profiles: pd.DataFrame, labels: np.ndarray, numeric=(), categori
         nps, nps_n = _nps(members)
         card = {
             "persona_id": int(g) + 1,
-            "name": name_for(gt, members),
+            "name": names[g],
             "customers": int(len(members)),
             "customer_share": round(len(members) / len(profiles), 4),
             "revenue_share": round(revenue / total_revenue, 4) if total_revenue else None,
@@ -142,12 +132,23 @@ def build_cards(profiles: pd.DataFrame, labels: np.ndarray, numeric=(), categori
             "voice": {"themes": [{"theme": r.value, "share": round(r.in_group, 3), "lift": _round(r.lift)}
                                  for r in top_themes.itertuples()],
                       "sentiment_score": _mean(members, "sentiment_score"), "nps": nps, "nps_answers": nps_n},
-            "traits": [_trait(r) for r in gt[gt["distinguishing"]].head(12).itertuples()],
+            "traits": [_trait(r) for r in gt[gt["distinguishing"] & ~gt["value"].map(_unknown_value)].head(12)
+                       .itertuples()],
+            "stability": _stability(stability, g),
         }
         card["quotes"] = _quotes(fb, [t["theme"] for t in card["voice"]["themes"]])
         card["summary"] = narrative(card)
         cards.append(card)
     return cards
+
+
+def _unknown_value(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and is_unknown(value)
+
+
+def _stability(stability, g) -> dict:
+    j = None if stability is None or g >= len(stability) or stability[g] is None else float(stability[g])
+    return {"jaccard": None if j is None else round(j, 3), "note": persona_note(j)}
 
 
 def _median(x: pd.Series):
@@ -166,7 +167,8 @@ def _share_of(frame: pd.DataFrame, col: str, value: str):
 
 
 def _traits_of(gt: pd.DataFrame, variable: str, n: int = 4) -> list[dict]:
-    part = gt[(gt["variable"] == variable) & (gt["kind"] == "share") & (gt["in_group"] >= 0.1)]
+    part = gt[(gt["variable"] == variable) & (gt["kind"] == "share") & (gt["in_group"] >= 0.1)
+              & ~gt["value"].map(_unknown_value)]
     part = part.sort_values("effect", ascending=False).head(n)
     return [{"value": r.value, "share": round(r.in_group, 3), "lift": _round(r.lift)} for r in part.itertuples()]
 
@@ -227,4 +229,6 @@ def narrative(card: dict) -> str:
         if voice["nps"] is not None:
             said += f"; NPS {voice['nps']:+.0f} ({voice['nps_answers']} answers)"
         s.append(said + ".")
+    if card.get("stability", {}).get("note"):
+        s.append(card["stability"]["note"])
     return " ".join(s)
