@@ -270,10 +270,10 @@ def _lognormal(rng, median_seconds: float, sigma: float, n: int) -> np.ndarray:
 
 
 def _session_events(rng, who: np.ndarray, start: np.ndarray, session: np.ndarray, add_rate: float,
-                    checkout_rate: float, who_column: str = "customer_id") -> pd.DataFrame:
-    """Sessions that end without an order: 1-4 views, then an add and a checkout with the given chances."""
+                    checkout_rate: float, who_column: str = "customer_id", most_views: int = 3) -> pd.DataFrame:
+    """Sessions that end without an order: 1 to most_views views, then an add and a checkout with the given chances."""
     n = len(who)
-    views = rng.integers(1, 5, n)
+    views = rng.integers(1, most_views + 1, n)
     added = rng.random(n) < add_rate
     checkout = added & (rng.random(n) < checkout_rate)
     steps = views + added + checkout
@@ -366,12 +366,12 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame, plan: pd.DataFra
     frames.append(_deliveries(rng, buys, planned["first_delivery_days"]))
     # anonymous visitors who never sign in: they view, some add to the cart, a few reach the checkout
     n_anon = n_cust * ANONYMOUS_VISITORS
-    visits = 1 + rng.poisson(0.4, n_anon)
+    visits = 1 + rng.poisson(0.2, n_anon)
     visitor = np.repeat(np.arange(n_anon), visits)
     anon_at = (END - pd.Timedelta(days=365)).to_datetime64() + (rng.random(len(visitor)) * 365 * 86400).astype("timedelta64[s]")
     anon = _session_events(rng, np.char.add("anon-", visitor.astype(str)).astype(object), anon_at,
                            np.char.add("A", np.arange(len(visitor)).astype(str)), ADD_RATE, CHECKOUT_RATE,
-                           who_column="anonymous_id")
+                           who_column="anonymous_id", most_views=2)
     anon["channel"] = "web"
     frames.append(anon)
     events = pd.concat(frames, ignore_index=True).sort_values("occurred_at", kind="stable").reset_index(drop=True)
