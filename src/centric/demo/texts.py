@@ -1,8 +1,11 @@
 """Feedback texts for the demo shop, in English, Spanish, Catalan and Portuguese.
 
-Each text is composed from clauses about planted themes, with the planted sentiment, an optional
-opener and closer, product names and small variations (intensifiers, typos of hurried writers,
-lower-case, exclamation marks), so that texts read like customers and not like one template.
+Each text is composed from clauses about planted themes, each positive, negative or neutral, an
+optional opener and closer (some borrowing the other side's words: "not bad at all", "expected
+better"), product names and small variations (typos of hurried writers, lower-case, exclamation
+marks), so that texts read like customers and not like one template, and are not perfectly
+separable: a neutral "it was ok" shares its words with praise and complaint, and a mixed review is
+neutral overall.
 """
 
 from __future__ import annotations
@@ -140,6 +143,63 @@ CLAUSES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     },
 }
 
+# theme -> language -> neutral clauses: neither praise nor complaint (a plain "it was ok").
+NEUTRAL: dict[str, dict[str, tuple[str, ...]]] = {
+    "delivery": {
+        "en": ("delivery was ok, it came when they said", "the parcel took about four days, normal", "shipping was neither fast nor slow"),
+        "es": ("el envío bien, llegó cuando dijeron", "el paquete tardó unos cuatro días, lo normal", "la entrega ni rápida ni lenta"),
+        "ca": ("l'enviament bé, va arribar quan van dir", "el paquet va trigar uns quatre dies, el normal", "el lliurament ni ràpid ni lent"),
+        "pt": ("a entrega foi normal, chegou quando disseram", "a encomenda demorou uns quatro dias, o normal", "o envio nem rápido nem lento"),
+    },
+    "price": {
+        "en": ("the price is about what you pay elsewhere", "the price is fair, nothing special", "not cheap, not expensive"),
+        "es": ("el precio es más o menos el de otras tiendas", "precio correcto, nada especial", "ni barato ni caro"),
+        "ca": ("el preu és més o menys el d'altres botigues", "preu correcte, res especial", "ni barat ni car"),
+        "pt": ("o preço é mais ou menos o das outras lojas", "preço justo, nada de especial", "nem barato nem caro"),
+    },
+    "product_quality": {
+        "en": ("the {p} is fine, does the job", "the {p} is ok for the price", "the {p} is as described, nothing more"),
+        "es": ("el {p} está bien, cumple", "el {p} es correcto para lo que cuesta", "el {p} es como en la descripción, sin más"),
+        "ca": ("el {p} està bé, compleix", "el {p} és correcte pel que costa", "el {p} és com a la descripció, sense més"),
+        "pt": ("o {p} é razoável, cumpre", "o {p} é aceitável pelo preço", "o {p} é como na descrição, nada mais"),
+    },
+    "customer_service": {
+        "en": ("customer service answered after a couple of days", "the support team replied with a standard answer",
+               "I had to write to customer support twice"),
+        "es": ("atención al cliente contestó a los dos días", "el equipo de soporte respondió con una respuesta estándar",
+               "tuve que escribir dos veces a atención al cliente"),
+        "ca": ("l'atenció al client va contestar al cap de dos dies", "l'equip de suport va respondre amb una resposta estàndard",
+               "vaig haver d'escriure dues vegades a atenció al client"),
+        "pt": ("o apoio ao cliente respondeu passados dois dias", "a equipa de suporte respondeu com uma resposta padrão",
+               "tive de escrever duas vezes ao apoio ao cliente"),
+    },
+    "website": {
+        "en": ("the website works, a bit old-fashioned", "the app is ok once you find things", "checkout on the website was average"),
+        "es": ("la web funciona, algo anticuada", "la app está bien cuando encuentras las cosas", "el pago en la web normalito"),
+        "ca": ("el web funciona, una mica antiquat", "l'app està bé quan trobes les coses", "el pagament al web normalet"),
+        "pt": ("o site funciona, um pouco antiquado", "a app é razoável quando se encontra as coisas", "o pagamento no site foi normal"),
+    },
+    "returns": {
+        "en": ("the return took a while but the refund came", "returning the {p} was the usual process", "the refund took two weeks"),
+        "es": ("la devolución tardó un poco pero llegó el reembolso", "devolver el {p} fue el proceso de siempre", "el reembolso tardó dos semanas"),
+        "ca": ("la devolució va trigar una mica però va arribar el reemborsament", "tornar el {p} va ser el procés de sempre",
+               "el reemborsament va trigar dues setmanes"),
+        "pt": ("a devolução demorou um pouco mas o reembolso chegou", "devolver o {p} foi o processo habitual", "o reembolso demorou duas semanas"),
+    },
+    "packaging": {
+        "en": ("the packaging was standard", "the box was a bit big for the {p}", "normal cardboard box, nothing special"),
+        "es": ("el embalaje era el estándar", "la caja era un poco grande para el {p}", "caja de cartón normal, nada especial"),
+        "ca": ("l'embalatge era l'estàndard", "la caixa era una mica gran per al {p}", "caixa de cartró normal, res especial"),
+        "pt": ("a embalagem era a normal", "a caixa era um pouco grande para o {p}", "caixa de cartão normal, nada de especial"),
+    },
+    "stock": {
+        "en": ("the {p} was available in one colour only", "I waited a few days for the {p} to be in stock", "most items were available"),
+        "es": ("el {p} solo estaba disponible en un color", "esperé unos días a que el {p} estuviera en stock", "casi todo estaba disponible"),
+        "ca": ("el {p} només estava disponible en un color", "vaig esperar uns dies que el {p} estigués en estoc", "gairebé tot estava disponible"),
+        "pt": ("o {p} só estava disponível numa cor", "esperei uns dias até o {p} ter stock", "quase tudo estava disponível"),
+    },
+}
+
 OPENERS = {
     "en": (("Really happy.", "Love this shop!", "Great experience overall.", "Second time ordering here."),
            ("Very disappointed.", "Not happy at all.", "Never again.", "What a mess.")),
@@ -160,36 +220,80 @@ CLOSERS = {
     "pt": (("Vou voltar a comprar.", "Recomendo muito.", "Obrigada!", "Cinco estrelas."),
            ("Quero o meu dinheiro de volta.", "Resolvam isto, por favor.", "Não recomendo.", "Muito frustrante.")),
 }
+# Openers that borrow the other side's words ("not bad", "expected better"), and neutral ones.
+HEDGED = {
+    "en": (("Not bad at all.", "No complaints.", "I had my doubts, but no problems."),
+           ("Expected much better.", "Nice idea, poor result.", "Not good.")),
+    "es": (("Nada mal.", "Ninguna queja.", "Tenía mis dudas, pero ningún problema."),
+           ("Esperaba mucho más.", "Buena idea, mal resultado.", "No está bien.")),
+    "ca": (("Gens malament.", "Cap queixa.", "Tenia els meus dubtes, però cap problema."),
+           ("Esperava molt més.", "Bona idea, mal resultat.", "No està bé.")),
+    "pt": (("Nada mau.", "Nenhuma queixa.", "Tinha as minhas dúvidas, mas nenhum problema."),
+           ("Esperava muito melhor.", "Boa ideia, mau resultado.", "Não está bem.")),
+}
+NEUTRAL_OPENERS = {"en": ("It's ok.", "Mixed feelings.", "Average experience.", "Fine I guess."),
+                   "es": ("Está bien.", "Sensaciones mixtas.", "Experiencia normal.", "Correcto, supongo."),
+                   "ca": ("Està bé.", "Sensacions barrejades.", "Experiència normal.", "Correcte, suposo."),
+                   "pt": ("Está ok.", "Sentimentos mistos.", "Experiência normal.", "Razoável, acho eu.")}
+NEUTRAL_CLOSERS = {"en": ("Might buy again, might not.", "Three stars.", "Nothing to add."),
+                   "es": ("Puede que repita, puede que no.", "Tres estrellas.", "Nada más que añadir."),
+                   "ca": ("Potser hi tornaré, potser no.", "Tres estrelles.", "Res més a afegir."),
+                   "pt": ("Talvez volte a comprar, talvez não.", "Três estrelas.", "Nada a acrescentar.")}
 JOIN = {"en": (" and ", ", and ", ". Also, "), "es": (" y ", ", y ", ". Además, "),
         "ca": (" i ", ", i ", ". A més, "), "pt": (" e ", ", e ", ". Além disso, ")}
 BUT = {"en": ", but ", "es": ", pero ", "ca": ", però ", "pt": ", mas "}
 
 
-def compose(rng: np.random.Generator, language: str, themes: list[str], positive: list[bool], product: str) -> str:
-    """One feedback text: a clause per theme with its polarity, an opener and a closer sometimes."""
+def compose(rng: np.random.Generator, language: str, themes: list[str], polarity: list[str], product: str) -> str:
+    """One feedback text: a clause per theme with its polarity (positive, negative, neutral), an
+    opener and a closer sometimes, and the slips of hurried writers."""
     clauses = []
-    for theme, pos in zip(themes, positive):
-        options = CLAUSES[theme][language][0 if pos else 1]
+    for theme, pol in zip(themes, polarity):
+        if pol == "neutral":
+            options = NEUTRAL[theme][language]
+        else:
+            options = CLAUSES[theme][language][0 if pol == "positive" else 1]
         clauses.append(options[rng.integers(len(options))].format(p=product.lower()))
     if len(clauses) == 1:
         body = clauses[0]
-    elif positive[0] != positive[1]:
+    elif polarity[0] != polarity[1]:
         body = clauses[0] + BUT[language] + clauses[1]
     else:
         joins = JOIN[language]
         body = clauses[0] + joins[rng.integers(len(joins))] + clauses[1]
     body = body[0].upper() + body[1:]
-    mixed = len(set(positive)) > 1
-    overall = positive[0]
+    overall = polarity[0] if len(set(polarity)) == 1 else "mixed"
     parts = []
-    if not mixed and rng.random() < 0.45:
-        openers = OPENERS[language][0 if overall else 1]
-        parts.append(openers[rng.integers(len(openers))])
+    if overall == "neutral":
+        if rng.random() < 0.5:
+            parts.append(NEUTRAL_OPENERS[language][rng.integers(len(NEUTRAL_OPENERS[language]))])
+    elif overall != "mixed" and rng.random() < 0.5:
+        side = 0 if overall == "positive" else 1
+        pool = HEDGED[language][side] if rng.random() < 0.4 else OPENERS[language][side]
+        parts.append(pool[rng.integers(len(pool))])
     parts.append(body + ("!" if rng.random() < 0.2 else "."))
-    if not mixed and rng.random() < 0.4:
-        closers = CLOSERS[language][0 if overall else 1]
+    if overall == "neutral":
+        if rng.random() < 0.3:
+            parts.append(NEUTRAL_CLOSERS[language][rng.integers(len(NEUTRAL_CLOSERS[language]))])
+    elif overall != "mixed" and rng.random() < 0.4:
+        closers = CLOSERS[language][0 if overall == "positive" else 1]
         parts.append(closers[rng.integers(len(closers))])
     text = " ".join(parts)
     if rng.random() < 0.08:
         text = text.lower()
+    if rng.random() < 0.25:
+        text = typo(rng, text)
     return text
+
+
+def typo(rng: np.random.Generator, text: str) -> str:
+    """One or two slips in words of four letters or more: a letter dropped, doubled or swapped with the next."""
+    words = text.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    for i in rng.choice(long, size=min(len(long), int(rng.integers(1, 3))), replace=False) if long else []:
+        w = words[i]
+        j = int(rng.integers(1, len(w) - 1))
+        kind = rng.integers(3)
+        words[i] = (w[:j] + w[j + 1:] if kind == 0 else w[:j] + w[j] + w[j:] if kind == 1
+                    else w[:j] + w[j + 1] + w[j] + w[j + 2:])
+    return " ".join(words)
