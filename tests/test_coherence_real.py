@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_file
+from tests.journey_checks import OVERLAPS
 
 # -- the data sets, loaded as a user would ------------------------------------------------------
 
@@ -104,11 +105,7 @@ def check_stages_partition(ws) -> None:
     assert customers > 0
     open_rows = _value(ws, "SELECT count(*) FROM journey_stages WHERE left_at IS NULL")
     assert open_rows == customers, "each customer has exactly one open stage"
-    overlaps = _value(ws, "SELECT count(*) FROM journey_stages a JOIN journey_stages b USING (customer_id) "
-                          "WHERE a.entered_at < coalesce(b.left_at, 'infinity'::TIMESTAMP) "
-                          "AND b.entered_at < coalesce(a.left_at, 'infinity'::TIMESTAMP) "
-                          "AND (a.stage, a.entered_at) <> (b.stage, b.entered_at)")
-    assert overlaps == 0, "no two stays of one customer overlap"
+    assert _value(ws, OVERLAPS) == 0, "no two rows of one customer hold the same instant"
     shown = _context(ws)["journey"]["stages"]
     assert sum(int(s["customers"]) for s in shown) == customers
 

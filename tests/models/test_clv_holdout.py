@@ -135,7 +135,7 @@ def test_bands_are_calibrated_on_planted_data():
     shares = _bands_are_ordered(risk_score(model, data, 39.0), none)
     assert set(shares.index) == {"low", "medium", "high"}
     _bands_are_ordered(risk_score(RecencyBaseline().fit(data, data["frequency_holdout"], 39.0), data, 39.0), none)
-    assert churn_band(np.array([0.0, 0.29, 0.3, 0.69, 0.7, 1.0])).tolist() == ["low", "low", "medium", "medium",
+    assert churn_band(np.array([0.0, 0.19, 0.2, 0.49, 0.5, 1.0])).tolist() == ["low", "low", "medium", "medium",
                                                                               "high", "high"]
 
 

@@ -21,14 +21,15 @@ def test_month_labels_do_not_run_together():
     assert all(b - a >= 7 * 6.5 for a, b in zip(xs, xs[1:-1]))  # each gap holds a label
 
 
-def test_partial_last_period_is_dashed_and_labelled():
+def test_partial_last_period_stands_apart_and_is_labelled():
     values = [10.0] * 12 + [3.0]
     svg = line_chart(MONTHS, {"revenue": values}, "Revenue", partial_last=True)
     assert _labels(svg)[-1] == "2011-12 (partial)"
     assert svg.count("<polyline") == 1 and len(re.search(r'points="([^"]+)"', svg).group(1).split()) == 12
-    assert 'stroke-dasharray="4 4"' in svg
+    assert svg.count('<circle class="partial"') == 1  # an open point, not a line falling to it
     whole = line_chart(MONTHS, {"revenue": values}, "Revenue")
-    assert "partial" not in whole and "stroke-dasharray" not in whole
+    assert "partial" not in whole and "<circle" not in whole
+    assert len(re.search(r'points="([^"]+)"', whole).group(1).split()) == 13
 
 
 def test_labels_are_escaped():

@@ -104,7 +104,7 @@ def test_no_orders_is_a_clear_error(tmp_path):
 
 
 def test_churn_bands():
-    assert churn_band(np.array([0.0, 0.29, 0.3, 0.69, 0.7, 1.0])).tolist() == ["low", "low", "medium", "medium",
+    assert churn_band(np.array([0.0, 0.19, 0.2, 0.49, 0.5, 1.0])).tolist() == ["low", "low", "medium", "medium",
                                                                               "high", "high"]
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_file
+from tests.journey_checks import overlapping_rows
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +42,7 @@ def test_stages_now_add_up_to_the_customers(uci):
                                     WHERE left_at IS NULL GROUP BY status))""").fetchone()
     assert customers == buyers > 4000  # everyone here came from an order (a purchase: net of returns)
     assert open_rows == per_stage == per_status == customers
-    overlaps = store.con.execute(
-        "SELECT count(*) FROM journey_stages a JOIN journey_stages b ON a.customer_id = b.customer_id "
-        "AND a.entered_at < coalesce(b.left_at, 'infinity'::TIMESTAMP) "
-        "AND b.entered_at < coalesce(a.left_at, 'infinity'::TIMESTAMP) "
-        "AND (a.entered_at, a.stage, a.status) <> (b.entered_at, b.stage, b.status) "
-        "WHERE a.left_at IS NULL OR a.left_at > a.entered_at").fetchone()[0]
+    overlaps = overlapping_rows(store.con)
     assert overlaps == 0
     assert int(result.stages["customers"].sum()) == int(result.statuses["customers"].sum()) == customers
 

@@ -14,6 +14,7 @@ from centric.cli.main import cli
 from centric.demo.personas import (DRIVER_EVENT, NON_DRIVER_EVENT, planted_delivery_hazard_ratio_per_day,
                                    planted_driver_hazard_ratio)
 from centric.services.workspace_files import open_store
+from tests.journey_checks import overlapping_rows
 
 
 @pytest.fixture(scope="module")
@@ -263,12 +264,7 @@ def test_open_stages_add_up_to_the_customers(journey):
     with open_store(path) as (_, store):
         customers, open_rows = store.con.execute(
             "SELECT count(DISTINCT customer_id), count(*) FILTER (WHERE left_at IS NULL) FROM journey_stages").fetchone()
-        overlaps = store.con.execute(
-            "SELECT count(*) FROM journey_stages a JOIN journey_stages b ON a.customer_id = b.customer_id "
-            "AND a.entered_at < coalesce(b.left_at, 'infinity'::TIMESTAMP) "
-            "AND b.entered_at < coalesce(a.left_at, 'infinity'::TIMESTAMP) "
-            "AND (a.entered_at, a.stage, a.status) <> (b.entered_at, b.stage, b.status) "
-            "WHERE a.left_at IS NULL OR a.left_at > a.entered_at").fetchone()[0]
+        overlaps = overlapping_rows(store.con)
         statuses = set(store.query_df("SELECT DISTINCT status FROM journey_stages")["status"])
         stages = set(store.query_df("SELECT DISTINCT stage FROM journey_stages")["stage"])
         board = journey_context(store)

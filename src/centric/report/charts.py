@@ -56,8 +56,9 @@ def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
                width: int = 640, height: int = 240, partial_last: bool = False) -> str:
     """One or more lines over shared x labels (periods), with a zero-based y axis.
 
-    partial_last: the last period is not complete (the data end inside it). Its points are joined
-    by a dashed segment and its label says so, so a part month does not read as a collapse."""
+    partial_last: the last period is not complete (the data end inside it). Its values are drawn as
+    open circles apart from the line, and its label says so, so a part month does not read as a
+    collapse."""
     left, right, top_pad, bottom = 60, 20, 20, 40
     n = max(len(labels), 1)
     all_values = [v for vs in series.values() for v in vs] or [0.0]
@@ -96,8 +97,9 @@ def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>')
         if len(solid) < len(values):
             i = len(values) - 1
-            parts.append(f'<line x1="{x(i - 1):.1f}" y1="{y(values[i - 1]):.1f}" x2="{x(i):.1f}" y2="{y(values[i]):.1f}" '
-                         f'stroke="{color}" stroke-width="2" stroke-dasharray="4 4"/>')
+            parts.append(f'<circle class="partial" cx="{x(i):.1f}" cy="{y(values[i]):.1f}" r="4" fill="white" '
+                         f'stroke="{color}" stroke-width="2"><title>{escape(shown[i])}: {escape(_fmt(values[i]))}</title>'
+                         f'</circle>')
         parts.append(f'<text x="{left + 8 + 140 * k}" y="{height - 2}" font-size="11" fill="{color}">&#9632; {escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)

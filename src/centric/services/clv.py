@@ -80,7 +80,7 @@ def _models():
 
 
 def churn_band(p_no_purchase: np.ndarray) -> np.ndarray:
-    """high when P(no purchase over the churn horizon) >= 0.7, medium from 0.3, low below."""
+    """high when P(no purchase over the churn horizon) >= 0.5, medium from 0.2, low below."""
     from centric.models.clv.validation import churn_band as band
 
     return band(p_no_purchase)

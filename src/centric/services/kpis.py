@@ -20,6 +20,7 @@ KPIS = {
     "aov": ("currency", True), "purchase_frequency": ("orders per buyer", True),
     "repeat_customer_rate": ("share", True), "retention_rate": ("share", True), "churn_rate": ("share", False),
     "days_between_orders": ("days", False), "clv": ("currency", True), "p_alive": ("probability", True),
+    "high_churn_risk": ("share", False),
     "cac": ("currency", False), "clv_to_cac": ("ratio", True), "first_to_repeat_conversion": ("share", True),
     "nps": ("points", True), "csat": ("% satisfied", True), "ces": ("1-7", True),
 }
@@ -64,8 +65,12 @@ def lifetime_rows(store) -> list[dict]:
                  _row("aov", "all", s[2] / s[1]), _row("purchase_frequency", "all", s[1] / s[0]),
                  _row("repeat_customer_rate", "all", s[3])]
     if store.has_rows("customer_value"):
-        clv, alive = store.con.execute("SELECT avg(predicted_clv), avg(p_alive) FROM customer_value").fetchone()
-        rows += [_row("clv", "all", clv), _row("p_alive", "all", alive)]
+        clv, alive, high = store.con.execute(
+            "SELECT avg(predicted_clv), avg(p_alive), avg(CASE WHEN churn_risk = 'high' THEN 1.0 ELSE 0.0 END) "
+            "FROM customer_value").fetchone()
+        rows += [_row("clv", "all", clv), _row("high_churn_risk", "all", high)]
+        if alive is not None:  # P(alive) only from a model the holdout validates (services/clv.py)
+            rows.append(_row("p_alive", "all", alive))
         spend, new = store.con.execute("SELECT sum(marketing_spend), sum(new_customers) FROM clv_rollups "
                                        "WHERE dimension = 'acquisition_channel'").fetchone()
         if spend and new:

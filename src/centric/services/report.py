@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from centric.errors import CentricError
+from centric.services.summary import observation_end
 
 
 class ReportError(CentricError):
@@ -83,19 +84,25 @@ def report_context(store, settings) -> dict:
     }
 
 
+def partial_month(observed_until) -> str | None:
+    """YYYY-MM of the month the data end in when they end before its last day, else None."""
+    import pandas as pd
+
+    if observed_until is None:
+        return None
+    end = pd.Timestamp(observed_until)
+    return end.strftime("%Y-%m") if end.normalize() < (end + pd.offsets.MonthEnd(0)).normalize() else None
+
+
 def revenue_months(month_starts, revenue, returns, observed_until) -> list[dict]:
     """One entry per month (YYYY-MM, revenue, returns, partial). The last month is partial when the
     data end before its last day: drawn dashed and labelled so, not read as a fall in sales."""
     import pandas as pd
 
-    end = pd.Timestamp(observed_until) if observed_until is not None else None
-    months = []
-    for start, r, x in zip(month_starts, revenue, returns):
-        start = pd.Timestamp(start)
-        partial = end is not None and start <= end and end.normalize() < (start + pd.offsets.MonthEnd(0)).normalize()
-        months.append({"month": start.strftime("%Y-%m"), "revenue": float(r or 0), "returns": float(x or 0),
-                       "partial": bool(partial)})
-    return months
+    partial = partial_month(observed_until)
+    return [{"month": pd.Timestamp(start).strftime("%Y-%m"), "revenue": float(r or 0), "returns": float(x or 0),
+             "partial": pd.Timestamp(start).strftime("%Y-%m") == partial}
+            for start, r, x in zip(month_starts, revenue, returns)]
 
 
 def write_report(store, settings, path: Path) -> Path:
@@ -191,7 +198,24 @@ def clv_context(store, settings) -> dict | None:
         "holdout_from": str(checked["holdout_from"].iloc[0])[:10] if len(checked) else "",
         "boundary_notes": [str(n) for n in checked.loc[checked["boundary"].fillna(False).astype(bool), "note"]][:1],
         "spend_check": _plain(spend.to_dict("records"))[0] if len(spend) else None,
+        "tracking_note": tracking_note(chosen),
     }
+
+
+def tracking_note(chosen) -> str:
+    """Plain words when the chosen model's holdout total misses the actual by more than 15%: a buying
+    rate that rose or fell after calibration (a season, growth, a change in the shop) is something a
+    model of steady buying rates cannot foresee from the calibration period."""
+    if not len(chosen) or chosen["holdout_actual"].isna().all() or chosen["holdout_predicted"].isna().all():
+        return ""
+    actual, predicted = float(chosen["holdout_actual"].iloc[0]), float(chosen["holdout_predicted"].iloc[0])
+    if actual <= 0 or abs(predicted / actual - 1) <= 0.15:
+        return ""
+    way = "above" if actual > predicted else "below"
+    return (f"In the holdout, customers made {actual:,.0f} repeat purchases, {abs(actual / predicted - 1):.0%} {way} "
+            f"the {predicted:,.0f} the model expected: the shop's buying rate changed after the calibration period "
+            "(a season, growth or a change in the shop), which a model of steady buying rates cannot foresee. "
+            "Read its forecasts as the calibration period's pace carried forward.")
 
 
 def _sources(checked) -> list[str]:
@@ -269,16 +293,23 @@ def journey_context(store, months: int = 12) -> dict | None:
     rates = db.execute(board.monthly_rates(db.table("stage_transition_rates"), [
         ("first_purchase", "repeat"), ("at_risk", "won_back"), ("at_risk", "lapsed")]))
     rates = rates.pivot(index="month", columns="move", values="rate").sort_index().tail(24).fillna(0.0)
-    rates_chart = charts.line_chart([m.strftime("%Y-%m") for m in rates.index],
-                                    {move: rates[move].round(1).tolist() for move in rates.columns},
-                                    "Monthly transition rates (%)") if len(rates) > 1 else None
+    partial = partial_month(observation_end(store))
+    labels = [m.strftime("%Y-%m") for m in rates.index]
+    rates_chart = charts.line_chart(labels, {move: rates[move].round(1).tolist() for move in rates.columns},
+                                    "Monthly transition rates (%)",
+                                    partial_last=bool(labels) and labels[-1] == partial) if len(rates) > 1 else None
     grid = db.execute(board.cohort_grid(db.table("cohorts"), months))
     rows = []
     for cohort, g in grid.groupby("cohort"):
         cells = dict(zip(g["month_offset"], g["retention"]))
+        start = cohort.year * 12 + cohort.month - 1
+        partial_offset = None
+        if partial is not None:  # the cell of the month the data end in, when it is not complete
+            year, month = (int(part) for part in partial.split("-"))
+            partial_offset = year * 12 + month - 1 - start
         rows.append({"cohort": cohort.strftime("%Y-%m"), "size": int(g["cohort_size"].iloc[0]),
-                     "cells": [cells.get(k) for k in range(months + 1)]})
+                     "cells": [cells.get(k) for k in range(months + 1)], "partial_offset": partial_offset})
     return {"stages": stages, "customers": sum(s["customers"] for s in stages), "statuses": statuses, "buyers": buyers,
             "moves": moves, "rates_chart": rates_chart, "drivers": drivers.to_dict("records"),
-            "cohorts": rows[-18:],
+            "cohorts": rows[-18:], "partial_month": partial,
             "offsets": list(range(months + 1))}

@@ -18,10 +18,12 @@ holdout), flags boundary fits and indistinguishable models (diagnostics.py), and
 
 `ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
-high when that probability is >= 0.7, medium from 0.3, low below. The isotonic map's values are
-the observed no-purchase shares of blocks of customers, so on the holdout the observed share is
->= 0.7 in the high band, within [0.3, 0.7) in the medium and < 0.3 in the low band: the bands are
-ordered by construction, and `band_shares` shows it.
+high when that probability is >= 0.5 (more likely than not to buy nothing over the horizon),
+medium from 0.2, low below (at least four chances in five of buying). The isotonic map's values
+are the observed no-purchase shares of blocks of customers, so on the holdout the observed share
+is >= 0.5 in the high band, within [0.2, 0.5) in the medium and < 0.2 in the low band: the bands
+are ordered by construction, and `band_shares` shows it. The cut points are the plain-words ones
+("more likely than not", "four in five"), the same for every shop, not chosen on any data set.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from centric.models.clv.holdout import (PastRateBaseline, ProbabilityCalibration
                                         holdout_scores)
 
 AUC_FLOOR = 0.6
-BANDS = ((0.7, "high"), (0.3, "medium"))  # calibrated P(no purchase) at or above -> band; else low
+BANDS = ((0.5, "high"), (0.2, "medium"))  # calibrated P(no purchase) at or above -> band; else low
 BASELINES = ("Recency", "PastRate", "Classifier")
 
 
