@@ -40,6 +40,10 @@ class Settings:
     journey_loyal_purchases: int = 4
     journey_at_risk_days: int = 90
     journey_lapsed_days: int = 180
+    # journey drivers, chance of a move: the landmark day of the span at which touchpoints are read, and
+    # the days after it in which the move is counted (models/journey/landmark.py)
+    journey_landmark_days: int = 30
+    journey_window_days: int = 90
     # RFM: percent-rank cut points of the five scores (quintiles by default)
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
     # ingest: sku codes of order lines that are charges, not goods ("CODE" or "CODE=KIND")
@@ -70,6 +74,10 @@ class Settings:
         if not 1 <= self.journey_at_risk_days < self.journey_lapsed_days <= 3650:
             raise ConfigError("[journey] needs 1 <= at_risk_days < lapsed_days <= 3650, got "
                               f"{self.journey_at_risk_days} and {self.journey_lapsed_days}")
+        if not (1 <= self.journey_landmark_days and 1 <= self.journey_window_days
+                and self.journey_landmark_days + self.journey_window_days <= 3650):
+            raise ConfigError("[journey] needs landmark_days >= 1, window_days >= 1 and their sum <= 3650, got "
+                              f"{self.journey_landmark_days} and {self.journey_window_days}")
         from centric.queries.customer_summary import check_cuts
 
         try:
@@ -100,7 +108,7 @@ class Settings:
         if "stages" in journey:
             values["journey_stages"] = list(journey["stages"])
         try:
-            for key in ("loyal_purchases", "at_risk_days", "lapsed_days"):
+            for key in ("loyal_purchases", "at_risk_days", "lapsed_days", "landmark_days", "window_days"):
                 if key in journey:
                     values[f"journey_{key}"] = int(journey[key])
         except (TypeError, ValueError) as exc:
@@ -130,7 +138,10 @@ class Settings:
             lines.append(f"{key} = {_toml_value(data[key])}")
         lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}",
                   f"loyal_purchases = {self.journey_loyal_purchases}", f"at_risk_days = {self.journey_at_risk_days}",
-                  f"lapsed_days = {self.journey_lapsed_days}", "", "[kpi_targets]"]
+                  f"lapsed_days = {self.journey_lapsed_days}",
+                  "# what drives a move: touchpoints done by day landmark_days of the span, the move in the window_days after",
+                  f"landmark_days = {self.journey_landmark_days}", f"window_days = {self.journey_window_days}",
+                  "", "[kpi_targets]"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
         lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
                   f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",

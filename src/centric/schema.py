@@ -735,9 +735,10 @@ STAGE_TRANSITION_RATES = Table(
 
 JOURNEY_DRIVERS = Table(
     "journey_drivers",
-    "What raises or lowers the chance of a move (adjusted logistic model: odds ratios) and its speed (Cox model "
-    "with touchpoints that switch on when they happen: hazard ratios), for first purchase -> repeat, repeat -> "
-    "loyal and at_risk -> won_back.",
+    "What raises or lowers the chance of a move (adjusted logistic model read at a landmark: odds ratios of moving "
+    "in the window_days after day landmark_days of the span, among those still waiting then, for what they had done by "
+    "then) and its speed (Cox model with touchpoints that switch on when they happen: hazard ratios), for first "
+    "purchase -> repeat, repeat -> loyal and at_risk -> won_back.",
     (
         Column("transition", TEXT, "The move modelled: first_purchase -> repeat, repeat -> loyal or "
                "at_risk -> won_back."),
@@ -745,17 +746,21 @@ JOURNEY_DRIVERS = Table(
         Column("driver", TEXT, "Variable, or variable=level."),
         Column("kind", TEXT, "binary (has it or not), per_sd (per standard deviation) or 'vs LEVEL' (against the most "
                "common level)."),
-        Column("customers_with", INTEGER, "Customers who have it."),
-        Column("moved_share_with", NUMBER, "Share who moved among those with it (unadjusted)."),
-        Column("moved_share_without", NUMBER, "Share who moved among those without it (unadjusted)."),
-        Column("odds_ratio", NUMBER, "Adjusted odds ratio of moving (> 1 raises the chance)."),
+        Column("customers_with", INTEGER, "Customers at the landmark who have it (a touchpoint: done by the landmark)."),
+        Column("moved_share_with", NUMBER, "Share who moved within the window among those at the landmark with it "
+               "(unadjusted)."),
+        Column("moved_share_without", NUMBER, "Share who moved within the window among those at the landmark without "
+               "it (unadjusted)."),
+        Column("odds_ratio", NUMBER, "Adjusted odds ratio of moving within the window_days after the landmark, among "
+               "customers still waiting at the landmark, for having it by then (> 1 raises the chance)."),
         Column("odds_ratio_low", NUMBER, "95% interval, low end."),
         Column("odds_ratio_high", NUMBER, "95% interval, high end."),
         Column("p_value", NUMBER, "Wald test."),
         Column("p_adjusted", NUMBER, "Holm-adjusted over the drivers."),
         Column("significant", BOOLEAN, "p_adjusted < 0.05."),
-        Column("median_days_with", NUMBER, "Movers with it: median days to move.", unit="days"),
-        Column("median_days_without", NUMBER, "Movers without it: median days to move.", unit="days"),
+        Column("median_days_with", NUMBER, "Those at the landmark with it who moved within the window: median days "
+               "from the span's start to the move.", unit="days"),
+        Column("median_days_without", NUMBER, "The same, without it.", unit="days"),
         Column("hazard_ratio", NUMBER, "Adjusted hazard ratio of moving (> 1: sooner); a touchpoint counts from the "
                "moment it happened, per event so far when it recurs (e-mails)."),
         Column("hazard_ratio_low", NUMBER, "95% interval, low end."),
@@ -763,6 +768,12 @@ JOURNEY_DRIVERS = Table(
         Column("speed_p_adjusted", NUMBER, "Holm-adjusted Wald p-value of the hazard ratio."),
         Column("speed_significant", BOOLEAN, "speed_p_adjusted < 0.05."),
         Column("flags", TEXT, "What stands in the way of a causal reading."),
+        Column("landmark_days", NUMBER, "The chance model's landmark: days after the span starts at which customers "
+               "still waiting are taken and their touchpoints so far read ([journey] landmark_days).", unit="days"),
+        Column("window_days", NUMBER, "The chance model's outcome window: the move counts if it comes within this many "
+               "days after the landmark ([journey] window_days).", unit="days"),
+        Column("customers_at_landmark", INTEGER, "Customers in the chance model: not moved by the landmark and watched "
+               "until its window ended."),
     ),
     is_input=False,
 )

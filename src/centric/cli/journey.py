@@ -108,8 +108,11 @@ def journey(workspace, fmt):
         return
     for transition, table in result.drivers.groupby("transition", sort=False):
         top = table[table["significant"] | table["speed_significant"].eq(True)]
-        out.print(f"[bold]What moves customers {escape(transition)}[/bold] (adjusted odds ratios of moving and "
-                  "hazard ratios of moving sooner, 95% intervals, Holm-adjusted):")
+        landmark, window = int(table["landmark_days"].iloc[0]), int(table["window_days"].iloc[0])
+        out.print(f"[bold]What moves customers {escape(transition)}[/bold] (adjusted odds of moving in days "
+                  f"{landmark}-{landmark + window} for having it by day {landmark}, among the "
+                  f"{int(table['customers_at_landmark'].iloc[0]):,} still waiting then; hazard ratios of moving "
+                  "sooner from the moment it happened; 95% intervals, Holm-adjusted):")
         if top.empty:
             out.print("  nothing stands out")
         for r in top.itertuples():

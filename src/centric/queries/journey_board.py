@@ -42,7 +42,8 @@ def top_drivers(drivers, per_move: int = 5):
     ranked = ranked.filter(ranked._rank < per_move)  # row_number counts from 0
     return ranked.order_by(ranked._strength.desc()).select(
         "transition", "label", "odds_ratio", "odds_ratio_low", "odds_ratio_high", "hazard_ratio", "hazard_ratio_low",
-        "hazard_ratio_high", "customers_with", "flags")
+        "hazard_ratio_high", "customers_with", "flags",
+        *[c for c in ("landmark_days", "window_days") if c in drivers.columns])  # absent in tables written before them
 
 
 def monthly_rates(rates, pairs):

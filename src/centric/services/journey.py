@@ -2,7 +2,9 @@
 
 For each move (queries/transitions.py: first purchase -> repeat, repeat -> loyal, at risk -> won
 back) two adjusted models read the same drivers: a logistic one for the chance of moving
-(models/journey/drivers.py) and a Cox one for its speed (models/journey/speed.py). The
+(models/journey/drivers.py), read at a landmark so that waiting longer earns no touchpoints
+(models/journey/landmark.py: what was done by day L, the move in the W days after, among those
+still waiting on day L), and a Cox one for its speed (models/journey/speed.py). The
 touchpoints are the workspace's own event names, except the events of buying itself (the Segment
 eCommerce spec's browsing, cart and checkout events), which happen minutes before any purchase
 and would only restate it.
@@ -74,18 +76,21 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
 def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:
     """What raises the chance (odds ratios) and the speed (hazard ratios) of one move.
 
+    The chance is read at a landmark (models/journey/landmark.py): among customers still waiting on
+    day L of the span and watched to day L + W, the odds of moving in (L, L + W] for having done a
+    touchpoint by day L ([journey] landmark_days and window_days, 30 and 90 by default).
     data: move_data(store, move), when the caller has it already."""
     from centric.models.journey.cox import CoxError
     from centric.models.journey.drivers import DriverError, fit_drivers
+    from centric.models.journey.landmark import LANDMARK_DAYS, WINDOW_DAYS, landmark_sample
     from centric.models.journey.speed import fit_speed
     from centric.queries.transitions import MOVES
 
     data = data if data is not None else move_data(store, move, settings)
+    landmark, window = ((LANDMARK_DAYS, WINDOW_DAYS) if settings is None
+                        else (settings.journey_landmark_days, settings.journey_window_days))
     frame = data.rows.copy()
     frame["log_first_value"] = np.log1p(frame["first_value"].clip(lower=0))
-    # the time a customer has had to move: recent starters cannot have moved yet (censoring).
-    # The time observed until the move is not a control: it ends at the outcome.
-    frame["log_days_since_start"] = np.log1p(frame["days_since_start"].clip(lower=0))
     history = []
     if move != "first_to_second":  # before the first move everyone has one purchase, worth the first order
         frame["log_spent_before"] = np.log1p(frame["spent_before"].fillna(0).clip(lower=0))
@@ -93,23 +98,32 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     known = ["log_first_value", *history]
     if frame["first_delivery_days"].notna().any():  # shops that send "Order Delivered" events
         known.append("first_delivery_days")
+    # what was done by the landmark, among those still waiting then and watched through the window
+    sample = landmark_sample(frame, data.touches, [*data.events, *SUPPORT], landmark, window)
     once, recurring = [], []
     for col in data.events:
-        counts = frame[col]
+        counts = frame[col]  # over the whole span: is it a one-off (a sign-up) or does it recur (e-mails)?
         if (counts >= 2).sum() > RECURRING_SHARE * max((counts >= 1).sum(), 1):
-            # e-mails and the like: how often per 30 days observed, not whether (a longer wait holds more of them)
-            frame[col] = 30.0 * counts / frame["days_observed"].clip(lower=1.0)
+            sample[col] = 30.0 * sample[col] / landmark  # how often per 30 days up to the landmark
             recurring.append(col)
         else:
-            frame[col] = (counts > 0).astype(int)
+            sample[col] = (sample[col] > 0).astype(int)
             once.append(col)
+    sample[list(SUPPORT)] = sample[list(SUPPORT)].clip(upper=1)
     categorical = [c for c in ("acquisition_channel", "first_category", "first_channel", "persona") if c in frame]
+    # each level is compared with the same one in both models: the most common among all who started the span
+    reference = {c: frame[c].astype("string").fillna("(none)").mode().iloc[0] for c in categorical if len(frame)}
     try:
-        table = fit_drivers(frame, "moved", binary=[*once, "first_discount", *SUPPORT],
-                            numeric=[*known, *recurring], categorical=categorical,
-                            controls=["log_days_since_start"], days_to_move="days_to_move")
+        table = fit_drivers(sample, "moved_in_window", binary=[*once, "first_discount", *SUPPORT],
+                            numeric=[*known, *recurring], categorical=categorical, days_to_move="days_to_move",
+                            reference=reference)
     except DriverError as exc:
-        raise JourneyError(f"cannot model the move {MOVES[move]}: {exc}") from exc
+        raise JourneyError(f"cannot model the move {MOVES[move]}: {exc} (of {len(sample)} customers still waiting "
+                           f"on day {landmark} and watched to day {landmark + window}; lower [journey] landmark_days "
+                           "or window_days in centric.toml for a short history)") from exc
+    table["landmark_days"] = float(landmark)
+    table["window_days"] = float(window)
+    table["customers_at_landmark"] = len(sample)
     position = pd.Series(np.arange(len(frame)), index=frame["customer_id"])
     touches = data.touches.assign(subject=position.reindex(data.touches["customer_id"]).to_numpy())
     touches = touches.dropna(subset=["subject"]).astype({"subject": int}).rename(columns={"touch": "column", "day": "time"})

@@ -10,6 +10,10 @@ p-values from Wald tests, adjusted for the number of drivers by Holm's step-down
 Binary drivers stay 0/1 (the odds ratio compares having it with not); numeric ones are scaled to
 one standard deviation; categorical ones compare each level with the most common one.
 
+Touchpoints that happen while a customer waits must not be read as "happened at any time in the
+span" (those who wait longer have more time for them): services/journey.py fits this model on the
+landmark sample of models/journey/landmark.py, where they count only up to the landmark.
+
 For movers, the median days to move with and without the driver are given beside; the adjusted
 speed of a move is models/journey/speed.py's Cox model. The data are observational: every driver
 carries flags for what stops a causal reading.
@@ -31,8 +35,11 @@ class DriverError(ValueError):
     """Too few customers, or no one who moved (or everyone did)."""
 
 
-def design(frame: pd.DataFrame, binary=(), numeric=(), categorical=(), max_levels: int = 8):
-    """The model matrix and, per column, (variable, level, kind)."""
+def design(frame: pd.DataFrame, binary=(), numeric=(), categorical=(), max_levels: int = 8, reference=None):
+    """The model matrix and, per column, (variable, level, kind).
+
+    reference: categorical column -> the level the others are compared with (by default, and when
+    that level is absent here, the most common one in frame)."""
     cols, meta = [], []
     for name in binary:
         cols.append(frame[name].fillna(False).astype(float).to_numpy())
@@ -46,10 +53,12 @@ def design(frame: pd.DataFrame, binary=(), numeric=(), categorical=(), max_level
     for name in categorical:
         values = frame[name].astype("string").fillna("(none)")
         counts = values.value_counts()
-        levels = [lv for lv in counts.index[1:max_levels + 1] if counts[lv] >= 5]
+        base = (reference or {}).get(name)
+        base = base if base in counts.index else counts.index[0]
+        levels = [lv for lv in counts.index if lv != base and counts[lv] >= 5][:max_levels]
         for level in levels:
             cols.append((values == level).astype(float).to_numpy())
-            meta.append((name, str(level), f"vs {counts.index[0]}"))
+            meta.append((name, str(level), f"vs {base}"))
     X = np.column_stack(cols) if cols else np.zeros((len(frame), 0))
     return X, meta
 
@@ -65,16 +74,17 @@ def informative(X: np.ndarray, meta: list):
 
 
 def fit_drivers(frame: pd.DataFrame, moved: str, binary=(), numeric=(), categorical=(), controls=(),
-                days_to_move: str | None = None, C: float = 10.0, alpha: float = 0.05) -> pd.DataFrame:
+                days_to_move: str | None = None, C: float = 10.0, alpha: float = 0.05, reference=None) -> pd.DataFrame:
     """One row per driver: odds ratio with its interval, p-value (Holm), support, speed and flags.
 
-    controls: numeric variables the model adjusts for but does not report (e.g. time observed)."""
+    controls: numeric variables the model adjusts for but does not report; reference: categorical
+    column -> the level compared with (see `design`)."""
     from sklearn.linear_model import LogisticRegression
 
     y = frame[moved].astype(float).to_numpy()
     if len(y) < 50 or y.min() == y.max():
         raise DriverError("need at least 50 customers, some who moved and some who did not")
-    X, meta = informative(*design(frame, binary, [*numeric, *controls], categorical))
+    X, meta = informative(*design(frame, binary, [*numeric, *controls], categorical, reference=reference))
     model = LogisticRegression(C=C, max_iter=2000).fit(X, y)
     beta = model.coef_.ravel()
     Z = np.column_stack([np.ones(len(X)), X])
