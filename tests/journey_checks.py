@@ -16,3 +16,10 @@ OVERLAPS = (
 def overlapping_rows(con) -> int:
     """How many pairs of one customer's journey_stages rows overlap in time (0 for a partition)."""
     return con.execute(OVERLAPS).fetchone()[0]
+
+
+# A purchase read with plain SQL, as docs/data-model.md ("Money") defines it: a completed order of a
+# known customer whose goods were not all given back (or an order of no value at all); its value is
+# its net merchandise.
+PURCHASE = ("status = 'completed' AND customer_id IS NOT NULL "
+            "AND (net_merchandise > 0 OR (merchandise = 0 AND total = 0))")

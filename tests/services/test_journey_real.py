@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_file
-from tests.journey_checks import overlapping_rows
+from tests.journey_checks import PURCHASE, overlapping_rows
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,9 @@ def uci(tmp_path_factory):
 
 def test_stages_now_add_up_to_the_customers(uci):
     store, _, result = uci
-    customers, buyers, open_rows, per_stage, per_status = store.con.execute("""
+    customers, buyers, open_rows, per_stage, per_status = store.con.execute(f"""
         SELECT (SELECT count(DISTINCT customer_id) FROM journey_stages),
-               (SELECT count(DISTINCT customer_id) FROM orders WHERE status = 'completed'
-                AND (net_merchandise > 0 OR (merchandise = 0 AND total = 0))),
+               (SELECT count(DISTINCT customer_id) FROM orders WHERE {PURCHASE}),
                (SELECT count(*) FROM journey_stages WHERE left_at IS NULL),
                (SELECT sum(n) FROM (SELECT stage, count(DISTINCT customer_id) AS n FROM journey_stages
                                     WHERE left_at IS NULL GROUP BY stage)),
@@ -54,8 +53,7 @@ def test_silence_moves_equal_a_reading_of_the_purchases(uci):
 
     store, settings, result = uci
     end = pd.Timestamp(observation_end(store))
-    orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' "
-                            "AND (net_merchandise > 0 OR (merchandise = 0 AND total = 0)) AND customer_id IS NOT NULL")
+    orders = store.query_df(f"SELECT customer_id, ordered_at FROM orders WHERE {PURCHASE}")
     orders = orders[orders["ordered_at"] <= end]
     days = (orders.assign(day=orders["ordered_at"].dt.normalize()).groupby(["customer_id", "day"])["ordered_at"].min()
             .reset_index().sort_values(["customer_id", "ordered_at"]))

@@ -14,7 +14,7 @@ from centric.cli.main import cli
 from centric.demo.personas import (DRIVER_EVENT, NON_DRIVER_EVENT, planted_delivery_hazard_ratio_per_day,
                                    planted_driver_hazard_ratio)
 from centric.services.workspace_files import open_store
-from tests.journey_checks import overlapping_rows
+from tests.journey_checks import PURCHASE, overlapping_rows
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_stages_agree_with_the_orders(journey):
     path, _ = journey
     with open_store(path) as (_, store):
         stays = store.query_df("SELECT * FROM journey_stages")
-        orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' AND total >= 0")
+        orders = store.query_df(f"SELECT customer_id, ordered_at FROM orders WHERE {PURCHASE}")
         customers = store.count("customers")
     days = orders.assign(day=orders["ordered_at"].dt.normalize()).groupby("customer_id")["day"].nunique()
     entered = stays.groupby("stage")["customer_id"].nunique()
@@ -126,8 +126,7 @@ def test_cohorts_equal_a_pandas_reading(journey):
     path, _ = journey
     with open_store(path) as (_, store):
         got = store.query_df("SELECT * FROM cohorts")
-        orders = store.query_df("SELECT customer_id, ordered_at, total FROM orders "
-                                "WHERE status = 'completed' AND total >= 0 AND customer_id IS NOT NULL")
+        orders = store.query_df(f"SELECT customer_id, ordered_at, net_merchandise AS total FROM orders WHERE {PURCHASE}")
     orders["month"] = orders["ordered_at"].dt.to_period("M")
     first = orders.groupby("customer_id")["month"].min().rename("cohort")
     orders = orders.join(first, on="customer_id")
@@ -144,9 +143,8 @@ def test_cohorts_equal_a_pandas_reading(journey):
 
 
 def completed_orders(store, end):
-    """Completed purchases by known customers up to end, read with pandas."""
-    orders = store.query_df("SELECT customer_id, ordered_at FROM orders WHERE status = 'completed' AND total >= 0 "
-                            "AND customer_id IS NOT NULL")
+    """Purchases by known customers up to end (net of returns, see PURCHASE), read with pandas."""
+    orders = store.query_df(f"SELECT customer_id, ordered_at FROM orders WHERE {PURCHASE}")
     return orders[orders["ordered_at"] <= end]
 
 

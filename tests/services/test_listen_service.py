@@ -38,14 +38,21 @@ def test_listen_without_feedback_says_what_to_do(tmp_path):
     assert result.exit_code == 1 and "centric ingest feedback" in result.output
 
 
-def test_invalid_utf8_feedback_is_read_and_markup_is_not_interpreted(tmp_path):
+def test_latin1_feedback_is_quarantined_then_read_and_markup_is_not_interpreted(tmp_path):
     folder = tmp_path / "odd"
     CliRunner().invoke(cli, ["init", "--workspace", str(folder)])
     path = tmp_path / "fb.csv"
     path.write_bytes(b"feedback_id,received_at,text,rating,rating_scale\n"
                      b"F1,2024-01-01,caf\xe9 terrible [bold red]x[/] :smile:,1,stars_1_5\n"
                      b"F2,2024-01-02,\"<script>alert(1)</script> great delivery\",5,stars_1_5\n")
+    # read as UTF-8, the Latin-1 line is quarantined with the option that reads it; the other line loads
     assert CliRunner().invoke(cli, ["ingest", "feedback", str(path), "--workspace", str(folder)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["sql", "SELECT line, reason FROM quarantine", "--workspace", str(folder),
+                                      "--format", "json"])
+    [bad] = json.loads(result.output)
+    assert bad["line"] == 2 and "--encoding" in bad["reason"]
+    assert CliRunner().invoke(cli, ["ingest", "feedback", str(path), "--workspace", str(folder),
+                                    "--encoding", "latin-1"]).exit_code == 0
     result = CliRunner().invoke(cli, ["listen", "--workspace", str(folder), "--theme", "delivery", "--no-train"])
     assert result.exit_code == 0, result.output
     assert "<script>alert(1)</script> great delivery" in result.output

@@ -8,6 +8,7 @@ is named by its top terms. Few uncovered texts give no topics: nothing is invent
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ def discover(texts: list[str], language: str, max_topics: int = 6, min_texts: in
     if len(texts) < 2 * min_texts:
         return []
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     stop = _stopwords(language)
@@ -51,7 +53,12 @@ def discover(texts: list[str], language: str, max_topics: int = 6, min_texts: in
     if k < 1 or matrix.nnz == 0:
         return []
     model = NMF(n_components=k, init="nndsvd", random_state=random_state, max_iter=400)
-    weights = model.fit_transform(matrix)
+    with warnings.catch_warnings():
+        # Topics only need the strongest terms of each factor, which settle long before NMF meets its
+        # tolerance on noisy short texts; an unconverged fit is not an error here, and the warning
+        # would only reach the user's terminal (and break `--format json` output).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix)
     terms = np.asarray(vectorizer.get_feature_names_out())
     strongest = weights.argmax(1)
     strength = weights.max(1)
