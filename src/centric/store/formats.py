@@ -282,22 +282,19 @@ def decide(kinds: dict[str, str], counts: dict[str, dict[int, int]], options: Re
     # numbers, one way; so when every other column that proved an order agrees, it holds here too.
     proved_orders = {f for c, f in dates.items() if f in ("dmy", "mdy") and not options.fixed_date(c)
                      and (counts.get(c, {}).get(D_DMY) or counts.get(c, {}).get(D_MDY))}
-    for column in open_dates:
-        if len(proved_orders) == 1:
-            dates[column] = next(iter(proved_orders))
-        else:
-            undecided.append(Undecided(column, "date", "has no date with a day above 12, so each reads "
-                                       "day-first and month-first", (D_EITHER,),
-                                       "--date-format dmy or --date-format mdy"))
     proved_marks = {numbers[c] for c in numbers if not options.decimal
                     and (counts.get(c, {}).get(N_POINT) or counts.get(c, {}).get(N_COMMA))}
-    for column in open_numbers:
-        if len(proved_marks) == 1:
-            numbers[column] = next(iter(proved_marks))
-        else:
-            undecided.append(Undecided(column, "number", "has only values such as 1,234 or 1.234, which "
-                                       "read as thousands or as decimals", (N_EITHER,),
-                                       "--decimal . or --decimal ,"))
+    for chosen, open_columns, proved, refusal_args in (
+        (dates, open_dates, proved_orders, ("date", "has no date with a day above 12, so each reads day-first and "
+                                            "month-first", (D_EITHER,), "--date-format dmy or --date-format mdy")),
+        (numbers, open_numbers, proved_marks, ("number", "has only values such as 1,234 or 1.234, which read as "
+                                               "thousands or as decimals", (N_EITHER,), "--decimal . or --decimal ,")),
+    ):
+        for column in open_columns:
+            if len(proved) == 1:
+                chosen[column] = next(iter(proved))
+            else:
+                undecided.append(Undecided(column, *refusal_args))
     return Formats(dates, numbers), undecided
 
 
