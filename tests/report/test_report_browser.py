@@ -29,7 +29,7 @@ def _page_width(report: Path, width: int) -> tuple[int, str]:
     return scroll, text
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [375, 1280])
 def test_report_fits_the_screen(demo_shop, width):
     scroll, text = _page_width(demo_shop / "report.html", width)
     assert scroll <= width, f"the page is {scroll} px wide on a {width} px screen"

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from centric.cli.main import cli
-from centric.services.clv import ClvError, build_customer_value, churn_band
+from centric.models.clv.validation import churn_band
+from centric.services.clv import ClvError, build_customer_value
 from centric.services.demo import run_demo
 from centric.services.workspace_files import init_workspace, open_store
 

@@ -79,13 +79,6 @@ def _models():
     return {"BetaGeo": BetaGeo, "ModifiedBetaGeo": ModifiedBetaGeo, "ParetoNBD": ParetoNBD}
 
 
-def churn_band(p_no_purchase: np.ndarray) -> np.ndarray:
-    """high when P(no purchase over the churn horizon) >= 0.5, medium from 0.2, low below."""
-    from centric.models.clv.validation import churn_band as band
-
-    return band(p_no_purchase)
-
-
 def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
     """frequency, recency, T, ... per customer at `end`; with features, also the Classifier's feature
     columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
@@ -266,6 +259,7 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
                          progress: Callable[[str], None] | None = None,
                          holdout_from: dt.date | None = None) -> ClvResult:
     from centric.models.clv import DataError, GammaGamma, discounted_value
+    from centric.models.clv.validation import churn_band
     from centric.models.clv.diagnostics import spend_frequency_check
     from centric.queries.clv_data import first_purchase_at, mean_purchase_value
 

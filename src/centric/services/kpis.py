@@ -65,9 +65,11 @@ def lifetime_rows(store) -> list[dict]:
                  _row("aov", "all", s[2] / s[1]), _row("purchase_frequency", "all", s[1] / s[0]),
                  _row("repeat_customer_rate", "all", s[3])]
     if store.has_rows("customer_value"):
-        clv, alive, high = store.con.execute(
-            "SELECT avg(predicted_clv), avg(p_alive), avg(CASE WHEN churn_risk = 'high' THEN 1.0 ELSE 0.0 END) "
-            "FROM customer_value").fetchone()
+        v = store.ibis().table("customer_value")
+        clv, alive, high = store.ibis().execute(v.aggregate(
+            clv=v.predicted_clv.mean(), alive=v.p_alive.mean(),
+            high=(v.churn_risk == "high").cast("float64").mean())).iloc[0]
+        alive = None if pd.isna(alive) else alive
         rows += [_row("clv", "all", clv), _row("high_churn_risk", "all", high)]
         if alive is not None:  # P(alive) only from a model the holdout validates (services/clv.py)
             rows.append(_row("p_alive", "all", alive))

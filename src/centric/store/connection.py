@@ -89,11 +89,15 @@ class Store:
 
     # -- writing results ------------------------------------------------------------------
     def refresh_order_values(self) -> int:
-        """Recompute every order's merchandise, returned and net_merchandise (store/reversals.py).
+        """Give orders without them their merchandise, returned and net_merchandise (store/reversals.py).
 
-        Ingest does it; this brings a workspace loaded by an older centric up to date."""
+        Every ingest keeps them current; this only works when some order lacks them (a workspace
+        loaded by an older centric, or orders written by other means), so a run does not recompute
+        every order again. Returns how many orders changed."""
         from centric.store.reversals import refresh_order_values
 
+        if self.con.execute("SELECT 1 FROM orders WHERE net_merchandise IS NULL LIMIT 1").fetchone() is None:
+            return 0
         with self.transaction() as con:
             return refresh_order_values(con)
 

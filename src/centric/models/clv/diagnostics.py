@@ -51,10 +51,15 @@ def boundary_note(model, mean_repeats: float, history: float) -> tuple[bool, flo
     edge = "a -> 0 or b -> infinity" if "a" in model.params_ else "s -> 0 or beta -> infinity"
     if share < DROPOUT_FLOOR:
         return True, share, (
-            f"No dropout can be seen in this history: {name} sits on the edge of its parameters ({edge}) and "
-            f"expects {100 * share:.2g}% of customers to stop buying, so it treats every customer as alive. "
-            "Its P(alive) is not informative; its purchase forecasts are a plain NBD (no dropout).")
-    return False, share, f"{name} expects {100 * share:.0f}% of customers to stop buying over this history."
+            f"No dropout can be seen in this history: {name} expects {_share_text(share)} of customers to stop "
+            "buying, so it treats every customer as alive. Its P(alive) is not informative here; its purchase "
+            f"forecasts are those of a model without dropout (its parameters sit at their edge: {edge}).")
+    return False, share, f"{name} expects {_share_text(share)} of customers to stop buying over this history."
+
+
+def _share_text(share: float) -> str:
+    """A share as a shop owner reads it: whole percent, or "under 0.1%" rather than 5.5e-08%."""
+    return "under 0.1%" if share < 0.001 else f"{100 * share:.1f}%" if share < 0.1 else f"{100 * share:.0f}%"
 
 
 def same_likelihood(log_likelihoods: dict[str, float]) -> list[list[str]]:
