@@ -1,0 +1,207 @@
+"""The collector's spool: an append-only, durable log of accepted messages, one file per process.
+
+Rule: a message is acknowledged (2xx) only after its line is written and fsync'd. Collection never
+opens the analytics database; the loader (store/collected.py) moves spooled lines into the tables.
+
+Layout, under ``<workspace>/spool/`` (folder 0700, files 0600):
+
+- ``<started>-<pid>-<seq>.jsonl.open``: the file a live writer appends to;
+- ``<started>-<pid>-<seq>.jsonl``: a sealed file (the writer rotated it: size or age), never written again.
+
+Each line is one JSON object, a *record*::
+
+    {"id": "<messageId>", "kind": "track", "received_at": "2026-11-29T10:00:00.123456+00:00",
+     "source": "<key id or 'survey'>", "message": {...the message as the client sent it...}}
+
+``kind`` is the Segment call type (identify, track, page, screen, group, alias) or a centric kind
+(survey_answer, survey_comment, consent). A file killed mid-write may end in a partial line: it was
+never acknowledged, and readers ignore everything after the last newline (``complete_bytes``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+SPOOL_DIR = "spool"
+OPEN_SUFFIX = ".jsonl.open"
+SEALED_SUFFIX = ".jsonl"
+
+
+def spool_folder(workspace: Path) -> Path:
+    folder = Path(workspace) / SPOOL_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def record(kind: str, message: dict, message_id: str, source: str, received_at: dt.datetime | None = None) -> dict:
+    received = received_at or dt.datetime.now(dt.timezone.utc)
+    return {"id": message_id, "kind": kind, "received_at": received.isoformat(), "source": source, "message": message}
+
+
+def encode(rec: dict) -> bytes:
+    return (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class SpoolFile:
+    """The file one process appends to; rotated by size or age. Not thread-safe: one writer at a time."""
+
+    def __init__(self, folder: Path, max_bytes: int = 64 << 20, max_seconds: float = 60.0):
+        self.folder = Path(folder)
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.max_seconds = max_seconds
+        self.started = time.time_ns()
+        self.seq = 0
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._size = 0
+        self._opened_at = 0.0
+
+    def _open(self) -> None:
+        self.seq += 1
+        self._path = self.folder / f"{self.started}-{os.getpid()}-{self.seq:06d}{OPEN_SUFFIX}"
+        self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+        self._size = 0
+        self._opened_at = time.monotonic()
+        _fsync_dir(self.folder)
+
+    def append(self, lines: list[bytes]) -> None:
+        """Write ``lines`` and fsync: when this returns, they survive a crash of the process or the machine."""
+        if self._fd is not None and (self._size >= self.max_bytes
+                                     or time.monotonic() - self._opened_at >= self.max_seconds):
+            self.seal()
+        if self._fd is None:
+            self._open()
+        data = b"".join(lines)
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        os.fsync(self._fd)
+        self._size += len(data)
+
+    def seal(self) -> None:
+        """Close the open file and give it its sealed name (nothing was acknowledged that is not in it)."""
+        if self._fd is None:
+            return
+        os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        if self._size:
+            os.rename(self._path, self._path.with_name(self._path.name[: -len(".open")]))
+        else:
+            self._path.unlink(missing_ok=True)
+        _fsync_dir(self.folder)
+
+
+class SpoolWriter:
+    """Group commit: callers submit records from any thread and get a Future that resolves once the
+    records are durable. One background thread writes and fsyncs whatever has queued meanwhile, so a
+    request never holds a lock or a worker while the disk works.
+
+    ``backlog`` is the number of records submitted and not yet durable; the server answers 429 when
+    it passes its limit.
+    """
+
+    def __init__(self, folder: Path, max_bytes: int = 64 << 20, max_seconds: float = 60.0):
+        self.file = SpoolFile(folder, max_bytes, max_seconds)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._backlog = 0
+        self._count_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="centric-spool", daemon=True)
+        self._stopping = False
+        self._thread.start()
+
+    @property
+    def backlog(self) -> int:
+        return self._backlog
+
+    def submit(self, records: list[dict]) -> Future:
+        future: Future = Future()
+        lines = [encode(r) for r in records]
+        with self._count_lock:
+            self._backlog += len(lines)
+        self._queue.put((lines, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch = [item]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(entry is None for entry in batch)
+            work = [entry for entry in batch if entry is not None]
+            if work:
+                try:
+                    self.file.append([line for lines, _ in work for line in lines])
+                    error = None
+                except OSError as exc:  # disk full, permissions: refuse these, keep serving
+                    error = exc
+                with self._count_lock:
+                    self._backlog -= sum(len(lines) for lines, _ in work)
+                for lines, future in work:
+                    if error is None:
+                        future.set_result(len(lines))
+                    else:
+                        future.set_exception(error)
+            if stop:
+                self.file.seal()
+                return
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, seal the file and stop the thread."""
+        if not self._stopping:
+            self._stopping = True
+            self._queue.put(None)
+        self._thread.join(timeout)
+
+
+def spool_files(folder: Path) -> list[Path]:
+    """Every spool file, sealed or open, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.name.endswith(SEALED_SUFFIX) or p.name.endswith(OPEN_SUFFIX)]
+    return sorted(files, key=lambda p: p.name)
+
+
+def is_sealed(path: Path) -> bool:
+    return path.name.endswith(SEALED_SUFFIX)
+
+
+def complete_bytes(path: Path) -> int:
+    """How many leading bytes of ``path`` are whole lines (a crash may leave a partial last line)."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "rb") as handle:
+        block = 1 << 16
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            handle.seek(start)
+            chunk = handle.read(end - start)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                return start + cut + 1
+            end = start
+    return 0
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
