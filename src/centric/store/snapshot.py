@@ -1,0 +1,117 @@
+"""The read snapshot: what `centric serve` reads, published atomically so the server never opens
+the workspace's database (DuckDB allows one writing process; a server that held it would block
+`ingest`, `run` and `sql`).
+
+Rule: commands that change what the server shows (`centric run`, `survey add|open|close`, `keys`)
+call ``publish_snapshot``. It copies a fixed list of small tables into a new DuckDB file and renames
+it over ``<workspace>/snapshot/api.duckdb`` (rename is atomic on POSIX). A ``Snapshot`` reader opens
+that file read-only and reopens it when a newer one has been published; a reader holding the old
+file keeps a consistent view until it reopens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from centric.store.sqltext import ident
+
+SNAPSHOT_DIR = "snapshot"
+SNAPSHOT_FILE = "api.duckdb"
+SNAPSHOT_TABLES = ("surveys", "survey_scores", "feedback_drivers", "kpis")
+
+
+def snapshot_path(workspace: Path) -> Path:
+    return Path(workspace) / SNAPSHOT_DIR / SNAPSHOT_FILE
+
+
+def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_TABLES) -> Path:
+    """Copy ``tables`` from the store into a fresh file and swap it in; returns its path."""
+    folder = Path(workspace) / SNAPSHOT_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    target = folder / SNAPSHOT_FILE
+    temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
+    con = store.con
+    con.execute(f"ATTACH {_literal(temp)} AS centric_snapshot")
+    try:
+        for table in tables:
+            con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
+        con.execute("CREATE TABLE centric_snapshot.snapshot_info AS SELECT now() AS published_at, "
+                    "? AS tables", [json.dumps(list(tables))])
+    finally:
+        con.execute("DETACH centric_snapshot")
+    os.chmod(temp, 0o600)
+    os.replace(temp, target)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return target
+
+
+def _literal(path: Path) -> str:
+    # ATTACH takes no bound parameter; the path is centric's own (workspace folder + generated name)
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class Snapshot:
+    """Read-only access to the published snapshot, safe from many threads (a cursor per call)."""
+
+    def __init__(self, workspace: Path):
+        self.path = snapshot_path(workspace)
+        self._lock = threading.Lock()
+        self._con = None
+        self._identity = None
+        self._checked = 0.0
+
+    def _connection(self):
+        now = time.monotonic()
+        if self._con is not None and now - self._checked < 0.5:
+            return self._con
+        with self._lock:
+            self._checked = now
+            try:
+                stat = self.path.stat()
+            except FileNotFoundError:
+                return None
+            identity = (stat.st_ino, stat.st_mtime_ns)
+            if identity != self._identity:
+                import duckdb
+
+                # a private in-memory instance that attaches the file: duckdb.connect(path) would hand
+                # back its cached instance of the path, still showing the replaced file
+                fresh = duckdb.connect(":memory:")
+                fresh.execute(f"ATTACH {_literal(self.path)} AS snapshot (READ_ONLY)")
+                fresh.execute("SET enable_external_access = false")
+                # the old connection is not closed here: another thread may be reading from it; it
+                # goes when its last cursor does
+                self._con, self._identity = fresh, identity
+            return self._con
+
+    def rows(self, table: str, order_by: tuple[str, ...] = (), **equal) -> list[dict]:
+        """Rows of a snapshot table as dicts, optionally filtered on columns equal to values."""
+        con = self._connection()
+        if con is None:
+            return []
+        cursor = con.cursor()
+        try:
+            where = " AND ".join(f"{ident(column)} = ?" for column in equal)
+            sql = f"SELECT * FROM snapshot.main.{ident(table)}" + (f" WHERE {where}" if where else "")
+            if order_by:
+                sql += " ORDER BY " + ", ".join(ident(c) for c in order_by)
+            result = cursor.execute(sql, list(equal.values()))
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+                self._identity = None
