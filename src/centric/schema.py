@@ -273,6 +273,40 @@ CONSENTS = Table(
     parents={"customer_id": "customers"},
 )
 
+IDENTITY_TYPES = ("anonymous_id", "user_id", "email")
+
+IDENTITIES = Table(
+    "identities",
+    "Every anonymous id, user id and e-mail and the customer it belongs to, with the message that merged "
+    "it (rebuilt from events and customers on every ingest; see docs/privacy.md#identity). An anonymous "
+    "id belongs to one customer per span of time: a shared device identified as A, later as B, gives two "
+    "rows and never merges A and B.",
+    (
+        Column("id_type", TEXT, "anonymous_id, user_id or email.", allowed=IDENTITY_TYPES),
+        Column("id_value", TEXT, "The id (e-mails lower-cased and trimmed)."),
+        Column("customer_id", ID, "The customer it resolves to."),
+        Column("valid_from", TIMESTAMP, "Start of the span (NULL: all earlier history, e.g. the anonymous "
+               "visits before the first identify)."),
+        Column("valid_to", TIMESTAMP, "End of the span, exclusive (NULL: open)."),
+        Column("merged_by", TEXT, "The message (event_id) that merged it: an identify, alias, or an event "
+               "carrying both ids; NULL for a customer's own ids."),
+        Column("merged_at", TIMESTAMP, "When that message happened."),
+    ),
+    is_input=False,
+)
+
+IDENTITY_SPLITS = Table(
+    "identity_splits",
+    "Merges undone with `centric identity split`: links between these ids are ignored from then on.",
+    (
+        Column("anonymous_id", ID, "The anonymous id (or alias previousId) split off."),
+        Column("customer_id", ID, "The customer it is no longer merged into."),
+        Column("split_at", TIMESTAMP, "When the split was made."),
+        Column("note", TEXT, "Why (free text)."),
+    ),
+    is_input=False,
+)
+
 CHARGE_KINDS = ("shipping", "discount", "fee", "manual", "sample", "adjustment", "voucher")
 
 ORDER_CHARGES = Table(
@@ -864,7 +898,7 @@ OUTPUT_TABLES: dict[str, Table] = {
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
-                        PATH_EDGES, TOP_PATHS)
+                        PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
                                 "order_reversals": ORDER_REVERSALS, **OUTPUT_TABLES}

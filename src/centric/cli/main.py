@@ -522,11 +522,13 @@ def demo(workspace, customers, seed, years):
 
 
 from centric.cli.journey import funnel, journey, kpis  # noqa: E402  (command modules register on the group)
+from centric.cli.identity import identity  # noqa: E402
 from centric.cli.personas import personas  # noqa: E402
 from centric.cli.segments import segments  # noqa: E402
 
 cli.add_command(segments)
 cli.add_command(personas)
+cli.add_command(identity)
 cli.add_command(funnel)
 cli.add_command(journey)
 cli.add_command(kpis)

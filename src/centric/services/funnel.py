@@ -22,7 +22,9 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     steps = [s.strip() for s in steps if s and s.strip()]
     exclusions = tuple(s.strip() for s in exclusions or [] if s.strip())
     strategy = strategy or pick_strategy(store.ibis().name)
-    events = store.ibis().table("events")
+    from centric.services.identity import person_events
+
+    events = person_events(store.ibis())
     try:
         seconds = parse_window(window)
     except ValueError as exc:

@@ -87,4 +87,8 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
         else:
             reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
                                              currency=settings.currency, charge_skus=codes, options=options))
+    if files:
+        from centric.services.identity import rebuild
+
+        rebuild(store)  # events naming both ids merge visitors into customers (queries/identity.py)
     return reports

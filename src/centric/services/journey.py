@@ -12,6 +12,8 @@ and would only restate it.
 
 from __future__ import annotations
 
+from centric.services.identity import person_events
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +54,8 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     if end is None:
         raise JourneyError("no orders yet: load them with `centric ingest orders FILE`")
     db = store.ibis()
-    tables = {name: db.table(name) for name in ("orders", "order_lines", "events", "feedback", "customers")}
+    tables = {name: db.table(name) for name in ("orders", "order_lines", "feedback", "customers")}
+    tables["events"] = person_events(db)
     names = db.execute(event_counts(tables["events"]))
     touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
@@ -168,7 +171,8 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
     db = store.ibis()
-    tables = {name: db.table(name) for name in ("orders", "events", "feedback", "customers")}
+    tables = {name: db.table(name) for name in ("orders", "feedback", "customers")}
+    tables["events"] = person_events(db)
     end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
@@ -223,7 +227,7 @@ def visit_paths(store) -> dict[str, pd.DataFrame]:
     if not store.has_rows("events"):
         return {}
     db = store.ibis()
-    counts = ibis.memtable(db.execute(path_counts(db.table("events"))))
+    counts = ibis.memtable(db.execute(path_counts(person_events(db))))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from centric.services.identity import person_events
+
 from centric.errors import CentricError
 from centric.services.summary import build_customer_summary, observation_end
 
@@ -25,8 +27,9 @@ def build_customer_profiles(store, settings=None) -> int:
     if not store.has_rows("customer_summary"):
         build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
     db = store.ibis()
-    names = ("customers", "customer_summary", "orders", "order_lines", "events", "feedback", "consents")
+    names = ("customers", "customer_summary", "orders", "order_lines", "feedback", "consents")
     tables = {name: db.table(name) for name in names}
+    tables["events"] = person_events(db)
     for name in OPTIONAL_INPUTS:
         tables[name] = db.table(name) if store.has_rows(name) else None
     return store.replace_table("customer_profiles", customer_profile(tables, end))

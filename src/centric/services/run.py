@@ -67,7 +67,14 @@ def _kpis(store, settings, workspace) -> int:
 
 
 # (step name, function(store, settings, workspace) -> rows written). Later analyses append here.
+def _identities(store, settings, workspace) -> int:
+    from centric.services.identity import rebuild
+
+    return rebuild(store)
+
+
 STEPS: list[tuple[str, Callable]] = [
+    ("identities", _identities),
     ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
     ("customer_value", _customer_value),
     ("feedback_insights", _listen),

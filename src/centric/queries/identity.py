@@ -1,0 +1,96 @@
+"""Identity: which customer an anonymous visitor is, over time (Ibis, any engine).
+
+The rule. A *link* is a message that names both an anonymous id and a customer: an identify call,
+an alias (its previousId), or any event or order carrying both ids (CSV inputs too). For each
+anonymous id, its links ordered by time give spans:
+
+- the first linked customer owns everything before the first link (the anonymous browsing that
+  led to the login or purchase) and up to the next link to a *different* customer;
+- a later link to another customer (a shared or handed-on device: PostHog's "identified as A, later
+  as B") starts a new span owned by that customer. A and B are never merged: each keeps their own
+  ids, and the device's anonymous events are split between them by time.
+
+Links listed in `identity_splits` (`centric identity split`) are ignored, which undoes that merge.
+Resolution never moves an event or changes its count: it only fills the customer of events that
+have none, so a merged history counts exactly as if the ids had been one from the start (the
+tests check this invariance). Customer ids themselves are never rewritten.
+"""
+
+from __future__ import annotations
+
+
+def identity_links(events, splits=None):
+    """anonymous_id, customer_id, at, message: every event that names both ids, minus split links."""
+    links = events.filter(events.anonymous_id.notnull() & events.customer_id.notnull()
+                          & events.occurred_at.notnull())
+    links = links.select(anonymous_id=links.anonymous_id, customer_id=links.customer_id, at=links.occurred_at,
+                         message=links.event_id)
+    if splits is not None:
+        links = links.anti_join(splits, [links.anonymous_id == splits.anonymous_id,
+                                         links.customer_id == splits.customer_id])
+    return links
+
+
+def anonymous_spans(links):
+    """One row per span of an anonymous id: id_value, customer_id, valid_from (NULL for the first
+    span), valid_to (NULL for the last), merged_by and merged_at (the link that opened the span)."""
+    import ibis
+
+    w = ibis.window(group_by=links.anonymous_id, order_by=[links.at, links.message])
+    marked = links.mutate(_prev=links.customer_id.lag().over(w))
+    starts = marked.filter(marked._prev.isnull() | (marked._prev != marked.customer_id))
+    w2 = ibis.window(group_by=starts.anonymous_id, order_by=[starts.at, starts.message])
+    spans = starts.mutate(_n=ibis.row_number().over(w2), _next=starts.at.lead().over(w2))
+    return spans.select(
+        id_type=ibis.literal("anonymous_id"), id_value=spans.anonymous_id, customer_id=spans.customer_id,
+        valid_from=ibis.ifelse(spans._n == 0, ibis.null("timestamp"), spans.at), valid_to=spans._next,
+        merged_by=spans.message, merged_at=spans.at,
+    )
+
+
+def customer_ids(customers):
+    """Each customer's own ids: its user id and its e-mail (lower-cased, trimmed)."""
+    import ibis
+
+    none_ts = ibis.null("timestamp")
+    own = customers.select(id_type=ibis.literal("user_id"), id_value=customers.customer_id.cast("string"),
+                           customer_id=customers.customer_id, valid_from=none_ts, valid_to=none_ts,
+                           merged_by=ibis.null("string"), merged_at=none_ts)
+    mail = customers.filter(customers.email.notnull() & (customers.email.strip() != ""))
+    mail = mail.select(id_type=ibis.literal("email"), id_value=mail.email.strip().lower(),
+                       customer_id=mail.customer_id, valid_from=none_ts, valid_to=none_ts,
+                       merged_by=ibis.null("string"), merged_at=none_ts)
+    return own.union(mail)
+
+
+def identities(events, customers, splits=None):
+    """The `identities` table: anonymous spans, user ids and e-mails."""
+    return _shaped(anonymous_spans(identity_links(events, splits))).union(_shaped(customer_ids(customers)))
+
+
+_TYPES = {"id_type": "string", "id_value": "string", "customer_id": "string", "valid_from": "timestamp",
+          "valid_to": "timestamp", "merged_by": "string", "merged_at": "timestamp"}
+
+
+def _shaped(table):
+    return table.select(**{name: table[name].cast(kind) for name, kind in _TYPES.items()})
+
+
+def resolved_events(events, identities_table):
+    """`events` with customer_id filled from the anonymous id's span at the event's time.
+
+    Same rows, same columns: an event that names its customer keeps it; an anonymous one takes the
+    customer whose span covers it, or stays anonymous."""
+    import ibis
+
+    spans = identities_table.filter(identities_table.id_type == "anonymous_id").select(
+        _anon="id_value", _customer="customer_id", _from="valid_from", _to="valid_to")
+    joined = events.left_join(spans, [
+        events.anonymous_id == spans._anon,
+        events.customer_id.isnull(),
+        spans._from.isnull() | (events.occurred_at >= spans._from),
+        spans._to.isnull() | (events.occurred_at < spans._to),
+    ])
+    columns = {name: joined[name] for name in events.columns}
+    columns["customer_id"] = ibis.coalesce(joined.customer_id, joined._customer)
+    return joined.select(**columns)
