@@ -26,6 +26,7 @@ def survey_app(workspace, **settings_overrides):
     """The survey routes on their own, with a real spool and the published snapshot (the collector's
     server wires the same routes into `centric serve`). Returns (app, context)."""
     from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
 
     from centric.api.surveys import survey_routes
     from centric.services.survey_context import SurveyContext
@@ -36,6 +37,8 @@ def survey_app(workspace, **settings_overrides):
         setattr(settings, key, value)
     context = SurveyContext(workspace, settings)
     app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT"],
+                       allow_headers=["Content-Type"])  # the shop's page is on another origin
     app.include_router(survey_routes(context))
     return app, context
 
