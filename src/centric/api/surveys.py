@@ -102,6 +102,14 @@ def survey_routes(ctx) -> APIRouter:
         return JSONResponse({"error": "too many answers from this address: try again shortly"}, status_code=429,
                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
+    async def spool(record: dict) -> JSONResponse | None:
+        try:
+            await ctx.spool([record])
+        except OSError:  # disk full, permissions: refuse, and say when to try again
+            return JSONResponse({"error": "the answer could not be stored: try again shortly"}, status_code=503,
+                                headers={"Retry-After": "30"})
+        return None
+
     @router.get("/widget.js")
     async def widget():
         code = (resources.files("centric.api") / "static" / "widget.js").read_text(encoding="utf-8")
@@ -126,8 +134,7 @@ def survey_routes(ctx) -> APIRouter:
             record, reply = surveys.answer_record(found, given, ctx.survey_secret)
         except surveys.SurveyError as exc:
             return _refuse(exc)
-        await ctx.spool([record])
-        return reply
+        return await spool(record) or reply
 
     @router.put("/api/surveys/{survey_id}/responses/{response_id}")
     async def comment(survey_id: str, response_id: str, body: CommentIn, request: Request):
@@ -139,8 +146,7 @@ def survey_routes(ctx) -> APIRouter:
                                                    ctx.survey_secret)
         except surveys.SurveyError as exc:
             return _refuse(exc)
-        await ctx.spool([record])
-        return reply
+        return await spool(record) or reply
 
     @router.get("/s/{survey_id}", response_class=HTMLResponse)
     async def link(survey_id: str, score: int | None = None, c: str | None = None, t: str | None = None,

@@ -115,11 +115,11 @@ def _publish(store) -> None:
 
 
 def list_surveys(store):
-    return survey_store.list_surveys(store.con)
+    return survey_store.list_surveys(store)
 
 
 def get_survey(store, survey_id: str) -> dict | None:
-    return survey_store.get_survey(store.con, survey_id)
+    return survey_store.get_survey(store, survey_id)
 
 
 def open_survey(store, survey_id: str) -> dict:
@@ -280,7 +280,7 @@ def load_records(store, records: list[dict]):
 def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0):
     """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
     percentage, and nobody asked (answered) within the survey's minimum wait."""
-    return survey_store.audience_frame(store.con, survey_id, open_survey(store, survey_id)["target"], at, seed)
+    return survey_store.audience_frame(store, survey_id, open_survey(store, survey_id)["target"], at, seed)
 
 
 def audience_links(frame, base_url: str, secret: str, survey_id: str, valid_days: int, send: str,

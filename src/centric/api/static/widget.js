@@ -80,7 +80,7 @@
 
     function answerPayload(extra) {
       var payload = { customer_id: customer, token: token, order_id: order, language: survey.language,
-                      response_id: responseId, channel: prefilled !== null ? "email" : "widget" };
+                      response_id: responseId, channel: prefilled !== null || send ? "email" : "widget" };
       if (expires) { payload.expires = Number(expires); }
       if (send) { payload.send = send; }
       Object.keys(extra).forEach(function (k) { payload[k] = extra[k]; });
