@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from centric.schema import ALL_TABLES
+from centric.store.sqltext import ident
 from centric.store.survey_rules import (Answer, SurveyError, check_answer, check_comment_text,
                                         check_comment_time, check_open)
 
@@ -107,10 +109,14 @@ def load_survey_records(con, records: list[dict]) -> SurveyLoad:
 
     Answers are applied before comments and each in the order received, so a batch may hold an answer
     and its comment. A record that breaks a rule is returned in ``rejected`` with its reason (the
-    loader quarantines it); the others still apply.
+    loader quarantines it); the others still apply. The batch is worked out in memory from one read
+    of the rows it touches and written back in three set statements.
     """
     result = SurveyLoad()
+    if not records:
+        return result
     zone = ZoneInfo(con.execute("SELECT current_setting('TimeZone')").fetchone()[0])
+    batch = _Batch(con, records)
     ordered = sorted(records, key=lambda r: (r.get("kind") != "survey_answer", str(r.get("received_at"))))
     definitions: dict[str, dict | None] = {}
     for rec in ordered:
@@ -124,20 +130,21 @@ def load_survey_records(con, records: list[dict]) -> SurveyLoad:
             if definition is None:
                 raise SurveyError(f"no survey {survey_id!r}")
             check_open(definition, received)
-            if _applied(con, str(rec["id"])):
+            if str(rec["id"]) in batch.applied:
                 result.skipped += 1
             elif rec.get("kind") == "survey_answer":
-                replaced = _apply_answer(con, definition, rec, message, received)
+                replaced = batch.answer(definition, rec, message, received)
                 result.added += not replaced
                 result.replaced += replaced
             elif rec.get("kind") == "survey_comment":
-                result.comments += _apply_comment(con, rec, message, received)
+                result.comments += batch.comment(rec, message, received)
             else:
                 raise SurveyError(f"not a survey record: kind {rec.get('kind')!r}")
         except SurveyError as exc:
             result.rejected.append((rec, str(exc)))
         except (KeyError, TypeError, ValueError) as exc:
             result.rejected.append((rec, f"malformed survey record: {type(exc).__name__} {exc}"))
+    batch.write()
     return result
 
 
@@ -148,12 +155,6 @@ def _local(received_at: str, zone: ZoneInfo) -> dt.datetime:
     return stamp.astimezone(zone).replace(tzinfo=None)
 
 
-def _applied(con, record_id: str) -> bool:
-    return con.execute("SELECT EXISTS (SELECT 1 FROM feedback WHERE record_id = ?) "
-                       "OR EXISTS (SELECT 1 FROM feedback_history WHERE record_id = ?)",
-                       [record_id, record_id]).fetchone()[0]
-
-
 def _feedback_id(message: dict) -> str:
     feedback_id = str(message["feedback_id"])
     if not feedback_id.startswith(f"{message['survey_id']}:"):
@@ -161,56 +162,104 @@ def _feedback_id(message: dict) -> str:
     return feedback_id
 
 
-def _current(con, feedback_id: str):
-    return con.execute("SELECT received_at, text, record_id FROM feedback WHERE feedback_id = ?",
-                       [feedback_id]).fetchone()
+class _Batch:
+    """The `feedback` rows a batch touches, changed in memory, then written back at once."""
+
+    def __init__(self, con, records: list[dict]):
+        self.con = con
+        ids = [str(r.get("id")) for r in records]
+        fids = sorted({str(r["message"]["feedback_id"]) for r in records
+                       if isinstance(r.get("message"), dict) and r["message"].get("feedback_id") is not None})
+        self.applied = {row[0] for row in con.execute(
+            "SELECT record_id FROM feedback WHERE record_id IN (SELECT unnest(?::VARCHAR[])) UNION "
+            "SELECT record_id FROM feedback_history WHERE record_id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids, ids]).fetchall()}
+        cursor = con.execute(f"SELECT {_COLUMNS}, attributes FROM feedback "
+                             "WHERE feedback_id IN (SELECT unnest(?::VARCHAR[]))", [fids])
+        names = [d[0] for d in cursor.description]
+        self.rows: dict[str, dict | None] = {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+        self.existed = set(self.rows)
+        self.dirty: set[str] = set()
+        self.history: list[dict] = []
+        self.customers: set[str] = set()
+
+    def _retire(self, row: dict, replaced_at: dt.datetime, replaced_by: str) -> None:
+        self.history.append({**{c: row[c] for c in _FEEDBACK_COLUMNS}, "replaced_at": replaced_at,
+                             "replaced_by": replaced_by})
+
+    def answer(self, definition: dict, rec: dict, message: dict, received: dt.datetime) -> bool:
+        """Insert or replace one answer; True when an earlier answer was replaced."""
+        answer = Answer(survey_id=definition["survey_id"], score=message.get("score"), text=message.get("text"),
+                        choices=message.get("choices"), customer_id=message.get("customer_id"),
+                        order_id=message.get("order_id"), language=message.get("language"),
+                        channel=message.get("channel") or "widget", response_id=message.get("response_id"),
+                        send=message.get("send"))
+        fields = check_answer(definition, answer)
+        feedback_id = _feedback_id(message)
+        record_id = str(rec["id"])
+        row = {"feedback_id": feedback_id, "customer_id": answer.customer_id, "order_id": answer.order_id,
+               "received_at": received, "source": "survey", "channel": answer.channel, "rating": fields["rating"],
+               "rating_scale": fields["rating_scale"], "text": fields["text"], "language": answer.language,
+               "survey_id": answer.survey_id, "record_id": record_id, "attributes": None}
+        if answer.customer_id:
+            self.customers.add(str(answer.customer_id))
+        self.applied.add(record_id)
+        current = self.rows.get(feedback_id)
+        if current is not None and current["received_at"] > received:  # older than the row: history only
+            self._retire(row, current["received_at"], current["record_id"])
+            return True
+        if current is not None:
+            self._retire(current, received, record_id)
+        self.rows[feedback_id] = row
+        self.dirty.add(feedback_id)
+        return current is not None
+
+    def comment(self, rec: dict, message: dict, received: dt.datetime) -> int:
+        """Join the follow-up text to its answer; a changed text replaces the earlier one (kept in history)."""
+        text = check_comment_text(message.get("text"))
+        feedback_id = _feedback_id(message)
+        current = self.rows.get(feedback_id)
+        if current is None:
+            raise SurveyError(f"no answer {feedback_id!r} to comment on: the score comes first")
+        check_comment_time(current["received_at"], received)
+        if current["text"] == text:
+            return 0  # the same text again (a double submit): nothing changes
+        record_id = str(rec["id"])
+        self._retire(current, received, record_id)
+        self.rows[feedback_id] = {**current, "text": text, "record_id": record_id}
+        self.applied.add(record_id)
+        self.dirty.add(feedback_id)
+        return 1
+
+    def write(self) -> None:
+        con = self.con
+        if self.customers:
+            con.execute("INSERT INTO customers (customer_id, origin) SELECT DISTINCT c, 'feedback' "
+                        "FROM (SELECT unnest(?::VARCHAR[]) AS c) WHERE c NOT IN (SELECT customer_id FROM customers "
+                        "WHERE customer_id IS NOT NULL)", [sorted(self.customers)])
+        if self.history:
+            _insert(con, "feedback_history", self.history, list(_FEEDBACK_COLUMNS) + ["replaced_at", "replaced_by"])
+        if self.dirty:
+            touched = sorted(self.dirty & self.existed)
+            if touched:
+                con.execute("DELETE FROM feedback WHERE feedback_id IN (SELECT unnest(?::VARCHAR[]))", [touched])
+            _insert(con, "feedback", [self.rows[f] for f in sorted(self.dirty)], list(_FEEDBACK_COLUMNS) + ["attributes"])
 
 
-def _to_history(con, feedback_id: str, replaced_at: dt.datetime, replaced_by: str) -> None:
-    con.execute(f"INSERT INTO feedback_history ({_COLUMNS}, replaced_at, replaced_by) "
-                f"SELECT {_COLUMNS}, ?, ? FROM feedback WHERE feedback_id = ?", [replaced_at, replaced_by, feedback_id])
+def _insert(con, table: str, rows: list[dict], columns: list[str]) -> None:
+    """Insert dict rows in one statement, each value cast to its column's declared type."""
+    import pandas as pd
 
-
-def _apply_answer(con, definition: dict, rec: dict, message: dict, received: dt.datetime) -> bool:
-    """Insert or replace one answer; True when an earlier answer was replaced."""
-    answer = Answer(survey_id=definition["survey_id"], score=message.get("score"), text=message.get("text"),
-                    choices=message.get("choices"), customer_id=message.get("customer_id"),
-                    order_id=message.get("order_id"), language=message.get("language"),
-                    channel=message.get("channel") or "widget", response_id=message.get("response_id"),
-                    send=message.get("send"))
-    fields = check_answer(definition, answer)
-    feedback_id = _feedback_id(message)
-    values = [feedback_id, answer.customer_id, answer.order_id, received, "survey", answer.channel, fields["rating"],
-              fields["rating_scale"], fields["text"], answer.language, answer.survey_id, str(rec["id"])]
-    if answer.customer_id:
-        con.execute("INSERT INTO customers (customer_id, origin) SELECT ?, 'feedback' "
-                    "WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = ?)",
-                    [answer.customer_id, answer.customer_id])
-    current = _current(con, feedback_id)
-    if current is not None and current[0] > received:  # arrived after a newer answer: history only
-        con.execute(f"INSERT INTO feedback_history ({_COLUMNS}, replaced_at, replaced_by) "
-                    f"VALUES ({', '.join('?' * len(values))}, ?, ?)", values + [current[0], current[2]])
-        return True
-    if current is not None:
-        _to_history(con, feedback_id, received, str(rec["id"]))
-        con.execute("DELETE FROM feedback WHERE feedback_id = ?", [feedback_id])
-    con.execute(f"INSERT INTO feedback ({_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values)
-    return current is not None
-
-
-def _apply_comment(con, rec: dict, message: dict, received: dt.datetime) -> int:
-    """Join the follow-up text to its answer; a changed text replaces the earlier one (kept in history)."""
-    text = check_comment_text(message.get("text"))
-    feedback_id = _feedback_id(message)
-    current = _current(con, feedback_id)
-    if current is None:
-        raise SurveyError(f"no answer {feedback_id!r} to comment on: the score comes first")
-    check_comment_time(current[0], received)
-    if current[1] == text:
-        return 0  # the same text again (a double submit): nothing changes
-    _to_history(con, feedback_id, received, str(rec["id"]))
-    con.execute("UPDATE feedback SET text = ?, record_id = ? WHERE feedback_id = ?", [text, str(rec["id"]), feedback_id])
-    return 1
+    types = {c.name: c.sql_type for c in ALL_TABLES[table].columns}
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns, dtype=object)
+    frame = frame.astype({c: "string" for c in columns if types[c] in ("VARCHAR", "JSON")})
+    view = f"_survey_rows_{table}"
+    con.register(view, frame)
+    try:
+        select = ", ".join(f"CAST({ident(c)} AS {types[c]})" for c in columns)
+        con.execute(f"INSERT INTO {ident(table)} ({', '.join(map(ident, columns))}) SELECT {select} FROM {ident(view)}")
+    finally:
+        con.unregister(view)
 
 
 SURVEY_HANDLERS = {kind: load_survey_records for kind in SURVEY_KINDS}
