@@ -185,3 +185,34 @@ def test_reads_need_the_key(workspace):
         assert c.get("/api/scores").status_code == 401
         assert c.get("/api/scores", headers={"X-Centric-Key": "wrong"}).status_code == 401
         assert c.get("/api/scores", headers={"X-Centric-Key": workspace_secret(workspace)}).status_code == 200
+
+
+def test_routes_need_only_the_four_parts_of_the_context(workspace):
+    """survey_routes against a bare context: settings, secret, snapshot and an async spool. A spool
+    that cannot write gets a 503 with Retry-After, and nothing is acknowledged."""
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from centric.api.surveys import survey_routes
+    from centric.services.workspace_files import load_settings
+    from centric.store.snapshot import Snapshot
+
+    written = []
+
+    async def spool(records):
+        if records[0]["message"].get("score") == 0:
+            raise OSError(28, "No space left on device")
+        written.extend(records)
+
+    ctx = SimpleNamespace(settings=load_settings(workspace), survey_secret="another-secret",
+                          snapshot=Snapshot(workspace), spool=spool)
+    app = FastAPI()
+    app.include_router(survey_routes(ctx))
+    with TestClient(app) as c:
+        r = c.post(NPS, json={"score": 0})
+        assert r.status_code == 503 and r.headers["Retry-After"] == "30"
+        assert c.post(NPS, json={"score": 9, **_link_fields(workspace)}).status_code == 403  # signed by another secret
+        reply = c.post(NPS, json={"score": 9}).json()
+    assert [rec["message"]["feedback_id"] for rec in written] == [reply["feedback_id"]]
+    assert written[0]["kind"] == "survey_answer" and written[0]["source"] == "survey"
