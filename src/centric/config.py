@@ -48,6 +48,10 @@ class Settings:
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
     # ingest: sku codes of order lines that are charges, not goods ("CODE" or "CODE=KIND")
     ingest_charge_skus: list[str] = field(default_factory=list)
+    # surveys: how long an e-mail link works; anonymous answers per client address (token bucket)
+    survey_link_days: int = 30
+    survey_anonymous_per_minute: float = 10.0
+    survey_anonymous_burst: int = 5
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -84,6 +88,11 @@ class Settings:
             self.rfm_cuts = list(check_cuts(self.rfm_cuts))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[rfm] cuts: {exc}") from exc
+        if not 1 <= self.survey_link_days <= 3650:
+            raise ConfigError(f"[surveys] link_days must be between 1 and 3650, got {self.survey_link_days!r}")
+        if not (0 < self.survey_anonymous_per_minute <= 100_000 and 1 <= self.survey_anonymous_burst <= 100_000):
+            raise ConfigError("[surveys] needs anonymous_per_minute > 0 and anonymous_burst >= 1, got "
+                              f"{self.survey_anonymous_per_minute} and {self.survey_anonymous_burst}")
         self.currency = self.currency.upper()
         from centric.store.charges import parse_charge_skus
 
@@ -126,6 +135,13 @@ class Settings:
         if "charge_skus" in ingest:
             skus = ingest["charge_skus"]
             values["ingest_charge_skus"] = [str(x) for x in (skus if isinstance(skus, list) else [skus])]
+        surveys = data.get("surveys", {})
+        try:
+            for key, cast in (("link_days", int), ("anonymous_per_minute", float), ("anonymous_burst", int)):
+                if key in surveys:
+                    values[f"survey_{key}"] = cast(surveys[key])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[surveys] holds a value that is not a number: {exc}") from exc
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
@@ -148,7 +164,11 @@ class Settings:
                   f"horizon_days = {_toml_value(self.clv_horizon_days)}",
                   "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}",
                   "", "[ingest]  # sku codes of order lines that are charges, not goods: CODE or CODE=KIND",
-                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}"]
+                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}",
+                  "", "[surveys]  # link_days: how long an e-mail link works; anonymous answers per client address",
+                  f"link_days = {self.survey_link_days}",
+                  f"anonymous_per_minute = {_toml_value(self.survey_anonymous_per_minute)}",
+                  f"anonymous_burst = {self.survey_anonymous_burst}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -226,10 +226,35 @@ FEEDBACK = Table(
         Column("language", LANGUAGE, "Language of the text, ISO 639-1, when the source knows it."),
         Column("survey_id", ID, "Survey it answers."),
         _ATTRIBUTES,
+        Column("record_id", ID, "For answers collected live: the spool record that last wrote the row (its "
+               "answer or follow-up comment); makes loading the spool twice harmless.", system=True),
     ),
     key=("feedback_id",),
     extras="attributes",
     parents={"customer_id": "customers"},
+)
+
+FEEDBACK_HISTORY = Table(
+    "feedback_history",
+    "Survey answers that a later answer (or comment) replaced: one answer per customer per survey send, "
+    "and per anonymous response, stays in `feedback`; every earlier version is kept here.",
+    (
+        Column("feedback_id", ID, "The feedback row this was a version of."),
+        Column("customer_id", ID, "Customer who wrote it, when known."),
+        Column("order_id", ID, "Order it is about, when known."),
+        Column("received_at", TIMESTAMP, "When this version was received (shop time zone)."),
+        Column("source", TEXT, "survey."),
+        Column("channel", TEXT, "email or widget."),
+        Column("rating", NUMBER, "The score of this version, on rating_scale."),
+        Column("rating_scale", TEXT, "nps_0_10, csat_1_5, ces_1_7 or stars_1_5."),
+        Column("text", TEXT, "The text of this version (untrusted: escaped wherever shown)."),
+        Column("language", LANGUAGE, "Language of the answer."),
+        Column("survey_id", ID, "Survey it answers."),
+        Column("record_id", ID, "Spool record that wrote this version."),
+        Column("replaced_at", TIMESTAMP, "When the version that replaced it was received (shop time zone)."),
+        Column("replaced_by", ID, "Spool record that replaced it."),
+    ),
+    is_input=False,
 )
 
 MARKETING_SPEND = Table(
@@ -600,6 +625,8 @@ SURVEYS = Table(
         Column("status", TEXT, "open or closed.", allowed=("open", "closed")),
         Column("definition", JSON, "The whole definition: questions per language, follow-up, targeting."),
         Column("created_at", TIMESTAMP, "When it was added."),
+        Column("closed_at", TIMESTAMP, "When it was closed (empty while open): answers received before "
+               "this time are still loaded."),
     ),
     is_input=False,
 )
@@ -901,7 +928,8 @@ OUTPUT_TABLES: dict[str, Table] = {
                         PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
-                                "order_reversals": ORDER_REVERSALS, **OUTPUT_TABLES}
+                                "order_reversals": ORDER_REVERSALS, "feedback_history": FEEDBACK_HISTORY,
+                                **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES: tuple[str, ...] = ()

@@ -20,3 +20,51 @@ def workspace(tmp_path):
         add_survey(store, settings, tmp_path / "nps.json")
         add_survey(store, settings, tmp_path / "choice.json")
     return folder
+
+
+def survey_app(workspace, **settings_overrides):
+    """The survey routes on their own, with a real spool and the published snapshot (the collector's
+    server wires the same routes into `centric serve`). Returns (app, context)."""
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+
+    from centric.api.surveys import survey_routes
+    from centric.services.survey_context import SurveyContext
+    from centric.services.workspace_files import load_settings
+
+    settings = load_settings(workspace)
+    for key, value in settings_overrides.items():
+        setattr(settings, key, value)
+    context = SurveyContext(workspace, settings)
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT"],
+                       allow_headers=["Content-Type"])  # the shop's page is on another origin
+    app.include_router(survey_routes(context))
+    return app, context
+
+
+def spooled(workspace) -> list[dict]:
+    """Every complete record in the workspace's spool, oldest file first."""
+    from centric.store.spool import complete_bytes, spool_files, spool_folder
+
+    records = []
+    for path in spool_files(spool_folder(workspace)):
+        data = path.read_bytes()[: complete_bytes(path)]
+        records += [json.loads(line) for line in data.splitlines() if line.strip()]
+    return records
+
+
+def load_spool(workspace):
+    """What `centric ingest --collected` does for survey records: returns the SurveyLoad."""
+    from centric.services.surveys import load_records
+    from centric.services.workspace_files import open_store
+
+    with open_store(workspace) as (_, store):
+        return load_records(store, spooled(workspace))
+
+
+def table(workspace, name: str):
+    from centric.services.workspace_files import open_store
+
+    with open_store(workspace) as (_, store):
+        return store.query_df(f"SELECT * FROM {name} ORDER BY 1")

@@ -3,46 +3,31 @@
 ``create_app(workspace)`` builds the app; ``centric serve`` runs it with uvicorn on 127.0.0.1.
 Public endpoints (what a shop's pages call): the widget script, a survey's texts, posting an answer.
 Read endpoints (scores, drivers) need the workspace's key in the ``X-Centric-Key`` header. One
-DuckDB connection serves the app, behind a lock: requests run in a thread pool.
+DuckDB connection serves the read endpoints, behind a lock: requests run in a thread pool. The survey
+routes (api/surveys.py) read the snapshot and write the spool only; the collector's server replaces
+this app.
 """
 
 from __future__ import annotations
 
 import hmac
-import html
 import json
 import threading
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
 
+from centric.api.surveys import survey_routes
 from centric.errors import CentricError
 from centric.services import surveys
+from centric.services.survey_context import SurveyContext
 from centric.services.workspace_files import load_settings, open_store
 
 MAX_BODY_BYTES = 16_384
 STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
-
-
-class AnswerIn(BaseModel):
-    score: float | None = None
-    text: str | None = Field(default=None, max_length=surveys.MAX_TEXT_CHARS)
-    choices: list[str] | None = None
-    customer_id: str | None = Field(default=None, max_length=surveys.MAX_ID_CHARS)
-    token: str | None = Field(default=None, max_length=128)
-    order_id: str | None = Field(default=None, max_length=surveys.MAX_ID_CHARS)
-    language: str | None = Field(default=None, max_length=8)
-    response_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    channel: str | None = Field(default="widget", max_length=32)
-
-
-class CommentIn(BaseModel):
-    text: str = Field(max_length=surveys.MAX_TEXT_CHARS)
 
 
 def create_app(workspace: Path, api_key: str | None = None, allowed_origins: list[str] | None = None) -> FastAPI:
@@ -54,12 +39,15 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
     lock = threading.Lock()
     state: dict = {}
 
+    context = SurveyContext(workspace, settings)
+
     @asynccontextmanager
     async def lifespan(app):
         with open_store(workspace) as (_, store):
             state["store"] = store
             yield
         state.clear()
+        context.close()
 
     app = FastAPI(title=f"centric: {settings.shop_name}", lifespan=lifespan)
     app.add_middleware(CORSMiddleware, allow_origins=allowed_origins or ["*"], allow_methods=["GET", "POST", "PUT"],
@@ -105,38 +93,7 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
     def health():
         return {"status": "ok"}
 
-    @app.get("/widget.js")
-    def widget():
-        code = (resources.files("centric.api") / "static" / "widget.js").read_text(encoding="utf-8")
-        return Response(code, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "max-age=300"})
-
-    @app.get("/api/surveys/{survey_id}")
-    def survey(survey_id: str, lang: str | None = None, db=Depends(store)):
-        return surveys.localised(surveys.open_survey(db, survey_id), lang)
-
-    @app.post("/api/surveys/{survey_id}/responses", status_code=201)
-    def answer(survey_id: str, body: AnswerIn, db=Depends(store)):
-        fields = body.model_dump(exclude={"channel"})
-        answer = surveys.Answer(survey_id=survey_id, channel=body.channel or "widget", **fields)
-        return {"feedback_id": surveys.record_answer(db, answer, secret=secret)}
-
-    @app.put("/api/surveys/{survey_id}/responses/{response_id}")
-    def comment(survey_id: str, response_id: str, body: CommentIn, db=Depends(store)):
-        return {"feedback_id": surveys.add_comment(db, survey_id, response_id, body.text)}
-
-    @app.get("/s/{survey_id}", response_class=HTMLResponse)
-    def link(survey_id: str, score: int | None = None, c: str | None = None, t: str | None = None,
-             lang: str | None = None, o: str | None = None, db=Depends(store)):
-        """The page an e-mail link opens: the widget with the score the customer clicked prefilled."""
-        surveys.open_survey(db, survey_id)
-        attrs = {"data-survey": survey_id, "data-lang": lang or "", "data-score": "" if score is None else str(score),
-                 "data-customer": c or "", "data-token": t or "", "data-order": o or "", "data-target": "#survey"}
-        attributes = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items() if v)
-        page = (f'<!doctype html><html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-                f'<title>{html.escape(settings.shop_name)}</title></head><body>'
-                f'<main id="survey"></main><script src="/widget.js" {attributes}></script></body></html>')
-        return HTMLResponse(page)
+    app.include_router(survey_routes(context))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     def scores(db=Depends(store)):

@@ -370,6 +370,7 @@ def survey():
     Example:
       centric survey add nps.json
       centric survey link nps-post-purchase --customer C000123 --score 9
+      centric survey audience nps-post-purchase --links > send.csv
     """
 
 
@@ -408,7 +409,7 @@ def survey_list(workspace):
 @click.argument("survey_id")
 @click.option("--reopen", is_flag=True, help="Open it again.")
 def survey_close(workspace, survey_id, reopen):
-    """Stop (or restart) accepting answers."""
+    """Stop (or restart) accepting answers and comments; what arrived before the close still loads."""
     from centric.services.surveys import set_status
     from centric.services.workspace_files import open_store
 
@@ -423,26 +424,55 @@ def survey_close(workspace, survey_id, reopen):
 @click.option("--customer", required=True, help="Customer the link is for (signed, so nobody else can answer).")
 @click.option("--score", type=int, default=None, help="Prefill a score: one link per score button in an e-mail.")
 @click.option("--lang", default=None, help="Language of the survey page.")
+@click.option("--valid-days", type=click.IntRange(1, 3650), default=None,
+              help="How long the link works (default: [surveys] link_days in centric.toml, 30).")
+@click.option("--send", default=None, help="Send id: links of one mailing share it (default: a new one).")
 @click.option("--base-url", default="http://127.0.0.1:8765", show_default=True)
-def survey_link(workspace, survey_id, customer, score, lang, base_url):
-    """An e-mail link with a one-click prefilled score."""
+def survey_link(workspace, survey_id, customer, score, lang, valid_days, send, base_url):
+    """An e-mail link with a one-click prefilled score, signed for this survey, customer and send.
+
+    Answering again through a link of the same send replaces the earlier answer (kept in
+    feedback_history); after --valid-days the link is refused.
+
+    \b
+    Example:
+      centric survey link nps-post-purchase --customer C000123 --score 9 --valid-days 14
+    """
     from centric.services.surveys import survey_link as make_link
     from centric.services.surveys import workspace_secret
+    from centric.services.workspace_files import load_settings
 
     folder = resolve_workspace(workspace)
-    click.echo(make_link(base_url, workspace_secret(folder), survey_id, customer, score, lang))
+    days = valid_days or load_settings(folder).survey_link_days
+    click.echo(make_link(base_url, workspace_secret(folder), survey_id, customer, score, lang, days, send))
 
 
 @survey.command("audience")
 @workspace_option
 @click.argument("survey_id")
-def survey_audience(workspace, survey_id):
-    """Customers to ask now, after targeting, sampling and the minimum wait, as CSV."""
-    from centric.services.surveys import audience
+@click.option("--links", is_flag=True, help="Add a signed link per customer (one send for the whole list).")
+@click.option("--valid-days", type=click.IntRange(1, 3650), default=None,
+              help="How long the links work (default: [surveys] link_days in centric.toml, 30).")
+@click.option("--send", default=None, help="Send id of this mailing (default: a new one, printed to stderr).")
+@click.option("--base-url", default="http://127.0.0.1:8765", show_default=True)
+def survey_audience(workspace, survey_id, links, valid_days, send, base_url):
+    """Customers to ask now, after targeting, sampling and the minimum wait, as CSV.
+
+    \b
+    Example:
+      centric survey audience nps-post-purchase --links --base-url https://shop.example/centric > send.csv
+    """
+    from centric.services.surveys import audience, audience_links, new_send_id, workspace_secret
     from centric.services.workspace_files import open_store
 
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
+    folder = resolve_workspace(workspace)
+    with open_store(folder, read_only=True) as (settings, store):
         frame = audience(store, survey_id)
+    if links:
+        send = send or new_send_id()
+        frame = audience_links(frame, base_url, workspace_secret(folder), survey_id,
+                               valid_days or settings.survey_link_days, send)
+        click.echo(f"send id: {send}", err=True)
     click.echo(frame.to_csv(index=False), nl=False)
 
 

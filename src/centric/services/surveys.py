@@ -1,30 +1,44 @@
-"""Surveys: definitions, who to ask, and validated answers stored in `feedback`.
+"""Surveys: definitions, who to ask, signed links, and answers on their way to `feedback`.
 
 A survey is defined in a JSON file (``centric survey add FILE``): its kind (nps, csat, ces, rating,
 text, single_choice, multiple_choice), the question in each language, an optional follow-up
 ("What is the main reason for your score?"), choices, and targeting (RFM segment, days after an
-order, a sample percentage, a minimum wait before asking the same customer again). Answers come
-from the one-click e-mail link and the widget through `centric serve`; each is checked (survey
-exists and is open, score in range, sizes, duplicates) and becomes one `feedback` row.
+order, a sample percentage, a minimum wait before asking the same customer again).
+
+Rules this module implements:
+
+- A link's token binds survey + customer + expiry + send id (HMAC-SHA256, base64url); the expiry
+  and the send id travel in the link. An expired token, or one made for another survey or customer,
+  is refused (forbidden) with the reason.
+- One answer per customer per survey send: a linked answer's response id is derived from survey,
+  customer and send, so answering again replaces the earlier answer (store/surveys.py keeps it in
+  `feedback_history`). An anonymous answer is one per response id the widget chose.
+- Answering returns a response token (HMAC over survey + response id); the follow-up comment must
+  carry it.
+- The server checks all of this against the published snapshot and spools the answer
+  (``answer_record``, ``comment_record``); `centric ingest --collected` checks the survey rules again
+  and writes `feedback` (store/surveys.py ``load_survey_records``). Changing a survey publishes the
+  snapshot, so the server sees a close at once.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import secrets
-from dataclasses import dataclass
+import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
-import pandas as pd
+from centric.store import surveys as survey_store
+from centric.store.survey_rules import (KINDS, MAX_ID_CHARS, MAX_TEXT_CHARS, Answer, SurveyError,  # noqa: F401
+                                        check_answer, check_comment_text, check_open)
 
-from centric.errors import CentricError
-
-KINDS = {"nps": ("nps_0_10", 0, 10), "csat": ("csat_1_5", 1, 5), "ces": ("ces_1_7", 1, 7),
-         "rating": ("stars_1_5", 1, 5), "text": (None, None, None), "single_choice": (None, None, None),
-         "multiple_choice": (None, None, None)}
 DEFAULT_QUESTIONS = {
     "nps": {"en": "How likely are you to recommend us to a friend or colleague?",
             "es": "¿Qué probabilidad hay de que nos recomiendes a un amigo o colega?",
@@ -37,36 +51,11 @@ DEFAULT_QUESTIONS = {
 }
 DEFAULT_FOLLOW_UP = {"en": "What is the main reason for your score?", "es": "¿Cuál es el motivo principal de tu puntuación?",
                      "ca": "Quin és el motiu principal de la teva puntuació?", "pt": "Qual o principal motivo da sua nota?"}
-MAX_TEXT_CHARS = 5_000
-MAX_ID_CHARS = 128
+DEFAULT_LINK_DAYS = 30
+RECORD_SOURCE = "survey"
 
 
-class SurveyError(CentricError):
-    """A survey definition or an answer is not valid; the message says why.
-
-    ``reason`` tells callers (the API) what kind of refusal it is: invalid, not_found, conflict
-    (closed survey, duplicate submit) or forbidden (a customer token that does not match).
-    """
-
-    def __init__(self, message: str, reason: str = "invalid"):
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass
-class Answer:
-    survey_id: str
-    score: float | None = None
-    text: str | None = None
-    choices: list[str] | None = None
-    customer_id: str | None = None
-    order_id: str | None = None
-    language: str | None = None
-    channel: str = "widget"
-    response_id: str | None = None
-    token: str | None = None
-
-
+# -- definitions ------------------------------------------------------------------------------
 def validate_definition(raw: dict, languages: list[str]) -> dict:
     """A complete definition from a user's JSON, or a SurveyError saying what is wrong."""
     if not isinstance(raw, dict):
@@ -104,30 +93,50 @@ def add_survey(store, settings, path: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SurveyError(f"{path} is not valid JSON: {exc}") from None
     definition = validate_definition(raw, list(settings.languages))
-    store.con.execute("DELETE FROM surveys WHERE survey_id = ?", [definition["survey_id"]])
-    store.con.execute("INSERT INTO surveys VALUES (?, ?, 'open', ?, ?)",
-                      [definition["survey_id"], definition["kind"], json.dumps(definition, ensure_ascii=False),
-                       dt.datetime.now()])
+    with store.transaction() as con:
+        survey_store.save_definition(con, definition)
+    _publish(store)
     return definition
 
 
 def set_status(store, survey_id: str, status: str) -> None:
-    if not get_survey(store, survey_id):
+    """Open or close a survey; closing records when, and the server sees it at once (snapshot)."""
+    with store.transaction() as con:
+        found = survey_store.set_status(con, survey_id, status)
+    if not found:
         raise SurveyError(f"no survey {survey_id!r}: see `centric survey list`", "not_found")
-    store.con.execute("UPDATE surveys SET status = ? WHERE survey_id = ?", [status, survey_id])
+    _publish(store)
 
 
-def list_surveys(store) -> pd.DataFrame:
-    return store.query_df("SELECT survey_id, kind, status, created_at FROM surveys ORDER BY created_at")
+def _publish(store) -> None:
+    from centric.store.snapshot import publish_snapshot
+
+    publish_snapshot(store, Path(store.path).parent)
+
+
+def list_surveys(store):
+    return survey_store.list_surveys(store)
 
 
 def get_survey(store, survey_id: str) -> dict | None:
-    row = store.con.execute("SELECT definition, status FROM surveys WHERE survey_id = ?", [survey_id]).fetchone()
-    if row is None:
-        return None
-    definition = json.loads(row[0])
-    definition["status"] = row[1]
+    return survey_store.get_survey(store, survey_id)
+
+
+def open_survey(store, survey_id: str) -> dict:
+    """The definition of a survey, or a not_found SurveyError."""
+    definition = get_survey(store, survey_id)
+    if definition is None:
+        raise SurveyError(f"no survey {survey_id!r}", "not_found")
     return definition
+
+
+def snapshot_survey(snapshot, survey_id: str) -> dict:
+    """A survey's definition from the server's read snapshot, or a not_found SurveyError."""
+    rows = snapshot.rows("surveys", survey_id=survey_id)
+    if not rows:
+        raise SurveyError(f"no survey {survey_id!r}", "not_found")
+    row = rows[0]
+    return survey_store.definition_of(row["definition"], row["status"], row.get("closed_at"))
 
 
 def localised(definition: dict, language: str | None) -> dict:
@@ -140,126 +149,145 @@ def localised(definition: dict, language: str | None) -> dict:
             "choices": definition.get("choices"), "min": low, "max": high, "status": definition["status"]}
 
 
-def customer_token(secret: str, customer_id: str) -> str:
-    """HMAC-SHA256 of the customer id: e-mail links carry it so nobody can answer as someone else."""
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()[:32]
+# -- tokens -----------------------------------------------------------------------------------
+def _mac(secret: str, *parts) -> str:
+    message = json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")).encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def check_token(secret: str, customer_id: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(customer_token(secret, customer_id), str(token))
+def link_token(secret: str, survey_id: str, customer_id: str, expires: int, send: str) -> str:
+    """``<survey tag>.<mac>``: the MAC signs survey, customer, expiry and send; the short survey tag
+    (itself an HMAC) only lets the server say "made for another survey" instead of a bare refusal."""
+    return f"{_mac(secret, 'centric-survey-tag/v1', survey_id)[:8]}." \
+           f"{_mac(secret, 'centric-survey-link/v1', survey_id, customer_id, int(expires), send)}"
+
+
+def check_link(secret: str, answer: Answer, now: float | None = None) -> None:
+    """Refuse (forbidden) an answer for a customer whose link token is missing, altered, made for
+    another survey or customer, or expired."""
+    if not answer.customer_id:
+        return
+    if not answer.token or answer.expires is None or not answer.send:
+        raise SurveyError("a customer's answer needs the token, expiry and send id of the link centric made",
+                          "forbidden")
+    tag, _, _ = str(answer.token).partition(".")
+    if not hmac.compare_digest(tag, _mac(secret, "centric-survey-tag/v1", answer.survey_id)[:8]):
+        raise SurveyError(f"this link's token was made for another survey, not {answer.survey_id!r}", "forbidden")
+    try:
+        expires = int(answer.expires)
+    except (TypeError, ValueError):
+        raise SurveyError("the link's expiry is not a number", "forbidden") from None
+    expected = link_token(secret, answer.survey_id, answer.customer_id, expires, str(answer.send))
+    if not hmac.compare_digest(expected, str(answer.token)):
+        raise SurveyError(f"the token does not match customer {answer.customer_id!r}: use the link centric made "
+                          "for them (this one was made for someone else, or altered)", "forbidden")
+    if (now if now is not None else time.time()) > expires:
+        when = dt.datetime.fromtimestamp(expires, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        raise SurveyError(f"this link expired on {when}: ask the shop for a new one", "forbidden")
+
+
+def linked_response_id(secret: str, survey_id: str, customer_id: str, send: str) -> str:
+    """The one response id of a customer in a survey send (the dot keeps it apart from widget ids)."""
+    return "c." + _mac(secret, "centric-survey-response/v1", survey_id, customer_id, send)[:22]
+
+
+def response_token(secret: str, survey_id: str, response_id: str) -> str:
+    """What the follow-up comment of a response must carry."""
+    return _mac(secret, "centric-survey-comment/v1", survey_id, response_id)[:32]
+
+
+def check_response_token(secret: str, survey_id: str, response_id: str, token: str | None) -> None:
+    if not token:
+        raise SurveyError("a comment needs the response_token its answer returned", "forbidden")
+    if not hmac.compare_digest(response_token(secret, survey_id, response_id), str(token)):
+        raise SurveyError("the response_token does not match this response", "forbidden")
 
 
 def workspace_secret(folder: Path) -> str:
-    """The workspace's signing secret, created on first use (never printed or logged)."""
+    """The workspace's link-signing secret, created on first use (never printed or logged)."""
     path = Path(folder) / ".centric-secret"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
-def open_survey(store, survey_id: str) -> dict:
-    """The definition of a survey, or a not_found SurveyError."""
-    definition = get_survey(store, survey_id)
-    if definition is None:
-        raise SurveyError(f"no survey {survey_id!r}", "not_found")
-    return definition
-
-
-def record_answer(store, answer: Answer, secret: str | None = None, now: dt.datetime | None = None) -> str:
-    """Validate an answer and store it in `feedback`; returns its feedback_id.
-
-    With ``secret``, a customer id is accepted only with its signed token (``customer_token``).
-    """
-    definition = open_survey(store, answer.survey_id)
-    if definition["status"] != "open":
-        raise SurveyError(f"survey {answer.survey_id!r} is closed", "conflict")
-    if secret is not None and answer.customer_id and not check_token(secret, answer.customer_id, answer.token):
-        raise SurveyError("the customer token does not match: use the link centric made", "forbidden")
-    scale, low, high = KINDS[definition["kind"]]
-    if scale is not None:
-        if answer.score is None:
-            raise SurveyError(f"a score from {low} to {high} is required")
-        if not (low <= answer.score <= high) or float(answer.score) != int(answer.score):
-            raise SurveyError(f"score must be a whole number from {low} to {high}")
-    text = answer.text
-    if text is not None and len(text) > MAX_TEXT_CHARS:
-        raise SurveyError(f"the answer is longer than {MAX_TEXT_CHARS:,} characters")
-    if definition["kind"] in ("single_choice", "multiple_choice"):
-        picked = answer.choices or []
-        if not picked or any(c not in definition["choices"] for c in picked) or (
-                definition["kind"] == "single_choice" and len(picked) != 1):
-            raise SurveyError("choose from the survey's choices")
-        text = "; ".join(picked) + (f" | {text}" if text else "")
-    if definition["kind"] == "text" and not (text or "").strip():
-        raise SurveyError("the answer is empty")
-    for value in (answer.customer_id, answer.order_id, answer.response_id):
-        if value is not None and len(str(value)) > MAX_ID_CHARS:
-            raise SurveyError("an identifier is too long")
-    response = answer.response_id or secrets.token_hex(8)
-    feedback_id = f"{answer.survey_id}:{response}"
-    now = now or dt.datetime.now()
-    with store.transaction() as con:
-        if con.execute("SELECT 1 FROM feedback WHERE feedback_id = ?", [feedback_id]).fetchone():
-            raise SurveyError("this answer was already received (duplicate submit)", "conflict")
-        if answer.customer_id:
-            con.execute("INSERT INTO customers (customer_id, origin) SELECT ?, 'feedback' "
-                        "WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = ?)",
-                        [answer.customer_id, answer.customer_id])
-        con.execute(
-            "INSERT INTO feedback (feedback_id, customer_id, order_id, received_at, source, channel, rating, "
-            "rating_scale, text, language, survey_id) VALUES (?, ?, ?, ?, 'survey', ?, ?, ?, ?, ?, ?)",
-            [feedback_id, answer.customer_id, answer.order_id, now, answer.channel,
-             None if scale is None else float(answer.score), scale, text, answer.language, answer.survey_id])
-    return feedback_id
-
-
-def add_comment(store, survey_id: str, response_id: str, text: str, within_hours: int = 24) -> str:
-    """The follow-up answer ("main reason for your score") joins the score already stored."""
-    if not isinstance(text, str) or not text.strip():
-        raise SurveyError("the answer is empty")
-    if len(text) > MAX_TEXT_CHARS:
-        raise SurveyError(f"the answer is longer than {MAX_TEXT_CHARS:,} characters")
-    feedback_id = f"{survey_id}:{response_id}"
-    row = store.con.execute("SELECT text, received_at FROM feedback WHERE feedback_id = ?", [feedback_id]).fetchone()
-    if row is None:
-        raise SurveyError("no such answer: send the score first", "not_found")
-    if row[0]:
-        raise SurveyError("this answer already has a comment (duplicate submit)", "conflict")
-    if row[1] < dt.datetime.now() - dt.timedelta(hours=within_hours):
-        raise SurveyError("this answer is too old to add a comment")
-    store.con.execute("UPDATE feedback SET text = ? WHERE feedback_id = ?", [text, feedback_id])
-    return feedback_id
-
-
-def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0) -> pd.DataFrame:
-    """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
-    percentage, and nobody asked (answered) within the survey's minimum wait."""
-    target = open_survey(store, survey_id)["target"]
-    at = at or store.con.execute("SELECT coalesce(max(ordered_at), now()) FROM orders").fetchone()[0]
-    days_after = target.get("days_after_order")
-    sql = """
-        SELECT c.customer_id, c.language, s.rfm_segment, s.last_order_at
-        FROM customers c LEFT JOIN customer_summary s USING (customer_id)
-        WHERE (? IS NULL OR s.rfm_segment = ?)
-          AND (? IS NULL OR date_diff('day', s.last_order_at, ?::TIMESTAMP) BETWEEN ? AND ? + 6)
-          AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.customer_id = c.customer_id AND f.survey_id = ?
-                          AND f.received_at > ?::TIMESTAMP - to_days(?))
-          AND (hash(c.customer_id || ?) % 10000) < ? * 100
-        ORDER BY c.customer_id"""
-    params = [target.get("segment"), target.get("segment"), days_after, at, days_after, days_after, survey_id, at,
-              int(target["min_days_between_asks"]), f"{survey_id}:{seed}", float(target["sample_percent"])]
-    return store.query_df(sql, params)
+def new_send_id(now: dt.datetime | None = None) -> str:
+    """A send id: the day plus a random tail (one per mailing)."""
+    return f"{(now or dt.datetime.now(dt.timezone.utc)).strftime('%Y%m%d')}-{secrets.token_hex(3)}"
 
 
 def survey_link(base_url: str, secret: str, survey_id: str, customer_id: str, score: int | None = None,
-                language: str | None = None) -> str:
-    """An e-mail link with a one-click prefilled score and a signed customer."""
-    from urllib.parse import urlencode
-
-    query = {"c": customer_id, "t": customer_token(secret, customer_id)}
+                language: str | None = None, valid_days: int = DEFAULT_LINK_DAYS, send: str | None = None,
+                now: float | None = None) -> str:
+    """An e-mail link with a signed customer, expiry and send, and an optional one-click prefilled score."""
+    expires = int((now if now is not None else time.time()) + valid_days * 86_400)
+    send = send or new_send_id()
+    query = {"c": customer_id, "e": expires, "n": send, "t": link_token(secret, survey_id, customer_id, expires, send)}
     if score is not None:
         query["score"] = score
     if language:
         query["lang"] = language
     return f"{base_url.rstrip('/')}/s/{survey_id}?{urlencode(query)}"
+
+
+# -- answers: checked at the server, spooled, loaded later ------------------------------------
+def answer_record(definition: dict, answer: Answer, secret: str, now: float | None = None) -> tuple[dict, dict]:
+    """Check an answer against its survey (open, link token, score, sizes) and build the spool record.
+
+    Returns (record, reply): the reply tells the widget its feedback_id, response_id and response_token.
+    """
+    from centric.store.spool import record
+
+    check_open(definition)
+    check_link(secret, answer, now)
+    check_answer(definition, answer)
+    if answer.customer_id:
+        response_id = linked_response_id(secret, answer.survey_id, answer.customer_id, str(answer.send))
+    else:
+        response_id = answer.response_id or secrets.token_hex(8)
+    feedback_id = f"{answer.survey_id}:{response_id}"
+    message = {"survey_id": answer.survey_id, "response_id": response_id, "feedback_id": feedback_id,
+               "customer_id": answer.customer_id, "order_id": answer.order_id, "score": answer.score,
+               "text": answer.text, "choices": answer.choices, "language": answer.language,
+               "channel": answer.channel, "send": answer.send if answer.customer_id else None}
+    reply = {"feedback_id": feedback_id, "response_id": response_id,
+             "response_token": response_token(secret, answer.survey_id, response_id)}
+    return record("survey_answer", message, uuid.uuid4().hex, RECORD_SOURCE), reply
+
+
+def comment_record(definition: dict, response_id: str, text, token: str | None, secret: str) -> tuple[dict, dict]:
+    """Check a follow-up comment (open survey, the response's token, text) and build its spool record."""
+    from centric.store.spool import record
+
+    survey_id = definition["survey_id"]
+    check_open(definition)
+    check_response_token(secret, survey_id, response_id, token)
+    check_comment_text(text)
+    feedback_id = f"{survey_id}:{response_id}"
+    message = {"survey_id": survey_id, "response_id": response_id, "feedback_id": feedback_id, "text": text}
+    return record("survey_comment", message, uuid.uuid4().hex, RECORD_SOURCE), {"feedback_id": feedback_id}
+
+
+def load_records(store, records: list[dict]):
+    """Load spooled survey records into `feedback` in one transaction (what the collector's loader does
+    for these kinds); returns store.surveys.SurveyLoad."""
+    with store.transaction() as con:
+        return survey_store.load_survey_records(con, records)
+
+
+def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0):
+    """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
+    percentage, and nobody asked (answered) within the survey's minimum wait."""
+    return survey_store.audience_frame(store, survey_id, open_survey(store, survey_id)["target"], at, seed)
+
+
+def audience_links(frame, base_url: str, secret: str, survey_id: str, valid_days: int, send: str,
+                   now: float | None = None):
+    """The audience with one signed link per customer, all of one send."""
+    frame = frame.copy()
+    frame["link"] = [survey_link(base_url, secret, survey_id, str(c), language=lang if isinstance(lang, str) else None,
+                                 valid_days=valid_days, send=send, now=now)
+                     for c, lang in zip(frame["customer_id"], frame["language"])]
+    return frame

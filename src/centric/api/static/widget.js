@@ -1,7 +1,9 @@
 /* centric survey widget: plain JavaScript, no framework. Paste into a page:
  *   <script src="https://YOUR-CENTRIC/widget.js" data-survey="nps-post-purchase"
  *           data-customer="C123" data-token="SIGNED-TOKEN" data-lang="es" async></script>
- * Optional: data-score="9" (prefilled from an e-mail link), data-target="#element-id", data-order="O1".
+ * Optional: data-score="9" (prefilled from an e-mail link: shown selected, sent, and the customer may pick
+ * another score, which replaces it), data-target="#element-id", data-order="O1". A link also gives
+ * data-expires and data-send, signed by data-token with the survey and the customer.
  * Everything is built with DOM nodes and textContent: nothing a survey or customer wrote is parsed as HTML.
  */
 (function () {
@@ -15,6 +17,8 @@
   var token = script.getAttribute("data-token");
   var order = script.getAttribute("data-order");
   var prefilled = script.getAttribute("data-score");
+  var expires = script.getAttribute("data-expires");
+  var send = script.getAttribute("data-send");
   var responseId = Math.random().toString(16).slice(2) + Date.now().toString(16);
   var TEXT = {
     en: { send: "Send", thanks: "Thank you for your answer!", close: "Close", error: "Sorry, that did not work: " },
@@ -53,6 +57,19 @@
     var status = el("p", { role: "status", "aria-live": "polite", "class": "centric-status" });
     var chosen = null;
     var followUp = null;
+    var reply = null;            // {response_id, response_token} of the answer stored last
+    var queue = Promise.resolve();  // answers go one after another, so the last one chosen wins
+
+    function select(value) {
+      var buttons = box.querySelectorAll(".centric-score");
+      for (var i = 0; i < buttons.length; i++) {
+        var on = buttons[i].getAttribute("data-score") === String(value);
+        buttons[i].setAttribute("aria-pressed", on ? "true" : "false");
+        buttons[i].className = on ? "centric-score centric-selected" : "centric-score";
+        buttons[i].style.background = on ? "#1a5fb4" : "";
+        buttons[i].style.color = on ? "#fff" : "";
+      }
+    }
 
     function fail(err) { status.textContent = words.error + err.message; }
 
@@ -61,12 +78,25 @@
       box.appendChild(el("p", { role: "status", "aria-live": "polite", "class": "centric-thanks" }, words.thanks));
     }
 
+    function answerPayload(extra) {
+      var payload = { customer_id: customer, token: token, order_id: order, language: survey.language,
+                      response_id: responseId, channel: prefilled !== null || send ? "email" : "widget" };
+      if (expires) { payload.expires = Number(expires); }
+      if (send) { payload.send = send; }
+      Object.keys(extra).forEach(function (k) { payload[k] = extra[k]; });
+      return payload;
+    }
+
     function sendScore(value) {
       chosen = value;
-      var payload = { score: value, customer_id: customer, token: token, order_id: order, language: survey.language,
-                      response_id: responseId, channel: prefilled !== null ? "email" : "widget" };
-      return post("/api/surveys/" + encodeURIComponent(survey.survey_id) + "/responses", "POST", payload)
-        .then(function () { showFollowUp(); }, fail);
+      select(value);
+      status.textContent = "";
+      queue = queue.then(function () {
+        return post("/api/surveys/" + encodeURIComponent(survey.survey_id) + "/responses", "POST",
+                    answerPayload({ score: value }))
+          .then(function (data) { reply = data; showFollowUp(); }, fail);
+      });
+      return queue;
     }
 
     function showFollowUp() {
@@ -83,9 +113,12 @@
         event.preventDefault();
         var path = "/api/surveys/" + encodeURIComponent(survey.survey_id) + "/responses";
         var done = survey.min === null
-          ? post(path, "POST", { text: area.value, customer_id: customer, token: token, order_id: order,
-                                 language: survey.language, response_id: responseId, channel: "widget" })
-          : post(path + "/" + responseId, "PUT", { text: area.value });
+          ? post(path, "POST", answerPayload({ text: area.value }))
+          : queue.then(function () {
+              if (!reply) { throw new Error("choose a score first"); }
+              return post(path + "/" + encodeURIComponent(reply.response_id), "PUT",
+                          { text: area.value, response_token: reply.response_token });
+            });
         done.then(thank, fail);
       });
       box.appendChild(followUp);
@@ -99,8 +132,9 @@
           var b = el("button", { type: "button", "class": "centric-score", "data-score": String(value),
                                  "aria-label": String(value) + " / " + String(survey.max) }, value);
           b.style.cssText = "min-width:2.4em;min-height:2.4em;margin:2px";
+          b.setAttribute("aria-pressed", "false");
           b.addEventListener("click", function () {
-            if (chosen === null) { b.setAttribute("aria-pressed", "true"); sendScore(value); }
+            if (chosen !== value) { sendScore(value); }
           });
           scale.appendChild(b);
         })(v);
