@@ -268,7 +268,8 @@ def mark_unreadable(path: Path, cleaned: Path) -> None:
 RECORD_CHECKS = [
     Check("_unreadable IS NOT NULL", None, "_unreadable", constant("line is not a JSON record with a message object")),
     Check("nullif(trim(kind), '') IS NULL", "kind", "kind", constant("missing kind (the call type)")),
-    Check("NOT regexp_full_match(kind, '[a-z_]{1,40}')", "kind", "kind",
+    Check("kind NOT IN ('track', 'page', 'identify', 'screen', 'group', 'alias') "
+          "AND NOT regexp_full_match(kind, '[a-z_]{1,40}')", "kind", "kind",
           constant("kind is not a call type (identify, track, page, screen, group, alias, ...)")),
     Check("nullif(trim(id), '') IS NULL", "messageId", "id", constant("missing messageId")),
     Check("regexp_matches(id, '[\\x00-\\x1f\\x7f]')", "messageId", "id",
@@ -299,7 +300,7 @@ def check_records(con) -> None:
                 "FROM _spool_checked c LEFT JOIN _spool_dups d USING (_seq)")
     con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.id, s.kind, s.received_at, s.source, "
                 "to_json(s.message) AS message, s.message AS _map FROM _spool s "
-                "WHERE s.rowid IN (SELECT _seq FROM _spool_checked WHERE _fail IS NULL AND NOT _dup)")
+                "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked WHERE _fail IS NOT NULL OR _dup)")
 
 
 def keep_pending(con, report: LoadReport, handled: list[str]) -> None:

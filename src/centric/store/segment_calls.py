@@ -154,8 +154,7 @@ def build_calls(con, records: str, timezone: str) -> None:
         f"{_kind_of('_anon')} AS _type_anonymous_id, {_text('_event')} AS event, {_kind_of('_event')} AS _type_event, "
         f"coalesce({_text('_originalts')}, {_text('_timestamp')}) AS _original_text, {_text('_sentat')} AS _sent_text, "
         f"coalesce({_nested('_ctx', 'sessionId')}, {_nested('_props', 'session_id')}) AS session_id, "
-        f"{_name()} AS name, {_channel()} AS channel, {_properties()} AS properties, "
-        f"CAST(CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END AS JSON) AS context, "
+        f"{_name()} AS name, {_channel()} AS channel, "
         f"{_kind_of('_props')} AS _type_properties, {_kind_of('_traits')} AS _type_traits, "
         f"{_kind_of('_ctx')} AS _type_context, {order_id} AS order_id, "
         f"CASE WHEN kind = 'identify' THEN {_nested('_ctx', 'locale')} END AS locale "
@@ -167,7 +166,7 @@ def build_calls(con, records: str, timezone: str) -> None:
     fail = Rules(checks=call_checks()).reason_struct()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _calls AS SELECT _seq, id, kind, user_id, anonymous_id, session_id, name, "
-        f"channel, properties, context, occurred_at, order_id, locale, {fail} AS _fail, "
+        f"channel, occurred_at, order_id, locale, {fail} AS _fail, "
         f"(id IN (SELECT event_id FROM events) OR id IN (SELECT event_id FROM orders WHERE event_id IS NOT NULL)) AS _dup "
         f"FROM ({times})"
     )
@@ -180,7 +179,20 @@ def load_calls(con, records: str, ctx) -> None:
         ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                                  "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
         ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
-        con.execute("CREATE OR REPLACE TEMP VIEW _good AS SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup")
+        # properties and context, the bulk of a message, are built once, as they are read (never copied
+        # into _calls): _good joins them to the calls that load
+        # properties and context, the bulk of a message, are built where they are used, from the map
+        # (never copied into _calls); a filter on _good applies before the join, so building them for
+        # a few calls costs only those calls
+        lookups = {c: f"CAST(r._map[{constant(FIELDS[c])}] AS VARCHAR)"
+                   for c in ("_props", "_traits", "_ctx", "_pname", "_pcategory", "_group", "_previous")}
+        properties, context = _properties().replace("CASE kind", "CASE c.kind"), f"CAST(CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END AS JSON)"
+        for col, lookup in lookups.items():
+            properties, context = properties.replace(col, lookup), context.replace(col, lookup)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _good AS SELECT c.*, {properties} AS properties, {context} AS context "
+            f"FROM (SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup) c JOIN {records} r USING (_seq)"
+        )
         from centric.store.identify_traits import load_identify_traits
 
         load_identify_traits(con, ctx)
@@ -234,7 +246,7 @@ def load_orders(con, ctx) -> None:
     new = con.execute("SELECT count(*) FROM _ord_text").fetchone()[0]
     validated(con, ctx, S.ORDERS, "_ord_text")
     con.execute("CREATE OR REPLACE TEMP TABLE _ord_typed AS SELECT c.*, g.id AS event_id FROM _checked c "
-                "JOIN _good g ON g._seq = c._line")
+                "JOIN _calls g ON g._seq = c._line")
     drop_staging(con)
     if ctx.currency:
         fx.build_rates(con, "_ord_typed", "_line", ctx.currency)
@@ -266,8 +278,9 @@ def _load_lines(con, ctx) -> None:
         f"coalesce({_money(item, 'quantity')}, '1') AS quantity, {_money(item, 'price')} AS unit_price, "
         f"CAST(nullif(json_merge_patch({item}, json_object({mapped})), '{{}}'::JSON) AS VARCHAR) AS attributes "
         f"FROM (SELECT g._seq, l.order_id, unnest(g._products) AS {item}, generate_subscripts(g._products, 1) AS _i "
-        f"FROM (SELECT _seq, CAST(json_extract(properties, '$.products') AS JSON[]) AS _products FROM _good "
-        f"WHERE json_type(properties, '$.products') = 'ARRAY') g JOIN _ord_load l ON l._line = g._seq) "
+        f"FROM (SELECT _seq, CAST(CASE WHEN json_type(properties, '$.products') = 'ARRAY' THEN "
+        f"json_extract(properties, '$.products') END AS JSON[]) AS _products FROM _good "
+        f"WHERE name = {constant(ORDER_COMPLETED)}) g JOIN _ord_load l ON l._line = g._seq) "
         f"WHERE _i < {MAX_PRODUCTS}"
     )
     validated(con, ctx, S.ORDER_LINES, "_lines_text", f"_line // {MAX_PRODUCTS}", ("unknown order_id",))
