@@ -92,3 +92,11 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
 
         rebuild(store)  # events naming both ids merge visitors into customers (queries/identity.py)
     return reports
+
+
+def ingest_collected(store, settings, workspace: Path):
+    """Load every message the collector acknowledged and no load has taken yet (store/collected.py):
+    exactly once, with quarantine and dedupe on messageId. Returns a store.collected.LoadReport."""
+    from centric.store.collected import load_collected
+
+    return load_collected(store, Path(workspace), settings)

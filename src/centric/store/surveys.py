@@ -262,22 +262,27 @@ def _insert(con, table: str, rows: list[dict], columns: list[str]) -> None:
         con.unregister(view)
 
 
-SURVEY_HANDLERS = {kind: load_survey_records for kind in SURVEY_KINDS}
+def load_survey_view(con, records: str, ctx) -> None:
+    """The loader's handler (store/collected.py): the survey records of view `records`, all pending
+    ones in one call (a comment may sit in an earlier spool file than its answer), refusals
+    quarantined with their file and line."""
+    import json
 
+    from centric.store.upsert import MergeCounts
 
-def register(handlers: dict) -> None:
-    """Add the survey kinds to a loader's dispatch table (``HANDLERS[kind](con, records)``). Give the
-    handler an answer and its comment in one call, or answers first: a comment needs its answer."""
-    for kind, handler in SURVEY_HANDLERS.items():
-        handlers.setdefault(kind, handler)
-
-
-# Registration with the loader's dispatch table (store/collected.py, written alongside): the lead
-# replaces this guard at merge with ``HANDLERS.update(SURVEY_HANDLERS)`` in collected.py (importing
-# this module from collected.py while collected.py is half-initialised would make the guard miss).
-try:  # pragma: no cover - depends on the merge
-    from centric.store.collected import HANDLERS
-except ImportError:  # pragma: no cover
-    HANDLERS = None
-else:  # pragma: no cover
-    register(HANDLERS)
+    rows = con.execute(f"SELECT _seq, id, kind, received_at, source, message FROM {ident(records)} "
+                       "ORDER BY _seq").fetchall()
+    batch = [{"_seq": r[0], "id": r[1], "kind": r[2], "received_at": r[3], "source": r[4],
+              "message": json.loads(r[5]) if isinstance(r[5], str) else r[5]} for r in rows]
+    result = load_survey_records(con, batch)
+    ctx.report.add("feedback", MergeCounts(inserted=result.added, updated=result.replaced + result.comments,
+                                           unchanged=result.skipped))
+    ctx.report.duplicates += result.skipped
+    if result.rejected:
+        con.execute("CREATE OR REPLACE TEMP TABLE _survey_rejected (_seq BIGINT, value VARCHAR, reason VARCHAR)")
+        con.executemany("INSERT INTO _survey_rejected VALUES (?, ?, ?)",
+                        [(rec.get("_seq"), str(rec.get("id")), reason) for rec, reason in result.rejected])
+        try:
+            ctx.quarantine("feedback", "SELECT _seq, 'survey' AS column_name, value, reason FROM _survey_rejected")
+        finally:
+            con.execute("DROP TABLE IF EXISTS _survey_rejected")
