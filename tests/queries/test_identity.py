@@ -18,12 +18,13 @@ from centric.queries.identity import identities, resolved_events
 
 T0 = dt.datetime(2026, 3, 1)
 EVENT_COLUMNS = {"event_id": "string", "occurred_at": "timestamp", "anonymous_id": "string",
-                 "customer_id": "string", "name": "string", "channel": "string"}
+                 "customer_id": "string", "name": "string", "channel": "string", "properties": "string"}
 
 
 def _events(rows) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "anonymous_id", "customer_id", "name"])
     frame["channel"] = "web"
+    frame["properties"] = None
     return frame
 
 
@@ -115,6 +116,16 @@ def _funnel(events: pd.DataFrame, splits=None) -> int:
     users = ibis.duckdb.connect().execute(
         funnel_users(resolved_events(ev, ids), ["Product Viewed", "Order Completed"], 86400))
     return int((users["level"] >= 2).sum())
+
+
+def test_alias_merges_the_previous_id():
+    log = _events([
+        ("e1", T0, "v9", None, "Product Viewed"),
+        ("e2", T0 + dt.timedelta(minutes=3), None, "C9", "Alias"),
+        ("e3", T0 + dt.timedelta(minutes=9), None, "C9", "Order Completed"),
+    ])
+    log.loc[1, "properties"] = '{"previousId": "v9"}'
+    assert _resolved(log) == {"e1": "C9", "e2": "C9", "e3": "C9"}
 
 
 def test_merge_counts_as_if_the_ids_had_been_one_and_split_restores():

@@ -19,12 +19,21 @@ tests check this invariance). Customer ids themselves are never rewritten.
 from __future__ import annotations
 
 
+ALIAS_EVENT = "Alias"  # a Segment alias call (store/segment_calls.py): properties.previousId -> customer_id
+
+
 def identity_links(events, splits=None):
-    """anonymous_id, customer_id, at, message: every event that names both ids, minus split links."""
+    """anonymous_id, customer_id, at, message: every event that names both ids, and every alias's
+    previousId, minus split links."""
     links = events.filter(events.anonymous_id.notnull() & events.customer_id.notnull()
                           & events.occurred_at.notnull())
-    links = links.select(anonymous_id=links.anonymous_id, customer_id=links.customer_id, at=links.occurred_at,
-                         message=links.event_id)
+    links = links.select(anonymous_id=links.anonymous_id.cast("string"), customer_id=links.customer_id.cast("string"),
+                         at=links.occurred_at, message=links.event_id.cast("string"))
+    alias = events.filter((events.name == ALIAS_EVENT) & events.customer_id.notnull() & events.occurred_at.notnull())
+    alias = alias.mutate(_previous=alias.properties.cast("json")["previousId"].str)
+    alias = alias.filter(alias._previous.notnull() & (alias._previous != alias.customer_id))
+    links = links.union(alias.select(anonymous_id=alias._previous, customer_id=alias.customer_id.cast("string"),
+                                     at=alias.occurred_at, message=alias.event_id.cast("string")))
     if splits is not None:
         links = links.anti_join(splits, [links.anonymous_id == splits.anonymous_id,
                                          links.customer_id == splits.customer_id])

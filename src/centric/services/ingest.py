@@ -97,6 +97,10 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
 def ingest_collected(store, settings, workspace: Path):
     """Load every message the collector acknowledged and no load has taken yet (store/collected.py):
     exactly once, with quarantine and dedupe on messageId. Returns a store.collected.LoadReport."""
+    from centric.services.identity import rebuild
     from centric.store.collected import load_collected
 
-    return load_collected(store, Path(workspace), settings)
+    report = load_collected(store, Path(workspace), settings)
+    if report.messages_read:
+        rebuild(store)  # identify, alias and events naming both ids merge visitors (queries/identity.py)
+    return report
