@@ -46,7 +46,7 @@ CEILING_APP = textwrap.dedent('''
         return {"status": "ok"}
 
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", limit_concurrency=1024,
-                backlog=2048, timeout_graceful_shutdown=3, timeout_keep_alive=5)
+                backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30)
 ''')
 
 
