@@ -97,6 +97,13 @@ def test_segment_and_rudderstack_routes(server, keys, workspace):
     assert by_id["m-body"]["kind"] == "page" and "writeKey" not in by_id["m-body"]["message"]
     assert all(r["received_at"] and r["source"] for r in spooled)
     assert not any(key in json.dumps(r) for r in spooled)  # keys never reach the spool
+    # a revoked key is refused within a second or so
+    from centric.services.keys import list_keys, revoke_key
+
+    revoke_key(workspace, next(k.id for k in list_keys(workspace) if k.kind == "write"))
+    time.sleep(1.2)
+    r = httpx.post(url + "/v1/identify", json={"userId": "X"}, headers={"Authorization": basic(key)})
+    assert r.status_code == 401
 
 
 def test_chunked_50mb_body_is_refused_at_the_limit(server, keys):
