@@ -113,3 +113,45 @@ def test_no_cors_unless_configured(workspace):
         bad = c.options("/api/surveys/why/responses", headers={"Origin": "https://evil.example",
                                                                "Access-Control-Request-Method": "POST"})
         assert bad.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+def test_guard_answers_503_past_the_in_flight_limit_but_never_on_health():
+    import asyncio
+
+    import httpx
+
+    from centric.api.limits import Guard
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"] != "/health":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main():
+        transport = httpx.ASGITransport(app=Guard(slow_app, max_in_flight=2))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.post("/v1/batch", content=b"{}")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            refused = await client.post("/v1/batch", content=b"{}")
+            health = await client.get("/health")
+            release.set()
+            return refused, health, [await t for t in held]
+
+    refused, health, held = asyncio.run(main())
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    assert health.status_code == 200 and [r.status_code for r in held] == [200, 200]
+
+
+def test_a_spool_that_is_behind_answers_429_with_retry_after(workspace):
+    _, key = create_key(workspace, "write")
+    with TestClient(create_app(workspace, max_backlog=-1)) as c:  # every write finds the spool "behind"
+        r = c.post("/v1/track", json={"userId": "u", "event": "E"}, auth=(key, ""))
+        assert r.status_code == 429 and r.headers["retry-after"] == "1" and r.json()["code"] == "busy"
+        r = c.post("/api/surveys/nps-post-purchase/responses", json={"score": 9})
+        assert r.status_code == 429
+    assert records(workspace) == []
