@@ -155,3 +155,40 @@ def test_a_spool_that_is_behind_answers_429_with_retry_after(workspace):
         r = c.post("/api/surveys/nps-post-purchase/responses", json={"score": 9})
         assert r.status_code == 429
     assert records(workspace) == []
+
+
+def test_survey_commands_publish_what_the_server_reads(workspace, tmp_path):
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+    from centric.services.collector import open_snapshot
+
+    r = CliRunner().invoke(cli, ["survey", "close", "why", "--workspace", str(workspace)])
+    assert r.exit_code == 0, r.output
+    assert open_snapshot(workspace).rows("surveys", survey_id="why")[0]["status"] == "closed"
+    r = CliRunner().invoke(cli, ["keys", "create", "--kind", "read", "--name", "dash", "--workspace", str(workspace)])
+    key = r.output.strip().splitlines()[-1]
+    listed = CliRunner().invoke(cli, ["keys", "list", "--workspace", str(workspace)]).output
+    assert r.exit_code == 0 and key.startswith("cr_") and "dash" in listed and key not in listed
+    key_id = listed.split("\t")[0]
+    assert "revoked" in CliRunner().invoke(cli, ["keys", "revoke", key_id, "--workspace", str(workspace)]).output
+    assert "revoked" in CliRunner().invoke(cli, ["keys", "list", "--workspace", str(workspace)]).output
+    bad = CliRunner().invoke(cli, ["keys", "revoke", "nope", "--workspace", str(workspace)])
+    assert bad.exit_code == 1 and "centric keys list" in bad.output
+
+
+def test_serve_warns_off_localhost_and_says_where_keys_are(workspace, monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    runner = CliRunner()
+    local = runner.invoke(cli, ["serve", "--workspace", str(workspace)])
+    wide = runner.invoke(cli, ["serve", "--workspace", str(workspace), "--host", "0.0.0.0"])
+    assert local.exit_code == wide.exit_code == 0
+    assert "Warning" not in local.output and "Warning: binding to 0.0.0.0" in wide.output
+    assert "centric keys" in local.output
+    assert calls[0]["limit_concurrency"] and calls[0]["timeout_graceful_shutdown"] <= 3
