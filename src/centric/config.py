@@ -52,6 +52,8 @@ class Settings:
     survey_link_days: int = 30
     survey_anonymous_per_minute: float = 10.0
     survey_anonymous_burst: int = 5
+    # centric serve: origins (scheme://host[:port]) whose pages may call the server from a browser
+    server_cors_origins: list[str] = field(default_factory=list)
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -100,6 +102,10 @@ class Settings:
             parse_charge_skus(self.ingest_charge_skus)
         except ValueError as exc:
             raise ConfigError(f"[ingest] charge_skus: {exc}") from exc
+        for origin in self.server_cors_origins:
+            scheme, sep, host = str(origin).partition("://")
+            if not sep or scheme not in ("http", "https") or not host or "/" in host:
+                raise ConfigError(f"[server] cors_origins: {origin!r} is not an origin such as https://shop.example")
         return self
 
     @classmethod
@@ -142,6 +148,10 @@ class Settings:
                     values[f"survey_{key}"] = cast(surveys[key])
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[surveys] holds a value that is not a number: {exc}") from exc
+        server = data.get("server", {})
+        if "cors_origins" in server:
+            origins = server["cors_origins"]
+            values["server_cors_origins"] = [str(x) for x in (origins if isinstance(origins, list) else [origins])]
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
@@ -168,7 +178,9 @@ class Settings:
                   "", "[surveys]  # link_days: how long an e-mail link works; anonymous answers per client address",
                   f"link_days = {self.survey_link_days}",
                   f"anonymous_per_minute = {_toml_value(self.survey_anonymous_per_minute)}",
-                  f"anonymous_burst = {self.survey_anonymous_burst}"]
+                  f"anonymous_burst = {self.survey_anonymous_burst}",
+                  "", "[server]  # centric serve: origins whose pages may call it, e.g. [\"https://shop.example\"]",
+                  f"cors_origins = {_toml_value(self.server_cors_origins)}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -7,6 +7,7 @@ NPS = {"survey_id": "nps-post-purchase", "kind": "nps", "target": {"days_after_o
 
 @pytest.fixture
 def workspace(tmp_path):
+    from centric.services.collector import publish
     from centric.services.surveys import add_survey
     from centric.services.workspace_files import init_workspace, open_store
 
@@ -19,28 +20,26 @@ def workspace(tmp_path):
     with open_store(folder) as (settings, store):
         add_survey(store, settings, tmp_path / "nps.json")
         add_survey(store, settings, tmp_path / "choice.json")
+        publish(store, folder)
     return folder
 
 
 def survey_app(workspace, **settings_overrides):
-    """The survey routes on their own, with a real spool and the published snapshot (the collector's
-    server wires the same routes into `centric serve`). Returns (app, context)."""
-    from fastapi import FastAPI
-    from fastapi.middleware.cors import CORSMiddleware
-
-    from centric.api.surveys import survey_routes
-    from centric.services.survey_context import SurveyContext
+    """The app of `centric serve` (api/app.py) on this workspace, with `settings_overrides` written to its
+    centric.toml first and every origin allowed (the shop's page is on another origin). Returns (app,
+    context); the context opens its spool when the app starts (TestClient or uvicorn)."""
+    from centric.api.app import create_app
     from centric.services.workspace_files import load_settings
 
-    settings = load_settings(workspace)
-    for key, value in settings_overrides.items():
-        setattr(settings, key, value)
-    context = SurveyContext(workspace, settings)
-    app = FastAPI()
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "PUT"],
-                       allow_headers=["Content-Type"])  # the shop's page is on another origin
-    app.include_router(survey_routes(context))
-    return app, context
+    if settings_overrides:
+        from centric.config import CONFIG_FILE
+
+        settings = load_settings(workspace)
+        for key, value in settings_overrides.items():
+            setattr(settings, key, value)
+        settings.save(workspace / CONFIG_FILE)
+    app = create_app(workspace, allowed_origins=["*"])
+    return app, app.app.state.ctx
 
 
 def spooled(workspace) -> list[dict]:

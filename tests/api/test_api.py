@@ -180,13 +180,6 @@ def test_big_bodies_are_refused(workspace):
         assert r.status_code == 413
 
 
-def test_reads_need_the_key(workspace):
-    with TestClient(create_app(workspace)) as c:
-        assert c.get("/api/scores").status_code == 401
-        assert c.get("/api/scores", headers={"X-Centric-Key": "wrong"}).status_code == 401
-        assert c.get("/api/scores", headers={"X-Centric-Key": workspace_secret(workspace)}).status_code == 200
-
-
 def test_routes_need_only_the_four_parts_of_the_context(workspace):
     """survey_routes against a bare context: settings, secret, snapshot and an async spool. A spool
     that cannot write gets a 503 with Retry-After, and nothing is acknowledged."""

@@ -102,4 +102,8 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
         if on_step:
             on_step(name)
         results[name] = step(store, settings, workspace)
+    if workspace is not None:
+        from centric.services.collector import publish
+
+        publish(store, workspace)  # what `centric serve` shows (store/snapshot.py)
     return results

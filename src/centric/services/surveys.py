@@ -208,7 +208,11 @@ def workspace_secret(folder: Path) -> str:
     """The workspace's link-signing secret, created on first use (never printed or logged)."""
     path = Path(folder) / ".centric-secret"
     if not path.exists():
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        try:  # created 0600 from the start (no moment readable by others)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 

@@ -1,0 +1,310 @@
+"""The collector's rules: which Segment / RudderStack messages are accepted, and how each is spooled.
+
+Rule: a message is accepted when it is a JSON object of a known call type (identify, track, page,
+screen, group, alias) that names somebody (userId or anonymousId; alias: userId and previousId),
+carries what its type needs (track: event; group: groupId), and is at most 32 KB of UTF-8. It is
+stored as sent, as one spool record whose id is its ``messageId`` (generated when absent: the record
+says ``"generated_id": true`` and the response lists it) with the time it was received; ``sentAt``
+and ``timestamp`` stay as the client sent them (a batch's ``sentAt`` is copied onto messages that
+lack their own) so the loader can correct the client's clock. ``writeKey`` is never stored.
+
+This module also builds what the server needs without opening the workspace database (the spool
+writer and the snapshot reader; keys are in services/keys.py), and ``publish`` for the commands that
+change what the server shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import json.scanner
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from centric.store.snapshot import Snapshot, publish_snapshot
+from centric.store.spool import SpoolWriter, encode, spool_folder
+
+CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
+SHORT_ROUTES = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group", "a": "alias"}
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+MAX_ID_CHARS = 200
+_string = json.encoder.encode_basestring  # a str as a JSON string (the C encoder)
+
+
+@dataclass
+class Accepted:
+    """What a request's messages came to: lines to spool, and the reason for each refused message."""
+
+    lines: list[bytes] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    generated: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def open_spool(workspace: Path) -> SpoolWriter:
+    return SpoolWriter(spool_folder(workspace))
+
+
+def open_snapshot(workspace: Path) -> Snapshot:
+    return Snapshot(workspace)
+
+
+def publish(store, workspace: Path) -> Path:
+    """Publish the tables the server reads (surveys, scores, drivers, KPIs): run after changing them."""
+    return publish_snapshot(store, workspace)
+
+
+def _text(raw: bytes) -> str:
+    if not raw.strip():
+        raise ValueError("the body is empty: send a JSON object")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the body is not UTF-8: {exc}") from None
+
+
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner: scan(text, at) -> (value, end)
+_space = re.compile(r"[ \t\n\r]*").match
+
+
+def parse_request(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, str]] | None]:
+    """A request body as (its top-level fields, its messages each with its own JSON text).
+
+    A batch body is ``{"batch": [messages], ...}`` (messages None when it has no such list); any
+    other body is one message. Each message keeps the exact text it was sent as, so the spool stores
+    it without encoding it again. Raises ValueError with the reason for a body that is not JSON.
+    """
+    text = _text(raw)
+    try:
+        if not batch:
+            start = _space(text, 0).end()
+            value, end = _scan(text, start)
+            if _space(text, end).end() != len(text):
+                raise ValueError(f"the body is not valid JSON: extra data at character {end}")
+            return (value if isinstance(value, dict) else {}), [(value, text[start:end])]
+        return _parse_batch(text)
+    except StopIteration as stop:
+        raise ValueError(f"the body is not valid JSON: expecting a value at character {stop.value}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not valid JSON: {exc}") from None
+
+
+def _parse_batch(text: str) -> tuple[dict, list | None]:
+    def fail(at):
+        raise ValueError(f"the body is not valid JSON (or not a JSON object) at character {at}")
+
+    at = _space(text, 0).end()
+    if text[at:at + 1] != "{":
+        fail(at)
+    at = _space(text, at + 1).end()
+    fields: dict = {}
+    items = None
+    if text[at:at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at:at + 1] != '"':
+                fail(at)
+            key, at = _scan(text, at)
+            at = _space(text, at).end()
+            if text[at:at + 1] != ":":
+                fail(at)
+            at = _space(text, at + 1).end()
+            if key == "batch" and text[at:at + 1] == "[":
+                items = []
+                at = _space(text, at + 1).end()
+                if text[at:at + 1] == "]":
+                    at += 1
+                else:
+                    scan, space, add, blank = _scan, _space, items.append, " \t\n\r"
+                    while True:  # the hot loop: one turn per message
+                        start = at
+                        value, at = scan(text, at)
+                        add((value, text[start:at]))
+                        mark = text[at:at + 1]
+                        if mark in blank:
+                            at = space(text, at).end()
+                            mark = text[at:at + 1]
+                        if mark == ",":
+                            at += 1
+                            if text[at:at + 1] in blank:
+                                at = space(text, at).end()
+                        elif mark == "]":
+                            at += 1
+                            break
+                        else:
+                            fail(at)
+                fields[key] = items
+            else:
+                fields[key], at = _scan(text, at)
+            at = _space(text, at).end()
+            mark = text[at:at + 1]
+            if mark == ",":
+                at = _space(text, at + 1).end()
+            elif mark == "}":
+                at += 1
+                break
+            else:
+                fail(at)
+    if _space(text, at).end() != len(text):
+        fail(at)
+    batch = fields.get("batch")
+    return fields, (batch if batch is items and items is not None else None)
+
+
+_ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
+_TIME_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
+_OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+_CALLS = frozenset(CALL_TYPES)
+
+
+def _problem(message: object, kind: str | None) -> str | None:
+    """Why ``message`` cannot be accepted, or None (written for speed: it runs for every message)."""
+    if type(message) is not dict:
+        return "a message is a JSON object"
+    if kind not in _CALLS:
+        return f"type must be one of {', '.join(CALL_TYPES)}; got {kind!r}"
+    get = message.get
+    for name in _ID_FIELDS:
+        value = get(name)
+        if value is None:
+            continue
+        kind_of = type(value)
+        if kind_of is not str and kind_of is not int:
+            return f"{name} must be a string"
+        if kind_of is str and len(value) > MAX_ID_CHARS:
+            return f"{name} is longer than {MAX_ID_CHARS} characters"
+    user = get("userId")
+    if kind == "alias":
+        if _blank(user) or _blank(get("previousId")):
+            return "an alias needs userId and previousId"
+    elif _blank(user) and _blank(get("anonymousId")):
+        return "a message needs userId or anonymousId"
+    if kind == "track":
+        event = get("event")
+        if type(event) is not str or not event.strip():
+            return "a track call needs the event's name in event"
+    elif kind == "group" and _blank(get("groupId")):
+        return "a group call needs groupId"
+    message_id = get("messageId")
+    if message_id is not None and (type(message_id) is not str or not message_id.strip()
+                                   or len(message_id) > MAX_ID_CHARS):
+        return f"messageId must be a non-empty string of at most {MAX_ID_CHARS} characters"
+    for name in _TIME_FIELDS:
+        value = get(name)
+        if value is not None and not _is_time(value):
+            return f"{name} must be an ISO 8601 time such as 2026-11-29T10:00:00.000Z; got {str(value)[:40]!r}"
+    for name in _OBJECT_FIELDS:
+        value = get(name)
+        if value is not None and type(value) is not dict:
+            return f"{name} must be a JSON object"
+    return None
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (type(value) is str and not value.strip())
+
+
+def _is_time(value: object) -> bool:
+    if type(value) is not str or len(value) > 40:
+        return False
+    try:
+        dt.datetime.fromisoformat(value)  # Python 3.11+ reads Z and fractions of any length
+    except ValueError:
+        try:
+            dt.datetime.fromisoformat(value.replace("z", "+00:00"))
+        except ValueError:
+            return False
+    return True
+
+
+def accept(items: list[tuple[object, str | None]], source: str, kind: str | None = None, sent_at: object = None,
+           received_at: dt.datetime | None = None) -> Accepted:
+    """Check and encode one request's messages, each given with the JSON text it came as (or None).
+
+    ``kind`` forces the call type (single-call routes), else each message's ``type`` says it (batch).
+    Bad messages are reported, not raised. A message is stored as the text it was sent as, with
+    ``type``, ``sentAt`` or ``messageId`` appended when it lacked them (encoded again only when a
+    ``writeKey`` must be taken out).
+    """
+    out = Accepted()
+    received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
+    middle = f',"received_at":"{received}","source":{_string(source)},'
+    batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
+    string, problem_of, add_line, add_id = _string, _problem, out.lines.append, out.ids.append
+    for index, (message, text) in enumerate(items):
+        call = kind or (message.get("type") if type(message) is dict else None)
+        if kind and type(message) is dict and message.get("type") not in (None, kind):
+            problem = f"type {message.get('type')!r} was sent to the {kind} route"
+        else:
+            problem = problem_of(message, call)
+        if problem:
+            out.errors.append(_error(index, message, problem))
+            continue
+        extra = None
+        if "type" not in message:
+            message["type"] = call
+            extra = [f'"type":"{call}"']
+        if batch_sent is not None and "sentAt" not in message:
+            message["sentAt"] = sent_at
+            extra = (extra or []) + [f'"sentAt":{batch_sent}']
+        message_id = message.get("messageId")
+        generated = message_id is None
+        if generated:
+            message_id = message["messageId"] = f"centric-{uuid.uuid4()}"
+            extra = (extra or []) + [f'"messageId":"{message_id}"']
+        if text is None or "writeKey" in message:
+            message.pop("writeKey", None)
+            text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        else:
+            if "\n" in text or "\r" in text:  # whitespace between tokens: strict JSON has none inside strings
+                text = text.replace("\n", " ").replace("\r", " ")
+            if extra:
+                text = text[:-1] + "," + ",".join(extra) + "}"
+        head = (f'{{"id":{string(message_id)},"kind":"{call}"{middle}'
+                + ('"generated_id":true,' if generated else "") + '"message":')
+        line = (head + text + "}\n").encode("utf-8")
+        if len(line) > MAX_MESSAGE_BYTES and len(line) - len(head.encode("utf-8")) - 2 > MAX_MESSAGE_BYTES:
+            out.errors.append(_error(index, message, f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB"))
+            continue
+        add_line(line)
+        add_id(message_id)
+        if generated:
+            out.generated.append(message_id)
+    return out
+
+
+def _error(index: int, message: object, reason: str) -> dict:
+    error = {"index": index, "reason": reason}
+    if isinstance(message, dict) and isinstance(message.get("messageId"), str):
+        error["messageId"] = message["messageId"][:MAX_ID_CHARS]
+    return error
+
+
+def survey_line(kind: str, message: dict, message_id: str) -> bytes:
+    """A survey answer or comment as a spool line (source ``survey``)."""
+    return encode({"id": message_id, "kind": kind, "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                   "source": "survey", "message": message})
+
+
+def client_settings(write_key: str, base_url: str) -> dict:
+    """What analytics.js v2 loads from /v1/projects/KEY/settings: send everything to this host."""
+    scheme, _, host = base_url.partition("://")
+    return {
+        "integrations": {"Segment.io": {"apiKey": write_key, "apiHost": host.rstrip("/") + "/v1", "protocol": scheme,
+                                        "unbundledIntegrations": [], "addBundledMetadata": True,
+                                        "maybeBundledConfigIds": {}, "versionSettings": {"version": "4.4.7",
+                                                                                         "componentTypes": []}}},
+        "plan": {"track": {"__default": {"enabled": True, "integrations": {}}},
+                 "identify": {"__default": {"enabled": True}}, "group": {"__default": {"enabled": True}}},
+        "edgeFunction": {}, "analyticsNextEnabled": True, "middlewareSettings": {}, "enabledMiddleware": {},
+        "metrics": {"sampleRate": 0, "host": host.rstrip("/") + "/v1"}, "legacyVideoPluginsEnabled": False,
+        "remotePlugins": [],
+    }
+
+
+def encode_records(records: list[dict]) -> list[bytes]:
+    return [encode(r) for r in records]
