@@ -254,17 +254,17 @@ def test_malformed_messages_are_quarantined_with_their_reason(ws):
 
 def test_kinds_without_a_handler_wait_in_spool_pending(ws, monkeypatch):
     path, store, settings = ws
-    answer = {"_record": record("survey_answer", {"survey": "nps", "score": 9}, "sa1", "survey", RECEIVED)}
+    answer = {"_record": record("future_kind", {"survey": "nps", "score": 9}, "sa1", "survey", RECEIVED)}
     spool(ws, [track("e1"), answer])
     rep = load(ws)
-    assert rep.pending == {"survey_answer": 1} and store.count("events") == 1 and store.count("quarantine") == 0
+    assert rep.pending == {"future_kind": 1} and store.count("events") == 1 and store.count("quarantine") == 0
     assert q(store, "SELECT message_id, line FROM spool_pending") == [("sa1", 2)]
     seen = []
 
     def answers(con, records, ctx):
         seen.extend(con.execute(f"SELECT id, message->>'score' FROM {records}").fetchall())
 
-    monkeypatch.setitem(collected.HANDLERS, "survey_answer", answers)
+    monkeypatch.setitem(collected.HANDLERS, "future_kind", answers)
     load(ws)
     assert seen == [("sa1", "9")] and store.count("spool_pending") == 0
     load(ws)

@@ -320,14 +320,7 @@ def record_progress(con, segments: list[Segment]) -> None:
                     [seg.key, seg.end, seg.lines_before + seg.rows, seg.sealed])
 
 
-def def _register_surveys() -> None:
-    from centric.store.surveys import SURVEY_KINDS, load_survey_view
-
-    register_handler(SURVEY_KINDS, load_survey_view)
-
-
-_register_segment_calls()
-_register_surveys() -> None:
+def _register_segment_calls() -> None:
     from centric.schema import SEGMENT_CALLS
     from centric.store.segment_calls import load_calls
 
