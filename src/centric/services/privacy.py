@@ -85,7 +85,10 @@ class Suppression:
             except FileNotFoundError:
                 identity = None
             if identity != self._seen:
-                rows = self.snapshot.rows("erasures") if identity else []
+                try:
+                    rows = self.snapshot.rows("erasures") if identity else []
+                except Exception:  # noqa: BLE001 - a snapshot published before erasures existed: none yet
+                    rows = []
                 self._hashes, self._seen = frozenset(r["id_hash"] for r in rows), identity
         return self._hashes
 
