@@ -70,8 +70,8 @@ def write_inputs(folder: Path, n: int = 60, seed: int = 3) -> dict[str, Path]:
 
 
 def plant_models(store) -> None:
-    """customer_value, clv_models, personas and customer_personas as `centric clv` and `centric personas`
-    write them (fitting them takes too long on so small a shop; the privacy rules only read the rows)."""
+    """customer_value, clv_models, personas, customer_personas and journey_stages as `centric clv`,
+    `centric personas` and `centric journey` write them (fitting them takes too long on so small a shop; the privacy rules only read the rows)."""
     import json
 
     con = store.con
@@ -90,15 +90,17 @@ def plant_models(store) -> None:
     for pid, name in ((1, "Sporty savers"), (2, "Home lovers")):
         con.execute("INSERT INTO personas (persona_id, name, customers, summary, card) VALUES (?, ?, 30, 'x', ?)",
                     [pid, name, json.dumps({"quotes": quotes if pid == 1 else quotes[1:]})])
+    con.execute("DELETE FROM journey_stages")  # as `centric journey` writes it (its models take 10 s here)
+    con.execute("INSERT INTO journey_stages SELECT customer_id, 'first_purchase', first_order_at, NULL, 'active' "
+                "FROM customer_summary")
     con.execute("DELETE FROM customer_personas")
     con.execute("INSERT INTO customer_personas SELECT customer_id, 1 + (row_number() OVER (ORDER BY customer_id)) % 2, "
                 "0.5 FROM customers")
 
 
 def build_workspace(root: Path) -> Path:
-    """The planted shop loaded, analysed (summary, listening, profiles, segments, journey), models planted,
-    the read snapshot published."""
-    from centric.services.journey import build_journey
+    """The planted shop loaded, analysed (summary, listening, profiles, segments), models and journey
+    planted, the read snapshot published."""
     from centric.services.listen import listen
     from centric.services.profiles import build_customer_profiles
     from centric.services.segments import refresh
@@ -119,6 +121,5 @@ def build_workspace(root: Path) -> Path:
         plant_models(store)
         build_customer_profiles(store, settings)
         refresh(path, store, settings, rebuild_profiles=False)
-        build_journey(store, settings)
         publish_snapshot(store, path)
     return path

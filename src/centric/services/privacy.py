@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +37,26 @@ def id_hash(secret: str, value: str) -> str:
     return hashlib.sha256(f"{secret}:{spool_erase.normalise(str(value))}".encode()).hexdigest()
 
 
-def _secret(workspace: Path) -> str:
-    from centric.services.surveys import workspace_secret
+SALT_FILE = ".centric-erasure-salt"
 
-    return workspace_secret(Path(workspace))
+
+def _secret(workspace: Path) -> str:
+    """The workspace's erasure secret, created once (0600) and never rotated: a new one would orphan every
+    hash in `erasures`. Its own file, apart from the secret that signs survey links (that one may be
+    rotated), and kept with the workspace (back it up with centric.duckdb)."""
+    import os
+    import secrets
+
+    path = Path(workspace) / SALT_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text().strip()
 
 
 def suppression_secret(store) -> str | None:
@@ -273,18 +288,18 @@ def _remove_exports(workspace: Path, subject: str) -> list[str]:
 
 
 def _mentions(path: Path, needles: dict[str, str]) -> set[str]:
+    """Kinds of the needles whose bytes occur in the file (case-insensitive), read in blocks."""
     if not needles:
         return set()
-    pattern = re.compile(b"|".join(re.escape(n.encode()) for n in sorted(needles, key=len, reverse=True)),
-                         re.IGNORECASE)
-    found, tail, overlap = set(), b"", max(len(n.encode()) for n in needles)
+    wanted = {n.lower().encode(): kind for n, kind in needles.items()}
+    overlap = max(len(n) for n in wanted)
+    found, tail = set(), b""
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 22):
-            block = tail + chunk
-            found |= {m.group(0).decode("utf-8", "replace").lower() for m in pattern.finditer(block)}
+            block = tail + chunk.lower()
+            found |= {kind for n, kind in wanted.items() if n in block}
             tail = block[-overlap:]
-    lowered = {k.lower(): v for k, v in needles.items()}
-    return {lowered[f] for f in found if f in lowered}
+    return found
 
 
 def residue(workspace: Path, needles: dict[str, str]) -> dict[str, list[str]]:
