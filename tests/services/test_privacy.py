@@ -302,7 +302,33 @@ def test_an_open_file_whose_writer_died_is_rewritten_whole_lines_only(ws):
     assert stat.S_IMODE(dead.stat().st_mode) == 0o600
 
 
+def test_ids_an_identities_table_merged_into_the_person_are_exported_and_erased(ws, tmp_path):
+    merged = {"user": "legacy-user-8812aa", "anon": "anon-merged-4411cc", "email": "old.mail.93@example.org"}
+    con = duckdb.connect(str(ws / "centric.duckdb"))
+    con.execute("CREATE TABLE identities (id_type VARCHAR, id VARCHAR, customer_id VARCHAR, message_id VARCHAR)")
+    con.execute("INSERT INTO identities VALUES ('user_id', ?, ?, 'm-1'), ('anonymous_id', ?, ?, 'm-2'), "
+                "('email', ?, ?, 'm-3'), ('anonymous_id', ?, ?, 'm-4')",
+                [merged["user"], TARGET["customer_id"], merged["anon"], TARGET["customer_id"], merged["email"],
+                 TARGET["customer_id"], KEEPER["anonymous_ids"][0], KEEPER["customer_id"]])
+    con.execute("INSERT INTO customers (customer_id, email, origin) VALUES (?, ?, 'import')", [merged["user"], merged["email"]])
+    con.execute("INSERT INTO events (event_id, occurred_at, anonymous_id, customer_id, name) VALUES "
+                "('ev-m1', '2024-01-01', NULL, ?, 'Product Viewed'), ('ev-m2', '2024-01-02', ?, NULL, 'Product Viewed')",
+                [merged["user"], merged["anon"]])
+    con.close()
+    Workspace(ws).privacy_export(TARGET["customer_id"], tmp_path / "out")
+    bundle = json.loads((tmp_path / "out" / "centric-export.json").read_text())
+    assert merged["user"] in bundle["ids"]["customer_ids"] and merged["anon"] in bundle["ids"]["anonymous_ids"]
+    assert {"ev-m1", "ev-m2"} <= {e["event_id"] for e in bundle["tables"]["events"]}
+    assert len(bundle["tables"]["identities"]) == 3
+    result = Workspace(ws).privacy_erase(TARGET["customer_id"])
+    assert result.rows_deleted["identities"] == 3
+    assert _grep(ws, [*TARGET_IDS, *merged.values()]) == {}
+    assert Workspace(ws).sql("SELECT customer_id FROM identities")["customer_id"].tolist() == [KEEPER["customer_id"]]
+    assert Workspace(ws).is_suppressed(merged["email"]) and Workspace(ws).is_suppressed(merged["user"])
+
+
 def test_cli_export_and_erase(ws, tmp_path):
+    (ws / "report.html").write_text(f"<html><td>{TARGET['email']}</td></html>")  # as an older report named them
     r = CliRunner().invoke(cli, ["privacy", "export", TARGET["customer_id"], "-o", str(tmp_path / "out"),
                                  "--workspace", str(ws)])
     assert r.exit_code == 0, r.output
@@ -311,3 +337,6 @@ def test_cli_export_and_erase(ws, tmp_path):
                                  "--workspace", str(ws)])
     assert r.exit_code == 0, r.output
     assert f"Erased customer {TARGET['customer_id']}" in r.output and "database rewritten" in r.output
+    # written again without them, or removed when it cannot be (this shop has no KPI board for it)
+    assert "report.html rewritten" in r.output or "report.html removed" in r.output
+    assert not (ws / "report.html").exists() or TARGET["email"] not in (ws / "report.html").read_text()

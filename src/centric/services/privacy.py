@@ -73,10 +73,11 @@ def is_suppressed(workspace: Path, ids, store=None) -> bool:
     values = [str(v) for v in ids if v is not None and str(v).strip()]
     if not values:
         return False
-    hashes = [id_hash(_secret(workspace), v) for v in values]
     if store is not None:
-        return bool(erasures.suppressed_hashes(store, hashes))
-    return Suppression(workspace).any(hashes)
+        if not erasures.has_erasures(store):
+            return False
+        return bool(erasures.suppressed_hashes(store, [id_hash(_secret(workspace), v) for v in values]))
+    return Suppression(workspace).is_suppressed(values)
 
 
 class Suppression:
@@ -261,9 +262,9 @@ def _refresh_report(store, settings, workspace: Path, needles: dict[str, str]) -
 
     try:
         write_report(store, settings, path)
-    except CentricError:
-        path.unlink()
-        return "removed"
+    except Exception:  # noqa: BLE001 - any failure: the old report must not outlive the erasure
+        path.unlink(missing_ok=True)
+        return "removed (write it again with centric report)"
     if _mentions(path, needles):
         path.unlink()
         return "removed"

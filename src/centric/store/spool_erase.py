@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from centric.store.spool import OPEN_SUFFIX, complete_bytes, is_sealed, spool_files
+from centric.store.spool import OPEN_SUFFIX, complete_bytes, spool_files
 
 PENDING_FILE = ".erase-pending"
 
@@ -205,5 +205,3 @@ def apply_pending(folder: Path, test: Callable[[bytes], bool]) -> tuple[int, lis
     _write_pending(folder, still)
     return removed, still
 
-
-__all__ = ["apply_pending", "erase", "find", "hashed", "is_sealed", "mentions", "normalise", "pending", "rewrite"]
