@@ -424,6 +424,25 @@ SPOOL_PENDING = Table(
     is_input=False,
 )
 
+ERASURE_ID_KINDS = ("customer_id", "email", "anonymous_id", "order_id", "identity")
+
+ERASURES = Table(
+    "erasures",
+    "What remains of an erased person (`centric privacy erase`): one row per erased identifier, as a salted "
+    "hash, never the identifier itself. Ingest, the loader and the collector drop anything that carries one "
+    "of these hashes (suppression).",
+    (
+        Column("id_hash", TEXT, "sha256 of the workspace secret, ':' and the identifier (trimmed; lower-cased "
+               "when it holds an @), as 64 hex digits."),
+        Column("id_kind", TEXT, "customer_id, email, anonymous_id, order_id or identity (another id an "
+               "identities row merged into the person).", allowed=ERASURE_ID_KINDS),
+        Column("subject_hash", TEXT, "id_hash of the customer id the request named: groups the rows of one person."),
+        Column("request_id", TEXT, "The request it answers (--request-id: the ticket or case number), when given."),
+        Column("erased_at", TIMESTAMP, "When the erasure ran (UTC)."),
+    ),
+    is_input=False,
+)
+
 CUSTOMER_SUMMARY = Table(
     "customer_summary",
     "Per customer purchase history, in days, with RFM scores (recomputed by `centric run`).",
@@ -970,7 +989,8 @@ OUTPUT_TABLES: dict[str, Table] = {
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
                                 "order_reversals": ORDER_REVERSALS, "feedback_history": FEEDBACK_HISTORY,
-                                "spool_loads": SPOOL_LOADS, "spool_pending": SPOOL_PENDING, **OUTPUT_TABLES}
+                                "spool_loads": SPOOL_LOADS, "spool_pending": SPOOL_PENDING, "erasures": ERASURES,
+                                **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES: tuple[str, ...] = ()

@@ -116,6 +116,28 @@ class Workspace:
             raise SqlRefused(f"unknown table {name!r}: choose one of {', '.join(ALL_TABLES)}")
         return self.sql(f'SELECT * FROM "{name}"', arrow=arrow)
 
+    def privacy_export(self, customer: str, output: str | os.PathLike):
+        """Write everything centric holds about a person (customer id or e-mail) to the folder `output`:
+        centric-export.json plus one CSV per table (as `centric privacy export`); returns an ExportResult."""
+        from centric.services.privacy_export import export
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            return export(store, settings, self.path, customer, Path(output))
+
+    def privacy_erase(self, customer: str, request_id: str | None = None):
+        """Erase a person (customer id or e-mail) and every id merged into them: tables, spool, snapshot and
+        the database file's bytes (as `centric privacy erase`); returns an ErasureResult."""
+        from centric.services.privacy import erase
+
+        return erase(self.path, customer, request_id=request_id)
+
+    def is_suppressed(self, *ids: str) -> bool:
+        """Whether any of these ids (customer id, e-mail, anonymous id) belongs to an erased person."""
+        from centric.services.privacy import is_suppressed
+
+        with workspace_files.open_store(self.path, read_only=True) as (_, store):
+            return is_suppressed(self.path, ids, store=store)
+
     def report(self, output: str | os.PathLike | None = None) -> Path:
         from centric.services.report import write_report
 

@@ -179,6 +179,8 @@ def _print_ingest(console, reports) -> None:
         console.print(t)
         if rep.customers_created:
             console.print(f"  {rep.customers_created:,} customers created from the rows that named them")
+        if getattr(rep, "suppressed", 0):
+            console.print(f"  {rep.suppressed:,} rows dropped: they name erased people (see docs/privacy.md)")
         if rep.quarantined:
             console.print(f"  [yellow]{rep.quarantined_rows:,} rows quarantined:[/yellow]")
             for reason, n in rep.quarantined.most_common():
@@ -676,6 +678,7 @@ def demo(workspace, customers, seed, years):
 from centric.cli.journey import funnel, journey, kpis  # noqa: E402  (command modules register on the group)
 from centric.cli.identity import identity  # noqa: E402
 from centric.cli.personas import personas  # noqa: E402
+from centric.cli.privacy import privacy  # noqa: E402
 from centric.cli.segments import segments  # noqa: E402
 
 cli.add_command(segments)
@@ -684,6 +687,7 @@ cli.add_command(identity)
 cli.add_command(funnel)
 cli.add_command(journey)
 cli.add_command(kpis)
+cli.add_command(privacy)
 
 
 def main() -> None:

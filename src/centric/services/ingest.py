@@ -73,6 +73,9 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     except ValueError as exc:
         raise IngestError(str(exc)) from exc
     files = expand_files(patterns)
+    from centric.services.privacy import suppression_secret
+
+    secret = suppression_secret(store)
     reports = []
     for path in files:
         if on_file:
@@ -80,13 +83,15 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
         if preset in TABLE_PRESETS:
             chosen = TABLE_PRESETS[preset]
             reports.append(ingest_table_file(store.con, chosen.table, path, None, settings.timezone, delimiter,
-                                             preset=chosen, options=options))
+                                             preset=chosen, options=options, secret=secret))
         elif preset and preset != "centric":
             reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter,
-                                               currency=settings.currency, charge_skus=codes, options=options))
+                                               currency=settings.currency, charge_skus=codes, options=options,
+                                               secret=secret))
         else:
             reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
-                                             currency=settings.currency, charge_skus=codes, options=options))
+                                             currency=settings.currency, charge_skus=codes, options=options,
+                                             secret=secret))
     if files:
         from centric.services.identity import rebuild
 

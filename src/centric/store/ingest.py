@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from centric.schema import INPUT_TABLES, Table
-from centric.store import charges, fx, validate
+from centric.store import charges, erasures, fx, validate
 from centric.store.formats import Formats, ReadOptions, decide, refusal
 from centric.store.connection import transaction
 from centric.store.sources import (
@@ -37,6 +37,7 @@ class IngestReport:
     quarantined: Counter = field(default_factory=Counter)  # reason -> rows
     tables: dict[str, MergeCounts] = field(default_factory=dict)
     customers_created: int = 0
+    suppressed: int = 0  # rows of erased people, dropped and counted (store/erasures.py)
 
     @property
     def quarantined_rows(self) -> int:
@@ -304,7 +305,8 @@ def preset_source(preset: TablePreset, columns: list[str], source: str, with_lin
 def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] | None = None,
                       timezone: str = "UTC", delimiter: str | None = None, fmt: str | None = None,
                       preset: TablePreset | None = None, currency: str | None = None,
-                      charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None) -> IngestReport:
+                      charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None,
+                      secret: str | None = None) -> IngestReport:
     """Load one file into one canonical table, atomically.
 
     A CSV file is read, typed and checked in one scan (no staging copy of its text), a second one
@@ -314,7 +316,8 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     currency: the workspace currency; orders in another one are converted (store/fx.py), and
     order lines follow their order's rate. charge_skus: the user's charge codes (code -> kind):
     such order lines go to order_charges (store/charges.py). Orders and order lines then get
-    their net values (store/reversals.py).
+    their net values (store/reversals.py). secret: the workspace secret, given when people were
+    erased: their rows are dropped before anything is loaded or quarantined (store/erasures.py).
     """
     if table_name not in INPUT_TABLES:
         raise SourceError(f"unknown table {table_name!r}: choose one of {', '.join(INPUT_TABLES)}")
@@ -348,6 +351,10 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
             drop_staging(con, keep=CHECKED)  # the raw text is no longer needed: free it
             rejects, rows = staged.rejects, staged.rows
         report = IngestReport(source_file, rows_read=rows + len(rejects))
+        if secret is not None:
+            # from the scanned rows themselves: a lazy read numbers its lines by rowid, which a DELETE
+            # leaves as it was for the rows that stay (checked by tests/services/test_privacy.py)
+            report.suppressed = erasures.drop_suppressed(con, "_all_checked", table.names, secret)
         typed, system_columns = "_checked", ()
         if table.name == "orders" and currency:
             fx.build_rates(con, "_checked", "_line", currency)

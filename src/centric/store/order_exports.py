@@ -12,7 +12,7 @@ from pathlib import Path
 
 from centric import schema as S
 from centric.schema import Column, Table
-from centric.store import charges, fx, validate
+from centric.store import charges, erasures, fx, validate
 from centric.store.ingest import (
     IngestReport, clear_previous_quarantine, drop_staging, fingerprint, insert_quarantine, log_ingest,
     prepare_connection, quarantine_rejects, quarantine_rows, transaction, validate_file,
@@ -54,12 +54,14 @@ def match_fields(preset: OrderExportPreset, columns: list[str]) -> dict[str, str
 
 def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC",
                         delimiter: str | None = None, currency: str | None = None,
-                        charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None) -> IngestReport:
+                        charge_skus: dict[str, str] | None = None, options: ReadOptions | None = None,
+                        secret: str | None = None) -> IngestReport:
     """Load an order export; its dates and numbers are read per column (see store/formats.py).
 
     currency: the workspace currency (orders in another one are converted at ingest, or quarantined
     without a rate: store/fx.py); charge_skus: the user's charge codes, added to the preset's
-    (store/charges.py)."""
+    (store/charges.py). secret: given when people were erased: their lines are dropped and counted
+    (store/erasures.py)."""
     if preset_name not in PRESETS:
         raise SourceError(f"unknown preset {preset_name!r}: choose one of {', '.join(PRESETS)}")
     preset = PRESETS[preset_name]
@@ -102,6 +104,8 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     try:
         # every temp table first; the transaction then only writes the canonical tables
         rules, _ = validate_file(con, "order_lines", make_rules, "_fields", options=options)
+        if secret is not None:
+            report.suppressed = erasures.drop_suppressed(con, "_all_checked", EXPORT_LINE.names, secret)
         customer_values = ", ".join(
             f"{rules.values[c]} AS {ident(c)}" for c in ("customer_id", "email", "country", "region", "city", "postcode")
         )

@@ -21,6 +21,7 @@ never acknowledged, and readers ignore everything after the last newline (``comp
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import queue
@@ -68,6 +69,8 @@ class SpoolFile:
         self.seq += 1
         self._path = self.folder / f"{self.started}-{os.getpid()}-{self.seq:06d}{OPEN_SUFFIX}"
         self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+        # held until the file is sealed: an erasure (store/spool_erase.py) leaves a locked file alone
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
         self._size = 0
         self._opened_at = time.monotonic()
         _fsync_dir(self.folder)
@@ -92,12 +95,13 @@ class SpoolFile:
         if self._fd is None:
             return
         os.fsync(self._fd)
-        os.close(self._fd)
-        self._fd = None
+        # renamed while still locked, so an erasure never sees this file unlocked under its .open name
         if self._size:
             os.rename(self._path, self._path.with_name(self._path.name[: -len(".open")]))
         else:
             self._path.unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
         _fsync_dir(self.folder)
 
 

@@ -1,0 +1,75 @@
+"""The erasure records and suppression: what remains of an erased person, and the door it closes.
+
+Rule: an erased id is kept only as sha256(secret ':' id) (HASH_SQL in store/privacy.py; the secret is
+the workspace's, so the hashes cannot be checked against a list of known e-mails elsewhere). Any row
+that arrives later carrying such an id is dropped before it is loaded or quarantined (quarantine
+would keep the value) and only counted.
+"""
+
+from __future__ import annotations
+
+from centric.store.privacy import HASH_SQL
+from centric.store.sqltext import ident
+
+# input table -> its columns that carry a person's id (and the order id lines are matched by)
+SUPPRESSED_COLUMNS = ("customer_id", "user_id", "anonymous_id", "email", "order_id")
+
+
+def has_erasures(con) -> bool:
+    con = getattr(con, "con", con)  # a Store, or its connection
+    return con.execute("SELECT EXISTS (SELECT 1 FROM erasures)").fetchone()[0]
+
+
+def record(con, rows: list[tuple[str, str]], subject_hash: str, request_id: str | None) -> int:
+    """Add (id_hash, id_kind) rows of one erasure; an id already recorded is not added twice."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    fresh = 0
+    for id_hash, kind in rows:
+        if con.execute("SELECT 1 FROM erasures WHERE id_hash = ?", [id_hash]).fetchone():
+            continue
+        con.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
+                    [id_hash, kind, subject_hash, request_id])
+        fresh += 1
+    return fresh
+
+
+def earlier(con, subject_hash: str) -> tuple | None:
+    """(erased_at, request_id) of an earlier erasure of this subject, if any."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    return con.execute("SELECT min(erased_at), any_value(request_id) FROM erasures WHERE subject_hash = ? "
+                       "HAVING count(*) > 0", [subject_hash]).fetchone()
+
+
+def subject_of(con, id_hash: str) -> str | None:
+    """The subject_hash of the erasure an id's hash belongs to."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    row = con.execute("SELECT any_value(subject_hash) FROM erasures WHERE id_hash = ?", [id_hash]).fetchone()
+    return row[0] if row else None
+
+
+def suppressed_hashes(con, hashes: list[str]) -> set[str]:
+    """Which of these hashes are of erased ids."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    if not hashes:
+        return set()
+    return {r[0] for r in con.execute("SELECT id_hash FROM erasures WHERE list_contains(?::VARCHAR[], id_hash)",
+                                      [hashes]).fetchall()}
+
+
+def drop_suppressed(con, table: str, columns: list[str], secret: str) -> int:
+    """Delete the rows of a staging table that carry an erased id in any of `columns`; returns how many."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    checked = [c for c in SUPPRESSED_COLUMNS if c in columns]
+    if not checked or not has_erasures(con):
+        return 0
+    tests, params = [], []
+    for column in checked:
+        x = f"CAST({ident(column)} AS VARCHAR)"
+        tests.append(f"({x} IS NOT NULL AND {HASH_SQL.format(x=x)} IN (SELECT id_hash FROM erasures))")
+        params.append(secret)
+    return con.execute(f"DELETE FROM {ident(table)} WHERE {' OR '.join(tests)}", params).fetchone()[0]
+
+
+def all_hashes(con) -> set[str]:
+    con = getattr(con, "con", con)  # a Store, or its connection
+    return {r[0] for r in con.execute("SELECT id_hash FROM erasures").fetchall()}

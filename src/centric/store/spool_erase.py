@@ -1,0 +1,207 @@
+"""Find and remove one person's lines in the collector's spool (store/spool.py).
+
+Rule: a spool file is only ever replaced whole and atomically: the lines to keep (whole lines only;
+an unacknowledged partial last line is left out) go to a new file in the same folder, which is
+fsync'd and renamed over the old name. A sealed file, and an open file whose writer is gone (a live
+SpoolFile holds an flock on its open file until it has renamed it sealed), are rewritten at once.
+An open file a live server still appends to is never touched: its name (no id) goes to
+``spool/.erase-pending``, and ``apply_pending`` rewrites it once it is sealed, matching lines by the
+salted hashes of ``erasures`` (it no longer knows the ids). Until then the loader and the collector
+drop the person's lines through suppression.
+
+A line is the person's when one of its message's string values equals one of their ids, or contains
+their e-mail or an id of 8 or more characters (an anonymous id in a page URL).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from centric.store.spool import OPEN_SUFFIX, complete_bytes, spool_files
+
+PENDING_FILE = ".erase-pending"
+
+
+def normalise(value: str) -> str:
+    """The form an id is hashed in (as HASH_SQL in store/privacy.py): trimmed, lower-cased with an @."""
+    value = value.strip()
+    return value.lower() if "@" in value else value
+
+
+def string_values(obj) -> Iterator[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from string_values(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from string_values(value)
+
+
+def mentions(ids: set[str]) -> Callable[[bytes], bool]:
+    """A test of one raw spool line: does it carry one of these ids (module rule)?"""
+    exact = {normalise(i) for i in ids}
+    inner = sorted({normalise(i) for i in ids if "@" in i or len(i) >= 8})
+
+    def test(line: bytes) -> bool:
+        try:
+            rec = json.loads(line)
+        except ValueError:  # not a record: judge the bytes
+            text = line.decode("utf-8", "replace").lower()
+            return any(i.lower() in text for i in inner)
+        for value in string_values(rec.get("message") if isinstance(rec, dict) else rec):
+            v = normalise(value)
+            if v in exact or any(i in v.lower() for i in inner):
+                return True
+        return False
+
+    return test
+
+
+def hashed(hash_of: Callable[[str], str], hashes: set[str]) -> Callable[[bytes], bool]:
+    """A test of one raw line by the salted hashes of erased ids (equality only)."""
+
+    def test(line: bytes) -> bool:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            return False
+        return any(hash_of(v) in hashes for v in string_values(rec.get("message") if isinstance(rec, dict) else rec))
+
+    return test
+
+
+def lines(path: Path) -> Iterator[bytes]:
+    """The whole lines of a spool file."""
+    end = complete_bytes(path)
+    with open(path, "rb") as handle:
+        data = handle.read(end)
+    for line in data.splitlines(keepends=True):
+        if line.strip():
+            yield line
+
+
+def find(folder: Path, test: Callable[[bytes], bool]) -> list[tuple[str, dict | str]]:
+    """(file name, record) of every spooled line the test picks, sealed and open files alike."""
+    out = []
+    for path in spool_files(folder):
+        try:
+            for line in lines(path):
+                if test(line):
+                    try:
+                        out.append((path.name, json.loads(line)))
+                    except ValueError:
+                        out.append((path.name, line.decode("utf-8", "replace")))
+        except FileNotFoundError:  # sealed meanwhile: read under its new name
+            continue
+    return out
+
+
+def _rewrite_locked(path: Path, handle, test: Callable[[bytes], bool]) -> int:
+    kept, dropped = [], 0
+    for line in lines(path):
+        if test(line):
+            dropped += 1
+        else:
+            kept.append(line)
+    if not dropped:
+        return 0
+    temp = path.with_name(f".{path.name}.erase-{os.getpid()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"".join(kept))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if os.fstat(handle.fileno()).st_ino != path.stat().st_ino:  # renamed under us: leave it
+        temp.unlink()
+        return 0
+    os.replace(temp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return dropped
+
+
+def rewrite(path: Path, test: Callable[[bytes], bool]) -> int | None:
+    """Rewrite one file without the lines the test picks; their count, or None when a live writer holds it."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return 0
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        try:
+            return _rewrite_locked(path, handle, test)
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def erase(folder: Path, test: Callable[[bytes], bool]) -> tuple[int, list[str]]:
+    """Remove the lines the test picks from every spool file; (lines removed, open files left pending)."""
+    removed, pending = 0, []
+    for path in spool_files(folder):
+        count = rewrite(path, test)
+        if count is None:
+            if any(test(line) for line in lines(path)):
+                pending.append(path.name)
+        else:
+            removed += count
+    if pending:
+        add_pending(folder, pending)
+    return removed, pending
+
+
+def pending(folder: Path) -> list[str]:
+    try:
+        return json.loads((Path(folder) / PENDING_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+
+
+def add_pending(folder: Path, names: list[str]) -> None:
+    _write_pending(folder, sorted(set(pending(folder)) | set(names)))
+
+
+def _write_pending(folder: Path, names: list[str]) -> None:
+    target = Path(folder) / PENDING_FILE
+    if not names:
+        target.unlink(missing_ok=True)
+        return
+    temp = target.with_name(f"{PENDING_FILE}.{os.getpid()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, json.dumps(names).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temp, target)
+
+
+def apply_pending(folder: Path, test: Callable[[bytes], bool]) -> tuple[int, list[str]]:
+    """Rewrite the pending files that are sealed (or whose writer died) with the test; (removed, still pending)."""
+    removed, still = 0, []
+    for name in pending(folder):
+        path = Path(folder) / name
+        sealed = path.with_name(name[: -len(".open")]) if name.endswith(OPEN_SUFFIX) else path
+        target = sealed if sealed.exists() else path
+        if not target.exists():
+            continue
+        count = rewrite(target, test)
+        if count is None:
+            still.append(name)
+        else:
+            removed += count
+    _write_pending(folder, still)
+    return removed, still
+
