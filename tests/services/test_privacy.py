@@ -305,25 +305,26 @@ def test_an_open_file_whose_writer_died_is_rewritten_whole_lines_only(ws):
 def test_ids_an_identities_table_merged_into_the_person_are_exported_and_erased(ws, tmp_path):
     merged = {"user": "legacy-user-8812aa", "anon": "anon-merged-4411cc", "email": "old.mail.93@example.org"}
     con = duckdb.connect(str(ws / "centric.duckdb"))
-    con.execute("CREATE TABLE identities (id_type VARCHAR, id VARCHAR, customer_id VARCHAR, message_id VARCHAR)")
-    con.execute("INSERT INTO identities VALUES ('user_id', ?, ?, 'm-1'), ('anonymous_id', ?, ?, 'm-2'), "
-                "('email', ?, ?, 'm-3'), ('anonymous_id', ?, ?, 'm-4')",
+    con.execute("INSERT INTO identities (id_type, id_value, customer_id, merged_by) VALUES ('user_id', ?, ?, 'm-1'), "
+                "('anonymous_id', ?, ?, 'm-2'), ('email', ?, ?, 'm-3'), ('anonymous_id', ?, ?, 'm-4')",
                 [merged["user"], TARGET["customer_id"], merged["anon"], TARGET["customer_id"], merged["email"],
                  TARGET["customer_id"], KEEPER["anonymous_ids"][0], KEEPER["customer_id"]])
     con.execute("INSERT INTO customers (customer_id, email, origin) VALUES (?, ?, 'import')", [merged["user"], merged["email"]])
     con.execute("INSERT INTO events (event_id, occurred_at, anonymous_id, customer_id, name) VALUES "
                 "('ev-m1', '2024-01-01', NULL, ?, 'Product Viewed'), ('ev-m2', '2024-01-02', ?, NULL, 'Product Viewed')",
                 [merged["user"], merged["anon"]])
+    theirs = con.execute("SELECT count(*) FROM identities WHERE customer_id = ?", [TARGET["customer_id"]]).fetchone()[0]
     con.close()
     Workspace(ws).privacy_export(TARGET["customer_id"], tmp_path / "out")
     bundle = json.loads((tmp_path / "out" / "centric-export.json").read_text())
     assert merged["user"] in bundle["ids"]["customer_ids"] and merged["anon"] in bundle["ids"]["anonymous_ids"]
     assert {"ev-m1", "ev-m2"} <= {e["event_id"] for e in bundle["tables"]["events"]}
-    assert len(bundle["tables"]["identities"]) == 3
+    assert len(bundle["tables"]["identities"]) == theirs >= 3  # the 3 merged here and their own ids
     result = Workspace(ws).privacy_erase(TARGET["customer_id"])
-    assert result.rows_deleted["identities"] == 3
+    assert result.rows_deleted["identities"] == theirs
     assert _grep(ws, [*TARGET_IDS, *merged.values()]) == {}
-    assert Workspace(ws).sql("SELECT customer_id FROM identities")["customer_id"].tolist() == [KEEPER["customer_id"]]
+    left = set(Workspace(ws).sql("SELECT customer_id FROM identities")["customer_id"])
+    assert TARGET["customer_id"] not in left and KEEPER["customer_id"] in left
     assert Workspace(ws).is_suppressed(merged["email"]) and Workspace(ws).is_suppressed(merged["user"])
 
 
@@ -340,3 +341,38 @@ def test_cli_export_and_erase(ws, tmp_path):
     # written again without them, or removed when it cannot be (this shop has no KPI board for it)
     assert "report.html rewritten" in r.output or "report.html removed" in r.output
     assert not (ws / "report.html").exists() or TARGET["email"] not in (ws / "report.html").read_text()
+
+
+def test_an_erased_person_sent_again_is_refused_at_the_door_and_by_the_loader(ws):
+    """After an erasure the collector refuses the person's messages (it reads the erased hashes from the
+    snapshot, never the database), and a message that reached the spool anyway (written by a client
+    before the erasure was published) is dropped by the loader, counted, never loaded or quarantined."""
+    from fastapi.testclient import TestClient
+
+    from centric.api.app import create_app
+    from centric.services.keys import create_key
+
+    Workspace(ws).privacy_erase(TARGET["customer_id"])
+    _, key = create_key(ws, "write")
+    with TestClient(create_app(ws)) as client:
+        refused = client.post("/v1/track", json={"userId": TARGET["customer_id"], "event": "Product Viewed",
+                                                 "messageId": "again-1"}, auth=(key, ""))
+        by_mail = client.post("/v1/identify", json={"anonymousId": "new-device", "messageId": "again-2",
+                                                    "traits": {"email": TARGET["email"].upper()}}, auth=(key, ""))
+        kept = client.post("/v1/track", json={"userId": KEEPER["customer_id"], "event": "Product Viewed",
+                                              "messageId": "keeper-1"}, auth=(key, ""))
+    assert refused.status_code == 400 and "erased" in refused.json()["message"]
+    assert by_mail.status_code == 400 and kept.status_code == 200
+    late = SpoolFile(ws / "spool")  # a line spooled before the erasure reached the server
+    late.append([encode(record("track", {"userId": TARGET["customer_id"], "event": "Product Viewed",
+                                         "timestamp": "2024-03-01T10:00:00Z"}, "late-1", "k"))])
+    late.seal()
+    with open_store(ws) as (settings, store):
+        from centric.services.ingest import ingest_collected
+
+        report = ingest_collected(store, settings, ws)
+        assert report.suppressed == 1
+        assert store.con.execute("SELECT count(*) FROM events WHERE event_id IN ('late-1', 'again-1')").fetchone()[0] == 0
+        assert store.con.execute("SELECT count(*) FROM events WHERE event_id = 'keeper-1'").fetchone()[0] == 1
+        assert store.con.execute("SELECT count(*) FROM quarantine WHERE value LIKE ?",
+                                 [f"%{TARGET['customer_id']}%"]).fetchone()[0] == 0

@@ -67,7 +67,8 @@ def collect_routes(ctx) -> APIRouter:
         if items is None:
             return _invalid("a batch is {\"batch\": [messages]}")
         accepted = collector.accept(items, source=info.id, kind=kind,
-                                    sent_at=fields.get("sentAt") if kind is None else None)
+                                    sent_at=fields.get("sentAt") if kind is None else None,
+                                    suppressed=ctx.suppression.is_suppressed)
         await ctx.spool_lines(accepted.lines)
         if accepted.errors:
             count = len(accepted.errors)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from centric.services import collector, keys, surveys
+from centric.services import collector, keys, privacy, surveys
 from centric.services.workspace_files import load_settings
 
 MAX_BACKLOG = 20_000  # records queued for the disk before new writes get 429
@@ -32,6 +32,7 @@ class ServerContext:
         self.survey_secret = surveys.workspace_secret(self.workspace)  # signs survey links; never a key
         self.keys = keys.KeyChecker(self.workspace)
         self.snapshot = collector.open_snapshot(self.workspace)
+        self.suppression = privacy.Suppression(self.workspace, self.snapshot)  # erased people, refused at the door
         self.max_backlog = max_backlog
         self.writer = None
 

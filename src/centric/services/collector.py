@@ -221,14 +221,27 @@ def _is_time(value: object) -> bool:
     return True
 
 
+ERASED = "this person's data was erased at their request (centric privacy erase): not collected"
+
+
+def person_ids(message: dict) -> list:
+    """The ids of a message that name a person: userId, anonymousId and the e-mail of its traits."""
+    ids = [message.get("userId"), message.get("anonymousId"), message.get("previousId")]
+    for holder in (message.get("traits"), (message.get("context") or {}).get("traits")
+                   if isinstance(message.get("context"), dict) else None):
+        if isinstance(holder, dict):
+            ids.append(holder.get("email"))
+    return [v for v in ids if isinstance(v, (str, int)) and not isinstance(v, bool)]
+
+
 def accept(items: list[tuple[object, str | None]], source: str, kind: str | None = None, sent_at: object = None,
-           received_at: dt.datetime | None = None) -> Accepted:
+           received_at: dt.datetime | None = None, suppressed=None) -> Accepted:
     """Check and encode one request's messages, each given with the JSON text it came as (or None).
 
     ``kind`` forces the call type (single-call routes), else each message's ``type`` says it (batch).
     Bad messages are reported, not raised. A message is stored as the text it was sent as, with
     ``type``, ``sentAt`` or ``messageId`` appended when it lacked them (encoded again only when a
-    ``writeKey`` must be taken out).
+    ``writeKey`` must be taken out). ``suppressed(ids) -> bool`` refuses messages of erased people.
     """
     out = Accepted()
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
@@ -241,6 +254,8 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
             problem = f"type {message.get('type')!r} was sent to the {kind} route"
         else:
             problem = problem_of(message, call)
+        if not problem and suppressed is not None and suppressed(person_ids(message)):
+            problem = ERASED
         if problem:
             out.errors.append(_error(index, message, problem))
             continue

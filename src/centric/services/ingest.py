@@ -105,7 +105,9 @@ def ingest_collected(store, settings, workspace: Path):
     from centric.services.identity import rebuild
     from centric.store.collected import load_collected
 
-    report = load_collected(store, Path(workspace), settings)
+    from centric.services.privacy import suppression_secret
+
+    report = load_collected(store, Path(workspace), settings, secret=suppression_secret(store))
     if report.messages_read:
         rebuild(store)  # identify, alias and events naming both ids merge visitors (queries/identity.py)
     return report

@@ -82,6 +82,7 @@ class LoadReport:
     quarantined: Counter = field(default_factory=Counter)  # reason -> records
     pending: Counter = field(default_factory=Counter)  # kind -> records kept for a later loader
     customers_created: int = 0
+    suppressed: int = 0  # records of erased people, dropped unread
 
     def add(self, table: str, counts: MergeCounts) -> None:
         self.tables.setdefault(table, MergeCounts())
@@ -155,8 +156,10 @@ def new_segments(con, folder: Path) -> list[Segment]:
     return segments
 
 
-def load_collected(store, workspace: Path, settings) -> LoadReport:
-    """Move every acknowledged spooled message not loaded yet into the tables (module docstring)."""
+def load_collected(store, workspace: Path, settings, secret: str | None = None) -> LoadReport:
+    """Move every acknowledged spooled message not loaded yet into the tables (module docstring).
+    With ``secret`` (the erasure secret, when someone was erased), records of erased people are
+    dropped before anything is loaded or quarantined, and counted (store/erasures.py)."""
     from centric.store.charges import parse_charge_skus
 
     con = store.con
@@ -173,6 +176,8 @@ def load_collected(store, workspace: Path, settings) -> LoadReport:
     try:
         with tempfile.TemporaryDirectory(dir=workspace, prefix=".centric-load-") as tmp:
             stage(con, segments, handled, Path(tmp))
+        if secret is not None:
+            report.suppressed = drop_erased(con, secret)
         report.files = [s.key for s in segments]
         report.messages_read = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
         check_records(con)
@@ -301,6 +306,24 @@ def check_records(con) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.id, s.kind, s.received_at, s.source, "
                 "to_json(s.message) AS message, s.message AS _map FROM _spool s "
                 "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked)")
+
+
+PERSON_FIELDS = ("$.userId", "$.anonymousId", "$.previousId", "$.traits.email", "$.context.traits.email",
+                 "$.customer_id")
+
+
+def drop_erased(con, secret: str) -> int:
+    """Delete from _spool the records whose person ids hash to an erased id; returns how many."""
+    from centric.store.privacy import HASH_SQL
+
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM erasures)").fetchone()[0]:
+        return 0
+    tests, params = [], []
+    for path in PERSON_FIELDS:
+        x = f"json_extract_string(to_json(message), {constant(path)})"
+        tests.append(f"({x} IS NOT NULL AND {HASH_SQL.format(x=x)} IN (SELECT id_hash FROM erasures))")
+        params.append(secret)
+    return con.execute(f"DELETE FROM _spool WHERE {' OR '.join(tests)}", params).fetchone()[0]
 
 
 def keep_pending(con, report: LoadReport, handled: list[str]) -> None:

@@ -34,6 +34,12 @@ LINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "feedback": (("order_id", "orders", "order_id"),),
     "feedback_insights": (("feedback_id", "feedback", "feedback_id"),),
 }
+# table -> (JSON column, {path in it: which id set}): person rows found inside a message
+JSON_PERSON: dict[str, tuple[str, dict[str, str]]] = {
+    "spool_pending": ("message", {"$.userId": "customer_ids", "$.customer_id": "customer_ids",
+                                  "$.anonymousId": "anonymous_ids", "$.previousId": "anonymous_ids",
+                                  "$.traits.email": "emails", "$.context.traits.email": "emails"}),
+}
 SPECIAL = {
     "quarantine": "rows whose value is one of the person's ids, or contains their e-mail or a long id",
     "personas": "persona cards quote customers' feedback: quotes of the person's texts",
@@ -44,6 +50,7 @@ NO_PERSON_DATA = {
     "marketing_spend": "spend per day and channel",
     "fx_rates": "exchange rates",
     "erasures": "salted hashes of erased ids only",
+    "spool_loads": "spool file names and how far each was loaded",
     "clv_rollups": "sums per segment and channel",
     "clv_models": "model fits (exported as how the person's value was computed)",
     "clv_calibration": "holdout figures per group",
@@ -103,7 +110,7 @@ def classify(con) -> dict[str, str]:
     con = getattr(con, "con", con)  # a Store, or its connection
     out = {}
     for table, columns in catalog(con).items():
-        if any(c in PERSON_COLUMNS for c in columns):
+        if any(c in PERSON_COLUMNS for c in columns) or table in JSON_PERSON:
             out[table] = "person"
         elif table in LINKS:
             out[table] = "linked"
@@ -234,6 +241,14 @@ def selections(con, ids: PersonIds) -> dict[str, tuple[str, list]]:
         if kinds[table] not in ("person", "linked"):
             continue
         where, params = _person_where(columns, ids)
+        if table in JSON_PERSON:
+            column, paths = JSON_PERSON[table]
+            for path, kind in paths.items():
+                text = f"json_extract_string({ident(column)}, '{path}')"
+                if kind == "emails":
+                    text = f"lower(trim({text}))"
+                where += f" OR list_contains(?::VARCHAR[], {text})"
+                params.append(sorted(getattr(ids, kind)))
         for column, parent, parent_column in LINKS.get(table, ()):
             if column in columns and (parent, parent_column) in keys:
                 where += f" OR list_contains(?::VARCHAR[], CAST({ident(column)} AS VARCHAR))"
