@@ -18,6 +18,11 @@ DEFAULT_WORKSPACE = "centric-workspace"
 WORKSPACE_ENV = "CENTRIC_WORKSPACE"
 
 
+# OneTrust's standard cookie groups, the ids RudderStack's consentManagement sends most often
+DEFAULT_CONSENT_IDS = {"C0001": "essential", "C0002": "analytics", "C0003": "personalization", "C0004": "marketing"}
+CONSENT_DEFAULTS = ("denied", "granted")
+
+
 class ConfigError(CentricError, ValueError):
     """centric.toml is missing, unreadable or holds a bad value."""
 
@@ -48,6 +53,12 @@ class Settings:
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
     # ingest: sku codes of order lines that are charges, not goods ("CODE" or "CODE=KIND")
     ingest_charge_skus: list[str] = field(default_factory=list)
+    # consent (docs/privacy.md): the state of time no consent record covers, for analytics,
+    # personalization and marketing ("denied": opt-in, the GDPR; "granted": consent collected
+    # elsewhere); essential is always granted. consent_ids: a consent manager's ids (RudderStack's
+    # context.consentManagement, OneTrust's C000n) -> one of the four categories.
+    consent_default: str = "denied"
+    consent_ids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CONSENT_IDS))
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -91,7 +102,19 @@ class Settings:
             parse_charge_skus(self.ingest_charge_skus)
         except ValueError as exc:
             raise ConfigError(f"[ingest] charge_skus: {exc}") from exc
+        if self.consent_default not in CONSENT_DEFAULTS:
+            raise ConfigError(f"[consent] default must be \"denied\" or \"granted\", got {self.consent_default!r}")
+        from centric.schema import CONSENT_CATEGORIES
+
+        bad = {k: v for k, v in self.consent_ids.items() if v not in CONSENT_CATEGORIES}
+        if bad:
+            raise ConfigError(f"[consent.ids] maps to {', '.join(map(repr, bad.values()))}: each id must map to one "
+                              f"of {', '.join(CONSENT_CATEGORIES)}")
         return self
+
+    @property
+    def consent_default_granted(self) -> bool:
+        return self.consent_default == "granted"
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
@@ -129,6 +152,13 @@ class Settings:
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
+        consent = data.get("consent", {})
+        if "default" in consent:
+            values["consent_default"] = str(consent["default"])
+        if "ids" in consent:
+            if not isinstance(consent["ids"], dict):
+                raise ConfigError("[consent.ids] must be a table of id = \"category\" lines")
+            values["consent_ids"] = {str(k): str(v) for k, v in consent["ids"].items()}
         return cls(**values).validate()
 
     def to_toml(self) -> str:
@@ -148,7 +178,11 @@ class Settings:
                   f"horizon_days = {_toml_value(self.clv_horizon_days)}",
                   "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}",
                   "", "[ingest]  # sku codes of order lines that are charges, not goods: CODE or CODE=KIND",
-                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}"]
+                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}",
+                  "", "[consent]  # time no consent record covers: \"denied\" (opt-in, GDPR) or \"granted\"; "
+                  "see docs/privacy.md", f"default = {_toml_value(self.consent_default)}",
+                  "", "[consent.ids]  # a consent manager's ids -> essential, personalization, analytics or marketing"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.consent_ids.items()]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -156,6 +156,7 @@ def run(workspace):
     """
     from rich.progress import Progress
 
+    from centric.services.consent import messages as consent_messages
     from centric.services.run import STEPS, run_all
     from centric.services.workspace_files import open_store
 
@@ -164,8 +165,13 @@ def run(workspace):
         task = bar.add_task("analyses", total=len(STEPS))
         results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name),
                           workspace=resolve_workspace(workspace))
+        left_out = consent_messages(store, ("personas", "journey"))
     for name, rows in results.items():
         console.print(f"{name}: {rows:,} rows")
+    for line in left_out:
+        console.print(line, markup=False)
+    if left_out:
+        console.print("Consent: each analysis reads only data recorded under its purpose (docs/privacy.md)")
     console.print("Next: centric report")
 
 
@@ -441,9 +447,10 @@ def survey_audience(workspace, survey_id):
     from centric.services.surveys import audience
     from centric.services.workspace_files import open_store
 
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        frame = audience(store, survey_id)
+    with open_store(resolve_workspace(workspace), read_only=True) as (settings, store):
+        frame = audience(store, survey_id, settings=settings)
     click.echo(frame.to_csv(index=False), nl=False)
+    click.echo(frame.attrs["consent"].message() + " at the time of sending", err=True)
 
 
 @cli.command()

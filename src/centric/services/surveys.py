@@ -232,9 +232,14 @@ def add_comment(store, survey_id: str, response_id: str, text: str, within_hours
     return feedback_id
 
 
-def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0) -> pd.DataFrame:
+def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0, settings=None,
+             consent_at: dt.datetime | None = None) -> pd.DataFrame:
     """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
-    percentage, and nobody asked (answered) within the survey's minimum wait."""
+    percentage, nobody asked (answered) within the survey's minimum wait, and only customers who hold
+    marketing consent at consent_at (now by default: the e-mail goes out now; services/consent.py). The
+    frame's attrs["consent"] says how many were left out for want of it."""
+    from centric.services.consent import keep_consenting
+
     target = open_survey(store, survey_id)["target"]
     at = at or store.con.execute("SELECT coalesce(max(ordered_at), now()) FROM orders").fetchone()[0]
     days_after = target.get("days_after_order")
@@ -249,7 +254,9 @@ def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0
         ORDER BY c.customer_id"""
     params = [target.get("segment"), target.get("segment"), days_after, at, days_after, days_after, survey_id, at,
               int(target["min_days_between_asks"]), f"{survey_id}:{seed}", float(target["sample_percent"])]
-    return store.query_df(sql, params)
+    frame, left_out = keep_consenting(store, settings, store.query_df(sql, params), "survey_audience", consent_at)
+    frame.attrs["consent"] = left_out
+    return frame
 
 
 def survey_link(base_url: str, secret: str, survey_id: str, customer_id: str, score: int | None = None,
