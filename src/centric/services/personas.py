@@ -77,14 +77,11 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     from centric.models.segmentation.features import FeatureError
     from centric.models.segmentation.personas import build_cards
     from centric.models.segmentation.stability import Stability, note as stability_note
-    from centric.services.profiles import load_profiles
-
     say = progress or (lambda *_: None)
     if n_clusters is not None and not 2 <= n_clusters <= 30:
         raise PersonaError(f"--clusters must be between 2 and 30, got {n_clusters}")
     say("personas: building customer profiles")
-    profiles = load_profiles(store, rebuild=rebuild_profiles, settings=settings)
-    profiles, left_out = _consenting(store, settings, profiles)
+    profiles, left_out = persona_input(store, settings, rebuild_profiles)
     if len(profiles) < 20:
         raise PersonaError(f"{len(profiles)} customers are too few for personas (at least 20): load more with "
                            "`centric ingest`, or try `centric demo`")
@@ -124,11 +121,14 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
                          left_out)
 
 
-def _consenting(store, settings, profiles: pd.DataFrame):
-    """The profiles of customers who held analytics consent at some moment up to the observation end, and
-    what was left out (customers whole; events from the profiles' event read)."""
+def persona_input(store, settings, rebuild_profiles: bool = True):
+    """What personas cluster: the profiles of customers who held analytics consent at some moment up to
+    the observation end (their behaviour columns count only events recorded under it), and what was left
+    out (customers whole; events from the profiles' event read)."""
     from centric.services import consent
+    from centric.services.profiles import load_profiles
 
+    profiles = load_profiles(store, rebuild=rebuild_profiles, settings=settings)
     if profiles.empty:
         return profiles, consent.Exclusion("personas", consent.PURPOSES["personas"])
     end = pd.Timestamp(profiles["observed_until"].iloc[0]).to_pydatetime()
