@@ -183,3 +183,21 @@ def test_essential_data_does_not_move(shop, tmp_path):
     pd.testing.assert_frame_equal(before, after)
     kpis = "SELECT kpi, period, value FROM kpis WHERE kpi IN ('revenue', 'orders', 'buyers') ORDER BY 1, 2"
     pd.testing.assert_frame_equal(ws.sql(kpis), other.sql(kpis))
+
+
+def test_survey_email_audience_holds_only_marketing_consent_at_sending_time(shop, tmp_path):
+    ws, _, _ = shop
+    from centric.services.surveys import add_survey, audience
+
+    (tmp_path / "ask.json").write_text(json.dumps({"survey_id": "ask-all", "kind": "nps",
+                                                   "target": {"sample_percent": 100}}))
+    with open_store(ws.path) as (settings, store):
+        add_survey(store, settings, tmp_path / "ask.json")
+        now = audience(store, "ask-all", settings=settings)
+        february = audience(store, "ask-all", settings=settings, consent_at=dt.datetime(2026, 2, 15))
+    assert not set(now["customer_id"]) & {W, "c05", "c06"} and len(now) == N - 3
+    assert now.attrs["consent"].customers_left_out == 3
+    assert W in set(february["customer_id"])  # W had marketing consent then; the sending time is what counts
+    result = CliRunner().invoke(cli, ["survey", "audience", "ask-all", "-w", str(ws.path)])
+    assert result.exit_code == 0 and "3 customers left out: no marketing consent" in result.output
+    assert W not in set(pd.read_csv(__import__("io").StringIO(result.stdout))["customer_id"])

@@ -45,15 +45,15 @@ class MoveData:
     rows: pd.DataFrame  # one per customer (queries/transitions.py move_rows) with touch counts and persona
     touches: pd.DataFrame  # customer_id, touch, day: every touchpoint inside the span
     events: dict[str, str]  # event column -> event name
+    everyone: pd.DataFrame | None = None  # the move's rows of every customer, consent or not (orders only)
 
 
 def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
     from centric.queries.transitions import event_columns, event_counts, move_rows, move_touches
+    from centric.services import consent
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
-
-    from centric.services import consent
 
     end = observation_end(store)
     if end is None:
@@ -69,8 +69,8 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
                                            "at_risk_days": settings.journey_at_risk_days}
     rows = move_rows(tables, end, move, **options)
-    data = db.execute(rows)
-    data = data[data["customer_id"].isin(set(allowed["customer_id"]))]
+    everyone = db.execute(rows).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    data = everyone[everyone["customer_id"].isin(set(allowed["customer_id"]))]
     data = data.sort_values("customer_id", kind="stable").reset_index(drop=True)
     touches = db.execute(move_touches(tables, rows, touchpoints))
     touches = touches[touches["customer_id"].isin(set(data["customer_id"]))]
@@ -83,7 +83,7 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     personas = persona_names(store)
     if personas is not None:
         data = data.merge(personas, on="customer_id", how="left")
-    return MoveData(data, touches, columns)
+    return MoveData(data, touches, columns, everyone)
 
 
 def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:
@@ -202,8 +202,8 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
         say(f"journey: what drives {label}")
         try:
             data = move_data(store, move, settings)
-            if move == "first_to_second":
-                curve = repeat_purchase_curve(data.rows)
+            if move == "first_to_second":  # purchases only, essential records: every customer
+                curve = repeat_purchase_curve(data.everyone)
             found.append(move_drivers(store, move, data, settings))
         except JourneyError as exc:
             notes.append(str(exc))

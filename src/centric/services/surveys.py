@@ -241,7 +241,7 @@ def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0
     from centric.services.consent import keep_consenting
 
     target = open_survey(store, survey_id)["target"]
-    at = at or store.con.execute("SELECT coalesce(max(ordered_at), now()) FROM orders").fetchone()[0]
+    at = at or store.con.execute("SELECT coalesce(max(ordered_at), now()::TIMESTAMP) FROM orders").fetchone()[0]
     days_after = target.get("days_after_order")
     sql = """
         SELECT c.customer_id, c.language, s.rfm_segment, s.last_order_at
