@@ -201,3 +201,13 @@ def test_survey_email_audience_holds_only_marketing_consent_at_sending_time(shop
     result = CliRunner().invoke(cli, ["survey", "audience", "ask-all", "-w", str(ws.path)])
     assert result.exit_code == 0 and "3 customers left out: no marketing consent" in result.output
     assert W not in set(pd.read_csv(__import__("io").StringIO(result.stdout))["customer_id"])
+
+
+def test_the_api_snapshot_publishes_what_was_left_out(shop):
+    ws, _, _ = shop
+    from centric.store.snapshot import Snapshot, publish_snapshot
+
+    with open_store(ws.path) as (_, store):
+        publish_snapshot(store, ws.path)
+    rows = Snapshot(ws.path).rows("consent_exclusions", analysis="personas")
+    assert [(r["purpose"], r["customers_left_out"]) for r in rows] == [("analytics", 1)]

@@ -53,6 +53,14 @@ def _default(settings) -> bool:
     return settings.consent_default_granted
 
 
+def _now(settings) -> dt.datetime:
+    """Now, in the shop's time zone (consents.recorded_at is shop local time)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.timezone) if settings is not None else dt.UTC
+    return dt.datetime.now(zone).replace(tzinfo=None)
+
+
 def consented_tables(store, settings, purpose: str, names) -> dict:
     """Ibis tables by name; `events` (when asked) holds only the events recorded under consent to `purpose`."""
     from centric.queries.consent import consented_events
@@ -100,10 +108,10 @@ def customers_with_purpose(store, settings, purpose: str, until):
 
 
 def granted_now(store, settings, purpose: str, at: dt.datetime | None = None):
-    """customer_id, granted: each customer's consent to `purpose` at `at` (now by default), as pandas."""
+    """customer_id, granted: each customer's consent to `purpose` at `at` (now, shop time, by default), as pandas."""
     from centric.queries.consent import granted_at
 
-    at = at or dt.datetime.now()
+    at = at or _now(settings)
     db = store.ibis()
     return db.execute(granted_at(db.table("customers"), db.table("consents"), purpose, at, _default(settings)))
 
