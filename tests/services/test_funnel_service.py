@@ -25,10 +25,8 @@ def funnel(shop, window):
 
 def test_funnel_counts_match_the_events(demo_shop):
     total = funnel(demo_shop, "7d")
-    consented = ("(CASE WHEN e.customer_id IS NULL THEN coalesce(json_extract(e.properties, '$.consent.analytics')"
-                 "::BOOLEAN, false) ELSE coalesce((SELECT c.granted FROM consents c WHERE c.customer_id = e.customer_id "
-                 "AND c.category = 'analytics' AND c.recorded_at <= e.occurred_at ORDER BY c.recorded_at DESC "
-                 "LIMIT 1), false) END)")
+    from tests.consent_checks import CONSENTED as consented
+
     with open_store(demo_shop) as (_, store):
         viewers = store.query_df("SELECT count(DISTINCT coalesce(customer_id, 'anon:' || anonymous_id)) AS n "
                                  f"FROM events e WHERE name = 'Product Viewed' AND {consented}")["n"][0]
