@@ -523,6 +523,12 @@ def demo(workspace, customers, seed, years):
             bar.update(task, description=description, total=total, advance=advance)
 
         out = run_demo(path, n_customers=customers, seed=seed, years=years, progress=step)
+    from centric.services.consent import messages as consent_messages
+    from centric.services.workspace_files import open_store
+
+    with open_store(path, read_only=True) as (_, store):
+        for line in consent_messages(store, ("personas", "journey")):
+            console.print(line + " (docs/privacy.md)", markup=False)
     console.print(f"Demo shop ready in {path}")
     console.print(f"Report: {out}")
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")
