@@ -211,3 +211,28 @@ def test_the_api_snapshot_publishes_what_was_left_out(shop):
         publish_snapshot(store, ws.path)
     rows = Snapshot(ws.path).rows("consent_exclusions", analysis="personas")
     assert [(r["purpose"], r["customers_left_out"]) for r in rows] == [("analytics", 1)]
+
+
+def test_without_any_consent_record_the_default_decides_and_says_what_to_do(shop, tmp_path):
+    _, data, _ = shop
+    from centric.services.funnel import run_funnel
+    from centric.services.personas import PersonaError, build_personas
+
+    for default in ("denied", "granted"):
+        ws = centric.Workspace(tmp_path / default)
+        ws.init(shop_name="No ledger", currency="EUR", timezone="UTC", consent_default=default)
+        for name in ("customers", "orders", "events"):
+            data[name].to_csv(tmp_path / f"{name}.csv", index=False)
+            ws.ingest(name, str(tmp_path / f"{name}.csv"))
+        with open_store(ws.path) as (settings, store):
+            table = run_funnel(store, ["Product Viewed"], "1d", settings=settings)
+            left_out = table.attrs["consent"]
+            if default == "denied":
+                assert table["users"].iloc[0] == 1 and left_out.customers_left_out == N  # the banner yes
+                assert 'set [consent] default = "granted"' in left_out.message()
+                with pytest.raises(PersonaError, match="with analytics consent are too few"):
+                    build_personas(store, settings)
+            else:
+                # anonymous visitors too, but not the one whose banner said no
+                assert table["users"].iloc[0] == N + 2 and left_out.customers_left_out == 0
+                assert "0 customers left out" in left_out.message() and "consent]" not in left_out.message()

@@ -32,6 +32,7 @@ class Exclusion:
     customers_left_out: int = 0
     events_left_out: int = 0
     anonymous_events_left_out: int = 0
+    hint: str = ""  # what to do when everything was left out for want of any consent record
 
     def message(self) -> str:
         """One line for the CLI: "1,204 customers left out: no analytics consent (35,210 events, ...)"."""
@@ -42,7 +43,19 @@ class Exclusion:
             if self.anonymous_events_left_out:
                 text += f", {self.anonymous_events_left_out:,} of them anonymous without a banner yes"
             text += ")"
-        return text
+        return text + (f"; {self.hint}" if self.hint and self.customers_left_out else "")
+
+
+NO_RECORDS_HINT = ('no {purpose} consent is recorded yet: load consents (`centric ingest consents FILE`), or set '
+                   '[consent] default = "granted" in centric.toml if the shop collects consent elsewhere')
+
+
+def hint(store, settings, purpose: str) -> str:
+    """The advice for a workspace whose default denies and whose ledger names no one for `purpose`."""
+    if _default(settings) or purpose == "essential":
+        return ""
+    found = store.query_df("SELECT 1 FROM consents WHERE category = ? LIMIT 1", [purpose])
+    return "" if len(found) else NO_RECORDS_HINT.format(purpose=purpose)
 
 
 def _default(settings) -> bool:
@@ -81,7 +94,7 @@ def count_events_left_out(store, settings, analysis: str) -> Exclusion:
     from centric.queries.consent import left_out
 
     purpose = PURPOSES[analysis]
-    out = Exclusion(analysis, purpose)
+    out = Exclusion(analysis, purpose, hint=hint(store, settings, purpose))
     if not store.has_rows("events"):
         return out
     db = store.ibis()
@@ -123,7 +136,8 @@ def keep_consenting(store, settings, frame, analysis: str, at: dt.datetime | Non
     state = granted_now(store, settings, purpose, at)
     ok = set(state.loc[state["granted"].astype(bool), "customer_id"])
     mask = frame["customer_id"].isin(ok)
-    return frame[mask].reset_index(drop=True), Exclusion(analysis, purpose, int((~mask).sum()))
+    return frame[mask].reset_index(drop=True), Exclusion(analysis, purpose, int((~mask).sum()),
+                                                         hint=hint(store, settings, purpose))
 
 
 def exclusions(store):

@@ -82,6 +82,9 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         raise PersonaError(f"--clusters must be between 2 and 30, got {n_clusters}")
     say("personas: building customer profiles")
     profiles, left_out = persona_input(store, settings, rebuild_profiles)
+    if len(profiles) < 20 and left_out.customers_left_out:
+        raise PersonaError(f"{len(profiles)} customers with analytics consent are too few for personas (at least "
+                           f"20): {left_out.message()}")
     if len(profiles) < 20:
         raise PersonaError(f"{len(profiles)} customers are too few for personas (at least 20): load more with "
                            "`centric ingest`, or try `centric demo`")
