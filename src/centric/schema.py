@@ -861,8 +861,9 @@ CONSENT_EXCLUSIONS = Table(
     "What each analysis left out for want of consent (docs/privacy.md): one row per analysis, rewritten each "
     "time it runs.",
     (
-        Column("analysis", TEXT, "funnel, journey, paths, journey_drivers, customer_profiles, personas, "
-               "segment_export, survey_audience."),
+        Column("analysis", TEXT, "journey and personas (each run), segment_export (each --marketing-only export), "
+               "funnel (run from Python on a writable workspace; `centric funnel` reads it read-only and prints the "
+               "count instead)."),
         Column("purpose", TEXT, "The consent category the analysis needs: analytics, marketing, personalization."),
         Column("customers_left_out", INTEGER, "Customers left out whole: none of their data was recorded under "
                "consent (for an export: no consent at export time)."),

@@ -21,11 +21,10 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
                strategy: str | None = None, order: str = "ordered", settings=None) -> pd.DataFrame:
     from centric.models.journey.funnel import funnel_table, parse_window
     from centric.queries.funnel import funnel_users, pick_strategy
+    from centric.services import consent
 
     steps = [s.strip() for s in steps if s and s.strip()]
     exclusions = tuple(s.strip() for s in exclusions or [] if s.strip())
-    from centric.services import consent
-
     strategy = strategy or pick_strategy(store.ibis().name)
     events = consent.consented_events(store, settings, consent.PURPOSES["funnel"])
     try:
