@@ -29,7 +29,9 @@ def _workspace(path: Path, currency: str, timezone: str = "Europe/London"):
     from centric import Workspace
 
     ws = Workspace(path)
-    ws.init(shop_name=path.name, currency=currency, timezone=timezone)
+    # public data sets carry no consent records: their consent was the publishers' to collect, so these
+    # workspaces say so ([consent] default = "granted", docs/privacy.md) rather than leave everyone out
+    ws.init(shop_name=path.name, currency=currency, timezone=timezone, consent_default="granted")
     return ws
 
 

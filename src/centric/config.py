@@ -18,6 +18,11 @@ DEFAULT_WORKSPACE = "centric-workspace"
 WORKSPACE_ENV = "CENTRIC_WORKSPACE"
 
 
+# OneTrust's standard cookie groups, the ids RudderStack's consentManagement sends most often
+DEFAULT_CONSENT_IDS = {"C0001": "essential", "C0002": "analytics", "C0003": "personalization", "C0004": "marketing"}
+CONSENT_DEFAULTS = ("denied", "granted")
+
+
 class ConfigError(CentricError, ValueError):
     """centric.toml is missing, unreadable or holds a bad value."""
 
@@ -54,6 +59,12 @@ class Settings:
     survey_anonymous_burst: int = 5
     # centric serve: origins (scheme://host[:port]) whose pages may call the server from a browser
     server_cors_origins: list[str] = field(default_factory=list)
+    # consent (docs/privacy.md): the state of time no consent record covers, for analytics,
+    # personalization and marketing ("denied": opt-in, the GDPR; "granted": consent collected
+    # elsewhere); essential is always granted. consent_ids: a consent manager's ids (RudderStack's
+    # context.consentManagement, OneTrust's C000n) -> one of the four categories.
+    consent_default: str = "denied"
+    consent_ids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CONSENT_IDS))
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -106,7 +117,19 @@ class Settings:
             scheme, sep, host = str(origin).partition("://")
             if not sep or scheme not in ("http", "https") or not host or "/" in host:
                 raise ConfigError(f"[server] cors_origins: {origin!r} is not an origin such as https://shop.example")
+        if self.consent_default not in CONSENT_DEFAULTS:
+            raise ConfigError(f"[consent] default must be \"denied\" or \"granted\", got {self.consent_default!r}")
+        from centric.schema import CONSENT_CATEGORIES
+
+        bad = {k: v for k, v in self.consent_ids.items() if v not in CONSENT_CATEGORIES}
+        if bad:
+            raise ConfigError(f"[consent.ids] maps to {', '.join(map(repr, bad.values()))}: each id must map to one "
+                              f"of {', '.join(CONSENT_CATEGORIES)}")
         return self
+
+    @property
+    def consent_default_granted(self) -> bool:
+        return self.consent_default == "granted"
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
@@ -155,6 +178,13 @@ class Settings:
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
+        consent = data.get("consent", {})
+        if "default" in consent:
+            values["consent_default"] = str(consent["default"])
+        if "ids" in consent:
+            if not isinstance(consent["ids"], dict):
+                raise ConfigError("[consent.ids] must be a table of id = \"category\" lines")
+            values["consent_ids"] = {str(k): str(v) for k, v in consent["ids"].items()}
         return cls(**values).validate()
 
     def to_toml(self) -> str:
@@ -180,7 +210,11 @@ class Settings:
                   f"anonymous_per_minute = {_toml_value(self.survey_anonymous_per_minute)}",
                   f"anonymous_burst = {self.survey_anonymous_burst}",
                   "", "[server]  # centric serve: origins whose pages may call it, e.g. [\"https://shop.example\"]",
-                  f"cors_origins = {_toml_value(self.server_cors_origins)}"]
+                  f"cors_origins = {_toml_value(self.server_cors_origins)}",
+                  "", "[consent]  # time no consent record covers: \"denied\" (opt-in, GDPR) or \"granted\"; "
+                  "see docs/privacy.md", f"default = {_toml_value(self.consent_default)}",
+                  "", "[consent.ids]  # a consent manager's ids -> essential, personalization, analytics or marketing"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.consent_ids.items()]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -977,6 +977,25 @@ TOP_PATHS = Table(
     is_input=False,
 )
 
+CONSENT_EXCLUSIONS = Table(
+    "consent_exclusions",
+    "What each analysis left out for want of consent (docs/privacy.md): one row per analysis, rewritten each "
+    "time it runs.",
+    (
+        Column("analysis", TEXT, "journey and personas (each run), segment_export (each --marketing-only export), "
+               "funnel (run from Python on a writable workspace; `centric funnel` reads it read-only and prints the "
+               "count instead)."),
+        Column("purpose", TEXT, "The consent category the analysis needs: analytics, marketing, personalization."),
+        Column("customers_left_out", INTEGER, "Customers left out whole: none of their data was recorded under "
+               "consent (for an export: no consent at export time)."),
+        Column("events_left_out", INTEGER, "Events not recorded under consent (customers' and anonymous)."),
+        Column("anonymous_events_left_out", INTEGER, "Of them, events of anonymous visitors without a banner yes."),
+        Column("computed_at", TIMESTAMP, "When the analysis ran (UTC)."),
+    ),
+    key=("analysis",),
+    is_input=False,
+)
+
 INPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, ORDERS, ORDER_LINES, EVENTS, FEEDBACK, MARKETING_SPEND, CONSENTS, FX_RATES)
 }
@@ -985,7 +1004,7 @@ OUTPUT_TABLES: dict[str, Table] = {
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
-                        PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS)
+                        PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
                                 "order_reversals": ORDER_REVERSALS, "feedback_history": FEEDBACK_HISTORY,

@@ -176,6 +176,7 @@ def test_repeat_purchase_curve_equals_a_pandas_reading(journey):
 
 
 def test_paths_equal_a_brute_force_reading_of_the_events(journey):
+    from tests.consent_checks import CONSENTED
     from tests.queries.test_paths import brute_force
 
     path, _ = journey
@@ -183,7 +184,7 @@ def test_paths_equal_a_brute_force_reading_of_the_events(journey):
         edges = store.query_df("SELECT * FROM path_edges")
         top = store.query_df("SELECT * FROM top_paths ORDER BY sessions DESC")
         events = store.query_df("SELECT event_id, occurred_at, coalesce(customer_id, 'anon:' || anonymous_id) "
-                                "AS customer_id, name FROM events")
+                                f"AS customer_id, name FROM events e WHERE {CONSENTED}")  # analytics consent
     want_edges, want_paths = brute_force(events, 30 * 60, 5)
     assert {(int(r.step), r.source, r.target): int(r.sessions) for r in edges.itertuples()} == dict(want_edges)
     best = want_paths.most_common(len(top))
@@ -213,6 +214,7 @@ def expected_span(move, at, end):
 @pytest.mark.parametrize("move", ["first_to_second", "repeat_to_loyal", "at_risk_to_won_back"])
 def test_move_spans_and_touches_agree_with_the_orders_and_events(journey, move):
     from centric.services.journey import move_data
+    from tests.consent_checks import CONSENTED, EVER_GRANTED
     from centric.services.summary import observation_end
 
     path, _ = journey
@@ -220,8 +222,12 @@ def test_move_spans_and_touches_agree_with_the_orders_and_events(journey, move):
         end = pd.Timestamp(observation_end(store))
         data = move_data(store, move, settings)
         days = purchase_days(store, end)
-        joins = store.query_df("SELECT customer_id, occurred_at FROM events WHERE name = ?", [DRIVER_EVENT])
-    want = {c: s for c, at in days.items() if (s := expected_span(move, at, end)) is not None}
+        joins = store.query_df(f"SELECT customer_id, occurred_at FROM events e WHERE name = ? AND {CONSENTED}",
+                               [DRIVER_EVENT])
+        consenting = set(store.query_df(EVER_GRANTED)["customer_id"])
+    # drivers are fitted on customers who held analytics consent, with their consented events
+    want = {c: s for c, at in days.items() if (s := expected_span(move, at, end)) is not None and c in consenting}
+    assert data.everyone is not None and len(data.everyone) > len(data.rows)
     rows = data.rows.set_index("customer_id")
     assert set(rows.index) == set(want) and len(rows) == len(data.rows)
     start = pd.Series({c: s for c, (s, _) in want.items()})

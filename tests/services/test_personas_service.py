@@ -26,9 +26,17 @@ def demo(demo_shop):
 
 
 def test_planted_personas_are_recovered(demo):
-    _, joined, cards = demo
-    assert joined["persona_id"].notna().all()  # every customer has a persona
+    from tests.consent_checks import EVER_GRANTED
+
+    path, joined, cards = demo
+    with open_store(path) as (_, store):
+        consenting = set(store.query_df(EVER_GRANTED)["customer_id"])
+    has = joined["customer_id"].isin(consenting)
+    assert 0 < (~has).sum() < has.sum()
+    # every customer who granted analytics has a persona; nobody who refused it has one
+    assert joined.loc[has, "persona_id"].notna().all() and joined.loc[~has, "persona_id"].isna().all()
     assert len(cards) == len(PERSONAS)
+    joined = joined[has]
     assert adjusted_rand_score(joined["persona"], joined["persona_id"]) >= 0.8
 
 

@@ -31,8 +31,9 @@ def funnel(workspace, steps, window, by, exclude, order, fmt):
     from centric.services.funnel import run_funnel
     from centric.services.workspace_files import open_store
 
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","), order=order)
+    with open_store(resolve_workspace(workspace), read_only=True) as (settings, store):
+        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","), order=order,
+                           settings=settings)
     if fmt != "table":
         emit(table, fmt)
         return
@@ -46,6 +47,7 @@ def funnel(workspace, steps, window, by, exclude, order, fmt):
     print_frame(view, title=f"Funnel within {window}" + ("" if order == "ordered" else f", {order} order"))
     console().print("Users are customers, or anonymous visitors by anonymous_id. Next: --by acquisition_channel, "
                     "--by persona, or --exclude EVENT")
+    console().print(table.attrs["consent"].message() + " (docs/privacy.md)", markup=False)
 
 
 def _duration(seconds) -> str:
@@ -84,9 +86,11 @@ def journey(workspace, fmt):
             "stages": records(result.stages), "statuses": records(result.statuses),
             "transitions": records(result.transitions),
             "drivers": records(result.drivers), "repeat_purchase_curve": records(result.repeat_curve),
+            "consent": vars(result.consent),
         }, ensure_ascii=False))
         return
     out = console()
+    out.print(result.consent.message() + " (docs/privacy.md)", markup=False)
     total = int(result.stages["customers"].sum())
     print_frame(result.stages, title=f"Customers in each stage now ({total:,} in all)")
     if result.statuses is not None and not result.statuses.empty:

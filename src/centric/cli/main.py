@@ -200,6 +200,7 @@ def run(workspace):
     """
     from rich.progress import Progress
 
+    from centric.services.consent import messages as consent_messages
     from centric.services.run import STEPS, run_all
     from centric.services.workspace_files import open_store
 
@@ -208,8 +209,13 @@ def run(workspace):
         task = bar.add_task("analyses", total=len(STEPS))
         results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name),
                           workspace=resolve_workspace(workspace))
+        left_out = consent_messages(store, ("personas", "journey"))
     for name, rows in results.items():
         console.print(f"{name}: {rows:,} rows")
+    for line in left_out:
+        console.print(line, markup=False)
+    if left_out:
+        console.print("Consent: each analysis reads only data recorded under its purpose (docs/privacy.md)")
     console.print("Next: centric report")
 
 
@@ -511,13 +517,14 @@ def survey_audience(workspace, survey_id, links, valid_days, send, base_url):
 
     folder = resolve_workspace(workspace)
     with open_store(folder, read_only=True) as (settings, store):
-        frame = audience(store, survey_id)
+        frame = audience(store, survey_id, settings=settings)
     if links:
         send = send or new_send_id()
         frame = audience_links(frame, base_url, workspace_secret(folder), survey_id,
                                valid_days or settings.survey_link_days, send)
         click.echo(f"send id: {send}", err=True)
     click.echo(frame.to_csv(index=False), nl=False)
+    click.echo(frame.attrs["consent"].message() + " at the time of sending", err=True)
 
 
 @cli.command()
@@ -670,6 +677,12 @@ def demo(workspace, customers, seed, years):
             bar.update(task, description=description, total=total, advance=advance)
 
         out = run_demo(path, n_customers=customers, seed=seed, years=years, progress=step)
+    from centric.services.consent import messages as consent_messages
+    from centric.services.workspace_files import open_store
+
+    with open_store(path, read_only=True) as (_, store):
+        for line in consent_messages(store, ("personas", "journey")):
+            console.print(line + " (docs/privacy.md)", markup=False)
     console.print(f"Demo shop ready in {path}")
     console.print(f"Report: {out}")
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")

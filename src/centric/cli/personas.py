@@ -54,6 +54,7 @@ def personas(workspace, clusters, seed, numeric, categorical, multi, export_file
         return
     scores = ", ".join(f"{k}: {v:.3f}" for k, v in result.silhouettes.items())
     out.print(f"{len(result.cards)} personas from {result.customers:,} customers (silhouette by k: {scores}).")
+    out.print(result.consent.message() + " (docs/privacy.md)", markup=False)
     if result.stability_note:
         out.print(escape(result.stability_note))
     for card in result.cards:

@@ -161,20 +161,27 @@ def segments_members(workspace, name, history, fmt):
 @workspace_option
 @click.argument("name")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
-@click.option("--marketing-only", is_flag=True, help="Only customers whose marketing consent is granted.")
+@click.option("--marketing-only", is_flag=True,
+              help="Only customers who hold marketing consent now, at export time (for e-mail and ad audiences).")
 def segments_export(workspace, name, out_file, marketing_only):
-    """Write a segment's members to a CSV that is safe to open in a spreadsheet."""
+    """Write a segment's members to a CSV that is safe to open in a spreadsheet.
+
+    \b
+    Examples:
+      centric segments export champions --out champions.csv
+      centric segments export champions --out mailing.csv --marketing-only
+    """
     from centric.report.export import safe_csv
     from centric.services import segments as service
     from centric.services.workspace_files import open_store
 
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        frame = service.members(store, name)
-    if marketing_only:
-        frame = frame[frame["marketing_consent"].fillna(False).astype(bool)]
+    with open_store(resolve_workspace(workspace), read_only=not marketing_only) as (settings, store):
+        frame, left_out = service.export_members(store, settings, name, marketing_only)
     Path(out_file).write_text(safe_csv(frame), encoding="utf-8")
     click.echo(f"Wrote {len(frame):,} customers to {out_file}"
                + ("" if marketing_only else " (add --marketing-only for e-mail campaigns: consent is data)"))
+    if left_out is not None:
+        click.echo(left_out.message() + " at export time (docs/privacy.md)")
 
 
 @segments.command("delete")

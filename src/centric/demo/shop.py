@@ -12,7 +12,8 @@ Gamma(p, rate nu) per order.
 
 Events: each order comes with its own path (views, an add, a checkout, the order: minutes apart,
 or back at a cart hours or days later); customers and anonymous visitors browse in sessions that
-stop at every step of the funnel. Feedback: see texts.py and `RATING_OF`."""
+stop at every step of the funnel; anonymous visitors carry their cookie-banner choice (about 80%
+yes to analytics) in properties.consent. Feedback: see texts.py and `RATING_OF`."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def generate(n_customers: int = 20_000, seed: int = 7, years: float = 2.0, progr
     feedback, feedback_truth = _feedback(rng, customers, orders, lines, params)
     shop.tables = {
         "customers": customers, "orders": orders, "order_lines": lines, "events": events,
-        "feedback": feedback, "consents": _consents(rng, customers), "marketing_spend": _spend(rng, customers),
+        "feedback": feedback, "consents": _consents(rng, customers, events), "marketing_spend": _spend(rng, customers),
     }
     shop.truth = {
         "personas": _persona_table(), "customers": params, "journey": journey, "feedback": feedback_truth,
@@ -383,9 +384,26 @@ def _events(rng, customers: pd.DataFrame, orders: pd.DataFrame, plan: pd.DataFra
     events["properties"] = None
     events.loc[order_prop, "properties"] = '{"order_id": "' + events.loc[order_prop, "order_id"].astype(str) + '"}'
     events = events.drop(columns=["order_id"])
+    _banner_choices(events)
     journey["driver"] = DRIVER_EVENT
     journey["non_driver"] = NON_DRIVER_EVENT
     return events, journey
+
+
+ANONYMOUS_BANNER_YES = {"analytics": 0.8, "personalization": 0.7, "marketing": 0.6}
+
+
+def _banner_choices(events: pd.DataFrame) -> None:
+    """Anonymous visitors' cookie-banner choice, in properties.consent as the collector stores it
+    (docs/privacy.md): one choice per visitor, about 80% yes to analytics. Drawn from a generator of
+    its own so the rest of the shop (and its planted truth) is the same as without it."""
+    anon = events["customer_id"].isna()
+    visitors = pd.Index(events.loc[anon, "anonymous_id"].unique())
+    rng = np.random.default_rng([len(visitors), 2026])
+    choice = {c: rng.random(len(visitors)) < share for c, share in ANONYMOUS_BANNER_YES.items()}
+    text = pd.Series(['{"consent": {' + ", ".join(f'"{c}": {"true" if choice[c][i] else "false"}' for c in choice)
+                      + "}}" for i in range(len(visitors))], index=visitors)
+    events.loc[anon, "properties"] = text.reindex(events.loc[anon, "anonymous_id"]).to_numpy()
 
 
 def _deliveries(rng, buys: pd.DataFrame, first_days: pd.Series) -> pd.DataFrame:
@@ -469,13 +487,18 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
     return feedback, truth_df
 
 
-def _consents(rng, customers: pd.DataFrame) -> pd.DataFrame:
+def _consents(rng, customers: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's banner choice, recorded when they first arrived: their first event or, without an
+    earlier one, their sign-up (the choice then holds for everything they did, docs/privacy.md)."""
+    first = events.dropna(subset=["customer_id"]).groupby("customer_id")["occurred_at"].min()
+    arrived = np.minimum(customers["created_at"], first.reindex(customers["customer_id"]).fillna(
+        customers["created_at"].max()).to_numpy())
     rows = []
     for category, share in (("essential", 1.0), ("analytics", 0.8), ("personalization", 0.7), ("marketing", 0.62)):
         granted = rng.random(len(customers)) < share
         rows.append(pd.DataFrame({"customer_id": customers["customer_id"], "category": category,
                                   "granted": np.where(granted, "true", "false"),
-                                  "recorded_at": customers["created_at"], "source": "signup"}))
+                                  "recorded_at": arrived, "source": "banner"}))
     return pd.concat(rows, ignore_index=True)
 
 

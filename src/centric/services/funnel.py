@@ -1,4 +1,7 @@
-"""`centric funnel`: ordered steps within a window, with windowFunnel semantics, on the workspace's events."""
+"""`centric funnel`: ordered steps within a window, with windowFunnel semantics, on the workspace's events.
+
+A funnel is behaviour analytics: it reads only events recorded under analytics consent
+(services/consent.py); the table's `attrs["consent"]` holds what was left out."""
 
 from __future__ import annotations
 
@@ -15,16 +18,15 @@ class FunnelError(CentricError):
 
 
 def run_funnel(store, steps: list[str], window: str, by: str | None = None, exclusions: list[str] | None = None,
-               strategy: str | None = None, order: str = "ordered") -> pd.DataFrame:
+               strategy: str | None = None, order: str = "ordered", settings=None) -> pd.DataFrame:
     from centric.models.journey.funnel import funnel_table, parse_window
     from centric.queries.funnel import funnel_users, pick_strategy
+    from centric.services import consent
 
     steps = [s.strip() for s in steps if s and s.strip()]
     exclusions = tuple(s.strip() for s in exclusions or [] if s.strip())
     strategy = strategy or pick_strategy(store.ibis().name)
-    from centric.services.identity import person_events
-
-    events = person_events(store.ibis())
+    events = consent.consented_events(store, settings, consent.PURPOSES["funnel"])
     try:
         seconds = parse_window(window)
     except ValueError as exc:
@@ -49,7 +51,12 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
                                                   order=order))
     if by is not None and by not in EVENT_BREAKDOWNS:
         users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")
-    return funnel_table(users, steps, by, order=order)
+    table = funnel_table(users, steps, by, order=order)
+    left_out = consent.count_events_left_out(store, settings, "funnel")
+    if not store.read_only:
+        consent.record(store, left_out)
+    table.attrs["consent"] = left_out
+    return table
 
 
 def _breakdown(store, by: str) -> pd.DataFrame:

@@ -8,11 +8,14 @@ still waiting on day L), and a Cox one for its speed (models/journey/speed.py). 
 touchpoints are the workspace's own event names, except the events of buying itself (the Segment
 eCommerce spec's browsing, cart and checkout events), which happen minutes before any purchase
 and would only restate it.
+
+Journeys are behaviour analytics (services/consent.py): every event read here (milestones, touchpoints,
+paths) is an event recorded under analytics consent, and a move's drivers are fitted only on customers
+who held analytics consent at some moment of the observation; stages still follow every customer's
+purchases, which are essential records.
 """
 
 from __future__ import annotations
-
-from centric.services.identity import person_events
 
 from dataclasses import dataclass
 
@@ -42,11 +45,13 @@ class MoveData:
     rows: pd.DataFrame  # one per customer (queries/transitions.py move_rows) with touch counts and persona
     touches: pd.DataFrame  # customer_id, touch, day: every touchpoint inside the span
     events: dict[str, str]  # event column -> event name
+    everyone: pd.DataFrame | None = None  # the move's rows of every customer, consent or not (orders only)
 
 
 def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
     from centric.queries.transitions import event_columns, event_counts, move_rows, move_touches
+    from centric.services import consent
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
 
@@ -54,16 +59,21 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     if end is None:
         raise JourneyError("no orders yet: load them with `centric ingest orders FILE`")
     db = store.ibis()
-    tables = {name: db.table(name) for name in ("orders", "order_lines", "feedback", "customers")}
-    tables["events"] = person_events(db)
+    purpose = consent.PURPOSES["journey_drivers"]
+    tables = consent.consented_tables(store, settings, purpose,
+                                      ("orders", "order_lines", "events", "feedback", "customers"))
+    allowed = consent.customers_with_purpose(store, settings, purpose, end)
     names = db.execute(event_counts(tables["events"]))
     touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
     options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
                                            "at_risk_days": settings.journey_at_risk_days}
     rows = move_rows(tables, end, move, **options)
-    data = db.execute(rows).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    everyone = db.execute(rows).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    data = everyone[everyone["customer_id"].isin(set(allowed["customer_id"]))]
+    data = data.sort_values("customer_id", kind="stable").reset_index(drop=True)
     touches = db.execute(move_touches(tables, rows, touchpoints))
+    touches = touches[touches["customer_id"].isin(set(data["customer_id"]))]
     columns = {col: name for name, col in event_columns(touchpoints).items()}
     counts = pd.crosstab(touches["customer_id"], pd.Categorical(touches["touch"], categories=[*columns, *SUPPORT]),
                          dropna=False)
@@ -73,7 +83,7 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     personas = persona_names(store)
     if personas is not None:
         data = data.merge(personas, on="customer_id", how="left")
-    return MoveData(data, touches, columns)
+    return MoveData(data, touches, columns, everyone)
 
 
 def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:
@@ -156,6 +166,7 @@ class JourneyResult:
     driver_note: str = ""
     repeat_curve: pd.DataFrame | None = None
     statuses: pd.DataFrame | None = None  # current status counts (prospect, active, at_risk, lapsed)
+    consent: object = None  # services/consent.py Exclusion: what the journey's event reads left out
 
 
 def build_journey(store, settings, progress=None) -> JourneyResult:
@@ -167,12 +178,14 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     from centric.queries.transitions import MOVES
     from centric.services.summary import observation_end
 
+    from centric.services import consent
+
     say = progress or (lambda *_: None)
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
     db = store.ibis()
-    tables = {name: db.table(name) for name in ("orders", "feedback", "customers")}
-    tables["events"] = person_events(db)
+    tables = consent.consented_tables(store, settings, consent.PURPOSES["journey"],
+                                      ("orders", "events", "feedback", "customers"))
     end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
@@ -189,8 +202,8 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
         say(f"journey: what drives {label}")
         try:
             data = move_data(store, move, settings)
-            if move == "first_to_second":
-                curve = repeat_purchase_curve(data.rows)
+            if move == "first_to_second":  # purchases only, essential records: every customer
+                curve = repeat_purchase_curve(data.everyone)
             found.append(move_drivers(store, move, data, settings))
         except JourneyError as exc:
             notes.append(str(exc))
@@ -198,15 +211,16 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     say("journey: cohorts and paths")
     contents = {"journey_stages": rows, "stage_transitions": moves,
                 "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
-                **visit_paths(store)}
+                **visit_paths(store, settings)}
     if curve is not None:
         contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
+    left_out = consent.record(store, consent.count_events_left_out(store, settings, "journey"))
     return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
-                         now_counts(rows, "status", JOURNEY_STATUSES))
+                         now_counts(rows, "status", JOURNEY_STATUSES), left_out)
 
 
 def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
@@ -217,17 +231,20 @@ def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
                          "customers": [int(current[v]) for v in order if v in current.index]})
 
 
-def visit_paths(store) -> dict[str, pd.DataFrame]:
-    """path_edges and top_paths (queries/paths.py) from one read of the events: the distinct paths
-    and their visits come back (few rows), both tables are made from them. Empty without events."""
+def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
+    """path_edges and top_paths (queries/paths.py) from one read of the events recorded under analytics
+    consent: the distinct paths and their visits come back (few rows), both tables are made from them.
+    Empty without events."""
     import ibis
 
     from centric.queries.paths import edges_of, path_counts, top_of
+    from centric.services import consent
 
     if not store.has_rows("events"):
         return {}
     db = store.ibis()
-    counts = ibis.memtable(db.execute(path_counts(person_events(db))))
+    counts = ibis.memtable(db.execute(path_counts(consent.consented_events(store, settings,
+                                                                           consent.PURPOSES["paths"]))))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
 
 

@@ -9,6 +9,12 @@ clustering variables drowns the planted personas (ARI 0.83 instead of 0.99). Any
 can be chosen instead with --numeric/--categorical/--multi. Variables with no values yet (themes
 before `centric listen`) are left out and named. Dirty values are audited and set aside
 (models/segmentation/quality.py). Writes `personas` and `customer_personas`.
+
+Personas are behaviour analytics (services/consent.py, docs/privacy.md): they cluster only customers
+who held analytics consent at some moment up to the observation end, and their behaviour columns
+count only events recorded under it (customer_profiles). Customers left out are counted and written to
+consent_exclusions. centric does not personalise with personas; a shop that does must read
+customer_personas through personalization consent (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ class PersonaResult:
     stable: bool = False  # the personas were found again in every resample (see stability_note)
     stability_note: str = ""
     stabilities: dict = field(default_factory=dict)  # k -> stability of each candidate k
+    consent: object = None  # services/consent.py Exclusion: customers left out for want of analytics consent
 
 
 def _split(names: str | None, default: tuple) -> tuple:
@@ -70,13 +77,14 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     from centric.models.segmentation.features import FeatureError
     from centric.models.segmentation.personas import build_cards
     from centric.models.segmentation.stability import Stability, note as stability_note
-    from centric.services.profiles import load_profiles
-
     say = progress or (lambda *_: None)
     if n_clusters is not None and not 2 <= n_clusters <= 30:
         raise PersonaError(f"--clusters must be between 2 and 30, got {n_clusters}")
     say("personas: building customer profiles")
-    profiles = load_profiles(store, rebuild=rebuild_profiles, settings=settings)
+    profiles, left_out = persona_input(store, settings, rebuild_profiles)
+    if len(profiles) < 20 and left_out.customers_left_out:
+        raise PersonaError(f"{len(profiles)} customers with analytics consent are too few for personas (at least "
+                           f"20): {left_out.message()}")
     if len(profiles) < 20:
         raise PersonaError(f"{len(profiles)} customers are too few for personas (at least 20): load more with "
                            "`centric ingest`, or try `centric demo`")
@@ -107,9 +115,31 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
     _write(store, cards, profiles["customer_id"], result.labels, result.distances)
+    from centric.services.consent import record
+
+    record(store, left_out)
     return PersonaResult(cards, model.n_clusters_, model.silhouettes_,
                          {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi},
-                         result.skipped, result.quality, len(profiles), model.stable_, verdict, model.stabilities_)
+                         result.skipped, result.quality, len(profiles), model.stable_, verdict, model.stabilities_,
+                         left_out)
+
+
+def persona_input(store, settings, rebuild_profiles: bool = True):
+    """What personas cluster: the profiles of customers who held analytics consent at some moment up to
+    the observation end (their behaviour columns count only events recorded under it), and what was left
+    out (customers whole; events from the profiles' event read)."""
+    from centric.services import consent
+    from centric.services.profiles import load_profiles
+
+    profiles = load_profiles(store, rebuild=rebuild_profiles, settings=settings)
+    if profiles.empty:
+        return profiles, consent.Exclusion("personas", consent.PURPOSES["personas"])
+    end = pd.Timestamp(profiles["observed_until"].iloc[0]).to_pydatetime()
+    allowed = set(consent.customers_with_purpose(store, settings, consent.PURPOSES["personas"], end)["customer_id"])
+    keep = profiles["customer_id"].isin(allowed)
+    left_out = consent.count_events_left_out(store, settings, "personas")
+    left_out.customers_left_out = int((~keep).sum())
+    return profiles[keep].reset_index(drop=True), left_out
 
 
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:

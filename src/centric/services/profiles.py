@@ -1,8 +1,9 @@
-"""Build `customer_profiles`: the wide per-customer table segment rules and personas read."""
+"""Build `customer_profiles`: the wide per-customer table segment rules and personas read.
+
+Its behaviour columns (events, event_names) count only events recorded under analytics consent
+(services/consent.py); its order, value and voice columns are the shop's own records."""
 
 from __future__ import annotations
-
-from centric.services.identity import person_events
 
 from centric.errors import CentricError
 from centric.services.summary import build_customer_summary, observation_end
@@ -26,10 +27,11 @@ def build_customer_profiles(store, settings=None) -> int:
         end = store.con.execute("SELECT max(created_at) FROM customers").fetchone()[0]
     if not store.has_rows("customer_summary"):
         build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
+    from centric.services import consent
+
     db = store.ibis()
-    names = ("customers", "customer_summary", "orders", "order_lines", "feedback", "consents")
-    tables = {name: db.table(name) for name in names}
-    tables["events"] = person_events(db)
+    names = ("customers", "customer_summary", "orders", "order_lines", "events", "feedback", "consents")
+    tables = consent.consented_tables(store, settings, consent.PURPOSES["customer_profiles"], names)
     for name in OPTIONAL_INPUTS:
         tables[name] = db.table(name) if store.has_rows(name) else None
     return store.replace_table("customer_profiles", customer_profile(tables, end))

@@ -76,12 +76,28 @@ def report_context(store, settings) -> dict:
     return {
         "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
         "listening": listening_context(store), "journey": journey_context(store),
+        "consent": consent_context(store, settings),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "kpis": kpis, "revenue_chart": revenue_chart, "revenue_months": months, "revenue_total": revenue, "segments": segments, "segment_chart": segment_chart,
         "top_customers": top, "orders_chart": orders_chart, "table_counts": table_counts, "quarantine": quarantine,
     }
+
+
+def consent_context(store, settings) -> dict | None:
+    """What each analysis left out for want of consent (consent_exclusions), or None before any ran."""
+    from centric.services.consent import Exclusion, exclusions
+
+    frame = exclusions(store)
+    if frame.empty:
+        return None
+    rows = []
+    for r in frame.to_dict("records"):
+        left = Exclusion(r["analysis"], r["purpose"], int(r["customers_left_out"]), int(r["events_left_out"]),
+                         int(r["anonymous_events_left_out"]))
+        rows.append({**r, "computed_at": str(r["computed_at"])[:16], "message": f"{r['analysis']}: {left.message()}"})
+    return {"rows": rows, "default": settings.consent_default}
 
 
 def partial_month(observed_until) -> str | None:

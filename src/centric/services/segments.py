@@ -223,6 +223,23 @@ def members(store, name: str, history: bool = False) -> pd.DataFrame:
         "WHERE m.segment = ? AND m.left_at IS NULL ORDER BY m.customer_id", [name])
 
 
+def export_members(store, settings, name: str, marketing_only: bool, at=None):
+    """A segment's current members for an export, and what consent left out. With marketing_only (an
+    e-mail or ad audience) only customers who hold marketing consent at `at` (now by default: the
+    moment of export, services/consent.py) are kept, whatever their consent when the profile was built;
+    the exclusion is recorded when the store is writable."""
+    from centric.services import consent
+
+    frame = members(store, name)
+    if not marketing_only:
+        return frame, None
+    frame, left_out = consent.keep_consenting(store, settings, frame, "segment_export", at)
+    frame["marketing_consent"] = True  # held at export time, by construction
+    if not store.read_only:
+        consent.record(store, left_out)
+    return frame, left_out
+
+
 def movement(store, settings, start, end) -> pd.DataFrame:
     """RFM movement between two dates: how many customers went from each segment to each other one.
 

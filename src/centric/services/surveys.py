@@ -281,10 +281,18 @@ def load_records(store, records: list[dict]):
         return survey_store.load_survey_records(con, records)
 
 
-def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0):
+def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0, settings=None,
+             consent_at: dt.datetime | None = None) -> pd.DataFrame:
     """Customers to ask now: targeting by RFM segment and days after the last order, a stable sample
-    percentage, and nobody asked (answered) within the survey's minimum wait."""
-    return survey_store.audience_frame(store, survey_id, open_survey(store, survey_id)["target"], at, seed)
+    percentage, nobody asked (answered) within the survey's minimum wait, and only customers who hold
+    marketing consent at consent_at (now by default: the e-mail goes out now; services/consent.py). The
+    frame's attrs["consent"] says how many were left out for want of it."""
+    from centric.services.consent import keep_consenting
+
+    frame = survey_store.audience_frame(store, survey_id, open_survey(store, survey_id)["target"], at, seed)
+    frame, left_out = keep_consenting(store, settings, frame, "survey_audience", consent_at)
+    frame.attrs["consent"] = left_out
+    return frame
 
 
 def audience_links(frame, base_url: str, secret: str, survey_id: str, valid_days: int, send: str,

@@ -21,7 +21,7 @@ from centric.store.sqltext import ident
 
 SNAPSHOT_DIR = "snapshot"
 SNAPSHOT_FILE = "api.duckdb"
-SNAPSHOT_TABLES = ("surveys", "survey_scores", "feedback_drivers", "kpis", "erasures")
+SNAPSHOT_TABLES = ("surveys", "survey_scores", "feedback_drivers", "kpis", "erasures", "consent_exclusions")
 
 
 def snapshot_path(workspace: Path) -> Path:

@@ -1,0 +1,161 @@
+"""Each analysis declares its purpose and reads only data recorded under consent to it: the one place
+where analyses get their events (docs/privacy.md).
+
+- `PURPOSES`: analysis -> consent category. Behaviour analytics (funnel, paths, journey, journey
+  drivers, customer profiles' behaviour columns, personas) need analytics; marketing audiences and
+  exports need marketing at the moment of export; revenue, CLV, RFM and KPIs read orders, essential
+  to run the shop, and need nothing more.
+- `consented_tables(store, settings, purpose, names)`: Ibis tables by name, with `events` replaced by
+  the events recorded under consent (queries/consent.py holds the time rule). Every service that
+  reads events takes them from here, never from `store.ibis().table("events")`.
+- `count_events_left_out` / `record`: what was left out, returned to the caller (the CLI prints
+  `Exclusion.message()`) and written to `consent_exclusions` (the report and the API read it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+PURPOSES = {
+    "funnel": "analytics", "paths": "analytics", "journey": "analytics", "journey_drivers": "analytics",
+    "customer_profiles": "analytics", "personas": "analytics",
+    "segment_export": "marketing", "survey_audience": "marketing",
+    "customer_summary": "essential", "customer_value": "essential", "kpis": "essential", "revenue": "essential",
+}
+
+
+@dataclass
+class Exclusion:
+    analysis: str
+    purpose: str
+    customers_left_out: int = 0
+    events_left_out: int = 0
+    anonymous_events_left_out: int = 0
+    hint: str = ""  # what to do when everything was left out for want of any consent record
+
+    def message(self) -> str:
+        """One line for the CLI: "1,204 customers left out: no analytics consent (35,210 events, ...)"."""
+        noun = "customer" if self.customers_left_out == 1 else "customers"
+        text = f"{self.customers_left_out:,} {noun} left out: no {self.purpose} consent"
+        if self.events_left_out:
+            text += f" ({self.events_left_out:,} events not recorded under consent"
+            if self.anonymous_events_left_out:
+                text += f", {self.anonymous_events_left_out:,} of them anonymous without a banner yes"
+            text += ")"
+        return text + (f"; {self.hint}" if self.hint and self.customers_left_out else "")
+
+
+NO_RECORDS_HINT = ('no {purpose} consent is recorded yet: load consents (`centric ingest consents FILE`), or set '
+                   '[consent] default = "granted" in centric.toml if the shop collects consent elsewhere')
+
+
+def hint(store, settings, purpose: str) -> str:
+    """The advice for a workspace whose default denies and whose ledger names no one for `purpose`."""
+    if _default(settings) or purpose == "essential":
+        return ""
+    found = store.query_df("SELECT 1 FROM consents WHERE category = ? LIMIT 1", [purpose])
+    return "" if len(found) else NO_RECORDS_HINT.format(purpose=purpose)
+
+
+def _default(settings) -> bool:
+    if settings is None:
+        from centric.config import Settings
+
+        settings = Settings()
+    return settings.consent_default_granted
+
+
+def _now(settings) -> dt.datetime:
+    """Now, in the shop's time zone (consents.recorded_at is shop local time)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.timezone) if settings is not None else dt.UTC
+    return dt.datetime.now(zone).replace(tzinfo=None)
+
+
+def consented_tables(store, settings, purpose: str, names) -> dict:
+    """Ibis tables by name; `events` (when asked) holds only the events recorded under consent to `purpose`,
+    each anonymous one first given the customer its visitor was merged into (services/identity.py): a
+    merged event follows that customer's consent ledger, as if the ids had been one from the start."""
+    from centric.queries.consent import consented_events
+    from centric.services.identity import person_events
+
+    db = store.ibis()
+    tables = {name: db.table(name) for name in names if name != "events"}
+    if "events" in names:
+        tables["events"] = consented_events(person_events(db), db.table("consents"), purpose, _default(settings))
+    return tables
+
+
+def consented_events(store, settings, purpose: str = "analytics"):
+    return consented_tables(store, settings, purpose, ("events",))["events"]
+
+
+def count_events_left_out(store, settings, analysis: str) -> Exclusion:
+    """What the analysis's event read leaves out (customers with no event under consent, events)."""
+    from centric.queries.consent import left_out
+
+    purpose = PURPOSES[analysis]
+    out = Exclusion(analysis, purpose, hint=hint(store, settings, purpose))
+    if not store.has_rows("events"):
+        return out
+    db = store.ibis()
+    from centric.services.identity import person_events
+
+    row = db.execute(left_out(person_events(db), db.table("consents"), purpose, _default(settings))).iloc[0]
+    out.customers_left_out, out.events_left_out = int(row["customers_left_out"]), int(row["events_left_out"])
+    out.anonymous_events_left_out = int(row["anonymous_events_left_out"])
+    return out
+
+
+def record(store, exclusion: Exclusion) -> Exclusion:
+    from centric.store.exclusions import record_exclusion
+
+    record_exclusion(store, exclusion.analysis, exclusion.purpose, exclusion.customers_left_out,
+                     exclusion.events_left_out, exclusion.anonymous_events_left_out)
+    return exclusion
+
+
+def customers_with_purpose(store, settings, purpose: str, until):
+    """customer_id of customers who held consent to `purpose` at some moment up to `until` (pandas)."""
+    from centric.queries.consent import ever_granted
+
+    db = store.ibis()
+    return db.execute(ever_granted(db.table("customers"), db.table("consents"), purpose, until, _default(settings)))
+
+
+def granted_now(store, settings, purpose: str, at: dt.datetime | None = None):
+    """customer_id, granted: each customer's consent to `purpose` at `at` (now, shop time, by default), as pandas."""
+    from centric.queries.consent import granted_at
+
+    at = at or _now(settings)
+    db = store.ibis()
+    return db.execute(granted_at(db.table("customers"), db.table("consents"), purpose, at, _default(settings)))
+
+
+def keep_consenting(store, settings, frame, analysis: str, at: dt.datetime | None = None):
+    """The rows of `frame` (with customer_id) whose customer holds consent to the analysis's purpose at `at`
+    (now by default: an export or an audience is an act done now), and what was left out."""
+    purpose = PURPOSES[analysis]
+    state = granted_now(store, settings, purpose, at)
+    ok = set(state.loc[state["granted"].astype(bool), "customer_id"])
+    mask = frame["customer_id"].isin(ok)
+    return frame[mask].reset_index(drop=True), Exclusion(analysis, purpose, int((~mask).sum()),
+                                                         hint=hint(store, settings, purpose))
+
+
+def exclusions(store):
+    """consent_exclusions as pandas (empty before any analysis ran)."""
+    from centric.store.exclusions import exclusions as read
+
+    return read(store)
+
+
+def messages(store, analyses=None) -> list[str]:
+    """"journey: 582 customers left out: no analytics consent (...)" for each recorded analysis (or those named)."""
+    frame = exclusions(store)
+    if analyses is not None:
+        frame = frame[frame["analysis"].isin(list(analyses))]
+    return [f"{r.analysis}: " + Exclusion(r.analysis, r.purpose, int(r.customers_left_out), int(r.events_left_out),
+                                         int(r.anonymous_events_left_out)).message() for r in frame.itertuples()]
