@@ -304,3 +304,26 @@ def test_workspace_run_loads_collected_messages_first(tmp_path):
     summary = ws.sql("SELECT customer_id, orders, revenue FROM customer_summary")
     assert summary.to_dict("records") == [{"customer_id": "c1", "orders": 1, "revenue": 12}]
     assert ws.ingest_collected().messages_read == 0
+
+
+def test_consent_context_fills_the_ledger_and_marks_anonymous_events(ws):
+    """Segment's categoryPreferences and RudderStack's consentManagement: an identified sender's choice
+    becomes consents rows at the message's time; every event keeps the choice under properties.consent,
+    which is how an anonymous visitor's banner answer is read."""
+    path, store, settings = ws
+    spool(ws, [
+        {"type": "identify", "messageId": "i1", "userId": "u7", "timestamp": "2026-11-29T09:00:00Z",
+         "context": {"consent": {"categoryPreferences": {"Analytics": True, "Advertising": False}}}},
+        {"type": "page", "messageId": "p7", "anonymousId": "anon-7", "timestamp": "2026-11-29T09:01:00Z",
+         "context": {"consentManagement": {"provider": "oneTrust", "allowedConsentIds": ["C0001", "C0002"],
+                                           "deniedConsentIds": ["C0004"]}}},
+        track("t7", user="u8"),  # no consent context: nothing written
+    ])
+    load(ws)
+    ledger = q(store, "SELECT customer_id, category, granted, source FROM consents ORDER BY category")
+    assert ledger == [("u7", "analytics", True, "collector"), ("u7", "marketing", False, "collector")]
+    marked = q(store, "SELECT properties->'consent' FROM events WHERE event_id = 'p7'")[0][0]
+    assert json.loads(marked) == {"essential": True, "analytics": True, "marketing": False}
+    assert q(store, "SELECT properties->'consent' FROM events WHERE event_id = 't7'") == [(None,)]
+    load(ws)  # loading again adds nothing
+    assert q(store, "SELECT count(*) FROM consents") == [(2,)]

@@ -105,6 +105,7 @@ class LoadContext:
     currency: str | None
     charge_skus: dict[str, str]
     report: LoadReport
+    consent_ids: dict[str, str] = field(default_factory=dict)  # [consent.ids] of centric.toml
 
     def quarantine(self, table_name: str, select_sql: str) -> Counter:
         """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line."""
@@ -172,7 +173,8 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
         return report
     prepare_connection(con, settings.timezone)
     ctx = LoadContext(con, settings.timezone, settings.currency,
-                      parse_charge_skus(getattr(settings, "ingest_charge_skus", ()) or ()), report)
+                      parse_charge_skus(getattr(settings, "ingest_charge_skus", ()) or ()), report,
+                      dict(getattr(settings, "consent_ids", {}) or {}))
     try:
         with tempfile.TemporaryDirectory(dir=workspace, prefix=".centric-load-") as tmp:
             stage(con, segments, handled, Path(tmp))

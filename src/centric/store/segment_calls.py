@@ -202,6 +202,7 @@ def load_calls(con, records: str, ctx) -> None:
         con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
                     "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _good")
         load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
+        load_consent_context(con, ctx)
     finally:
         for view in ("_events", "_good"):
             con.execute(f"DROP VIEW IF EXISTS {view}")
@@ -295,3 +296,44 @@ def _load_lines(con, ctx) -> None:
     for view in ("_checked_goods", "_lines_fx"):
         con.execute(f"DROP VIEW IF EXISTS {view}")
     con.execute("DROP TABLE IF EXISTS _split")
+
+
+def load_consent_context(con, ctx) -> int:
+    """Consent carried by the messages just loaded (Segment's context.consent.categoryPreferences,
+    RudderStack's context.consentManagement; store/consent_context.py): ledger rows in `consents` for an
+    identified sender, and the choice under `properties.consent` of the event itself (how an anonymous
+    event's banner answer is read: queries/consent.py). Returns the ledger rows added."""
+    import json
+
+    from centric.store.consent_context import consent_rows, from_context
+
+    found = con.execute(
+        "SELECT g.id, g.user_id, g.occurred_at, g.context FROM _good g WHERE g.context IS NOT NULL AND "
+        "(json_exists(g.context, '$.consent.categoryPreferences') OR json_exists(g.context, '$.consentManagement')) "
+        "AND g.id IN (SELECT event_id FROM events)").fetchall()
+    ledger, marks = [], []
+    for event_id, user_id, occurred_at, context in found:
+        choice = from_context(json.loads(context) if isinstance(context, str) else context, ctx.consent_ids)
+        if not choice:
+            continue
+        marks.append((event_id, json.dumps({"consent": choice.categories})))
+        if user_id:
+            ledger += [(r["customer_id"], r["category"], r["granted"], r["recorded_at"], r["source"])
+                       for r in consent_rows(str(user_id), choice, occurred_at, "collector")]
+    if marks:
+        con.execute("CREATE OR REPLACE TEMP TABLE _consent_marks (event_id VARCHAR, patch JSON)")
+        con.executemany("INSERT INTO _consent_marks VALUES (?, ?)", marks)
+        con.execute("UPDATE events SET properties = json_merge_patch(coalesce(events.properties, '{}'::JSON), m.patch) "
+                    "FROM _consent_marks m WHERE events.event_id = m.event_id")
+        con.execute("DROP TABLE _consent_marks")
+    if not ledger:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE _consent_rows (customer_id VARCHAR, category VARCHAR, granted BOOLEAN, "
+                "recorded_at TIMESTAMP, source VARCHAR)")
+    con.executemany("INSERT INTO _consent_rows VALUES (?, ?, ?, ?, ?)", ledger)
+    added = con.execute(
+        "INSERT INTO consents (customer_id, category, granted, recorded_at, source) SELECT DISTINCT r.* FROM "
+        "_consent_rows r WHERE NOT EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = r.customer_id AND "
+        "c.category = r.category AND c.recorded_at = r.recorded_at)").fetchone()[0]
+    con.execute("DROP TABLE _consent_rows")
+    return added
