@@ -243,8 +243,9 @@ def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
     if not store.has_rows("events"):
         return {}
     db = store.ibis()
-    counts = ibis.memtable(db.execute(path_counts(consent.consented_events(store, settings,
-                                                                           consent.PURPOSES["paths"]))))
+    query = path_counts(consent.consented_events(store, settings, consent.PURPOSES["paths"]))
+    # as Arrow: an empty result (nobody consented) keeps the path's list type, which pandas would lose
+    counts = ibis.memtable(db.to_pyarrow(query))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
 
 

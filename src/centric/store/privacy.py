@@ -51,6 +51,7 @@ NO_PERSON_DATA = {
     "fx_rates": "exchange rates",
     "erasures": "salted hashes of erased ids only",
     "spool_loads": "spool file names and how far each was loaded",
+    "consent_exclusions": "counts per analysis of what consent left out",
     "clv_rollups": "sums per segment and channel",
     "clv_models": "model fits (exported as how the person's value was computed)",
     "clv_calibration": "holdout figures per group",

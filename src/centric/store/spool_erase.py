@@ -1,8 +1,9 @@
 """Find and remove one person's lines in the collector's spool (store/spool.py).
 
-Rule: a spool file is only ever replaced whole and atomically: the lines to keep (whole lines only;
-an unacknowledged partial last line is left out) go to a new file in the same folder, which is
-fsync'd and renamed over the old name. A sealed file, and an open file whose writer is gone (a live
+Rule: a spool file is only ever replaced whole and atomically: its whole lines, the person's blanked
+to spaces of the same length (so every other line keeps its byte offset and the loader's progress
+stays true; an unacknowledged partial last line is left out), go to a new file in the same folder,
+which is fsync'd and renamed over the old name. A sealed file, and an open file whose writer is gone (a live
 SpoolFile holds an flock on its open file until it has renamed it sealed), are rewritten at once.
 An open file a live server still appends to is never touched: its name (no id) goes to
 ``spool/.erase-pending``, and ``apply_pending`` rewrites it once it is sealed, matching lines by the
@@ -103,10 +104,16 @@ def find(folder: Path, test: Callable[[bytes], bool]) -> list[tuple[str, dict | 
 
 
 def _rewrite_locked(path: Path, handle, test: Callable[[bytes], bool]) -> int:
+    """The person's lines become blank lines of the same length (spaces, then the newline): every other
+    line keeps its byte offset, so the loader's progress (spool_loads.bytes_loaded) stays true and no
+    line of anyone else is skipped or read twice; readers skip blank lines."""
+    with open(path, "rb") as source:
+        data = source.read(complete_bytes(path))
     kept, dropped = [], 0
-    for line in lines(path):
-        if test(line):
+    for line in data.splitlines(keepends=True):
+        if line.strip() and test(line):
             dropped += 1
+            kept.append(b" " * (len(line) - 1) + b"\n")
         else:
             kept.append(line)
     if not dropped:
