@@ -173,3 +173,51 @@ def test_loader_carries_requests_out(ws, keys):
     assert "already erased" in report.privacy_requests[0]["note"]
     assert _grep(ws, TARGET_IDS) == {}
     assert wsp.sql(f"SELECT count(*) AS n FROM customers WHERE customer_id = '{KEEPER['customer_id']}'")["n"][0] == 1
+
+
+def _spool(ws, messages: list[tuple[str, dict]]) -> None:
+    """Spool privacy_request records as the server would (message id, message), in a sealed file."""
+    from centric.store.spool import SpoolFile, encode, record
+
+    spool = SpoolFile(ws / "spool")
+    spool.append([encode(record("privacy_request", message, mid, "k1")) for mid, message in messages])
+    spool.seal()
+
+
+def test_loader_records_each_request_once_and_quarantines_bad_ones(ws):
+    export = {"action": "export", "customer": KEEPER["customer_id"], "request_id": "dup-1", "requested_by": "k1"}
+    _spool(ws, [("m1", export), ("m2", export),  # the same request id twice: one request
+                ("m3", {**export, "action": "delete", "request_id": "bad-1"}),
+                ("m4", {"action": "erase", "request_id": "bad-2"})])
+    report = Workspace(ws).ingest_collected()
+    assert [(s["request_id"], s["status"]) for s in report.privacy_requests] == [("dup-1", "done")]
+    assert report.quarantined["action is not one of export/erase"] == 1
+    assert report.quarantined["missing customer"] == 1
+    wsp = Workspace(ws)
+    rows = wsp.sql("SELECT request_id, status, requested_by FROM privacy_requests").to_dict("records")
+    assert rows == [{"request_id": "dup-1", "status": "done", "requested_by": "k1"}]
+    assert (ws / "exports" / "dup-1" / "centric-export.json").is_file()
+    # the same request spooled again later is a duplicate, not a second export
+    _spool(ws, [("m5", export)])
+    again = Workspace(ws).ingest_collected()
+    assert again.privacy_requests == [] and again.duplicates == 1
+
+
+def test_run_carries_out_an_erasure_and_goes_on(ws):
+    """`centric run` starts with the load (services/run.py); the erasure closes and reopens the store it
+    was given, and the next step computes on the reopened store without the person."""
+    from centric.services.ingest import ingest_collected
+    from centric.services.run import STEPS
+    from centric.services.summary import build_customer_summary
+    from centric.services.workspace_files import open_store
+
+    assert STEPS[0][0] == "collected"
+    _spool(ws, [("m1", {"action": "erase", "customer": TARGET["email"], "request_id": "case-9", "requested_by": "k1"})])
+    with open_store(ws) as (settings, store):
+        report = ingest_collected(store, settings, ws)
+        assert [(s["request_id"], s["status"]) for s in report.privacy_requests] == [("case-9", "done")]
+        assert build_customer_summary(store, cuts=settings.rfm_cuts) > 0
+    wsp = Workspace(ws)
+    assert wsp.sql(f"SELECT count(*) AS n FROM customer_summary WHERE customer_id = '{TARGET['customer_id']}'")["n"][0] == 0
+    assert wsp.sql(f"SELECT count(*) AS n FROM customer_summary WHERE customer_id = '{KEEPER['customer_id']}'")["n"][0] == 1
+    assert wsp.sql("SELECT count(*) AS n FROM erasures WHERE request_id = 'case-9'")["n"][0] >= 3
