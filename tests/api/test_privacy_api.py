@@ -221,3 +221,19 @@ def test_run_carries_out_an_erasure_and_goes_on(ws):
     assert wsp.sql(f"SELECT count(*) AS n FROM customer_summary WHERE customer_id = '{TARGET['customer_id']}'")["n"][0] == 0
     assert wsp.sql(f"SELECT count(*) AS n FROM customer_summary WHERE customer_id = '{KEEPER['customer_id']}'")["n"][0] == 1
     assert wsp.sql("SELECT count(*) AS n FROM erasures WHERE request_id = 'case-9'")["n"][0] >= 3
+
+
+def test_erasure_while_the_server_writes(ws, keys):
+    """The load runs while the server is live: the spool file it still writes holds the erase request; the
+    note says it is cleaned when sealed, and the requests sent after the load are loaded by the next one."""
+    with TestClient(create_app(ws)) as client:
+        client.post("/api/privacy/erase", json={"customer": TARGET["customer_id"]}, headers=keys["admin"])
+        report = Workspace(ws).ingest_collected()
+        assert _database_files_open() == []  # the load's store is closed; the server never opened one
+        [status] = report.privacy_requests
+        assert status["status"] == "done" and "cleaned when it seals them" in status["note"]
+        later = client.post("/api/privacy/export", json={"customer": KEEPER["customer_id"]}, headers=keys["read"])
+        assert later.status_code == 202
+    report = Workspace(ws).ingest_collected()
+    assert [(s["request_id"], s["status"]) for s in report.privacy_requests] == [(later.json()["request_id"], "done")]
+    assert Workspace(ws).sql(f"SELECT count(*) AS n FROM customers WHERE customer_id = '{TARGET['customer_id']}'")["n"][0] == 0
