@@ -154,8 +154,9 @@ def _execute(store, settings, workspace: Path, request_id: str, action: str, giv
     from centric.services.privacy import PrivacyError, _secret, id_hash
     from centric.store import privacy_requests as table
 
+    (workspace / REQUESTS_DIR).mkdir(mode=0o700, exist_ok=True)
     folder = workspace / REQUESTS_DIR / request_id
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     old = {}
     try:
         old = read_status(workspace, request_id)
