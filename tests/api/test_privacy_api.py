@@ -65,7 +65,30 @@ def _database_files_open() -> list[str]:
     return out
 
 
+def _hold_database(ws):
+    """Another process holding the workspace database open for writing (DuckDB locks the file), until killed."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from pathlib import Path; from centric.services.workspace_files import open_store\n"
+            "with open_store(Path(sys.argv[1])) as (s, store):\n"
+            "    store.con.execute('CREATE TABLE IF NOT EXISTS _held (x INTEGER)'); print('held', flush=True); time.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(ws)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ})
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
 def test_who_may_ask(ws, keys, base):
+    holder = _hold_database(ws)  # the server must not need the database: all of this works while it is held
+    try:
+        _ask(ws, keys, base)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _ask(ws, keys, base):
     with TestClient(create_app(ws)) as client:
         body = {"customer": KEEPER["customer_id"]}
         assert client.post("/api/privacy/export", json=body).status_code == 401
