@@ -47,8 +47,9 @@ class Workspace:
 
     def ingest_collected(self):
         """Load what the collector acknowledged (as `centric ingest --collected`): every spooled message
-        not loaded yet, exactly once. Returns a report (messages_read, tables, duplicates, quarantined,
-        pending)."""
+        not loaded yet, exactly once; then carry out the privacy requests sent over the API. Returns a
+        report (messages_read, tables, duplicates, quarantined, pending, privacy_requests: the final
+        status of each request carried out)."""
         from centric.services.ingest import ingest_collected
 
         with workspace_files.open_store(self.path) as (settings, store):

@@ -7,7 +7,8 @@ publish. Every handler is ``async`` and awaits the disk without holding a thread
 (api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
-``Authorization: Bearer``); admin keys pass everywhere. Survey pages and answers are public (answers
+``Authorization: Bearer``); admin keys pass everywhere. Privacy requests (api/privacy.py): exports
+with a read key, erasures with an admin key only; spooled, carried out by the loader. Survey pages and answers are public (answers
 from known customers need the link's signed token).
 """
 
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse
 from centric.api.collect import Unauthorized, collect_routes
 from centric.api.context import Busy, ServerContext
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
+from centric.api.privacy import privacy_routes
 from centric.api.surveys import survey_routes
 from centric.errors import CentricError
 from centric.services import surveys
@@ -114,6 +116,7 @@ def create_app(workspace: Path, allowed_origins: list[str] | None = None, max_in
 
     app.include_router(collect_routes(ctx))
     app.include_router(survey_routes(ctx))
+    app.include_router(privacy_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     async def scores():

@@ -160,6 +160,9 @@ def _ingest_collected(workspace) -> None:
         console.print(t)
     for kind, n in rep.pending.most_common():
         console.print(f"  {n:,} {kind} records kept for a later loader (spool_pending)", markup=False)
+    for req in rep.privacy_requests:
+        console.print(f"  privacy request {req['request_id']} ({req['action']}): {req['status']}: {req['note']}",
+                      markup=False)
     if rep.quarantined:
         console.print(f"  [yellow]{rep.quarantined_rows:,} messages quarantined:[/yellow]")
         for reason, n in rep.quarantined.most_common():

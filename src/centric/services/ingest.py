@@ -101,7 +101,9 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
 
 def ingest_collected(store, settings, workspace: Path):
     """Load every message the collector acknowledged and no load has taken yet (store/collected.py):
-    exactly once, with quarantine and dedupe on messageId. Returns a store.collected.LoadReport."""
+    exactly once, with quarantine and dedupe on messageId; then carry out the privacy requests sent over
+    the API (services/privacy_requests.py; an erasure closes and reopens `store`). Returns a
+    store.collected.LoadReport."""
     from centric.services.identity import rebuild
     from centric.store.collected import load_collected
 
@@ -110,4 +112,8 @@ def ingest_collected(store, settings, workspace: Path):
     report = load_collected(store, Path(workspace), settings, secret=suppression_secret(store))
     if report.messages_read:
         rebuild(store)  # identify, alias and events naming both ids merge visitors (queries/identity.py)
+    from centric.services.privacy_requests import execute_pending
+
+    # privacy requests sent over the API, after the load's transaction (an erasure rewrites the file)
+    report.privacy_requests = execute_pending(store, settings, Path(workspace))
     return report

@@ -5,8 +5,8 @@ workspace keeps its SHA-256 in ``<workspace>/keys.json`` (0600, written atomical
 database, so ``centric serve`` checks keys without opening DuckDB. Kinds:
 
 - ``write``: may send messages to ``/v1/*`` (Segment / RudderStack clients, analytics.js);
-- ``read``: may read the read API (``/api/scores``, ``/api/drivers``);
-- ``admin``: passes everywhere.
+- ``read``: may read the read API (``/api/scores``, ``/api/drivers``) and ask for privacy exports;
+- ``admin``: passes everywhere; the only kind that may ask for a privacy erasure.
 
 A revoked key fails at once: ``KeyChecker`` rereads the file when it changes (checked at most once a
 second). The survey-link signing secret (``.centric-secret``) is a different secret and no key.

@@ -170,34 +170,52 @@ class ErasureResult:
         return sum(self.rows_deleted.values())
 
 
-def erase(workspace: Path, customer: str, request_id: str | None = None) -> ErasureResult:
-    """Erase the person (module rule); a person already erased is a harmless no-op that still sweeps."""
-    from centric.services.workspace_files import open_store
+def erase(workspace: Path, customer: str, request_id: str | None = None, store=None,
+          settings=None) -> ErasureResult:
+    """Erase the person (module rule); a person already erased is a harmless no-op that still sweeps.
+
+    Without `store` it opens the workspace database itself. With an open `store` (the loader carrying
+    out a request over the API) it uses that one and closes it for the rewrite of the file
+    (`Store.released`): call it outside any transaction, with no other connection to the database."""
+    from contextlib import nullcontext
+
+    from centric.services.workspace_files import load_settings, open_store
 
     workspace = Path(workspace)
+    if store is None:
+        with open_store(workspace) as (settings, opened):
+            result, subject, needles = _erase_open(opened, settings, workspace, customer, request_id)
+        released = nullcontext()
+    else:
+        settings = settings or load_settings(workspace)
+        result, subject, needles = _erase_open(store, settings, workspace, customer, request_id)
+        released = store.released()
+    result.exports_removed = _remove_exports(workspace, subject)
+    with released:
+        result.database_bytes = compact.rewrite_database(workspace / DATABASE_FILE)
+        result.residue = residue(workspace, needles)
+    return result
+
+
+def _erase_open(store, settings, workspace: Path, customer: str, request_id: str | None):
     secret = _secret(workspace)
     spool = workspace / SPOOL_DIR
-    with open_store(workspace) as (settings, store):
-        customer_id = person.find_customer(store, customer)
-        if customer_id is None:
-            subject = erasures.subject_of(store, id_hash(secret, customer))
-            if subject is None:
-                resolve(store, customer)  # raises the one-line error
-            # erased before: finish what may not have been done (spool, snapshot, file), with the hashes
-            result = ErasureResult(customer.strip(), already_erased=True, request_id=request_id)
-            hashes = erasures.all_hashes(store)
-            test = spool_erase.hashed(lambda v: id_hash(secret, v), hashes)
-            result.spool_lines_removed = spool_erase.erase(spool, test)[0] + _sweep(store, spool, secret)[0]
-            result.spool_files_pending = spool_erase.pending(spool)
-            publish_snapshot(store, workspace)
-            compact.checkpoint(store)
-            needles = {customer.strip(): "given"} if len(customer.strip()) >= MIN_NEEDLE else {}
-        else:
-            result, subject, needles = _erase_rows(store, settings, workspace, customer_id, secret, request_id)
-    result.exports_removed = _remove_exports(workspace, subject)
-    result.database_bytes = compact.rewrite_database(workspace / DATABASE_FILE)
-    result.residue = residue(workspace, needles)
-    return result
+    customer_id = person.find_customer(store, customer)
+    if customer_id is not None:
+        return _erase_rows(store, settings, workspace, customer_id, secret, request_id)
+    subject = erasures.subject_of(store, id_hash(secret, customer))
+    if subject is None:
+        resolve(store, customer)  # raises the one-line error
+    # erased before: finish what may not have been done (spool, snapshot, file), with the hashes
+    result = ErasureResult(customer.strip(), already_erased=True, request_id=request_id)
+    hashes = erasures.all_hashes(store)
+    test = spool_erase.hashed(lambda v: id_hash(secret, v), hashes)
+    result.spool_lines_removed = spool_erase.erase(spool, test)[0] + _sweep(store, spool, secret)[0]
+    result.spool_files_pending = spool_erase.pending(spool)
+    publish_snapshot(store, workspace)
+    compact.checkpoint(store)
+    needles = {customer.strip(): "given"} if len(customer.strip()) >= MIN_NEEDLE else {}
+    return result, subject, needles
 
 
 def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str, request_id: str | None):

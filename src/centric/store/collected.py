@@ -20,7 +20,7 @@ How a load runs (`load_collected`):
    of at most 32 KB. Within the load, a messageId seen twice is loaded once (the first).
 4. Records are dispatched by kind through `HANDLERS` (kind -> handler). The Segment calls
    (identify, track, page, screen, group, alias) are handled by store/segment_calls.py. Other
-   modules register the centric kinds (survey_answer, survey_comment, consent) with
+   modules register the centric kinds (survey_answer, survey_comment, consent, privacy_request) with
    `register_handler`. A kind with no handler is neither loaded nor quarantined: the record is kept
    whole in `spool_pending`, and the first load that has a handler for its kind loads it.
 5. One transaction: quarantine rows, every handler's writes, pending records and the new offsets.
@@ -83,6 +83,7 @@ class LoadReport:
     pending: Counter = field(default_factory=Counter)  # kind -> records kept for a later loader
     customers_created: int = 0
     suppressed: int = 0  # records of erased people, dropped unread
+    privacy_requests: list = field(default_factory=list)  # requests carried out after the load (services)
 
     def add(self, table: str, counts: MergeCounts) -> None:
         self.tables.setdefault(table, MergeCounts())
@@ -358,5 +359,12 @@ def _register_surveys() -> None:
     register_handler(SURVEY_KINDS, load_survey_view)
 
 
+def _register_privacy_requests() -> None:
+    from centric.store.privacy_requests import KIND, load_request_view
+
+    register_handler(KIND, load_request_view)
+
+
 _register_segment_calls()
 _register_surveys()
+_register_privacy_requests()

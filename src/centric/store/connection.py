@@ -38,6 +38,7 @@ class Store:
 
         self.path = Path(path)
         self.read_only = read_only
+        self.timezone = timezone
         config = {"enable_external_access": False} if read_only else {}
         creating = not read_only and not self.path.exists()
         # the database holds customers' data: created (with its WAL) readable by its owner only
@@ -66,6 +67,25 @@ class Store:
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
+
+    @contextmanager
+    def released(self):
+        """Close the connection for the block (a rewrite of the database file needs every connection
+        closed), then open the same file again; the Store stays usable after the block."""
+        import duckdb
+
+        self.con.close()
+        self._ibis = None
+        try:
+            yield
+        finally:
+            try:
+                config = {"enable_external_access": False} if self.read_only else {}
+                self.con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open {self.path} again: {exc}") from exc
+            self.con.execute("SET TimeZone = ?", [self.timezone])
+            self.con.execute("SET enable_progress_bar = false")
 
     def __enter__(self) -> "Store":
         return self
