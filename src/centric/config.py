@@ -48,6 +48,8 @@ class Settings:
     rfm_cuts: list[float] = field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8])
     # ingest: sku codes of order lines that are charges, not goods ("CODE" or "CODE=KIND")
     ingest_charge_skus: list[str] = field(default_factory=list)
+    # centric serve: origins (scheme://host[:port]) whose pages may call the server from a browser
+    server_cors_origins: list[str] = field(default_factory=list)
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -91,6 +93,10 @@ class Settings:
             parse_charge_skus(self.ingest_charge_skus)
         except ValueError as exc:
             raise ConfigError(f"[ingest] charge_skus: {exc}") from exc
+        for origin in self.server_cors_origins:
+            scheme, sep, host = str(origin).partition("://")
+            if not sep or scheme not in ("http", "https") or not host or "/" in host:
+                raise ConfigError(f"[server] cors_origins: {origin!r} is not an origin such as https://shop.example")
         return self
 
     @classmethod
@@ -126,6 +132,10 @@ class Settings:
         if "charge_skus" in ingest:
             skus = ingest["charge_skus"]
             values["ingest_charge_skus"] = [str(x) for x in (skus if isinstance(skus, list) else [skus])]
+        server = data.get("server", {})
+        if "cors_origins" in server:
+            origins = server["cors_origins"]
+            values["server_cors_origins"] = [str(x) for x in (origins if isinstance(origins, list) else [origins])]
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
@@ -148,7 +158,9 @@ class Settings:
                   f"horizon_days = {_toml_value(self.clv_horizon_days)}",
                   "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}",
                   "", "[ingest]  # sku codes of order lines that are charges, not goods: CODE or CODE=KIND",
-                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}"]
+                  f"charge_skus = {_toml_value(self.ingest_charge_skus)}",
+                  "", "[server]  # centric serve: origins whose pages may call it, e.g. [\"https://shop.example\"]",
+                  f"cors_origins = {_toml_value(self.server_cors_origins)}"]
         return "\n".join(lines) + "\n"
 
     def save(self, path: Path) -> None:

@@ -7,6 +7,7 @@ NPS = {"survey_id": "nps-post-purchase", "kind": "nps", "target": {"days_after_o
 
 @pytest.fixture
 def workspace(tmp_path):
+    from centric.services.collector import publish
     from centric.services.surveys import add_survey
     from centric.services.workspace_files import init_workspace, open_store
 
@@ -19,4 +20,5 @@ def workspace(tmp_path):
     with open_store(folder) as (settings, store):
         add_survey(store, settings, tmp_path / "nps.json")
         add_survey(store, settings, tmp_path / "choice.json")
+        publish(store, folder)
     return folder

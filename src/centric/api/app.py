@@ -1,84 +1,80 @@
-"""The HTTP API of a workspace: survey definitions, answers from links and the widget, and scores.
+"""The HTTP app of ``centric serve``: collection (Segment / RudderStack), surveys, and the read API.
 
-``create_app(workspace)`` builds the app; ``centric serve`` runs it with uvicorn on 127.0.0.1.
-Public endpoints (what a shop's pages call): the widget script, a survey's texts, posting an answer.
-Read endpoints (scores, drivers) need the workspace's key in the ``X-Centric-Key`` header. One
-DuckDB connection serves the app, behind a lock: requests run in a thread pool.
+``create_app(workspace)`` builds it. Rule: the server never opens the workspace database, so every
+other command runs while it serves. Accepted messages and survey answers go to the spool (fsync'd
+before the answer); reads come from the snapshot that ``centric run`` and ``survey add|close``
+publish. Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
+(api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
+
+Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
+``Authorization: Bearer``); admin keys pass everywhere. Survey pages and answers are public (answers
+from known customers need the link's signed token).
 """
 
 from __future__ import annotations
 
-import hmac
-import html
-import json
-import threading
+import math
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse, Response
 
+from centric.api.collect import Unauthorized, collect_routes
+from centric.api.context import Busy, ServerContext
+from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
+from centric.api.surveys import survey_routes
 from centric.errors import CentricError
 from centric.services import surveys
-from centric.services.workspace_files import load_settings, open_store
 
-MAX_BODY_BYTES = 16_384
-STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "rate_limited": 429}
 
 
-class AnswerIn(BaseModel):
-    score: float | None = None
-    text: str | None = Field(default=None, max_length=surveys.MAX_TEXT_CHARS)
-    choices: list[str] | None = None
-    customer_id: str | None = Field(default=None, max_length=surveys.MAX_ID_CHARS)
-    token: str | None = Field(default=None, max_length=128)
-    order_id: str | None = Field(default=None, max_length=surveys.MAX_ID_CHARS)
-    language: str | None = Field(default=None, max_length=8)
-    response_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    channel: str | None = Field(default="widget", max_length=32)
+def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"success": False, "code": code, "message": message, "error": message},
+                        status_code=status, headers=headers)
 
 
-class CommentIn(BaseModel):
-    text: str = Field(max_length=surveys.MAX_TEXT_CHARS)
+def _plain(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
-def create_app(workspace: Path, api_key: str | None = None, allowed_origins: list[str] | None = None) -> FastAPI:
-    """The app of one workspace. ``api_key`` guards the read endpoints (default: the workspace secret)."""
-    workspace = Path(workspace)
-    settings = load_settings(workspace)
-    secret = surveys.workspace_secret(workspace)
-    key = api_key or secret
-    lock = threading.Lock()
-    state: dict = {}
+def create_app(workspace: Path, allowed_origins: list[str] | None = None, max_in_flight: int = MAX_IN_FLIGHT,
+               max_backlog: int | None = None):
+    """The ASGI app of one workspace. ``allowed_origins`` overrides ``[server] cors_origins``."""
+    ctx = ServerContext(Path(workspace)) if max_backlog is None else ServerContext(Path(workspace), max_backlog)
 
     @asynccontextmanager
     async def lifespan(app):
-        with open_store(workspace) as (_, store):
-            state["store"] = store
+        ctx.start()
+        try:
             yield
-        state.clear()
+        finally:
+            ctx.close()
 
-    app = FastAPI(title=f"centric: {settings.shop_name}", lifespan=lifespan)
-    app.add_middleware(CORSMiddleware, allow_origins=allowed_origins or ["*"], allow_methods=["GET", "POST", "PUT"],
-                       allow_headers=["Content-Type"])
+    app = FastAPI(title=f"centric: {ctx.settings.shop_name}", lifespan=lifespan)
+    app.state.ctx = ctx
+    origins = ctx.settings.server_cors_origins if allowed_origins is None else allowed_origins
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST", "PUT"],
+                           allow_headers=["Content-Type", "Authorization", "X-Centric-Key"])
 
-    def store():
-        with lock:
-            yield state["store"]
-
-    def reader(x_centric_key: str | None = Header(default=None)):
-        if not x_centric_key or not hmac.compare_digest(x_centric_key, key):
+    def reader(request: Request):
+        token = request.headers.get("x-centric-key")
+        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+        if not token and scheme.lower() == "bearer":
+            token = bearer.strip()
+        if ctx.keys.check(token, "read") is None:
             raise _Denied()
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"error": f"request larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
-        return await call_next(request)
 
     @app.exception_handler(surveys.SurveyError)
     async def survey_error(request, exc):
@@ -86,14 +82,26 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
 
     @app.exception_handler(_Denied)
     async def denied(request, exc):
-        return JSONResponse({"error": "this endpoint needs the workspace key in the X-Centric-Key header"},
-                            status_code=401)
+        return _error(401, "unauthorized", "this endpoint needs a read key (centric keys create --kind read) in the "
+                                           "X-Centric-Key header")
+
+    @app.exception_handler(Unauthorized)
+    async def no_write_key(request, exc):
+        return _error(401, "unauthorized", "this endpoint needs a live write key (centric keys create --kind write), "
+                                           "as HTTP Basic username or writeKey in the body",
+                      {"WWW-Authenticate": 'Basic realm="centric"'})
+
+    @app.exception_handler(Busy)
+    async def busy(request, exc):
+        return _error(429, "busy", str(exc), {"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request, exc):
+        return _error(413, "too_large", exc.detail, {"Connection": "close"})
 
     @app.exception_handler(CentricError)
     async def centric_error(request, exc):
         return JSONResponse({"error": str(exc)}, status_code=400)
-
-    from fastapi.exceptions import RequestValidationError
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request, exc):
@@ -102,54 +110,32 @@ def create_app(workspace: Path, api_key: str | None = None, allowed_origins: lis
         return JSONResponse({"error": f"{where or 'request'}: {first.get('msg', 'invalid')}"}, status_code=422)
 
     @app.get("/health")
-    def health():
+    async def health():
         return {"status": "ok"}
 
+    widget_code = (resources.files("centric.api") / "static" / "widget.js").read_text(encoding="utf-8")
+
     @app.get("/widget.js")
-    def widget():
-        code = (resources.files("centric.api") / "static" / "widget.js").read_text(encoding="utf-8")
-        return Response(code, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "max-age=300"})
+    async def widget():
+        return Response(widget_code, media_type="application/javascript; charset=utf-8",
+                        headers={"Cache-Control": "max-age=300"})
 
-    @app.get("/api/surveys/{survey_id}")
-    def survey(survey_id: str, lang: str | None = None, db=Depends(store)):
-        return surveys.localised(surveys.open_survey(db, survey_id), lang)
-
-    @app.post("/api/surveys/{survey_id}/responses", status_code=201)
-    def answer(survey_id: str, body: AnswerIn, db=Depends(store)):
-        fields = body.model_dump(exclude={"channel"})
-        answer = surveys.Answer(survey_id=survey_id, channel=body.channel or "widget", **fields)
-        return {"feedback_id": surveys.record_answer(db, answer, secret=secret)}
-
-    @app.put("/api/surveys/{survey_id}/responses/{response_id}")
-    def comment(survey_id: str, response_id: str, body: CommentIn, db=Depends(store)):
-        return {"feedback_id": surveys.add_comment(db, survey_id, response_id, body.text)}
-
-    @app.get("/s/{survey_id}", response_class=HTMLResponse)
-    def link(survey_id: str, score: int | None = None, c: str | None = None, t: str | None = None,
-             lang: str | None = None, o: str | None = None, db=Depends(store)):
-        """The page an e-mail link opens: the widget with the score the customer clicked prefilled."""
-        surveys.open_survey(db, survey_id)
-        attrs = {"data-survey": survey_id, "data-lang": lang or "", "data-score": "" if score is None else str(score),
-                 "data-customer": c or "", "data-token": t or "", "data-order": o or "", "data-target": "#survey"}
-        attributes = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items() if v)
-        page = (f'<!doctype html><html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-                f'<title>{html.escape(settings.shop_name)}</title></head><body>'
-                f'<main id="survey"></main><script src="/widget.js" {attributes}></script></body></html>')
-        return HTMLResponse(page)
+    app.include_router(collect_routes(ctx))
+    app.include_router(survey_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
-    def scores(db=Depends(store)):
-        frame = db.query_df("SELECT * FROM survey_scores WHERE period = 'all' ORDER BY metric, dimension, \"group\"")
-        return json.loads(frame.to_json(orient="records"))
+    async def scores():
+        rows = ctx.snapshot.rows("survey_scores", order_by=("metric", "dimension", "group"), period="all")
+        return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
     @app.get("/api/drivers", dependencies=[Depends(reader)])
-    def drivers(db=Depends(store)):
-        return json.loads(db.query_df("SELECT * FROM feedback_drivers ORDER BY nps_points_cost DESC").to_json(orient="records"))
+    async def drivers():
+        rows = ctx.snapshot.rows("feedback_drivers")
+        rows.sort(key=lambda r: -(r.get("nps_points_cost") or 0))
+        return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
-    return app
+    return Guard(app, max_in_flight=max_in_flight)
 
 
 class _Denied(Exception):
     pass
-

@@ -40,6 +40,9 @@ def cli():
     Start with a demo shop:   centric demo
     Or with your own data:    centric init && centric ingest orders orders.csv && centric run && centric report
     """
+    import os
+
+    os.umask(0o077)  # what centric writes (database, its WAL, spool, secrets, reports) is its owner's alone
 
 
 @cli.command()
@@ -156,6 +159,7 @@ def run(workspace):
     """
     from rich.progress import Progress
 
+    from centric.services.collector import publish
     from centric.services.run import STEPS, run_all
     from centric.services.workspace_files import open_store
 
@@ -164,6 +168,7 @@ def run(workspace):
         task = bar.add_task("analyses", total=len(STEPS))
         results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name),
                           workspace=resolve_workspace(workspace))
+        publish(store, resolve_workspace(workspace))  # what `centric serve` shows
     for name, rows in results.items():
         console.print(f"{name}: {rows:,} rows")
     console.print("Next: centric report")
@@ -378,11 +383,13 @@ def survey():
 @click.argument("file", type=click.Path(dir_okay=False))
 def survey_add(workspace, file):
     """Add or replace a survey from a JSON definition (see docs/listening.md)."""
+    from centric.services.collector import publish
     from centric.services.surveys import add_survey
     from centric.services.workspace_files import open_store
 
     with open_store(resolve_workspace(workspace)) as (settings, store):
         definition = add_survey(store, settings, Path(file))
+        publish(store, resolve_workspace(workspace))
     click.echo(f"Survey {definition['survey_id']} ({definition['kind']}) is open in "
                f"{', '.join(definition['languages'])}. Next: centric serve, then paste the widget or send links "
                f"(centric survey link {definition['survey_id']} --customer ID)")
@@ -409,11 +416,13 @@ def survey_list(workspace):
 @click.option("--reopen", is_flag=True, help="Open it again.")
 def survey_close(workspace, survey_id, reopen):
     """Stop (or restart) accepting answers."""
+    from centric.services.collector import publish
     from centric.services.surveys import set_status
     from centric.services.workspace_files import open_store
 
     with open_store(resolve_workspace(workspace)) as (_, store):
         set_status(store, survey_id, "open" if reopen else "closed")
+        publish(store, resolve_workspace(workspace))
     click.echo(f"Survey {survey_id} is {'open' if reopen else 'closed'}.")
 
 
@@ -451,22 +460,102 @@ def survey_audience(workspace, survey_id):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
 @click.option("--port", default=8765, show_default=True)
 def serve(workspace, host, port):
-    """Serve survey links, the widget (/widget.js) and the read API.
+    """Collect events (Segment / RudderStack HTTP API), serve surveys and the read API.
+
+    Never opens the workspace database: every other command runs while it serves. Keys: centric keys.
 
     \b
     Example:
+      centric keys create --kind write --name website
       centric serve --workspace my-shop
-      <script src="http://127.0.0.1:8765/widget.js" data-survey="nps-post-purchase" async></script>
+      curl -u WRITE_KEY: -H 'Content-Type: application/json' http://127.0.0.1:8765/v1/track \\
+           -d '{"userId": "C1", "event": "Product Viewed"}'
     """
     import uvicorn
 
     from centric.api.app import create_app
+    from centric.services.keys import list_keys
 
     folder = resolve_workspace(workspace)
     app = create_app(folder)
-    click.echo(f"centric serves {folder} on http://{host}:{port} (widget: /widget.js; read API needs the key in "
-               f"{folder / '.centric-secret'} as X-Centric-Key). Ctrl+C stops it.")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: binding to {host} lets other machines reach this server; put TLS in front of it "
+                   "and keep write and read keys secret.", err=True)
+    live = [k for k in list_keys(folder) if not k.revoked]
+    click.echo(f"centric serves {folder} on http://{host}:{port} (/v1/* collects with a write key; /widget.js and "
+               f"/s/SURVEY serve surveys; /api/scores needs a read key). Keys: centric keys list | create | revoke "
+               f"({len(live)} live). Ctrl+C stops it.")
+    uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=1024, backlog=2048,
+                timeout_graceful_shutdown=3, timeout_keep_alive=5)
+
+
+@cli.group()
+def keys():
+    """API keys: write keys for /v1/* (collection), read keys for /api/scores and /api/drivers, admin for all.
+
+    Stored hashed in WORKSPACE/keys.json (readable by you only); a key is shown once, when created.
+
+    \b
+    Example:
+      centric keys create --kind write --name website
+      centric keys list
+      centric keys revoke 3f9a0c1d
+    """
+
+
+@keys.command("create")
+@workspace_option
+@click.option("--kind", type=click.Choice(["write", "read", "admin"]), required=True)
+@click.option("--name", default=None, help="What the key is for (shown by centric keys list).")
+def keys_create(workspace, kind, name):
+    """Make a key; it is printed once, alone on the last line (store it now).
+
+    \b
+    Example:
+      centric keys create --kind write --name website
+    """
+    from centric.services.keys import create_key
+    from centric.services.workspace_files import load_settings
+
+    folder = resolve_workspace(workspace)
+    load_settings(folder)  # a workspace, or a clear error
+    info, token = create_key(folder, kind, name)
+    click.echo(f"Created {kind} key {info.id}{f' ({info.name})' if info.name else ''}; it is shown only now:")
+    click.echo(token)
+
+
+@keys.command("list")
+@workspace_option
+def keys_list(workspace):
+    """The workspace's keys (id, kind, name, created, revoked); never the keys themselves.
+
+    \b
+    Example:
+      centric keys list --workspace my-shop
+    """
+    from centric.services.keys import list_keys
+
+    found = list_keys(resolve_workspace(workspace))
+    if not found:
+        click.echo("No keys yet: centric keys create --kind write --name website")
+    for k in found:
+        click.echo(f"{k.id}\t{k.kind}\t{k.name or '-'}\t{k.created}\t{('revoked ' + k.revoked) if k.revoked else 'live'}")
+
+
+@keys.command("revoke")
+@workspace_option
+@click.argument("key_id")
+def keys_revoke(workspace, key_id):
+    """Revoke a key by its id: a running server refuses it within a second.
+
+    \b
+    Example:
+      centric keys revoke 3f9a0c1d
+    """
+    from centric.services.keys import revoke_key
+
+    info = revoke_key(resolve_workspace(workspace), key_id)
+    click.echo(f"Key {info.id} ({info.kind}) is revoked.")
 
 
 @cli.command()

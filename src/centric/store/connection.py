@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,10 +39,18 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         config = {"enable_external_access": False} if read_only else {}
+        creating = not read_only and not self.path.exists()
+        # the database holds customers' data: created (with its WAL) readable by its owner only
+        mask = os.umask(0o077) if creating else None
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        finally:
+            if mask is not None:
+                os.umask(mask)
+        if creating and self.path.exists():
+            os.chmod(self.path, 0o600)
         self.con.execute("SET TimeZone = ?", [timezone])
         self.con.execute("SET enable_progress_bar = false")  # centric shows its own (Rich) progress
         self._ibis = None

@@ -124,8 +124,11 @@ class SpoolWriter:
         return self._backlog
 
     def submit(self, records: list[dict]) -> Future:
+        return self.submit_lines([encode(r) for r in records])
+
+    def submit_lines(self, lines: list[bytes]) -> Future:
+        """Like ``submit`` for records already encoded (``encode``): the server sizes each line once."""
         future: Future = Future()
-        lines = [encode(r) for r in records]
         with self._count_lock:
             self._backlog += len(lines)
         self._queue.put((lines, future))

@@ -1,0 +1,62 @@
+"""What every route of ``centric serve`` shares: the workspace, its settings, the survey-link
+secret, the spool, the snapshot and the key checker.
+
+Rule: the server never opens the workspace database. Writes go to the spool (``spool`` awaits the
+group commit without holding a thread or a lock; when the spool is behind it raises ``Busy``, which
+the app answers with 429 and Retry-After); reads come from the published snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from centric.services import collector, keys, surveys
+from centric.services.workspace_files import load_settings
+
+MAX_BACKLOG = 20_000  # records queued for the disk before new writes get 429
+
+
+class Busy(Exception):
+    """The spool is behind: the client should retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int = 1):
+        super().__init__("the collector is busy: retry later")
+        self.retry_after = retry_after
+
+
+class ServerContext:
+    def __init__(self, workspace: Path, max_backlog: int = MAX_BACKLOG):
+        self.workspace = Path(workspace)
+        self.settings = load_settings(self.workspace)
+        self.secret = surveys.workspace_secret(self.workspace)  # signs survey links; never a key
+        self.keys = keys.KeyChecker(self.workspace)
+        self.snapshot = collector.open_snapshot(self.workspace)
+        self.max_backlog = max_backlog
+        self.writer = None
+
+    def start(self) -> None:
+        if self.writer is None:
+            self.writer = collector.open_spool(self.workspace)
+
+    def close(self) -> None:
+        """Write what is queued and seal the spool file; release the snapshot."""
+        if self.writer is not None:
+            self.writer.close(timeout=2.0)
+            self.writer = None
+        self.snapshot.close()
+
+    async def spool_lines(self, lines: list[bytes]) -> None:
+        """Return once ``lines`` are durable (fsync'd); raise Busy when the spool is behind."""
+        if not lines:
+            return
+        if self.writer is None:
+            raise Busy()
+        if self.writer.backlog > self.max_backlog:
+            raise Busy()
+        await asyncio.wrap_future(self.writer.submit_lines(lines))
+
+    async def spool(self, records: list[dict]) -> None:
+        from centric.services.collector import encode_records
+
+        await self.spool_lines(encode_records(records))
