@@ -8,6 +8,7 @@ read through a read-only Store, the way `centric sql` reads them.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -39,8 +40,9 @@ def centric(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 class ServedWorkspace:
     """A fresh workspace, a write key and `centric serve` on 127.0.0.1:<free port>."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, cors_origins: list[str] = ()):
         self.folder = Path(folder)
+        self.cors_origins = list(cors_origins)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.write_key = ""
@@ -49,6 +51,8 @@ class ServedWorkspace:
 
     def start(self) -> "ServedWorkspace":
         centric("init", "--workspace", str(self.folder))
+        if self.cors_origins:  # the shop's pages, in centric.toml's [server] cors_origins
+            self._set_cors_origins()
         out = centric("keys", "create", "--kind", "write", "--workspace", str(self.folder)).stdout
         self.write_key = out.strip().splitlines()[-1].strip()
         assert self.write_key and " " not in self.write_key, f"no key on the last line of: {out!r}"
@@ -68,6 +72,16 @@ class ServedWorkspace:
             time.sleep(0.1)
         self.stop()
         raise AssertionError(f"centric serve did not answer /health within 30 s:\n{self.log.read_text()}")
+
+    def _set_cors_origins(self) -> None:
+        toml = self.folder / "centric.toml"
+        line = "cors_origins = " + json.dumps(self.cors_origins)
+        lines = toml.read_text().splitlines()
+        if "[server]" in "\n".join(lines):
+            lines = [line if x.startswith("cors_origins") else x for x in lines]
+        else:
+            lines += ["", "[server]", line]
+        toml.write_text("\n".join(lines) + "\n")
 
     def stop(self) -> float:
         """SIGTERM, as a service manager stops it; returns the seconds it took to exit."""
