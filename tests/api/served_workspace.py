@@ -105,7 +105,8 @@ class ServedWorkspace:
         from centric.services.workspace_files import open_store
 
         with open_store(self.folder, read_only=True) as (_, store):
-            return store.query_df(sql, params).to_dict("records")
+            frame = store.query_df(sql, params)
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")  # NULL is None, not NaN
 
     def count_by_id(self, table: str, column: str, ids) -> dict[str, int]:
         """How many rows of `table` hold each id in `column` (0 when absent)."""

@@ -69,12 +69,14 @@ def _send_a_shop_visit(client, prefix: str) -> tuple[list[str], dict]:
     """identify, page, screen, track (a product view and an order), group, alias and a bulk of views."""
     user = f"{prefix}-ana"
     order_id = f"{prefix}-1001"
-    sent = []
+    sent, tracked = [], {}
 
     def keep(result):
         ok, msg = result
         assert ok, f"the client refused {msg}"
         sent.append(msg["messageId"])
+        if msg["type"] == "track":
+            tracked[msg["messageId"]] = (msg["event"], msg.get("userId"), msg.get("anonymousId"))
 
     keep(client.identify(user_id=user, traits={
         "email": "Ana.Puig@Example.COM", "firstName": "Ana", "lastName": "Puig",
@@ -101,7 +103,7 @@ def _send_a_shop_visit(client, prefix: str) -> tuple[list[str], dict]:
     for _ in range(2):
         keep(client.track(user_id=user, event="Product Added", message_id=again,
                           properties={"product_id": "TS-1", "quantity": 1}))
-    return sent, {"user": user, "order_id": order_id, "again": again}
+    return sent, {"user": user, "order_id": order_id, "again": again, "tracked": tracked}
 
 
 def _check_loaded_once(served, wire, sent, facts, errors):
@@ -118,6 +120,10 @@ def _check_loaded_once(served, wire, sent, facts, errors):
     counts = served.count_by_id("events", "event_id", distinct)
     wrong = {i: n for i, n in counts.items() if n != 1}
     assert not wrong, f"{len(wrong)} of {len(distinct)} messageIds are not in events exactly once: {list(wrong.items())[:5]}"
+
+    rows = served.rows("SELECT event_id, name, customer_id, anonymous_id FROM events WHERE event_id IN "
+                       "(SELECT unnest(?))", [sorted(facts["tracked"])])
+    assert {r["event_id"]: (r["name"], r["customer_id"], r["anonymous_id"]) for r in rows} == facts["tracked"]
 
     order = served.rows("SELECT * FROM orders WHERE order_id = ?", [facts["order_id"]])
     assert len(order) == 1
