@@ -164,6 +164,8 @@ ORDERS = Table(
         Column("net_merchandise", MONEY, "What the customer kept of the goods: merchandise - returned for "
                "an order; for a credit note, the part linked to no order (negative); 0 for cancelled and "
                "pending orders. Revenue is the sum of this column.", unit="currency", system=True),
+        Column("event_id", ID, "For an order collected live: the messageId of the Order Completed message "
+               "that created it (events.event_id); empty for an order loaded from a file.", system=True),
     ),
     key=("order_id",),
     extras="attributes",
@@ -203,6 +205,8 @@ EVENTS = Table(
                "Completed, Email Opened, ...", required=True),
         Column("channel", TEXT, "Channel (web, app, email, ...)."),
         Column("properties", JSON, "Event properties, and input columns with no canonical home."),
+        Column("context", JSON, "For a collected message: Segment's context object as the client sent it "
+               "(page, userAgent, ip, locale, campaign, consent, ...)."),
     ),
     key=("event_id",),
     extras="properties",
@@ -320,6 +324,43 @@ QUARANTINE = Table(
         Column("value", TEXT, "The offending value as it was read."),
         Column("reason", TEXT, "Why the row was not loaded."),
         Column("ingested_at", TIMESTAMP, "When the ingest ran."),
+    ),
+    is_input=False,
+)
+
+# The events row each Segment call type becomes (a track call is named by its own `event`).
+CALL_EVENT_NAMES = {"page": "Page Viewed", "screen": "Screen Viewed", "identify": "Identified",
+                    "alias": "Alias", "group": "Group"}
+SEGMENT_CALLS = ("track", "page", "screen", "identify", "alias", "group")
+
+SPOOL_LOADS = Table(
+    "spool_loads",
+    "How far each file of the collector's spool has been loaded (written in the same transaction as "
+    "the rows it loaded, so a crash neither loses nor repeats a message).",
+    (
+        Column("file", TEXT, "Spool file name without its .open suffix (<started>-<pid>-<seq>.jsonl)."),
+        Column("bytes_loaded", INTEGER, "Leading bytes of the file loaded (whole lines).", unit="bytes"),
+        Column("lines_loaded", INTEGER, "Lines those bytes hold."),
+        Column("sealed", BOOLEAN, "Whether the file was sealed (never written again) when loaded."),
+        Column("loaded_at", TIMESTAMP, "When the load ran."),
+    ),
+    key=("file",),
+    is_input=False,
+)
+
+SPOOL_PENDING = Table(
+    "spool_pending",
+    "Spooled records of a kind no loader handles yet (e.g. survey answers before their loader exists): "
+    "kept whole, neither loaded nor quarantined, and loaded by the first `centric ingest --collected` "
+    "that has a handler for their kind.",
+    (
+        Column("file", TEXT, "Spool file name (as in spool_loads)."),
+        Column("line", INTEGER, "Line of the record in that file, from 1."),
+        Column("message_id", ID, "The record's id (messageId)."),
+        Column("kind", TEXT, "The record's kind."),
+        Column("received_at", TEXT, "When the collector received it (ISO 8601, UTC)."),
+        Column("source", TEXT, "The key id or 'survey' it came with."),
+        Column("message", JSON, "The message as the client sent it."),
     ),
     is_input=False,
 )
@@ -867,7 +908,8 @@ OUTPUT_TABLES: dict[str, Table] = {
                         PATH_EDGES, TOP_PATHS)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
-                                "order_reversals": ORDER_REVERSALS, **OUTPUT_TABLES}
+                                "order_reversals": ORDER_REVERSALS, "spool_loads": SPOOL_LOADS,
+                                "spool_pending": SPOOL_PENDING, **OUTPUT_TABLES}
 
 # Output tables later analyses fill; named here so that the contract is visible in one place.
 PLANNED_OUTPUT_TABLES: tuple[str, ...] = ()

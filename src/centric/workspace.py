@@ -45,6 +45,15 @@ class Workspace:
             return ingest_files(store, settings, table, files, preset, mapping, delimiter,
                                 charge_skus=charge_skus, options=options)
 
+    def ingest_collected(self):
+        """Load what the collector acknowledged (as `centric ingest --collected`): every spooled message
+        not loaded yet, exactly once. Returns a report (messages_read, tables, duplicates, quarantined,
+        pending)."""
+        from centric.services.ingest import ingest_collected
+
+        with workspace_files.open_store(self.path) as (settings, store):
+            return ingest_collected(store, settings, self.path)
+
     def run(self) -> dict[str, int]:
         from centric.services.run import run_all
 

@@ -1,22 +1,21 @@
-"""The survey API: texts per language, validated answers, signed customers, keys for reads."""
+"""The survey routes and the read API, routed in-process (TestClient): texts per language, checked
+answers spooled, signed customers, read keys. Behaviour that needs a real server is in test_serve.py."""
 
 import pytest
 from fastapi.testclient import TestClient
 
 from centric.api.app import create_app
-from centric.services.surveys import customer_token, survey_link, workspace_secret
+from centric.services.collector import publish
+from centric.services.keys import create_key, revoke_key
+from centric.services.surveys import customer_token, set_status, survey_link, workspace_secret
 from centric.services.workspace_files import open_store
+from tests.api.spooled import feedback, records
 
 
 @pytest.fixture
 def client(workspace):
     with TestClient(create_app(workspace)) as c:
         yield c
-
-
-def _feedback(workspace):
-    with open_store(workspace) as (_, store):
-        return store.query_df("SELECT * FROM feedback ORDER BY feedback_id")
 
 
 def test_survey_texts_in_the_customers_language(client):
@@ -27,15 +26,18 @@ def test_survey_texts_in_the_customers_language(client):
     assert client.get("/api/surveys/nope").status_code == 404
 
 
-def test_answer_with_signed_customer_and_follow_up(client, workspace):
+def test_answer_with_signed_customer_and_follow_up_is_spooled(client, workspace):
     token = customer_token(workspace_secret(workspace), "C1")
     r = client.post("/api/surveys/nps-post-purchase/responses",
                     json={"score": 9, "customer_id": "C1", "token": token, "response_id": "r1", "language": "es"})
     assert r.status_code == 201, r.text
     assert client.put("/api/surveys/nps-post-purchase/responses/r1", json={"text": "Muy rápido"}).status_code == 200
-    row = _feedback(workspace).iloc[0]
-    assert (row["customer_id"], row["rating"], row["rating_scale"], row["source"], row["text"]) == \
-        ("C1", 9, "nps_0_10", "survey", "Muy rápido")
+    kinds = [(rec["kind"], rec["id"], rec["source"]) for rec in records(workspace)]
+    assert kinds == [("survey_answer", "nps-post-purchase:r1", "survey"),
+                     ("survey_comment", "nps-post-purchase:r1:comment", "survey")]
+    row = feedback(workspace)[0]
+    assert (row["customer_id"], row["rating"], row["rating_scale"], row["text"], row["language"]) == \
+        ("C1", 9, "nps_0_10", "Muy rápido", "es")
 
 
 @pytest.mark.parametrize("body, code, words", [
@@ -46,37 +48,46 @@ def test_answer_with_signed_customer_and_follow_up(client, workspace):
     ({"score": 5, "text": "x" * 6000}, 422, "text"),
     ({"score": 5, "response_id": "bad id!"}, 422, "response_id"),
 ])
-def test_bad_answers_get_clear_errors_and_store_nothing(client, workspace, body, code, words):
+def test_bad_answers_get_clear_errors_and_spool_nothing(client, workspace, body, code, words):
     r = client.post("/api/surveys/nps-post-purchase/responses", json=body)
     assert r.status_code == code and words in r.json()["error"]
-    assert _feedback(workspace).empty
+    assert records(workspace) == []
 
 
-def test_duplicates_closed_surveys_and_choices(client, workspace):
-    body = {"score": 3, "response_id": "same"}
-    assert client.post("/api/surveys/nps-post-purchase/responses", json=body).status_code == 201
-    assert client.post("/api/surveys/nps-post-purchase/responses", json=body).status_code == 409
+def test_closed_surveys_and_choices(client, workspace):
     assert client.post("/api/surveys/why/responses", json={"choices": ["weather"]}).status_code == 400
     assert client.post("/api/surveys/why/responses", json={"choices": ["price"]}).status_code == 201
     assert client.post("/api/surveys/ghost/responses", json={"score": 1}).status_code == 404
     with open_store(workspace) as (_, store):
-        from centric.services.surveys import set_status
-
         set_status(store, "nps-post-purchase", "closed")
+        publish(store, workspace)
+    client.app.app.state.ctx.snapshot._checked = float("-inf")  # skip the half-second recheck wait
     assert client.post("/api/surveys/nps-post-purchase/responses", json={"score": 3}).status_code == 409
-    assert len(_feedback(workspace)) == 2
+    assert client.put("/api/surveys/nps-post-purchase/responses/x", json={"text": "late"}).status_code == 409
+    assert [r["kind"] for r in records(workspace)] == ["survey_answer"]
 
 
-def test_big_bodies_are_refused(client):
+def test_big_bodies_are_refused(client, workspace):
     r = client.post("/api/surveys/nps-post-purchase/responses", content=b"{" + b" " * 20_000 + b"}",
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+    assert records(workspace) == []
 
 
-def test_reads_need_the_key(client, workspace):
+def test_reads_need_a_read_key(client, workspace):
+    _, write = create_key(workspace, "write")
+    info, read = create_key(workspace, "read")
+    _, admin = create_key(workspace, "admin")
     assert client.get("/api/scores").status_code == 401
     assert client.get("/api/scores", headers={"X-Centric-Key": "wrong"}).status_code == 401
-    assert client.get("/api/scores", headers={"X-Centric-Key": workspace_secret(workspace)}).status_code == 200
+    # the survey-link secret is no key
+    assert client.get("/api/scores", headers={"X-Centric-Key": workspace_secret(workspace)}).status_code == 401
+    assert client.get("/api/scores", headers={"X-Centric-Key": write}).status_code == 401
+    assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 200
+    assert client.get("/api/drivers", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+    revoke_key(workspace, info.id)
+    client.app.app.state.ctx.keys._checked = float("-inf")
+    assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 401
 
 
 def test_link_page_escapes_what_it_echoes(client, workspace):
@@ -86,3 +97,19 @@ def test_link_page_escapes_what_it_echoes(client, workspace):
     hostile = client.get('/s/nps-post-purchase?c="><script>alert(1)</script>').text
     assert "<script>alert(1)" not in hostile and "&lt;script&gt;" in hostile
     assert client.get("/widget.js").headers["content-type"].startswith("application/javascript")
+
+
+def test_no_cors_unless_configured(workspace):
+    with TestClient(create_app(workspace)) as c:
+        r = c.options("/api/surveys/why/responses", headers={"Origin": "https://evil.example",
+                                                             "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in r.headers
+    toml = workspace / "centric.toml"
+    toml.write_text(toml.read_text().replace("cors_origins = []", 'cors_origins = ["https://shop.example"]'))
+    with TestClient(create_app(workspace)) as c:
+        ok = c.options("/api/surveys/why/responses", headers={"Origin": "https://shop.example",
+                                                              "Access-Control-Request-Method": "POST"})
+        assert ok.headers["access-control-allow-origin"] == "https://shop.example"
+        bad = c.options("/api/surveys/why/responses", headers={"Origin": "https://evil.example",
+                                                               "Access-Control-Request-Method": "POST"})
+        assert bad.headers.get("access-control-allow-origin") != "https://evil.example"

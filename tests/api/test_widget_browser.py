@@ -15,8 +15,10 @@ import time
 import pytest
 
 from centric.api.app import create_app
+from centric.services.collector import publish
 from centric.services.surveys import customer_token, survey_link, workspace_secret
 from centric.services.workspace_files import open_store
+from tests.api.spooled import feedback
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -34,7 +36,7 @@ def server(workspace):
     import uvicorn
 
     port = _free_port()
-    config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="error")
+    config = uvicorn.Config(create_app(workspace, allowed_origins=["*"]), host="127.0.0.1", port=port, log_level="error")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -75,8 +77,7 @@ def browser():
 
 
 def _rows(workspace):
-    with open_store(workspace) as (_, store):
-        return store.query_df("SELECT * FROM feedback")
+    return feedback(workspace)  # what the server spooled; the loader turns it into feedback rows
 
 
 def test_customer_answers_from_a_shop_page(browser, shop_page, workspace):
@@ -95,7 +96,7 @@ def test_customer_answers_from_a_shop_page(browser, shop_page, workspace):
     assert "Gràcies" in page.inner_text(".centric-thanks")
     rows = _rows(workspace)
     assert len(rows) == 1
-    row = rows.iloc[0]
+    row = rows[0]
     assert (row["customer_id"], row["order_id"], row["rating"], row["language"]) == ("C42", "O7", 4, "ca")
     assert row["text"] == "<b>El paquet</b> va arribar tard"
 
@@ -105,7 +106,7 @@ def test_email_link_records_the_prefilled_score(browser, server, workspace):
     page.goto(survey_link(server, workspace_secret(workspace), "nps-post-purchase", "C5", score=10, language="es"))
     page.wait_for_selector("#centric-text")
     rows = _rows(workspace)
-    assert len(rows) == 1 and rows.iloc[0]["rating"] == 10 and rows.iloc[0]["channel"] == "email"
+    assert len(rows) == 1 and rows[0]["rating"] == 10 and rows[0]["channel"] == "email"
 
 
 def test_survey_text_is_never_parsed_as_html(browser, shop_page, workspace, tmp_path):
@@ -116,6 +117,8 @@ def test_survey_text_is_never_parsed_as_html(browser, shop_page, workspace, tmp_
         "question": {"ca": "<img src=x onerror=\"document.title='owned'\">Recomanaries?"}}))
     with open_store(workspace) as (settings, store):
         add_survey(store, settings, tmp_path / "evil.json")
+        publish(store, workspace)
+    time.sleep(0.6)  # the server rechecks the snapshot at most every half second
     page = browser.new_page()
     page.goto(shop_page)
     page.wait_for_selector("#centric-q")

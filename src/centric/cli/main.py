@@ -70,7 +70,9 @@ def init(workspace, shop_name, currency, timezone, languages):
 
 @cli.command()
 @workspace_option
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1, required=False)
+@click.option("--collected", is_flag=True, help="Load what the collector (centric serve) acknowledged: every "
+              "spooled message not loaded yet, exactly once. Takes no TABLE or FILE.")
 @click.option("--preset", default=None, help="Export format: centric (default); orders: online_retail, shopify, "
               "woocommerce; feedback: zendesk, freshdesk, reviews, social.")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=SOURCE", help="Read a canonical column from another column name.")
@@ -87,8 +89,8 @@ def init(workspace, shop_name, currency, timezone, languages):
               "Example: --date-format mdy, --date-format \"ordered_at=%m/%d/%Y %H:%M\"")
 @click.option("--decimal", type=click.Choice([".", ","]), default=None,
               help="Decimal mark of the file's numbers, when its values do not tell. Example: --decimal ,")
-def ingest(workspace, args, preset, maps, delimiter, charge_skus, encoding, date_formats, decimal):
-    """Load files into the workspace: TABLE FILE... , or FILE... with --preset.
+def ingest(workspace, args, collected, preset, maps, delimiter, charge_skus, encoding, date_formats, decimal):
+    """Load files into the workspace: TABLE FILE... , or FILE... with --preset, or --collected.
 
     CSV (any delimiter, gzip), Parquet and JSON Lines; globs allowed. Each file loads whole or not
     at all; rows that fail validation go to the quarantine table with their reason. Dates and
@@ -108,8 +110,17 @@ def ingest(workspace, args, preset, maps, delimiter, charge_skus, encoding, date
       centric ingest --preset social mentions.csv
       centric ingest fx_rates rates.csv
       centric ingest order_lines lines.csv --charge-sku SHIP=shipping --charge-sku GIFTWRAP
+      centric ingest --collected
     """
     from rich.progress import Progress
+
+    if collected:
+        if args or preset or maps:
+            _fail("--collected loads the collector's spool: give it no TABLE, FILE, --preset or --map")
+        _ingest_collected(workspace)
+        return
+    if not args:
+        _fail("name a TABLE and FILE... (or FILE... with --preset), or give --collected")
 
     from centric.services.ingest import ingest_files, parse_mapping, read_options
     from centric.services.workspace_files import open_store
@@ -126,6 +137,34 @@ def ingest(workspace, args, preset, maps, delimiter, charge_skus, encoding, date
                                on_file=lambda p: bar.update(task, description=f"loading {p.name}"),
                                charge_skus=charge_skus, options=options)
     _print_ingest(console, reports)
+
+
+def _ingest_collected(workspace) -> None:
+    from rich.table import Table
+
+    from centric.services.ingest import ingest_collected
+    from centric.services.workspace_files import open_store
+
+    console = _console()
+    path = resolve_workspace(workspace)
+    with open_store(path) as (settings, store), console.status("loading collected messages"):
+        rep = ingest_collected(store, settings, path)
+    console.print(f"{rep.messages_read:,} messages read from {len(rep.files):,} spool files; "
+                  f"{rep.duplicates:,} duplicates skipped")
+    if rep.tables:
+        t = Table(title_justify="left")
+        for col in ("table", "new", "updated", "unchanged"):
+            t.add_column(col, justify="right" if col != "table" else "left")
+        for name, counts in rep.tables.items():
+            t.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
+        console.print(t)
+    for kind, n in rep.pending.most_common():
+        console.print(f"  {n:,} {kind} records kept for a later loader (spool_pending)", markup=False)
+    if rep.quarantined:
+        console.print(f"  [yellow]{rep.quarantined_rows:,} messages quarantined:[/yellow]")
+        for reason, n in rep.quarantined.most_common():
+            console.print(f"    {n:>9,}  {reason}", markup=False)
+        console.print("  See them: centric sql \"SELECT * FROM quarantine\"")
 
 
 def _print_ingest(console, reports) -> None:

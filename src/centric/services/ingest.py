@@ -88,3 +88,11 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
                                              currency=settings.currency, charge_skus=codes, options=options))
     return reports
+
+
+def ingest_collected(store, settings, workspace: Path):
+    """Load every message the collector acknowledged and no load has taken yet (store/collected.py):
+    exactly once, with quarantine and dedupe on messageId. Returns a store.collected.LoadReport."""
+    from centric.store.collected import load_collected
+
+    return load_collected(store, Path(workspace), settings)

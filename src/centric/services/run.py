@@ -8,6 +8,15 @@ from pathlib import Path
 from centric.services.summary import build_customer_summary
 
 
+def _collected(store, settings, workspace) -> int:
+    """What the collector acknowledged since the last load, first, so every analysis sees it."""
+    from centric.services.ingest import ingest_collected
+
+    if workspace is None:
+        return 0
+    return sum(ingest_collected(store, settings, workspace).loaded.values())
+
+
 def _customer_value(store, settings, workspace) -> int:
     from centric.services.clv import ClvError, build_customer_value
 
@@ -68,6 +77,7 @@ def _kpis(store, settings, workspace) -> int:
 
 # (step name, function(store, settings, workspace) -> rows written). Later analyses append here.
 STEPS: list[tuple[str, Callable]] = [
+    ("collected", _collected),
     ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
     ("customer_value", _customer_value),
     ("feedback_insights", _listen),

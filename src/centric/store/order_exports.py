@@ -120,7 +120,7 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
                     con, "order_lines", source_file,
                     fx.missing_rows(line_of="(SELECT order_id AS _fx_key, _line FROM _all_lines)"))
             _insert_new_customers(con, report)
-            order_columns = [c.name for c in S.ORDERS.columns if c.name not in DERIVED]
+            order_columns = [c.name for c in S.ORDERS.columns if c.name not in DERIVED and c.name != "event_id"]
             report.add("orders", merge(con, S.ORDERS, "_orders", order_columns))
             report.add("order_lines", merge(con, S.ORDER_LINES, "_lines", [c.name for c in S.ORDER_LINES.columns]))
             con.execute("DELETE FROM order_charges c WHERE EXISTS (SELECT 1 FROM _lines l "

@@ -1,0 +1,321 @@
+"""Load what the collector acknowledged: every spooled message into the tables, exactly once.
+
+Rule: a spooled record is loaded, counted as a duplicate, quarantined with its reason, or kept in
+`spool_pending` for a loader that does not exist yet; never two of these, never none. Progress
+is a byte offset per spool file (`spool_loads`), written in the SAME transaction as the rows it
+loaded, so a kill -9 at any moment leaves either the whole load or none of it.
+
+How a load runs (`load_collected`):
+
+1. For each spool file (store/spool.py), the bytes after its recorded offset up to its last whole
+   line (`complete_bytes`) are new. A sealed file read to its end is skipped. An open file may be
+   appended to while we read: its new bytes are copied to a private temporary file first, so the
+   load reads exactly the prefix it records, and a partial last line waits for the next load.
+2. The new lines are read with DuckDB's `read_json` (newline-delimited, explicit columns, the
+   message as JSON), one bulk scan per file; only a file holding a line that is not JSON is read
+   again line by line, to quarantine that line alone.
+3. Checks every record must pass (else quarantine, table `events`, with the spool file and line):
+   readable JSON, a kind, a messageId without control characters, a message that is a JSON object
+   of at most 32 KB. Within the load, a messageId seen twice is loaded once (the first).
+4. Records are dispatched by kind through `HANDLERS` (kind -> handler). The Segment calls
+   (identify, track, page, screen, group, alias) are handled by store/segment_calls.py. Other
+   modules register the centric kinds (survey_answer, survey_comment, consent) with
+   `register_handler`. A kind with no handler is neither loaded nor quarantined: the record is kept
+   whole in `spool_pending`, and the first load that has a handler for its kind loads it.
+5. One transaction: quarantine rows, every handler's writes, pending records and the new offsets.
+
+A handler is `handler(con, records, ctx)`: `records` names a view of its records (columns _seq,
+id, kind, received_at, source, message), checked as in 3 and unique on id within the load; it
+runs inside the loader's transaction and must not open one; it dedupes against what earlier loads
+wrote (a Segment call whose messageId is already in events.event_id is a duplicate), adds its
+counts with `ctx.report.add(table, MergeCounts)` and `ctx.report.duplicates`, and quarantines
+with `ctx.quarantine(table, select)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from centric.store.connection import transaction
+from centric.store.ingest import prepare_connection
+from centric.store.spool import OPEN_SUFFIX, SPOOL_DIR, complete_bytes, is_sealed, spool_files
+from centric.store.sqltext import constant, set_variable, var
+from centric.store.upsert import MergeCounts
+from centric.store.validate import Check, Rules
+
+MAX_MESSAGE_BYTES = 32 * 1024  # Segment's limit for one message
+COLUMNS = ("{'id': 'VARCHAR', 'kind': 'VARCHAR', 'received_at': 'VARCHAR', 'source': 'VARCHAR', "
+           "'message': 'JSON', '_unreadable': 'VARCHAR'}")
+READ = f"read_json(?, format = 'newline_delimited', columns = {COLUMNS}, maximum_object_size = 67108864)"
+
+Handler = Callable[..., None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def register_handler(kinds, handler: Handler) -> None:
+    """Make `handler` load the records of each kind in `kinds` (see the module docstring)."""
+    for kind in ([kinds] if isinstance(kinds, str) else kinds):
+        HANDLERS[kind] = handler
+
+
+@dataclass
+class LoadReport:
+    """What one `load_collected` did."""
+
+    files: list[str] = field(default_factory=list)  # spool files with new lines
+    messages_read: int = 0
+    tables: dict[str, MergeCounts] = field(default_factory=dict)
+    duplicates: int = 0
+    quarantined: Counter = field(default_factory=Counter)  # reason -> records
+    pending: Counter = field(default_factory=Counter)  # kind -> records kept for a later loader
+    customers_created: int = 0
+
+    def add(self, table: str, counts: MergeCounts) -> None:
+        self.tables.setdefault(table, MergeCounts())
+        self.tables[table] += counts
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(self.quarantined.values())
+
+    @property
+    def loaded(self) -> dict[str, int]:
+        """Rows written per table (inserted or updated)."""
+        return {t: c.inserted + c.updated for t, c in self.tables.items()}
+
+
+@dataclass
+class LoadContext:
+    con: object
+    timezone: str
+    currency: str | None
+    charge_skus: dict[str, str]
+    report: LoadReport
+
+    def quarantine(self, table_name: str, select_sql: str) -> Counter:
+        """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line."""
+        self.con.execute(
+            f"INSERT INTO quarantine SELECT {constant(table_name)}, l._file, l._line, q.column_name, "
+            f"left(CAST(q.value AS VARCHAR), 1000), q.reason, current_localtimestamp() "
+            f"FROM ({select_sql}) q JOIN _spool_lines l ON l._seq = q._seq"
+        )
+        counts = Counter(dict(self.con.execute(f"SELECT reason, count(*) FROM ({select_sql}) GROUP BY reason").fetchall()))
+        self.report.quarantined += counts
+        return counts
+
+
+@dataclass
+class Segment:
+    """The new whole lines of one spool file."""
+
+    key: str  # the file's name without .open: stable across sealing
+    path: Path
+    start: int
+    end: int
+    lines_before: int
+    sealed: bool
+    rid_from: int = 0
+    rows: int = 0
+
+
+def file_key(path: Path) -> str:
+    name = path.name
+    return name[: -len(".open")] if name.endswith(OPEN_SUFFIX) else name
+
+
+def new_segments(con, folder: Path) -> list[Segment]:
+    """The spool files with lines not loaded yet, oldest first."""
+    done = {f: (b, n) for f, b, n in con.execute("SELECT file, bytes_loaded, lines_loaded FROM spool_loads").fetchall()}
+    segments = []
+    for path in spool_files(folder):
+        key = file_key(path)
+        start, lines = done.get(key, (0, 0))
+        sealed = is_sealed(path)
+        try:
+            if sealed and start >= path.stat().st_size:
+                continue
+            end = complete_bytes(path)
+        except FileNotFoundError:  # an open file sealed (renamed) meanwhile: the next load reads it
+            continue
+        if end > start:
+            segments.append(Segment(key, path, start, end, lines, sealed))
+    return segments
+
+
+def load_collected(store, workspace: Path, settings) -> LoadReport:
+    """Move every acknowledged spooled message not loaded yet into the tables (module docstring)."""
+    from centric.store.charges import parse_charge_skus
+
+    con = store.con
+    report = LoadReport()
+    folder = Path(workspace) / SPOOL_DIR
+    segments = new_segments(con, folder) if folder.is_dir() else []
+    handled = sorted(HANDLERS)
+    waiting = con.execute("SELECT count(*) FROM spool_pending WHERE list_contains(?, kind)", [handled]).fetchone()[0]
+    if not segments and not waiting:
+        return report
+    prepare_connection(con, settings.timezone)
+    ctx = LoadContext(con, settings.timezone, settings.currency,
+                      parse_charge_skus(getattr(settings, "ingest_charge_skus", ()) or ()), report)
+    try:
+        with tempfile.TemporaryDirectory(dir=workspace, prefix=".centric-load-") as tmp:
+            stage(con, segments, handled, Path(tmp))
+        report.files = [s.key for s in segments]
+        report.messages_read = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
+        check_records(con)
+        groups: dict[Handler, list[str]] = {}
+        for (kind,) in con.execute("SELECT DISTINCT kind FROM _spool_ok ORDER BY kind").fetchall():
+            if kind in HANDLERS:
+                groups.setdefault(HANDLERS[kind], []).append(kind)
+        with transaction(con):
+            ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
+                                     "_fail.reason AS reason FROM _spool_checked WHERE _fail IS NOT NULL")
+            report.duplicates += con.execute("SELECT count(*) FROM _spool_checked WHERE _fail IS NULL AND _dup").fetchone()[0]
+            con.execute("DELETE FROM spool_pending WHERE list_contains(?, kind)", [handled])
+            for handler, kinds in groups.items():
+                set_variable(con, "centric_kinds", kinds)
+                con.execute("CREATE OR REPLACE TEMP VIEW _records AS SELECT _seq, id, kind, received_at, source, "
+                            f"message FROM _spool_ok WHERE list_contains({var('centric_kinds')}, kind)")
+                handler(con, "_records", ctx)
+            keep_pending(con, report, handled)
+            record_progress(con, segments)
+    finally:
+        for view in ("_records", "_spool_ok", "_spool_lines"):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_dups"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return report
+
+
+def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
+    """Temp table _spool: the pending records now handled, then every segment's lines, in order;
+    its rowid is each record's _seq. _spool_lines gives each _seq its file and line."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
+                "message JSON, _unreadable VARCHAR, _file VARCHAR, _line BIGINT)")
+    con.execute("INSERT INTO _spool SELECT message_id, kind, received_at, source, message, NULL, file, line "
+                "FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line", [handled])
+    for seg in segments:
+        seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
+        path = readable_copy(seg, tmp)
+        try:
+            seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL FROM {READ}", [str(path)]).fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - a line that is not JSON: find it, keep the rest
+            if "json" not in str(exc).lower():
+                raise
+            cleaned = tmp / f"{seg.key}.clean"
+            mark_unreadable(path, cleaned)
+            seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL FROM {READ}", [str(cleaned)]).fetchone()[0]
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (file VARCHAR, rid_from BIGINT, rid_to BIGINT, lines_before BIGINT)")
+    if segments:
+        con.executemany("INSERT INTO _spool_files VALUES (?, ?, ?, ?)",
+                        [(s.key, s.rid_from, s.rid_from + s.rows, s.lines_before) for s in segments])
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT s.rowid AS _seq, coalesce(s._file, f.file) AS _file, "
+        "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
+        "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
+    )
+
+
+def readable_copy(seg: Segment, tmp: Path) -> Path:
+    """The file itself when the segment is all of a sealed file; else a private copy of its bytes."""
+    if seg.sealed and seg.start == 0 and seg.end == seg.path.stat().st_size:
+        return seg.path
+    target = tmp / f"{seg.key}.part"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(seg.path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        src.seek(seg.start)
+        left = seg.end - seg.start
+        while left:
+            chunk = src.read(min(left, 8 << 20))
+            if not chunk:
+                raise OSError(f"{seg.path} is shorter than before: the spool was changed behind the loader")
+            dst.write(chunk)
+            left -= len(chunk)
+    return target
+
+
+def mark_unreadable(path: Path, cleaned: Path) -> None:
+    """Copy `path` line by line, replacing each line that is not a JSON object by a marker record
+    (so the line numbers stay right and the line is quarantined)."""
+    fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        for raw in src:
+            try:
+                ok = isinstance(json.loads(raw), dict)
+            except ValueError:
+                ok = False
+            if ok:
+                dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
+            else:
+                text = raw.decode("utf-8", "replace").rstrip("\n")[:1000]
+                dst.write((json.dumps({"_unreadable": text}) + "\n").encode())
+
+
+# Checks every record passes, whatever its kind: (predicate, column, value, reason).
+RECORD_CHECKS = [
+    Check("_unreadable IS NOT NULL", None, "_unreadable", constant("line is not a JSON object")),
+    Check("nullif(trim(kind), '') IS NULL", "kind", "kind", constant("missing kind (the call type)")),
+    Check("NOT regexp_full_match(kind, '[a-z_]{1,40}')", "kind", "kind",
+          constant("kind is not a call type (identify, track, page, screen, group, alias, ...)")),
+    Check("nullif(trim(id), '') IS NULL", "messageId", "id", constant("missing messageId")),
+    Check("regexp_matches(id, '[\\x00-\\x1f\\x7f]')", "messageId", "id",
+          constant("messageId holds a control character (NUL, tab or line break)")),
+    Check("message IS NULL OR NOT starts_with(CAST(message AS VARCHAR), '{')", "message", "message",
+          constant("message is not a JSON object")),
+    Check(f"strlen(CAST(message AS VARCHAR)) > {MAX_MESSAGE_BYTES}", "message", "left(CAST(message AS VARCHAR), 200)",
+          constant(f"message larger than {MAX_MESSAGE_BYTES // 1024} KB")),
+]
+
+
+def check_records(con) -> None:
+    """_spool_checked (_seq, _fail, _dup) and the view _spool_ok of the records to dispatch.
+
+    A messageId seen twice in this load: the first good record is kept, the others are duplicates
+    (distinct hashes prove there is none, which spares the window on a clean load)."""
+    fail = Rules(checks=RECORD_CHECKS).reason_struct()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _spool_checked AS SELECT rowid AS _seq, id, {fail} AS _fail FROM _spool")
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT hash(id)) FROM _spool_checked WHERE _fail IS NULL").fetchone()
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_dups (_seq BIGINT)")
+    if distinct < total:
+        con.execute(
+            "INSERT INTO _spool_dups SELECT _seq FROM (SELECT _seq, row_number() OVER (PARTITION BY id ORDER BY _seq) AS n "
+            "FROM _spool_checked WHERE _fail IS NULL AND id IN (SELECT id FROM _spool_checked WHERE _fail IS NULL "
+            "GROUP BY id HAVING count(*) > 1)) WHERE n > 1"
+        )
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_checked AS SELECT c._seq, c._fail, d._seq IS NOT NULL AS _dup "
+                "FROM _spool_checked c LEFT JOIN _spool_dups d USING (_seq)")
+    con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.* FROM _spool s "
+                "WHERE s.rowid IN (SELECT _seq FROM _spool_checked WHERE _fail IS NULL AND NOT _dup)")
+
+
+def keep_pending(con, report: LoadReport, handled: list[str]) -> None:
+    """Records of a kind no handler loads: kept whole in spool_pending for a later loader."""
+    con.execute(
+        "INSERT INTO spool_pending SELECT l._file, l._line, s.id, s.kind, s.received_at, s.source, s.message "
+        "FROM _spool_ok s JOIN _spool_lines l USING (_seq) WHERE NOT list_contains(?, s.kind)", [handled]
+    )
+    report.pending += Counter(dict(con.execute(
+        "SELECT kind, count(*) FROM _spool_ok WHERE NOT list_contains(?, kind) GROUP BY kind", [handled]).fetchall()))
+
+
+def record_progress(con, segments: list[Segment]) -> None:
+    for seg in segments:
+        con.execute("DELETE FROM spool_loads WHERE file = ?", [seg.key])
+        con.execute("INSERT INTO spool_loads VALUES (?, ?, ?, ?, current_localtimestamp())",
+                    [seg.key, seg.end, seg.lines_before + seg.rows, seg.sealed])
+
+
+def _register_segment_calls() -> None:
+    from centric.schema import SEGMENT_CALLS
+    from centric.store.segment_calls import load_calls
+
+    register_handler(SEGMENT_CALLS, load_calls)
+
+
+_register_segment_calls()

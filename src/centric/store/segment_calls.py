@@ -1,0 +1,279 @@
+"""Segment calls (identify, track, page, screen, group, alias) into events, customers and orders.
+
+The rules, after the Segment spec (https://segment.com/docs/connections/spec/):
+
+- Every call is one `events` row: event_id = messageId, customer_id = userId, anonymous_id =
+  anonymousId, session_id = context.sessionId (RudderStack) or properties.session_id, channel =
+  context.channel or the message's channel (client, browser, web and server read as web; mobile,
+  ios, android as app; a screen call without one is app, any other call web), context = the
+  message's context. name is a track call's own `event`; the other calls are named by
+  schema.CALL_EVENT_NAMES (page: Page Viewed, screen: Screen Viewed, identify: Identified, alias:
+  Alias, group: Group). properties are a track's properties, a page's or screen's properties with
+  its name and category, an identify's traits, a group's traits with its groupId, an alias's
+  previousId.
+- occurred_at corrects the client's clock as Segment does: timestamp = receivedAt - (sentAt -
+  originalTimestamp) when the message has sentAt and a timestamp (originalTimestamp, else
+  timestamp); else its timestamp; else when the collector received it. It is stored in the shop's
+  time zone, as every ingested time.
+- identify traits fill `customers` (email, createdAt, birthday or age -> birth_year, gender,
+  address or top-level country/state/city/postalCode, language or the context's locale,
+  acquisition_channel, tags; every other trait into attributes). They are validated with the
+  customers rules of a file ingest; a later identify only overwrites what it carries (attributes
+  are merged), so a column the message does not carry is never wiped.
+- track "Order Completed" (eCommerce v2) with an order_id becomes an `orders` row (total, else
+  revenue + shipping + tax; discount, shipping, currency; status completed) and its `products` the
+  order's `order_lines` (sku or product_id, name, category, quantity (1 when absent), price),
+  validated, converted (store/fx.py), split into charges (store/charges.py) and valued
+  (store/reversals.py) as a file's orders are. An order already present (from a file, or an earlier
+  message) is left as it is; orders.event_id keeps the message that created it.
+- A message whose messageId is already in events.event_id or orders.event_id is a duplicate.
+- Quarantined (table events) with a one-line reason: no userId and no anonymousId, an id that is
+  not text or holds a control character, a track without an event name, a timestamp, sentAt or
+  received_at that is not a date and time or lies outside 1900-2200, properties, traits or
+  context that are not JSON objects, an Order Completed without order_id.
+"""
+
+from __future__ import annotations
+
+from centric import schema as S
+from centric.store import charges, fx, validate
+from centric.store.ingest import drop_staging, load_typed, validate_once
+from centric.store.reversals import refresh_order_values
+from centric.store.sqltext import constant, set_variable, var
+from centric.store.upsert import MergeCounts
+from centric.store.validate import Check, Rules
+
+# paths read from each message, in one parse: name -> JSON path (positions are 1-based in SQL)
+PATHS = {
+    "user": "$.userId", "anon": "$.anonymousId", "event": "$.event", "timestamp": "$.timestamp",
+    "original": "$.originalTimestamp", "sent": "$.sentAt", "properties": "$.properties", "traits": "$.traits",
+    "context": "$.context", "channel": "$.channel", "context_channel": "$.context.channel",
+    "context_session": "$.context.sessionId", "prop_session": "$.properties.session_id",
+    "order_id": "$.properties.order_id", "order_id_v1": "$.properties.orderId", "page_name": "$.name",
+    "page_category": "$.category", "group_id": "$.groupId", "previous_id": "$.previousId",
+    "locale": "$.context.locale",
+}
+SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')"
+ORDER_COMPLETED = "Order Completed"
+MAX_PRODUCTS = 10_000  # an order line's _line is its message's _seq * MAX_PRODUCTS + its position
+
+
+def _j(name: str) -> str:
+    return f"j[{list(PATHS).index(name) + 1}]"
+
+
+def _text(name: str) -> str:
+    return f"nullif(trim({_j(name)}->>'$'), '')"
+
+
+def _kind_of(name: str) -> str:
+    return f"json_type({_j(name)})"
+
+
+CONTROL = "'[\\x00-\\x1f\\x7f]'"
+
+
+def call_checks() -> list[Check]:
+    checks = [Check("user_id IS NULL AND anonymous_id IS NULL", "userId", "NULL",
+                    constant("no userId and no anonymousId"))]
+    for col, name in (("user_id", "userId"), ("anonymous_id", "anonymousId")):
+        checks.append(Check(f"{col} IS NOT NULL AND _type_{col} NOT IN {SCALARS}", name, col,
+                            constant(f"{name} is not a string")))
+        checks.append(Check(f"regexp_matches({col}, {CONTROL})", name, col,
+                            constant(f"{name} holds a control character (NUL, tab or line break)")))
+    checks += [
+        Check("kind = 'track' AND (event IS NULL OR _type_event <> 'VARCHAR')", "event", "event",
+              constant("track call without an event name")),
+        Check("kind = 'track' AND (length(event) > 200 OR regexp_matches(event, " + CONTROL + "))", "event",
+              "event", constant("event name longer than 200 characters or holding a control character")),
+        Check("_original_text IS NOT NULL AND _original IS NULL", "timestamp", "_original_text",
+              constant("timestamp is not a date and time")),
+        Check("_sent_text IS NOT NULL AND _sent IS NULL", "sentAt", "_sent_text",
+              constant("sentAt is not a date and time")),
+        Check("_received IS NULL", "received_at", "received_at", constant("received_at is not a date and time")),
+        Check("year(occurred_at) NOT BETWEEN 1900 AND 2200", "timestamp", "occurred_at",
+              constant("timestamp is outside the years 1900-2200")),
+    ]
+    for name in ("properties", "traits", "context"):
+        checks.append(Check(f"_type_{name} IS NOT NULL AND _type_{name} NOT IN ('OBJECT', 'NULL')", name, f"_{name}",
+                            constant(f"{name} is not a JSON object")))
+    checks += [
+        Check(f"name = {constant(ORDER_COMPLETED)} AND order_id IS NULL", "order_id", "NULL",
+              constant("Order Completed without order_id")),
+        Check(f"regexp_matches(order_id, {CONTROL})", "order_id", "order_id",
+              constant("order_id holds a control character (NUL, tab or line break)")),
+    ]
+    return checks
+
+
+def _channel() -> str:
+    given = f"lower(coalesce({_text('context_channel')}, {_text('channel')}))"
+    return (f"CASE WHEN {given} IN ('client', 'browser', 'web', 'server') THEN 'web' "
+            f"WHEN {given} IN ('mobile', 'ios', 'android', 'app') THEN 'app' WHEN {given} IS NOT NULL THEN {given} "
+            f"WHEN kind = 'screen' THEN 'app' ELSE 'web' END")
+
+
+def _name() -> str:
+    whens = " ".join(f"WHEN {constant(k)} THEN {constant(v)}" for k, v in S.CALL_EVENT_NAMES.items())
+    return f"CASE kind WHEN 'track' THEN {_text('event')} {whens} END"
+
+
+def _properties() -> str:
+    props = f"coalesce(CASE WHEN {_kind_of('properties')} = 'OBJECT' THEN {_j('properties')} END, '{{}}'::JSON)"
+    traits = f"coalesce(CASE WHEN {_kind_of('traits')} = 'OBJECT' THEN {_j('traits')} END, '{{}}'::JSON)"
+    name, category = _j("page_name"), _j("page_category")
+    page_extra = (f"CASE WHEN {name} IS NOT NULL AND {category} IS NOT NULL THEN json_object('name', {name}, 'category', {category}) "
+                  f"WHEN {name} IS NOT NULL THEN json_object('name', {name}) "
+                  f"WHEN {category} IS NOT NULL THEN json_object('category', {category}) END")
+    group = f"CASE WHEN {_j('group_id')} IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', {_j('group_id')})) ELSE {traits} END"
+    return (f"CASE kind WHEN 'track' THEN {props} "
+            f"WHEN 'identify' THEN {traits} WHEN 'group' THEN {group} "
+            f"WHEN 'alias' THEN json_object('previousId', {_j('previous_id')}) "
+            f"ELSE CASE WHEN ({page_extra}) IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
+
+
+def build_calls(con, records: str, timezone: str) -> None:
+    """Temp table _calls: each record's event columns, its identify traits and order fields, _fail
+    (the first failed check) and _dup (already loaded)."""
+    set_variable(con, "centric_tz", timezone)
+    paths = ", ".join(constant(p) for p in PATHS.values())
+    tz = var("centric_tz")
+    instant = ("CASE WHEN _original IS NOT NULL AND _sent IS NOT NULL THEN _received - (_sent - _original) "
+               "ELSE coalesce(_original, _received) END")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _calls_x AS SELECT _seq, id, kind, received_at, "
+        f"{_text('user')} AS user_id, {_text('anon')} AS anonymous_id, {_kind_of('user')} AS _type_user_id, "
+        f"{_kind_of('anon')} AS _type_anonymous_id, {_text('event')} AS event, {_kind_of('event')} AS _type_event, "
+        f"coalesce({_text('original')}, {_text('timestamp')}) AS _original_text, {_text('sent')} AS _sent_text, "
+        f"coalesce({_text('context_session')}, {_text('prop_session')}) AS session_id, "
+        f"{_name()} AS name, {_channel()} AS channel, {_properties()} AS properties, "
+        f"CASE WHEN {_kind_of('context')} = 'OBJECT' THEN {_j('context')} END AS context, "
+        f"{_j('properties')} AS _properties, {_j('traits')} AS _traits, {_j('context')} AS _context, "
+        f"{_kind_of('properties')} AS _type_properties, {_kind_of('traits')} AS _type_traits, "
+        f"{_kind_of('context')} AS _type_context, "
+        f"coalesce({_text('order_id')}, {_text('order_id_v1')}) AS order_id, {_text('locale')} AS locale "
+        f"FROM (SELECT *, json_extract(message, [{paths}]) AS j FROM {records})"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _calls_t AS SELECT *, timezone({tz}, {instant}) AS occurred_at FROM ("
+        f"SELECT *, try_cast(_original_text AS TIMESTAMPTZ) AS _original, try_cast(_sent_text AS TIMESTAMPTZ) AS _sent, "
+        f"try_cast(received_at AS TIMESTAMPTZ) AS _received FROM _calls_x)"
+    )
+    fail = Rules(checks=call_checks()).reason_struct()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _calls AS SELECT _seq, id, kind, user_id, anonymous_id, session_id, name, "
+        f"channel, properties, context, occurred_at, order_id, locale, {fail} AS _fail, "
+        f"(id IN (SELECT event_id FROM events) OR id IN (SELECT event_id FROM orders WHERE event_id IS NOT NULL)) AS _dup "
+        f"FROM _calls_t"
+    )
+    con.execute("DROP TABLE _calls_x")
+    con.execute("DROP TABLE _calls_t")
+
+
+def load_calls(con, records: str, ctx) -> None:
+    """The Segment handler of store/collected.py: load the calls of view `records`."""
+    build_calls(con, records, ctx.timezone)
+    try:
+        ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
+                                 "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
+        ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
+        con.execute("CREATE OR REPLACE TEMP VIEW _good AS SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup")
+        from centric.store.identify_traits import load_identify_traits
+
+        load_identify_traits(con, ctx)
+        load_orders(con, ctx)
+        con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
+                    "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _good")
+        load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
+    finally:
+        for view in ("_events", "_good"):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in ("_calls", "_ord_load", "_lines_typed"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def validated(con, ctx, table: S.Table, source: str, quarantine_seq: str = "_line", drop_checks: tuple[str, ...] = ()) -> None:
+    """Validate a text view with `table`'s file-ingest rules: quarantine its bad rows (their message's
+    _seq given by `quarantine_seq` over _line) and leave the good ones typed in view _checked."""
+    sources = {c.name: c.name for c in table.input_columns}
+    rules = validate.compile_rules(table, sources, [])
+    rules.checks = [c for c in rules.checks if not any(d in c.reason for d in drop_checks)]
+    validate_once(con, rules, source)
+    ctx.quarantine(table.name, f"SELECT {quarantine_seq} AS _seq, column_name, value, reason FROM _bad_rows")
+
+
+def _money(props: str, key: str) -> str:
+    return f"nullif(trim({props}->>{constant('$.' + key)}), '')"
+
+
+def load_orders(con, ctx) -> None:
+    """Order Completed messages into orders and order_lines (module docstring)."""
+    report = ctx.report
+    first = ("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY _seq) AS _n FROM _good "
+             f"WHERE name = {constant(ORDER_COMPLETED)}) WHERE _n = 1")
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM _good WHERE name = {constant(ORDER_COMPLETED)})").fetchone()[0]:
+        return
+    p = "properties"
+    total = (f"coalesce({_money(p, 'total')}, CAST(try_cast({_money(p, 'revenue')} AS DECIMAL(18,2)) + "
+             f"coalesce(try_cast({_money(p, 'shipping')} AS DECIMAL(18,2)), 0) + "
+             f"coalesce(try_cast({_money(p, 'tax')} AS DECIMAL(18,2)), 0) AS VARCHAR))")
+    mapped = ", ".join(f"{constant(k)}, NULL" for k in ("order_id", "orderId", "total", "currency", "discount",
+                                                         "shipping", "products"))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ord_text AS SELECT _seq AS _line, order_id, user_id AS customer_id, "
+        f"strftime(occurred_at, '%Y-%m-%d %H:%M:%S.%f') AS ordered_at, 'completed' AS status, "
+        f"{_money(p, 'currency')} AS currency, {total} AS total, {_money(p, 'discount')} AS discount, "
+        f"{_money(p, 'shipping')} AS shipping, channel, NULL::VARCHAR AS charges, NULL::VARCHAR AS reverses_order_id, "
+        f"CAST(nullif(json_merge_patch({p}, json_object({mapped})), '{{}}'::JSON) AS VARCHAR) AS attributes "
+        f"FROM ({first}) f WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = f.order_id)"
+    )
+    known = con.execute(f"SELECT count(*) FROM _good WHERE name = {constant(ORDER_COMPLETED)}").fetchone()[0]
+    new = con.execute("SELECT count(*) FROM _ord_text").fetchone()[0]
+    validated(con, ctx, S.ORDERS, "_ord_text")
+    con.execute("CREATE OR REPLACE TEMP TABLE _ord_typed AS SELECT c.*, g.id AS event_id FROM _checked c "
+                "JOIN _good g ON g._seq = c._line")
+    drop_staging(con)
+    if ctx.currency:
+        fx.build_rates(con, "_ord_typed", "_line", ctx.currency)
+        ctx.quarantine("orders", f"SELECT _line AS _seq, column_name, value, reason FROM ({fx.missing_rows()})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _ord_load AS SELECT * FROM {fx.converted_orders('_ord_typed', '_line')}")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _ord_load AS SELECT *, upper(currency) AS original_currency, "
+                    "total AS original_total, 1.0 AS fx_rate FROM _ord_typed")
+    loaded = con.execute("SELECT count(*) FROM _ord_load").fetchone()[0]
+    load_typed(con, S.ORDERS, "_ord_load", report, "spool", fx.FX_COLUMNS + ("event_id",))
+    if known > new:  # already present, or a second message for the same order: left as it was
+        report.add("orders", MergeCounts(unchanged=known - new))
+    _load_lines(con, ctx)
+    if loaded:
+        refresh_order_values(con)
+    for t in ("_ord_typed", "_fx"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    con.execute("DROP TABLE IF EXISTS _ord_text")
+
+
+def _load_lines(con, ctx) -> None:
+    """The products of the orders just loaded, as their order_lines (and order_charges)."""
+    item = "_p"
+    mapped = ", ".join(f"{constant(k)}, NULL" for k in ("sku", "product_id", "name", "category", "quantity", "price"))
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _lines_text AS SELECT _seq * {MAX_PRODUCTS} + _i AS _line, order_id, "
+        f"CAST(_i AS VARCHAR) AS line_no, coalesce({_money(item, 'sku')}, {_money(item, 'product_id')}) AS sku, "
+        f"{_money(item, 'name')} AS product_name, {_money(item, 'category')} AS category, "
+        f"coalesce({_money(item, 'quantity')}, '1') AS quantity, {_money(item, 'price')} AS unit_price, "
+        f"CAST(nullif(json_merge_patch({item}, json_object({mapped})), '{{}}'::JSON) AS VARCHAR) AS attributes "
+        f"FROM (SELECT g._seq, l.order_id, unnest(g._products) AS {item}, generate_subscripts(g._products, 1) AS _i "
+        f"FROM (SELECT _seq, CAST(json_extract(properties, '$.products') AS JSON[]) AS _products FROM _good "
+        f"WHERE json_type(properties, '$.products') = 'ARRAY') g JOIN _ord_load l ON l._line = g._seq) "
+        f"WHERE _i < {MAX_PRODUCTS}"
+    )
+    validated(con, ctx, S.ORDER_LINES, "_lines_text", f"_line // {MAX_PRODUCTS}", ("unknown order_id",))
+    con.execute("CREATE OR REPLACE TEMP TABLE _lines_typed AS SELECT * FROM _checked")
+    drop_staging(con)
+    con.execute("DROP VIEW IF EXISTS _lines_text")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _lines_fx AS SELECT * FROM {fx.converted_lines('_lines_typed')}")
+    goods = charges.split_lines(con, "_lines_fx", ctx.charge_skus, ctx.report)
+    load_typed(con, S.ORDER_LINES, goods, ctx.report, "spool")
+    for view in ("_checked_goods", "_lines_fx"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute("DROP TABLE IF EXISTS _split")
