@@ -191,3 +191,32 @@ def test_segment_sync_mode_sends_one_message_per_request(served):
     assert wire.batch_sizes() == [1, 1, 1] and {s for s, _, _ in wire.exchanges} == {200}
     served.ingest_collected()
     assert served.count_by_id("events", "event_id", sent) == {i: 1 for i in sent}
+
+
+def test_module_level_configuration_as_the_vendors_document_it(served, monkeypatch):
+    """`analytics.write_key = ...; analytics.host = ...` (Segment) and `rudder_analytics.dataPlaneUrl = ...`."""
+    from uuid import uuid4
+
+    from segment.analytics import request as segment_request
+    from rudderstack.analytics import request as rudder_request
+
+    for module, url_setting in ((segment_analytics, "host"), (rudder_analytics, "dataPlaneUrl")):
+        monkeypatch.setattr(module, "write_key", served.write_key)
+        monkeypatch.setattr(module, url_setting, served.url, raising=False)
+        monkeypatch.setattr(module, "default_client", None)
+    ids = {"segment": [], "rudderstack": []}
+    with Wire(segment_request._session) as seg_wire, Wire(rudder_request._session) as rud_wire:
+        for name, module in (("segment", segment_analytics), ("rudderstack", rudder_analytics)):
+            for call, args in (("identify", {"user_id": f"mod-{name}", "traits": {"email": f"{name}@example.com"}}),
+                               ("track", {"user_id": f"mod-{name}", "event": "Product Viewed",
+                                          "properties": {"sku": "TS-1"}})):
+                message_id = f"mod-{name}-{call}-{uuid4()}"  # the rudder module's calls return nothing
+                getattr(module, call)(message_id=message_id, **args)
+                ids[name].append(message_id)
+            module.flush()
+            module.shutdown()
+    assert sorted(seg_wire.acknowledged()) == sorted(ids["segment"])
+    assert sorted(rud_wire.acknowledged()) == sorted(ids["rudderstack"])
+    served.ingest_collected()
+    every = ids["segment"] + ids["rudderstack"]
+    assert served.count_by_id("events", "event_id", every) == {i: 1 for i in every}
