@@ -19,11 +19,14 @@ import os
 import shutil
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from centric.schema import CALL_EVENT_NAMES
 from tests.api.served_workspace import ServedWorkspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,8 +176,18 @@ def test_analyticsjs_messages_reach_events_once(browser, shop_site, served, batc
     served.ingest_collected()
     counts = served.count_by_id("events", "event_id", ids)
     assert counts == {i: 1 for i in ids}, counts
+    # Before sign-up the visitor is its cookie's anonymousId; from identify on, the customer.
+    rows = {r["event_id"]: r for r in served.rows(
+        "SELECT event_id, name, customer_id, anonymous_id FROM events WHERE event_id IN (SELECT unnest(?))", [ids])}
+    names = [CALL_EVENT_NAMES["page"], "Product Viewed", CALL_EVENT_NAMES["alias"], CALL_EVENT_NAMES["identify"],
+             "Order Completed", CALL_EVENT_NAMES["page"]]
+    customers = [None, None] + [f"{prefix}-joan"] * 4
+    assert [(rows[i]["name"], rows[i]["customer_id"], rows[i]["anonymous_id"]) for i in ids] == [
+        (n, c, result["anonymousId"]) for n, c in zip(names, customers)]
     order = served.rows("SELECT * FROM orders WHERE order_id = ?", [f"{prefix}-1001"])
     assert len(order) == 1
+    now = datetime.now(ZoneInfo("Europe/Madrid")).replace(tzinfo=None)  # the workspace's time zone
+    assert abs(order[0]["ordered_at"] - now) < timedelta(minutes=5), order[0]["ordered_at"]
     assert (order[0]["customer_id"], order[0]["total"], order[0]["shipping"], order[0]["discount"]) == (
         f"{prefix}-joan", 57.5, 5.0, 2.5)
     lines = served.rows("SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no",
