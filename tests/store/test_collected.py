@@ -246,7 +246,7 @@ def test_malformed_messages_are_quarantined_with_their_reason(ws):
     assert [r[0] for r in rows] == list(range(2, len(BAD) + 3))
     for (_, reason), row in zip(BAD, rows):
         assert row[1].startswith(reason), (reason, row)
-    assert rows[-1][1] == "line is not a JSON object"
+    assert rows[-1][1] == "line is not a JSON record with a message object"
     assert {r[2] for r in rows} == {open_path(sf).name[: -len(".open")]}
     assert q(store, "SELECT event_id FROM events") == [("ok1",)]
     assert rep.quarantined_rows == len(BAD) + 1 and load(ws).messages_read == 0

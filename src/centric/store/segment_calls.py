@@ -43,31 +43,36 @@ from centric.store.sqltext import constant, set_variable, var
 from centric.store.upsert import MergeCounts
 from centric.store.validate import Check, Rules
 
-# paths read from each message, in one parse: name -> JSON path (positions are 1-based in SQL)
-PATHS = {
-    "user": "$.userId", "anon": "$.anonymousId", "event": "$.event", "timestamp": "$.timestamp",
-    "original": "$.originalTimestamp", "sent": "$.sentAt", "properties": "$.properties", "traits": "$.traits",
-    "context": "$.context", "channel": "$.channel", "context_channel": "$.context.channel",
-    "context_session": "$.context.sessionId", "prop_session": "$.properties.session_id",
-    "order_id": "$.properties.order_id", "order_id_v1": "$.properties.orderId", "page_name": "$.name",
-    "page_category": "$.category", "group_id": "$.groupId", "previous_id": "$.previousId",
-    "locale": "$.context.locale",
+# top-level fields of a message: column of the staging select -> key
+FIELDS = {
+    "_user": "userId", "_anon": "anonymousId", "_event": "event", "_timestamp": "timestamp",
+    "_originalts": "originalTimestamp", "_sentat": "sentAt", "_props": "properties", "_traits": "traits",
+    "_ctx": "context", "_chan": "channel", "_pname": "name", "_pcategory": "category", "_group": "groupId",
+    "_previous": "previousId",
 }
-SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')"
+SCALARS = "('VARCHAR', 'NUMBER')"
 ORDER_COMPLETED = "Order Completed"
 MAX_PRODUCTS = 10_000  # an order line's _line is its message's _seq * MAX_PRODUCTS + its position
 
 
-def _j(name: str) -> str:
-    return f"j[{list(PATHS).index(name) + 1}]"
+def _kind_of(col: str) -> str:
+    """The JSON type of a field's compact JSON text, from its first character (no parse)."""
+    return (f"CASE WHEN {col} IS NOT NULL THEN CASE left({col}, 1) WHEN '{{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' "
+            f"WHEN '\"' THEN 'VARCHAR' WHEN 'n' THEN 'NULL' WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' "
+            f"ELSE 'NUMBER' END END")
 
 
-def _text(name: str) -> str:
-    return f"nullif(trim({_j(name)}->>'$'), '')"
+def _text(col: str) -> str:
+    """A scalar field as trimmed text (NULL when absent, null or blank); a string without escapes is
+    unquoted without a parse."""
+    value = (f"CASE WHEN left({col}, 1) = '\"' THEN CASE WHEN contains({col}, '\\') THEN CAST({col} AS JSON)->>'$' "
+             f"ELSE {col}[2:-2] END WHEN {col} = 'null' THEN NULL ELSE {col} END")
+    return f"nullif(trim({value}), '')"
 
 
-def _kind_of(name: str) -> str:
-    return f"json_type({_j(name)})"
+def _nested(col: str, key: str) -> str:
+    """A string field of an object field (e.g. context.sessionId); parsed only when the key occurs."""
+    return f"CASE WHEN contains({col}, {constant(chr(34) + key + chr(34))}) THEN nullif(trim(json_extract_string({col}, {constant('$.' + key)})), '') END"
 
 
 CONTROL = "'[\\x00-\\x1f\\x7f]'"
@@ -95,7 +100,7 @@ def call_checks() -> list[Check]:
               constant("timestamp is outside the years 1900-2200")),
     ]
     for name in ("properties", "traits", "context"):
-        checks.append(Check(f"_type_{name} IS NOT NULL AND _type_{name} NOT IN ('OBJECT', 'NULL')", name, f"_{name}",
+        checks.append(Check(f"_type_{name} IS NOT NULL AND _type_{name} NOT IN ('OBJECT', 'NULL')", name, f"_type_{name}",
                             constant(f"{name} is not a JSON object")))
     checks += [
         Check(f"name = {constant(ORDER_COMPLETED)} AND order_id IS NULL", "order_id", "NULL",
@@ -107,7 +112,7 @@ def call_checks() -> list[Check]:
 
 
 def _channel() -> str:
-    given = f"lower(coalesce({_text('context_channel')}, {_text('channel')}))"
+    given = f"lower(coalesce({_nested('_ctx', 'channel')}, {_text('_chan')}))"
     return (f"CASE WHEN {given} IN ('client', 'browser', 'web', 'server') THEN 'web' "
             f"WHEN {given} IN ('mobile', 'ios', 'android', 'app') THEN 'app' WHEN {given} IS NOT NULL THEN {given} "
             f"WHEN kind = 'screen' THEN 'app' ELSE 'web' END")
@@ -115,59 +120,56 @@ def _channel() -> str:
 
 def _name() -> str:
     whens = " ".join(f"WHEN {constant(k)} THEN {constant(v)}" for k, v in S.CALL_EVENT_NAMES.items())
-    return f"CASE kind WHEN 'track' THEN {_text('event')} {whens} END"
+    return f"CASE kind WHEN 'track' THEN {_text('_event')} {whens} END"
 
 
 def _properties() -> str:
-    props = f"coalesce(CASE WHEN {_kind_of('properties')} = 'OBJECT' THEN {_j('properties')} END, '{{}}'::JSON)"
-    traits = f"coalesce(CASE WHEN {_kind_of('traits')} = 'OBJECT' THEN {_j('traits')} END, '{{}}'::JSON)"
-    name, category = _j("page_name"), _j("page_category")
-    page_extra = (f"CASE WHEN {name} IS NOT NULL AND {category} IS NOT NULL THEN json_object('name', {name}, 'category', {category}) "
-                  f"WHEN {name} IS NOT NULL THEN json_object('name', {name}) "
-                  f"WHEN {category} IS NOT NULL THEN json_object('category', {category}) END")
-    group = f"CASE WHEN {_j('group_id')} IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', {_j('group_id')})) ELSE {traits} END"
+    props = f"CAST(CASE WHEN {_kind_of('_props')} = 'OBJECT' THEN _props ELSE '{{}}' END AS JSON)"
+    traits = f"CAST(CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits ELSE '{{}}' END AS JSON)"
+    name, category = "CAST(_pname AS JSON)", "CAST(_pcategory AS JSON)"
+    page_extra = (f"CASE WHEN _pname IS NOT NULL AND _pcategory IS NOT NULL THEN json_object('name', {name}, 'category', {category}) "
+                  f"WHEN _pname IS NOT NULL THEN json_object('name', {name}) "
+                  f"WHEN _pcategory IS NOT NULL THEN json_object('category', {category}) END")
+    group = f"CASE WHEN _group IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', CAST(_group AS JSON))) ELSE {traits} END"
     return (f"CASE kind WHEN 'track' THEN {props} "
             f"WHEN 'identify' THEN {traits} WHEN 'group' THEN {group} "
-            f"WHEN 'alias' THEN json_object('previousId', {_j('previous_id')}) "
-            f"ELSE CASE WHEN ({page_extra}) IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
+            f"WHEN 'alias' THEN json_object('previousId', CAST(_previous AS JSON)) "
+            f"ELSE CASE WHEN _pname IS NULL AND _pcategory IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
 
 
 def build_calls(con, records: str, timezone: str) -> None:
     """Temp table _calls: each record's event columns, its identify traits and order fields, _fail
-    (the first failed check) and _dup (already loaded)."""
+    (the first failed check) and _dup (already loaded). One scan: every path is read in one parse of
+    the message, and nothing between is materialised."""
     set_variable(con, "centric_tz", timezone)
-    paths = ", ".join(constant(p) for p in PATHS.values())
     tz = var("centric_tz")
     instant = ("CASE WHEN _original IS NOT NULL AND _sent IS NOT NULL THEN _received - (_sent - _original) "
                "ELSE coalesce(_original, _received) END")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _calls_x AS SELECT _seq, id, kind, received_at, "
-        f"{_text('user')} AS user_id, {_text('anon')} AS anonymous_id, {_kind_of('user')} AS _type_user_id, "
-        f"{_kind_of('anon')} AS _type_anonymous_id, {_text('event')} AS event, {_kind_of('event')} AS _type_event, "
-        f"coalesce({_text('original')}, {_text('timestamp')}) AS _original_text, {_text('sent')} AS _sent_text, "
-        f"coalesce({_text('context_session')}, {_text('prop_session')}) AS session_id, "
-        f"{_name()} AS name, {_channel()} AS channel, {_properties()} AS properties, "
-        f"CASE WHEN {_kind_of('context')} = 'OBJECT' THEN {_j('context')} END AS context, "
-        f"{_j('properties')} AS _properties, {_j('traits')} AS _traits, {_j('context')} AS _context, "
-        f"{_kind_of('properties')} AS _type_properties, {_kind_of('traits')} AS _type_traits, "
-        f"{_kind_of('context')} AS _type_context, "
-        f"coalesce({_text('order_id')}, {_text('order_id_v1')}) AS order_id, {_text('locale')} AS locale "
-        f"FROM (SELECT *, json_extract(message, [{paths}]) AS j FROM {records})"
+    raw = ", ".join(f"CAST(_map[{constant(key)}] AS VARCHAR) AS {col}" for col, key in FIELDS.items())
+    order_id = (f"CASE WHEN kind = 'track' AND {_text('_event')} = {constant(ORDER_COMPLETED)} THEN "
+                f"coalesce({_nested('_props', 'order_id')}, {_nested('_props', 'orderId')}) END")
+    fields = (
+        f"SELECT _seq, id, kind, received_at, "
+        f"{_text('_user')} AS user_id, {_text('_anon')} AS anonymous_id, {_kind_of('_user')} AS _type_user_id, "
+        f"{_kind_of('_anon')} AS _type_anonymous_id, {_text('_event')} AS event, {_kind_of('_event')} AS _type_event, "
+        f"coalesce({_text('_originalts')}, {_text('_timestamp')}) AS _original_text, {_text('_sentat')} AS _sent_text, "
+        f"coalesce({_nested('_ctx', 'sessionId')}, {_nested('_props', 'session_id')}) AS session_id, "
+        f"{_name()} AS name, {_channel()} AS channel, "
+        f"{_kind_of('_props')} AS _type_properties, {_kind_of('_traits')} AS _type_traits, "
+        f"{_kind_of('_ctx')} AS _type_context, {order_id} AS order_id, "
+        f"CASE WHEN kind = 'identify' THEN {_nested('_ctx', 'locale')} END AS locale "
+        f"FROM (SELECT _seq, id, kind, received_at, {raw} FROM {records})"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _calls_t AS SELECT *, timezone({tz}, {instant}) AS occurred_at FROM ("
-        f"SELECT *, try_cast(_original_text AS TIMESTAMPTZ) AS _original, try_cast(_sent_text AS TIMESTAMPTZ) AS _sent, "
-        f"try_cast(received_at AS TIMESTAMPTZ) AS _received FROM _calls_x)"
-    )
+    times = (f"SELECT *, timezone({tz}, {instant}) AS occurred_at FROM (SELECT *, "
+             f"try_cast(_original_text AS TIMESTAMPTZ) AS _original, try_cast(_sent_text AS TIMESTAMPTZ) AS _sent, "
+             f"try_cast(received_at AS TIMESTAMPTZ) AS _received FROM ({fields}))")
     fail = Rules(checks=call_checks()).reason_struct()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _calls AS SELECT _seq, id, kind, user_id, anonymous_id, session_id, name, "
-        f"channel, properties, context, occurred_at, order_id, locale, {fail} AS _fail, "
+        f"channel, occurred_at, order_id, locale, {fail} AS _fail, "
         f"(id IN (SELECT event_id FROM events) OR id IN (SELECT event_id FROM orders WHERE event_id IS NOT NULL)) AS _dup "
-        f"FROM _calls_t"
+        f"FROM ({times})"
     )
-    con.execute("DROP TABLE _calls_x")
-    con.execute("DROP TABLE _calls_t")
 
 
 def load_calls(con, records: str, ctx) -> None:
@@ -177,7 +179,20 @@ def load_calls(con, records: str, ctx) -> None:
         ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                                  "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
         ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
-        con.execute("CREATE OR REPLACE TEMP VIEW _good AS SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup")
+        # properties and context, the bulk of a message, are built once, as they are read (never copied
+        # into _calls): _good joins them to the calls that load
+        # properties and context, the bulk of a message, are built where they are used, from the map
+        # (never copied into _calls); a filter on _good applies before the join, so building them for
+        # a few calls costs only those calls
+        lookups = {c: f"CAST(r._map[{constant(FIELDS[c])}] AS VARCHAR)"
+                   for c in ("_props", "_traits", "_ctx", "_pname", "_pcategory", "_group", "_previous")}
+        properties, context = _properties().replace("CASE kind", "CASE c.kind"), f"CAST(CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END AS JSON)"
+        for col, lookup in lookups.items():
+            properties, context = properties.replace(col, lookup), context.replace(col, lookup)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _good AS SELECT c.*, {properties} AS properties, {context} AS context "
+            f"FROM (SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup) c JOIN {records} r USING (_seq)"
+        )
         from centric.store.identify_traits import load_identify_traits
 
         load_identify_traits(con, ctx)
@@ -231,7 +246,7 @@ def load_orders(con, ctx) -> None:
     new = con.execute("SELECT count(*) FROM _ord_text").fetchone()[0]
     validated(con, ctx, S.ORDERS, "_ord_text")
     con.execute("CREATE OR REPLACE TEMP TABLE _ord_typed AS SELECT c.*, g.id AS event_id FROM _checked c "
-                "JOIN _good g ON g._seq = c._line")
+                "JOIN _calls g ON g._seq = c._line")
     drop_staging(con)
     if ctx.currency:
         fx.build_rates(con, "_ord_typed", "_line", ctx.currency)
@@ -263,8 +278,9 @@ def _load_lines(con, ctx) -> None:
         f"coalesce({_money(item, 'quantity')}, '1') AS quantity, {_money(item, 'price')} AS unit_price, "
         f"CAST(nullif(json_merge_patch({item}, json_object({mapped})), '{{}}'::JSON) AS VARCHAR) AS attributes "
         f"FROM (SELECT g._seq, l.order_id, unnest(g._products) AS {item}, generate_subscripts(g._products, 1) AS _i "
-        f"FROM (SELECT _seq, CAST(json_extract(properties, '$.products') AS JSON[]) AS _products FROM _good "
-        f"WHERE json_type(properties, '$.products') = 'ARRAY') g JOIN _ord_load l ON l._line = g._seq) "
+        f"FROM (SELECT _seq, CAST(CASE WHEN json_type(properties, '$.products') = 'ARRAY' THEN "
+        f"json_extract(properties, '$.products') END AS JSON[]) AS _products FROM _good "
+        f"WHERE name = {constant(ORDER_COMPLETED)}) g JOIN _ord_load l ON l._line = g._seq) "
         f"WHERE _i < {MAX_PRODUCTS}"
     )
     validated(con, ctx, S.ORDER_LINES, "_lines_text", f"_line // {MAX_PRODUCTS}", ("unknown order_id",))
