@@ -136,16 +136,17 @@ def _check_loaded_once(served, wire, sent, facts, errors):
                         [facts["order_id"]])
     assert [(r["sku"], r["quantity"], r["unit_price"]) for r in lines] == [("TS-1", 2, 20.0), ("MUG-9", 1, 15.0)]
 
-    customer = served.rows("SELECT * FROM customers WHERE customer_id = ?", [facts["user"]])
-    assert len(customer) == 1
-    assert (customer[0]["email"], customer[0]["country"], customer[0]["city"]) == (
-        "ana.puig@example.com", "ES", "Girona")
-
     before = {t: served.rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("events", "orders", "order_lines")}
     served.ingest_collected()
     after = {t: served.rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("events", "orders", "order_lines")}
     assert after == before, "a second load of the same spool must add nothing"
     assert served.count_by_id("events", "event_id", distinct) == counts
+
+    # identify traits fill customers (RudderStack's client sends them in context.traits)
+    customer = served.rows("SELECT * FROM customers WHERE customer_id = ?", [facts["user"]])
+    assert len(customer) == 1
+    assert (customer[0]["email"], customer[0]["country"], customer[0]["city"]) == (
+        "ana.puig@example.com", "ES", "Girona")
 
 
 def test_segment_python_client_batches_reach_events_once(served):
