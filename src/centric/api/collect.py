@@ -57,22 +57,17 @@ def collect_routes(ctx) -> APIRouter:
                 raw = inflate(raw, collector.MAX_BATCH_BYTES)
             elif encoding not in ("", "identity"):
                 return _invalid(f"Content-Encoding {encoding!r} is not supported: send gzip or nothing")
-            payload = collector.decode_body(raw)
+            fields, items = collector.parse_request(raw, batch=kind is None)
         except ValueError as exc:
             return _invalid(str(exc))
-        if not isinstance(payload, dict):
-            return _invalid("the body must be a JSON object")
-        key = basic_key(request) or payload.get("writeKey")
+        key = basic_key(request) or fields.get("writeKey")
         info = ctx.keys.check(key if isinstance(key, str) else None, "write")
         if info is None:
             raise Unauthorized()
-        if kind is None:
-            messages = payload.get("batch")
-            if not isinstance(messages, list):
-                return _invalid("a batch is {\"batch\": [messages]}")
-        else:
-            messages = [payload]
-        accepted = collector.accept(messages, source=info.id, kind=kind, sent_at=payload.get("sentAt") if kind is None else None)
+        if items is None:
+            return _invalid("a batch is {\"batch\": [messages]}")
+        accepted = collector.accept(items, source=info.id, kind=kind,
+                                    sent_at=fields.get("sentAt") if kind is None else None)
         await ctx.spool_lines(accepted.lines)
         if accepted.errors:
             count = len(accepted.errors)

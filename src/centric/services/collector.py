@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import json.scanner
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,7 @@ SHORT_ROUTES = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 MAX_ID_CHARS = 200
-_RECORD_OVERHEAD = 400  # the record's own fields around the message, well above what they take
+_string = json.encoder.encode_basestring  # a str as a JSON string (the C encoder)
 
 
 @dataclass
@@ -57,97 +59,223 @@ def publish(store, workspace: Path) -> Path:
 
 def decode_body(raw: bytes) -> object:
     """The JSON of a request body, or ValueError with a reason."""
-    if not raw.strip():
-        raise ValueError("the body is empty: send a JSON object")
+    text = _text(raw)
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
 
 
+def _text(raw: bytes) -> str:
+    if not raw.strip():
+        raise ValueError("the body is empty: send a JSON object")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the body is not UTF-8: {exc}") from None
+
+
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner: scan(text, at) -> (value, end)
+_space = re.compile(r"[ \t\n\r]*").match
+
+
+def parse_request(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, str]] | None]:
+    """A request body as (its top-level fields, its messages each with its own JSON text).
+
+    A batch body is ``{"batch": [messages], ...}`` (messages None when it has no such list); any
+    other body is one message. Each message keeps the exact text it was sent as, so the spool stores
+    it without encoding it again. Raises ValueError with the reason for a body that is not JSON.
+    """
+    text = _text(raw)
+    try:
+        if not batch:
+            start = _space(text, 0).end()
+            value, end = _scan(text, start)
+            if _space(text, end).end() != len(text):
+                raise ValueError(f"the body is not valid JSON: extra data at character {end}")
+            return (value if isinstance(value, dict) else {}), [(value, text[start:end])]
+        return _parse_batch(text)
+    except StopIteration as stop:
+        raise ValueError(f"the body is not valid JSON: expecting a value at character {stop.value}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not valid JSON: {exc}") from None
+
+
+def _parse_batch(text: str) -> tuple[dict, list | None]:
+    def fail(at):
+        raise ValueError(f"the body is not valid JSON (or not a JSON object) at character {at}")
+
+    at = _space(text, 0).end()
+    if text[at:at + 1] != "{":
+        fail(at)
+    at = _space(text, at + 1).end()
+    fields: dict = {}
+    items = None
+    if text[at:at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at:at + 1] != '"':
+                fail(at)
+            key, at = _scan(text, at)
+            at = _space(text, at).end()
+            if text[at:at + 1] != ":":
+                fail(at)
+            at = _space(text, at + 1).end()
+            if key == "batch" and text[at:at + 1] == "[":
+                items = []
+                at = _space(text, at + 1).end()
+                if text[at:at + 1] == "]":
+                    at += 1
+                else:
+                    while True:
+                        start = at
+                        value, at = _scan(text, at)
+                        items.append((value, text[start:at]))
+                        at = _space(text, at).end()
+                        mark = text[at:at + 1]
+                        if mark == ",":
+                            at = _space(text, at + 1).end()
+                        elif mark == "]":
+                            at += 1
+                            break
+                        else:
+                            fail(at)
+                fields[key] = items
+            else:
+                fields[key], at = _scan(text, at)
+            at = _space(text, at).end()
+            mark = text[at:at + 1]
+            if mark == ",":
+                at = _space(text, at + 1).end()
+            elif mark == "}":
+                at += 1
+                break
+            else:
+                fail(at)
+    if _space(text, at).end() != len(text):
+        fail(at)
+    batch = fields.get("batch")
+    return fields, (batch if batch is items and items is not None else None)
+
+
+_ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
+_TIME_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
+_OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+_CALLS = frozenset(CALL_TYPES)
+
+
 def _problem(message: object, kind: str | None) -> str | None:
-    """Why ``message`` cannot be accepted, or None."""
-    if not isinstance(message, dict):
+    """Why ``message`` cannot be accepted, or None (written for speed: it runs for every message)."""
+    if type(message) is not dict:
         return "a message is a JSON object"
-    if kind not in CALL_TYPES:
+    if kind not in _CALLS:
         return f"type must be one of {', '.join(CALL_TYPES)}; got {kind!r}"
-    user, anonymous = message.get("userId"), message.get("anonymousId")
-    for name, value in (("userId", user), ("anonymousId", anonymous), ("previousId", message.get("previousId")),
-                        ("groupId", message.get("groupId"))):
-        if value is not None and (not isinstance(value, (str, int)) or isinstance(value, bool)):
+    get = message.get
+    for name in _ID_FIELDS:
+        value = get(name)
+        if value is None:
+            continue
+        kind_of = type(value)
+        if kind_of is not str and kind_of is not int:
             return f"{name} must be a string"
-        if value is not None and len(str(value)) > MAX_ID_CHARS:
+        if kind_of is str and len(value) > MAX_ID_CHARS:
             return f"{name} is longer than {MAX_ID_CHARS} characters"
+    user = get("userId")
     if kind == "alias":
-        if _blank(user) or _blank(message.get("previousId")):
+        if _blank(user) or _blank(get("previousId")):
             return "an alias needs userId and previousId"
-    elif _blank(user) and _blank(anonymous):
+    elif _blank(user) and _blank(get("anonymousId")):
         return "a message needs userId or anonymousId"
-    if kind == "track" and (not isinstance(message.get("event"), str) or not message["event"].strip()):
-        return "a track call needs the event's name in event"
-    if kind == "group" and _blank(message.get("groupId")):
+    if kind == "track":
+        event = get("event")
+        if type(event) is not str or not event.strip():
+            return "a track call needs the event's name in event"
+    elif kind == "group" and _blank(get("groupId")):
         return "a group call needs groupId"
-    message_id = message.get("messageId")
-    if message_id is not None and (not isinstance(message_id, str) or not message_id.strip()
+    message_id = get("messageId")
+    if message_id is not None and (type(message_id) is not str or not message_id.strip()
                                    or len(message_id) > MAX_ID_CHARS):
         return f"messageId must be a non-empty string of at most {MAX_ID_CHARS} characters"
-    for name in ("timestamp", "sentAt", "originalTimestamp"):
-        value = message.get(name)
+    for name in _TIME_FIELDS:
+        value = get(name)
         if value is not None and not _is_time(value):
             return f"{name} must be an ISO 8601 time such as 2026-11-29T10:00:00.000Z; got {str(value)[:40]!r}"
-    for name in ("properties", "traits", "context", "integrations"):
-        if message.get(name) is not None and not isinstance(message[name], dict):
+    for name in _OBJECT_FIELDS:
+        value = get(name)
+        if value is not None and type(value) is not dict:
             return f"{name} must be a JSON object"
     return None
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value == "" or (type(value) is str and not value.strip())
 
 
 def _is_time(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > 40:
+    if type(value) is not str or len(value) > 40:
         return False
     try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        dt.datetime.fromisoformat(value)  # Python 3.11+ reads Z and fractions of any length
     except ValueError:
-        return False
+        try:
+            dt.datetime.fromisoformat(value.replace("z", "+00:00"))
+        except ValueError:
+            return False
     return True
 
 
-def accept(messages: list, source: str, kind: str | None = None, sent_at: object = None,
+def accept(items: list[tuple[object, str | None]], source: str, kind: str | None = None, sent_at: object = None,
            received_at: dt.datetime | None = None) -> Accepted:
-    """Check and encode ``messages`` (one request's): ``kind`` forces the call type (single-call
-    routes), else each message's ``type`` says it (batch). Bad messages are reported, not raised."""
+    """Check and encode one request's messages, each given with the JSON text it came as (or None).
+
+    ``kind`` forces the call type (single-call routes), else each message's ``type`` says it (batch).
+    Bad messages are reported, not raised. A message is stored as the text it was sent as, with
+    ``type``, ``sentAt`` or ``messageId`` appended when it lacked them (encoded again only when a
+    ``writeKey`` must be taken out).
+    """
     out = Accepted()
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
-    for index, message in enumerate(messages):
-        if isinstance(message, dict):
-            message.pop("writeKey", None)
+    middle = f',"received_at":"{received}","source":{_string(source)},'
+    batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
+    for index, (message, text) in enumerate(items):
         call = kind or (message.get("type") if isinstance(message, dict) else None)
-        problem = _problem(message, call)
-        if problem is None and kind and message.get("type") not in (None, kind):
+        if kind and type(message) is dict and message.get("type") not in (None, kind):
             problem = f"type {message.get('type')!r} was sent to the {kind} route"
+        else:
+            problem = _problem(message, call)
         if problem:
             out.errors.append(_error(index, message, problem))
             continue
-        message["type"] = call
-        if sent_at is not None and "sentAt" not in message and _is_time(sent_at):
+        extra = []
+        if "type" not in message:
+            message["type"] = call
+            extra.append(f'"type":"{call}"')
+        if batch_sent is not None and "sentAt" not in message:
             message["sentAt"] = sent_at
-        record = {"id": message.get("messageId"), "kind": call, "received_at": received, "source": source,
-                  "message": message}
-        if record["id"] is None:
-            record["id"] = message["messageId"] = f"centric-{uuid.uuid4()}"
-            record["generated_id"] = True
-            out.generated.append(record["id"])
-        line = encode(record)
-        if len(line) > MAX_MESSAGE_BYTES + _RECORD_OVERHEAD:
+            extra.append(f'"sentAt":{batch_sent}')
+        message_id = message.get("messageId")
+        generated = message_id is None
+        if generated:
+            message_id = message["messageId"] = f"centric-{uuid.uuid4()}"
+            extra.append(f'"messageId":"{message_id}"')
+        if text is None or "writeKey" in message:
+            message.pop("writeKey", None)
+            text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        else:
+            if "\n" in text or "\r" in text:  # whitespace between tokens: strict JSON has none inside strings
+                text = text.replace("\n", " ").replace("\r", " ")
+            if extra:
+                text = text[:-1] + "," + ",".join(extra) + "}"
+        if len(text) > MAX_MESSAGE_BYTES:
             out.errors.append(_error(index, message, f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB"))
-            if record.get("generated_id"):
-                out.generated.pop()
             continue
-        out.lines.append(line)
-        out.ids.append(record["id"])
+        line = (f'{{"id":{_string(message_id)},"kind":"{call}"{middle}'
+                + ('"generated_id":true,' if generated else "") + f'"message":{text}}}\n')
+        out.lines.append(line.encode("utf-8"))
+        out.ids.append(message_id)
+        if generated:
+            out.generated.append(message_id)
     return out
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +154,12 @@ def workspace_secret(folder: Path) -> str:
     """The workspace's signing secret, created on first use (never printed or logged)."""
     path = Path(folder) / ".centric-secret"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        try:  # created 0600 from the start (no moment readable by others)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
