@@ -288,3 +288,19 @@ def test_cli_ingest_collected(tmp_path):
     assert again.exit_code == 0 and "0 messages read" in again.output
     bad = runner.invoke(cli, ["ingest", "--collected", "orders", "x.csv", "--workspace", str(work)])
     assert bad.exit_code != 0 and "--collected" in bad.output
+
+
+def test_workspace_run_loads_collected_messages_first(tmp_path):
+    from centric import Workspace
+
+    ws = Workspace(tmp_path / "shop")
+    ws.init()
+    spool((ws.path, None, None), [track("r1", event="Order Completed", user="c1",
+                                        properties={"order_id": "R1", "total": 12,
+                                                    "products": [{"sku": "A", "price": 12, "quantity": 1}]}),
+                                  track("r2", user="c1")])
+    results = ws.run()
+    assert list(results)[0] == "collected" and results["collected"] >= 4  # 2 events, 1 order, 1 line (+ customer)
+    summary = ws.sql("SELECT customer_id, orders, revenue FROM customer_summary")
+    assert summary.to_dict("records") == [{"customer_id": "c1", "orders": 1, "revenue": 12}]
+    assert ws.ingest_collected().messages_read == 0

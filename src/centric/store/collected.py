@@ -183,7 +183,7 @@ def load_collected(store, workspace: Path, settings) -> LoadReport:
         with transaction(con):
             ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                                      "_fail.reason AS reason FROM _spool_checked WHERE _fail IS NOT NULL")
-            report.duplicates += con.execute("SELECT count(*) FROM _spool_checked WHERE _fail IS NULL AND _dup").fetchone()[0]
+            report.duplicates += con.execute("SELECT count(*) FROM _spool_checked WHERE _dup").fetchone()[0]
             con.execute("DELETE FROM spool_pending WHERE list_contains(?, kind)", [handled])
             for handler, kinds in groups.items():
                 set_variable(con, "centric_kinds", kinds)
@@ -195,7 +195,7 @@ def load_collected(store, workspace: Path, settings) -> LoadReport:
     finally:
         for view in ("_records", "_spool_ok", "_spool_lines"):
             con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_dups"):
+        for table in ("_spool", "_spool_checked", "_spool_files"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
@@ -282,25 +282,25 @@ RECORD_CHECKS = [
 
 
 def check_records(con) -> None:
-    """_spool_checked (_seq, _fail, _dup) and the view _spool_ok of the records to dispatch.
+    """_spool_checked (_seq, _fail, _dup) of the records that fail a check or repeat a messageId, and
+    the view _spool_ok of the records to dispatch.
 
     A messageId seen twice in this load: the first good record is kept, the others are duplicates
     (distinct hashes prove there is none, which spares the window on a clean load)."""
     fail = Rules(checks=RECORD_CHECKS).reason_struct()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _spool_checked AS SELECT rowid AS _seq, id, {fail} AS _fail FROM _spool")
-    total, distinct = con.execute("SELECT count(*), count(DISTINCT hash(id)) FROM _spool_checked WHERE _fail IS NULL").fetchone()
-    con.execute("CREATE OR REPLACE TEMP TABLE _spool_dups (_seq BIGINT)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _spool_checked AS SELECT _seq, _fail, false AS _dup FROM "
+                f"(SELECT rowid AS _seq, {fail} AS _fail FROM _spool) WHERE _fail IS NOT NULL")
+    good = "(SELECT rowid AS _seq, id FROM _spool WHERE rowid NOT IN (SELECT _seq FROM _spool_checked))"
+    total, distinct = con.execute(f"SELECT count(*), count(DISTINCT hash(id)) FROM {good}").fetchone()
     if distinct < total:
         con.execute(
-            "INSERT INTO _spool_dups SELECT _seq FROM (SELECT _seq, row_number() OVER (PARTITION BY id ORDER BY _seq) AS n "
-            "FROM _spool_checked WHERE _fail IS NULL AND id IN (SELECT id FROM _spool_checked WHERE _fail IS NULL "
-            "GROUP BY id HAVING count(*) > 1)) WHERE n > 1"
+            f"INSERT INTO _spool_checked SELECT _seq, NULL, true FROM (SELECT _seq, row_number() OVER "
+            f"(PARTITION BY id ORDER BY _seq) AS n FROM {good} WHERE id IN (SELECT id FROM {good} "
+            f"GROUP BY id HAVING count(*) > 1)) WHERE n > 1"
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE _spool_checked AS SELECT c._seq, c._fail, d._seq IS NOT NULL AS _dup "
-                "FROM _spool_checked c LEFT JOIN _spool_dups d USING (_seq)")
     con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.id, s.kind, s.received_at, s.source, "
                 "to_json(s.message) AS message, s.message AS _map FROM _spool s "
-                "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked WHERE _fail IS NOT NULL OR _dup)")
+                "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked)")
 
 
 def keep_pending(con, report: LoadReport, handled: list[str]) -> None:

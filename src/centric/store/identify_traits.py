@@ -33,8 +33,12 @@ DROPPED = ("email", "createdAt", "created_at", "birthday", "age", "gender", "cou
            "postalCode", "postcode", "zip", "language", "locale", "acquisition_channel", "acquisitionChannel", "tags")
 
 
+PATHS = sorted({p for paths in TRAITS.values() for p in paths} | {"birthday", "age"})
+
+
 def _trait(path: str) -> str:
-    return f"nullif(trim(traits->>{constant('$.' + path)}), '')"
+    """A trait as trimmed text, from the one parse of the traits (column _t, in PATHS order)."""
+    return f"nullif(trim(_t[{PATHS.index(path) + 1}]), '')"
 
 
 def text_view() -> str:
@@ -48,8 +52,10 @@ def text_view() -> str:
     cols["attributes"] = f"CAST(nullif(json_merge_patch(traits, json_object({removed})), '{{}}'::JSON) AS VARCHAR)"
     order = [c.name for c in S.CUSTOMERS.input_columns if c.name != "customer_id"]
     select = ", ".join(f"{cols.get(c, 'NULL::VARCHAR')} AS {ident(c)}" for c in order)
-    return (f"SELECT _line, customer_id, {select} FROM (SELECT _seq AS _line, user_id AS customer_id, occurred_at, locale, "
-            f"properties AS traits FROM _good WHERE kind = 'identify' AND user_id IS NOT NULL)")
+    paths = ", ".join(constant("$." + p) for p in PATHS)
+    return (f"SELECT _line, customer_id, {select} FROM (SELECT *, json_extract_string(traits, [{paths}]) AS _t FROM ("
+            f"SELECT _seq AS _line, user_id AS customer_id, occurred_at, locale, properties AS traits FROM _good "
+            f"WHERE kind = 'identify' AND user_id IS NOT NULL))")
 
 
 def load_identify_traits(con, ctx) -> None:

@@ -124,16 +124,18 @@ def _name() -> str:
 
 
 def _properties() -> str:
-    props = f"CAST(CASE WHEN {_kind_of('_props')} = 'OBJECT' THEN _props ELSE '{{}}' END AS JSON)"
-    traits = f"CAST(CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits ELSE '{{}}' END AS JSON)"
-    name, category = "CAST(_pname AS JSON)", "CAST(_pcategory AS JSON)"
-    page_extra = (f"CASE WHEN _pname IS NOT NULL AND _pcategory IS NOT NULL THEN json_object('name', {name}, 'category', {category}) "
-                  f"WHEN _pname IS NOT NULL THEN json_object('name', {name}) "
-                  f"WHEN _pcategory IS NOT NULL THEN json_object('category', {category}) END")
-    group = f"CASE WHEN _group IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', CAST(_group AS JSON))) ELSE {traits} END"
+    """SQL of an event's properties over the JSON fields _props, _traits, _pname, _pcategory, _group,
+    _previous (JSON values of the message map: used as they are, never cast and so never re-parsed,
+    except where a page's name is merged in)."""
+    props = f"CASE WHEN {_kind_of('_props')} = 'OBJECT' THEN _props ELSE '{{}}'::JSON END"
+    traits = f"CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits ELSE '{{}}'::JSON END"
+    page_extra = ("CASE WHEN _pname IS NOT NULL AND _pcategory IS NOT NULL THEN json_object('name', _pname, 'category', _pcategory) "
+                  "WHEN _pname IS NOT NULL THEN json_object('name', _pname) "
+                  "WHEN _pcategory IS NOT NULL THEN json_object('category', _pcategory) END")
+    group = f"CASE WHEN _group IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', _group)) ELSE {traits} END"
     return (f"CASE kind WHEN 'track' THEN {props} "
             f"WHEN 'identify' THEN {traits} WHEN 'group' THEN {group} "
-            f"WHEN 'alias' THEN json_object('previousId', CAST(_previous AS JSON)) "
+            f"WHEN 'alias' THEN json_object('previousId', _previous) "
             f"ELSE CASE WHEN _pname IS NULL AND _pcategory IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
 
 
@@ -184,9 +186,9 @@ def load_calls(con, records: str, ctx) -> None:
         # properties and context, the bulk of a message, are built where they are used, from the map
         # (never copied into _calls); a filter on _good applies before the join, so building them for
         # a few calls costs only those calls
-        lookups = {c: f"CAST(r._map[{constant(FIELDS[c])}] AS VARCHAR)"
+        lookups = {c: f"r._map[{constant(FIELDS[c])}]"
                    for c in ("_props", "_traits", "_ctx", "_pname", "_pcategory", "_group", "_previous")}
-        properties, context = _properties().replace("CASE kind", "CASE c.kind"), f"CAST(CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END AS JSON)"
+        properties, context = _properties().replace("CASE kind", "CASE c.kind"), f"CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END"
         for col, lookup in lookups.items():
             properties, context = properties.replace(col, lookup), context.replace(col, lookup)
         con.execute(
