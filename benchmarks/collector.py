@@ -5,7 +5,8 @@ the same for both: ``--clients`` keep-alive connections (50), spread over ``--pr
 processes of plain asyncio HTTP/1.1 (no client library in the way), each posting Segment batches of
 ``--batch`` messages (100, every messageId unique) for ``--seconds`` (10). Reported: messages per
 second accepted (200 answers x batch), p50 and p99 latency per request, and centric's share of the
-ceiling. Then a crash run: load, ``kill -9`` mid-load, and every acknowledged messageId is counted in
+ceiling (and, for reference, of the same route when it reads the body before answering: what receiving
+the bytes costs alone). Then a crash run: load, ``kill -9`` mid-load, and every acknowledged messageId is counted in
 the spool files (lost = acknowledged and absent, duplicated = present more than once).
 
 Targets: >= 5,000 messages/s accepted, within 2x of the ceiling, 0 lost, 0 duplicated.
@@ -34,19 +35,25 @@ from pathlib import Path
 
 CEILING_APP = textwrap.dedent('''
     import sys, uvicorn
-    from fastapi import FastAPI, Response
+    from fastapi import FastAPI, Request, Response
     app = FastAPI()
 
-    @app.post("/v1/batch")
-    async def batch():
-        return Response(status_code=200)
+    if sys.argv[2] == "read":
+        @app.post("/v1/batch")
+        async def batch(request: Request):
+            await request.body()
+            return Response(status_code=200)
+    else:
+        @app.post("/v1/batch")
+        async def batch():
+            return Response(status_code=200)
 
     @app.get("/health")
     async def health():
         return {"status": "ok"}
 
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", limit_concurrency=1024,
-                backlog=2048, timeout_graceful_shutdown=3, timeout_keep_alive=5)
+                backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30)
 ''')
 
 
@@ -78,8 +85,8 @@ def start_centric(workspace: Path, port: int) -> subprocess.Popen:
     return proc
 
 
-def start_ceiling(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", CEILING_APP, str(port)], stdout=subprocess.DEVNULL,
+def start_ceiling(port: int, mode: str = "plain") -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", CEILING_APP, str(port), mode], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     wait_healthy(port, proc)
     return proc
@@ -222,6 +229,12 @@ def main() -> None:
     finally:
         stop(proc)
     port = free_port()
+    proc = start_ceiling(port, "read")
+    try:
+        reader = drive(port, key, *load)
+    finally:
+        stop(proc)
+    port = free_port()
     proc = start_centric(workspace, port)
     try:
         centric = drive(port, key, *load)
@@ -229,11 +242,13 @@ def main() -> None:
         stop(proc)
     stored = spooled_ids(workspace)
     acked_ids = [f"{p}-{i:03d}" for p in centric["acked"] for i in range(args.batch)]
-    for name, r in (("ceiling (FastAPI route that returns 200)", ceiling), ("centric serve", centric)):
+    for name, r in (("ceiling (FastAPI route that returns 200)", ceiling),
+                    ("reference: the route reads the body first", reader), ("centric serve", centric)):
         print(f"{name:42s} {r['messages_per_s']:>10,.0f} messages/s  p50 {r['p50_ms']:.1f} ms  "
               f"p99 {r['p99_ms']:.1f} ms  answers {r['status']}  errors {r['errors']}")
     ratio = centric["messages_per_s"] / ceiling["messages_per_s"]
-    print(f"centric / ceiling: {ratio:.2f} ({1 / ratio:.2f}x slower); "
+    print(f"centric / ceiling: {ratio:.2f} ({1 / ratio:.2f}x slower); centric / reference "
+          f"{centric['messages_per_s'] / reader['messages_per_s']:.2f}; "
           f"spool check of the timed run: {sum(1 for i in acked_ids if stored[i] != 1)} acknowledged ids not "
           f"stored exactly once of {len(acked_ids):,}")
 

@@ -113,3 +113,82 @@ def test_no_cors_unless_configured(workspace):
         bad = c.options("/api/surveys/why/responses", headers={"Origin": "https://evil.example",
                                                                "Access-Control-Request-Method": "POST"})
         assert bad.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+def test_guard_answers_503_past_the_in_flight_limit_but_never_on_health():
+    import asyncio
+
+    import httpx
+
+    from centric.api.limits import Guard
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"] != "/health":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main():
+        transport = httpx.ASGITransport(app=Guard(slow_app, max_in_flight=2))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.post("/v1/batch", content=b"{}")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            refused = await client.post("/v1/batch", content=b"{}")
+            health = await client.get("/health")
+            release.set()
+            return refused, health, [await t for t in held]
+
+    refused, health, held = asyncio.run(main())
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    assert health.status_code == 200 and [r.status_code for r in held] == [200, 200]
+
+
+def test_a_spool_that_is_behind_answers_429_with_retry_after(workspace):
+    _, key = create_key(workspace, "write")
+    with TestClient(create_app(workspace, max_backlog=-1)) as c:  # every write finds the spool "behind"
+        r = c.post("/v1/track", json={"userId": "u", "event": "E"}, auth=(key, ""))
+        assert r.status_code == 429 and r.headers["retry-after"] == "1" and r.json()["code"] == "busy"
+        r = c.post("/api/surveys/nps-post-purchase/responses", json={"score": 9})
+        assert r.status_code == 429
+    assert records(workspace) == []
+
+
+def test_survey_commands_publish_what_the_server_reads(workspace, tmp_path):
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+    from centric.services.collector import open_snapshot
+
+    r = CliRunner().invoke(cli, ["survey", "close", "why", "--workspace", str(workspace)])
+    assert r.exit_code == 0, r.output
+    assert open_snapshot(workspace).rows("surveys", survey_id="why")[0]["status"] == "closed"
+    r = CliRunner().invoke(cli, ["keys", "create", "--kind", "read", "--name", "dash", "--workspace", str(workspace)])
+    key = r.output.strip().splitlines()[-1]
+    listed = CliRunner().invoke(cli, ["keys", "list", "--workspace", str(workspace)]).output
+    assert r.exit_code == 0 and key.startswith("cr_") and "dash" in listed and key not in listed
+    key_id = listed.split("\t")[0]
+    assert "revoked" in CliRunner().invoke(cli, ["keys", "revoke", key_id, "--workspace", str(workspace)]).output
+    assert "revoked" in CliRunner().invoke(cli, ["keys", "list", "--workspace", str(workspace)]).output
+    bad = CliRunner().invoke(cli, ["keys", "revoke", "nope", "--workspace", str(workspace)])
+    assert bad.exit_code == 1 and "centric keys list" in bad.output
+
+
+def test_serve_warns_off_localhost_and_says_where_keys_are(workspace, monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    runner = CliRunner()
+    local = runner.invoke(cli, ["serve", "--workspace", str(workspace)])
+    wide = runner.invoke(cli, ["serve", "--workspace", str(workspace), "--host", "0.0.0.0"])
+    assert local.exit_code == wide.exit_code == 0
+    assert "Warning" not in local.output and "Warning: binding to 0.0.0.0" in wide.output
+    assert "centric keys" in local.output
+    assert calls[0]["limit_concurrency"] and calls[0]["timeout_graceful_shutdown"] <= 3

@@ -525,7 +525,7 @@ def serve(workspace, host, port):
                f"/s/SURVEY serve surveys; /api/scores needs a read key). Keys: centric keys list | create | revoke "
                f"({len(live)} live). Ctrl+C stops it.")
     uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=1024, backlog=2048,
-                timeout_graceful_shutdown=3, timeout_keep_alive=5)
+                timeout_graceful_shutdown=2, timeout_keep_alive=30)
 
 
 @cli.group()

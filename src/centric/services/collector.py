@@ -2,15 +2,15 @@
 
 Rule: a message is accepted when it is a JSON object of a known call type (identify, track, page,
 screen, group, alias) that names somebody (userId or anonymousId; alias: userId and previousId),
-carries what its type needs (track: event; group: groupId), and encodes to at most 32 KB. It is
+carries what its type needs (track: event; group: groupId), and is at most 32 KB of UTF-8. It is
 stored as sent, as one spool record whose id is its ``messageId`` (generated when absent: the record
 says ``"generated_id": true`` and the response lists it) with the time it was received; ``sentAt``
 and ``timestamp`` stay as the client sent them (a batch's ``sentAt`` is copied onto messages that
 lack their own) so the loader can correct the client's clock. ``writeKey`` is never stored.
 
-This module also builds what the server needs without opening the workspace database: the spool
-writer, the snapshot reader and the key checker; and ``publish`` for commands that change what the
-server shows.
+This module also builds what the server needs without opening the workspace database (the spool
+writer and the snapshot reader; keys are in services/keys.py), and ``publish`` for the commands that
+change what the server shows.
 """
 
 from __future__ import annotations
@@ -55,15 +55,6 @@ def open_snapshot(workspace: Path) -> Snapshot:
 def publish(store, workspace: Path) -> Path:
     """Publish the tables the server reads (surveys, scores, drivers, KPIs): run after changing them."""
     return publish_snapshot(store, workspace)
-
-
-def decode_body(raw: bytes) -> object:
-    """The JSON of a request body, or ValueError with a reason."""
-    text = _text(raw)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"the body is not valid JSON: {exc}") from None
 
 
 def _text(raw: bytes) -> str:
@@ -267,12 +258,13 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
                 text = text.replace("\n", " ").replace("\r", " ")
             if extra:
                 text = text[:-1] + "," + ",".join(extra) + "}"
-        if len(text) > MAX_MESSAGE_BYTES:
+        head = (f'{{"id":{_string(message_id)},"kind":"{call}"{middle}'
+                + ('"generated_id":true,' if generated else "") + '"message":')
+        line = (head + text + "}\n").encode("utf-8")
+        if len(line) > MAX_MESSAGE_BYTES and len(line) - len(head.encode("utf-8")) - 2 > MAX_MESSAGE_BYTES:
             out.errors.append(_error(index, message, f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB"))
             continue
-        line = (f'{{"id":{_string(message_id)},"kind":"{call}"{middle}'
-                + ('"generated_id":true,' if generated else "") + f'"message":{text}}}\n')
-        out.lines.append(line.encode("utf-8"))
+        out.lines.append(line)
         out.ids.append(message_id)
         if generated:
             out.generated.append(message_id)
