@@ -141,8 +141,10 @@ def _properties() -> str:
 
 def build_calls(con, records: str, timezone: str) -> None:
     """Temp table _calls: each record's event columns, its identify traits and order fields, _fail
-    (the first failed check) and _dup (already loaded). One scan: every path is read in one parse of
-    the message, and nothing between is materialised."""
+    (the first failed check) and _dup (already loaded). One scan of the records: top-level fields are
+    map lookups (the spool scan parsed each message once); an object is parsed again only for a key
+    it holds (context.sessionId, properties.order_id of an Order Completed); properties and context
+    themselves are not copied here (see _good in load_calls)."""
     set_variable(con, "centric_tz", timezone)
     tz = var("centric_tz")
     instant = ("CASE WHEN _original IS NOT NULL AND _sent IS NOT NULL THEN _received - (_sent - _original) "
@@ -181,8 +183,6 @@ def load_calls(con, records: str, ctx) -> None:
         ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                                  "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
         ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
-        # properties and context, the bulk of a message, are built once, as they are read (never copied
-        # into _calls): _good joins them to the calls that load
         # properties and context, the bulk of a message, are built where they are used, from the map
         # (never copied into _calls); a filter on _good applies before the join, so building them for
         # a few calls costs only those calls
