@@ -119,14 +119,19 @@ def _parse_batch(text: str) -> tuple[dict, list | None]:
                 if text[at:at + 1] == "]":
                     at += 1
                 else:
-                    while True:
+                    scan, space, add, blank = _scan, _space, items.append, " \t\n\r"
+                    while True:  # the hot loop: one turn per message
                         start = at
-                        value, at = _scan(text, at)
-                        items.append((value, text[start:at]))
-                        at = _space(text, at).end()
+                        value, at = scan(text, at)
+                        add((value, text[start:at]))
                         mark = text[at:at + 1]
+                        if mark in blank:
+                            at = space(text, at).end()
+                            mark = text[at:at + 1]
                         if mark == ",":
-                            at = _space(text, at + 1).end()
+                            at += 1
+                            if text[at:at + 1] in blank:
+                                at = space(text, at).end()
                         elif mark == "]":
                             at += 1
                             break
@@ -229,27 +234,28 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
     middle = f',"received_at":"{received}","source":{_string(source)},'
     batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
+    string, problem_of, add_line, add_id = _string, _problem, out.lines.append, out.ids.append
     for index, (message, text) in enumerate(items):
-        call = kind or (message.get("type") if isinstance(message, dict) else None)
+        call = kind or (message.get("type") if type(message) is dict else None)
         if kind and type(message) is dict and message.get("type") not in (None, kind):
             problem = f"type {message.get('type')!r} was sent to the {kind} route"
         else:
-            problem = _problem(message, call)
+            problem = problem_of(message, call)
         if problem:
             out.errors.append(_error(index, message, problem))
             continue
-        extra = []
+        extra = None
         if "type" not in message:
             message["type"] = call
-            extra.append(f'"type":"{call}"')
+            extra = [f'"type":"{call}"']
         if batch_sent is not None and "sentAt" not in message:
             message["sentAt"] = sent_at
-            extra.append(f'"sentAt":{batch_sent}')
+            extra = (extra or []) + [f'"sentAt":{batch_sent}']
         message_id = message.get("messageId")
         generated = message_id is None
         if generated:
             message_id = message["messageId"] = f"centric-{uuid.uuid4()}"
-            extra.append(f'"messageId":"{message_id}"')
+            extra = (extra or []) + [f'"messageId":"{message_id}"']
         if text is None or "writeKey" in message:
             message.pop("writeKey", None)
             text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
@@ -258,14 +264,14 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
                 text = text.replace("\n", " ").replace("\r", " ")
             if extra:
                 text = text[:-1] + "," + ",".join(extra) + "}"
-        head = (f'{{"id":{_string(message_id)},"kind":"{call}"{middle}'
+        head = (f'{{"id":{string(message_id)},"kind":"{call}"{middle}'
                 + ('"generated_id":true,' if generated else "") + '"message":')
         line = (head + text + "}\n").encode("utf-8")
         if len(line) > MAX_MESSAGE_BYTES and len(line) - len(head.encode("utf-8")) - 2 > MAX_MESSAGE_BYTES:
             out.errors.append(_error(index, message, f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB"))
             continue
-        out.lines.append(line)
-        out.ids.append(message_id)
+        add_line(line)
+        add_id(message_id)
         if generated:
             out.generated.append(message_id)
     return out
