@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java chromium bench bench-venv clean
+.PHONY: demo test install install-dev java chromium js-clients bench bench-venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,21 @@ chromium:
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	  echo "no chromium: the browser tests will be skipped"; }
 
+# analytics.js (Segment's @segment/analytics-next, from npm) for the collector's browser test; the
+# versions are pinned by tests/js/package-lock.json. Without node/npm that test is skipped.
+JS_CLIENTS := tests/js/node_modules/.installed
+$(JS_CLIENTS): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --silent && touch $@ || \
+	  echo "npm ci failed: the analytics.js browser test will be skipped"; \
+	else echo "no node/npm: the analytics.js browser test will be skipped"; fi
+
+js-clients: $(JS_CLIENTS)
+
 demo: $(VENV)/.installed
 	$(BIN)/centric demo --workspace centric-workspace
 
-test: $(VENV)/.installed-dev java chromium
+test: $(VENV)/.installed-dev java chromium js-clients
 	$(BIN)/python -m pytest -q
 
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
@@ -59,4 +70,4 @@ bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/journey.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis tests/js/node_modules
