@@ -132,9 +132,12 @@ def _properties() -> str:
     page_extra = ("CASE WHEN _pname IS NOT NULL AND _pcategory IS NOT NULL THEN json_object('name', _pname, 'category', _pcategory) "
                   "WHEN _pname IS NOT NULL THEN json_object('name', _pname) "
                   "WHEN _pcategory IS NOT NULL THEN json_object('category', _pcategory) END")
+    # RudderStack's SDKs send an identify's traits only in context.traits
+    identify = (f"CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits "
+                f"WHEN json_type(_ctx, '$.traits') = 'OBJECT' THEN json_extract(_ctx, '$.traits') ELSE '{{}}'::JSON END")
     group = f"CASE WHEN _group IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', _group)) ELSE {traits} END"
     return (f"CASE kind WHEN 'track' THEN {props} "
-            f"WHEN 'identify' THEN {traits} WHEN 'group' THEN {group} "
+            f"WHEN 'identify' THEN {identify} WHEN 'group' THEN {group} "
             f"WHEN 'alias' THEN json_object('previousId', _previous) "
             f"ELSE CASE WHEN _pname IS NULL AND _pcategory IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
 
