@@ -205,6 +205,15 @@ def test_sigkill_mid_load_loses_and_duplicates_nothing_acknowledged(server, keys
     assert not [i for i in acked if stored[i] != 1], "an acknowledged message is missing or duplicated"
     assert max(stored.values()) == 1
     assert any(not p.name.endswith(".jsonl") for p in spool_files(workspace / "spool"))  # killed: left open
+    # and in the tables: the loader takes every acknowledged message exactly once, twice run
+    for _ in range(2):
+        loaded = _centric("ingest", "--collected", "--workspace", workspace)
+        assert loaded.returncode == 0, loaded.stderr
+    out = _centric("sql", "SELECT event_id, count(*) AS n FROM events GROUP BY 1", "--format", "json",
+                   "--workspace", workspace)
+    in_events = {row["event_id"]: row["n"] for row in json.loads(out.stdout)}
+    assert all(in_events.get(i) == 1 for i in acked), "an acknowledged message is missing from events"
+    assert set(in_events) == set(stored)  # what was spooled and not acknowledged loads once too
 
 
 def test_sigterm_under_load_stops_within_5s_and_seals_the_spool(server, keys, workspace):
