@@ -155,52 +155,82 @@ def _parse_batch(text: str) -> tuple[dict, list | None]:
     return fields, (batch if batch is items and items is not None else None)
 
 
-_ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
 _TIME_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
 _OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
 _CALLS = frozenset(CALL_TYPES)
 
 
 def _problem(message: object, kind: str | None) -> str | None:
-    """Why ``message`` cannot be accepted, or None (written for speed: it runs for every message)."""
+    """Why ``message`` cannot be accepted, or None.
+
+    Written for speed (it runs for every message): each check is a dict lookup and a type test,
+    unrolled; the rare fields (previousId, groupId) are looked at only when present."""
     if type(message) is not dict:
         return "a message is a JSON object"
     if kind not in _CALLS:
         return f"type must be one of {', '.join(CALL_TYPES)}; got {kind!r}"
     get = message.get
-    for name in _ID_FIELDS:
-        value = get(name)
-        if value is None:
-            continue
-        kind_of = type(value)
-        if kind_of is not str and kind_of is not int:
-            return f"{name} must be a string"
-        if kind_of is str and len(value) > MAX_ID_CHARS:
-            return f"{name} is longer than {MAX_ID_CHARS} characters"
     user = get("userId")
-    if kind == "alias":
-        if _blank(user) or _blank(get("previousId")):
-            return "an alias needs userId and previousId"
-    elif _blank(user) and _blank(get("anonymousId")):
-        return "a message needs userId or anonymousId"
+    if user is not None and (type(user) is not str or len(user) > MAX_ID_CHARS):
+        problem = _id_problem("userId", user)
+        if problem:
+            return problem
+    anonymous = get("anonymousId")
+    if anonymous is not None and (type(anonymous) is not str or len(anonymous) > MAX_ID_CHARS):
+        problem = _id_problem("anonymousId", anonymous)
+        if problem:
+            return problem
+    previous = group = None
+    if "previousId" in message or "groupId" in message:
+        previous, group = get("previousId"), get("groupId")
+        problem = _id_problem("previousId", previous) or _id_problem("groupId", group)
+        if problem:
+            return problem
     if kind == "track":
+        if (user is None or (type(user) is str and (not user or user.isspace()))) and _blank(anonymous):
+            return "a message needs userId or anonymousId"
         event = get("event")
-        if type(event) is not str or not event.strip():
+        if type(event) is not str or not event or event.isspace():
             return "a track call needs the event's name in event"
-    elif kind == "group" and _blank(get("groupId")):
-        return "a group call needs groupId"
+    elif kind == "alias":
+        if _blank(user) or _blank(previous):
+            return "an alias needs userId and previousId"
+    else:
+        if _blank(user) and _blank(anonymous):
+            return "a message needs userId or anonymousId"
+        if kind == "group" and _blank(group):
+            return "a group call needs groupId"
     message_id = get("messageId")
-    if message_id is not None and (type(message_id) is not str or not message_id.strip()
+    if message_id is not None and (type(message_id) is not str or not message_id or message_id.isspace()
                                    or len(message_id) > MAX_ID_CHARS):
         return f"messageId must be a non-empty string of at most {MAX_ID_CHARS} characters"
-    for name in _TIME_FIELDS:
-        value = get(name)
-        if value is not None and not _is_time(value):
-            return f"{name} must be an ISO 8601 time such as 2026-11-29T10:00:00.000Z; got {str(value)[:40]!r}"
+    value = get("timestamp")
+    if value is not None and not _is_time(value):
+        return _time_problem("timestamp", value)
+    value = get("sentAt")
+    if value is not None and not _is_time(value):
+        return _time_problem("sentAt", value)
+    value = get("originalTimestamp")
+    if value is not None and not _is_time(value):
+        return _time_problem("originalTimestamp", value)
     for name in _OBJECT_FIELDS:
         value = get(name)
         if value is not None and type(value) is not dict:
             return f"{name} must be a JSON object"
+    return None
+
+
+def _time_problem(name: str, value: object) -> str:
+    return f"{name} must be an ISO 8601 time such as 2026-11-29T10:00:00.000Z; got {str(value)[:40]!r}"
+
+
+def _id_problem(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not str and type(value) is not int:
+        return f"{name} must be a string"
+    if type(value) is str and len(value) > MAX_ID_CHARS:
+        return f"{name} is longer than {MAX_ID_CHARS} characters"
     return None
 
 
@@ -212,15 +242,17 @@ def _is_time(value: object) -> bool:
     if type(value) is not str or len(value) > 40:
         return False
     try:
-        dt.datetime.fromisoformat(value)  # Python 3.11+ reads Z and fractions of any length
+        _fromisoformat(value)  # Python 3.11+ reads Z and fractions of any length
+        return True
     except ValueError:
         try:
-            dt.datetime.fromisoformat(value.replace("z", "+00:00"))
+            _fromisoformat(value.replace("z", "+00:00"))
         except ValueError:
             return False
     return True
 
 
+_fromisoformat = dt.datetime.fromisoformat
 ERASED = "this person's data was erased at their request (centric privacy erase): not collected"
 
 
@@ -241,49 +273,59 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     ``kind`` forces the call type (single-call routes), else each message's ``type`` says it (batch).
     Bad messages are reported, not raised. A message is stored as the text it was sent as, with
     ``type``, ``sentAt`` or ``messageId`` appended when it lacked them (encoded again only when a
-    ``writeKey`` must be taken out). ``suppressed(ids) -> bool`` refuses messages of erased people.
+    ``writeKey`` must be taken out). ``suppressed(ids) -> bool`` refuses messages of erased people
+    (pass None when nobody is erased: the check is then skipped).
+
+    Written for speed (it runs for every message): the part of each line after the id is built once
+    per call type, and a line is one f-string and one encode.
     """
     out = Accepted()
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
     middle = f',"received_at":"{received}","source":{_string(source)},'
+    after_id = {call: f',"kind":"{call}"{middle}"message":' for call in CALL_TYPES}
     batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
-    string, problem_of, add_line, add_id = _string, _problem, out.lines.append, out.ids.append
+    string, problem_of, add_line, add_id, limit = _string, _problem, out.lines.append, out.ids.append, MAX_MESSAGE_BYTES
     for index, (message, text) in enumerate(items):
-        call = kind or (message.get("type") if type(message) is dict else None)
-        if kind and type(message) is dict and message.get("type") not in (None, kind):
-            problem = f"type {message.get('type')!r} was sent to the {kind} route"
-        else:
+        if kind is None:
+            call = message.get("type") if type(message) is dict else None
             problem = problem_of(message, call)
-        if not problem and suppressed is not None and suppressed(person_ids(message)):
+        else:
+            call = kind
+            sent_type = message.get("type", kind) if type(message) is dict else kind
+            problem = (f"type {sent_type!r} was sent to the {kind} route" if sent_type not in (None, kind)
+                       else problem_of(message, call))
+        if problem is None and suppressed is not None and suppressed(person_ids(message)):
             problem = ERASED
-        if problem:
+        if problem is not None:
             out.errors.append(_error(index, message, problem))
             continue
         extra = None
         if "type" not in message:
             message["type"] = call
-            extra = [f'"type":"{call}"']
+            extra = f',"type":"{call}"'
         if batch_sent is not None and "sentAt" not in message:
             message["sentAt"] = sent_at
-            extra = (extra or []) + [f'"sentAt":{batch_sent}']
+            extra = (extra or "") + f',"sentAt":{batch_sent}'
         message_id = message.get("messageId")
         generated = message_id is None
         if generated:
             message_id = message["messageId"] = f"centric-{uuid.uuid4()}"
-            extra = (extra or []) + [f'"messageId":"{message_id}"']
+            extra = (extra or "") + f',"messageId":"{message_id}"'
         if text is None or "writeKey" in message:
             message.pop("writeKey", None)
             text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
         else:
             if "\n" in text or "\r" in text:  # whitespace between tokens: strict JSON has none inside strings
                 text = text.replace("\n", " ").replace("\r", " ")
-            if extra:
-                text = text[:-1] + "," + ",".join(extra) + "}"
-        head = (f'{{"id":{string(message_id)},"kind":"{call}"{middle}'
-                + ('"generated_id":true,' if generated else "") + '"message":')
-        line = (head + text + "}\n").encode("utf-8")
-        if len(line) > MAX_MESSAGE_BYTES and len(line) - len(head.encode("utf-8")) - 2 > MAX_MESSAGE_BYTES:
-            out.errors.append(_error(index, message, f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB"))
+            if extra is not None:
+                text = f"{text[:-1]},{extra[1:]}}}"
+        if generated:
+            head = f'{{"id":{string(message_id)},"kind":"{call}"{middle}"generated_id":true,"message":'
+        else:
+            head = f'{{"id":{string(message_id)}{after_id[call]}'
+        line = f"{head}{text}}}\n".encode()
+        if len(line) > limit and len(line) - len(head.encode()) - 2 > limit:  # the limit is on the message
+            out.errors.append(_error(index, message, f"the message is larger than {limit // 1024} KB"))
             continue
         add_line(line)
         add_id(message_id)
