@@ -260,3 +260,29 @@ def test_erasure_while_the_server_writes(ws, keys):
     report = Workspace(ws).ingest_collected()
     assert [(s["request_id"], s["status"]) for s in report.privacy_requests] == [(later.json()["request_id"], "done")]
     assert Workspace(ws).sql(f"SELECT count(*) AS n FROM customers WHERE customer_id = '{TARGET['customer_id']}'")["n"][0] == 0
+
+
+def test_the_collector_refuses_an_erased_person_at_the_door(ws, keys, base):
+    """Before an erasure the person's messages are spooled; once a load has carried it out (and published the
+    snapshot) the server refuses them, by userId or by the e-mail in traits, and still takes everybody else's
+    in the same batch. (The check is skipped while nobody is erased: it must come back on by itself.)"""
+    import base64
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{base[1]['write']}:".encode()).decode()}
+
+    def send(client):
+        return client.post("/v1/batch", headers=auth, json={"batch": [
+            {"type": "track", "userId": TARGET["customer_id"], "event": "Product Viewed", "messageId": "door-1"},
+            {"type": "identify", "anonymousId": "door-new", "traits": {"email": TARGET["email"]}, "messageId": "door-2"},
+            {"type": "track", "userId": KEEPER["customer_id"], "event": "Product Viewed", "messageId": "door-3"}]})
+
+    with TestClient(create_app(ws)) as client:
+        assert send(client).status_code == 200
+        assert client.post("/api/privacy/erase", json={"customer": TARGET["customer_id"]},
+                           headers=keys["admin"]).status_code == 202
+    Workspace(ws).ingest_collected()
+    with TestClient(create_app(ws)) as client:
+        answer = send(client)
+    assert answer.status_code == 400, answer.text
+    assert [e["index"] for e in answer.json()["errors"]] == [0, 1] and answer.json()["accepted"] == 1
+    assert all("erased" in e["reason"] for e in answer.json()["errors"])

@@ -93,6 +93,18 @@ def test_any_json_spelling_round_trips(props, indent, ascii_only):
     assert json.loads(out.lines[0])["message"] == message
 
 
+def test_json_the_fast_parser_refuses_takes_the_stdlib_path_and_keeps_its_text():
+    """pydantic-core refuses a lone surrogate escape that the stdlib reads: such a body is still accepted,
+    each message spooled as its exact text (plus what is appended), and the line reads back the same."""
+    body = (b'{"batch": [{"type":"track", "userId":"u", "event":"E", "messageId":"m1", "properties": {"s": "\\ud800"}},'
+            b' {"type":"page", "anonymousId":"a", "messageId":"m2"}], "sentAt": "2026-11-29T10:00:05Z"}')
+    _, out = _accept(body)
+    assert not out.errors and out.ids == ["m1", "m2"]
+    first = json.loads(out.lines[0])
+    assert first["message"]["properties"] == {"s": "\ud800"} and first["message"]["sentAt"] == "2026-11-29T10:00:05Z"
+    assert b'"properties": {"s": "\\ud800"}' in out.lines[0]  # the exact text, spacing and escape kept
+
+
 def test_keys_are_hashed_checked_by_kind_and_revocable(tmp_path):
     write_info, write = create_key(tmp_path, "write", "site")
     _, admin = create_key(tmp_path, "admin")

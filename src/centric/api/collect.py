@@ -15,12 +15,13 @@ import base64
 import binascii
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from centric.api.limits import inflate
 from centric.services import collector
 
 OK = {"success": True}
+OK_BODY = b'{"success":true}'  # rendered once: most answers are this one
 
 
 class Unauthorized(Exception):
@@ -66,9 +67,10 @@ def collect_routes(ctx) -> APIRouter:
             raise Unauthorized()
         if items is None:
             return _invalid("a batch is {\"batch\": [messages]}")
+        suppression = ctx.suppression
         accepted = collector.accept(items, source=info.id, kind=kind,
                                     sent_at=fields.get("sentAt") if kind is None else None,
-                                    suppressed=ctx.suppression.is_suppressed)
+                                    suppressed=suppression.is_suppressed if suppression.active() else None)
         await ctx.spool_lines(accepted.lines)
         if accepted.errors:
             count = len(accepted.errors)
@@ -76,7 +78,7 @@ def collect_routes(ctx) -> APIRouter:
                             accepted.errors, accepted=len(accepted.lines))
         if accepted.generated:
             return JSONResponse({"success": True, "generatedMessageIds": accepted.generated})
-        return JSONResponse(OK)
+        return Response(OK_BODY, media_type="application/json")
 
     def route(path: str, kind: str | None):
         async def handler(request: Request):

@@ -108,6 +108,10 @@ class Suppression:
                 self._hashes, self._seen = frozenset(r["id_hash"] for r in rows), identity
         return self._hashes
 
+    def active(self) -> bool:
+        """Whether anybody is erased (the collector skips the per-message check when nobody is)."""
+        return bool(self._current())
+
     def any(self, hashes) -> bool:
         current = self._current()
         return any(h in current for h in hashes)
