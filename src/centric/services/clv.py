@@ -153,26 +153,37 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     of the shop's history before it (the first always runs), so that its customers have a past to learn
     from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
     models/clv/classifier.py). Returns the arguments of RepeatPurchaseClassifier.fit, or None."""
+    from centric.queries.clv_data import purchase_days
+    from centric.queries.clv_features import customer_features
+
+    con = store.ibis()
+    orders, lines = con.table("orders"), con.table("order_lines")
     step, half_days = max(days // 3, 1), days // 2
+    days_table = None
+    if half and half_days >= 1:  # the half-window labels from one read of the purchase days
+        days_table = con.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max)))
+        days_table["day"] = pd.to_datetime(days_table["day"])
     frames, halves = [], []
     for k in range(MAX_TRAINING_WINDOWS):
         origin = cut - dt.timedelta(days=days + k * step)
         age = (origin.date() - first.date()).days
         if age < 1 or (k > 0 and age < days // 2):
             break
-        rows = _model_data(store, origin, origin + dt.timedelta(days=days), features=True)
+        rows = con.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
+                           .order_by("customer_id"))
         if len(rows) < 2:
             break
         frames.append(rows)
-        if half and half_days >= 1:
-            part = _model_data(store, origin, origin + dt.timedelta(days=half_days))
-            halves.append(rows[["customer_id"]].merge(part[["customer_id", "frequency_holdout"]], on="customer_id",
-                                                      how="left")["frequency_holdout"].fillna(0.0))
+        if days_table is not None:
+            start = pd.Timestamp(origin.date())
+            window = days_table[(days_table["day"] > start) & (days_table["day"] <= start + pd.Timedelta(days=half_days))]
+            counts = window.groupby("customer_id").size()
+            halves.append(rows["customer_id"].map(counts).fillna(0.0).astype(float))
     if not frames:
         return None
     data = pd.concat(frames, ignore_index=True)
-    counts = data["frequency_holdout"].to_numpy()
-    if half and halves:
+    counts = data["purchases_after"].to_numpy(dtype=float)
+    if halves:
         return data, counts, float(days), pd.concat(halves, ignore_index=True).to_numpy(), float(half_days)
     return data, counts, float(days)
 
@@ -190,7 +201,9 @@ def _check(store, cal_end: dt.datetime, holdout: int, label_end: dt.datetime, fi
     inner_days = min(holdout, history // 2)
     inner = training = None
     if inner_days >= MIN_INNER_DAYS:
-        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days), cal_end, features=True)
+        # the inner window's labels run to the end of cal_end's day (the calibration's last day)
+        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days),
+                                 dt.datetime.combine(cal_end.date(), dt.time.max), features=True)
         if len(inner_data) >= 2:
             inner = (inner_data, inner_data["frequency_holdout"].to_numpy(), float(inner_days))
         training = training_rows(store, cal_end, first, inner_days, half=holdout > inner_days)
@@ -219,7 +232,8 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
         say(f"choosing a model: calibration to {cal_end - dt.timedelta(days=inner_days):%Y-%m-%d}, "
             f"checked on the next {inner_days} days")
         try:
-            choice = _check(store, cal_end - dt.timedelta(days=inner_days), inner_days, cal_end, first, model_names,
+            choice = _check(store, cal_end - dt.timedelta(days=inner_days), inner_days,
+                            dt.datetime.combine(cal_end.date(), dt.time.max), first, model_names,
                             candidates=candidates)["table"]
         except (ClvError, ConvergenceError, DataError):
             choice = None  # too little inside the calibration period: chosen by BIC instead

@@ -207,10 +207,10 @@ def _decide(table: pd.DataFrame, choice: pd.DataFrame | None = None, allowed: tu
     if table.loc[chosen, "validated"]:
         table.loc[chosen, "churn_source"] = True
     else:
-        if brier.notna().any():  # the better calibrated and sharper probability (ties: the first listed)
+        if brier[baselines].notna().all() and baselines.any():  # better calibrated and sharper (ties: first listed)
             best = brier.idxmin()
-        elif auc.notna().any():  # the highest AUC (ties: the first listed)
-            best = auc.idxmax()
+        elif auc.notna().any():  # some baseline has no probability: the highest AUC (ties: the first listed)
+            best = auc.fillna(-1).idxmax()
         else:
             best = table.index[table["model"] == "Recency"][0]
         table.loc[best, "churn_source"] = True
