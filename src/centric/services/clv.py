@@ -42,7 +42,7 @@ MIN_HISTORY_FOR_HOLDOUT_DAYS = 120
 MIN_HOLDOUT_DAYS = 28
 MAX_AUTO_HOLDOUT_DAYS = 365
 MIN_INNER_DAYS = 14
-MAX_TRAINING_WINDOWS = 12
+MAX_TRAINING_WINDOWS = 6
 UNVALIDATED_CHURN_DAYS = 90
 MONTH_DAYS = 365.25 / 12
 
@@ -152,7 +152,8 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     labelled with the purchase days in the `days` after each, stacked. An origin needs at least days // 2
     of the shop's history before it (the first always runs), so that its customers have a past to learn
     from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
-    models/clv/classifier.py). Returns the arguments of RepeatPurchaseClassifier.fit, or None."""
+    models/clv/classifier.py). Returns (the arguments of RepeatPurchaseClassifier.fit, the rows of the latest
+    window alone: the split the recency baseline is calibrated on), or None."""
     from centric.queries.clv_data import purchase_days
     from centric.queries.clv_features import customer_features
 
@@ -184,8 +185,8 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     data = pd.concat(frames, ignore_index=True)
     counts = data["purchases_after"].to_numpy(dtype=float)
     if halves:
-        return data, counts, float(days), pd.concat(halves, ignore_index=True).to_numpy(), float(half_days)
-    return data, counts, float(days)
+        return (data, counts, float(days), pd.concat(halves, ignore_index=True).to_numpy(), float(half_days)), frames[0]
+    return (data, counts, float(days)), frames[0]
 
 
 def _check(store, cal_end: dt.datetime, holdout: int, label_end: dt.datetime, first: dt.datetime, model_names,
@@ -201,12 +202,12 @@ def _check(store, cal_end: dt.datetime, holdout: int, label_end: dt.datetime, fi
     inner_days = min(holdout, history // 2)
     inner = training = None
     if inner_days >= MIN_INNER_DAYS:
-        # the inner window's labels run to the end of cal_end's day (the calibration's last day)
-        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days),
-                                 dt.datetime.combine(cal_end.date(), dt.time.max), features=True)
-        if len(inner_data) >= 2:
-            inner = (inner_data, inner_data["frequency_holdout"].to_numpy(), float(inner_days))
-        training = training_rows(store, cal_end, first, inner_days, half=holdout > inner_days)
+        # the latest window (labels to the end of cal_end's day, the calibration's last day) also calibrates
+        # the recency baseline
+        rows = training_rows(store, cal_end, first, inner_days, half=holdout > inner_days)
+        if rows is not None:
+            training, latest = rows
+            inner = (latest, latest["purchases_after"].to_numpy(dtype=float), float(inner_days))
     actual = cal["frequency_holdout"].to_numpy()
     table, fitted, predictions = evaluate({n: _models()[n]() for n in model_names}, cal, actual, float(holdout),
                                           float(history), inner, training, choice,
@@ -304,11 +305,11 @@ def _classifier_now(store, end: dt.datetime, first: dt.datetime, check: dict, se
 
     days = int(check["inner_days"])
     longest = max(float(settings.clv_horizon_days), 365.0, float(check["holdout"]))
-    train = training_rows(store, end, first, days, half=longest > days)
-    if train is None:
+    rows = training_rows(store, end, first, days, half=longest > days)
+    if rows is None:
         raise ClvError(f"the classifier cannot be refitted on the last {days} days: too little history")
     try:
-        return RepeatPurchaseClassifier().fit(*train)
+        return RepeatPurchaseClassifier().fit(*rows[0])
     except DataError as exc:
         raise ClvError(f"the classifier cannot be refitted on the last {days} days: {exc}") from exc
 
