@@ -120,28 +120,26 @@ def _log_far(a, b, z, w):
 
 
 def _log_low(a, b, w, v1):
-    """log int_w^v1 v^-b (1-v)^(a-1) dv (0 < w < v1 <= 1/4) by the binomial series of (1-v)^(a-1)."""
+    """log int_w^v1 v^-b (1-v)^(a-1) dv (0 < w < v1 = min(1/4, 2/a)), by the binomial series of
+    (1-v)^(a-1): v1^(1-b) sum_k (1-a)_k/k! v1^k E_k with E_k = (1 - rho^mu_k)/mu_k, rho = w/v1 and
+    mu_k = k+1-b. The E_k are scaled by rho^min(mu_0, 0), so that every scaled term is at most
+    about -log(rho) and nothing overflows; only powers of rho and one expm1 per term are needed."""
     k = np.arange(_LOW_TERMS, dtype=float)[:, None]
-    # (1-a)_k / k! = prod_{j<=k} (j-a)/j, in log and sign, once per distinct a
-    ua, back = np.unique(a, return_inverse=True)
-    ratio = (k[1:] - ua) / k[1:]
-    with np.errstate(divide="ignore"):
-        log_c = np.vstack([np.zeros_like(ua)[None, :], np.cumsum(np.log(np.abs(ratio)), axis=0)])[:, back]
-    sign = np.vstack([np.ones_like(ua)[None, :], np.cumprod(np.sign(ratio), axis=0)])[:, back]
+    ua, back = np.unique(a, return_inverse=True)  # (1-a)_k/k! v1^k depends on a only
+    steps = (k[1:] - ua) / k[1:] * np.minimum(0.25, 2.0 / ua)
+    coef = np.vstack([np.ones_like(ua)[None, :], np.cumprod(steps, axis=0)])[:, back]
     log_rho = np.log(w) - np.log(v1)
-    mu = k + 1.0 - b
-    y = mu * log_rho  # log of rho^mu; (1 - rho^mu)/mu = -log(rho) (e^y - 1)/y > 0
-    capped = np.minimum(y, 700.0)
-    tiny = np.abs(capped) < 1e-8  # (e^y - 1)/y = 1 + y/2 + O(y^2) there (scipy's exprel, 10x faster)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(tiny, 1.0 + 0.5 * capped, np.expm1(capped) / capped)
-    log_e = np.log(-log_rho) + np.log(ratio)
-    huge = y > 700.0  # e^y overflows: (rho^mu - 1)/(-mu) = e^y (1 - e^-y) / |mu|
-    if huge.any():
-        log_e[huge] = y[huge] + np.log(-np.expm1(-y[huge])) - np.log(np.abs(mu[huge]))
-    terms = log_c + k * np.log(v1) + log_e
-    top = terms.max(axis=0)
-    return (1.0 - b) * np.log(v1) + top + np.log(np.sum(sign * np.exp(terms - top), axis=0))
+    mu0 = 1.0 - b
+    m0 = np.minimum(mu0, 0.0)
+    scale = np.exp(-m0 * log_rho)  # rho^-m0 <= 1
+    powers = np.cumprod(np.vstack([np.exp(np.maximum(mu0, 0.0) * log_rho)[None, :],
+                                   np.broadcast_to(np.exp(log_rho), (len(k) - 1, len(w)))]), axis=0)
+    mu = k + mu0
+    y = mu * log_rho  # E_k rho^-m0 = (scale - powers)/mu = -scale expm1(y)/mu; the latter where |y| < 1
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = np.where(np.abs(y) < 1e-8, 1.0 + 0.5 * y, np.expm1(y) / y)  # (e^y - 1)/y
+        scaled = np.where(np.abs(y) < 1.0, scale * -log_rho * ratio, (scale - powers) / mu)
+    return (1.0 - b) * np.log(v1) + m0 * log_rho + np.log(np.sum(coef * scaled, axis=0))
 
 
 def log_hyp2f1_beta(a, b, z, w=None):
