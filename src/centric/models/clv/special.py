@@ -15,9 +15,10 @@
   (its 1 - z transformation takes Gamma(a), which overflows); a Pareto/NBD fit drifting to a
   boundary (r, alpha -> infinity, or beta -> infinity) puts every customer there. With
   w = 1 - z and v1 = min(1/4, 2/a):
-  * w >= v1: Euler's transformation to 2F1(1, a+1-b; a+1; z), evaluated by the continued
-    fraction of the incomplete beta function (modified Lentz), which converges in about
-    4 sqrt(a) steps there (scipy's 2F1 is five to ten times slower for large a near z = 1);
+  * w >= v1: Euler's transformation to 2F1(1, a+1-b; a+1; z), from scipy for a < 30 and
+    otherwise from the continued fraction of the incomplete beta function (modified Lentz), which
+    converges in about 4 sqrt(a) steps there (scipy's 2F1 is up to ten times slower for large a
+    near z = 1, and fails beyond a = 170);
   * w < v1: 2F1(a, b; a+1; z) = a z^-a U(w) with U(w) = int_w^1 v^-b (1-v)^(a-1) dv (the
     substitution v = 1 - t in the Euler integral), split at v1. The part over [v1, 1] is the
     case above at z = 1 - v1; the part over [w, v1] is the binomial series of (1-v)^(a-1)
@@ -115,8 +116,18 @@ def _log_cf_a1(a, b, z):
 
 
 def _log_far(a, b, z, w):
-    """log 2F1(a, b; a+1; z) = (1-b) log w + log 2F1(1, a+1-b; a+1; z), the latter by the fraction."""
-    return (1.0 - b) * np.log(w) + _log_cf_a1(a, b, z)
+    """log 2F1(a, b; a+1; z) = (1-b) log w + log 2F1(1, a+1-b; a+1; z): the latter from scipy for
+    a < 30 (faster there), else, or where scipy fails, by the continued fraction."""
+    out = np.empty_like(z)
+    small = a < 30.0
+    with np.errstate(all="ignore"):
+        value = hyp2f1(1.0, a[small] + 1.0 - b[small], a[small] + 1.0, z[small])
+        out[small] = np.log(value)
+    bad = ~small
+    bad[small] = ~np.isfinite(out[small]) | ~(value > 0)
+    if bad.any():
+        out[bad] = _log_cf_a1(a[bad], b[bad], z[bad])
+    return (1.0 - b) * np.log(w) + out
 
 
 def _log_low(a, b, w, v1):
