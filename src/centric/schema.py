@@ -567,12 +567,17 @@ CLV_MODELS = Table(
         Column("holdout_mae", NUMBER, "Mean absolute error of each customer's holdout purchases."),
         Column("holdout_auc", NUMBER, "AUC of the probability of buying again in the holdout (0.5 is chance)."),
         Column("holdout_brier", NUMBER, "Brier score of that probability (mean squared error, lower is better)."),
+        Column("inner_mae", NUMBER, "Per-customer MAE on the split inside the calibration period (its last holdout-length "
+               "stretch held out), on which the model is chosen before the holdout is looked at."),
+        Column("inner_auc", NUMBER, "AUC of buying again on that inner split."),
+        Column("inner_brier", NUMBER, "Brier score on that inner split (picks the churn-source baseline)."),
         Column("dropout_share", NUMBER, "Share of customers the fit expects to stop buying over the calibration history."),
         Column("boundary", BOOLEAN, "The fit sits on the edge of its parameters (no dropout visible): P(alive) is not "
                "informative."),
         Column("validated", BOOLEAN, "Models: works on this shop (not on the boundary, AUC >= 0.6 and >= the recency "
                "baseline's). GammaGamma: its premise (spend independent of frequency) holds."),
-        Column("chosen", BOOLEAN, "The model used for customer_value (and the spend model)."),
+        Column("chosen", BOOLEAN, "The model used for customer_value (and the spend model): chosen on the inner split, "
+               "not on the holdout (a transaction model or the Classifier)."),
         Column("churn_source", BOOLEAN, "The model or baseline customer_value's churn risk comes from."),
         Column("note", TEXT, "What the row means, in plain words (boundary fit, same likelihood, why the churn source)."),
         Column("params", JSON, "Fitted parameters (on the full history for the chosen model; the Classifier's "

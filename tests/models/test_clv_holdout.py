@@ -210,7 +210,8 @@ def test_classifier_learns_a_planted_feature_and_saves_as_json():
     for key, value in json.loads(json.dumps(clf.params_)).items():  # JSON round trip gives the same predictions
         setattr(restored, {"features": "features_", "center": "center_", "scale": "scale_", "coef": "coef_",
                            "intercept": "intercept_", "count_coef": "count_coef_",
-                           "count_intercept": "count_intercept_", "duration": "duration_"}[key], value)
+                           "count_intercept": "count_intercept_", "duration": "duration_",
+                           "growth": "growth_"}[key], value)
     assert restored.score(test) == pytest.approx(clf.score(test))
     with pytest.raises(DataError):
         RepeatPurchaseClassifier().fit(train, np.zeros(len(train)), 30.0)
@@ -249,21 +250,107 @@ def test_classifier_never_sees_the_holdout_outcomes():
     assert "Classifier" not in set(table["model"])
 
 
-def _table(brier_by_model, validated_model=False):
+def _table(brier_by_model, validated_model=False, inner_brier=None):
     from centric.models.clv.validation import _decide
 
-    rows = [{"model": "BetaGeo", "kind": "model", "boundary": not validated_model, "log_likelihood": -100.0,
-             "holdout_auc": 0.74, "holdout_mae": 0.9, "holdout_brier": brier_by_model.pop("BetaGeo", 0.21)}]
-    for name, b in brier_by_model.items():
-        rows.append({"model": name, "kind": "baseline", "boundary": False, "holdout_auc": 0.7, "holdout_mae": 1.0,
-                     "holdout_brier": b})
-    table = _decide(pd.DataFrame(rows))
+    def rows(brier):
+        out = [{"model": "BetaGeo", "kind": "model", "boundary": not validated_model, "log_likelihood": -100.0,
+                "holdout_auc": 0.74, "holdout_mae": 0.9, "holdout_brier": brier.get("BetaGeo", 0.21)}]
+        for name, b in brier.items():
+            if name != "BetaGeo":
+                out.append({"model": name, "kind": "baseline", "boundary": False, "holdout_auc": 0.7,
+                            "holdout_mae": 1.0, "holdout_brier": b})
+        return pd.DataFrame(out)
+
+    choice = _decide(rows(dict(inner_brier if inner_brier is not None else brier_by_model)), allowed=())
+    table = _decide(rows(brier_by_model), choice, allowed=())
     return table.loc[table["churn_source"], "model"].tolist()
 
 
-def test_classifier_is_the_churn_source_only_when_its_holdout_figures_are_best():
+def test_churn_source_baseline_is_picked_on_the_inner_split():
     assert _table({"Recency": 0.25, "PastRate": 0.27, "Classifier": 0.20}) == ["Classifier"]
     assert _table({"Recency": 0.19, "PastRate": 0.27, "Classifier": 0.20}) == ["Recency"]
     assert _table({"Recency": 0.20, "PastRate": 0.27, "Classifier": 0.20}) == ["Recency"]  # ties: the first listed
     assert _table({"Recency": 0.25, "PastRate": 0.27, "Classifier": 0.20}, validated_model=True) == ["BetaGeo"]
     assert _table({"Recency": float("nan"), "PastRate": 0.27}) == ["Recency"]  # no Brier: AUC, ties first listed
+    # the holdout's Brier scores do not pick it: the inner split's do
+    assert _table({"Recency": 0.19, "PastRate": 0.27, "Classifier": 0.25},
+                  inner_brier={"Recency": 0.25, "PastRate": 0.27, "Classifier": 0.20}) == ["Classifier"]
+
+
+def _scored(rows):
+    return pd.DataFrame([{"model": m, "kind": k, "boundary": False, "log_likelihood": ll, "bic": None if ll is None else -2 * ll,
+                          "holdout_auc": auc, "holdout_mae": mae, "holdout_brier": 0.2}
+                         for m, k, ll, auc, mae in rows])
+
+
+def test_the_choice_is_made_on_the_inner_split_not_the_holdout():
+    """The holdout ranks BetaGeo first, the split inside calibration ParetoNBD: ParetoNBD is chosen, and the
+    holdout only says whether it is validated (and so the churn source)."""
+    from centric.models.clv.validation import _decide
+
+    inner = _decide(_scored([("BetaGeo", "model", -100.0, 0.70, 0.60), ("ParetoNBD", "model", -101.0, 0.72, 0.50),
+                             ("Recency", "baseline", None, 0.65, 0.70)]))
+    holdout = _scored([("BetaGeo", "model", -100.0, 0.75, 0.80), ("ParetoNBD", "model", -101.0, 0.74, 0.90),
+                       ("Recency", "baseline", None, 0.70, 1.00)])
+    table = _decide(holdout.copy(), inner).set_index("model")
+    assert table["chosen"].tolist() == [False, True, False]
+    assert table.loc["ParetoNBD", "churn_source"] and table.loc["ParetoNBD", "inner_mae"] == 0.50
+    # the holdout fails the chosen model (below recency): it stays chosen for counts, churn goes to a baseline
+    failing = holdout.copy()
+    failing.loc[failing["model"] == "ParetoNBD", "holdout_auc"] = 0.69
+    table = _decide(failing, inner).set_index("model")
+    assert table.loc["ParetoNBD", "chosen"] and not table.loc["ParetoNBD", "churn_source"]
+    assert table.loc["Recency", "churn_source"]
+    # no inner split: the lowest BIC, whatever the holdout says
+    table = _decide(holdout.copy()).set_index("model")
+    assert table.loc["BetaGeo", "chosen"]
+
+
+def test_the_classifier_may_be_chosen_only_when_allowed():
+    from centric.models.clv.validation import _decide
+
+    rows = [("BetaGeo", "model", -100.0, 0.70, 0.60), ("Recency", "baseline", None, 0.65, 0.70),
+            ("PastRate", "baseline", None, 0.66, 0.40), ("Classifier", "baseline", None, 0.75, 0.50)]
+    inner = _decide(_scored(rows))
+    table = _decide(_scored(rows), inner).set_index("model")
+    assert table.loc["Classifier", "chosen"] and table.loc["Classifier", "churn_source"]
+    assert not table.loc["PastRate", "chosen"]  # the lowest MAE, but a baseline that is not a candidate
+    table = _decide(_scored(rows), _decide(_scored(rows), allowed=()), allowed=()).set_index("model")
+    assert table.loc["BetaGeo", "chosen"] and not table.loc["Classifier", "chosen"]
+
+
+def test_shuffled_holdout_outcomes_do_not_change_the_choice():
+    rng = np.random.default_rng(31)
+    data = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng)
+    inner = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng)
+    models = lambda: {"BetaGeo": BetaGeo(), "ParetoNBD": ParetoNBD()}  # noqa: E731
+    choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0)
+    actual = data["frequency_holdout"].to_numpy()
+    chosen = [evaluate(models(), data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0), choice=choice)[0]
+              .loc[lambda t: t["chosen"], "model"].tolist() for y in (actual, rng.permutation(actual))]
+    assert chosen[0] == chosen[1] and len(chosen[0]) == 1
+
+
+def test_growth_exponent_learns_dropout_from_half_windows():
+    """Customers buying at gamma-distributed Poisson rates: g = 1 without dropout; with exponential
+    lifetimes (mean one window) g < 1, and E[X(d)] (t / d)^g forecasts a longer horizon t = 2d with under
+    half the error of a constant-rate rescale (a power law is an approximation: it still overshoots)."""
+    from centric.models.clv.classifier import growth_exponent
+
+    rng = np.random.default_rng(17)
+    n, d = 200_000, 60.0
+    rate = rng.gamma(0.8, 1 / 20.0, n)
+
+    def counts(life):
+        return [rng.poisson(rate * np.minimum(life, t)) for t in (d / 2, d, 2 * d)]  # nested horizons' means
+
+    half, full, _ = counts(np.full(n, np.inf))
+    assert growth_exponent(full, half, d, d / 2) == pytest.approx(1.0, abs=0.02)
+    life = rng.exponential(60.0, n)
+    expected = [float(np.sum(rate * np.minimum(life, t))) for t in (d / 2, d, 2 * d)]
+    g = growth_exponent(expected[1], expected[0], d, d / 2)
+    assert 0.5 < g < 0.9
+    forecast = expected[1] * 2 ** g
+    assert 0 < forecast / expected[2] - 1 < 0.5 * (2 * expected[1] / expected[2] - 1)
+    assert growth_exponent(full, None, d, None) == 1.0 and growth_exponent(full, half, d, d) == 1.0

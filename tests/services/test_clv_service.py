@@ -48,8 +48,15 @@ def test_customer_value_is_written_and_consistent(shop):
                 "GammaGamma"} == set(models["model"])
         clf = models[models["model"] == "Classifier"].iloc[0]
         assert json.loads(clf["params"])["features"][0] == "frequency"  # its coefficients, as JSON
-        best = checked[checked["kind"] == "baseline"]["holdout_brier"].idxmin()
-        if source[0] not in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):  # the best-scoring baseline
+        # the choice is made on the split inside the calibration period, never on the holdout
+        assert checked["inner_mae"].notna().all() and checked["inner_brier"].notna().all()
+        chosen = checked[checked["chosen"].fillna(False).astype(bool)].iloc[0]
+        pool = checked[checked["kind"].eq("model") | checked["model"].eq("Classifier")]
+        recency = checked.loc[checked["model"] == "Recency", "inner_auc"].iloc[0]
+        works = pool[(pool["inner_auc"] >= max(0.6, recency)) & ~pool["boundary"].fillna(False).astype(bool)]
+        assert chosen["inner_mae"] == pytest.approx((works if len(works) else pool)["inner_mae"].min())
+        if not chosen["churn_source"]:  # the baseline with the best Brier on the inner split
+            best = checked[checked["kind"] == "baseline"]["inner_brier"].idxmin()
             assert models.loc[best, "model"] == source[0]
         tracking = store.query_df("SELECT * FROM clv_tracking ORDER BY week")
         assert tracking["in_holdout"].any() and (~tracking["in_holdout"]).any()

@@ -5,14 +5,17 @@ and write what they predict.
    (--holdout-from, --holdout-days, or by default the last third of the history, at most 365 days,
    when the history has at least 120 days). BG/NBD, MBG/NBD and Pareto/NBD are fitted on the
    calibration period and scored on the holdout with the recency and past-rate baselines (total,
-   per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier baseline (a
-   logistic/Poisson regression on customer features from queries/clv_features.py, trained on a split
-   inside the calibration period, not persisted: refitted every run, its coefficients in
-   clv_models.params): table `clv_models`;
+   per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier (a
+   logistic/Poisson regression on customer features from queries/clv_features.py, trained on rolling
+   windows inside the calibration period, not persisted: refitted every run, its coefficients in
+   clv_models.params): table `clv_models`. The model used for customer value is chosen by the same
+   check one level down (the calibration period cut again: its last holdout-length stretch, or half
+   of it, held out), so the holdout scores the choice instead of making it;
    conditional expectations by calibration frequency and churn-band shares: `clv_calibration`;
    the weekly tracking curve of the chosen model: `clv_tracking`. models/clv/validation.py states
    the rule for "works", the choice and the churn source.
-2. The chosen model is refitted on the whole history (in days), Gamma-Gamma on the repeat
+2. The chosen model is refitted on the whole history (in days; the Classifier on the windows ending
+   at the last order), Gamma-Gamma on the repeat
    customers' spend (its premise checked), and `customer_value` gets expected orders in 90 and 365
    days, expected order value, discounted CLV, P(alive) only from a model that works, and the
    calibrated probability of no purchase over the holdout's length with its churn-risk band.
@@ -39,6 +42,7 @@ MIN_HISTORY_FOR_HOLDOUT_DAYS = 120
 MIN_HOLDOUT_DAYS = 28
 MAX_AUTO_HOLDOUT_DAYS = 365
 MIN_INNER_DAYS = 14
+MAX_TRAINING_WINDOWS = 6
 UNVALIDATED_CHURN_DAYS = 90
 MONTH_DAYS = 365.25 / 12
 
@@ -142,29 +146,101 @@ def plan_split(first: dt.datetime, end: dt.datetime, holdout_days: int | None = 
     return Split(dt.datetime.combine(cal_day, dt.time()), holdout, (cal_day - first_day).days), ""
 
 
-def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, model_names=MODEL_NAMES,
-                   say: Callable[[str], None] = lambda _m: None) -> dict:
-    """Fit on the calibration period, score on the holdout: comparison table, calibration table,
-    tracking curve, the fitted sources and the churn calibration."""
-    from centric.models.clv.holdout import conditional_expectations
-    from centric.models.clv.validation import (ChurnCalibration, band_shares, churn_explanation, evaluate,
-                                               risk_score)
+def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: bool = False) -> tuple | None:
+    """The Classifier's training rows for a model that may see purchases up to `cut`: features at the
+    rolling origins cut - days - k * step (step = days // 3, k = 0, 1, ...; at most MAX_TRAINING_WINDOWS)
+    labelled with the purchase days in the `days` after each, stacked. An origin needs at least days // 2
+    of the shop's history before it (the first always runs), so that its customers have a past to learn
+    from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
+    models/clv/classifier.py). Returns (the arguments of RepeatPurchaseClassifier.fit, the rows of the latest
+    window alone: the split the recency baseline is calibrated on), or None."""
+    from centric.queries.clv_data import purchase_days
+    from centric.queries.clv_features import customer_features
 
-    cal_end, holdout = split.calibration_end, split.holdout_days
-    say(f"checking the models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
-    cal = _model_data(store, cal_end, end, features=True)
+    con = store.ibis()
+    orders, lines = con.table("orders"), con.table("order_lines")
+    step, half_days = max(days // 3, 1), days // 2
+    days_table = None
+    if half and half_days >= 1:  # the half-window labels from one read of the purchase days
+        days_table = con.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max)))
+        days_table["day"] = pd.to_datetime(days_table["day"])
+    frames, halves = [], []
+    for k in range(MAX_TRAINING_WINDOWS):
+        origin = cut - dt.timedelta(days=days + k * step)
+        age = (origin.date() - first.date()).days
+        if age < 1 or (k > 0 and age < days // 2):
+            break
+        rows = con.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
+                           .order_by("customer_id"))
+        if len(rows) < 2:
+            break
+        frames.append(rows)
+        if days_table is not None:
+            start = pd.Timestamp(origin.date())
+            window = days_table[(days_table["day"] > start) & (days_table["day"] <= start + pd.Timedelta(days=half_days))]
+            counts = window.groupby("customer_id").size()
+            halves.append(rows["customer_id"].map(counts).fillna(0.0).astype(float))
+    if not frames:
+        return None
+    data = pd.concat(frames, ignore_index=True)
+    counts = data["purchases_after"].to_numpy(dtype=float)
+    if halves:
+        return (data, counts, float(days), pd.concat(halves, ignore_index=True).to_numpy(), float(half_days)), frames[0]
+    return (data, counts, float(days)), frames[0]
+
+
+def _check(store, cal_end: dt.datetime, holdout: int, label_end: dt.datetime, first: dt.datetime, model_names,
+           choice=None, candidates=None) -> dict:
+    """One calibration/holdout evaluation: calibration to cal_end's day, holdout `holdout` days to label_end."""
+    from centric.models.clv.validation import CANDIDATES, evaluate
+
+    history = (cal_end.date() - first.date()).days
+    cal = _model_data(store, cal_end, label_end, features=True)
     if not (cal["frequency"] > 0).any():
         raise ClvError("no customer bought twice before the holdout: the models need repeat purchases; "
                        "try a later --holdout-from")
-    inner_days = min(holdout, split.history_days // 2)
-    inner = None
+    inner_days = min(holdout, history // 2)
+    inner = training = None
     if inner_days >= MIN_INNER_DAYS:
-        inner_data = _model_data(store, cal_end - dt.timedelta(days=inner_days), cal_end, features=True)
-        if len(inner_data) >= 2:
-            inner = (inner_data, inner_data["frequency_holdout"].to_numpy(), float(inner_days))
+        # the latest window (labels to the end of cal_end's day, the calibration's last day) also calibrates
+        # the recency baseline
+        rows = training_rows(store, cal_end, first, inner_days, half=holdout > inner_days)
+        if rows is not None:
+            training, latest = rows
+            inner = (latest, latest["purchases_after"].to_numpy(dtype=float), float(inner_days))
     actual = cal["frequency_holdout"].to_numpy()
     table, fitted, predictions = evaluate({n: _models()[n]() for n in model_names}, cal, actual, float(holdout),
-                                          float(split.history_days), inner)
+                                          float(history), inner, training, choice,
+                                          CANDIDATES if candidates is None else candidates)
+    return {"cal": cal, "actual": actual, "table": table, "fitted": fitted, "predictions": predictions,
+            "inner_days": inner_days}
+
+
+def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, model_names=MODEL_NAMES,
+                   say: Callable[[str], None] = lambda _m: None, candidates=None) -> dict:
+    """Choose on a split inside the calibration period, then fit on the calibration period and score on
+    the holdout: comparison table, calibration table, tracking curve, the fitted sources and the churn
+    calibration. candidates: the baselines that may be chosen (default validation.CANDIDATES; () when
+    the user named a model)."""
+    from centric.models.clv import ConvergenceError, DataError
+    from centric.models.clv.holdout import conditional_expectations
+    from centric.models.clv.validation import ChurnCalibration, band_shares, churn_explanation, risk_score
+
+    cal_end, holdout = split.calibration_end, split.holdout_days
+    choice = None
+    inner_days = min(holdout, split.history_days // 2)
+    if inner_days >= MIN_INNER_DAYS:
+        say(f"choosing a model: calibration to {cal_end - dt.timedelta(days=inner_days):%Y-%m-%d}, "
+            f"checked on the next {inner_days} days")
+        try:
+            choice = _check(store, cal_end - dt.timedelta(days=inner_days), inner_days,
+                            dt.datetime.combine(cal_end.date(), dt.time.max), first, model_names,
+                            candidates=candidates)["table"]
+        except (ClvError, ConvergenceError, DataError):
+            choice = None  # too little inside the calibration period: chosen by BIC instead
+    say(f"checking the models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
+    run = _check(store, cal_end, holdout, end, first, model_names, choice, candidates)
+    cal, actual, table, fitted, predictions = run["cal"], run["actual"], run["table"], run["fitted"], run["predictions"]
     table["holdout_from"] = (cal_end + dt.timedelta(days=1)).date()
     table["holdout_days"] = holdout
     source = str(table.loc[table["churn_source"], "model"].iloc[0])
@@ -177,10 +253,21 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     freq["kind"] = "frequency"
     calibration = pd.concat([freq, bands], ignore_index=True)[list(_columns("clv_calibration"))]
     chosen = str(table.loc[table["chosen"], "model"].iloc[0])
-    tracking = _tracking(store, fitted[chosen], first, cal_end, end)
+    tracking = _tracking(store, fitted[_tracking_model(table, chosen)], first, cal_end, end)
     return {"table": table, "calibration": calibration, "tracking": tracking, "source": source,
             "churn": churn, "chosen": chosen, "note": churn_explanation(table), "holdout": holdout,
-            "fitted": fitted, "inner_days": inner_days}
+            "fitted": fitted, "inner_days": run["inner_days"]}
+
+
+def _tracking_model(table: pd.DataFrame, chosen: str) -> str:
+    """The tracking plot needs expected purchases of customers not yet acquired, which only a transaction
+    model has: the chosen one, or when the Classifier is chosen, the fitted transaction model with the
+    lowest MAE on the split inside the calibration period (the first fitted one without that split)."""
+    if chosen in MODEL_NAMES:
+        return chosen
+    models = table[(table["kind"] == "model") & table["error"].isna()]
+    mae = pd.to_numeric(models["inner_mae"], errors="coerce").round(6)
+    return str(models.loc[mae.idxmin(), "model"] if mae.notna().any() else models["model"].iloc[0])
 
 
 def _tracking(store, fitted, first, cal_end, end) -> pd.DataFrame:
@@ -210,13 +297,30 @@ class _InWeeks:
         return self.model.expected_purchases_new_customer(np.asarray(t) * 7.0)
 
 
-def _churn_now(check: dict | None, fitted, data: pd.DataFrame, store=None, end=None):
+def _classifier_now(store, end: dt.datetime, first: dt.datetime, check: dict, settings):
+    """The Classifier refitted as in the check on the latest windows (origins end - d - k step, labels up to
+    the last order; d as in the check), with the half-window labels for horizons beyond d."""
+    from centric.models.clv import DataError
+    from centric.models.clv.classifier import RepeatPurchaseClassifier
+
+    days = int(check["inner_days"])
+    longest = max(float(settings.clv_horizon_days), 365.0, float(check["holdout"]))
+    rows = training_rows(store, end, first, days, half=longest > days)
+    if rows is None:
+        raise ClvError(f"the classifier cannot be refitted on the last {days} days: too little history")
+    try:
+        return RepeatPurchaseClassifier().fit(*rows[0])
+    except DataError as exc:
+        raise ClvError(f"the classifier cannot be refitted on the last {days} days: {exc}") from exc
+
+
+def _churn_now(check: dict | None, fitted, data: pd.DataFrame, classifier=None):
     """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note) on the whole history.
 
-    A Classifier churn source is refitted the same way on the latest data (features at end - d,
-    label: purchases up to end; d as in the check) and scores the features at end; its calibration
-    map is the one fitted on the holdout (as for a model refitted on the whole history)."""
-    from centric.models.clv import DataError
+    A Classifier churn source is the one refitted on the latest windows (`classifier`, see
+    _classifier_now) scoring the features at the end; its calibration map is the one fitted on the
+    holdout (as for a model refitted on the whole history). P(alive) only from a transaction model
+    that is the validated churn source."""
     from centric.models.clv.diagnostics import boundary_note
     from centric.models.clv.validation import risk_score
 
@@ -229,30 +333,15 @@ def _churn_now(check: dict | None, fitted, data: pd.DataFrame, store=None, end=N
         return alive, fitted.p_no_purchase(data, horizon), horizon, f"{type(fitted).__name__} (not validated)", note
     horizon = float(check["holdout"])
     source = check["source"]
+    alive = np.full(len(data), np.nan)
     if source in MODEL_NAMES:  # the chosen model, refitted on the whole history, works on this shop
         scorer, alive = fitted, fitted.p_alive(data)
     elif source == "Classifier":
-        from centric.models.clv.classifier import RepeatPurchaseClassifier
-
-        days = int(check["inner_days"])
-        train = _model_data(store, end - dt.timedelta(days=days), end, features=True)
-        try:
-            scorer = RepeatPurchaseClassifier().fit(train, train["frequency_holdout"].to_numpy(), float(days))
-        except DataError as exc:
-            raise ClvError(f"the churn classifier cannot be refitted on the last {days} days: {exc}") from exc
-        data = data.merge(_model_data(store, end, features=True)[["customer_id", *_feature_columns(data)]],
-                          on="customer_id", how="left")
-        alive = np.full(len(data), np.nan)
+        scorer = classifier
     else:
-        scorer, alive = check["fitted"][source], np.full(len(data), np.nan)
+        scorer = check["fitted"][source]
     p_none = check["churn"].predict(risk_score(scorer, data, horizon))
     return alive, p_none, horizon, source, check["note"]
-
-
-def _feature_columns(data: pd.DataFrame) -> list[str]:
-    from centric.models.clv.classifier import FEATURES
-
-    return [c for c in FEATURES if c not in data.columns]
 
 
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
@@ -283,16 +372,18 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
             model = "BetaGeo"
     else:
         names = MODEL_NAMES if model == "auto" else (model,)
-        check = evaluate_split(store, split, end, first, names, say)
+        check = evaluate_split(store, split, end, first, names, say, candidates=None if model == "auto" else ())
         model = check["chosen"]
     say(f"fitting {model} on the whole history")
-    data = _model_data(store, end)
+    classifier = model == "Classifier" or (check is not None and check["source"] == "Classifier")
+    data = _model_data(store, end, features=classifier)
     if len(data) < 2:
         raise ClvError("fewer than two customers with purchases: nothing to model yet")
-    fitted = _fit(model, data)
+    now = _classifier_now(store, end, first, check, settings) if classifier else None
+    fitted = now if model == "Classifier" else _fit(model, data)
     e90 = fitted.expected_purchases(data, 90.0)
     e365 = fitted.expected_purchases(data, 365.0)
-    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, store, end)
+    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, now)
 
     say("fitting Gamma-Gamma on repeat customers' spend")
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
@@ -355,6 +446,8 @@ def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, sp
                 "holdout_actual": rec.get("holdout_total_actual"), "holdout_predicted": rec.get("holdout_total_predicted"),
                 "holdout_mae": rec.get("holdout_mae"), "holdout_auc": rec.get("holdout_auc"),
                 "holdout_brier": rec.get("holdout_brier"), "dropout_share": rec.get("dropout_share"),
+                "inner_mae": rec.get("inner_mae"), "inner_auc": rec.get("inner_auc"),
+                "inner_brier": rec.get("inner_brier"),
                 "boundary": bool(rec.get("boundary")), "validated": bool(rec.get("validated")),
                 "chosen": bool(rec["chosen"]), "churn_source": bool(rec["churn_source"]),
                 "note": (f"{note} {rec.get('note') or ''}".strip() if rec["churn_source"] else rec.get("note")),

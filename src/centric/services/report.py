@@ -190,7 +190,7 @@ def clv_context(store, settings) -> dict | None:
                                       f"Predicted CLV by acquisition channel ({cur})")
     checked = models[models["kind"].isin(["model", "baseline"]) & models["holdout_days"].notna()]
     spend = models[models["kind"] == "spend"]
-    chosen = models[(models["kind"] == "model") & models["chosen"].fillna(False).astype(bool)]
+    chosen = models[models["kind"].isin(["model", "baseline"]) & models["chosen"].fillna(False).astype(bool)]
     model = str(chosen["model"].iloc[0]) if len(chosen) else str(value["model"].iloc[0])
     source_rows = models[models["churn_source"].fillna(False).astype(bool)]
     freq = calibration[calibration["kind"] == "frequency"]

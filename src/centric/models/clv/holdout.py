@@ -59,7 +59,8 @@ def holdout_scores(actual, expected, p_buy) -> dict[str, float]:
     expected = np.asarray(expected, dtype=float)
     buys = actual > 0
     out = {"total_actual": float(actual.sum()), "total_predicted": float(expected.sum()),
-           "mae": float(np.mean(np.abs(expected - actual))), "auc": roc_auc(buys, p_buy),
+           "mae": float(np.mean(np.abs(expected - actual))),
+           "auc": float("nan") if p_buy is None else roc_auc(buys, p_buy),
            "brier": float("nan") if p_buy is None else brier(buys, p_buy)}
     return out
 

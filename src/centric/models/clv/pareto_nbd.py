@@ -8,7 +8,11 @@ exponential with rate mu ~ Gamma(s, beta). The likelihood of (x, t_x, T) (note e
   I = int_{t_x}^{T} (alpha+tau)^-(r+x) (beta+tau)^-(s+1) dtau = J(x, t_x) - J(x, T),
   J(x, t) = 2F1(K, c; K+1; |alpha-beta| / (m+t)) / (K (m+t)^K),  K = r+s+x,
 
-with m = max(alpha, beta), c = s+1 if alpha >= beta else r+x (eq. 19, 20). J depends on (x, t)
+with m = max(alpha, beta), c = s+1 if alpha >= beta else r+x (eq. 19, 20). The argument tends
+to 1 when min(alpha, beta) + t is small beside max(alpha, beta), which is where a fit drifting to a
+boundary (r, alpha -> infinity, or s -> 0 with beta -> infinity) takes every customer;
+`special.log_hyp2f1_beta` stays exact and fast there (scipy's 2F1 returns NaN, and its power series
+needs about 40 / (1 - z) terms). J depends on (x, t)
 only, so it is computed once per distinct (x, t_x) and (x, T) pair rather than per customer;
 t_x = T gives I = 0 exactly. P(alive) is note eq. 36-37 and the conditional expectation eq. 41.
 
@@ -23,7 +27,7 @@ from scipy.special import gammaln
 
 from centric.models.clv.base import Compressed
 from centric.models.clv.btyd import TransactionModel, rfm_arrays
-from centric.models.clv.special import expm1_ratio, log_hyp2f1
+from centric.models.clv.special import expm1_ratio, log_hyp2f1_beta
 
 
 def _pairs(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,7 +44,8 @@ def _log_J(params: np.ndarray, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     m = np.maximum(alpha, beta)
     c = np.where(alpha >= beta, s + 1.0, r + x)
     z = np.abs(alpha - beta) / (m + t)
-    return log_hyp2f1(K, c, K + 1.0, z) - np.log(K) - K * np.log(m + t)
+    w = (np.minimum(alpha, beta) + t) / (m + t)  # 1 - z, without the cancellation as z -> 1
+    return log_hyp2f1_beta(K, c, z, w) - np.log(K) - K * np.log(m + t)
 
 
 def _log_I(log_j_tx, log_j_T, t_x, T):

@@ -2,19 +2,26 @@
 
 `evaluate` fits every transaction model on the calibration data, scores each one and the
 baselines on the holdout (holdout.py: Recency, PastRate; classifier.py: Classifier, a logistic
-regression on customer features trained on a split inside the calibration period, never on the
-holdout), flags boundary fits and indistinguishable models (diagnostics.py), and decides:
+and Poisson regression on customer features trained on windows inside the calibration period,
+never on the holdout), flags boundary fits and indistinguishable models (diagnostics.py), and decides:
 
-- a model *works* on this shop when it was fitted, is not on a boundary that makes P(alive)
-  degenerate, ranks holdout buyers clearly better than chance (AUC >= 0.6) and at least as well
-  as the recency baseline;
-- the chosen model (the one refitted for customer value) is the working model with the lowest
-  per-customer MAE, or, when none works, the fitted model with the lowest MAE (its counts are
-  still a forecast; its P(alive) is not reported);
-- the churn source is the chosen model when it works; otherwise the baseline with the lowest
-  holdout Brier score (the probability that is both sharper and better calibrated; ties: the
-  first listed, Recency, PastRate, Classifier; a baseline without a Brier score: the highest
-  AUC instead), and the table's note says why.
+- a model *works* on a split when it was fitted, is not on a boundary that makes P(alive)
+  degenerate, ranks the split's buyers clearly better than chance (AUC >= 0.6) and at least as
+  well as the recency baseline. `validated` is that rule on the holdout;
+- the chosen model (the one refitted for customer value; a transaction model or the Classifier)
+  is picked WITHOUT the holdout, so that the holdout figures reported for it are an honest test:
+  by the same rule on a split inside the calibration period (`choice`: the table `evaluate`
+  returns for the calibration data cut again, e.g. the last holdout-length stretch held out), the
+  candidate that works there with the lowest per-customer MAE there, or, when none works there,
+  the fitted candidate with the lowest MAE there. Without such a split (a calibration period too
+  short to cut again) the transaction model with the lowest BIC (in-sample) is chosen. Picking the
+  lowest *holdout* MAE and then reporting that holdout MAE would flatter the choice (selection on
+  the test set);
+- the churn source is the chosen model when the holdout validates it too (the holdout is then a
+  pass/fail check, not a ranking); otherwise the baseline (Recency, PastRate, Classifier) with the
+  lowest Brier score on the inner split (the probability that is both sharper and better
+  calibrated; ties: the first listed; without Brier scores there: the highest AUC there; without
+  an inner split: Recency), and the table's note says why.
 
 `ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
@@ -56,15 +63,20 @@ def has_features(*frames) -> bool:
 
 
 def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, history: float,
-             inner: tuple | None = None) -> tuple[pd.DataFrame, dict, dict]:
+             inner: tuple | None = None, training: tuple | None = None,
+             choice: pd.DataFrame | None = None, candidates: tuple = ("Classifier",)) -> tuple[pd.DataFrame, dict, dict]:
     """Fit and score every model and baseline on one calibration/holdout split.
 
     models: name -> unfitted estimator; calibration: frequency, recency, T per customer; actual:
     their holdout repeat purchases; duration: the holdout's length (same unit); history: the
     calibration period's length; inner: (data, holdout purchases, duration) of a split inside the
-    calibration period, to calibrate the recency baseline without the holdout (None: AUC only) and, when
-    both it and `calibration` carry the feature columns (classifier.FEATURES), to train the Classifier
-    baseline on it and score it on `calibration`'s features: the holdout's outcomes never reach it.
+    calibration period, to calibrate the recency baseline without the holdout (None: AUC only);
+    training: the Classifier's training rows, the arguments of RepeatPurchaseClassifier.fit (rows of
+    several inner cut-offs stacked; default: `inner`). When they and `calibration` carry the feature
+    columns (classifier.FEATURES) the Classifier is trained on them and scored on `calibration`'s
+    features: the holdout's outcomes never reach it. choice: the table of the same evaluation on a
+    split inside the calibration period, which picks the chosen model (module docstring); candidates:
+    the baselines that may be chosen besides the transaction models (() to choose among models only).
     Returns (table, fitted sources by name, per-customer predictions by name: expected, p_none).
     """
     actual = np.asarray(actual, dtype=float)
@@ -107,13 +119,14 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
                  **_prefixed(holdout_scores(actual, expected, 1 - p_none))})
     fitted["PastRate"] = past
     predictions["PastRate"] = (expected, p_none)
-    if inner is not None and has_features(inner[0], calibration):
+    training = training if training is not None else inner
+    if training is not None and has_features(training[0], calibration):
         row = {"model": "Classifier", "kind": "baseline", "boundary": False,
                "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
-                        "(recent activity, spend, basket, returns), trained on a split inside the calibration "
+                        "(recent activity, spend, basket, returns), trained on windows inside the calibration "
                         "period and refitted each run.")}
         try:
-            clf = RepeatPurchaseClassifier().fit(*inner)
+            clf = RepeatPurchaseClassifier().fit(*training)
         except DataError as exc:
             row.update(error=str(exc), validated=False)
         else:
@@ -123,15 +136,28 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
             predictions["Classifier"] = (expected, p_none)
         rows.append(row)
     table = pd.DataFrame(rows)
-    return _decide(table), fitted, predictions
+    return _decide(table, choice, candidates), fitted, predictions
 
 
 def _prefixed(scores: dict) -> dict:
     return {f"holdout_{k}": v for k, v in scores.items()}
 
 
-def _decide(table: pd.DataFrame) -> pd.DataFrame:
-    for col in ("error", "log_likelihood", "bic", "dropout_share", "holdout_auc", "holdout_mae", "note"):
+def _works(table: pd.DataFrame) -> pd.Series:
+    """The rule for "works on this split" (module docstring), per row of an evaluated table."""
+    fitted = table["kind"].isin(["model", "baseline"]) & table["error"].isna()
+    recency = table.loc[table["model"] == "Recency", "holdout_auc"]
+    recency_auc = float(recency.iloc[0]) if len(recency) else float("-inf")
+    auc = pd.to_numeric(table["holdout_auc"], errors="coerce")
+    return fitted & ~table["boundary"] & (auc >= AUC_FLOOR) & (auc >= recency_auc - 1e-12)
+
+
+CANDIDATES = ("Classifier",)  # besides every transaction model: the baselines that may be chosen for counts
+
+
+def _decide(table: pd.DataFrame, choice: pd.DataFrame | None = None, allowed: tuple = CANDIDATES) -> pd.DataFrame:
+    for col in ("error", "log_likelihood", "bic", "dropout_share", "holdout_auc", "holdout_mae", "holdout_brier",
+                "note"):
         if col not in table.columns:
             table[col] = None
     table["boundary"] = table["boundary"].fillna(False).astype(bool)
@@ -146,49 +172,80 @@ def _decide(table: pd.DataFrame) -> pd.DataFrame:
             others = ", ".join(g for g in group if g != name)
             table.loc[i, "note"] = (f"{table.loc[i, 'note']} Same likelihood as {others}: "
                                     "the data cannot tell these models apart.")
-    recency_auc = float(table.loc[table["model"] == "Recency", "holdout_auc"].iloc[0])
-    auc = pd.to_numeric(table["holdout_auc"], errors="coerce")
-    table["validated"] = fitted & ~table["boundary"] & (auc >= AUC_FLOOR) & (auc >= recency_auc - 1e-12)
-    pool = table["validated"] if table["validated"].any() else fitted
-    # equal MAEs (models that collapse to the same fit) keep the listed order: the simpler model first
-    mae = pd.to_numeric(table["holdout_mae"], errors="coerce").round(6).where(pool)
+    candidates = (models | table["model"].isin(allowed)) & table["error"].isna()
+    table["validated"] = _works(table) & candidates
+    for col in ("inner_mae", "inner_auc", "inner_brier", "inner_validated"):
+        table[col] = np.nan if col != "inner_validated" else False
     table["chosen"] = False
-    chosen = mae.idxmin() if mae.notna().any() else table.index[pool][0]
+    baselines = (table["kind"] == "baseline") & table["error"].isna()
+    if choice is not None:
+        inner = choice.set_index("model")
+        works = _works(choice).set_axis(choice["model"])
+        for i in table.index:
+            name = table.loc[i, "model"]
+            if name in inner.index:
+                table.loc[i, ["inner_mae", "inner_auc", "inner_brier"]] = [
+                    pd.to_numeric(inner.loc[name].get(k), errors="coerce") for k in
+                    ("holdout_mae", "holdout_auc", "holdout_brier")]
+                table.loc[i, "inner_validated"] = bool(works.get(name, False))
+        inner_ok = candidates & table["inner_validated"].astype(bool)
+        mae = pd.to_numeric(table["inner_mae"], errors="coerce")
+        pool = inner_ok if inner_ok.any() else candidates & mae.notna()
+        if not pool.any():
+            pool = fitted
+        # equal MAEs (models that collapse to the same fit) keep the listed order: the simpler model first
+        ranked = mae.round(6).where(pool)
+        chosen = ranked.idxmin() if ranked.notna().any() else table.index[pool][0]
+        brier = pd.to_numeric(table["inner_brier"], errors="coerce").where(baselines)
+        auc = pd.to_numeric(table["inner_auc"], errors="coerce").where(baselines)
+    else:  # no split inside the calibration period: the in-sample criterion, never the holdout
+        bic = pd.to_numeric(table["bic"], errors="coerce").where(fitted)
+        chosen = bic.idxmin() if bic.notna().any() else table.index[fitted][0]
+        brier = auc = pd.Series(np.nan, index=table.index)
     table.loc[chosen, "chosen"] = True
     table["churn_source"] = False
     if table.loc[chosen, "validated"]:
         table.loc[chosen, "churn_source"] = True
     else:
-        base = table[(table["kind"] == "baseline") & table["error"].isna()]
-        brier = pd.to_numeric(base["holdout_brier"], errors="coerce")
-        if brier.notna().all():  # the better calibrated and sharper probability (ties: the first listed)
+        if brier[baselines].notna().all() and baselines.any():  # better calibrated and sharper (ties: first listed)
             best = brier.idxmin()
-        else:  # the highest AUC (ties: the first listed)
-            best = pd.to_numeric(base["holdout_auc"], errors="coerce").fillna(-1).idxmax()
+        elif auc.notna().any():  # some baseline has no probability: the highest AUC (ties: the first listed)
+            best = auc.fillna(-1).idxmax()
+        else:
+            best = table.index[table["model"] == "Recency"][0]
         table.loc[best, "churn_source"] = True
     return table
 
 
 def churn_explanation(table: pd.DataFrame) -> str:
-    """One sentence: where churn risk and P(alive) come from, and why."""
+    """One sentence: which model was chosen and how, where churn risk and P(alive) come from, and why."""
+    chosen = table[table["chosen"]].iloc[0]
+    how = (f"{chosen['model']} was chosen on a split inside the calibration period (MAE {chosen['inner_mae']:.3f} "
+           f"there), before the holdout was looked at" if pd.notna(chosen.get("inner_mae")) else
+           f"{chosen['model']} was chosen by BIC (too little history to cut the calibration period again)")
     src = table[table["churn_source"]].iloc[0]
     auc = f"holdout AUC {src['holdout_auc']:.3f}" + (
         f", Brier {src['holdout_brier']:.3f}" if pd.notna(src.get("holdout_brier")) else "")
-    if src["kind"] == "model":
-        return f"Churn risk and P(alive) come from {src['model']}, which the holdout validates ({auc})."
+    if src["chosen"]:
+        alive = ("P(alive) comes from it too" if src["kind"] == "model" else
+                 "P(alive) is not reported (a classifier has no dropout process)")
+        return f"{how}. The holdout validates it ({auc}): churn risk comes from it; {alive}."
     models = table[table["kind"] == "model"]
     reasons = []
     if models["boundary"].any():
         reasons.append(", ".join(models.loc[models["boundary"], "model"]) + " sit on the boundary (no dropout visible)")
-    weak = models[~models["boundary"] & models["error"].isna() & ~models["validated"].astype(bool)]
+    weak = table[(table["kind"] == "model") | table["chosen"]]
+    weak = weak[~weak["boundary"] & weak["error"].isna() & ~weak["validated"].astype(bool)]
     if len(weak):
         reasons.append(", ".join(weak["model"]) + " rank holdout buyers no better than the recency baseline")
     failed = models[models["error"].notna()]
     if len(failed):
         reasons.append(", ".join(failed["model"]) + " could not be fitted")
-    why = "; ".join(reasons) or "no model passed the holdout"
-    return (f"No model passed the holdout ({why}), so P(alive) is not reported and churn risk comes from the "
-            f"{src['model']} baseline ({auc}), calibrated on the holdout.")
+    why = "; ".join(reasons) or "the chosen model did not pass the holdout"
+    picked = ("the best Brier score on the split inside the calibration period" if pd.notna(src.get("inner_brier"))
+              else "the rank an analyst would use")
+    return (f"{how}; the holdout does not validate it ({why}), so P(alive) is not reported and churn risk "
+            f"comes from the {src['model']} baseline ({picked}; {auc}), calibrated on the holdout.")
 
 
 class ChurnCalibration:
