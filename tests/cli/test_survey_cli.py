@@ -61,6 +61,9 @@ def shop(tmp_path):
             store.con.execute("INSERT INTO customers (customer_id, language) VALUES (?, ?)", [customer, language])
             store.con.execute("INSERT INTO customer_summary (customer_id, last_order_at, rfm_segment) VALUES (?, ?, ?)",
                               [customer, at, "loyal"])
+            # an e-mail audience holds only customers with marketing consent (docs/privacy.md)
+            store.con.execute("INSERT INTO consents VALUES (?, 'marketing', true, ?, 'checkout')",
+                              [customer, last - dt.timedelta(days=100)])
         store.con.execute("INSERT INTO orders (order_id, customer_id, ordered_at, status, total) "
                           "VALUES ('O1', 'C2', ?, 'completed', 10)", [last])
         store.con.execute("INSERT INTO feedback (feedback_id, customer_id, received_at, source, survey_id, rating) "
@@ -83,7 +86,7 @@ def test_audience_links_are_signed_for_one_send(shop):
     out = _centric("survey", "audience", "nps", "--links", "--valid-days", "14", "--base-url", "https://shop.example/c",
                    "--workspace", shop)
     assert out.returncode == 0, out.stderr
-    send = out.stderr.strip().rsplit(" ", 1)[-1]
+    send = next(line for line in out.stderr.splitlines() if line.startswith("send id:")).rsplit(" ", 1)[-1]
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 2
     secret = workspace_secret(shop)

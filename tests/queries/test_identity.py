@@ -143,11 +143,16 @@ def test_merge_counts_as_if_the_ids_had_been_one_and_split_restores():
     assert _resolved(unmerged, split)["e1"] is None
 
 
-EVENTS_CSV = """event_id,occurred_at,anonymous_id,customer_id,name,channel
-e1,2026-03-01 10:00:00,anon-1,,Product Viewed,web
-e2,2026-03-01 10:04:00,anon-1,C1,Identified,web
-e3,2026-03-01 10:09:00,,C1,Order Completed,web
-e4,2026-03-01 11:00:00,anon-2,,Product Viewed,web
+YES = '"{""consent"": {""analytics"": true}}"'  # the banner's yes, as the collector stores it
+EVENTS_CSV = f"""event_id,occurred_at,anonymous_id,customer_id,name,channel,properties
+e1,2026-03-01 10:00:00,anon-1,,Product Viewed,web,{YES}
+e2,2026-03-01 10:04:00,anon-1,C1,Identified,web,{YES}
+e3,2026-03-01 10:09:00,,C1,Order Completed,web,
+e4,2026-03-01 11:00:00,anon-2,,Product Viewed,web,{YES}
+"""
+# C1 granted analytics when signing up (before the visit); the visitors said yes on the banner
+CONSENTS_CSV = """customer_id,category,granted,recorded_at,source
+C1,analytics,true,2026-02-01 09:00:00,signup
 """
 
 
@@ -164,8 +169,10 @@ def test_csv_anonymous_view_identify_order_is_one_converted_user(tmp_path):
     folder = tmp_path / "shop"
     assert CliRunner().invoke(cli, ["init", "-w", str(folder)]).exit_code == 0
     (tmp_path / "events.csv").write_text(EVENTS_CSV)
-    result = CliRunner().invoke(cli, ["ingest", "events", str(tmp_path / "events.csv"), "-w", str(folder)])
-    assert result.exit_code == 0, result.output
+    (tmp_path / "consents.csv").write_text(CONSENTS_CSV)
+    for table in ("events", "consents"):
+        result = CliRunner().invoke(cli, ["ingest", table, str(tmp_path / f"{table}.csv"), "-w", str(folder)])
+        assert result.exit_code == 0, result.output
     steps = _funnel_cli(folder)
     assert [s["users"] for s in steps] == [2, 1]  # anon-1 is C1: one of two visitors bought
     shown = CliRunner().invoke(cli, ["identity", "show", "anon-1", "-w", str(folder), "--format", "json"])
