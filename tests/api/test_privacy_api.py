@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from centric.api.app import create_app
 from centric.services.keys import create_key
 from centric.services.privacy_requests import NO_CUSTOMER
+from tests.services.test_privacy import _grep
 from centric.workspace import Workspace
 from tests.api.spooled import records
 from tests.services.privacy_shop import KEEPER, TARGET, build_workspace
@@ -39,17 +40,6 @@ def ws(base, tmp_path):
 @pytest.fixture
 def keys(base):
     return {kind: {"X-Centric-Key": token} for kind, token in base[1].items()}
-
-
-def _grep(folder: Path, needles) -> dict[str, set[str]]:
-    found = {}
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes().lower()
-            hits = {n for n in needles if n.lower().encode() in data}
-            if hits:
-                found[str(path.relative_to(folder))] = hits
-    return found
 
 
 def _database_files_open() -> list[str]:

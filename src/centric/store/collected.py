@@ -317,16 +317,10 @@ PERSON_FIELDS = ("$.userId", "$.anonymousId", "$.previousId", "$.traits.email", 
 
 def drop_erased(con, secret: str) -> int:
     """Delete from _spool the records whose person ids hash to an erased id; returns how many."""
-    from centric.store.privacy import HASH_SQL
+    from centric.store.erasures import drop_erased_rows
 
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM erasures)").fetchone()[0]:
-        return 0
-    tests, params = [], []
-    for path in PERSON_FIELDS:
-        x = f"json_extract_string(to_json(message), {constant(path)})"
-        tests.append(f"({x} IS NOT NULL AND {HASH_SQL.format(x=x)} IN (SELECT id_hash FROM erasures))")
-        params.append(secret)
-    return con.execute(f"DELETE FROM _spool WHERE {' OR '.join(tests)}", params).fetchone()[0]
+    fields = [f"json_extract_string(to_json(message), {constant(path)})" for path in PERSON_FIELDS]
+    return drop_erased_rows(con, "_spool", fields, secret)
 
 
 def keep_pending(con, report: LoadReport, handled: list[str]) -> None:

@@ -56,18 +56,26 @@ def suppressed_hashes(con, hashes: list[str]) -> set[str]:
                                       [hashes]).fetchall()}
 
 
+def erased_condition(expressions: list[str], secret: str) -> tuple[str, list]:
+    """A SQL condition (and its parameters) true when any of these text expressions, hashed with the
+    secret, is an erased id. The expressions are centric's own SQL (columns, JSON paths), never values."""
+    tests = [f"({x} IS NOT NULL AND {HASH_SQL.format(x=x)} IN (SELECT id_hash FROM erasures))" for x in expressions]
+    return " OR ".join(tests), [secret] * len(tests)
+
+
+def drop_erased_rows(con, table: str, expressions: list[str], secret: str) -> int:
+    """Delete the rows of a staging table for which `erased_condition` holds; returns how many."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    if not expressions or not has_erasures(con):
+        return 0
+    condition, params = erased_condition(expressions, secret)
+    return con.execute(f"DELETE FROM {ident(table)} WHERE {condition}", params).fetchone()[0]
+
+
 def drop_suppressed(con, table: str, columns: list[str], secret: str) -> int:
     """Delete the rows of a staging table that carry an erased id in any of `columns`; returns how many."""
-    con = getattr(con, "con", con)  # a Store, or its connection
-    checked = [c for c in SUPPRESSED_COLUMNS if c in columns]
-    if not checked or not has_erasures(con):
-        return 0
-    tests, params = [], []
-    for column in checked:
-        x = f"CAST({ident(column)} AS VARCHAR)"
-        tests.append(f"({x} IS NOT NULL AND {HASH_SQL.format(x=x)} IN (SELECT id_hash FROM erasures))")
-        params.append(secret)
-    return con.execute(f"DELETE FROM {ident(table)} WHERE {' OR '.join(tests)}", params).fetchone()[0]
+    checked = [f"CAST({ident(c)} AS VARCHAR)" for c in SUPPRESSED_COLUMNS if c in columns]
+    return drop_erased_rows(con, table, checked, secret)
 
 
 def all_hashes(con) -> set[str]:
