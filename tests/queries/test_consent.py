@@ -117,7 +117,8 @@ def oracle(events, consents, default):
             ok = default if choice is None else choice
         else:
             before = sorted((cd, g) for cc, k, g, cd in consents if cc == c and k == "analytics" and cd <= d)
-            ok = before[-1][1] if before else default
+            choice = (p or {}).get("consent", {}).get("analytics")  # the banner answer it was recorded with
+            ok = before[-1][1] if before else (default if choice is None else choice)
         if ok:
             out.add(e)
     return out

@@ -8,7 +8,8 @@ The rule (docs/privacy.md):
   was recorded*: an event counts when its occurred_at falls inside a granted interval of its
   customer (valid_from <= occurred_at < valid_until).
 - Time not covered by any record (before a customer's first record of the category, or a customer
-  with no record) takes the workspace's default (`[consent] default` in centric.toml: "denied" for
+  with no record) takes the banner answer the event was recorded with, when it carries one (an
+  anonymous visit later merged into the customer: queries/identity.py), else the workspace's default (`[consent] default` in centric.toml: "denied" for
   opt-in regimes such as the GDPR, the default; "granted" for a shop that collects consent
   elsewhere). The essential category is always granted.
 - An anonymous event (no customer_id) carries its own consent: the banner choice the collector put
@@ -59,7 +60,10 @@ def mark_events(events, consents, category: str, default_granted: bool):
     iv = iv.mutate(_until=ibis.coalesce(iv.valid_until, ibis.timestamp("9999-12-31 00:00:00")))
     joined = known.left_join(iv, [known.customer_id == iv._cid, known.occurred_at >= iv.valid_from,
                                   known.occurred_at < iv._until])
-    known = joined.select(*columns, _consented=ibis.coalesce(joined.granted, default))
+    # the ledger decides where it has a record for that moment; before any record, the banner answer the
+    # event itself was recorded with (an anonymous visit later merged into this customer), then the default
+    own = joined.properties["consent"][category].bool
+    known = joined.select(*columns, _consented=ibis.coalesce(joined.granted, own, default))
     anon = events.filter(events.customer_id.isnull())
     banner = anon.properties["consent"][category].bool
     anon = anon.mutate(_consented=ibis.coalesce(banner, default))
