@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.served_workspace import ServedWorkspace
+from tests.api.server import ServedWorkspace
 
 segment_analytics = pytest.importorskip("segment.analytics", reason="segment-analytics-python is a dev dependency")
 rudder_analytics = pytest.importorskip("rudderstack.analytics", reason="rudder-sdk-python is a dev dependency")
