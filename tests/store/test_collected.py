@@ -252,6 +252,21 @@ def test_malformed_messages_are_quarantined_with_their_reason(ws):
     assert rep.quarantined_rows == len(BAD) + 1 and load(ws).messages_read == 0
 
 
+def test_an_erased_line_beside_an_unreadable_one_is_skipped_not_quarantined(ws):
+    """An erasure blanks a line in place (store/spool_erase.py); the JSON scan skips it, and so must the
+    line-by-line reading a file with a broken line falls back to."""
+    path, store, settings = ws
+    sf = spool(ws, [track("ok1"), track("gone"), track("ok2")], seal=False)
+    file = open_path(sf)
+    lines = file.read_bytes().splitlines(keepends=True)
+    lines[1] = b" " * (len(lines[1]) - 1) + b"\n"
+    file.write_bytes(b"".join(lines) + b'{"id": "broken", "kind": "track", "mess\n')
+    rep = load(ws)
+    assert q(store, "SELECT reason FROM quarantine") == [("line is not a JSON record with a message object",)]
+    assert sorted(q(store, "SELECT event_id FROM events")) == [("ok1",), ("ok2",)]
+    assert rep.messages_read == 3 and rep.quarantined_rows == 1
+
+
 def test_kinds_without_a_handler_wait_in_spool_pending(ws, monkeypatch):
     path, store, settings = ws
     answer = {"_record": record("future_kind", {"survey": "nps", "score": 9}, "sa1", "survey", RECEIVED)}

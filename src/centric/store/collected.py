@@ -48,7 +48,7 @@ from pathlib import Path
 
 from centric.store.connection import transaction
 from centric.store.ingest import prepare_connection
-from centric.store.spool import OPEN_SUFFIX, SPOOL_DIR, complete_bytes, is_sealed, spool_files
+from centric.store.spool import OPEN_SUFFIX, SPOOL_DIR, complete_bytes, is_sealed, record_lines, spool_files
 from centric.store.sqltext import constant, set_variable, var
 from centric.store.upsert import MergeCounts
 from centric.store.validate import Check, Rules
@@ -254,19 +254,20 @@ def readable_copy(seg: Segment, tmp: Path) -> Path:
 
 
 def mark_unreadable(path: Path, cleaned: Path) -> None:
-    """Copy `path` line by line, replacing each line that is not a record (a JSON object whose message,
-    when given, is an object) by a marker record, so the line numbers stay right and the line is
+    """Copy the record lines of `path` (spool.record_lines: blank, erased lines are skipped as the JSON
+    scan skips them), replacing each line that is not a record (a JSON object whose message, when
+    given, is an object) by a marker record, so the line numbers stay right and the line is
     quarantined."""
     fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
-        for raw in src:
+    with os.fdopen(fd, "wb") as dst:
+        for raw in record_lines(path):
             try:
                 obj = json.loads(raw)
                 ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None)))
             except ValueError:
                 ok = False
             if ok:
-                dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                dst.write(raw)
             else:
                 text = raw.decode("utf-8", "replace").rstrip("\n")[:1000]
                 dst.write((json.dumps({"_unreadable": text}) + "\n").encode())
