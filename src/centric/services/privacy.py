@@ -12,7 +12,6 @@ the collector and loader call `is_suppressed` (or `Suppression` on the read snap
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from centric.errors import CentricError
 from centric.store import compact, erasures
 from centric.store import privacy as person
 from centric.store import spool_erase
+from centric.store.erasures import id_hash
 from centric.store.snapshot import Snapshot, publish_snapshot
 from centric.store.spool import SPOOL_DIR
 
@@ -30,11 +30,6 @@ MIN_NEEDLE = 6  # ids shorter than this are not looked for in raw bytes (they oc
 
 class PrivacyError(CentricError):
     """The person named is not in the workspace, or the request cannot be carried out."""
-
-
-def id_hash(secret: str, value: str) -> str:
-    """sha256 of 'secret:id' (the id trimmed, lower-cased when it holds an @): as HASH_SQL computes it."""
-    return hashlib.sha256(f"{secret}:{spool_erase.normalise(str(value))}".encode()).hexdigest()
 
 
 SALT_FILE = ".centric-erasure-salt"

@@ -71,8 +71,6 @@ NO_PERSON_DATA = {
     "path_edges": "counts per step",
     "top_paths": "counts per path",
 }
-# DuckDB's sha256 over the same text Python hashes in services/privacy.id_hash
-HASH_SQL = "sha256(? || ':' || CASE WHEN contains({x}, '@') THEN lower(trim({x})) ELSE trim({x}) END)"
 
 
 @dataclass

@@ -22,15 +22,10 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from centric.store.erasures import normalise
 from centric.store.spool import OPEN_SUFFIX, record_lines, spool_files, whole_lines
 
 PENDING_FILE = ".erase-pending"
-
-
-def normalise(value: str) -> str:
-    """The form an id is hashed in (as HASH_SQL in store/privacy.py): trimmed, lower-cased with an @."""
-    value = value.strip()
-    return value.lower() if "@" in value else value
 
 
 def string_values(obj) -> Iterator[str]:
