@@ -123,10 +123,10 @@ def _totals(db: Path) -> dict[str, int]:
 
 
 def test_every_table_of_the_catalog_is_classified(ws):
-    from centric.store.privacy import classify
+    from centric.store.privacy import catalog, classify
 
     with open_store(ws, read_only=True) as (_, store):
-        kinds = classify(store)
+        kinds = classify(catalog(store))
     assert not [t for t, k in kinds.items() if k == "unclassified"], kinds
     assert {"customers", "orders", "events", "feedback", "consents", "segment_members", "journey_stages",
             "customer_value", "customer_personas", "customer_profiles", "customer_summary"} <= \

@@ -120,24 +120,28 @@ class Suppression:
         return any(id_hash(self._secret, str(v)) in current for v in ids if v is not None and str(v).strip())
 
 
-def resolve(store, customer: str) -> str:
-    found = person.find_customer(store, customer)
+def resolve(store, customer: str, catalog: dict[str, list[str]] | None = None) -> str:
+    found = person.find_customer(store, customer, catalog if catalog is not None else person.catalog(store))
     if found is None:
         raise PrivacyError(f"no customer {customer!r} in this workspace: give a customer id or e-mail "
                            "(centric sql \"SELECT customer_id, email FROM customers\" lists them)")
     return found
 
 
-def collect(store, workspace: Path, customer_id: str) -> dict:
-    """Everything centric holds about the person: {ids, tables: {table: (columns, rows)}, special, spool, ...}."""
-    ids = person.person_ids(store, customer_id)
-    tables = {t: person.rows(store, t, where, params) for t, (where, params) in person.selections(store, ids).items()}
+def collect(store, workspace: Path, customer_id: str, catalog: dict[str, list[str]] | None = None) -> dict:
+    """Everything centric holds about the person: {ids, tables: {table: (columns, rows)}, selections (the
+    erasure deletes by them), special, spool, ...}. `catalog`: store/privacy.catalog, when read already."""
+    catalog = catalog if catalog is not None else person.catalog(store)
+    ids = person.person_ids(store, customer_id, catalog)
+    selections = person.selections(store, ids, catalog)
+    tables = {t: person.rows(store, t, where, params) for t, (where, params) in selections.items()}
     q_columns, q_rows, q_rowids = person.quarantine_matches(store, ids)
     tables["quarantine"] = (q_columns, q_rows)
-    kinds = person.classify(store)
+    kinds = person.classify(catalog)
     return {
         "ids": ids,
         "tables": tables,
+        "selections": selections,
         "quarantine_rowids": q_rowids,
         "persona_quotes": person.persona_quotes(store, ids.feedback_texts),
         "spool": spool_erase.find(Path(workspace) / SPOOL_DIR, spool_erase.mentions(ids.values())),
@@ -199,12 +203,13 @@ def erase(workspace: Path, customer: str, request_id: str | None = None, store=N
 def _erase_open(store, settings, workspace: Path, customer: str, request_id: str | None):
     secret = _secret(workspace)
     spool = workspace / SPOOL_DIR
-    customer_id = person.find_customer(store, customer)
+    catalog = person.catalog(store)
+    customer_id = person.find_customer(store, customer, catalog)
     if customer_id is not None:
-        return _erase_rows(store, settings, workspace, customer_id, secret, request_id)
+        return _erase_rows(store, settings, workspace, customer_id, secret, request_id, catalog)
     subject = erasures.subject_of(store, id_hash(secret, customer))
     if subject is None:
-        resolve(store, customer)  # raises the one-line error
+        resolve(store, customer, catalog)  # raises the one-line error
     # erased before: finish what may not have been done (spool, snapshot, file), with the hashes
     result = ErasureResult(customer.strip(), already_erased=True, request_id=request_id)
     hashes = erasures.all_hashes(store)
@@ -217,18 +222,18 @@ def _erase_open(store, settings, workspace: Path, customer: str, request_id: str
     return result, subject, needles
 
 
-def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str, request_id: str | None):
+def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str, request_id: str | None, catalog):
     """Delete the person's rows and record their hashes in one transaction, then clean the report, the
     snapshot and the spool; (result, subject hash, raw ids to look for in files)."""
     spool = workspace / SPOOL_DIR
-    data = collect(store, workspace, customer_id)
+    data = collect(store, workspace, customer_id, catalog)
     ids: person.PersonIds = data["ids"]
     result = ErasureResult(customer_id, request_id=request_id, unclassified=data["unclassified"],
                            kept_shared_anonymous_ids=len(ids.shared_anonymous_ids))
     subject = id_hash(secret, customer_id)
     hashes = [(id_hash(secret, v), kind) for kind, values in ids.by_kind().items() for v in sorted(values)]
     with store.transaction():
-        for table, (where, params) in person.selections(store, ids).items():
+        for table, (where, params) in data["selections"].items():
             result.rows_deleted[table] = person.delete(store, table, where, params)
         result.rows_deleted["quarantine"] = person.delete_rowids(store, "quarantine", data["quarantine_rowids"])
         result.persona_quotes_removed = person.remove_persona_quotes(store, ids.feedback_texts)

@@ -103,8 +103,9 @@ def export(store, settings, workspace: Path, customer: str, output: Path) -> Exp
     from centric.services.privacy import _secret, collect, id_hash, resolve
     from centric.store import privacy as person
 
-    customer_id = resolve(store, customer)
-    data = collect(store, workspace, customer_id)
+    catalog = person.catalog(store)
+    customer_id = resolve(store, customer, catalog)
+    data = collect(store, workspace, customer_id, catalog)
     ids = data["ids"]
     tables = data["tables"]
     output = Path(output)
