@@ -379,3 +379,27 @@ def test_an_erased_person_sent_again_is_refused_at_the_door_and_by_the_loader(ws
         assert store.con.execute("SELECT count(*) FROM events WHERE event_id = 'keeper-1'").fetchone()[0] == 1
         assert store.con.execute("SELECT count(*) FROM quarantine WHERE value LIKE ?",
                                  [f"%{TARGET['customer_id']}%"]).fetchone()[0] == 0
+
+
+def test_suppression_follows_the_snapshot_it_reads(tmp_path):
+    """The server's Suppression reads erased hashes from the read snapshot: none from a snapshot without
+    an erasures table, the new ones once a newer snapshot is published (the Snapshot says it changed)."""
+    import time as clock
+
+    from centric.services.privacy import Suppression, _secret, id_hash
+    from centric.store.connection import Store
+    from centric.store.snapshot import Snapshot, publish_snapshot
+
+    store = Store(tmp_path / "centric.duckdb")  # migrated: every table, erasures too
+    publish_snapshot(store, tmp_path, tables=("surveys",))  # as an older centric published it
+    snapshot = Snapshot(tmp_path)
+    suppression = Suppression(tmp_path, snapshot)
+    assert not suppression.active() and not suppression.is_suppressed(["gone@shop.test"])
+    store.con.execute("INSERT INTO erasures VALUES (?, 'email', 's', NULL, now())",
+                      [id_hash(_secret(tmp_path), "gone@shop.test")])
+    publish_snapshot(store, tmp_path)
+    store.close()
+    clock.sleep(0.6)  # a reader looks for a newer snapshot at most every 0.5 s
+    assert suppression.active() and suppression.is_suppressed([" Gone@Shop.test"])
+    assert not suppression.is_suppressed(["kept@shop.test"])
+    snapshot.close()

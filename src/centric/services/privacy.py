@@ -12,7 +12,6 @@ the collector and loader call `is_suppressed` (or `Suppression` on the read snap
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,55 +60,37 @@ def suppression_secret(store) -> str | None:
     return _secret(store.path.parent)
 
 
-def is_suppressed(workspace: Path, ids, store=None) -> bool:
-    """Whether any of these ids (customer ids, e-mails, anonymous ids) belongs to an erased person.
-
-    With an open store it reads `erasures`; without, the read snapshot (for the server)."""
+def is_suppressed(workspace: Path, ids, store) -> bool:
+    """Whether any of these ids (customer ids, e-mails, anonymous ids) belongs to an erased person,
+    read from the open store's `erasures` (the server asks `Suppression`, on the read snapshot)."""
     values = [str(v) for v in ids if v is not None and str(v).strip()]
-    if not values:
+    if not values or not erasures.has_erasures(store):
         return False
-    if store is not None:
-        if not erasures.has_erasures(store):
-            return False
-        return bool(erasures.suppressed_hashes(store, [id_hash(_secret(workspace), v) for v in values]))
-    return Suppression(workspace).is_suppressed(values)
+    return bool(erasures.suppressed_hashes(store, [id_hash(_secret(workspace), v) for v in values]))
 
 
 class Suppression:
-    """The erased hashes of the read snapshot, re-read when a new snapshot is published (thread-safe reads)."""
+    """The erased hashes of the read snapshot, read again when the Snapshot reads a newer file
+    (thread-safe reads)."""
 
     def __init__(self, workspace: Path, snapshot: Snapshot | None = None):
         self.workspace = Path(workspace)
         self.snapshot = snapshot or Snapshot(self.workspace)
         self._hashes: frozenset[str] = frozenset()
-        self._seen = None
-        self._checked = 0.0
+        self._version = None
         self._secret: str | None = None
 
     def _current(self) -> frozenset[str]:
-        now = time.monotonic()
-        if now - self._checked >= 0.5:
-            self._checked = now
-            try:
-                stat = self.snapshot.path.stat()
-                identity = (stat.st_ino, stat.st_mtime_ns)
-            except FileNotFoundError:
-                identity = None
-            if identity != self._seen:
-                try:
-                    rows = self.snapshot.rows("erasures") if identity else []
-                except Exception:  # noqa: BLE001 - a snapshot published before erasures existed: none yet
-                    rows = []
-                self._hashes, self._seen = frozenset(r["id_hash"] for r in rows), identity
+        version = self.snapshot.version()
+        if version != self._version:
+            # a snapshot published before erasures were in it has none
+            rows = self.snapshot.rows("erasures") if version and self.snapshot.has_table("erasures") else []
+            self._hashes, self._version = frozenset(r["id_hash"] for r in rows), version
         return self._hashes
 
     def active(self) -> bool:
         """Whether anybody is erased (the collector skips the per-message check when nobody is)."""
         return bool(self._current())
-
-    def any(self, hashes) -> bool:
-        current = self._current()
-        return any(h in current for h in hashes)
 
     def is_suppressed(self, ids) -> bool:
         current = self._current()

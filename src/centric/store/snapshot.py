@@ -76,7 +76,8 @@ class Snapshot:
             self._checked = now
             try:
                 stat = self.path.stat()
-            except FileNotFoundError:
+            except FileNotFoundError:  # none published (or removed): nothing to read
+                self._con, self._identity = None, None
                 return None
             identity = (stat.st_ino, stat.st_mtime_ns)
             if identity != self._identity:
@@ -91,6 +92,24 @@ class Snapshot:
                 # goes when its last cursor does
                 self._con, self._identity = fresh, identity
             return self._con
+
+    def version(self):
+        """Which snapshot is read now: the file's identity (inode, modification time), None when none is
+        published. Callers that keep something derived from the snapshot compare it to know when to
+        read again; a newly published file shows within 0.5 s."""
+        return self._identity if self._connection() is not None else None
+
+    def has_table(self, table: str) -> bool:
+        """Whether the snapshot read now holds `table` (one published by an older centric may not)."""
+        con = self._connection()
+        if con is None:
+            return False
+        cursor = con.cursor()
+        try:
+            return cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot' "
+                                  "AND schema_name = 'main' AND table_name = ?", [table]).fetchone()[0] > 0
+        finally:
+            cursor.close()
 
     def rows(self, table: str, order_by: tuple[str, ...] = (), **equal) -> list[dict]:
         """Rows of a snapshot table as dicts, optionally filtered on columns equal to values."""
