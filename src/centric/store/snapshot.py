@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from centric.store.sqltext import ident
+from centric.store.sqltext import constant, ident
 
 SNAPSHOT_DIR = "snapshot"
 SNAPSHOT_FILE = "api.duckdb"
@@ -35,7 +35,8 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     target = folder / SNAPSHOT_FILE
     temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
     con = store.con
-    con.execute(f"ATTACH {_literal(temp)} AS centric_snapshot")
+    # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
+    con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
     try:
         for table in tables:
             con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
@@ -51,11 +52,6 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     finally:
         os.close(fd)
     return target
-
-
-def _literal(path: Path) -> str:
-    # ATTACH takes no bound parameter; the path is centric's own (workspace folder + generated name)
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 class Snapshot:
@@ -86,7 +82,7 @@ class Snapshot:
                 # a private in-memory instance that attaches the file: duckdb.connect(path) would hand
                 # back its cached instance of the path, still showing the replaced file
                 fresh = duckdb.connect(":memory:")
-                fresh.execute(f"ATTACH {_literal(self.path)} AS snapshot (READ_ONLY)")
+                fresh.execute(f"ATTACH {constant(str(self.path))} AS snapshot (READ_ONLY)")
                 fresh.execute("SET enable_external_access = false")
                 # the old connection is not closed here: another thread may be reading from it; it
                 # goes when its last cursor does
