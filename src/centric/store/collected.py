@@ -109,13 +109,16 @@ class LoadContext:
     consent_ids: dict[str, str] = field(default_factory=dict)  # [consent.ids] of centric.toml
 
     def quarantine(self, table_name: str, select_sql: str) -> Counter:
-        """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line."""
-        self.con.execute(
-            f"INSERT INTO quarantine SELECT {constant(table_name)}, l._file, l._line, q.column_name, "
-            f"left(CAST(q.value AS VARCHAR), 1000), q.reason, current_localtimestamp() "
-            f"FROM ({select_sql}) q JOIN _spool_lines l ON l._seq = q._seq"
-        )
-        counts = Counter(dict(self.con.execute(f"SELECT reason, count(*) FROM ({select_sql}) GROUP BY reason").fetchall()))
+        """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line.
+        The query runs once (as ingest.quarantine_rows): its rows are kept, inserted, then counted."""
+        con = self.con
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _spool_bad AS SELECT l._file, l._line, q.column_name, "
+                    f"left(CAST(q.value AS VARCHAR), 1000) AS value, q.reason "
+                    f"FROM ({select_sql}) q JOIN _spool_lines l ON l._seq = q._seq")
+        con.execute(f"INSERT INTO quarantine SELECT {constant(table_name)}, _file, _line, column_name, value, "
+                    f"reason, current_localtimestamp() FROM _spool_bad")
+        counts = Counter(dict(con.execute("SELECT reason, count(*) FROM _spool_bad GROUP BY reason").fetchall()))
+        con.execute("DROP TABLE _spool_bad")  # on an error, load_collected drops it after the rollback
         self.report.quarantined += counts
         return counts
 
@@ -203,7 +206,7 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
     finally:
         for view in ("_records", "_spool_ok", "_spool_lines"):
             con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in ("_spool", "_spool_checked", "_spool_files"):
+        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_bad"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
