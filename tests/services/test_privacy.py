@@ -159,6 +159,12 @@ def test_export_holds_every_row_an_independent_scan_finds(ws, tmp_path):
     assert SHARED_ANON not in json.dumps(bundle["ids"]) and bundle["ids"]["anonymous_ids_shared_with_another_customer"] == 1
     assert [m["model"] for m in bundle["how_computed"]["models"]] == ["BetaGeo"]  # chosen and churn source
     assert bundle["how_computed"]["models"][0]["params"]["alpha"] == 4.4
+    # the definitions of exactly the person's segments and personas (the cards themselves left out)
+    member_of = {r["segment"] for r in bundle["tables"]["segment_members"]}
+    assert member_of and {s["segment"] for s in bundle["how_computed"]["segments"]} == member_of
+    personas = [p["persona_id"] for p in bundle["how_computed"]["personas"]]
+    assert personas == [r["persona_id"] for r in bundle["tables"]["customer_personas"]] and len(personas) == 1
+    assert "card" not in bundle["how_computed"]["personas"][0]
     assert [q["quote"]["text"] for q in bundle["persona_quotes"]] == [TARGET_TEXT]
     # the spool: the person's lines (identify and a page carrying only their anonymous id), nobody else's
     spooled = [m["record"]["message"] for m in bundle["spooled_messages"]]
