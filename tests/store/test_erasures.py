@@ -23,3 +23,15 @@ def test_normalise_lowers_emails_only():
     assert normalise(" AnonID-Abc ") == "AnonID-Abc"
     assert id_hash("s", "Ana@Shop.com") == id_hash("s", "ana@shop.com ")
     assert id_hash("s", "AnonID") != id_hash("s", "anonid") and id_hash("s", "a") != id_hash("t", "a")
+
+
+def test_record_adds_each_hash_once(tmp_path):
+    from centric.store import erasures
+    from centric.store.connection import Store
+
+    with Store(tmp_path / "centric.duckdb") as store:
+        assert erasures.record(store, [("h1", "email"), ("h2", "customer_id"), ("h1", "identity")], "s", None) == 2
+        assert erasures.record(store, [("h2", "customer_id"), ("h3", "anonymous_id")], "s", "GDPR-1") == 1
+        assert erasures.record(store, [], "s", None) == 0
+        rows = store.con.execute("SELECT id_hash, id_kind, subject_hash, request_id FROM erasures ORDER BY 1").fetchall()
+    assert rows == [("h1", "email", "s", None), ("h2", "customer_id", "s", None), ("h3", "anonymous_id", "s", "GDPR-1")]

@@ -42,14 +42,15 @@ def has_erasures(con) -> bool:
 def record(con, rows: list[tuple[str, str]], subject_hash: str, request_id: str | None) -> int:
     """Add (id_hash, id_kind) rows of one erasure; an id already recorded is not added twice."""
     con = getattr(con, "con", con)  # a Store, or its connection
-    fresh = 0
-    for id_hash, kind in rows:
-        if con.execute("SELECT 1 FROM erasures WHERE id_hash = ?", [id_hash]).fetchone():
-            continue
-        con.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
-                    [id_hash, kind, subject_hash, request_id])
-        fresh += 1
-    return fresh
+    first: dict[str, str] = {}
+    for hashed, kind in rows:
+        first.setdefault(hashed, kind)
+    if not first:
+        return 0
+    return con.execute(
+        "INSERT INTO erasures SELECT h, k, ?, ?, now() AT TIME ZONE 'UTC' FROM "
+        "(SELECT unnest(?::VARCHAR[]) AS h, unnest(?::VARCHAR[]) AS k) WHERE h NOT IN (SELECT id_hash FROM erasures)",
+        [subject_hash, request_id, list(first), list(first.values())]).fetchone()[0]
 
 
 def earlier(con, subject_hash: str) -> tuple | None:
