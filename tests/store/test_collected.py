@@ -229,6 +229,8 @@ BAD = [
     ({"type": "track", "messageId": "b8", "userId": {"id": 1}, "event": "X"}, "userId is not a string"),
     ({"_record": {"id": "b9", "kind": "", "received_at": RECEIVED.isoformat(), "source": "k", "message": {}}},
      "missing kind"),
+    ({"_record": {"id": "b9b", "kind": "Track-Call", "received_at": RECEIVED.isoformat(), "source": "k",
+                  "message": {"userId": "u", "event": "X"}}}, "kind is not a call type"),
     ({"_record": {"id": "b\t10", "kind": "track", "received_at": RECEIVED.isoformat(), "source": "k",
                   "message": {"userId": "u", "event": "X"}}}, "messageId holds a control character"),
     ({"type": "track", "messageId": "b11", "userId": "u", "event": "X", "properties": [1, 2]},
