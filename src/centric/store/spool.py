@@ -15,7 +15,8 @@ Each line is one JSON object, a *record*::
 
 ``kind`` is the Segment call type (identify, track, page, screen, group, alias) or a centric kind
 (survey_answer, survey_comment, consent). A file killed mid-write may end in a partial line: it was
-never acknowledged, and readers ignore everything after the last newline (``complete_bytes``).
+never acknowledged, and readers ignore everything after the last newline (``complete_bytes``; ``whole_lines``
+reads a file's whole lines for every reader in Python).
 """
 
 from __future__ import annotations
