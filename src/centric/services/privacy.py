@@ -38,19 +38,9 @@ def _secret(workspace: Path) -> str:
     """The workspace's erasure secret, created once (0600) and never rotated: a new one would orphan every
     hash in `erasures`. Its own file, apart from the secret that signs survey links (that one may be
     rotated), and kept with the workspace (back it up with centric.duckdb)."""
-    import os
-    import secrets
+    from centric.services.workspace_files import secret_file
 
-    path = Path(workspace) / SALT_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path.read_text().strip()
+    return secret_file(Path(workspace) / SALT_FILE)
 
 
 def suppression_secret(store) -> str | None:

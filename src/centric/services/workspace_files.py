@@ -64,3 +64,22 @@ def write_private_json(path: Path, data) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temp, path)
+
+
+def secret_file(path: Path) -> str:
+    """The secret kept in `path`, created on first use: 32 random bytes as hex, 0600 from the start (no
+    moment readable by others), fsync'd; never printed or logged. Two processes racing to create it
+    both read the one that won."""
+    import os
+    import secrets
+
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text().strip()
