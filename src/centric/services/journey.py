@@ -184,8 +184,9 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
     db = store.ibis()
-    tables = consent.consented_tables(store, settings, consent.PURPOSES["journey"],
-                                      ("orders", "events", "feedback", "customers"))
+    events, left_out = consent.events_and_left_out(store, settings, "journey")
+    tables = {"events": events, **consent.consented_tables(store, settings, consent.PURPOSES["journey"],
+                                                           ("orders", "feedback", "customers"))}
     end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
@@ -211,14 +212,14 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     say("journey: cohorts and paths")
     contents = {"journey_stages": rows, "stage_transitions": moves,
                 "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
-                **visit_paths(store, settings)}
+                **visit_paths(store, settings, events)}
     if curve is not None:
         contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
-    left_out = consent.record(store, consent.count_events_left_out(store, settings, "journey"))
+    consent.record(store, left_out)
     return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
                          now_counts(rows, "status", JOURNEY_STATUSES), left_out)
 
@@ -231,10 +232,10 @@ def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
                          "customers": [int(current[v]) for v in order if v in current.index]})
 
 
-def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
+def visit_paths(store, settings=None, events=None) -> dict[str, pd.DataFrame]:
     """path_edges and top_paths (queries/paths.py) from one read of the events recorded under analytics
-    consent: the distinct paths and their visits come back (few rows), both tables are made from them.
-    Empty without events."""
+    consent (`events` when the caller has them): the distinct paths and their visits come back (few rows),
+    both tables are made from them. Empty without events."""
     import ibis
 
     from centric.queries.paths import edges_of, path_counts, top_of
@@ -243,7 +244,9 @@ def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
     if not store.has_rows("events"):
         return {}
     db = store.ibis()
-    query = path_counts(consent.consented_events(store, settings, consent.PURPOSES["paths"]))
+    if events is None:
+        events = consent.consented_events(store, settings, consent.PURPOSES["paths"])
+    query = path_counts(events)
     # as Arrow: an empty result (nobody consented) keeps the path's list type, which pandas would lose
     counts = ibis.memtable(db.to_pyarrow(query))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
