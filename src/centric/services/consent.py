@@ -176,5 +176,11 @@ def messages(store, analyses=None) -> list[str]:
     frame = exclusions(store)
     if analyses is not None:
         frame = frame[frame["analysis"].isin(list(analyses))]
-    return [f"{r.analysis}: " + Exclusion(r.analysis, r.purpose, int(r.customers_left_out), int(r.events_left_out),
-                                         int(r.anonymous_events_left_out)).message() for r in frame.itertuples()]
+    return [line(r) for r in frame.to_dict("records")]
+
+
+def line(row: dict) -> str:
+    """One consent_exclusions row (as a dict) as its message: "journey: 582 customers left out: ..."."""
+    left = Exclusion(row["analysis"], row["purpose"], int(row["customers_left_out"]), int(row["events_left_out"]),
+                     int(row["anonymous_events_left_out"]))
+    return f"{row['analysis']}: {left.message()}"
