@@ -41,7 +41,8 @@ class Exclusion:
         if self.events_left_out:
             text += f" ({self.events_left_out:,} events not recorded under consent"
             if self.anonymous_events_left_out:
-                text += f", {self.anonymous_events_left_out:,} of them anonymous without a banner yes"
+                text += (f", {self.anonymous_events_left_out:,} of them from anonymous visitors who did not say yes "
+                         "on the cookie banner")
             text += ")"
         return text + (f"; {self.hint}" if self.hint and self.customers_left_out else "")
 

@@ -92,8 +92,11 @@ def consent_context(store, settings) -> dict | None:
     frame = exclusions(store)
     if frame.empty:
         return None
-    rows = [{**r, "computed_at": str(r["computed_at"])[:16], "message": line(r)} for r in frame.to_dict("records")]
-    return {"rows": rows, "default": settings.consent_default}
+    customers = store.count("customers")
+    rows = [{**r, "computed_at": str(r["computed_at"])[:16], "message": line(r),
+             "share": int(r["customers_left_out"]) / customers if customers else None}
+            for r in frame.to_dict("records")]
+    return {"rows": rows, "default": settings.consent_default, "customers": customers}
 
 
 def partial_month(observed_until) -> str | None:
