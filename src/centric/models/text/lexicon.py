@@ -4,14 +4,20 @@ The valence lists (``data/lexicon_<lang>.tsv``) were written for centric: genera
 and the vocabulary of eCommerce complaints and praise (late, broken, refund, friendly, on time).
 Entries are accent-folded lower case; ``word*`` matches any ending (``decepcion*`` matches
 ``decepcionado``, ``decepcionante``); an entry with a space is a phrase of two or three words.
+
+Behind them, the general lists (``data/general_<lang>.tsv``, built by scripts/build_lexicons.py from
+VADER's lexicon and its Apertium translations) give a valence to the thousands of other words
+customers use: a word the hand-written list lacks is looked up there as written, then by its lemma
+(simplemma), so ``decepcionadas`` finds ``decepcionado``. The hand-written list always wins.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from centric.models.text.normalize import fold
 from centric.models.text.terms import TermTable
 
 NEGATORS = {
@@ -59,22 +65,46 @@ class Lexicon(TermTable[float]):
     """Valences of one language: exact words, prefixes (``word*``) and phrases of two or three words."""
 
     language: str = "en"
+    general: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, language: str) -> "Lexicon":
         return _load(language)
 
-    def valence(self, word: str) -> float:
-        """The valence of one folded word (0 when unknown): exact entry, else the longest prefix."""
-        return self.word(word) or 0.0
+    def valence(self, word: str, raw: str | None = None) -> float:
+        """The valence of one folded word (0 when unknown): the hand-written entry or longest prefix,
+        else the general list's entry for the word, else for its lemma (from ``raw``, as written)."""
+        value = self.word(word)
+        if value is None:
+            value = self.general.get(word)
+        if value is None and raw is not None and len(word) > 3:
+            value = self.general.get(_lemma(raw, self.language))
+        return value or 0.0
 
 
 @lru_cache(maxsize=None)
 def _load(language: str) -> Lexicon:
     lexicon = Lexicon(language=language)
-    path = resources.files("centric.models.text") / "data" / f"lexicon_{language}.tsv"
+    for term, value in _rows(f"lexicon_{language}.tsv"):
+        lexicon.add(term, value)
+    lexicon.general = dict(_rows(f"general_{language}.tsv"))
+    return lexicon
+
+
+def _rows(name: str) -> list[tuple[str, float]]:
+    path = resources.files("centric.models.text") / "data" / name
+    if not path.is_file():
+        return []
+    rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             term, value = line.split("\t")
-            lexicon.add(term, float(value))
-    return lexicon
+            rows.append((term, float(value)))
+    return rows
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(raw: str, language: str) -> str:
+    import simplemma
+
+    return fold(simplemma.lemmatize(raw.lower(), lang=language))

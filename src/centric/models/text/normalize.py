@@ -25,9 +25,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _SPACE = re.compile(r"\s+")
 # Words keep inner apostrophes and the Catalan middle dot (col·lecció); elided articles split off:
 # "l'enviament" -> "l'", "enviament"; "don't" -> "dont" after folding.
-_TOKEN = re.compile(r"[^\W\d_]+(?:[·'’][^\W\d_]+)*'?|\d+(?:[.,]\d+)?|[!?¡¿.;]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_TOKEN = re.compile(r"[^\W\d_]+(?:[·'’][^\W\d_]+)*'?|\d+(?:[.,]\d+)?|[!?¡¿.;,:…]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 #: Tokens that end a sentence (and a clause).
 SENTENCE_MARKS = frozenset({".", ";", "!", "?", "¡", "¿"})
+#: Pauses inside a sentence: a negation does not reach past them ("late, never arrived, very
+#: disappointed": "never" does not negate "disappointed"), but they do not end a clause.
+PAUSE_MARKS = frozenset({",", ":", "…"})
+#: Where the scope of a negation ends.
+SCOPE_ENDS = SENTENCE_MARKS | PAUSE_MARKS
 _ELISION = re.compile(r"^(l|d|s|m|t|n|qu|j)['’](?=\w)", re.IGNORECASE)
 
 

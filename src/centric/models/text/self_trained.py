@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from centric.models.text.lexicon import NEGATORS
-from centric.models.text.normalize import SENTENCE_MARKS, clean, folded_words
+from centric.models.text.normalize import SCOPE_ENDS, clean, folded_words
 from centric.models.text.sentiment import LABELS, ColdStartSentiment, score_text
 
 #: rating scale -> (highest negative rating, highest neutral rating); above is positive.
@@ -82,7 +82,7 @@ def lemma_document(text: str, language: str) -> str:
     negators = NEGATORS.get(language, NEGATORS["en"])
     out, scope = [], 0
     for word in folded_words(clean(text)):
-        if word in SENTENCE_MARKS:
+        if word in SCOPE_ENDS:
             scope = 0
             out.append(word)
             continue
