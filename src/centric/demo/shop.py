@@ -13,7 +13,7 @@ Gamma(p, rate nu) per order.
 Events: each order comes with its own path (views, an add, a checkout, the order: minutes apart,
 or back at a cart hours or days later); customers and anonymous visitors browse in sessions that
 stop at every step of the funnel; anonymous visitors carry their cookie-banner choice (about 80%
-yes to analytics) in properties.consent. Feedback: see texts.py and `RATING_OF`."""
+yes to analytics) in properties.consent. Feedback: see writer.py, and `RATING_OF` and `RATING_HABIT`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from centric.demo import texts
+from centric.demo import writer
 from centric.queries.transitions import DELIVERY_EVENT
 from centric.demo.personas import (CATALOG, DELIVERY_HAZARD_RATIO_PER_DAY, DELIVERY_MEAN_DAYS, DELIVERY_SD,
                                    DRIVER_EVENT, LOYALTY_HAZARD_RATIO, LOYALTY_MEAN_DAYS, LOYALTY_SHARE,
@@ -55,7 +55,8 @@ def generate(n_customers: int = 20_000, seed: int = 7, years: float = 2.0, progr
     say("demo: journey events")
     events, journey = _events(rng, customers, orders, plan)
     say("demo: feedback")
-    feedback, feedback_truth = _feedback(rng, customers, orders, lines, params)
+    # a stream of its own, so that how texts are written does not move the tables drawn after them
+    feedback, feedback_truth = _feedback(np.random.default_rng(rng.integers(1 << 62)), customers, orders, lines, params)
     shop.tables = {
         "customers": customers, "orders": orders, "order_lines": lines, "events": events,
         "feedback": feedback, "consents": _consents(rng, customers, events), "marketing_spend": _spend(rng, customers),
@@ -419,25 +420,40 @@ def _deliveries(rng, buys: pd.DataFrame, first_days: pd.Series) -> pd.DataFrame:
                          "order_id": buys["order_id"].to_numpy()[ok]})
 
 
-# The rating that comes with a text: drawn from the text's sentiment, but not a copy of it (a positive
-# review given 3 stars, a complaint scored 7 by a loyal customer): source -> (scale, sentiment ->
-# {rating: chance}). The self-trained sentiment learns from these ratings as weak labels.
+# The rating that comes with a text: drawn from what the text says, but not a copy of it (a 4-star
+# lukewarm review, a complaint scored 7): source -> (scale, sentiment -> {rating: chance}). The
+# self-trained sentiment learns from these ratings as weak labels.
 RATING_OF = {
-    "review": ("stars_1_5", {"positive": {5: 0.62, 4: 0.3, 3: 0.05, 2: 0.02, 1: 0.01},
-                             "neutral": {3: 0.62, 4: 0.15, 2: 0.15, 5: 0.04, 1: 0.04},
-                             "negative": {1: 0.6, 2: 0.3, 3: 0.06, 4: 0.02, 5: 0.02}}),
-    "survey": ("nps_0_10", {"positive": {10: 0.4, 9: 0.35, 8: 0.15, 7: 0.05, 6: 0.03, 5: 0.02},
-                            "neutral": {8: 0.33, 7: 0.35, 6: 0.14, 9: 0.1, 5: 0.08},
-                            "negative": {0: 0.15, 1: 0.1, 2: 0.13, 3: 0.17, 4: 0.15, 5: 0.12, 6: 0.08, 7: 0.06, 8: 0.02,
-                                         9: 0.02}}),
+    "review": ("stars_1_5", {"positive": {5: 0.68, 4: 0.3, 3: 0.01, 2: 0.005, 1: 0.005},
+                             "neutral": {3: 0.8, 4: 0.09, 2: 0.09, 5: 0.01, 1: 0.01},
+                             "negative": {1: 0.65, 2: 0.33, 3: 0.01, 4: 0.005, 5: 0.005}}),
+    "survey": ("nps_0_10", {"positive": {10: 0.5, 9: 0.4, 8: 0.08, 7: 0.02},
+                            "neutral": {8: 0.42, 7: 0.42, 6: 0.08, 9: 0.08},
+                            "negative": {0: 0.15, 1: 0.1, 2: 0.13, 3: 0.17, 4: 0.15, 5: 0.13, 6: 0.12, 7: 0.03, 8: 0.02}}),
 }
 RATING_OF["csat"] = ("csat_1_5", RATING_OF["review"][1])
+# Some customers rate harder or kinder than they write, every time: a kind review with 3 stars, a
+# complaint with 3. Habit -> share of customers; a habit moves each rating by its steps on the scale.
+RATING_HABIT = {-1: 0.12, 0: 0.76, 1: 0.12}
+HABIT_STEP = {"stars_1_5": 1, "csat_1_5": 1, "nps_0_10": 2}
+SCALE_RANGE = {"stars_1_5": (1, 5), "csat_1_5": (1, 5), "nps_0_10": (0, 10)}
 NEUTRAL_SHARE = 0.15  # texts about one theme that neither praise nor complain
 MIXED_SHARE = 0.4  # texts about two themes that praise one and complain about the other
 
 
+def _rating(rng, source: str, sentiment: str, habit: int):
+    """The rating a customer with ``habit`` gives with a text that says ``sentiment``: (scale, rating)."""
+    scale, chances = RATING_OF[source]
+    values = list(chances[sentiment])
+    weights = np.array(list(chances[sentiment].values()))
+    rating = int(values[rng.choice(len(values), p=weights / weights.sum())]) + habit * HABIT_STEP[scale]
+    low, high = SCALE_RANGE[scale]
+    return scale, min(max(rating, low), high)
+
+
 def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.DataFrame, params: pd.DataFrame):
-    """About a third of orders get feedback in the customer's language, with planted themes and sentiment."""
+    """About a third of orders get feedback in the customer's language, with planted themes and
+    sentiment; writer.write says what each text says, and that is the truth kept."""
     buys = orders[orders["status"] == "completed"]
     picked = buys.sample(frac=0.33, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
     cust = customers.set_index("customer_id")
@@ -446,6 +462,9 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
     first_product = lines[lines["line_no"] == 1].set_index("order_id")["product_name"]
     products = first_product.reindex(picked["order_id"]).fillna("order").to_numpy()
     persona = params.set_index("customer_id")["persona"].reindex(picked["customer_id"]).to_numpy()
+    habits = pd.Series(rng.choice(list(RATING_HABIT), size=len(customers), p=list(RATING_HABIT.values())),
+                       index=customers["customer_id"].to_numpy())
+    habit = habits.reindex(picked["customer_id"]).to_numpy()
     source = rng.choice(["review", "survey", "ticket", "social", "csat"], size=len(picked), p=[0.4, 0.3, 0.13, 0.1, 0.07])
     rows, truth = [], []
     for i in range(len(picked)):
@@ -461,14 +480,8 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
             other = "positive" if base == "negative" else "negative"
             mixed = k == 2 and source[i] != "ticket" and rng.random() < MIXED_SHARE
             polarity = [base, other] if mixed else [base] * k
-        sentiment = polarity[0] if len(set(polarity)) == 1 else "neutral"
-        text = texts.compose(rng, lang[i], chosen, polarity, products[i])
-        scale, rating = None, None
-        if source[i] in RATING_OF:
-            scale, chances = RATING_OF[source[i]]
-            values = list(chances[sentiment])
-            weights = np.array(list(chances[sentiment].values()))
-            rating = int(values[rng.choice(len(values), p=weights / weights.sum())])
+        written = writer.write(rng, lang[i], chosen, polarity, products[i], source[i])
+        scale, rating = _rating(rng, source[i], written.sentiment, int(habit[i])) if source[i] in RATING_OF else (None, None)
         src = "survey" if source[i] == "csat" else source[i]
         fid = f"F{i + 1:06d}"
         received = picked["ordered_at"][i] + pd.Timedelta(days=int(rng.integers(2, 15)), hours=int(rng.integers(0, 12)))
@@ -476,14 +489,14 @@ def _feedback(rng, customers: pd.DataFrame, orders: pd.DataFrame, lines: pd.Data
             continue
         rows.append((fid, picked["customer_id"][i], picked["order_id"][i], received, src,
                      {"review": "web", "survey": "email", "ticket": "helpdesk", "social": "twitter", "csat": "widget"}[source[i]],
-                     rating, scale, text, lang[i] if rng.random() < 0.5 else None,
+                     rating, scale, written.text, lang[i] if rng.random() < 0.5 else None,
                      {"survey": "nps-post-purchase", "csat": "csat-delivery"}.get(source[i])))
-        truth.append((fid, lang[i], sentiment, "|".join(chosen),
-                      "|".join(f"{t}:{pol}" for t, pol in zip(chosen, polarity))))
+        truth.append((fid, written.language, written.sentiment, "|".join(written.themes),
+                      "|".join(f"{t}:{pol}" for t, pol in written.aspects), "|".join(written.traits)))
     feedback = pd.DataFrame(rows, columns=["feedback_id", "customer_id", "order_id", "received_at", "source", "channel",
                                            "rating", "rating_scale", "text", "language", "survey_id"])
     feedback["rating"] = feedback["rating"].astype("Int64")
-    truth_df = pd.DataFrame(truth, columns=["feedback_id", "language", "sentiment", "themes", "aspects"])
+    truth_df = pd.DataFrame(truth, columns=["feedback_id", "language", "sentiment", "themes", "aspects", "traits"])
     return feedback, truth_df
 
 

@@ -1,155 +1,211 @@
-"""Feedback texts for the demo shop, in English, Spanish, Catalan and Portuguese.
+"""The demo shop's feedback phrases, in English, Spanish, Catalan and Portuguese: what customers
+say about each theme.
 
-Each text is composed from clauses about planted themes, each positive, negative or neutral, an
-optional opener and closer (some borrowing the other side's words: "not bad at all", "expected
-better"), product names and small variations (typos of hurried writers, lower-case, exclamation
-marks), so that texts read like customers and not like one template, and are not perfectly
-separable: a neutral "it was ok" shares its words with praise and complaint, and a mixed review is
-neutral overall.
+Per theme and language: clauses of praise and complaint (``CLAUSES``) and clauses that neither
+praise nor complain (``NEUTRAL``); openers and closers that say how the writer feels overall, some
+borrowing the other side's words ("not bad at all", "expected better"), and neutral ones. A phrase
+holds alternatives as [a|b|c], as customers say the same thing in many ways. Each phrase means
+what its key says, so that the planted truth is what the text says. writer.py composes texts from
+these and from voices.py.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 THEMES = ("delivery", "price", "product_quality", "customer_service", "website", "returns", "packaging", "stock")
 
-# theme -> language -> (positive clauses, negative clauses); {p} is a product name.
+# theme -> language -> (positive clauses, negative clauses); {p} is a product name, and [a|b|c] is
+# one of its alternatives (customers say the same thing in many ways).
 CLAUSES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "delivery": {
-        "en": (("delivery was super fast, it arrived the next day", "the courier was on time and very friendly",
-                "shipping took only two days"),
-               ("the parcel arrived a week late", "delivery took forever and tracking never updated",
-                "the courier left my package at the wrong address")),
-        "es": (("el envío llegó rapidísimo, al día siguiente", "el repartidor fue puntual y muy amable",
-                "la entrega fue en solo dos días"),
-               ("el paquete llegó con una semana de retraso", "el envío tardó muchísimo y el seguimiento no se actualizaba",
-                "el mensajero dejó el paquete en otra dirección")),
-        "ca": (("l'enviament va arribar molt ràpid, l'endemà mateix", "el repartidor va ser puntual i molt amable",
-                "el lliurament va trigar només dos dies"),
-               ("el paquet va arribar amb una setmana de retard", "l'enviament va trigar moltíssim i el seguiment no s'actualitzava",
-                "el missatger va deixar el paquet a una altra adreça")),
-        "pt": (("a entrega foi super rápida, chegou no dia seguinte", "o estafeta foi pontual e muito simpático",
-                "o envio demorou apenas dois dias"),
-               ("a encomenda chegou com uma semana de atraso", "a entrega demorou imenso e o tracking nunca atualizou",
-                "o estafeta deixou a encomenda na morada errada")),
+        "en": (("delivery was [super fast|really quick|lightning fast], it arrived [the next day|in 24 hours|the day after I ordered]",
+                "the courier was [on time|punctual|early] and [very friendly|really nice|polite]",
+                "shipping took only [two|three] days[| and the tracking was spot on]"),
+               ("the parcel arrived [a week|ten days|two weeks] late", "delivery took [forever|ages|far too long] and tracking never updated",
+                "the courier left my package [at the wrong address|with a neighbour I don't know|outside in the rain]")),
+        "es": (("el envío llegó [rapidísimo|volando|superrápido], [al día siguiente|en 24 horas|de un día para otro]",
+                "el repartidor fue [puntual|muy puntual] y [muy amable|simpatiquísimo|muy educado]",
+                "la entrega fue en solo [dos|tres] días[| y el seguimiento perfecto]"),
+               ("el paquete llegó con [una semana|diez días|dos semanas] de retraso",
+                "el envío tardó [muchísimo|una eternidad|siglos] y el seguimiento no se actualizaba",
+                "el mensajero dejó el paquete [en otra dirección|a un vecino que no conozco|en la calle bajo la lluvia]")),
+        "ca": (("l'enviament va arribar [molt ràpid|volant|rapidíssim], [l'endemà mateix|en 24 hores|d'un dia per l'altre]",
+                "el repartidor va ser [puntual|molt puntual] i [molt amable|simpatiquíssim|molt educat]",
+                "el lliurament va trigar només [dos|tres] dies[| i el seguiment perfecte]"),
+               ("el paquet va arribar amb [una setmana|deu dies|dues setmanes] de retard",
+                "l'enviament va trigar [moltíssim|una eternitat|segles] i el seguiment no s'actualitzava",
+                "el missatger va deixar el paquet [a una altra adreça|a un veí que no conec|al carrer sota la pluja]")),
+        "pt": (("a entrega foi [super rápida|rapidíssima|muito rápida], chegou [no dia seguinte|em 24 horas|de um dia para o outro]",
+                "o estafeta foi [pontual|muito pontual] e [muito simpático|super simpático|educadíssimo]",
+                "o envio demorou apenas [dois|três] dias[| e o rastreio estava certinho]"),
+               ("a encomenda chegou com [uma semana|dez dias|duas semanas] de atraso",
+                "a entrega demorou [imenso|uma eternidade|séculos] e o tracking nunca atualizou",
+                "o estafeta deixou a encomenda [na morada errada|num vizinho que não conheço|à porta, à chuva]")),
     },
     "price": {
-        "en": (("great value for money", "the price was lower than anywhere else", "the discount made it a bargain"),
-               ("way too expensive for what it is", "the price went up right after I ordered",
-                "shipping costs made it overpriced")),
-        "es": (("muy buena relación calidad-precio", "el precio era más bajo que en otras tiendas",
-                "con el descuento salió tirado de precio"),
-               ("demasiado caro para lo que es", "subieron el precio justo después de comprar",
-                "los gastos de envío lo hacen carísimo")),
-        "ca": (("molt bona relació qualitat-preu", "el preu era més baix que a altres botigues",
-                "amb el descompte va sortir molt barat"),
-               ("massa car per al que és", "van apujar el preu just després de comprar",
-                "les despeses d'enviament el fan caríssim")),
-        "pt": (("ótima relação qualidade-preço", "o preço era mais baixo do que noutras lojas",
-                "com o desconto ficou mesmo barato"),
-               ("demasiado caro para o que é", "subiram o preço logo depois de eu comprar",
-                "os portes tornam tudo caríssimo")),
+        "en": (("[great|excellent|unbeatable] value for money",
+                "the price was [lower than anywhere else|the best I found|a lot cheaper than in the shops]",
+                "the discount made it [a bargain|a steal|really cheap]"),
+               ("[way|far|much] too expensive for what it is", "the price went up [right after I ordered|the week after|overnight]",
+                "shipping costs made it [overpriced|a rip-off|not worth it]")),
+        "es": (("[muy buena|excelente|inmejorable] relación calidad-precio",
+                "el precio era [más bajo que en otras tiendas|el mejor que encontré|mucho más barato que en tienda]",
+                "con el descuento salió [tirado de precio|baratísimo|a precio de chollo]"),
+               ("[demasiado caro|muy caro|carísimo] para lo que es",
+                "subieron el precio [justo después de comprar|a la semana|de un día para otro]",
+                "los gastos de envío lo hacen [carísimo|un robo|nada rentable]")),
+        "ca": (("[molt bona|excel·lent|immillorable] relació qualitat-preu",
+                "el preu era [més baix que a altres botigues|el millor que vaig trobar|molt més barat que a botiga]",
+                "amb el descompte va sortir [molt barat|baratíssim|regalat]"),
+               ("[massa car|molt car|caríssim] per al que és",
+                "van apujar el preu [just després de comprar|a la setmana|d'un dia per l'altre]",
+                "les despeses d'enviament el fan [caríssim|un robatori|gens rendible]")),
+        "pt": (("[ótima|excelente|imbatível] relação qualidade-preço",
+                "o preço era [mais baixo do que noutras lojas|o melhor que encontrei|muito mais barato do que na loja]",
+                "com o desconto ficou [mesmo barato|baratíssimo|a preço de saldo]"),
+               ("[demasiado caro|muito caro|caríssimo] para o que é",
+                "subiram o preço [logo depois de eu comprar|na semana seguinte|de um dia para o outro]",
+                "os portes tornam tudo [caríssimo|um roubo|nada compensador]")),
     },
     "product_quality": {
-        "en": (("the {p} is really well made", "excellent quality, the {p} feels solid", "the {p} works perfectly"),
-               ("the {p} broke after two weeks", "poor quality, the {p} looks cheap", "the {p} stopped working after a few days")),
-        "es": (("el {p} está muy bien hecho", "calidad excelente, el {p} se nota resistente", "el {p} funciona perfectamente"),
-               ("el {p} se rompió a las dos semanas", "mala calidad, el {p} parece barato", "el {p} dejó de funcionar a los pocos días")),
-        "ca": (("el {p} està molt ben fet", "qualitat excel·lent, el {p} es nota resistent", "el {p} funciona perfectament"),
-               ("el {p} es va trencar al cap de dues setmanes", "mala qualitat, el {p} sembla barat",
-                "el {p} va deixar de funcionar al cap de pocs dies")),
-        "pt": (("o {p} é muito bem feito", "qualidade excelente, o {p} parece resistente", "o {p} funciona na perfeição"),
-               ("o {p} partiu-se ao fim de duas semanas", "má qualidade, o {p} parece barato",
-                "o {p} deixou de funcionar ao fim de poucos dias")),
+        "en": (("the {p} is [really well made|very well made|well made and durable]",
+                "[excellent|great|top] quality, the {p} feels [solid|sturdy|premium]",
+                "the {p} works perfectly[|, great quality| and feels durable]"),
+               ("the {p} broke after [two weeks|a few days|the first wash]",
+                "poor quality, the {p} looks [cheap|flimsy|like a toy]",
+                "the {p} stopped working after [a few days|a week|two uses]")),
+        "es": (("el {p} está [muy bien hecho|bien hecho y es resistente]",
+                "calidad [excelente|buenísima|de diez], el {p} se nota resistente",
+                "el {p} funciona [perfectamente|de maravilla|genial]"),
+               ("el {p} se rompió [a las dos semanas|a los pocos días|al primer lavado]",
+                "mala calidad, el {p} parece [barato|de juguete|de mercadillo]",
+                "el {p} dejó de funcionar [a los pocos días|a la semana|al segundo uso]")),
+        "ca": (("el {p} està [molt ben fet|ben fet i és resistent]",
+                "qualitat [excel·lent|boníssima|de deu], el {p} es nota resistent",
+                "el {p} funciona [perfectament|de meravella|genial]"),
+               ("el {p} es va trencar [al cap de dues setmanes|al cap de pocs dies|al primer rentat]",
+                "mala qualitat, el {p} sembla [barat|de joguina|de mercadet]",
+                "el {p} va deixar de funcionar [al cap de pocs dies|a la setmana|al segon ús]")),
+        "pt": (("o {p} é [muito bem feito|bem feito e resistente]",
+                "qualidade [excelente|ótima|de topo], o {p} parece resistente",
+                "o {p} funciona [na perfeição|lindamente|muito bem]"),
+               ("o {p} partiu-se [ao fim de duas semanas|ao fim de poucos dias|à primeira lavagem]",
+                "má qualidade, o {p} parece [barato|de brincar|de feira]",
+                "o {p} deixou de funcionar [ao fim de poucos dias|numa semana|ao segundo uso]")),
     },
     "customer_service": {
-        "en": (("customer service solved my problem in minutes", "the support team was kind and helpful",
-                "they answered my email the same day"),
-               ("customer service never answered my emails", "the support agent was rude and unhelpful",
-                "I spent an hour on hold with customer support")),
-        "es": (("atención al cliente me lo solucionó en minutos", "el equipo de soporte fue amable y muy útil",
-                "me contestaron el correo el mismo día"),
-               ("atención al cliente nunca respondió mis correos", "la persona de soporte fue borde y no ayudó nada",
-                "estuve una hora esperando al teléfono con atención al cliente")),
-        "ca": (("l'atenció al client m'ho va solucionar en minuts", "l'equip de suport va ser amable i molt útil",
-                "em van contestar el correu el mateix dia"),
-               ("l'atenció al client no va respondre mai els meus correus", "la persona de suport va ser antipàtica i no va ajudar gens",
-                "vaig estar una hora esperant al telèfon amb atenció al client")),
-        "pt": (("o apoio ao cliente resolveu o meu problema em minutos", "a equipa de suporte foi simpática e prestável",
-                "responderam ao meu email no mesmo dia"),
-               ("o apoio ao cliente nunca respondeu aos meus emails", "o funcionário do suporte foi mal-educado e não ajudou",
-                "estive uma hora em espera com o apoio ao cliente")),
+        "en": (("customer service solved my problem [in minutes|straight away|on the first call]",
+                "the support team was [kind and helpful|lovely and quick|patient and helpful]",
+                "they answered my email [the same day|within an hour|right away]"),
+               ("customer service never answered my [emails|messages|calls]",
+                "the support agent was [rude and unhelpful|useless|condescending]",
+                "I spent [an hour|forty minutes|half the morning] on hold with customer support")),
+        "es": (("atención al cliente me lo solucionó [en minutos|enseguida|a la primera]",
+                "el equipo de soporte fue [amable y muy útil|encantador y rápido|paciente y resolutivo]",
+                "me contestaron el correo [el mismo día|en menos de una hora|al momento]"),
+               ("atención al cliente nunca respondió mis [correos|mensajes|llamadas]",
+                "la persona de soporte fue [borde y no ayudó nada|inútil|muy desagradable]",
+                "estuve [una hora|cuarenta minutos|toda la mañana] esperando al teléfono con atención al cliente")),
+        "ca": (("l'atenció al client m'ho va solucionar [en minuts|de seguida|a la primera]",
+                "l'equip de suport va ser [amable i molt útil|encantador i ràpid|pacient i resolutiu]",
+                "em van contestar el correu [el mateix dia|en menys d'una hora|a l'instant]"),
+               ("l'atenció al client no va respondre mai els meus [correus|missatges|trucades]",
+                "la persona de suport va ser [antipàtica i no va ajudar gens|inútil|molt desagradable]",
+                "vaig estar [una hora|quaranta minuts|tot el matí] esperant al telèfon amb atenció al client")),
+        "pt": (("o apoio ao cliente resolveu o meu problema [em minutos|logo|à primeira]",
+                "a equipa de suporte foi [simpática e prestável|impecável e rápida|paciente e eficaz]",
+                "responderam ao meu email [no mesmo dia|em menos de uma hora|logo a seguir]"),
+               ("o apoio ao cliente nunca respondeu aos meus [emails|contactos|pedidos]",
+                "o funcionário do suporte foi [mal-educado e não ajudou|inútil|muito desagradável]",
+                "estive [uma hora|quarenta minutos|a manhã toda] em espera com o apoio ao cliente")),
     },
     "website": {
-        "en": (("the website is easy to use and checkout was quick", "the app is smooth and ordering took a minute",
-                "paying on the website was simple"),
-               ("the checkout kept failing on the website", "the app crashed twice while I was paying",
-                "the website is slow and confusing")),
-        "es": (("la web es muy fácil de usar y el pago fue rápido", "la app va fluida y pedir me llevó un minuto",
-                "pagar en la web fue sencillo"),
-               ("el pago en la web fallaba una y otra vez", "la app se cerró dos veces mientras pagaba",
-                "la web es lenta y confusa")),
-        "ca": (("el web és molt fàcil d'utilitzar i el pagament va ser ràpid", "l'app va fluida i fer la comanda em va costar un minut",
-                "pagar al web va ser senzill"),
-               ("el pagament al web fallava una vegada i una altra", "l'app es va tancar dues vegades mentre pagava",
-                "el web és lent i confús")),
-        "pt": (("o site é fácil de usar e o pagamento foi rápido", "a app é fluida e encomendar levou um minuto",
-                "pagar no site foi simples"),
-               ("o pagamento no site falhava sempre", "a app fechou duas vezes enquanto eu pagava",
-                "o site é lento e confuso")),
+        "en": (("the website is [easy to use|clear and simple] and checkout was [quick|a breeze]",
+                "the app is [smooth|fast] and ordering took a minute", "paying on the website was [simple|easy|quick]"),
+               ("the checkout kept failing on the [website|app]", "the app crashed [twice|three times] while I was paying",
+                "the website is [slow and confusing|a mess|painfully slow]")),
+        "es": (("la web es [muy fácil de usar|clara y sencilla] y el pago fue [rápido|facilísimo]",
+                "la app va [fluida|rapidísima] y pedir me llevó un minuto", "pagar en la web fue [sencillo|facilísimo|rápido]"),
+               ("el pago en la [web|app] fallaba una y otra vez", "la app se cerró [dos|tres] veces mientras pagaba",
+                "la web es [lenta y confusa|un caos|lentísima]")),
+        "ca": (("el web és [molt fàcil d'utilitzar|clar i senzill] i el pagament va ser [ràpid|facilíssim]",
+                "l'app va [fluida|rapidíssima] i fer la comanda em va costar un minut",
+                "pagar al web va ser [senzill|facilíssim|ràpid]"),
+               ("el pagament [al web|a l'app] fallava una vegada i una altra", "l'app es va tancar [dues|tres] vegades mentre pagava",
+                "el web és [lent i confús|un caos|lentíssim]")),
+        "pt": (("o site é [fácil de usar|claro e simples] e o pagamento foi [rápido|facílimo]",
+                "a app é [fluida|rapidíssima] e encomendar levou um minuto", "pagar no site foi [simples|fácil|rápido]"),
+               ("o pagamento [no site|na app] falhava sempre", "a app fechou [duas|três] vezes enquanto eu pagava",
+                "o site é [lento e confuso|uma confusão|lentíssimo]")),
     },
     "returns": {
-        "en": (("the return was easy and the refund came in three days", "returning the {p} was free and painless",
-                "they refunded me without any questions"),
-               ("I am still waiting for my refund after a month", "returning the {p} was a nightmare",
-                "they refused to accept my return")),
-        "es": (("la devolución fue fácil y el reembolso llegó en tres días", "devolver el {p} fue gratis y sin complicaciones",
-                "me devolvieron el dinero sin hacer preguntas"),
-               ("sigo esperando el reembolso después de un mes", "devolver el {p} fue una pesadilla",
-                "se negaron a aceptar mi devolución")),
-        "ca": (("la devolució va ser fàcil i el reemborsament va arribar en tres dies", "tornar el {p} va ser gratuït i senzill",
-                "em van retornar els diners sense fer preguntes"),
-               ("encara espero el reemborsament després d'un mes", "tornar el {p} va ser un malson",
-                "es van negar a acceptar la meva devolució")),
-        "pt": (("a devolução foi fácil e o reembolso chegou em três dias", "devolver o {p} foi grátis e sem complicações",
-                "devolveram-me o dinheiro sem perguntas"),
-               ("ainda estou à espera do reembolso há um mês", "devolver o {p} foi um pesadelo",
-                "recusaram aceitar a minha devolução")),
+        "en": (("the return was [easy|painless] and the refund came in [three days|two days|a week]",
+                "returning the {p} was [free and painless|quick and free]", "they refunded me [without any questions|straight away]"),
+               ("I am still waiting for my refund after [a month|six weeks|two months]",
+                "returning the {p} was [a nightmare|a real pain|a battle]", "they [refused to accept|rejected] my return")),
+        "es": (("la devolución fue [fácil|sencillísima] y el reembolso llegó en [tres días|dos días|una semana]",
+                "devolver el {p} fue [gratis y sin complicaciones|rápido y gratis]",
+                "me devolvieron el dinero [sin hacer preguntas|enseguida]"),
+               ("sigo esperando el reembolso después de [un mes|seis semanas|dos meses]",
+                "devolver el {p} fue [una pesadilla|un calvario|una odisea]", "[se negaron a aceptar|rechazaron] mi devolución")),
+        "ca": (("la devolució va ser [fàcil|senzillíssima] i el reemborsament va arribar en [tres dies|dos dies|una setmana]",
+                "tornar el {p} va ser [gratuït i senzill|ràpid i gratuït]",
+                "em van retornar els diners [sense fer preguntes|de seguida]"),
+               ("encara espero el reemborsament després [d'un mes|de sis setmanes|de dos mesos]",
+                "tornar el {p} va ser [un malson|un calvari|una odissea]", "[es van negar a acceptar|van rebutjar] la meva devolució")),
+        "pt": (("a devolução foi [fácil|simplíssima] e o reembolso chegou em [três dias|dois dias|uma semana]",
+                "devolver o {p} foi [grátis e sem complicações|rápido e grátis]", "devolveram-me o dinheiro [sem perguntas|logo]"),
+               ("ainda estou à espera do reembolso há [um mês|seis semanas|dois meses]",
+                "devolver o {p} foi [um pesadelo|um calvário|uma odisseia]", "[recusaram aceitar|rejeitaram] a minha devolução")),
     },
     "packaging": {
-        "en": (("lovely packaging, perfect for a gift", "everything was carefully wrapped", "the box was plastic-free, nice touch"),
-               ("the box arrived crushed", "way too much plastic in the packaging", "the {p} came badly wrapped and scratched")),
-        "es": (("el embalaje es precioso, perfecto para regalar", "todo venía muy bien envuelto", "la caja venía sin plásticos, todo un detalle"),
-               ("la caja llegó aplastada", "demasiado plástico en el embalaje", "el {p} venía mal embalado y rayado")),
-        "ca": (("l'embalatge és preciós, perfecte per regalar", "tot venia molt ben embolicat", "la caixa venia sense plàstics, tot un detall"),
-               ("la caixa va arribar aixafada", "massa plàstic a l'embalatge", "el {p} venia mal embalat i ratllat")),
-        "pt": (("a embalagem é linda, perfeita para oferecer", "veio tudo muito bem embrulhado", "a caixa vinha sem plástico, um bom detalhe"),
-               ("a caixa chegou esmagada", "plástico a mais na embalagem", "o {p} veio mal embalado e riscado")),
+        "en": (("[lovely|beautiful|gorgeous] packaging, perfect for a gift", "everything was [carefully|beautifully|well] wrapped",
+                "the box was plastic-free, [nice touch|love that|great idea]"),
+               ("the box arrived [crushed|torn|soaked]", "way too much plastic in the packaging",
+                "the {p} came badly wrapped and [scratched|dented]")),
+        "es": (("el embalaje es [precioso|una monada|muy cuidado], perfecto para regalar",
+                "todo venía [muy bien envuelto|envuelto con mucho cuidado]",
+                "la caja venía sin plásticos, [todo un detalle|me encanta|muy buena idea]"),
+               ("la caja llegó [aplastada|rota|empapada]", "demasiado plástico en el embalaje",
+                "el {p} venía mal embalado y [rayado|abollado]")),
+        "ca": (("l'embalatge és [preciós|molt bonic|molt cuidat], perfecte per regalar",
+                "tot venia [molt ben embolicat|embolicat amb molta cura]",
+                "la caixa venia sense plàstics, [tot un detall|m'encanta|molt bona idea]"),
+               ("la caixa va arribar [aixafada|trencada|xopa]", "massa plàstic a l'embalatge",
+                "el {p} venia mal embalat i [ratllat|bonyegut]")),
+        "pt": (("a embalagem é [linda|um amor|muito cuidada], perfeita para oferecer",
+                "veio tudo [muito bem embrulhado|embrulhado com muito cuidado]",
+                "a caixa vinha sem plástico, [um bom detalhe|adorei|boa ideia]"),
+               ("a caixa chegou [esmagada|rasgada|encharcada]", "plástico a mais na embalagem",
+                "o {p} veio mal embalado e [riscado|amolgado]")),
     },
     "stock": {
-        "en": (("the {p} was back in stock quickly", "everything I wanted was available", "they had my size in stock"),
-               ("the {p} was out of stock again", "they cancelled part of my order because it was out of stock",
-                "half the items I wanted were unavailable")),
-        "es": (("el {p} volvió a estar en stock enseguida", "tenían disponible todo lo que buscaba", "tenían mi talla en stock"),
-               ("el {p} volvía a estar agotado", "cancelaron parte del pedido porque no había stock",
-                "la mitad de lo que quería no estaba disponible")),
-        "ca": (("el {p} va tornar a estar en estoc de seguida", "tenien disponible tot el que buscava", "tenien la meva talla en estoc"),
-               ("el {p} tornava a estar esgotat", "van cancel·lar part de la comanda perquè no hi havia estoc",
-                "la meitat del que volia no estava disponible")),
-        "pt": (("o {p} voltou a ter stock rapidamente", "tinham disponível tudo o que eu procurava", "tinham o meu tamanho em stock"),
-               ("o {p} estava outra vez esgotado", "cancelaram parte da encomenda por falta de stock",
-                "metade do que eu queria não estava disponível")),
+        "en": (("the {p} was back in stock [quickly|within days|in no time]", "everything I wanted was available",
+                "they had my size in stock"),
+               ("the {p} was out of stock [again|for weeks]", "they cancelled part of my order because it was out of stock",
+                "[half|most] of the items I wanted were unavailable")),
+        "es": (("el {p} volvió a estar en stock [enseguida|en pocos días]", "tenían disponible todo lo que buscaba",
+                "tenían mi talla en stock"),
+               ("el {p} [volvía a estar|estuvo semanas] agotado", "cancelaron parte del pedido porque no había stock",
+                "[la mitad|casi todo] de lo que quería no estaba disponible")),
+        "ca": (("el {p} va tornar a estar en estoc [de seguida|en pocs dies]", "tenien disponible tot el que buscava",
+                "tenien la meva talla en estoc"),
+               ("el {p} [tornava a estar|va estar setmanes] esgotat",
+                "van cancel·lar part de la comanda perquè no hi havia estoc",
+                "[la meitat|gairebé tot] del que volia no estava disponible")),
+        "pt": (("o {p} voltou a ter stock [rapidamente|em poucos dias]", "tinham disponível tudo o que eu procurava",
+                "tinham o meu tamanho em stock"),
+               ("o {p} [estava outra vez|esteve semanas] esgotado", "cancelaram parte da encomenda por falta de stock",
+                "[metade|quase tudo] do que eu queria não estava disponível")),
     },
 }
 
 # theme -> language -> neutral clauses: neither praise nor complaint (a plain "it was ok").
 NEUTRAL: dict[str, dict[str, tuple[str, ...]]] = {
     "delivery": {
-        "en": ("delivery was ok, it came when they said", "the parcel took about four days, normal", "shipping was neither fast nor slow"),
-        "es": ("el envío bien, llegó cuando dijeron", "el paquete tardó unos cuatro días, lo normal", "la entrega ni rápida ni lenta"),
-        "ca": ("l'enviament bé, va arribar quan van dir", "el paquet va trigar uns quatre dies, el normal", "el lliurament ni ràpid ni lent"),
-        "pt": ("a entrega foi normal, chegou quando disseram", "a encomenda demorou uns quatro dias, o normal", "o envio nem rápido nem lento"),
+        "en": ("delivery was [ok|fine|alright], it came when they said", "the parcel took about [four|five] days, normal", "shipping was neither fast nor slow"),
+        "es": ("el envío [bien|correcto], llegó cuando dijeron", "el paquete tardó unos [cuatro|cinco] días, lo normal", "la entrega ni rápida ni lenta"),
+        "ca": ("l'enviament [bé|correcte], va arribar quan van dir", "el paquet va trigar uns [quatre|cinc] dies, el normal", "el lliurament ni ràpid ni lent"),
+        "pt": ("a entrega foi [normal|razoável], chegou quando disseram", "a encomenda demorou uns [quatro|cinco] dias, o normal", "o envio nem rápido nem lento"),
     },
     "price": {
         "en": ("the price is about what you pay elsewhere", "the price is fair, nothing special", "not cheap, not expensive"),
@@ -242,58 +298,3 @@ NEUTRAL_CLOSERS = {"en": ("Might buy again, might not.", "Three stars.", "Nothin
 JOIN = {"en": (" and ", ", and ", ". Also, "), "es": (" y ", ", y ", ". Además, "),
         "ca": (" i ", ", i ", ". A més, "), "pt": (" e ", ", e ", ". Além disso, ")}
 BUT = {"en": ", but ", "es": ", pero ", "ca": ", però ", "pt": ", mas "}
-
-
-def compose(rng: np.random.Generator, language: str, themes: list[str], polarity: list[str], product: str) -> str:
-    """One feedback text: a clause per theme with its polarity (positive, negative, neutral), an
-    opener and a closer sometimes, and the slips of hurried writers."""
-    clauses = []
-    for theme, pol in zip(themes, polarity):
-        if pol == "neutral":
-            options = NEUTRAL[theme][language]
-        else:
-            options = CLAUSES[theme][language][0 if pol == "positive" else 1]
-        clauses.append(options[rng.integers(len(options))].format(p=product.lower()))
-    if len(clauses) == 1:
-        body = clauses[0]
-    elif polarity[0] != polarity[1]:
-        body = clauses[0] + BUT[language] + clauses[1]
-    else:
-        joins = JOIN[language]
-        body = clauses[0] + joins[rng.integers(len(joins))] + clauses[1]
-    body = body[0].upper() + body[1:]
-    overall = polarity[0] if len(set(polarity)) == 1 else "mixed"
-    parts = []
-    if overall == "neutral":
-        if rng.random() < 0.5:
-            parts.append(NEUTRAL_OPENERS[language][rng.integers(len(NEUTRAL_OPENERS[language]))])
-    elif overall != "mixed" and rng.random() < 0.5:
-        side = 0 if overall == "positive" else 1
-        pool = HEDGED[language][side] if rng.random() < 0.4 else OPENERS[language][side]
-        parts.append(pool[rng.integers(len(pool))])
-    parts.append(body + ("!" if rng.random() < 0.2 else "."))
-    if overall == "neutral":
-        if rng.random() < 0.3:
-            parts.append(NEUTRAL_CLOSERS[language][rng.integers(len(NEUTRAL_CLOSERS[language]))])
-    elif overall != "mixed" and rng.random() < 0.4:
-        closers = CLOSERS[language][0 if overall == "positive" else 1]
-        parts.append(closers[rng.integers(len(closers))])
-    text = " ".join(parts)
-    if rng.random() < 0.08:
-        text = text.lower()
-    if rng.random() < 0.25:
-        text = typo(rng, text)
-    return text
-
-
-def typo(rng: np.random.Generator, text: str) -> str:
-    """One or two slips in words of four letters or more: a letter dropped, doubled or swapped with the next."""
-    words = text.split(" ")
-    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
-    for i in rng.choice(long, size=min(len(long), int(rng.integers(1, 3))), replace=False) if long else []:
-        w = words[i]
-        j = int(rng.integers(1, len(w) - 1))
-        kind = rng.integers(3)
-        words[i] = (w[:j] + w[j + 1:] if kind == 0 else w[:j] + w[j] + w[j:] if kind == 1
-                    else w[:j] + w[j + 1] + w[j] + w[j + 2:])
-    return " ".join(words)
