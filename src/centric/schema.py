@@ -635,7 +635,10 @@ FEEDBACK_INSIGHTS = Table(
         Column("themes", TEXT_LIST, "Taxonomy themes mentioned (delivery, price, product_quality, ...)."),
         Column("aspects", JSON, "Sentiment per theme: a list of {theme, sentiment, score}."),
         Column("discovered_theme", TEXT, "A theme found in the data beyond the taxonomy, when the text has one."),
-        Column("sentiment_model", TEXT, "cold_start (lexicon and rules) or self_trained (this workspace's model)."),
+        Column("sentiment_model", TEXT, "cold_start (lexicon and rules), self_trained (this workspace's model for the "
+               "language), cross_language (a model on the other languages' rated text), or either model with "
+               "_fallback (a source without held-out ratings: the cold start's label stands unless the model gives "
+               "another more than even odds)."),
         Column("text_chars", INTEGER, "Length of the text in characters."),
         Column("truncated", BOOLEAN, "Only the first 5,000 characters were analysed."),
     ),

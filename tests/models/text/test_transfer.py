@@ -25,14 +25,14 @@ def test_a_source_without_evidence_keeps_the_cold_start_unless_the_model_is_sure
     texts, labels = _planted(("negative", "positive"))
     model = SelfTrainedSentiment("en").fit(texts, labels)
     lean, own = Reading("self_trained", model, lean=True), Reading("self_trained", model)
-    cases = ["quaxel", "terrible zorbly quaxel quaxel", "awful quaxel"]
+    cases = ["quaxel", "awful quaxel"]
     scored = [score_text(t, "en") for t in cases]
-    assert [s.label for s in scored] == ["neutral", "negative", "negative"]
+    assert [s.label for s in scored] == ["neutral", "negative"]
     own_labels, _ = own.read(cases, "en", scored)
     lean_labels, lean_scores = lean.read(cases, "en", scored)
     assert own_labels[0] == "positive"   # the model's own reading: it never saw a neutral text
     assert lean_labels[0] == "neutral"   # so it may not overrule a neutral
-    assert lean_labels[2] == "positive" and lean_scores[2] > 0  # a negative it knows, overruled with > even odds
+    assert lean_labels[1] == "positive" and lean_scores[1] > 0  # a negative it knows, overruled with > even odds
     assert lean.label == "self_trained_fallback" and own.label == "self_trained"
 
 

@@ -67,7 +67,8 @@ class FeedbackAnalyzer:
             "sentiment_score": [s.score for s in scored], "sentiment_model": "cold_start",
             "text_chars": [len(t) for t in texts], "truncated": [len(t) > MAX_ANALYSED_CHARS for t in texts],
         })
-        sources = [s if isinstance(s, str) else "other" for s in (sources if sources is not None else [None] * len(texts))]
+        sources = [None] * len(texts) if sources is None else list(sources)
+        sources = [s if isinstance(s, str) else "other" for s in sources]
         keys = [(lang, src if (lang, src) in self.readings else None) for lang, src in zip(frame["language"], sources)]
         for key in set(keys) & set(self.readings):
             reading = self.readings[key]
