@@ -635,7 +635,10 @@ FEEDBACK_INSIGHTS = Table(
         Column("themes", TEXT_LIST, "Taxonomy themes mentioned (delivery, price, product_quality, ...)."),
         Column("aspects", JSON, "Sentiment per theme: a list of {theme, sentiment, score}."),
         Column("discovered_theme", TEXT, "A theme found in the data beyond the taxonomy, when the text has one."),
-        Column("sentiment_model", TEXT, "cold_start (lexicon and rules) or self_trained (this workspace's model)."),
+        Column("sentiment_model", TEXT, "cold_start (lexicon and rules), self_trained (this workspace's model for the "
+               "language), cross_language (a model on the other languages' rated text), or either model with "
+               "_fallback (a source without held-out ratings: the cold start's label stands unless the model gives "
+               "another more than even odds)."),
         Column("text_chars", INTEGER, "Length of the text in characters."),
         Column("truncated", BOOLEAN, "Only the first 5,000 characters were analysed."),
     ),
@@ -644,15 +647,34 @@ FEEDBACK_INSIGHTS = Table(
 
 SENTIMENT_MODELS = Table(
     "sentiment_models",
-    "Per language: the cold start and the self-trained sentiment model on held-out rated feedback.",
+    "Per language, and per source within it: the sentiment reading used and the figures it reached on "
+    "held-out rated feedback (None and validated false where there is nothing to measure on).",
     (
         Column("language", LANGUAGE, "Language."),
-        Column("rated_texts", INTEGER, "Feedback texts with a rating (weak labels)."),
-        Column("n_train", INTEGER, "Texts the self-trained model learned from."),
-        Column("n_test", INTEGER, "Held-out texts both models were scored on."),
+        Column("source", TEXT, "all (the language as a whole) or a feedback source: survey, review, ticket, social, "
+               "chat, other."),
+        Column("texts", INTEGER, "Feedback texts of this language and source."),
+        Column("rated_texts", INTEGER, "Of them, texts with a rating (stars, NPS, CSAT, CES: weak labels)."),
+        Column("n_train", INTEGER, "Rated texts the language's trained model learned from (for cross_language, "
+               "the other languages' rated texts)."),
+        Column("n_test", INTEGER, "Held-out rated texts of this language and source the figures are measured on "
+               "(all the rated texts where the cold start is used: it learned from none)."),
         Column("cold_start_f1", NUMBER, "Macro-F1 of the cold start on the held-out texts."),
-        Column("self_trained_f1", NUMBER, "Macro-F1 of the self-trained model on the held-out texts."),
-        Column("chosen", TEXT, "The model used for this language."),
+        Column("self_trained_f1", NUMBER, "Macro-F1 of the trained model's own reading on the held-out texts (on the "
+               "language row where the model lost: on its own 20% split)."),
+        Column("chosen", TEXT, "The language's model: cold_start, self_trained (its own rated text) or "
+               "cross_language (the other languages' rated text).",
+               allowed=("cold_start", "self_trained", "cross_language")),
+        Column("reading", TEXT, "How this source's texts are read: the chosen model, the cold start, or "
+               "<model>_fallback (no held-out rated texts of the source: the cold start's label stands unless "
+               "the model gives another label more than even odds)."),
+        Column("expected_f1", NUMBER, "Macro-F1 of the reading used on the held-out texts: the accuracy to "
+               "expect; None when unvalidated."),
+        Column("validated", BOOLEAN, "At least 10 held-out rated texts back expected_f1; false: unvalidated."),
+        Column("aspect_texts", INTEGER, "Held-out rated texts that mention exactly one aspect (delivery, price, "
+               "quality, service, returns, ...)."),
+        Column("aspect_agreement", NUMBER, "Share of those whose aspect sentiment equals the rating's label; None "
+               "when fewer than 10 (unvalidated)."),
     ),
     is_input=False,
 )

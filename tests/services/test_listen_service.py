@@ -77,3 +77,48 @@ def test_report_listening_section_escapes_what_customers_wrote(demo):
     html = (demo / "report.html").read_text(encoding="utf-8")
     assert 'id="listening"' in html and "Themes that cost NPS points" in html
     assert "&lt;script&gt;alert(" in html and "<script" not in html and "<b>again" not in html
+
+
+def _shop_with_spanish_reviews_and_catalan_tickets(tmp_path):
+    import csv
+
+    import numpy as np
+
+    folder = tmp_path / "botiga"
+    assert CliRunner().invoke(cli, ["init", "--workspace", str(folder), "--languages", "es,ca"]).exit_code == 0
+    rng = np.random.default_rng(4)
+    good, bad = ["excelente", "genial", "perfecto", "rápido", "encantada"], ["roto", "tarde", "horrible", "nunca", "fatal"]
+    path = tmp_path / "feedback.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["feedback_id", "received_at", "source", "rating", "rating_scale", "text", "language"])
+        for i in range(150):
+            stars = int(rng.choice([1, 2, 4, 5]))
+            words = " y ".join(rng.choice(good if stars >= 4 else bad, size=2))
+            out.writerow([f"R{i}", "2024-03-01", "review", stars, "stars_1_5", f"Pedido {i}: {words}", "es"])
+        for i in range(30):
+            out.writerow([f"T{i}", "2024-03-02", "ticket", "", "", f"Hola, la comanda {i} encara no ha arribat", "ca"])
+    result = CliRunner().invoke(cli, ["ingest", "feedback", str(path), "--workspace", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_listen_says_unvalidated_where_no_rated_text_backs_a_figure(tmp_path):
+    folder = _shop_with_spanish_reviews_and_catalan_tickets(tmp_path)
+    result = CliRunner().invoke(cli, ["listen", "--workspace", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {(m["language"], m["source"]): m for m in json.loads(result.output)["sentiment_models"]}
+    assert set(rows) == {("es", "all"), ("es", "review"), ("ca", "all"), ("ca", "ticket")}
+    es, ca = rows[("es", "all")], rows[("ca", "all")]
+    assert es["validated"] and es["n_test"] >= 10 and 0 < es["expected_f1"] <= 1
+    assert rows[("es", "review")]["expected_f1"] == es["expected_f1"]
+    for row in (ca, rows[("ca", "ticket")]):
+        assert not row["validated"] and row["expected_f1"] is None and row["aspect_agreement"] is None
+        assert row["reading"] == "cold_start" and row["n_test"] == 0
+    assert rows[("ca", "ticket")]["texts"] == 30 and rows[("ca", "ticket")]["rated_texts"] == 0
+
+    table = CliRunner().invoke(cli, ["listen", "--workspace", str(folder)], env={"COLUMNS": "160"})
+    assert table.exit_code == 0, table.output
+    lines = {line.split("│")[1].strip(): line for line in table.output.splitlines() if line.count("│") > 5}
+    assert "unvalidated" in lines["ca · ticket"] and "unvalidated" in lines["ca"]
+    assert "unvalidated" not in lines["es"].split("│")[5] and f"{es['expected_f1']:.3f}" in lines["es"]

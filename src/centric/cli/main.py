@@ -337,6 +337,29 @@ def clv(workspace, model, holdout_days, holdout_from, fmt):
                   "then centric report")
 
 
+def _sentiment_table(models):
+    """sentiment_models as a table: the accuracy to expect per language and source, or "unvalidated"."""
+    from rich.table import Table
+
+    def missing(value) -> bool:
+        return value is None or value != value
+
+    def figure(value) -> str:
+        return "-" if missing(value) else f"{value:.3f}"
+
+    t = Table(title="Sentiment per language and source: macro-F1 to expect, from held-out rated feedback")
+    for col in ("language · source", "texts (rated)", "held out", "cold start", "expected", "aspects agree", "reading"):
+        t.add_column(col, overflow="fold")
+    for rec in models.to_dict("records"):
+        where = rec["language"] if rec["source"] == "all" else f"{rec['language']} · {rec['source']}"
+        expected = figure(rec["expected_f1"]) if rec["validated"] else "unvalidated"
+        aspects = ("unvalidated" if missing(rec["aspect_agreement"])
+                   else f"{rec['aspect_agreement']:.0%} of {rec['aspect_texts']:,}")
+        t.add_row(where, f"{rec['texts']:,} ({rec['rated_texts']:,})", f"{rec['n_test']:,}", figure(rec["cold_start_f1"]),
+                  expected, aspects, rec["reading"])
+    return t
+
+
 @cli.command()
 @workspace_option
 @click.option("--no-train", is_flag=True, help="Use only the cold-start sentiment model (no self-training).")
@@ -347,6 +370,8 @@ def listen(workspace, no_train, theme, fmt):
 
     Writes feedback_insights, sentiment_models, survey_scores, feedback_drivers and feedback_trends.
     Languages come from centric.toml; nothing is downloaded, everything runs on this machine.
+    Prints the accuracy to expect per language and source (macro-F1 on held-out rated feedback),
+    and "unvalidated" where no rated text backs a figure (e.g. tickets, or a language without ratings).
 
     \b
     Example:
@@ -388,14 +413,7 @@ def listen(workspace, no_train, theme, fmt):
                   "-" if rec["low"] is None or rec["low"] != rec["low"] else f"{rec['low']:.1f} to {rec['high']:.1f}")
     console.print(t)
     if result.models is not None and len(result.models):
-        t = Table(title="Sentiment model per language (macro-F1 on held-out rated feedback)")
-        for col in ("language", "rated", "cold start", "self-trained", "used"):
-            t.add_column(col)
-        for rec in result.models.to_dict("records"):
-            trained = rec["self_trained_f1"]
-            t.add_row(rec["language"], f"{rec['rated_texts']:,}", f"{rec['cold_start_f1']:.3f}",
-                      "-" if trained is None or trained != trained else f"{trained:.3f}", rec["chosen"])
-        console.print(t)
+        console.print(_sentiment_table(result.models))
     if result.drivers is not None and len(result.drivers):
         t = Table(title="What costs NPS points")
         for col in ("theme", "mentions", "% of detractors", "NPS points cost"):

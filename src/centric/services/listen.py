@@ -1,8 +1,10 @@
 """`centric listen`: read every feedback text and turn the answers into scores, drivers and trends.
 
-1. Rated feedback (stars, NPS, CSAT, CES) gives weak sentiment labels; per language a self-trained
-   model is compared with the cold start on a held-out part and takes over where it wins
-   (`sentiment_models`).
+1. Rated feedback (review stars; NPS, CSAT and CES scores with their survey comments) gives weak
+   sentiment labels; per language a self-trained model is compared with the cold start on a held-out
+   part and takes over where it wins, for the sources whose rated texts showed it; sources without
+   ratings (tickets, chats, social posts) get the model leaning on the cold start, and their figures
+   say unvalidated (`models.text.transfer`; `sentiment_models`, per language and per source).
 2. Every text gets language, sentiment, themes and aspect sentiments (`feedback_insights`); texts no
    taxonomy theme covers are grouped into discovered themes.
 3. NPS, CSAT and CES overall, per month and per channel, source and RFM segment, with intervals
@@ -48,26 +50,19 @@ def _feedback(store) -> pd.DataFrame:
     return store.query_df(sql)
 
 
-def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Callable | None = None):
-    """Per language, compare cold start and self-trained on held-out rated feedback."""
-    from centric.models.text.self_trained import rating_position, select, weak_label
+def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Callable | None = None,
+                    train: bool = True):
+    """Per language and source, the reading to use and its figures on held-out rated feedback.
+
+    Returns the `sentiment_models` rows and the readings for ``FeedbackAnalyzer.readings``.
+    """
+    from centric.models.text.self_trained import rating_position, weak_label
+    from centric.models.text.transfer import plan
 
     labels = [weak_label(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
     positions = [rating_position(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
-    rated = feedback.assign(_label=labels, _position=positions)
-    rated = rated[rated["_label"].notna() & rated["text"].fillna("").str.strip().ne("")]
-    rows, trained = [], {}
-    for language in languages:
-        part = rated[rated["_language"] == language]
-        if progress:
-            progress(f"sentiment model: {language}")
-        choice = select(part["text"].tolist(), part["_label"].tolist(), language, part["_position"].tolist())
-        rows.append({"language": language, "rated_texts": len(part), "n_train": choice.n_train, "n_test": choice.n_test,
-                     "cold_start_f1": choice.cold_start_f1, "self_trained_f1": choice.self_trained_f1,
-                     "chosen": choice.chosen})
-        if choice.model is not None:
-            trained[language] = choice.model
-    return pd.DataFrame(rows), trained
+    chosen = plan(feedback.assign(_label=labels, _position=positions), languages, progress, train=train)
+    return chosen.rows, chosen.readings
 
 
 def listen(store, settings, progress: Callable | None = None, train: bool = True) -> ListenResult:
@@ -86,11 +81,10 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
     analyzer = FeedbackAnalyzer(tuple(languages))
     detected, confidence = analyzer.languages_of(feedback["text"].fillna("").tolist(), feedback["language"].tolist())
     feedback["_language"] = detected
-    models = pd.DataFrame()
-    if train:
-        models, analyzer.trained = train_sentiment(feedback, languages, say)
+    models, analyzer.readings = train_sentiment(feedback, languages, say, train)
     say("sentiment, themes and aspects")
-    insights = analyzer.read(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected, confidence)
+    insights = analyzer.read(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected, confidence,
+                             feedback["source"].tolist())
 
     say("discovering themes beyond the taxonomy")
     insights["discovered_theme"] = None
@@ -105,8 +99,7 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
 
     stored = insights.assign(aspects=insights["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
     store.replace_table("feedback_insights", stored)
-    if not models.empty:
-        store.replace_table("sentiment_models", models)
+    store.replace_table("sentiment_models", models)
 
     say("scores, drivers and trends")
     joined = feedback.merge(insights[["feedback_id", "themes", "aspects", "sentiment"]], on="feedback_id")

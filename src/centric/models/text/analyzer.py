@@ -2,7 +2,9 @@
 
 This is what ``feedback_insights`` holds per feedback. Language comes from the feedback row when
 the source knew it (and it is one of the workspace's languages), else from the identifier. The
-sentiment is the cold start's unless a self-trained model took over for that language.
+sentiment is the cold start's unless a trained model took over for that language and source
+(``readings``, from ``transfer.plan``: a model's own reading where held-out rated texts of the source
+showed it wins, the model leaning on the cold start for a source with no such texts).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from centric.models.text.language import LanguageIdentifier
 from centric.models.text.normalize import MAX_ANALYSED_CHARS, has_letters
-from centric.models.text.self_trained import SelfTrainedSentiment
+from centric.models.text.transfer import Reading
 from centric.models.text.sentiment import score_text
 from centric.models.text.themes import aspects
 
@@ -23,10 +25,14 @@ INSIGHT_COLUMNS = ["feedback_id", "language", "language_confidence", "sentiment"
 
 @dataclass
 class FeedbackAnalyzer:
-    """Reads texts in the workspace's languages; ``trained`` maps a language to its self-trained model."""
+    """Reads texts in the workspace's languages.
+
+    ``readings`` maps (language, source) to its ``Reading``; (language, None) serves the language's
+    other sources. A language without readings is read by the cold start.
+    """
 
     languages: tuple[str, ...] = ("en", "es", "ca", "pt")
-    trained: dict[str, SelfTrainedSentiment] = field(default_factory=dict)
+    readings: dict[tuple[str, str | None], Reading] = field(default_factory=dict)
 
     def __post_init__(self):
         self.languages = tuple(self.languages)
@@ -45,14 +51,14 @@ class FeedbackAnalyzer:
             confidences.append(round(guess.confidence, 4))
         return languages, confidences
 
-    def analyse(self, feedback_ids, texts, hints=None) -> pd.DataFrame:
+    def analyse(self, feedback_ids, texts, hints=None, sources=None) -> pd.DataFrame:
         """A frame with INSIGHT_COLUMNS, one row per text."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         languages, confidences = self.languages_of(texts, hints)
-        return self.read(feedback_ids, texts, languages, confidences)
+        return self.read(feedback_ids, texts, languages, confidences, sources)
 
-    def read(self, feedback_ids, texts, languages, confidences) -> pd.DataFrame:
-        """Sentiment, themes and aspects of texts whose languages are already known."""
+    def read(self, feedback_ids, texts, languages, confidences, sources=None) -> pd.DataFrame:
+        """Sentiment, themes and aspects of texts whose languages are already known (``sources``: each text's)."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         scored = [score_text(text, language or "en") for text, language in zip(texts, languages)]
         frame = pd.DataFrame({
@@ -61,14 +67,16 @@ class FeedbackAnalyzer:
             "sentiment_score": [s.score for s in scored], "sentiment_model": "cold_start",
             "text_chars": [len(t) for t in texts], "truncated": [len(t) > MAX_ANALYSED_CHARS for t in texts],
         })
-        for language, model in self.trained.items():
-            mask = (frame["language"] == language).to_numpy()
-            if mask.any():
-                chosen = [t for t, m in zip(texts, mask) if m]
-                proba = model.predict_proba(chosen, lexicon_scores=frame.loc[mask, "sentiment_score"].to_numpy())
-                frame.loc[mask, "sentiment"] = model.labels_of(proba)
-                frame.loc[mask, "sentiment_score"] = model.score_of(proba)
-                frame.loc[mask, "sentiment_model"] = "self_trained"
+        sources = [None] * len(texts) if sources is None else list(sources)
+        sources = [s if isinstance(s, str) else "other" for s in sources]
+        keys = [(lang, src if (lang, src) in self.readings else None) for lang, src in zip(frame["language"], sources)]
+        for key in set(keys) & set(self.readings):
+            reading = self.readings[key]
+            index = [i for i, k in enumerate(keys) if k == key]
+            labels, scores = reading.read([texts[i] for i in index], key[0], [scored[i] for i in index])
+            frame.loc[index, "sentiment"] = labels
+            frame.loc[index, "sentiment_score"] = scores
+            frame.loc[index, "sentiment_model"] = reading.label
         found = [sorted(aspects(s, language or "en", overall=float(overall)), key=lambda a: a.theme)
                  for s, language, overall in zip(scored, frame["language"], frame["sentiment_score"])]
         frame["themes"] = [[a.theme for a in f] for f in found]

@@ -21,14 +21,14 @@ model on it, and lets the trained model take over only in languages where it win
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from centric.models.text.lexicon import NEGATORS
 from centric.models.text.normalize import SCOPE_ENDS, clean, folded_words
-from centric.models.text.sentiment import LABELS, ColdStartSentiment, score_text
+from centric.models.text.sentiment import ColdStartSentiment, score_text
 
 #: rating scale -> (highest negative rating, highest neutral rating); above is positive.
 WEAK_LABEL_CUTS = {"nps_0_10": (6, 8), "csat_1_5": (2, 3), "stars_1_5": (2, 3), "ces_1_7": (3, 4)}
@@ -97,11 +97,14 @@ def lemma_document(text: str, language: str) -> str:
 
 
 class SelfTrainedSentiment:
-    """A per-language sentiment classifier trained on weakly labelled workspace feedback.
+    """A sentiment classifier trained on weakly labelled workspace feedback, per language or across them.
 
-    ``fit(texts, labels, positions=None)`` with labels in negative / neutral / positive and each
-    rating's place on its scale (0-1; from the labels when not given); ``predict`` returns labels
-    and ``score`` returns P(positive) - P(negative) in [-1, 1]. Learned state: ``vectorizers_``,
+    ``fit(texts, labels, positions=None, languages=None)`` with labels in negative / neutral /
+    positive and each rating's place on its scale (0-1; from the labels when not given); ``predict``
+    returns labels and ``score`` returns P(positive) - P(negative) in [-1, 1]. ``languages`` (one per
+    text) lets one model learn from several languages: each text's lemmas and cold-start score are
+    read in its own language, and the character n-grams that es, ca and pt share (and emoji) carry
+    across. Without it every text is in ``language``. Learned state: ``vectorizers_``,
     ``classifier_``, ``regressor_``, ``stacker_`` (None when data were too few), ``classes_``.
     """
 
@@ -111,8 +114,13 @@ class SelfTrainedSentiment:
         self.folds = folds
         self.random_state = random_state
 
-    def _views(self, texts):
-        return [lemma_document(t, self.language) for t in texts], [clean(t).lower() for t in texts]
+    def _languages(self, texts, languages) -> list[str]:
+        return [self.language] * len(texts) if languages is None else list(languages)
+
+    def _views(self, texts, languages=None):
+        languages = self._languages(texts, languages)
+        return ([lemma_document(t, lang) for t, lang in zip(texts, languages)],
+                [clean(t).lower() for t in texts])
 
     def _new_vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -133,28 +141,29 @@ class SelfTrainedSentiment:
         classifier = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced").fit(matrix, labels)
         return classifier, Ridge(alpha=1.0).fit(matrix, positions)
 
-    def _lexicon(self, texts) -> np.ndarray:
-        return np.array([score_text(t, self.language).score for t in texts], dtype=float)
+    def _lexicon(self, texts, languages=None) -> np.ndarray:
+        languages = self._languages(texts, languages)
+        return np.array([score_text(t, lang).score for t, lang in zip(texts, languages)], dtype=float)
 
     @staticmethod
     def _stack_features(proba, position, lexicon) -> np.ndarray:
         return np.column_stack([np.log(np.clip(proba, 1e-9, None)), position, lexicon])
 
-    def fit(self, texts, labels, positions=None) -> "SelfTrainedSentiment":
+    def fit(self, texts, labels, positions=None, languages=None) -> "SelfTrainedSentiment":
         texts, labels = list(texts), np.asarray(labels, dtype=object)
         present = sorted(set(labels))
         if len(present) < 2:
             raise ValueError("self-trained sentiment needs at least two sentiment classes among the rated feedback")
         positions = positions_of(labels, positions)
-        views = self._views(texts)
-        self.stacker_ = self._fit_stacker(texts, views, labels, positions)
+        views = self._views(texts, languages)
+        self.stacker_ = self._fit_stacker(texts, views, labels, positions, languages)
         self.vectorizers_ = self._new_vectorizers()
         matrix = self._matrix(self.vectorizers_, views, fit=True)
         self.classifier_, self.regressor_ = self._base_models(matrix, labels, positions)
         self.classes_ = list(self.classifier_.classes_)
         return self
 
-    def _fit_stacker(self, texts, views, labels, positions):
+    def _fit_stacker(self, texts, views, labels, positions, languages=None):
         """The combiner, learned on out-of-fold predictions (None when a class is too rare to fold)."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
@@ -174,30 +183,31 @@ class SelfTrainedSentiment:
             classifier, regressor = self._base_models(part, labels[train], positions[train])
             proba[valid] = classifier.predict_proba(held)
             position[valid] = regressor.predict(held)
-        features = self._stack_features(proba, position, self._lexicon(texts))
+        features = self._stack_features(proba, position, self._lexicon(texts, languages))
         # standardised, so that the combiner's penalty does not depend on each reading's scale
         return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")).fit(
             features, labels)
 
-    def predict_proba(self, texts, lexicon_scores=None) -> np.ndarray:
+    def predict_proba(self, texts, lexicon_scores=None, languages=None) -> np.ndarray:
         """Class probabilities in ``classes_`` order; ``lexicon_scores``: the cold start's, if known."""
         texts = list(texts)
-        matrix = self._matrix(self.vectorizers_, self._views(texts), fit=False)
+        matrix = self._matrix(self.vectorizers_, self._views(texts, languages), fit=False)
         proba = self.classifier_.predict_proba(matrix)
         if self.stacker_ is None:
             return proba
-        lexicon = self._lexicon(texts) if lexicon_scores is None else np.asarray(lexicon_scores, dtype=float)
+        lexicon = (self._lexicon(texts, languages) if lexicon_scores is None
+                   else np.asarray(lexicon_scores, dtype=float))
         return self.stacker_.predict_proba(self._stack_features(proba, self.regressor_.predict(matrix), lexicon))
 
-    def predict(self, texts, lexicon_scores=None) -> list[str]:
-        return self.labels_of(self.predict_proba(texts, lexicon_scores))
+    def predict(self, texts, lexicon_scores=None, languages=None) -> list[str]:
+        return self.labels_of(self.predict_proba(texts, lexicon_scores, languages))
 
     def labels_of(self, proba: np.ndarray) -> list[str]:
         """The most probable class of each row of class probabilities."""
         return [self.classes_[i] for i in proba.argmax(1)]
 
-    def score(self, texts, lexicon_scores=None) -> np.ndarray:
-        return self.score_of(self.predict_proba(texts, lexicon_scores))
+    def score(self, texts, lexicon_scores=None, languages=None) -> np.ndarray:
+        return self.score_of(self.predict_proba(texts, lexicon_scores, languages))
 
     def score_of(self, proba: np.ndarray) -> np.ndarray:
         """P(positive) - P(negative) from class probabilities."""
@@ -206,17 +216,32 @@ class SelfTrainedSentiment:
         return np.asarray(pos - neg, dtype=float)
 
 
+def macro_f1(truth, predicted) -> float:
+    """Macro-F1 over the classes that occur in either the truth or the predictions."""
+    from sklearn.metrics import f1_score
+
+    truth, predicted = list(truth), list(predicted)
+    present = sorted(set(truth) | set(predicted))
+    return float(f1_score(truth, predicted, average="macro", labels=present, zero_division=0))
+
+
 @dataclass
 class Selection:
-    """The held-out comparison of the cold start and the trained model in one language."""
+    """The held-out comparison of the cold start and the trained model in one language.
+
+    ``test_index``: the positions (in the texts given to ``select``) of the held-out texts both were
+    scored on; ``candidate``: the trained model whether it won or not (``model`` only when it won).
+    """
 
     language: str
     n_train: int
     n_test: int
-    cold_start_f1: float
+    cold_start_f1: float | None
     self_trained_f1: float | None
     chosen: str
     model: SelfTrainedSentiment | None = None
+    test_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    candidate: SelfTrainedSentiment | None = None
 
 
 def select(texts, labels, language: str, positions=None, holdout: float = 0.2, min_rated: int = 60,
@@ -224,26 +249,27 @@ def select(texts, labels, language: str, positions=None, holdout: float = 0.2, m
     """Train on part of the rated feedback, compare with the cold start on the rest, keep the better.
 
     The model kept is the one that was measured (trained on the training part only). With fewer
-    than ``min_rated`` rated texts, or fewer than two classes, the cold start stays. ``positions``:
-    each rating's place on its scale (``rating_position``), when known.
+    than ``min_rated`` rated texts, or fewer than two classes, the cold start stays, and all the
+    rated texts are its held-out texts (nothing learned from them); with none, its figure is None.
+    ``positions``: each rating's place on its scale (``rating_position``), when known.
     """
-    from sklearn.metrics import f1_score
     from sklearn.model_selection import train_test_split
 
     texts, labels = list(texts), np.asarray(labels, dtype=object)
     counts = {c: int((labels == c).sum()) for c in set(labels)}
     cold = ColdStartSentiment()
     if len(texts) < min_rated or len(counts) < 2 or min(counts.values()) < 2:
-        f1 = f1_score(labels, cold.predict(texts, [language] * len(texts)), average="macro",
-                      labels=list(LABELS)) if len(texts) else 0.0
-        return Selection(language, 0, len(texts), float(f1), None, "cold_start")
+        f1 = macro_f1(labels, cold.predict(texts, [language] * len(texts))) if len(texts) else None
+        return Selection(language, 0, len(texts), None if f1 is None else float(f1), None, "cold_start",
+                         test_index=np.arange(len(texts)))
     positions = positions_of(labels, positions)
-    train_x, test_x, train_y, test_y, train_p, _ = train_test_split(
-        texts, labels, positions, test_size=holdout, stratify=labels, random_state=random_state)
+    train_x, test_x, train_y, test_y, train_p, _, _, test_i = train_test_split(
+        texts, labels, positions, np.arange(len(texts)), test_size=holdout, stratify=labels,
+        random_state=random_state)
     trained = SelfTrainedSentiment(language, random_state=random_state).fit(train_x, train_y, train_p)
     read = [score_text(t, language) for t in test_x]  # the cold start's reading, which the trained model reuses
-    trained_f1 = f1_score(test_y, trained.predict(test_x, [r.score for r in read]), average="macro")
-    cold_f1 = f1_score(test_y, [r.label_at(cold.neutral_band) for r in read], average="macro")
+    trained_f1 = macro_f1(test_y, trained.predict(test_x, [r.score for r in read]))
+    cold_f1 = macro_f1(test_y, [r.label_at(cold.neutral_band) for r in read])
     chosen = "self_trained" if trained_f1 > cold_f1 else "cold_start"
     return Selection(language, len(train_x), len(test_x), float(cold_f1), float(trained_f1), chosen,
-                     trained if chosen == "self_trained" else None)
+                     trained if chosen == "self_trained" else None, np.asarray(test_i), trained)
