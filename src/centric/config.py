@@ -23,6 +23,18 @@ DEFAULT_CONSENT_IDS = {"C0001": "essential", "C0002": "analytics", "C0003": "per
 CONSENT_DEFAULTS = ("denied", "granted")
 
 
+# (section, attribute prefix, ((key, cast), ...), what a bad value is not): the plain numbers of centric.toml,
+# [section] key -> Settings.<prefix>_<key>
+_NUMBERS = (
+    ("journey", "journey", tuple((key, int) for key in ("loyal_purchases", "at_risk_days", "lapsed_days",
+                                                         "landmark_days", "window_days")), "a whole number"),
+    ("clv", "clv", (("margin", float), ("discount_rate", float), ("horizon_days", int)), "a number"),
+    ("surveys", "survey", (("link_days", int), ("anonymous_per_minute", float), ("anonymous_burst", int)), "a number"),
+)
+# (section, key, attribute): values given as one string or a list of them
+_LISTS = (("ingest", "charge_skus", "ingest_charge_skus"), ("server", "cors_origins", "server_cors_origins"))
+
+
 class ConfigError(CentricError, ValueError):
     """centric.toml is missing, unreadable or holds a bad value."""
 
@@ -145,36 +157,18 @@ class Settings:
         journey = data.get("journey", {})
         if "stages" in journey:
             values["journey_stages"] = list(journey["stages"])
-        try:
-            for key in ("loyal_purchases", "at_risk_days", "lapsed_days", "landmark_days", "window_days"):
-                if key in journey:
-                    values[f"journey_{key}"] = int(journey[key])
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"[journey] holds a value that is not a whole number: {exc}") from exc
         if "kpi_targets" in data:
             values["kpi_targets"] = {k: float(v) for k, v in data["kpi_targets"].items()}
-        clv = data.get("clv", {})
-        try:
-            for key, cast in (("margin", float), ("discount_rate", float), ("horizon_days", int)):
-                if key in clv:
-                    values[f"clv_{key}"] = cast(clv[key])
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"[clv] holds a value that is not a number: {exc}") from exc
-        ingest = data.get("ingest", {})
-        if "charge_skus" in ingest:
-            skus = ingest["charge_skus"]
-            values["ingest_charge_skus"] = [str(x) for x in (skus if isinstance(skus, list) else [skus])]
-        surveys = data.get("surveys", {})
-        try:
-            for key, cast in (("link_days", int), ("anonymous_per_minute", float), ("anonymous_burst", int)):
-                if key in surveys:
-                    values[f"survey_{key}"] = cast(surveys[key])
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"[surveys] holds a value that is not a number: {exc}") from exc
-        server = data.get("server", {})
-        if "cors_origins" in server:
-            origins = server["cors_origins"]
-            values["server_cors_origins"] = [str(x) for x in (origins if isinstance(origins, list) else [origins])]
+        for section, prefix, keys, kind in _NUMBERS:
+            table = data.get(section, {})
+            try:
+                values.update({f"{prefix}_{key}": cast(table[key]) for key, cast in keys if key in table})
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"[{section}] holds a value that is not {kind}: {exc}") from exc
+        for section, key, attribute in _LISTS:
+            given = data.get(section, {}).get(key)
+            if given is not None:
+                values[attribute] = [str(x) for x in (given if isinstance(given, list) else [given])]
         rfm = data.get("rfm", {})
         if "cuts" in rfm:
             values["rfm_cuts"] = rfm["cuts"] if isinstance(rfm["cuts"], list) else [rfm["cuts"]]
@@ -200,15 +194,12 @@ class Settings:
                   "", "[kpi_targets]"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.kpi_targets.items()]
         lines += ["", "[clv]  # margin: share of revenue kept; discount_rate: per year",
-                  f"margin = {_toml_value(self.clv_margin)}", f"discount_rate = {_toml_value(self.clv_discount_rate)}",
-                  f"horizon_days = {_toml_value(self.clv_horizon_days)}",
+                  *self._lines("clv"),
                   "", "[rfm]  # percent-rank cut points of the 1-5 scores", f"cuts = {_toml_value(self.rfm_cuts)}",
                   "", "[ingest]  # sku codes of order lines that are charges, not goods: CODE or CODE=KIND",
                   f"charge_skus = {_toml_value(self.ingest_charge_skus)}",
                   "", "[surveys]  # link_days: how long an e-mail link works; anonymous answers per client address",
-                  f"link_days = {self.survey_link_days}",
-                  f"anonymous_per_minute = {_toml_value(self.survey_anonymous_per_minute)}",
-                  f"anonymous_burst = {self.survey_anonymous_burst}",
+                  *self._lines("surveys"),
                   "", "[server]  # centric serve: origins whose pages may call it, e.g. [\"https://shop.example\"]",
                   f"cors_origins = {_toml_value(self.server_cors_origins)}",
                   "", "[consent]  # time no consent record covers: \"denied\" (opt-in, GDPR) or \"granted\"; "
@@ -216,6 +207,11 @@ class Settings:
                   "", "[consent.ids]  # a consent manager's ids -> essential, personalization, analytics or marketing"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.consent_ids.items()]
         return "\n".join(lines) + "\n"
+
+    def _lines(self, section: str) -> list[str]:
+        """The `key = value` lines of one section of _NUMBERS, as `load` reads them back."""
+        _, prefix, keys, _ = next(entry for entry in _NUMBERS if entry[0] == section)
+        return [f"{key} = {_toml_value(getattr(self, f'{prefix}_{key}'))}" for key, _ in keys]
 
     def save(self, path: Path) -> None:
         path.write_text(self.to_toml(), encoding="utf-8")

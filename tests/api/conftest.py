@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from tests.api.spooled import records
+
 NPS = {"survey_id": "nps-post-purchase", "kind": "nps", "target": {"days_after_order": 7, "sample_percent": 50}}
 
 
@@ -42,24 +44,13 @@ def survey_app(workspace, **settings_overrides):
     return app, app.app.state.ctx
 
 
-def spooled(workspace) -> list[dict]:
-    """Every complete record in the workspace's spool, oldest file first."""
-    from centric.store.spool import complete_bytes, spool_files, spool_folder
-
-    records = []
-    for path in spool_files(spool_folder(workspace)):
-        data = path.read_bytes()[: complete_bytes(path)]
-        records += [json.loads(line) for line in data.splitlines() if line.strip()]
-    return records
-
-
 def load_spool(workspace):
     """What `centric ingest --collected` does for survey records: returns the SurveyLoad."""
     from centric.services.surveys import load_records
     from centric.services.workspace_files import open_store
 
     with open_store(workspace) as (_, store):
-        return load_records(store, spooled(workspace))
+        return load_records(store, records(workspace))
 
 
 def table(workspace, name: str):

@@ -1,4 +1,12 @@
-"""Start `centric serve` as a real subprocess on a free port, and a plain asyncio load generator."""
+"""`centric serve` as a real subprocess on a free port, a workspace served as a shop runs it, and a plain
+asyncio load generator.
+
+``Server`` starts `centric serve` (ready once /health answers; its output goes to a log file) and stops
+it with SIGTERM, as a service manager does. ``ServedWorkspace`` does everything through the `centric`
+command a user types: `centric init`, `centric keys create --kind write` (the key is the last line it
+prints), ``Server``, `centric ingest --collected`; its tables are read through a read-only Store, the
+way `centric sql` reads them.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,18 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx
+
+CENTRIC = shutil.which("centric", path=str(Path(sys.executable).parent)) or shutil.which("centric") or "centric"
 
 
 def free_port() -> int:
@@ -22,41 +34,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def centric(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run one `centric` command; a failure raises with its output (the error is the evidence)."""
+    done = subprocess.run([CENTRIC, *args], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"`centric {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
 class Server:
+    """`centric serve --workspace WORKSPACE` on 127.0.0.1:<free port>, its output in ``log``."""
+
     def __init__(self, workspace, port: int | None = None):
-        self.workspace = workspace
+        self.workspace = Path(workspace)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
+        self.proc: subprocess.Popen | None = None
+        self.log = self.workspace.parent / f"{self.workspace.name}-serve-{self.port}.log"
 
     def start(self, timeout: float = 60.0) -> "Server":
-        script = os.path.join(os.path.dirname(sys.executable), "centric")
-        command = [script] if os.path.exists(script) else [sys.executable, "-m", "centric.cli.main"]
-        self.proc = subprocess.Popen(command + ["serve", "--workspace", str(self.workspace), "--port", str(self.port)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([CENTRIC, "serve", "--workspace", str(self.workspace), "--port", str(self.port)],
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"centric serve exited: {self.proc.stderr.read().decode()}")
+                raise AssertionError(f"centric serve exited {self.proc.returncode}:\n{self.log_text()}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("centric serve did not start")
+        self.stop()
+        raise AssertionError(f"centric serve did not answer /health within {timeout:.0f} s:\n{self.log_text()}")
 
     def signal(self, sig) -> None:
         os.kill(self.proc.pid, sig)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def stop(self) -> float:
+        """SIGTERM, as a service manager stops it; returns the seconds it took to exit."""
+        if self.proc is None or self.proc.poll() is not None:
+            return 0.0
+        began = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+            raise AssertionError("centric serve did not stop within 10 s of SIGTERM") from None
+        return time.monotonic() - began
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def rss_kb(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as handle:
@@ -64,6 +95,62 @@ class Server:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return 0
+
+
+class ServedWorkspace:
+    """A fresh workspace, a write key and ``Server`` on it."""
+
+    def __init__(self, folder: Path, cors_origins: list[str] = ()):
+        self.folder = Path(folder)
+        self.cors_origins = list(cors_origins)
+        self.write_key = ""
+        self.server = Server(self.folder)
+        self.port, self.url = self.server.port, self.server.url
+
+    def start(self) -> "ServedWorkspace":
+        centric("init", "--workspace", str(self.folder))
+        if self.cors_origins:  # the shop's pages, in centric.toml's [server] cors_origins
+            self._set_cors_origins()
+        out = centric("keys", "create", "--kind", "write", "--workspace", str(self.folder)).stdout
+        self.write_key = out.strip().splitlines()[-1].strip()
+        assert self.write_key and " " not in self.write_key, f"no key on the last line of: {out!r}"
+        self.server.start(timeout=30)
+        return self
+
+    def _set_cors_origins(self) -> None:
+        toml = self.folder / "centric.toml"
+        line = "cors_origins = " + json.dumps(self.cors_origins)
+        lines = toml.read_text().splitlines()
+        if "[server]" in "\n".join(lines):
+            lines = [line if x.startswith("cors_origins") else x for x in lines]
+        else:
+            lines += ["", "[server]", line]
+        toml.write_text("\n".join(lines) + "\n")
+
+    def stop(self) -> float:
+        return self.server.stop()
+
+    def log_text(self) -> str:
+        return self.server.log_text()
+
+    def ingest_collected(self) -> str:
+        return centric("ingest", "--collected", "--workspace", str(self.folder)).stdout
+
+    def rows(self, sql: str, params: list | None = None) -> list[dict]:
+        """Rows of a read-only query on the workspace database (what `centric sql` shows)."""
+        from centric.services.workspace_files import open_store
+
+        with open_store(self.folder, read_only=True) as (_, store):
+            frame = store.query_df(sql, params)
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")  # NULL is None, not NaN
+
+    def count_by_id(self, table: str, column: str, ids) -> dict[str, int]:
+        """How many rows of `table` hold each id in `column` (0 when absent)."""
+        ids = sorted(set(ids))
+        found = {r["id"]: int(r["n"]) for r in self.rows(
+            f"SELECT {column} AS id, count(*) AS n FROM {table} WHERE {column} IN (SELECT unnest(?)) GROUP BY 1",
+            [ids])}
+        return {i: found.get(i, 0) for i in ids}
 
 
 def basic(key: str) -> str:

@@ -1,4 +1,4 @@
-"""Read what the server spooled (complete lines only), for the API tests."""
+"""Read what the server spooled (complete lines only, oldest file first), for the API tests."""
 
 import json
 
@@ -13,13 +13,3 @@ def records(workspace):
         out += [json.loads(line) for line in data.splitlines() if line]
     return out
 
-
-def feedback(workspace):
-    """Survey answers with their comments joined on feedback_id, as the loader will store them."""
-    rows = {}
-    for rec in records(workspace):
-        if rec["kind"] == "survey_answer":
-            rows[rec["id"]] = dict(rec["message"])
-        elif rec["kind"] == "survey_comment":
-            rows.setdefault(rec["message"]["feedback_id"], {})["text"] = rec["message"]["text"]
-    return [rows[k] for k in sorted(rows)]

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from centric.schema import CALL_EVENT_NAMES
-from tests.api.served_workspace import ServedWorkspace
+from tests.api.server import ServedWorkspace
 
 ROOT = Path(__file__).resolve().parents[2]
 UMD = ROOT / "tests" / "js" / "node_modules" / "@segment" / "analytics-next" / "dist" / "umd"

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from centric.api.app import create_app
 from centric.services.surveys import set_status, survey_link, workspace_secret
 from centric.services.workspace_files import open_store
-from tests.api.conftest import load_spool, spooled, survey_app, table
+from tests.api.conftest import load_spool, survey_app, table
+from tests.api.spooled import records as spooled
 
 NPS = "/api/surveys/nps-post-purchase/responses"
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.api.served_workspace import ServedWorkspace, centric
+from tests.api.server import ServedWorkspace, centric
 
 segment_analytics = pytest.importorskip("segment.analytics", reason="segment-analytics-python is a dev dependency")
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.served_workspace import ServedWorkspace
+from tests.api.server import ServedWorkspace
 
 segment_analytics = pytest.importorskip("segment.analytics", reason="segment-analytics-python is a dev dependency")
 rudder_analytics = pytest.importorskip("rudderstack.analytics", reason="rudder-sdk-python is a dev dependency")
@@ -149,34 +149,34 @@ def _check_loaded_once(served, wire, sent, facts, errors):
         "ana.puig@example.com", "ES", "Girona")
 
 
-def test_segment_python_client_batches_reach_events_once(served):
+def _segment_wire(exchanges):
+    # Segment's client sends plain JSON with the key as HTTP Basic user name.
+    assert all(h.get("Authorization", "").startswith("Basic ") for _, h, _ in exchanges)
+    assert not any(h.get("Content-Encoding") for _, h, _ in exchanges)
+
+
+def _rudderstack_wire(exchanges):
+    # RudderStack's client gzips every batch by default: kept on.
+    assert {h.get("Content-Encoding") for _, h, _ in exchanges} == {"gzip"}
+
+
+@pytest.mark.parametrize("vendor, prefix, check_wire", [("segment", "seg", _segment_wire),
+                                                        ("rudderstack", "rud", _rudderstack_wire)])
+def test_python_client_batches_reach_events_once(served, vendor, prefix, check_wire):
+    """Segment's client (plain JSON) and RudderStack's (gzipped batches), each with its defaults."""
+    from rudderstack.analytics import request as rudder_request
     from segment.analytics import request as segment_request
 
+    module, request = {"segment": (segment_analytics, segment_request),
+                       "rudderstack": (rudder_analytics, rudder_request)}[vendor]
     errors = []
-    client = segment_analytics.Client(served.write_key, host=served.url, max_retries=2,
-                                      on_error=lambda error, batch: errors.append((error, len(batch))))
-    with Wire(segment_request._session) as wire:
-        sent, facts = _send_a_shop_visit(client, "seg")
+    client = module.Client(served.write_key, host=served.url, max_retries=2,
+                           on_error=lambda error, batch: errors.append((error, len(batch))))
+    with Wire(request._session) as wire:
+        sent, facts = _send_a_shop_visit(client, prefix)
         client.flush()
         client.shutdown()
-    # Segment's client sends plain JSON with the key as HTTP Basic user name.
-    assert all(h.get("Authorization", "").startswith("Basic ") for _, h, _ in wire.exchanges)
-    assert not any(h.get("Content-Encoding") for _, h, _ in wire.exchanges)
-    _check_loaded_once(served, wire, sent, facts, errors)
-
-
-def test_rudderstack_python_client_gzipped_batches_reach_events_once(served):
-    from rudderstack.analytics import request as rudder_request
-
-    errors = []
-    client = rudder_analytics.Client(served.write_key, host=served.url, max_retries=2,
-                                     on_error=lambda error, batch: errors.append((error, len(batch))))
-    with Wire(rudder_request._session) as wire:
-        sent, facts = _send_a_shop_visit(client, "rud")
-        client.flush()
-        client.shutdown()
-    # RudderStack's client gzips every batch by default: kept on.
-    assert {h.get("Content-Encoding") for _, h, _ in wire.exchanges} == {"gzip"}
+    check_wire(wire.exchanges)
     _check_loaded_once(served, wire, sent, facts, errors)
 
 

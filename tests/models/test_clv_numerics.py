@@ -78,16 +78,7 @@ def test_pareto_likelihood_where_2f1_nears_1_is_exact_and_fast():
     assert time.perf_counter() - start < 2.0  # milliseconds now; about a minute before
     assert np.isfinite(got).all()
     for i in np.linspace(0, len(d.weights) - 1, 6).astype(int):
-        with mpmath.workdps(50):
-            x, tx, T = (mpmath.mpf(float(v[i])) for v in (d["frequency"], d["recency"], d["T"]))
-            K = r + s + x
-
-            def J(t):
-                return mpmath.hyp2f1(K, s + 1, K + 1, (alpha - beta) / (alpha + t)) / (K * (alpha + t) ** K)
-
-            head = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta)
-            want = head + mpmath.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * (J(tx) - J(T)))
-        assert got[i] == pytest.approx(float(want), rel=1e-10)
+        assert got[i] == pytest.approx(_pareto_log_likelihood_mpmath(r, alpha, s, beta, d, i), rel=1e-10)
 
 
 @pytest.mark.parametrize("a", [1.0, 1 + 1e-12, 1 - 1e-9, 1 + 1e-7, 1 - 1e-5, 1.001])
@@ -185,16 +176,21 @@ def test_pareto_likelihood_matches_a_numerical_integral():
     d = ParetoNBD()._compress(rows)
     got = ParetoNBD()._log_likelihood(np.array([r, alpha, s, beta]), d, grad=False)
     for i in range(len(d.weights)):
-        with mpmath.workdps(50):
-            x, tx, T = (mpmath.mpf(float(v[i])) for v in (d["frequency"], d["recency"], d["T"]))
-            K = r + s + x
+        assert got[i] == pytest.approx(_pareto_log_likelihood_mpmath(r, alpha, s, beta, d, i), rel=1e-10)
 
-            def J(t):
-                return mpmath.hyp2f1(K, s + 1, K + 1, (alpha - beta) / (alpha + t)) / (K * (alpha + t) ** K)
 
-            head = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta)
-            want = head + mpmath.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * (J(tx) - J(T)))
-        assert got[i] == pytest.approx(float(want), rel=1e-10)
+def _pareto_log_likelihood_mpmath(r, alpha, s, beta, d, i) -> float:
+    """Row i's Pareto/NBD log-likelihood at 50 digits: Gamma(r+x) a^r b^s / Gamma(r) [alive term +
+    s * (J(t_x) - J(T))], J from mpmath's 2F1 (the note's eq. 19-20, as in the test above)."""
+    with mpmath.workdps(50):
+        x, tx, T = (mpmath.mpf(float(v[i])) for v in (d["frequency"], d["recency"], d["T"]))
+        K = r + s + x
+
+        def J(t):
+            return mpmath.hyp2f1(K, s + 1, K + 1, (alpha - beta) / (alpha + t)) / (K * (alpha + t) ** K)
+
+        head = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta)
+        return float(head + mpmath.log((alpha + T) ** -(r + x) * (beta + T) ** -s + s * (J(tx) - J(T))))
 
 
 @pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])

@@ -123,10 +123,10 @@ def _totals(db: Path) -> dict[str, int]:
 
 
 def test_every_table_of_the_catalog_is_classified(ws):
-    from centric.store.privacy import classify
+    from centric.store.privacy import catalog, classify
 
     with open_store(ws, read_only=True) as (_, store):
-        kinds = classify(store)
+        kinds = classify(catalog(store))
     assert not [t for t, k in kinds.items() if k == "unclassified"], kinds
     assert {"customers", "orders", "events", "feedback", "consents", "segment_members", "journey_stages",
             "customer_value", "customer_personas", "customer_profiles", "customer_summary"} <= \
@@ -159,6 +159,12 @@ def test_export_holds_every_row_an_independent_scan_finds(ws, tmp_path):
     assert SHARED_ANON not in json.dumps(bundle["ids"]) and bundle["ids"]["anonymous_ids_shared_with_another_customer"] == 1
     assert [m["model"] for m in bundle["how_computed"]["models"]] == ["BetaGeo"]  # chosen and churn source
     assert bundle["how_computed"]["models"][0]["params"]["alpha"] == 4.4
+    # the definitions of exactly the person's segments and personas (the cards themselves left out)
+    member_of = {r["segment"] for r in bundle["tables"]["segment_members"]}
+    assert member_of and {s["segment"] for s in bundle["how_computed"]["segments"]} == member_of
+    personas = [p["persona_id"] for p in bundle["how_computed"]["personas"]]
+    assert personas == [r["persona_id"] for r in bundle["tables"]["customer_personas"]] and len(personas) == 1
+    assert "card" not in bundle["how_computed"]["personas"][0]
     assert [q["quote"]["text"] for q in bundle["persona_quotes"]] == [TARGET_TEXT]
     # the spool: the person's lines (identify and a page carrying only their anonymous id), nobody else's
     spooled = [m["record"]["message"] for m in bundle["spooled_messages"]]
@@ -379,3 +385,27 @@ def test_an_erased_person_sent_again_is_refused_at_the_door_and_by_the_loader(ws
         assert store.con.execute("SELECT count(*) FROM events WHERE event_id = 'keeper-1'").fetchone()[0] == 1
         assert store.con.execute("SELECT count(*) FROM quarantine WHERE value LIKE ?",
                                  [f"%{TARGET['customer_id']}%"]).fetchone()[0] == 0
+
+
+def test_suppression_follows_the_snapshot_it_reads(tmp_path):
+    """The server's Suppression reads erased hashes from the read snapshot: none from a snapshot without
+    an erasures table, the new ones once a newer snapshot is published (the Snapshot says it changed)."""
+    import time as clock
+
+    from centric.services.privacy import Suppression, _secret, id_hash
+    from centric.store.connection import Store
+    from centric.store.snapshot import Snapshot, publish_snapshot
+
+    store = Store(tmp_path / "centric.duckdb")  # migrated: every table, erasures too
+    publish_snapshot(store, tmp_path, tables=("surveys",))  # as an older centric published it
+    snapshot = Snapshot(tmp_path)
+    suppression = Suppression(tmp_path, snapshot)
+    assert not suppression.active() and not suppression.is_suppressed(["gone@shop.test"])
+    store.con.execute("INSERT INTO erasures VALUES (?, 'email', 's', NULL, now())",
+                      [id_hash(_secret(tmp_path), "gone@shop.test")])
+    publish_snapshot(store, tmp_path)
+    store.close()
+    clock.sleep(0.6)  # a reader looks for a newer snapshot at most every 0.5 s
+    assert suppression.active() and suppression.is_suppressed([" Gone@Shop.test"])
+    assert not suppression.is_suppressed(["kept@shop.test"])
+    snapshot.close()

@@ -229,6 +229,8 @@ BAD = [
     ({"type": "track", "messageId": "b8", "userId": {"id": 1}, "event": "X"}, "userId is not a string"),
     ({"_record": {"id": "b9", "kind": "", "received_at": RECEIVED.isoformat(), "source": "k", "message": {}}},
      "missing kind"),
+    ({"_record": {"id": "b9b", "kind": "Track-Call", "received_at": RECEIVED.isoformat(), "source": "k",
+                  "message": {"userId": "u", "event": "X"}}}, "kind is not a call type"),
     ({"_record": {"id": "b\t10", "kind": "track", "received_at": RECEIVED.isoformat(), "source": "k",
                   "message": {"userId": "u", "event": "X"}}}, "messageId holds a control character"),
     ({"type": "track", "messageId": "b11", "userId": "u", "event": "X", "properties": [1, 2]},
@@ -250,6 +252,21 @@ def test_malformed_messages_are_quarantined_with_their_reason(ws):
     assert {r[2] for r in rows} == {open_path(sf).name[: -len(".open")]}
     assert q(store, "SELECT event_id FROM events") == [("ok1",)]
     assert rep.quarantined_rows == len(BAD) + 1 and load(ws).messages_read == 0
+
+
+def test_an_erased_line_beside_an_unreadable_one_is_skipped_not_quarantined(ws):
+    """An erasure blanks a line in place (store/spool_erase.py); the JSON scan skips it, and so must the
+    line-by-line reading a file with a broken line falls back to."""
+    path, store, settings = ws
+    sf = spool(ws, [track("ok1"), track("gone"), track("ok2")], seal=False)
+    file = open_path(sf)
+    lines = file.read_bytes().splitlines(keepends=True)
+    lines[1] = b" " * (len(lines[1]) - 1) + b"\n"
+    file.write_bytes(b"".join(lines) + b'{"id": "broken", "kind": "track", "mess\n')
+    rep = load(ws)
+    assert q(store, "SELECT reason FROM quarantine") == [("line is not a JSON record with a message object",)]
+    assert sorted(q(store, "SELECT event_id FROM events")) == [("ok1",), ("ok2",)]
+    assert rep.messages_read == 3 and rep.quarantined_rows == 1
 
 
 def test_kinds_without_a_handler_wait_in_spool_pending(ws, monkeypatch):
@@ -327,3 +344,38 @@ def test_consent_context_fills_the_ledger_and_marks_anonymous_events(ws):
     assert q(store, "SELECT properties->'consent' FROM events WHERE event_id = 't7'") == [(None,)]
     load(ws)  # loading again adds nothing
     assert q(store, "SELECT count(*) FROM consents") == [(2,)]
+
+
+def test_consent_context_of_many_events_agrees_with_the_mapping_of_each(ws):
+    """Payloads repeat over events (mapped once each): every event still gets its own message's choice,
+    and each identified sender a ledger row per category at each message's time, as
+    consent_context.from_context and consent_rows give them message by message."""
+    from centric.store.consent_context import consent_rows, from_context
+
+    path, store, settings = ws
+    contexts = [
+        {"consent": {"categoryPreferences": {"Analytics": True, "Advertising": False}}},
+        {"consent": {"categoryPreferences": {"C0002": "yes", "marketing": True, "weird": 3}}},
+        {"consentManagement": {"allowedConsentIds": ["C0001"], "deniedConsentIds": ["C0002", "C0004"]}},
+        {"consent": {"categoryPreferences": None}, "consentManagement": {"allowedConsentIds": "C0003"}},
+        {"consent": "all", "consentManagement": {"deniedConsentIds": {"C0003": "Analytics"}}},
+        {"page": {"url": "/"}},
+    ]
+    messages = []
+    for i in range(60):
+        user = {"userId": f"u{i % 4}"} if i % 3 else {"anonymousId": f"a{i}"}
+        messages.append({"type": "track", "messageId": f"m{i}", "event": "Product Viewed", **user,
+                         "timestamp": f"2026-11-29T09:{i:02d}:00Z", "context": contexts[i % len(contexts)]})
+    spool(ws, messages)
+    load(ws)
+    marked = {r[0]: (json.loads(r[1]) if r[1] else None)
+              for r in q(store, "SELECT event_id, properties->'consent' FROM events")}
+    ledger = sorted(q(store, "SELECT customer_id, category, granted, strftime(recorded_at, '%H:%M') FROM consents"))
+    expected_ledger = set()
+    for i, m in enumerate(messages):
+        choice = from_context(m["context"], dict(settings.consent_ids))
+        assert marked[m["messageId"]] == (choice.categories or None), m
+        if "userId" in m:
+            expected_ledger |= {(r["customer_id"], r["category"], r["granted"], f"{10:02d}:{i:02d}")
+                                for r in consent_rows(m["userId"], choice, None, "collector")}
+    assert ledger == sorted(expected_ledger) and len(ledger) > 10

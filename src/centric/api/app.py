@@ -24,14 +24,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from centric.api.collect import Unauthorized, collect_routes
-from centric.api.context import Busy, ServerContext
+from centric.api.context import MAX_BACKLOG, Busy, ServerContext, header_key
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
 from centric.api.privacy import privacy_routes
 from centric.api.surveys import survey_routes
 from centric.errors import CentricError
-from centric.services import surveys
-
-STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "rate_limited": 429}
 
 
 def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -50,9 +47,9 @@ def _plain(value):
 
 
 def create_app(workspace: Path, allowed_origins: list[str] | None = None, max_in_flight: int = MAX_IN_FLIGHT,
-               max_backlog: int | None = None):
+               max_backlog: int = MAX_BACKLOG):
     """The ASGI app of one workspace. ``allowed_origins`` overrides ``[server] cors_origins``."""
-    ctx = ServerContext(Path(workspace)) if max_backlog is None else ServerContext(Path(workspace), max_backlog)
+    ctx = ServerContext(Path(workspace), max_backlog)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -70,16 +67,8 @@ def create_app(workspace: Path, allowed_origins: list[str] | None = None, max_in
                            allow_headers=["Content-Type", "Authorization", "X-Centric-Key"])
 
     def reader(request: Request):
-        token = request.headers.get("x-centric-key")
-        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-        if not token and scheme.lower() == "bearer":
-            token = bearer.strip()
-        if ctx.keys.check(token, "read") is None:
+        if ctx.keys.check(header_key(request), "read") is None:
             raise _Denied()
-
-    @app.exception_handler(surveys.SurveyError)
-    async def survey_error(request, exc):
-        return JSONResponse({"error": str(exc)}, status_code=STATUS_OF.get(exc.reason, 400))
 
     @app.exception_handler(_Denied)
     async def denied(request, exc):

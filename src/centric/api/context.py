@@ -12,6 +12,7 @@ import asyncio
 from pathlib import Path
 
 from centric.services import collector, keys, privacy, surveys
+from centric.services.collector import encode_records
 from centric.services.workspace_files import load_settings
 
 MAX_BACKLOG = 20_000  # records queued for the disk before new writes get 429
@@ -23,6 +24,15 @@ class Busy(Exception):
     def __init__(self, retry_after: int = 1):
         super().__init__("the collector is busy: retry later")
         self.retry_after = retry_after
+
+
+def header_key(request) -> str | None:
+    """The key a read-side request carries: ``X-Centric-Key``, else ``Authorization: Bearer``."""
+    token = request.headers.get("x-centric-key")
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    if not token and scheme.lower() == "bearer":
+        token = bearer.strip()
+    return token or None
 
 
 class ServerContext:
@@ -58,6 +68,4 @@ class ServerContext:
         await asyncio.wrap_future(self.writer.submit_lines(lines))
 
     async def spool(self, records: list[dict]) -> None:
-        from centric.services.collector import encode_records
-
         await self.spool_lines(encode_records(records))

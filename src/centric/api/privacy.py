@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from centric.api.context import header_key
 from centric.services import privacy_requests as requests
 from centric.services.keys import KINDS
 
@@ -38,32 +39,24 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"success": False, "code": code, "message": message, "error": message}, status_code=status)
 
 
-def _token(request: Request) -> str | None:
-    token = request.headers.get("x-centric-key")
-    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-    if not token and scheme.lower() == "bearer":
-        token = bearer.strip()
-    return token or None
-
-
 def privacy_routes(ctx) -> APIRouter:
     router = APIRouter()
 
-    def allowed(request: Request, action: str):
-        """(key, None) when the request's key may act on `action`, else (None, the error answer)."""
-        info = ctx.keys.check(_token(request), *KINDS)
+    def refusal(info, action: str) -> JSONResponse | None:
+        """None when the key ``info`` (a live key, or None) may act on `action`, else the error answer."""
         needed = " or ".join(NEEDS[action])
         if info is None:
-            return None, _error(401, "unauthorized", f"privacy {action} requests need a {needed} key "
-                                                     f"(centric keys create --kind {NEEDS[action][0]}) in the "
-                                                     "X-Centric-Key header")
-        if ctx.keys.check(_token(request), *NEEDS[action]) is None:
-            return None, _error(403, "forbidden", f"privacy {action} requests need a {needed} key; this is a "
-                                                  f"{info.kind} key")
-        return info, None
+            return _error(401, "unauthorized", f"privacy {action} requests need a {needed} key "
+                                               f"(centric keys create --kind {NEEDS[action][0]}) in the "
+                                               "X-Centric-Key header")
+        if info.kind != "admin" and info.kind not in NEEDS[action]:  # admin passes, as in KeyChecker.check
+            return _error(403, "forbidden", f"privacy {action} requests need a {needed} key; this is a "
+                                            f"{info.kind} key")
+        return None
 
     async def take(action: str, body: PrivacyRequestIn, request: Request):
-        info, refused = allowed(request, action)
+        info = ctx.keys.check(header_key(request), *KINDS)
+        refused = refusal(info, action)
         if refused is not None:
             return refused
         try:
@@ -90,14 +83,15 @@ def privacy_routes(ctx) -> APIRouter:
 
     async def status_of(request_id: str, request: Request):
         """(status, None) when the key may see this request, else (None, the error answer)."""
-        if ctx.keys.check(_token(request), *KINDS) is None:
+        info = ctx.keys.check(header_key(request), *KINDS)
+        if info is None:
             return None, _error(401, "unauthorized", "this endpoint needs a read key (exports) or an admin key "
                                                      "(erasures) in the X-Centric-Key header")
         try:
             status = await run_in_threadpool(requests.read_status, ctx.workspace, request_id)
         except requests.PrivacyRequestError as exc:
             return None, _error(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc))
-        _, refused = allowed(request, status.get("action", "erase"))
+        refused = refusal(info, status.get("action", "erase"))
         return (None, refused) if refused is not None else (status, None)
 
     @router.get("/api/privacy/requests/{request_id}")

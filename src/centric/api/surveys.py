@@ -89,8 +89,8 @@ def _client(request: Request) -> str:
 def survey_routes(ctx) -> APIRouter:
     router = APIRouter()
     settings = ctx.settings
-    limiter = RateLimiter(getattr(settings, "survey_anonymous_per_minute", 10.0),
-                          getattr(settings, "survey_anonymous_burst", 5))
+    limiter = RateLimiter(settings.survey_anonymous_per_minute, settings.survey_anonymous_burst)
+    widget_code = (resources.files("centric.api") / "static" / "widget.js").read_bytes()  # read once, served often
 
     async def definition(survey_id: str) -> dict:
         return await run_in_threadpool(surveys.snapshot_survey, ctx.snapshot, survey_id)
@@ -112,8 +112,7 @@ def survey_routes(ctx) -> APIRouter:
 
     @router.get("/widget.js")
     async def widget():
-        code = (resources.files("centric.api") / "static" / "widget.js").read_text(encoding="utf-8")
-        return Response(code, media_type="application/javascript; charset=utf-8",
+        return Response(widget_code, media_type="application/javascript; charset=utf-8",
                         headers={"Cache-Control": "max-age=300"})
 
     @router.get("/api/surveys/{survey_id}")

@@ -72,17 +72,25 @@ def mark_events(events, consents, category: str, default_granted: bool):
 
 def consented_events(events, consents, category: str, default_granted: bool):
     """Only the events recorded under consent to `category` (same columns as `events`)."""
-    marked = mark_events(events, consents, category, default_granted)
+    return kept(mark_events(events, consents, category, default_granted))
+
+
+def kept(marked):
+    """The events of `mark_events` recorded under consent, without the mark."""
     return marked.filter(marked._consented).drop("_consented")
 
 
 def left_out(events, consents, category: str, default_granted: bool):
     """One row: events_left_out (events not recorded under consent), anonymous_events_left_out, and
-    customers_left_out (customers with events of whom none was recorded under consent). One pass: the
-    marked events are grouped per customer (anonymous events in one group), then summed."""
+    customers_left_out (customers with events of whom none was recorded under consent)."""
+    return left_out_of(mark_events(events, consents, category, default_granted))
+
+
+def left_out_of(marked):
+    """`left_out` of events already marked (`mark_events`). One pass: the marked events are grouped per
+    customer (anonymous events in one group), then summed."""
     import ibis
 
-    marked = mark_events(events, consents, category, default_granted)
     per = marked.group_by("customer_id").aggregate(
         _n=marked.count(), _kept=marked._consented.cast("int64").sum())
     known = per.customer_id.notnull()
@@ -91,6 +99,11 @@ def left_out(events, consents, category: str, default_granted: bool):
         events_left_out=(per._n - per._kept).sum(),
         anonymous_events_left_out=ibis.ifelse(known, 0, per._n - per._kept).sum())
     return out.select(*(ibis.coalesce(out[c], 0).cast("int64").name(c) for c in out.columns))
+
+
+def has_records(consents, category: str):
+    """A scalar: whether the ledger holds any record of `category`."""
+    return consents.filter(consents.category == category).count() > 0
 
 
 def granted_at(customers, consents, category: str, at, default_granted: bool):

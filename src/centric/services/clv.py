@@ -227,15 +227,16 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     from centric.models.clv.validation import ChurnCalibration, band_shares, churn_explanation, risk_score
 
     cal_end, holdout = split.calibration_end, split.holdout_days
-    choice = None
+    choice = inner_run = None
     inner_days = min(holdout, split.history_days // 2)
     if inner_days >= MIN_INNER_DAYS:
         say(f"choosing a model: calibration to {cal_end - dt.timedelta(days=inner_days):%Y-%m-%d}, "
             f"checked on the next {inner_days} days")
         try:
-            choice = _check(store, cal_end - dt.timedelta(days=inner_days), inner_days,
-                            dt.datetime.combine(cal_end.date(), dt.time.max), first, model_names,
-                            candidates=candidates)["table"]
+            inner_run = _check(store, cal_end - dt.timedelta(days=inner_days), inner_days,
+                               dt.datetime.combine(cal_end.date(), dt.time.max), first, model_names,
+                               candidates=candidates)
+            choice = inner_run["table"]
         except (ClvError, ConvergenceError, DataError):
             choice = None  # too little inside the calibration period: chosen by BIC instead
     say(f"checking the models: calibration to {cal_end:%Y-%m-%d}, holdout {holdout} days")
@@ -246,8 +247,10 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     source = str(table.loc[table["churn_source"], "model"].iloc[0])
     none = (actual == 0).astype(float)
     score = risk_score(fitted[source], cal, float(holdout))
-    churn = ChurnCalibration(float(holdout)).fit(score, none)
-    bands = band_shares(churn.predict(score), none).rename(columns={"band": "group_name"})
+    churn = ChurnCalibration(float(holdout)).fit(score, none)  # what customer_value uses: the latest outcomes
+    same_length = inner_run is not None and inner_days == holdout
+    bands = band_shares(_band_check(inner_run if same_length else None, source, holdout, churn).predict(score), none)
+    bands = bands.rename(columns={"band": "group_name"})
     bands["kind"], bands["source"] = "churn_band", source
     freq = conditional_expectations(cal["frequency"], actual, {k: v[0] for k, v in predictions.items()})
     freq["kind"] = "frequency"
@@ -257,6 +260,20 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     return {"table": table, "calibration": calibration, "tracking": tracking, "source": source,
             "churn": churn, "chosen": chosen, "note": churn_explanation(table), "holdout": holdout,
             "fitted": fitted, "inner_days": run["inner_days"]}
+
+
+def _band_check(inner_run, source: str, holdout: int, churn):
+    """The calibration whose bands the holdout checks: fitted on the split inside the calibration
+    period when that split is as long as the holdout, so the holdout's no-purchase shares per band are
+    an out-of-sample test of the banding (the map fitted on the holdout itself would order them by
+    construction). Without such a split, the holdout's own map (`churn`): the shares then only show it."""
+    from centric.models.clv.validation import ChurnCalibration, risk_score
+
+    if inner_run is None or source not in inner_run["fitted"]:
+        return churn
+    none = (inner_run["actual"] == 0).astype(float)
+    return ChurnCalibration(float(holdout)).fit(risk_score(inner_run["fitted"][source], inner_run["cal"],
+                                                           float(holdout)), none)
 
 
 def _tracking_model(table: pd.DataFrame, chosen: str) -> str:

@@ -322,19 +322,14 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
             out.errors.append(_error(index, message, problem))
             continue
         if "type" not in message:
-            message["type"] = call
-            if text is not None:
-                text = _append(text, f'"type":"{call}"')
+            text = _add(message, text, "type", call, f'"{call}"')
         if batch_sent is not None and "sentAt" not in message:
-            message["sentAt"] = sent_at
-            if text is not None:
-                text = _append(text, f'"sentAt":{batch_sent}')
+            text = _add(message, text, "sentAt", sent_at, batch_sent)
         message_id = message.get("messageId")
         generated = message_id is None
         if generated:
-            message_id = message["messageId"] = f"centric-{uuid.uuid4()}"
-            if text is not None:
-                text = _append(text, f'"messageId":"{message_id}"')
+            message_id = f"centric-{uuid.uuid4()}"
+            text = _add(message, text, "messageId", message_id, f'"{message_id}"')
         if text is None or "writeKey" in message:
             message.pop("writeKey", None)
             encoded = to_json(message)  # compact UTF-8; NaN and Infinity as the stdlib writes them
@@ -353,9 +348,11 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     return out
 
 
-def _append(text: str, field: str) -> str:
-    """A JSON object's text with one more field (text ends in its closing brace)."""
-    return f"{text[:-1]},{field}}}"
+def _add(message: dict, text: str | None, name: str, value, encoded: str) -> str | None:
+    """Set ``message[name] = value`` and, when the message keeps its text, append the field to it too
+    (``encoded`` is the value as JSON; the text ends in its closing brace)."""
+    message[name] = value
+    return None if text is None else f'{text[:-1]},"{name}":{encoded}}}'
 
 
 def _error(index: int, message: object, reason: str) -> dict:
@@ -363,12 +360,6 @@ def _error(index: int, message: object, reason: str) -> dict:
     if isinstance(message, dict) and isinstance(message.get("messageId"), str):
         error["messageId"] = message["messageId"][:MAX_ID_CHARS]
     return error
-
-
-def survey_line(kind: str, message: dict, message_id: str) -> bytes:
-    """A survey answer or comment as a spool line (source ``survey``)."""
-    return encode({"id": message_id, "kind": kind, "received_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-                   "source": "survey", "message": message})
 
 
 def client_settings(write_key: str, base_url: str) -> dict:

@@ -41,7 +41,8 @@ class Exclusion:
         if self.events_left_out:
             text += f" ({self.events_left_out:,} events not recorded under consent"
             if self.anonymous_events_left_out:
-                text += f", {self.anonymous_events_left_out:,} of them anonymous without a banner yes"
+                text += (f", {self.anonymous_events_left_out:,} of them from anonymous visitors who did not say yes "
+                         "on the cookie banner")
             text += ")"
         return text + (f"; {self.hint}" if self.hint and self.customers_left_out else "")
 
@@ -54,8 +55,10 @@ def hint(store, settings, purpose: str) -> str:
     """The advice for a workspace whose default denies and whose ledger names no one for `purpose`."""
     if _default(settings) or purpose == "essential":
         return ""
-    found = store.query_df("SELECT 1 FROM consents WHERE category = ? LIMIT 1", [purpose])
-    return "" if len(found) else NO_RECORDS_HINT.format(purpose=purpose)
+    from centric.queries.consent import has_records
+
+    db = store.ibis()
+    return "" if db.execute(has_records(db.table("consents"), purpose)) else NO_RECORDS_HINT.format(purpose=purpose)
 
 
 def _default(settings) -> bool:
@@ -74,17 +77,26 @@ def _now(settings) -> dt.datetime:
     return dt.datetime.now(zone).replace(tzinfo=None)
 
 
+def _marked(store, settings, purpose: str):
+    """Every event, each anonymous one first given the customer its visitor was merged into
+    (services/identity.py), marked with whether it was recorded under consent to `purpose`."""
+    from centric.queries.consent import mark_events
+    from centric.services.identity import person_events
+
+    db = store.ibis()
+    return mark_events(person_events(db), db.table("consents"), purpose, _default(settings))
+
+
 def consented_tables(store, settings, purpose: str, names) -> dict:
     """Ibis tables by name; `events` (when asked) holds only the events recorded under consent to `purpose`,
     each anonymous one first given the customer its visitor was merged into (services/identity.py): a
     merged event follows that customer's consent ledger, as if the ids had been one from the start."""
-    from centric.queries.consent import consented_events
-    from centric.services.identity import person_events
+    from centric.queries.consent import kept
 
     db = store.ibis()
     tables = {name: db.table(name) for name in names if name != "events"}
     if "events" in names:
-        tables["events"] = consented_events(person_events(db), db.table("consents"), purpose, _default(settings))
+        tables["events"] = kept(_marked(store, settings, purpose))
     return tables
 
 
@@ -92,18 +104,26 @@ def consented_events(store, settings, purpose: str = "analytics"):
     return consented_tables(store, settings, purpose, ("events",))["events"]
 
 
-def count_events_left_out(store, settings, analysis: str) -> Exclusion:
-    """What the analysis's event read leaves out (customers with no event under consent, events)."""
-    from centric.queries.consent import left_out
+def events_and_left_out(store, settings, analysis: str):
+    """The analysis's events (recorded under consent to its purpose) and what they leave out
+    (`count_events_left_out`), both from one marked-events expression."""
+    from centric.queries.consent import kept
+
+    marked = _marked(store, settings, PURPOSES[analysis])
+    return kept(marked), count_events_left_out(store, settings, analysis, marked)
+
+
+def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:
+    """What the analysis's event read leaves out (customers with no event under consent, events);
+    `marked`: the marked events when the caller has them (`events_and_left_out`)."""
+    from centric.queries.consent import left_out_of
 
     purpose = PURPOSES[analysis]
     out = Exclusion(analysis, purpose, hint=hint(store, settings, purpose))
     if not store.has_rows("events"):
         return out
-    db = store.ibis()
-    from centric.services.identity import person_events
-
-    row = db.execute(left_out(person_events(db), db.table("consents"), purpose, _default(settings))).iloc[0]
+    marked = _marked(store, settings, purpose) if marked is None else marked
+    row = store.ibis().execute(left_out_of(marked)).iloc[0]
     out.customers_left_out, out.events_left_out = int(row["customers_left_out"]), int(row["events_left_out"])
     out.anonymous_events_left_out = int(row["anonymous_events_left_out"])
     return out
@@ -157,5 +177,11 @@ def messages(store, analyses=None) -> list[str]:
     frame = exclusions(store)
     if analyses is not None:
         frame = frame[frame["analysis"].isin(list(analyses))]
-    return [f"{r.analysis}: " + Exclusion(r.analysis, r.purpose, int(r.customers_left_out), int(r.events_left_out),
-                                         int(r.anonymous_events_left_out)).message() for r in frame.itertuples()]
+    return [line(r) for r in frame.to_dict("records")]
+
+
+def line(row: dict) -> str:
+    """One consent_exclusions row (as a dict) as its message: "journey: 582 customers left out: ..."."""
+    left = Exclusion(row["analysis"], row["purpose"], int(row["customers_left_out"]), int(row["events_left_out"]),
+                     int(row["anonymous_events_left_out"]))
+    return f"{row['analysis']}: {left.message()}"

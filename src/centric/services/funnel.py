@@ -26,7 +26,7 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     steps = [s.strip() for s in steps if s and s.strip()]
     exclusions = tuple(s.strip() for s in exclusions or [] if s.strip())
     strategy = strategy or pick_strategy(store.ibis().name)
-    events = consent.consented_events(store, settings, consent.PURPOSES["funnel"])
+    events, left_out = consent.events_and_left_out(store, settings, "funnel")
     try:
         seconds = parse_window(window)
     except ValueError as exc:
@@ -38,11 +38,12 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
             from exc
     if not store.has_rows("events"):
         raise FunnelError("no events yet: load them with `centric ingest events FILE`")
-    known = set(store.query_df("SELECT DISTINCT name FROM events")["name"])
+    db = store.ibis()
+    known = set(db.execute(db.table("events").select("name").distinct())["name"])
     unknown = [s for s in (*steps, *exclusions) if s not in known]
     if unknown:
         raise FunnelError(f"no event named {', '.join(map(repr, unknown))}; events here: {', '.join(sorted(known)[:20])}")
-    profile_columns = set(store.query_df("SELECT * FROM customer_profiles LIMIT 0").columns) - {"customer_id"}
+    profile_columns = set(db.table("customer_profiles").columns) - {"customer_id"}
     if by is not None and by not in (*EVENT_BREAKDOWNS, PERSONA, *profile_columns):
         raise FunnelError(f"cannot break down by {by!r}: use channel, persona or a customer_profiles column")
     users = store.ibis().execute(query)
@@ -52,7 +53,6 @@ def run_funnel(store, steps: list[str], window: str, by: str | None = None, excl
     if by is not None and by not in EVENT_BREAKDOWNS:
         users = users.merge(_breakdown(store, by), left_on="user", right_on="customer_id", how="left")
     table = funnel_table(users, steps, by, order=order)
-    left_out = consent.count_events_left_out(store, settings, "funnel")
     if not store.read_only:
         consent.record(store, left_out)
     table.attrs["consent"] = left_out

@@ -101,19 +101,25 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
 
 def ingest_collected(store, settings, workspace: Path):
     """Load every message the collector acknowledged and no load has taken yet (store/collected.py):
-    exactly once, with quarantine and dedupe on messageId; then carry out the privacy requests sent over
-    the API (services/privacy_requests.py; an erasure closes and reopens `store`). Returns a
-    store.collected.LoadReport."""
+    exactly once, with quarantine and dedupe on messageId; rebuild the identities when anything was read;
+    then carry out the privacy requests sent over the API (services/privacy_requests.py; an erasure closes
+    and reopens `store`). Returns a store.collected.LoadReport. `centric run` does the same three as steps
+    of their own (services/run.py), so that the identities table is rebuilt once."""
     from centric.services.identity import rebuild
-    from centric.store.collected import load_collected
-
-    from centric.services.privacy import suppression_secret
-
-    report = load_collected(store, Path(workspace), settings, secret=suppression_secret(store))
-    if report.messages_read:
-        rebuild(store)  # identify, alias and events naming both ids merge visitors (queries/identity.py)
     from centric.services.privacy_requests import execute_pending
 
-    # privacy requests sent over the API, after the load's transaction (an erasure rewrites the file)
+    report = load_collected_messages(store, settings, workspace)
+    if report.messages_read:
+        rebuild(store)  # identify, alias and events naming both ids merge visitors (queries/identity.py)
+    # privacy requests sent over the API, after the load's transaction (an erasure rewrites the file) and
+    # with the identities current (an erasure follows them to the person's anonymous ids)
     report.privacy_requests = execute_pending(store, settings, Path(workspace))
     return report
+
+
+def load_collected_messages(store, settings, workspace: Path):
+    """The load alone (store/collected.py), erased people suppressed: no identities, no privacy requests."""
+    from centric.services.privacy import suppression_secret
+    from centric.store.collected import load_collected
+
+    return load_collected(store, Path(workspace), settings, secret=suppression_secret(store))

@@ -48,9 +48,19 @@ class MoveData:
     everyone: pd.DataFrame | None = None  # the move's rows of every customer, consent or not (orders only)
 
 
-def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
-    """The data of one move: its spans, the touchpoints inside them, counted per customer too."""
-    from centric.queries.transitions import event_columns, event_counts, move_rows, move_touches
+@dataclass
+class MoveInputs:
+    """What the data of every move reads alike (one read per journey, not one per move)."""
+
+    end: object  # the observation end
+    tables: dict  # Ibis tables; events recorded under analytics consent
+    allowed: set  # customers who held analytics consent at some moment up to `end`
+    touchpoints: list[str]  # the event names counted as touchpoints, the most frequent first
+    personas: pd.DataFrame | None  # customer_id -> persona, or None before `centric personas`
+
+
+def move_inputs(store, settings=None) -> MoveInputs:
+    from centric.queries.transitions import event_counts
     from centric.services import consent
     from centric.services.personas import persona_names
     from centric.services.summary import observation_end
@@ -62,16 +72,26 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     purpose = consent.PURPOSES["journey_drivers"]
     tables = consent.consented_tables(store, settings, purpose,
                                       ("orders", "order_lines", "events", "feedback", "customers"))
-    allowed = consent.customers_with_purpose(store, settings, purpose, end)
+    allowed = set(consent.customers_with_purpose(store, settings, purpose, end)["customer_id"])
     names = db.execute(event_counts(tables["events"]))
     touchpoints = [n for n in names["name"] if n not in PURCHASE_EVENTS][:MAX_TOUCHPOINTS]
     tables["feedback_insights"] = db.table("feedback_insights") if store.has_rows("feedback_insights") else None
+    return MoveInputs(end, tables, allowed, touchpoints, persona_names(store))
+
+
+def move_data(store, move: str = "first_to_second", settings=None, inputs: MoveInputs | None = None) -> MoveData:
+    """The data of one move: its spans, the touchpoints inside them, counted per customer too.
+    inputs: `move_inputs(store, settings)`, when the caller reads several moves."""
+    from centric.queries.transitions import event_columns, move_rows, move_touches
+
+    inputs = inputs if inputs is not None else move_inputs(store, settings)
+    db = store.ibis()
+    end, tables, touchpoints = inputs.end, inputs.tables, inputs.touchpoints
     options = {} if settings is None else {"loyal_purchases": settings.journey_loyal_purchases,
                                            "at_risk_days": settings.journey_at_risk_days}
     rows = move_rows(tables, end, move, **options)
     everyone = db.execute(rows).sort_values("customer_id", kind="stable").reset_index(drop=True)
-    data = everyone[everyone["customer_id"].isin(set(allowed["customer_id"]))]
-    data = data.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    data = everyone[everyone["customer_id"].isin(inputs.allowed)].reset_index(drop=True)
     touches = db.execute(move_touches(tables, rows, touchpoints))
     touches = touches[touches["customer_id"].isin(set(data["customer_id"]))]
     columns = {col: name for name, col in event_columns(touchpoints).items()}
@@ -80,9 +100,8 @@ def move_data(store, move: str = "first_to_second", settings=None) -> MoveData:
     counts = counts.reindex(data["customer_id"], fill_value=0).to_numpy()
     data[[*columns, *SUPPORT]] = counts
     data[list(SUPPORT)] = data[list(SUPPORT)].clip(upper=1)
-    personas = persona_names(store)
-    if personas is not None:
-        data = data.merge(personas, on="customer_id", how="left")
+    if inputs.personas is not None:
+        data = data.merge(inputs.personas, on="customer_id", how="left")
     return MoveData(data, touches, columns, everyone)
 
 
@@ -184,8 +203,9 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     if not store.has_rows("customers"):
         raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
     db = store.ibis()
-    tables = consent.consented_tables(store, settings, consent.PURPOSES["journey"],
-                                      ("orders", "events", "feedback", "customers"))
+    events, left_out = consent.events_and_left_out(store, settings, "journey")
+    tables = {"events": events, **consent.consented_tables(store, settings, consent.PURPOSES["journey"],
+                                                           ("orders", "feedback", "customers"))}
     end = observation_end(store) or db.execute(tables["customers"].created_at.max())
     say("journey: milestones")
     marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
@@ -195,13 +215,14 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     stays = stays_of(rows)  # read back from the rows written, so the moves can be recounted from the table
     moved = stay_moves(stays)
     moves = transitions(stays, moved)
-    notes, curve, found = [], None, []
+    notes, curve, found, inputs = [], None, [], None
     for move, label in MOVES.items():
         if move == "repeat_to_loyal" and settings.journey_loyal_purchases <= 2:
             continue  # loyal is the second purchase: nothing between repeat and loyal
         say(f"journey: what drives {label}")
         try:
-            data = move_data(store, move, settings)
+            inputs = inputs or move_inputs(store, settings)
+            data = move_data(store, move, settings, inputs)
             if move == "first_to_second":  # purchases only, essential records: every customer
                 curve = repeat_purchase_curve(data.everyone)
             found.append(move_drivers(store, move, data, settings))
@@ -211,14 +232,14 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     say("journey: cohorts and paths")
     contents = {"journey_stages": rows, "stage_transitions": moves,
                 "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
-                **visit_paths(store, settings)}
+                **visit_paths(store, settings, events)}
     if curve is not None:
         contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
-    left_out = consent.record(store, consent.count_events_left_out(store, settings, "journey"))
+    consent.record(store, left_out)
     return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
                          now_counts(rows, "status", JOURNEY_STATUSES), left_out)
 
@@ -231,10 +252,10 @@ def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
                          "customers": [int(current[v]) for v in order if v in current.index]})
 
 
-def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
+def visit_paths(store, settings=None, events=None) -> dict[str, pd.DataFrame]:
     """path_edges and top_paths (queries/paths.py) from one read of the events recorded under analytics
-    consent: the distinct paths and their visits come back (few rows), both tables are made from them.
-    Empty without events."""
+    consent (`events` when the caller has them): the distinct paths and their visits come back (few rows),
+    both tables are made from them. Empty without events."""
     import ibis
 
     from centric.queries.paths import edges_of, path_counts, top_of
@@ -243,7 +264,9 @@ def visit_paths(store, settings=None) -> dict[str, pd.DataFrame]:
     if not store.has_rows("events"):
         return {}
     db = store.ibis()
-    query = path_counts(consent.consented_events(store, settings, consent.PURPOSES["paths"]))
+    if events is None:
+        events = consent.consented_events(store, settings, consent.PURPOSES["paths"])
+    query = path_counts(events)
     # as Arrow: an empty result (nobody consented) keeps the path's list type, which pandas would lose
     counts = ibis.memtable(db.to_pyarrow(query))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -64,14 +63,9 @@ def _read(workspace: Path) -> list[dict]:
 
 
 def _write(workspace: Path, entries: list[dict]) -> None:
-    path = keys_path(workspace)
-    temp = path.with_name(f".{KEYS_FILE}.{os.getpid()}.{time.time_ns()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"keys": entries}, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    from centric.services.workspace_files import write_private_json
+
+    write_private_json(keys_path(workspace), {"keys": entries})
 
 
 def create_key(workspace: Path, kind: str, name: str | None = None) -> tuple[KeyInfo, str]:

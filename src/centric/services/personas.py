@@ -64,9 +64,11 @@ def _split(names: str | None, default: tuple) -> tuple:
 def _feedback(store) -> pd.DataFrame | None:
     if not store.has_rows("feedback_insights"):
         return None
-    return store.query_df(
-        "SELECT f.customer_id, f.feedback_id, f.text, i.language, i.sentiment, i.sentiment_score, i.themes "
-        "FROM feedback f JOIN feedback_insights i USING (feedback_id) WHERE f.customer_id IS NOT NULL")
+    db = store.ibis()
+    f, i = db.table("feedback"), db.table("feedback_insights")
+    f = f.filter(f.customer_id.notnull()).select("customer_id", "feedback_id", "text")
+    i = i.select("feedback_id", "language", "sentiment", "sentiment_score", "themes")
+    return db.execute(f.join(i, "feedback_id"))
 
 
 def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0, numeric: str | None = None,
@@ -183,12 +185,15 @@ def persona_names(store) -> pd.DataFrame | None:
     """customer_id -> persona name, or None before `centric personas`."""
     if not store.has_rows("customer_personas"):
         return None
-    return store.query_df("SELECT c.customer_id, p.name AS persona FROM customer_personas c "
-                          "JOIN personas p USING (persona_id)")
+    db = store.ibis()
+    personas = db.table("personas").select("persona_id", persona="name")
+    return db.execute(db.table("customer_personas").join(personas, "persona_id").select("customer_id", "persona"))
 
 
 def load_cards(store) -> list[dict]:
     if not store.has_rows("personas"):
         raise PersonaError("no personas yet: run `centric personas` first")
-    frame = store.query_df("SELECT card FROM personas ORDER BY persona_id")
+    db = store.ibis()
+    personas = db.table("personas").order_by("persona_id")
+    frame = db.execute(personas.select(card=personas.card.cast("string")))
     return [json.loads(c) for c in frame["card"]]

@@ -12,8 +12,6 @@ the collector and loader call `is_suppressed` (or `Suppression` on the read snap
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from centric.errors import CentricError
 from centric.store import compact, erasures
 from centric.store import privacy as person
 from centric.store import spool_erase
+from centric.store.erasures import id_hash
 from centric.store.snapshot import Snapshot, publish_snapshot
 from centric.store.spool import SPOOL_DIR
 
@@ -32,11 +31,6 @@ class PrivacyError(CentricError):
     """The person named is not in the workspace, or the request cannot be carried out."""
 
 
-def id_hash(secret: str, value: str) -> str:
-    """sha256 of 'secret:id' (the id trimmed, lower-cased when it holds an @): as HASH_SQL computes it."""
-    return hashlib.sha256(f"{secret}:{spool_erase.normalise(str(value))}".encode()).hexdigest()
-
-
 SALT_FILE = ".centric-erasure-salt"
 
 
@@ -44,19 +38,9 @@ def _secret(workspace: Path) -> str:
     """The workspace's erasure secret, created once (0600) and never rotated: a new one would orphan every
     hash in `erasures`. Its own file, apart from the secret that signs survey links (that one may be
     rotated), and kept with the workspace (back it up with centric.duckdb)."""
-    import os
-    import secrets
+    from centric.services.workspace_files import secret_file
 
-    path = Path(workspace) / SALT_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path.read_text().strip()
+    return secret_file(Path(workspace) / SALT_FILE)
 
 
 def suppression_secret(store) -> str | None:
@@ -66,55 +50,37 @@ def suppression_secret(store) -> str | None:
     return _secret(store.path.parent)
 
 
-def is_suppressed(workspace: Path, ids, store=None) -> bool:
-    """Whether any of these ids (customer ids, e-mails, anonymous ids) belongs to an erased person.
-
-    With an open store it reads `erasures`; without, the read snapshot (for the server)."""
+def is_suppressed(workspace: Path, ids, store) -> bool:
+    """Whether any of these ids (customer ids, e-mails, anonymous ids) belongs to an erased person,
+    read from the open store's `erasures` (the server asks `Suppression`, on the read snapshot)."""
     values = [str(v) for v in ids if v is not None and str(v).strip()]
-    if not values:
+    if not values or not erasures.has_erasures(store):
         return False
-    if store is not None:
-        if not erasures.has_erasures(store):
-            return False
-        return bool(erasures.suppressed_hashes(store, [id_hash(_secret(workspace), v) for v in values]))
-    return Suppression(workspace).is_suppressed(values)
+    return bool(erasures.suppressed_hashes(store, [id_hash(_secret(workspace), v) for v in values]))
 
 
 class Suppression:
-    """The erased hashes of the read snapshot, re-read when a new snapshot is published (thread-safe reads)."""
+    """The erased hashes of the read snapshot, read again when the Snapshot reads a newer file
+    (thread-safe reads)."""
 
     def __init__(self, workspace: Path, snapshot: Snapshot | None = None):
         self.workspace = Path(workspace)
         self.snapshot = snapshot or Snapshot(self.workspace)
         self._hashes: frozenset[str] = frozenset()
-        self._seen = None
-        self._checked = 0.0
+        self._version = None
         self._secret: str | None = None
 
     def _current(self) -> frozenset[str]:
-        now = time.monotonic()
-        if now - self._checked >= 0.5:
-            self._checked = now
-            try:
-                stat = self.snapshot.path.stat()
-                identity = (stat.st_ino, stat.st_mtime_ns)
-            except FileNotFoundError:
-                identity = None
-            if identity != self._seen:
-                try:
-                    rows = self.snapshot.rows("erasures") if identity else []
-                except Exception:  # noqa: BLE001 - a snapshot published before erasures existed: none yet
-                    rows = []
-                self._hashes, self._seen = frozenset(r["id_hash"] for r in rows), identity
+        version = self.snapshot.version()
+        if version != self._version:
+            # a snapshot published before erasures were in it has none
+            rows = self.snapshot.rows("erasures") if version and self.snapshot.has_table("erasures") else []
+            self._hashes, self._version = frozenset(r["id_hash"] for r in rows), version
         return self._hashes
 
     def active(self) -> bool:
         """Whether anybody is erased (the collector skips the per-message check when nobody is)."""
         return bool(self._current())
-
-    def any(self, hashes) -> bool:
-        current = self._current()
-        return any(h in current for h in hashes)
 
     def is_suppressed(self, ids) -> bool:
         current = self._current()
@@ -125,24 +91,28 @@ class Suppression:
         return any(id_hash(self._secret, str(v)) in current for v in ids if v is not None and str(v).strip())
 
 
-def resolve(store, customer: str) -> str:
-    found = person.find_customer(store, customer)
+def resolve(store, customer: str, catalog: dict[str, list[str]] | None = None) -> str:
+    found = person.find_customer(store, customer, catalog if catalog is not None else person.catalog(store))
     if found is None:
         raise PrivacyError(f"no customer {customer!r} in this workspace: give a customer id or e-mail "
                            "(centric sql \"SELECT customer_id, email FROM customers\" lists them)")
     return found
 
 
-def collect(store, workspace: Path, customer_id: str) -> dict:
-    """Everything centric holds about the person: {ids, tables: {table: (columns, rows)}, special, spool, ...}."""
-    ids = person.person_ids(store, customer_id)
-    tables = {t: person.rows(store, t, where, params) for t, (where, params) in person.selections(store, ids).items()}
+def collect(store, workspace: Path, customer_id: str, catalog: dict[str, list[str]] | None = None) -> dict:
+    """Everything centric holds about the person: {ids, tables: {table: (columns, rows)}, selections (the
+    erasure deletes by them), special, spool, ...}. `catalog`: store/privacy.catalog, when read already."""
+    catalog = catalog if catalog is not None else person.catalog(store)
+    ids = person.person_ids(store, customer_id, catalog)
+    selections = person.selections(store, ids, catalog)
+    tables = {t: person.rows(store, t, where, params) for t, (where, params) in selections.items()}
     q_columns, q_rows, q_rowids = person.quarantine_matches(store, ids)
     tables["quarantine"] = (q_columns, q_rows)
-    kinds = person.classify(store)
+    kinds = person.classify(catalog)
     return {
         "ids": ids,
         "tables": tables,
+        "selections": selections,
         "quarantine_rowids": q_rowids,
         "persona_quotes": person.persona_quotes(store, ids.feedback_texts),
         "spool": spool_erase.find(Path(workspace) / SPOOL_DIR, spool_erase.mentions(ids.values())),
@@ -204,12 +174,13 @@ def erase(workspace: Path, customer: str, request_id: str | None = None, store=N
 def _erase_open(store, settings, workspace: Path, customer: str, request_id: str | None):
     secret = _secret(workspace)
     spool = workspace / SPOOL_DIR
-    customer_id = person.find_customer(store, customer)
+    catalog = person.catalog(store)
+    customer_id = person.find_customer(store, customer, catalog)
     if customer_id is not None:
-        return _erase_rows(store, settings, workspace, customer_id, secret, request_id)
+        return _erase_rows(store, settings, workspace, customer_id, secret, request_id, catalog)
     subject = erasures.subject_of(store, id_hash(secret, customer))
     if subject is None:
-        resolve(store, customer)  # raises the one-line error
+        resolve(store, customer, catalog)  # raises the one-line error
     # erased before: finish what may not have been done (spool, snapshot, file), with the hashes
     result = ErasureResult(customer.strip(), already_erased=True, request_id=request_id)
     hashes = erasures.all_hashes(store)
@@ -222,18 +193,18 @@ def _erase_open(store, settings, workspace: Path, customer: str, request_id: str
     return result, subject, needles
 
 
-def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str, request_id: str | None):
+def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str, request_id: str | None, catalog):
     """Delete the person's rows and record their hashes in one transaction, then clean the report, the
     snapshot and the spool; (result, subject hash, raw ids to look for in files)."""
     spool = workspace / SPOOL_DIR
-    data = collect(store, workspace, customer_id)
+    data = collect(store, workspace, customer_id, catalog)
     ids: person.PersonIds = data["ids"]
     result = ErasureResult(customer_id, request_id=request_id, unclassified=data["unclassified"],
                            kept_shared_anonymous_ids=len(ids.shared_anonymous_ids))
     subject = id_hash(secret, customer_id)
     hashes = [(id_hash(secret, v), kind) for kind, values in ids.by_kind().items() for v in sorted(values)]
     with store.transaction():
-        for table, (where, params) in person.selections(store, ids).items():
+        for table, (where, params) in data["selections"].items():
             result.rows_deleted[table] = person.delete(store, table, where, params)
         result.rows_deleted["quarantine"] = person.delete_rowids(store, "quarantine", data["quarantine_rowids"])
         result.persona_quotes_removed = person.remove_persona_quotes(store, ids.feedback_texts)

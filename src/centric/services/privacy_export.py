@@ -89,6 +89,15 @@ def _write(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def _values(tables: dict, table: str, column: str) -> list:
+    """The distinct values of one column of the person's rows of a table (none when it was not scanned)."""
+    if table not in tables:
+        return []
+    columns, rows = tables[table]
+    at = columns.index(column)
+    return sorted({row[at] for row in rows})
+
+
 def read_manifest(path: Path) -> dict | None:
     """A bundle's JSON file, when it is one (used to find bundles of an erased person)."""
     try:
@@ -103,18 +112,16 @@ def export(store, settings, workspace: Path, customer: str, output: Path) -> Exp
     from centric.services.privacy import _secret, collect, id_hash, resolve
     from centric.store import privacy as person
 
-    customer_id = resolve(store, customer)
-    data = collect(store, workspace, customer_id)
+    catalog = person.catalog(store)
+    customer_id = resolve(store, customer, catalog)
+    data = collect(store, workspace, customer_id, catalog)
     ids = data["ids"]
     tables = data["tables"]
     output = Path(output)
     output.mkdir(mode=0o700, parents=True, exist_ok=True)
     result = ExportResult(customer_id, output, unclassified=data["unclassified"])
-    segments = sorted({r[tables["segment_members"][0].index("segment")] for r in tables.get("segment_members", ([], []))[1]}) \
-        if "segment_members" in tables else []
-    personas = sorted({r[tables["customer_personas"][0].index("persona_id")]
-                       for r in tables.get("customer_personas", ([], []))[1]}) if "customer_personas" in tables else []
-    explained = person.context(store, segments, personas)
+    explained = person.context(store, _values(tables, "segment_members", "segment"),
+                               _values(tables, "customer_personas", "persona_id"))
     for table, (columns, rows) in sorted(tables.items()):
         result.rows[table] = len(rows)
         if rows:

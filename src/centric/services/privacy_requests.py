@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
 from pathlib import Path
@@ -74,13 +73,9 @@ def checked(customer, request_id) -> tuple[str, str]:
 
 def write_status(folder: Path, status: dict) -> None:
     """status.json of a request, 0600, replaced atomically."""
-    temp = folder / f".{STATUS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(status, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, folder / STATUS_FILE)
+    from centric.services.workspace_files import write_private_json
+
+    write_private_json(folder / STATUS_FILE, status)
 
 
 def open_request(workspace: Path, action: str, customer, request_id, key_id: str) -> tuple[str, dict]:

@@ -22,14 +22,14 @@ def build_customer_profiles(store, settings=None) -> int:
     if not store.has_rows("customers"):
         raise ProfileError("no customers yet: load them with `centric ingest customers FILE` (or orders), "
                            "or try `centric demo`")
-    end = observation_end(store)
-    if end is None:
-        end = store.con.execute("SELECT max(created_at) FROM customers").fetchone()[0]
-    if not store.has_rows("customer_summary"):
-        build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
     from centric.services import consent
 
     db = store.ibis()
+    end = observation_end(store)
+    if end is None:
+        end = db.execute(db.table("customers").created_at.max())
+    if not store.has_rows("customer_summary"):
+        build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
     names = ("customers", "customer_summary", "orders", "order_lines", "events", "feedback", "consents")
     tables = consent.consented_tables(store, settings, consent.PURPOSES["customer_profiles"], names)
     for name in OPTIONAL_INPUTS:

@@ -87,17 +87,16 @@ def report_context(store, settings) -> dict:
 
 def consent_context(store, settings) -> dict | None:
     """What each analysis left out for want of consent (consent_exclusions), or None before any ran."""
-    from centric.services.consent import Exclusion, exclusions
+    from centric.services.consent import exclusions, line
 
     frame = exclusions(store)
     if frame.empty:
         return None
-    rows = []
-    for r in frame.to_dict("records"):
-        left = Exclusion(r["analysis"], r["purpose"], int(r["customers_left_out"]), int(r["events_left_out"]),
-                         int(r["anonymous_events_left_out"]))
-        rows.append({**r, "computed_at": str(r["computed_at"])[:16], "message": f"{r['analysis']}: {left.message()}"})
-    return {"rows": rows, "default": settings.consent_default}
+    customers = store.count("customers")
+    rows = [{**r, "computed_at": str(r["computed_at"])[:16], "message": line(r),
+             "share": int(r["customers_left_out"]) / customers if customers else None}
+            for r in frame.to_dict("records")]
+    return {"rows": rows, "default": settings.consent_default, "customers": customers}
 
 
 def partial_month(observed_until) -> str | None:

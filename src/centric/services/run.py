@@ -9,12 +9,23 @@ from centric.services.summary import build_customer_summary
 
 
 def _collected(store, settings, workspace) -> int:
-    """What the collector acknowledged since the last load, first, so every analysis sees it."""
-    from centric.services.ingest import ingest_collected
+    """What the collector acknowledged since the last load, first, so every analysis sees it. The two
+    steps after it finish what `centric ingest --collected` does (services/ingest.py ingest_collected):
+    the identities, rebuilt once per run, then the privacy requests sent over the API."""
+    from centric.services.ingest import load_collected_messages
 
     if workspace is None:
         return 0
-    return sum(ingest_collected(store, settings, workspace).loaded.values())
+    return sum(load_collected_messages(store, settings, workspace).loaded.values())
+
+
+def _privacy_requests(store, settings, workspace) -> int:
+    """The privacy requests sent over the API, with the identities current; returns how many were done."""
+    from centric.services.privacy_requests import execute_pending
+
+    if workspace is None:
+        return 0
+    return len(execute_pending(store, settings, Path(workspace)))
 
 
 def _customer_value(store, settings, workspace) -> int:
@@ -85,6 +96,7 @@ def _identities(store, settings, workspace) -> int:
 STEPS: list[tuple[str, Callable]] = [
     ("collected", _collected),
     ("identities", _identities),
+    ("privacy_requests", _privacy_requests),
     ("customer_summary", lambda store, settings, workspace: build_customer_summary(store, cuts=settings.rfm_cuts)),
     ("customer_value", _customer_value),
     ("feedback_insights", _listen),

@@ -28,16 +28,19 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from centric.store import surveys as survey_store
 from centric.store.survey_rules import (KINDS, MAX_ID_CHARS, MAX_TEXT_CHARS, Answer, SurveyError,  # noqa: F401
                                         check_answer, check_comment_text, check_open)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_QUESTIONS = {
     "nps": {"en": "How likely are you to recommend us to a friend or colleague?",
@@ -109,9 +112,9 @@ def set_status(store, survey_id: str, status: str) -> None:
 
 
 def _publish(store) -> None:
-    from centric.store.snapshot import publish_snapshot
+    from centric.services.collector import publish
 
-    publish_snapshot(store, Path(store.path).parent)
+    publish(store, Path(store.path).parent)  # the server reads survey definitions from the snapshot
 
 
 def list_surveys(store):
@@ -206,15 +209,9 @@ def check_response_token(secret: str, survey_id: str, response_id: str, token: s
 
 def workspace_secret(folder: Path) -> str:
     """The workspace's link-signing secret, created on first use (never printed or logged)."""
-    path = Path(folder) / ".centric-secret"
-    if not path.exists():
-        try:  # created 0600 from the start (no moment readable by others)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    from centric.services.workspace_files import secret_file
+
+    return secret_file(Path(folder) / ".centric-secret")
 
 
 def new_send_id(now: dt.datetime | None = None) -> str:

@@ -47,3 +47,39 @@ def open_store(path: Path, read_only: bool = False):
         yield settings, store
     finally:
         store.close()
+
+
+def write_private_json(path: Path, data) -> None:
+    """Write JSON readable by its owner only (0600), replaced atomically and fsync'd: a reader sees the
+    old file or the new one, never half of one (keys.json, a privacy request's status.json)."""
+    import json
+    import os
+    import secrets
+
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def secret_file(path: Path) -> str:
+    """The secret kept in `path`, created on first use: 32 random bytes as hex, 0600 from the start (no
+    moment readable by others), fsync'd; never printed or logged. Two processes racing to create it
+    both read the one that won."""
+    import os
+    import secrets
+
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text().strip()

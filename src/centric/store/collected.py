@@ -48,7 +48,7 @@ from pathlib import Path
 
 from centric.store.connection import transaction
 from centric.store.ingest import prepare_connection
-from centric.store.spool import OPEN_SUFFIX, SPOOL_DIR, complete_bytes, is_sealed, spool_files
+from centric.store.spool import OPEN_SUFFIX, SPOOL_DIR, complete_bytes, is_sealed, record_lines, spool_files
 from centric.store.sqltext import constant, set_variable, var
 from centric.store.upsert import MergeCounts
 from centric.store.validate import Check, Rules
@@ -109,13 +109,16 @@ class LoadContext:
     consent_ids: dict[str, str] = field(default_factory=dict)  # [consent.ids] of centric.toml
 
     def quarantine(self, table_name: str, select_sql: str) -> Counter:
-        """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line."""
-        self.con.execute(
-            f"INSERT INTO quarantine SELECT {constant(table_name)}, l._file, l._line, q.column_name, "
-            f"left(CAST(q.value AS VARCHAR), 1000), q.reason, current_localtimestamp() "
-            f"FROM ({select_sql}) q JOIN _spool_lines l ON l._seq = q._seq"
-        )
-        counts = Counter(dict(self.con.execute(f"SELECT reason, count(*) FROM ({select_sql}) GROUP BY reason").fetchall()))
+        """Quarantine the rows of a query giving (_seq, column_name, value, reason), with file and line.
+        The query runs once (as ingest.quarantine_rows): its rows are kept, inserted, then counted."""
+        con = self.con
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _spool_bad AS SELECT l._file, l._line, q.column_name, "
+                    f"left(CAST(q.value AS VARCHAR), 1000) AS value, q.reason "
+                    f"FROM ({select_sql}) q JOIN _spool_lines l ON l._seq = q._seq")
+        con.execute(f"INSERT INTO quarantine SELECT {constant(table_name)}, _file, _line, column_name, value, "
+                    f"reason, current_localtimestamp() FROM _spool_bad")
+        counts = Counter(dict(con.execute("SELECT reason, count(*) FROM _spool_bad GROUP BY reason").fetchall()))
+        con.execute("DROP TABLE _spool_bad")  # on an error, load_collected drops it after the rollback
         self.report.quarantined += counts
         return counts
 
@@ -203,7 +206,7 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
     finally:
         for view in ("_records", "_spool_ok", "_spool_lines"):
             con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in ("_spool", "_spool_checked", "_spool_files"):
+        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_bad"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
@@ -254,19 +257,20 @@ def readable_copy(seg: Segment, tmp: Path) -> Path:
 
 
 def mark_unreadable(path: Path, cleaned: Path) -> None:
-    """Copy `path` line by line, replacing each line that is not a record (a JSON object whose message,
-    when given, is an object) by a marker record, so the line numbers stay right and the line is
+    """Copy the record lines of `path` (spool.record_lines: blank, erased lines are skipped as the JSON
+    scan skips them), replacing each line that is not a record (a JSON object whose message, when
+    given, is an object) by a marker record, so the line numbers stay right and the line is
     quarantined."""
     fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
-        for raw in src:
+    with os.fdopen(fd, "wb") as dst:
+        for raw in record_lines(path):
             try:
                 obj = json.loads(raw)
                 ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None)))
             except ValueError:
                 ok = False
             if ok:
-                dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                dst.write(raw)
             else:
                 text = raw.decode("utf-8", "replace").rstrip("\n")[:1000]
                 dst.write((json.dumps({"_unreadable": text}) + "\n").encode())
@@ -276,8 +280,7 @@ def mark_unreadable(path: Path, cleaned: Path) -> None:
 RECORD_CHECKS = [
     Check("_unreadable IS NOT NULL", None, "_unreadable", constant("line is not a JSON record with a message object")),
     Check("nullif(trim(kind), '') IS NULL", "kind", "kind", constant("missing kind (the call type)")),
-    Check("kind NOT IN ('track', 'page', 'identify', 'screen', 'group', 'alias') "
-          "AND NOT regexp_full_match(kind, '[a-z_]{1,40}')", "kind", "kind",
+    Check("NOT regexp_full_match(kind, '[a-z_]{1,40}')", "kind", "kind",  # every call type matches it
           constant("kind is not a call type (identify, track, page, screen, group, alias, ...)")),
     Check("nullif(trim(id), '') IS NULL", "messageId", "id", constant("missing messageId")),
     Check("regexp_matches(id, '[\\x00-\\x1f\\x7f]')", "messageId", "id",

@@ -13,11 +13,7 @@ import os
 from pathlib import Path
 
 from centric.store.connection import StoreError
-
-
-def _literal(path: Path) -> str:
-    # ATTACH takes no bound parameter; the path is the workspace's own database file and a name made here
-    return "'" + str(path).replace("'", "''") + "'"
+from centric.store.sqltext import constant
 
 
 def checkpoint(con) -> None:
@@ -35,9 +31,10 @@ def rewrite_database(path: Path) -> int:
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {_literal(path)} AS centric_old")
+        # ATTACH takes no bound parameter: the paths are the workspace's own file and a name made here
+        con.execute(f"ATTACH {constant(str(path))} AS centric_old")
         con.execute("CHECKPOINT centric_old")
-        con.execute(f"ATTACH {_literal(temp)} AS centric_new")
+        con.execute(f"ATTACH {constant(str(temp))} AS centric_new")
         con.execute("COPY FROM DATABASE centric_old TO centric_new")
         con.execute("DETACH centric_new")
         con.execute("DETACH centric_old")

@@ -34,26 +34,19 @@ class Store:
     """
 
     def __init__(self, path: Path, timezone: str = "UTC", read_only: bool = False):
-        import duckdb
-
         self.path = Path(path)
         self.read_only = read_only
         self.timezone = timezone
-        config = {"enable_external_access": False} if read_only else {}
         creating = not read_only and not self.path.exists()
         # the database holds customers' data: created (with its WAL) readable by its owner only
         mask = os.umask(0o077) if creating else None
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            self.con = self._connect()
         finally:
             if mask is not None:
                 os.umask(mask)
         if creating and self.path.exists():
             os.chmod(self.path, 0o600)
-        self.con.execute("SET TimeZone = ?", [timezone])
-        self.con.execute("SET enable_progress_bar = false")  # centric shows its own (Rich) progress
         self._ibis = None
         if not read_only:
             from centric.store.migrations import migrate
@@ -65,6 +58,19 @@ class Store:
                 raise
 
     # -- plumbing -------------------------------------------------------------------------
+    def _connect(self, again: bool = False):
+        """A connection to the file as this Store opens it (read-only: no outside file either)."""
+        import duckdb
+
+        config = {"enable_external_access": False} if self.read_only else {}
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {self.path}{' again' if again else ''}: {exc}") from exc
+        con.execute("SET TimeZone = ?", [self.timezone])
+        con.execute("SET enable_progress_bar = false")  # centric shows its own (Rich) progress
+        return con
+
     def close(self) -> None:
         self.con.close()
 
@@ -72,20 +78,12 @@ class Store:
     def released(self):
         """Close the connection for the block (a rewrite of the database file needs every connection
         closed), then open the same file again; the Store stays usable after the block."""
-        import duckdb
-
         self.con.close()
         self._ibis = None
         try:
             yield
         finally:
-            try:
-                config = {"enable_external_access": False} if self.read_only else {}
-                self.con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot open {self.path} again: {exc}") from exc
-            self.con.execute("SET TimeZone = ?", [self.timezone])
-            self.con.execute("SET enable_progress_bar = false")
+            self.con = self._connect(again=True)
 
     def __enter__(self) -> "Store":
         return self

@@ -1,6 +1,6 @@
 """The erasure records and suppression: what remains of an erased person, and the door it closes.
 
-Rule: an erased id is kept only as sha256(secret ':' id) (HASH_SQL in store/privacy.py; the secret is
+Rule: an erased id is kept only as sha256(secret ':' id) (id_hash, HASH_SQL; the secret is
 the workspace's, so the hashes cannot be checked against a list of known e-mails elsewhere). Any row
 that arrives later carrying such an id is dropped before it is loaded or quarantined (quarantine
 would keep the value) and only counted.
@@ -8,8 +8,27 @@ would keep the value) and only counted.
 
 from __future__ import annotations
 
-from centric.store.privacy import HASH_SQL
-from centric.store.sqltext import ident
+import hashlib
+
+from centric.store.sqltext import constant, ident
+
+# The one rule for the form an id is hashed in, written twice: in Python (normalise, id_hash) and in
+# SQL (HASH_SQL, over a text expression x; the secret is its bound parameter). Change both together.
+# SQL's trim() takes off spaces only: it is given every character Python's str.strip() takes off.
+_WHITESPACE = constant("".join(c for c in map(chr, range(0x3001)) if c.isspace()))
+HASH_SQL = ("sha256(? || ':' || CASE WHEN contains({x}, '@') THEN lower(trim({x}, " + _WHITESPACE + ")) "
+            "ELSE trim({x}, " + _WHITESPACE + ") END)")
+
+
+def normalise(value: str) -> str:
+    """The form an id is hashed in: trimmed, and lower-cased when it holds an @ (an e-mail)."""
+    value = value.strip()
+    return value.lower() if "@" in value else value
+
+
+def id_hash(secret: str, value) -> str:
+    """sha256 of 'secret:id' over the normalised id, as 64 hex digits: what HASH_SQL computes."""
+    return hashlib.sha256(f"{secret}:{normalise(str(value))}".encode()).hexdigest()
 
 # input table -> its columns that carry a person's id (and the order id lines are matched by)
 SUPPRESSED_COLUMNS = ("customer_id", "user_id", "anonymous_id", "email", "order_id")
@@ -23,14 +42,15 @@ def has_erasures(con) -> bool:
 def record(con, rows: list[tuple[str, str]], subject_hash: str, request_id: str | None) -> int:
     """Add (id_hash, id_kind) rows of one erasure; an id already recorded is not added twice."""
     con = getattr(con, "con", con)  # a Store, or its connection
-    fresh = 0
-    for id_hash, kind in rows:
-        if con.execute("SELECT 1 FROM erasures WHERE id_hash = ?", [id_hash]).fetchone():
-            continue
-        con.execute("INSERT INTO erasures VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
-                    [id_hash, kind, subject_hash, request_id])
-        fresh += 1
-    return fresh
+    first: dict[str, str] = {}
+    for hashed, kind in rows:
+        first.setdefault(hashed, kind)
+    if not first:
+        return 0
+    return con.execute(
+        "INSERT INTO erasures SELECT h, k, ?, ?, now() AT TIME ZONE 'UTC' FROM "
+        "(SELECT unnest(?::VARCHAR[]) AS h, unnest(?::VARCHAR[]) AS k) WHERE h NOT IN (SELECT id_hash FROM erasures)",
+        [subject_hash, request_id, list(first), list(first.values())]).fetchone()[0]
 
 
 def earlier(con, subject_hash: str) -> tuple | None:

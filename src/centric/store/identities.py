@@ -38,8 +38,8 @@ def record_split(store, anonymous_id: str, customer_id: str, note: str | None = 
 
 def remove_split(store, anonymous_id: str, customer_id: str) -> int:
     with store.transaction() as con:
-        return con.execute("DELETE FROM identity_splits WHERE anonymous_id = ? AND customer_id = ? RETURNING 1",
-                           [anonymous_id, customer_id]).fetchall().__len__()
+        return con.execute("DELETE FROM identity_splits WHERE anonymous_id = ? AND customer_id = ?",
+                           [anonymous_id, customer_id]).fetchone()[0]
 
 
 def identities_of(store, any_id: str):

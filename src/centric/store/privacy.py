@@ -71,8 +71,6 @@ NO_PERSON_DATA = {
     "path_edges": "counts per step",
     "top_paths": "counts per path",
 }
-# DuckDB's sha256 over the same text Python hashes in services/privacy.id_hash
-HASH_SQL = "sha256(? || ':' || CASE WHEN contains({x}, '@') THEN lower(trim({x})) ELSE trim({x}) END)"
 
 
 @dataclass
@@ -95,7 +93,8 @@ class PersonIds:
 
 
 def catalog(con) -> dict[str, list[str]]:
-    """Every table of the workspace database (main schema) and its columns, from the catalog."""
+    """Every table of the workspace database (main schema) and its columns, from the catalog. Read it
+    once per request and hand it to the functions below (`tables`)."""
     con = getattr(con, "con", con)  # a Store, or its connection
     rows = con.execute(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = current_database() "
@@ -106,11 +105,10 @@ def catalog(con) -> dict[str, list[str]]:
     return tables
 
 
-def classify(con) -> dict[str, str]:
-    """table -> person, linked, special, none or unclassified (see the module's rule)."""
-    con = getattr(con, "con", con)  # a Store, or its connection
+def classify(tables: dict[str, list[str]]) -> dict[str, str]:
+    """table -> person, linked, special, none or unclassified (see the module's rule), for a `catalog`."""
     out = {}
-    for table, columns in catalog(con).items():
+    for table, columns in tables.items():
         if any(c in PERSON_COLUMNS for c in columns) or table in JSON_PERSON:
             out[table] = "person"
         elif table in LINKS:
@@ -124,7 +122,7 @@ def classify(con) -> dict[str, str]:
     return out
 
 
-def find_customer(con, text: str) -> str | None:
+def find_customer(con, text: str, tables: dict[str, list[str]]) -> str | None:
     """The customer id `text` names: a customer id, else the e-mail of exactly one customer, else an id
     an identities table maps to one customer."""
     con = getattr(con, "con", con)  # a Store, or its connection
@@ -134,16 +132,16 @@ def find_customer(con, text: str) -> str | None:
     rows = con.execute("SELECT customer_id FROM customers WHERE lower(email) = lower(?)", [text]).fetchall()
     if len(rows) == 1:
         return rows[0][0]
-    if "identities" in catalog(con):
-        found = {row[0] for row in _identity_rows(con, None, text)}
+    if "identities" in tables:
+        found = {row[0] for row in _identity_rows(con, tables["identities"], None, text)}
         if len(found) == 1:
             return found.pop()
     return None
 
 
-def _identity_rows(con, customer_ids: set[str] | None, value: str | None = None) -> list[tuple]:
-    """identities rows as (customer_id, {column: text}) of some customers, or that hold `value`."""
-    columns = [c for c in catalog(con)["identities"] if c != "customer_id"]
+def _identity_rows(con, columns: list[str], customer_ids: set[str] | None, value: str | None = None) -> list[tuple]:
+    """identities rows (of these columns) as (customer_id, {column: text}) of some customers, or that hold `value`."""
+    columns = [c for c in columns if c != "customer_id"]
     select = ", ".join(f"CAST({ident(c)} AS VARCHAR)" for c in columns)
     if customer_ids is not None:
         rows = con.execute(f"SELECT customer_id, {select} FROM identities WHERE list_contains(?::VARCHAR[], customer_id)",
@@ -177,11 +175,11 @@ def _identity_ids(row: dict) -> dict[str, set[str]]:
     return out
 
 
-def person_ids(con, customer_id: str) -> PersonIds:
+def person_ids(con, customer_id: str, tables: dict[str, list[str]]) -> PersonIds:
     """Every id of the person (module rule), their order ids and the texts of their feedback."""
     con = getattr(con, "con", con)  # a Store, or its connection
     ids = PersonIds(customer_id, customer_ids={customer_id})
-    has_identities = "identities" in catalog(con)
+    has_identities = "identities" in tables
     for _ in range(10):  # follow identities until nothing new turns up
         before = (len(ids.customer_ids), len(ids.emails), len(ids.anonymous_ids), len(ids.identities))
         customers = sorted(ids.customer_ids)
@@ -192,7 +190,7 @@ def person_ids(con, customer_id: str) -> PersonIds:
             "SELECT DISTINCT anonymous_id FROM events WHERE list_contains(?::VARCHAR[], customer_id) AND anonymous_id IS NOT NULL",
             [customers]).fetchall()}
         if has_identities:
-            for _, row in _identity_rows(con, ids.customer_ids):
+            for _, row in _identity_rows(con, tables["identities"], ids.customer_ids):
                 for kind, values in _identity_ids(row).items():
                     getattr(ids, kind).update(values)
         if before == (len(ids.customer_ids), len(ids.emails), len(ids.anonymous_ids), len(ids.identities)):
@@ -201,9 +199,9 @@ def person_ids(con, customer_id: str) -> PersonIds:
         "SELECT DISTINCT anonymous_id FROM events WHERE list_contains(?::VARCHAR[], anonymous_id) AND customer_id IS NOT NULL "
         "AND NOT list_contains(?::VARCHAR[], customer_id)", [sorted(ids.anonymous_ids), sorted(ids.customer_ids)]).fetchall()}
     ids.anonymous_ids -= ids.shared_anonymous_ids
-    where, params = _person_where(catalog(con)["orders"], ids)
+    where, params = _person_where(tables["orders"], ids)
     ids.order_ids = {r[0] for r in con.execute(f"SELECT order_id FROM orders WHERE {where}", params).fetchall()}
-    where, params = _person_where(catalog(con)["feedback"], ids)
+    where, params = _person_where(tables["feedback"], ids)
     ids.feedback_texts = {r[0] for r in con.execute(
         f"SELECT text FROM feedback WHERE ({where}) AND text IS NOT NULL", params).fetchall()}
     return ids
@@ -224,11 +222,12 @@ def _person_where(columns: list[str], ids: PersonIds) -> tuple[str, list]:
     return (" OR ".join(parts) or "false"), params
 
 
-def selections(con, ids: PersonIds) -> dict[str, tuple[str, list]]:
-    """table -> (WHERE clause, parameters) selecting the person's rows, for every person and linked table."""
+def selections(con, ids: PersonIds, tables: dict[str, list[str]]) -> dict[str, tuple[str, list]]:
+    """table -> (WHERE clause, parameters) selecting the person's rows, for every person and linked table.
+    Linked rows are selected by the keys of their parents found now, so the selections stay true while
+    the tables are deleted from one by one."""
     con = getattr(con, "con", con)  # a Store, or its connection
-    tables = catalog(con)
-    kinds = classify(con)
+    kinds = classify(tables)
     out: dict[str, tuple[str, list]] = {}
     keys: dict[tuple[str, str], list[str]] = {("orders", "order_id"): sorted(ids.order_ids)}
     if "feedback" in tables:

@@ -305,38 +305,45 @@ def load_consent_context(con, ctx) -> int:
     """Consent carried by the messages just loaded (Segment's context.consent.categoryPreferences,
     RudderStack's context.consentManagement; store/consent_context.py): ledger rows in `consents` for an
     identified sender, and the choice under `properties.consent` of the event itself (how an anonymous
-    event's banner answer is read: queries/consent.py). Returns the ledger rows added."""
+    event's banner answer is read: queries/consent.py). Returns the ledger rows added.
+
+    The mapping runs in Python once per distinct consent payload, not once per event (a banner's few
+    answers repeat on every event of a session); the events and the ledger are written in SQL."""
     import json
 
-    from centric.store.consent_context import consent_rows, from_context
+    from centric.store.consent_context import from_context
 
-    found = con.execute(
-        "SELECT g.id, g.user_id, g.occurred_at, g.context FROM _good g WHERE g.context IS NOT NULL AND "
-        "(json_exists(g.context, '$.consent.categoryPreferences') OR json_exists(g.context, '$.consentManagement')) "
-        "AND g.id IN (SELECT event_id FROM events)").fetchall()
-    ledger, marks = [], []
-    for event_id, user_id, occurred_at, context in found:
-        choice = from_context(json.loads(context) if isinstance(context, str) else context, ctx.consent_ids)
-        if not choice:
-            continue
-        marks.append((event_id, json.dumps({"consent": choice.categories})))
-        if user_id:
-            ledger += [(r["customer_id"], r["category"], r["granted"], r["recorded_at"], r["source"])
-                       for r in consent_rows(str(user_id), choice, occurred_at, "collector")]
+    prefs = "json_exists(g.context, '$.consent.categoryPreferences')"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _consent_src AS SELECT g.id AS event_id, g.user_id, g.occurred_at, "
+        # the part of the context consent_context.from_context reads, as a context of its own
+        f"CAST(CASE WHEN {prefs} THEN json_object('consent', json_object('categoryPreferences', "
+        "json_extract(g.context, '$.consent.categoryPreferences'))) "
+        "ELSE json_object('consentManagement', json_extract(g.context, '$.consentManagement')) END AS VARCHAR) AS payload "
+        f"FROM _good g WHERE g.context IS NOT NULL AND ({prefs} OR json_exists(g.context, '$.consentManagement')) "
+        "AND g.id IN (SELECT event_id FROM events)")
+    # temp tables made here go with the loader's transaction if anything fails (no finally: a DROP in an
+    # aborted transaction would hide the error)
+    marks, categories = [], []
+    for (payload,) in con.execute("SELECT DISTINCT payload FROM _consent_src").fetchall():
+        choice = from_context(json.loads(payload), ctx.consent_ids)
+        if choice:
+            marks.append((payload, json.dumps({"consent": choice.categories})))
+            categories += [(payload, category, granted) for category, granted in sorted(choice.categories.items())]
+    added = 0
     if marks:
-        con.execute("CREATE OR REPLACE TEMP TABLE _consent_marks (event_id VARCHAR, patch JSON)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _consent_marks (payload VARCHAR, patch JSON)")
         con.executemany("INSERT INTO _consent_marks VALUES (?, ?)", marks)
+        con.execute("CREATE OR REPLACE TEMP TABLE _consent_categories (payload VARCHAR, category VARCHAR, granted BOOLEAN)")
+        con.executemany("INSERT INTO _consent_categories VALUES (?, ?, ?)", categories)
         con.execute("UPDATE events SET properties = json_merge_patch(coalesce(events.properties, '{}'::JSON), m.patch) "
-                    "FROM _consent_marks m WHERE events.event_id = m.event_id")
-        con.execute("DROP TABLE _consent_marks")
-    if not ledger:
-        return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE _consent_rows (customer_id VARCHAR, category VARCHAR, granted BOOLEAN, "
-                "recorded_at TIMESTAMP, source VARCHAR)")
-    con.executemany("INSERT INTO _consent_rows VALUES (?, ?, ?, ?, ?)", ledger)
-    added = con.execute(
-        "INSERT INTO consents (customer_id, category, granted, recorded_at, source) SELECT DISTINCT r.* FROM "
-        "_consent_rows r WHERE NOT EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = r.customer_id AND "
-        "c.category = r.category AND c.recorded_at = r.recorded_at)").fetchone()[0]
-    con.execute("DROP TABLE _consent_rows")
+                    "FROM (SELECT s.event_id, m.patch FROM _consent_src s JOIN _consent_marks m USING (payload)) m "
+                    "WHERE events.event_id = m.event_id")
+        added = con.execute(
+            "INSERT INTO consents (customer_id, category, granted, recorded_at, source) SELECT DISTINCT s.user_id, "
+            "c.category, c.granted, s.occurred_at, 'collector' FROM _consent_src s JOIN _consent_categories c USING (payload) "
+            "WHERE s.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.customer_id = s.user_id AND "
+            "k.category = c.category AND k.recorded_at = s.occurred_at)").fetchone()[0]
+    for table in ("_consent_src", "_consent_marks", "_consent_categories"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return added

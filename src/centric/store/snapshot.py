@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from centric.store.sqltext import ident
+from centric.store.sqltext import constant, ident
 
 SNAPSHOT_DIR = "snapshot"
 SNAPSHOT_FILE = "api.duckdb"
@@ -35,7 +35,8 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     target = folder / SNAPSHOT_FILE
     temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
     con = store.con
-    con.execute(f"ATTACH {_literal(temp)} AS centric_snapshot")
+    # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
+    con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
     try:
         for table in tables:
             con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
@@ -51,11 +52,6 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     finally:
         os.close(fd)
     return target
-
-
-def _literal(path: Path) -> str:
-    # ATTACH takes no bound parameter; the path is centric's own (workspace folder + generated name)
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 class Snapshot:
@@ -76,7 +72,8 @@ class Snapshot:
             self._checked = now
             try:
                 stat = self.path.stat()
-            except FileNotFoundError:
+            except FileNotFoundError:  # none published (or removed): nothing to read
+                self._con, self._identity = None, None
                 return None
             identity = (stat.st_ino, stat.st_mtime_ns)
             if identity != self._identity:
@@ -85,12 +82,30 @@ class Snapshot:
                 # a private in-memory instance that attaches the file: duckdb.connect(path) would hand
                 # back its cached instance of the path, still showing the replaced file
                 fresh = duckdb.connect(":memory:")
-                fresh.execute(f"ATTACH {_literal(self.path)} AS snapshot (READ_ONLY)")
+                fresh.execute(f"ATTACH {constant(str(self.path))} AS snapshot (READ_ONLY)")
                 fresh.execute("SET enable_external_access = false")
                 # the old connection is not closed here: another thread may be reading from it; it
                 # goes when its last cursor does
                 self._con, self._identity = fresh, identity
             return self._con
+
+    def version(self):
+        """Which snapshot is read now: the file's identity (inode, modification time), None when none is
+        published. Callers that keep something derived from the snapshot compare it to know when to
+        read again; a newly published file shows within 0.5 s."""
+        return self._identity if self._connection() is not None else None
+
+    def has_table(self, table: str) -> bool:
+        """Whether the snapshot read now holds `table` (one published by an older centric may not)."""
+        con = self._connection()
+        if con is None:
+            return False
+        cursor = con.cursor()
+        try:
+            return cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snapshot' "
+                                  "AND schema_name = 'main' AND table_name = ?", [table]).fetchone()[0] > 0
+        finally:
+            cursor.close()
 
     def rows(self, table: str, order_by: tuple[str, ...] = (), **equal) -> list[dict]:
         """Rows of a snapshot table as dicts, optionally filtered on columns equal to values."""

@@ -15,7 +15,8 @@ Each line is one JSON object, a *record*::
 
 ``kind`` is the Segment call type (identify, track, page, screen, group, alias) or a centric kind
 (survey_answer, survey_comment, consent). A file killed mid-write may end in a partial line: it was
-never acknowledged, and readers ignore everything after the last newline (``complete_bytes``).
+never acknowledged, and readers ignore everything after the last newline (``complete_bytes``; ``whole_lines``
+reads a file's whole lines for every reader in Python).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -204,6 +206,27 @@ def complete_bytes(path: Path) -> int:
                 return start + cut + 1
             end = start
     return 0
+
+
+def whole_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """The whole lines of ``path`` between byte offsets ``start`` and ``end`` (default: its last whole
+    line, ``complete_bytes``), newlines kept, blank ones too: an erasure blanks a line in place to keep
+    every other line's offset (store/spool_erase.py). A partial last line is never given."""
+    end = complete_bytes(path) if end is None else end
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start
+        for line in handle:
+            if len(line) > left:  # past `end`: not part of what was asked for
+                break
+            yield line
+            left -= len(line)
+
+
+def record_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """The lines of ``whole_lines`` that hold a record: every one but the blank (erased) ones. This is
+    what the loader's JSON scan reads too (it skips blank lines)."""
+    return (line for line in whole_lines(path, start, end) if line.strip())
 
 
 def _fsync_dir(folder: Path) -> None:

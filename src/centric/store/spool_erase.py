@@ -22,15 +22,10 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from centric.store.spool import OPEN_SUFFIX, complete_bytes, spool_files
+from centric.store.erasures import normalise
+from centric.store.spool import OPEN_SUFFIX, record_lines, spool_files, whole_lines
 
 PENDING_FILE = ".erase-pending"
-
-
-def normalise(value: str) -> str:
-    """The form an id is hashed in (as HASH_SQL in store/privacy.py): trimmed, lower-cased with an @."""
-    value = value.strip()
-    return value.lower() if "@" in value else value
 
 
 def string_values(obj) -> Iterator[str]:
@@ -77,22 +72,12 @@ def hashed(hash_of: Callable[[str], str], hashes: set[str]) -> Callable[[bytes],
     return test
 
 
-def lines(path: Path) -> Iterator[bytes]:
-    """The whole lines of a spool file."""
-    end = complete_bytes(path)
-    with open(path, "rb") as handle:
-        data = handle.read(end)
-    for line in data.splitlines(keepends=True):
-        if line.strip():
-            yield line
-
-
 def find(folder: Path, test: Callable[[bytes], bool]) -> list[tuple[str, dict | str]]:
     """(file name, record) of every spooled line the test picks, sealed and open files alike."""
     out = []
     for path in spool_files(folder):
         try:
-            for line in lines(path):
+            for line in record_lines(path):
                 if test(line):
                     try:
                         out.append((path.name, json.loads(line)))
@@ -107,10 +92,8 @@ def _rewrite_locked(path: Path, handle, test: Callable[[bytes], bool]) -> int:
     """The person's lines become blank lines of the same length (spaces, then the newline): every other
     line keeps its byte offset, so the loader's progress (spool_loads.bytes_loaded) stays true and no
     line of anyone else is skipped or read twice; readers skip blank lines."""
-    with open(path, "rb") as source:
-        data = source.read(complete_bytes(path))
     kept, dropped = [], 0
-    for line in data.splitlines(keepends=True):
+    for line in whole_lines(path):
         if line.strip() and test(line):
             dropped += 1
             kept.append(b" " * (len(line) - 1) + b"\n")
@@ -160,7 +143,7 @@ def erase(folder: Path, test: Callable[[bytes], bool]) -> tuple[int, list[str]]:
     for path in spool_files(folder):
         count = rewrite(path, test)
         if count is None:
-            if any(test(line) for line in lines(path)):
+            if any(test(line) for line in record_lines(path)):
                 pending.append(path.name)
         else:
             removed += count

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from centric.schema import ALL_TABLES
-from centric.store.sqltext import ident
+from centric.store.ingest import create_missing_customers
+from centric.store.sqltext import ident, set_variable, var
 from centric.store.survey_rules import (Answer, SurveyError, check_answer, check_comment_text,
                                         check_comment_time, check_open)
 
@@ -234,9 +235,9 @@ class _Batch:
     def write(self) -> None:
         con = self.con
         if self.customers:
-            con.execute("INSERT INTO customers (customer_id, origin) SELECT DISTINCT c, 'feedback' "
-                        "FROM (SELECT unnest(?::VARCHAR[]) AS c) WHERE c NOT IN (SELECT customer_id FROM customers "
-                        "WHERE customer_id IS NOT NULL)", [sorted(self.customers)])
+            set_variable(con, "centric_customers", sorted(self.customers))
+            create_missing_customers(con, f"(SELECT unnest({var('centric_customers')}::VARCHAR[]) AS customer_id)",
+                                     "feedback")
         if self.history:
             _insert(con, "feedback_history", self.history, list(_FEEDBACK_COLUMNS) + ["replaced_at", "replaced_by"])
         if self.dirty:
@@ -266,8 +267,6 @@ def load_survey_view(con, records: str, ctx) -> None:
     """The loader's handler (store/collected.py): the survey records of view `records`, all pending
     ones in one call (a comment may sit in an earlier spool file than its answer), refusals
     quarantined with their file and line."""
-    import json
-
     from centric.store.upsert import MergeCounts
 
     rows = con.execute(f"SELECT _seq, id, kind, received_at, source, message FROM {ident(records)} "

@@ -126,7 +126,7 @@ class RepeatPurchaseClassifier:
 
     def _stretch(self, t) -> float:
         """(t / d)^g: how many training horizons' worth of purchases a horizon t holds."""
-        return (float(t) / self.duration_) ** getattr(self, "growth_", 1.0)
+        return (float(t) / self.duration_) ** self.growth_
 
     def p_no_purchase(self, data, t) -> np.ndarray:
         return np.clip(1.0 - self.score(data), 0.0, 1.0) ** self._stretch(t)

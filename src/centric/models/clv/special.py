@@ -82,7 +82,6 @@ def log_hyp2f1(a, b, c, z):
     return out
 
 
-
 def _log_cf_a1(a, b, z):
     """log 2F1(1, a+1-b; a+1; z) (> 0 for a, b > 0) by the continued fraction of the incomplete beta
     function B_z(a, 1-b) (Numerical Recipes' betacf, modified Lentz), vectorised; each element
@@ -178,6 +177,7 @@ def log_hyp2f1_beta(a, b, z, w=None):
         high = (ua * np.log1p(-uv) - np.log(ua) + _log_far(ua, ub, 1.0 - uv, uv))[back.ravel()]
         out[near] = np.log(an) - an * np.log(z[near]) + np.logaddexp(_log_low(an, bn, w[near], vn), high)
     return out.reshape(shape)
+
 
 def _pole_series(A, C, z, terms: int = 4000):
     """d/de of log[(1-z)^e 2F1(C-A, e; C; z)] at e = 0: log(1-z) + sum_n (C-A)_n z^n / ((C)_n n)."""

@@ -27,9 +27,11 @@ never on the holdout), flags boundary fits and indistinguishable models (diagnos
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
 high when that probability is >= 0.5 (more likely than not to buy nothing over the horizon),
 medium from 0.2, low below (at least four chances in five of buying). The isotonic map's values
-are the observed no-purchase shares of blocks of customers, so on the holdout the observed share
-is >= 0.5 in the high band, within [0.2, 0.5) in the medium and < 0.2 in the low band: the bands
-are ordered by construction, and `band_shares` shows it. The cut points are the plain-words ones
+are the observed no-purchase shares of blocks of customers, so on the data it was fitted on the
+observed share is >= 0.5 in the high band, within [0.2, 0.5) in the medium and < 0.2 in the low
+band: ordered by construction. The holdout check therefore fits the map on the split inside the
+calibration period and shows the holdout's shares per band (services/clv.py `_band_check`): an
+out-of-sample test of the banding. The cut points are the plain-words ones
 ("more likely than not", "four in five"), the same for every shop, not chosen on any data set.
 """
 
