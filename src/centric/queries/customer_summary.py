@@ -67,6 +67,11 @@ def purchases(orders, until=None):
     return buys if until is None else buys.filter(buys.ordered_at <= until)
 
 
+def observation_end(orders):
+    """The end of observation: the time of the last order (of any status), null without orders."""
+    return orders.ordered_at.max()
+
+
 def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     """Per-customer summary from the `orders` table expression.
 

@@ -57,60 +57,68 @@ def monthly_rows(store, end) -> pd.DataFrame:
 
 
 def lifetime_rows(store) -> list[dict]:
+    from centric.queries import kpi_board, listening_board
+    from centric.queries.shop_board import totals
+
+    db = store.ibis()
     rows = []
-    s = store.con.execute("SELECT count(*), sum(orders), sum(revenue)::DOUBLE, avg(CASE WHEN frequency > 0 THEN 1.0 "
-                          "ELSE 0.0 END) FROM customer_summary").fetchone()
-    if s[0]:
-        rows += [_row("buyers", "all", s[0]), _row("orders", "all", s[1]), _row("revenue", "all", s[2]),
-                 _row("aov", "all", s[2] / s[1]), _row("purchase_frequency", "all", s[1] / s[0]),
-                 _row("repeat_customer_rate", "all", s[3])]
+    s = db.execute(totals(db.table("customer_summary"))).iloc[0]
+    if s["buyers"]:
+        buyers, orders, revenue = int(s["buyers"]), int(s["orders"]), float(s["revenue"])
+        rows += [_row("buyers", "all", buyers), _row("orders", "all", orders), _row("revenue", "all", revenue),
+                 _row("aov", "all", revenue / orders), _row("purchase_frequency", "all", orders / buyers),
+                 _row("repeat_customer_rate", "all", s["repeat_rate"])]
     if store.has_rows("customer_value"):
-        v = store.ibis().table("customer_value")
-        clv, alive, high = store.ibis().execute(v.aggregate(
+        v = db.table("customer_value")
+        clv, alive, high = db.execute(v.aggregate(
             clv=v.predicted_clv.mean(), alive=v.p_alive.mean(),
             high=(v.churn_risk == "high").cast("float64").mean())).iloc[0]
         alive = None if pd.isna(alive) else alive
         rows += [_row("clv", "all", clv), _row("high_churn_risk", "all", high)]
         if alive is not None:  # P(alive) only from a model the holdout validates (services/clv.py)
             rows.append(_row("p_alive", "all", alive))
-        spend, new = store.con.execute("SELECT sum(marketing_spend), sum(new_customers) FROM clv_rollups "
-                                       "WHERE dimension = 'acquisition_channel'").fetchone()
-        if spend and new:
+        rollups = db.table("clv_rollups")
+        spend, new = db.execute(kpi_board.acquisition_spend(rollups)).iloc[0]
+        if _given(spend) and _given(new):
             rows.append(_row("cac", "all", float(spend) / float(new)))  # blended: all spend over the paid channels' new customers
-        for r in store.query_df("SELECT group_name, cac, clv_to_cac FROM clv_rollups WHERE dimension = "
-                                "'acquisition_channel' AND cac IS NOT NULL").itertuples():
+        for r in db.execute(kpi_board.channel_cac(rollups)).itertuples():
             rows += [_row("cac", "all", r.cac, "acquisition_channel", r.group_name),
                      _row("clv_to_cac", "all", r.clv_to_cac, "acquisition_channel", r.group_name)]
     if store.has_rows("stage_transitions"):
         from centric.queries.journey_board import move_share
 
-        conv = store.ibis().execute(move_share(store.ibis().table("stage_transitions"), "first_purchase", "repeat"))
+        conv = db.execute(move_share(db.table("stage_transitions"), "first_purchase", "repeat"))
         if len(conv):
             rows.append(_row("first_to_repeat_conversion", "all", conv["share"][0]))
     if store.has_rows("survey_scores"):
-        scores = store.query_df("SELECT metric, period, value FROM survey_scores WHERE dimension = 'all'")
+        scores = db.execute(listening_board.overall(db.table("survey_scores")).select("metric", "period", "value"))
         for r in scores.itertuples():
             rows.append(_row(r.metric, r.period, r.value))
     return rows
 
 
+def _given(value) -> bool:
+    """A figure that is there and not zero (SQL NULL reads as None or NaN)."""
+    return value is not None and not pd.isna(value) and value != 0
+
+
 def breakdown_rows(store) -> list[dict]:
     """AOV, repeat-customer rate and CLV per persona and per acquisition channel (customer_profiles)."""
+    from centric.queries.kpi_board import value_by
+
     rows = []
     if not store.has_rows("customer_profiles"):
         return rows
-    personas = store.has_rows("customer_personas")
-    for dimension in ("acquisition_channel", "persona") if personas else ("acquisition_channel",):
-        group = "p.acquisition_channel" if dimension == "acquisition_channel" else "n.name"
-        join = ("" if dimension == "acquisition_channel" else
-                "JOIN customer_personas c USING (customer_id) JOIN personas n ON n.persona_id = c.persona_id")
-        frame = store.query_df(
-            f"SELECT {group} AS g, sum(p.revenue) / nullif(sum(p.orders), 0) AS aov, "
-            "avg(CASE WHEN s.frequency > 0 THEN 1.0 ELSE 0.0 END) AS repeat_customer_rate, avg(p.predicted_clv) AS clv "
-            f"FROM customer_profiles p JOIN customer_summary s USING (customer_id) {join} GROUP BY 1")
-        for r in frame.itertuples():
+    db = store.ibis()
+    profiles, summary = db.table("customer_profiles"), db.table("customer_summary")
+    frames = {"acquisition_channel": value_by(profiles, summary)}
+    if store.has_rows("customer_personas"):
+        frames["persona"] = value_by(profiles, summary, db.table("customer_personas"), db.table("personas"))
+    for dimension, expr in frames.items():
+        for r in db.execute(expr).to_dict("records"):
+            group = None if pd.isna(r["group"]) else r["group"]  # a NULL group reads as NaN when all are NULL
             for kpi in ("aov", "repeat_customer_rate", "clv"):
-                rows.append(_row(kpi, "all", getattr(r, kpi), dimension, str(r.g)))
+                rows.append(_row(kpi, "all", r[kpi], dimension, str(group)))
     return rows
 
 

@@ -18,22 +18,21 @@ def report_context(store, settings) -> dict:
     from centric.report import charts
     from centric.schema import INPUT_TABLES
 
-    con = store.con
     if not store.has_rows("customer_summary"):
         raise ReportError("no customer summary yet: load orders with `centric ingest`, then `centric run`")
     cur = settings.currency
     import pandas as pd
 
+    from centric.queries import shop_board
     from centric.queries.revenue import monthly_revenue, shop_totals
 
     db = store.ibis()
     totals = db.execute(shop_totals(db.table("orders"))).iloc[0]
     purchases = int(totals["purchases"] or 0)
     revenue, returns, guest_revenue = (float(totals[k] or 0) for k in ("revenue", "returns", "guest_revenue"))
-    buyers, avg_orders, repeat_rate, last = con.execute(
-        "SELECT count(*), avg(orders), avg(CASE WHEN frequency > 0 THEN 1.0 ELSE 0.0 END), "
-        "max(observed_until) FROM customer_summary"
-    ).fetchone()
+    summary = db.table("customer_summary")
+    buyers, avg_orders, repeat_rate, last = _row(db, shop_board.totals(summary), "buyers", "avg_orders",
+                                                 "repeat_rate", "observed_until")
     kpis = [
         {"label": "Customers who bought", "value": f"{buyers:,}"},
         {"label": "Orders", "value": f"{purchases:,}"},
@@ -51,28 +50,15 @@ def report_context(store, settings) -> dict:
         {"revenue": [m["revenue"] for m in months], "returns": [m["returns"] for m in months]},
         f"Revenue by month ({cur})", partial_last=bool(months and months[-1]["partial"]),
     )
-    segments = [
-        dict(zip(("rfm_segment", "customers", "share", "revenue", "avg_orders", "avg_days_since"), row))
-        for row in con.execute(
-            "SELECT rfm_segment, count(*), count(*) / sum(count(*)) OVER (), sum(revenue)::DOUBLE, avg(orders), "
-            "avg(days_since_last_order) FROM customer_summary GROUP BY 1 ORDER BY 2 DESC"
-        ).fetchall()
-    ]
+    segments = db.execute(shop_board.by_segment(summary)).to_dict("records")
     segment_chart = charts.hbar_chart([s["rfm_segment"] for s in segments], [s["customers"] for s in segments],
                                       "Customers per RFM segment")
-    top = store.query_df(
-        "SELECT customer_id, orders, revenue::DOUBLE AS revenue, aov, frequency, recency, \"T\", rfm_score, "
-        "rfm_segment FROM customer_summary ORDER BY revenue DESC, customer_id LIMIT 15"
-    ).to_dict("records")
-    dist = con.execute(
-        "SELECT CASE WHEN orders >= 10 THEN '10+' ELSE orders::VARCHAR END AS k, count(*) "
-        "FROM customer_summary GROUP BY 1 ORDER BY min(orders)"
-    ).fetchall()
-    orders_chart = charts.hbar_chart([f"{k} orders" for k, _ in dist], [n for _, n in dist], "Customers by number of orders")
+    top = db.execute(shop_board.top_customers(summary, 15)).to_dict("records")
+    dist = db.execute(shop_board.orders_histogram(summary, 10))
+    orders_chart = charts.hbar_chart([f"{k} orders" for k in dist["orders"]], dist["customers"].tolist(),
+                                     "Customers by number of orders")
     table_counts = [{"table": t, "rows": store.count(t)} for t in INPUT_TABLES]
-    quarantine = store.query_df(
-        "SELECT table_name, reason, count(*) AS rows FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 30"
-    ).to_dict("records")
+    quarantine = db.execute(shop_board.quarantine_reasons(db.table("quarantine"), 30)).to_dict("records")
     return {
         "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
         "listening": listening_context(store), "journey": journey_context(store),
@@ -128,6 +114,12 @@ def write_report(store, settings, path: Path) -> Path:
 
 def _table(store, name: str):
     return store.ibis().execute(store.ibis().table(name))
+
+
+def _row(db, expr, *columns) -> tuple:
+    """The one row of an aggregate expression, as plain Python values (None for NULL)."""
+    record = _plain(db.execute(expr).to_dict("records"))[0]
+    return tuple(record[c] for c in columns)
 
 
 def _plain(records: list[dict]) -> list[dict]:
@@ -250,7 +242,7 @@ def kpi_context(store) -> list[dict] | None:
 
     if not store.has_rows("kpis"):
         return None
-    rows = board(store.query_df("SELECT * FROM kpis")).to_dict("records")
+    rows = board(_table(store, "kpis")).to_dict("records")
     for r in rows:
         r["trend"] = r["trend"] if isinstance(r["trend"], str) else None
         r["shown"] = kpi_text(r["value"], r["unit"])
@@ -262,20 +254,21 @@ def kpi_context(store) -> list[dict] | None:
 def listening_context(store) -> dict | None:
     """Scores with intervals, NPS by month, the themes that cost NPS points, rising negative themes and
     verbatims per top theme, when `centric listen` has run. Texts are escaped by the template."""
+    from centric.queries import listening_board as board
     from centric.report import charts
     from centric.services.listen import verbatims
 
     if not store.has_rows("feedback_insights"):
         return None
-    scores = store.query_df("SELECT metric, n, value, low, high FROM survey_scores "
-                            "WHERE dimension = 'all' AND period = 'all' ORDER BY metric").to_dict("records")
-    monthly = store.query_df("SELECT period, value FROM survey_scores WHERE metric = 'nps' AND dimension = 'all' "
-                             "AND period <> 'all' ORDER BY period")
+    db = store.ibis()
+    survey_scores = db.table("survey_scores")
+    scores = db.execute(board.headline(survey_scores)).to_dict("records")
+    monthly = db.execute(board.by_month(survey_scores, "nps"))
     nps_chart = charts.line_chart(monthly["period"].tolist(), {"NPS": monthly["value"].round(1).tolist()},
                                   "NPS by month") if len(monthly) > 1 else None
-    drivers = store.query_df("SELECT * FROM feedback_drivers ORDER BY nps_points_cost DESC LIMIT 8").to_dict("records")
-    rising = store.query_df("SELECT * FROM feedback_trends WHERE rising ORDER BY z DESC").to_dict("records")
-    mix = store.query_df("SELECT sentiment, count(*) AS n FROM feedback_insights GROUP BY 1 ORDER BY 2 DESC")
+    drivers = db.execute(board.top_drivers(db.table("feedback_drivers"), 8)).to_dict("records")
+    rising = db.execute(board.rising(db.table("feedback_trends"))).to_dict("records")
+    mix = db.execute(board.sentiment_mix(db.table("feedback_insights")))
     quotes = []
     for theme in [d["theme"] for d in drivers[:3]]:
         frame = verbatims(store, theme=theme, sentiment="negative", limit=2)

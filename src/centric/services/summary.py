@@ -4,8 +4,14 @@ from __future__ import annotations
 
 
 def observation_end(store):
-    """The end of observation: the last order's time."""
-    return store.con.execute("SELECT max(ordered_at) FROM orders").fetchone()[0]
+    """The end of observation: the last order's time (a datetime), None without orders."""
+    import pandas as pd
+
+    from centric.queries.customer_summary import observation_end as last_order
+
+    db = store.ibis()
+    end = db.execute(last_order(db.table("orders")))
+    return None if end is None or pd.isna(end) else pd.Timestamp(end).to_pydatetime()
 
 
 def build_customer_summary(store, observed_until=None, cuts=None) -> int:
@@ -14,7 +20,7 @@ def build_customer_summary(store, observed_until=None, cuts=None) -> int:
     store.refresh_order_values()
     end = observed_until or observation_end(store)
     if end is None:
-        store.con.execute("DELETE FROM customer_summary")
+        store.clear_table("customer_summary")
         return 0
     expr = customer_summary(store.ibis().table("orders"), end, cuts or DEFAULT_RFM_CUTS)
     return store.replace_table("customer_summary", expr)

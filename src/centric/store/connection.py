@@ -114,6 +114,15 @@ class Store:
     def query_df(self, sql: str, params: list | None = None):
         return self.con.execute(sql, params or []).df()
 
+    def run_user_sql(self, query: str):
+        """A user's own SELECT statements (`centric sql`), on a store opened read_only only
+        (store/user_sql.py); the last statement's result as a DataFrame."""
+        from centric.store.user_sql import run_user_sql
+
+        if not self.read_only:
+            raise StoreError("a user's SQL runs only on a store opened read-only")
+        return run_user_sql(self.con, query)
+
     # -- writing results ------------------------------------------------------------------
     def refresh_order_values(self) -> int:
         """Give orders without them their merchandise, returned and net_merchandise (store/reversals.py).
@@ -127,6 +136,11 @@ class Store:
             return 0
         with self.transaction() as con:
             return refresh_order_values(con)
+
+    def clear_table(self, table: str) -> None:
+        """Empty an output table (an analysis with nothing to write)."""
+        with self.transaction() as con:
+            con.execute(f"DELETE FROM {ident(table)}")
 
     def replace_table(self, table: str, expr_or_df) -> int:
         """Replace an output table's rows with an Ibis expression's or a DataFrame's result."""
