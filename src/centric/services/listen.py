@@ -43,11 +43,10 @@ class ListenResult:
 
 
 def _feedback(store) -> pd.DataFrame:
-    sql = """
-        SELECT f.feedback_id, f.customer_id, f.received_at, f.source, f.channel, f.rating, f.rating_scale,
-               f.text, f.language, f.survey_id
-        FROM feedback f ORDER BY f.received_at, f.feedback_id"""
-    return store.query_df(sql)
+    from centric.queries import feedback as q
+
+    db = store.ibis()
+    return db.execute(q.rows(db.table("feedback")))
 
 
 def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Callable | None = None,
@@ -104,7 +103,10 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
     say("scores, drivers and trends")
     joined = feedback.merge(insights[["feedback_id", "themes", "aspects", "sentiment"]], on="feedback_id")
     if store.has_rows("customer_summary"):
-        segments = store.query_df("SELECT customer_id, rfm_segment FROM customer_summary")
+        from centric.queries import feedback as q
+
+        db = store.ibis()
+        segments = db.execute(q.segments(db.table("customer_summary")))
         joined = joined.merge(segments, on="customer_id", how="left")
     else:
         joined["rfm_segment"] = None
@@ -126,13 +128,8 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
 
 def verbatims(store, theme: str | None = None, sentiment: str | None = None, language: str | None = None,
               limit: int = 10) -> pd.DataFrame:
-    """Feedback texts with their insights, filtered by theme, sentiment and language (bound parameters)."""
-    sql = """
-        SELECT f.feedback_id, f.received_at, f.source, i.language, i.sentiment, i.sentiment_score, i.themes, f.text
-        FROM feedback_insights i JOIN feedback f USING (feedback_id)
-        WHERE (? IS NULL OR list_contains(i.themes, ?))
-          AND (? IS NULL OR i.sentiment = ?)
-          AND (? IS NULL OR i.language = ?)
-        ORDER BY abs(i.sentiment_score) DESC, f.received_at DESC
-        LIMIT ?"""
-    return store.query_df(sql, [theme, theme, sentiment, sentiment, language, language, int(limit)])
+    """Feedback texts with their insights, filtered by theme, sentiment and language (queries/feedback.py)."""
+    from centric.queries import feedback as q
+
+    db = store.ibis()
+    return db.execute(q.verbatims(db.table("feedback"), db.table("feedback_insights"), theme, sentiment, language, limit))
