@@ -143,6 +143,33 @@ def test_crash_inside_the_transaction_leaves_nothing_and_rerun_loads_once(ws, mo
     assert store.count("events") == 3 and store.count("orders") == 1 and store.count("quarantine") == 1
 
 
+def test_a_database_error_inside_the_segment_handler_surfaces_as_itself(ws, monkeypatch):
+    """A failed statement aborts the loader's transaction: the handler's clean-up must not run statements
+    then (they would fail with "transaction is aborted" and hide the cause); its temp tables go with the
+    rollback, and the next load loads everything once."""
+    import duckdb
+
+    from centric.store import segment_calls
+
+    path, store, settings = ws
+    spool(ws, [track("d1"), track("d2", event="Order Completed", properties={"order_id": "O9", "total": 5})])
+
+    def failing_orders(con, ctx):
+        con.execute("SELECT CAST('not a number' AS INTEGER)")
+
+    monkeypatch.setattr(segment_calls, "load_orders", failing_orders)
+    with pytest.raises(duckdb.ConversionException, match="not a number"):
+        load(ws)
+    for table in ("events", "orders", "spool_loads"):
+        assert store.count(table) == 0, table
+    temp = {name for (name,) in q(store, "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
+                                         "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal")}
+    assert not temp & {"_calls", "_good", "_events", "_records", "_spool", "_spool_checked"}, temp
+    monkeypatch.undo()
+    assert load(ws).tables["events"].inserted == 2
+    assert store.count("orders") == 1 and load(ws).messages_read == 0
+
+
 def test_order_completed_fills_orders_and_lines(ws):
     path, store, settings = ws
     props = {"order_id": "50314b8e", "total": 27.50, "revenue": 25.00, "shipping": 3, "tax": 2, "discount": 2.5,

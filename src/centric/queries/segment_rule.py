@@ -1,8 +1,9 @@
-"""Compile a parsed segment rule (models.segmentation.rules) to an Ibis boolean expression.
+"""Compile a parsed segment rule (models.segmentation.rules) to an Ibis boolean expression, and the
+reads of the saved segments (their sizes, the listing, members and stays).
 
 Values travel as Ibis literals, so the backend binds or quotes them: nothing a user writes in a
-rule is pasted into SQL text. Every condition is wrapped in coalesce(..., false), which gives
-the two-valued logic the plain reading (`rules.matches`) follows.
+rule (or a segment's name) is pasted into SQL text. Every condition is wrapped in coalesce(...,
+false), which gives the two-valued logic the plain reading (`rules.matches`) follows.
 """
 
 from __future__ import annotations
@@ -62,3 +63,42 @@ def _lit(value, col):
     import ibis
 
     return ibis.literal(value, col.type()) if not col.type().is_numeric() else ibis.literal(value)
+
+
+MEMBER_PROFILE = ("country", "city", "language", "age", "orders", "revenue", "rfm_segment", "predicted_clv",
+                  "churn_risk", "marketing_consent")
+
+
+def size_and_revenue(profiles):
+    """One row: n (customers) and revenue (their summed revenue) of a customer_profiles selection."""
+    return profiles.aggregate(n=profiles.count(), revenue=profiles.revenue.sum())
+
+
+def segment_listing(segments):
+    """`segments`, rule segments before RFM ones, the largest first, then by name; the rule as its JSON text."""
+    listing = segments.mutate(rule=segments.rule.cast("string"))
+    return listing.order_by([listing.kind.desc(), listing.customers.desc(), listing.segment])
+
+
+def segment_names(segments, kind: str):
+    """The names of the saved segments of one kind (rule or rfm)."""
+    return segments.filter(segments.kind == kind).select("segment")
+
+
+def segment_row(segments, name: str):
+    """The `segments` row of one segment (none when it has not been computed)."""
+    return segments.filter(segments.segment == name)
+
+
+def member_stays(members, name: str):
+    """Every stay in a segment (customer_id, entered_at, left_at), in the order they began."""
+    stays = members.filter(members.segment == name).select("customer_id", "entered_at", "left_at")
+    return stays.order_by(["entered_at", "customer_id"])
+
+
+def current_members(members, profiles, customers, name: str):
+    """A segment's current members (an open stay) with their e-mail and profile, by customer_id."""
+    now = members.filter((members.segment == name) & members.left_at.isnull()).select("customer_id", "entered_at")
+    joined = now.join(customers.select("customer_id", "email"), "customer_id")
+    joined = joined.join(profiles.select("customer_id", *MEMBER_PROFILE), "customer_id")
+    return joined.select("customer_id", "entered_at", "email", *MEMBER_PROFILE).order_by("customer_id")

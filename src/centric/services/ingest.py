@@ -55,8 +55,8 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     charges, not goods (store/charges.py). options: a store.formats.ReadOptions (encoding, date
     formats, decimal mark)."""
     from centric.store.charges import parse_charge_skus
-    from centric.store.ingest import ingest_table_file
-    from centric.store.order_exports import ingest_order_export
+    from centric.store.ingest import ingest_file
+    from centric.store.order_exports import ingest_export
     from centric.schema import INPUT_TABLES
     from centric.store.presets import PRESETS, TABLE_PRESETS
 
@@ -82,16 +82,16 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             on_file(path)
         if preset in TABLE_PRESETS:
             chosen = TABLE_PRESETS[preset]
-            reports.append(ingest_table_file(store.con, chosen.table, path, None, settings.timezone, delimiter,
-                                             preset=chosen, options=options, secret=secret))
+            reports.append(ingest_file(store, chosen.table, path, timezone=settings.timezone, delimiter=delimiter,
+                                       preset=chosen, options=options, secret=secret))
         elif preset and preset != "centric":
-            reports.append(ingest_order_export(store.con, preset, path, settings.timezone, delimiter,
-                                               currency=settings.currency, charge_skus=codes, options=options,
-                                               secret=secret))
+            reports.append(ingest_export(store, preset, path, timezone=settings.timezone, delimiter=delimiter,
+                                         currency=settings.currency, charge_skus=codes, options=options,
+                                         secret=secret))
         else:
-            reports.append(ingest_table_file(store.con, table, path, mapping, settings.timezone, delimiter,
-                                             currency=settings.currency, charge_skus=codes, options=options,
-                                             secret=secret))
+            reports.append(ingest_file(store, table, path, mapping=mapping, timezone=settings.timezone,
+                                       delimiter=delimiter, currency=settings.currency, charge_skus=codes,
+                                       options=options, secret=secret))
     if files:
         from centric.services.identity import rebuild
 

@@ -95,7 +95,7 @@ def resolve(store, customer: str, catalog: dict[str, list[str]] | None = None) -
     found = person.find_customer(store, customer, catalog if catalog is not None else person.catalog(store))
     if found is None:
         raise PrivacyError(f"no customer {customer!r} in this workspace: give a customer id or e-mail "
-                           "(centric sql \"SELECT customer_id, email FROM customers\" lists them)")
+                           "as the customers table holds them (columns customer_id and email; `centric sql` reads it)")
     return found
 
 

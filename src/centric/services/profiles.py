@@ -41,4 +41,5 @@ def load_profiles(store, rebuild: bool = False, settings=None):
     """customer_profiles as pandas, built when empty (or when rebuild is asked)."""
     if rebuild or not store.has_rows("customer_profiles"):
         build_customer_profiles(store, settings)
-    return store.query_df("SELECT * FROM customer_profiles ORDER BY customer_id")
+    db = store.ibis()
+    return db.execute(db.table("customer_profiles").order_by("customer_id"))

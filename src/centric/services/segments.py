@@ -118,14 +118,19 @@ def _members_expr(store, settings, tree):
     return t.filter(compile_rule(tree, t))
 
 
+def _size(store, profiles) -> pd.Series:
+    from centric.queries.segment_rule import size_and_revenue
+
+    return store.ibis().execute(size_and_revenue(profiles)).iloc[0]
+
+
 def _totals(store) -> pd.Series:
     """Customers and revenue of the whole shop, the denominators of every segment's shares."""
-    t = store.ibis().table("customer_profiles")
-    return store.ibis().execute(t.aggregate(n=t.count(), revenue=t.revenue.sum())).iloc[0]
+    return _size(store, store.ibis().table("customer_profiles"))
 
 
 def _shares(store, members, total: pd.Series) -> tuple[int, float, float]:
-    got = store.ibis().execute(members.aggregate(n=members.count(), revenue=members.revenue.sum())).iloc[0]
+    got = _size(store, members)
     n = int(got["n"])
     customer_share = n / total["n"] if total["n"] else 0.0
     revenue_share = float(got["revenue"] or 0) / float(total["revenue"]) if total["revenue"] else 0.0
@@ -169,24 +174,21 @@ def _now() -> dt.datetime:
 
 
 def _write_segment(store, name, kind, description, rule, at, total) -> dict:
-    from centric.store.membership import record_membership
+    """Compute one segment: its members' history and its `segments` row, written together."""
+    from centric.store.membership import record_segment
 
     members = _members_expr(store, None, parse_rule(rule))
-    change = record_membership(store, name, store.ibis().compile(members.select("customer_id")), at)
     n, share, revenue_share = _shares(store, members, total)
     row = {"segment": name, "kind": kind, "description": description, "rule": json.dumps(rule, ensure_ascii=False),
-           "customers": n, "customer_share": share, "revenue_share": revenue_share, "entered": change.entered,
-           "left": change.left, "computed_at": at}
-    with store.transaction() as con:
-        con.execute("DELETE FROM segments WHERE segment = ?", [name])
-        con.execute("INSERT INTO segments (segment, kind, description, rule, customers, customer_share, revenue_share,"
-                    " entered, \"left\", computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(row.values()))
-    return row
+           "customers": n, "customer_share": share, "revenue_share": revenue_share}
+    change = record_segment(store, row, members, at)
+    return {**row, "entered": change.entered, "left": change.left, "computed_at": at}
 
 
 def refresh(workspace: Path, store, settings, rebuild_profiles: bool = True) -> pd.DataFrame:
     """Recompute every saved segment and the RFM segments; returns the `segments` table."""
     from centric.queries.customer_summary import RFM_SEGMENTS
+    from centric.queries.segment_rule import segment_names
     from centric.services.profiles import build_customer_profiles
     from centric.store.membership import close_segment
 
@@ -199,28 +201,30 @@ def refresh(workspace: Path, store, settings, rebuild_profiles: bool = True) -> 
     for name, _, _ in RFM_SEGMENTS:  # the same path as a rule segment, with the rule written for it
         rule = {"field": "rfm_segment", "op": "=", "value": name}
         _write_segment(store, f"rfm:{name}", "rfm", f"RFM segment {name} (docs/segments.md)", rule, at, total)
-    gone = store.query_df("SELECT segment FROM segments WHERE kind = 'rule'")["segment"]
+    gone = store.ibis().execute(segment_names(store.ibis().table("segments"), "rule"))["segment"]
     for name in set(gone) - {d.name for d in saved}:
         close_segment(store, name, at)
     return table(store)
 
 
 def table(store) -> pd.DataFrame:
-    return store.query_df("SELECT * FROM segments ORDER BY kind DESC, customers DESC, segment")
+    from centric.queries.segment_rule import segment_listing
+
+    db = store.ibis()
+    return db.execute(segment_listing(db.table("segments")))
 
 
 def members(store, name: str, history: bool = False) -> pd.DataFrame:
     """Current members with their profile (or, with history, every stay with entered_at and left_at)."""
-    if not store.query_df("SELECT 1 FROM segments WHERE segment = ?", [name]).shape[0]:
+    from centric.queries.segment_rule import current_members, member_stays, segment_row
+
+    db = store.ibis()
+    segments, stays = db.table("segments"), db.table("segment_members")
+    if db.execute(segment_row(segments, name).count()) == 0:
         raise SegmentError(f"segment {name!r} has not been computed: run `centric segments refresh`")
     if history:
-        return store.query_df("SELECT customer_id, entered_at, left_at FROM segment_members WHERE segment = ? "
-                              "ORDER BY entered_at, customer_id", [name])
-    return store.query_df(
-        "SELECT m.customer_id, m.entered_at, c.email, p.country, p.city, p.language, p.age, p.orders, p.revenue, "
-        "p.rfm_segment, p.predicted_clv, p.churn_risk, p.marketing_consent FROM segment_members m "
-        "JOIN customer_profiles p USING (customer_id) JOIN customers c USING (customer_id) "
-        "WHERE m.segment = ? AND m.left_at IS NULL ORDER BY m.customer_id", [name])
+        return db.execute(member_stays(stays, name))
+    return db.execute(current_members(stays, db.table("customer_profiles"), db.table("customers"), name))
 
 
 def export_members(store, settings, name: str, marketing_only: bool, at=None):

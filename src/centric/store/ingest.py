@@ -378,6 +378,11 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
     return report
 
 
+def ingest_file(store, table_name: str, path: Path, **options) -> IngestReport:
+    """`ingest_table_file` on a Store: how services load a file (they never hold its connection)."""
+    return ingest_table_file(store.con, table_name, path, **options)
+
+
 CHECKED = ("_checked", "_all_checked", "_all_lined", "_bad_rows")
 
 

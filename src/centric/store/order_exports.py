@@ -140,6 +140,11 @@ def ingest_order_export(con, preset_name: str, path: Path, timezone: str = "UTC"
     return report
 
 
+def ingest_export(store, preset_name: str, path: Path, **options) -> IngestReport:
+    """`ingest_order_export` on a Store: how services load an export (they never hold its connection)."""
+    return ingest_order_export(store.con, preset_name, path, **options)
+
+
 DERIVED = ("merchandise", "returned", "net_merchandise")  # set by store/reversals.py
 
 

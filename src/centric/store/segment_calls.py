@@ -39,7 +39,7 @@ from centric import schema as S
 from centric.store import charges, fx, validate
 from centric.store.ingest import drop_staging, load_typed, validate_once
 from centric.store.reversals import refresh_order_values
-from centric.store.sqltext import constant, set_variable, var
+from centric.store.sqltext import constant, ident, set_variable, var
 from centric.store.upsert import MergeCounts
 from centric.store.validate import Check, Rules
 
@@ -123,23 +123,29 @@ def _name() -> str:
     return f"CASE kind WHEN 'track' THEN {_text('_event')} {whens} END"
 
 
-def _properties() -> str:
-    """SQL of an event's properties over the JSON fields _props, _traits, _pname, _pcategory, _group,
-    _previous (JSON values of the message map: used as they are, never cast and so never re-parsed,
-    except where a page's name is merged in)."""
-    props = f"CASE WHEN {_kind_of('_props')} = 'OBJECT' THEN _props ELSE '{{}}'::JSON END"
-    traits = f"CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits ELSE '{{}}'::JSON END"
-    page_extra = ("CASE WHEN _pname IS NOT NULL AND _pcategory IS NOT NULL THEN json_object('name', _pname, 'category', _pcategory) "
-                  "WHEN _pname IS NOT NULL THEN json_object('name', _pname) "
-                  "WHEN _pcategory IS NOT NULL THEN json_object('category', _pcategory) END")
+def _properties(field, kind: str) -> str:
+    """SQL of an event's properties from a message's JSON fields: field(col) is the SQL of the field
+    that FIELDS names col (_props, _traits, _ctx, _pname, _pcategory, _group, _previous), kind the SQL
+    of the call's kind. The fields are used as they are, never cast and so never re-parsed, except
+    where a page's name is merged in."""
+    props_in, traits_in, ctx = field("_props"), field("_traits"), field("_ctx")
+    pname, pcategory, group, previous = field("_pname"), field("_pcategory"), field("_group"), field("_previous")
+    props = f"CASE WHEN {_kind_of(props_in)} = 'OBJECT' THEN {props_in} ELSE '{{}}'::JSON END"
+    traits = f"CASE WHEN {_kind_of(traits_in)} = 'OBJECT' THEN {traits_in} ELSE '{{}}'::JSON END"
+    page_extra = (f"CASE WHEN {pname} IS NOT NULL AND {pcategory} IS NOT NULL THEN "
+                  f"json_object('name', {pname}, 'category', {pcategory}) "
+                  f"WHEN {pname} IS NOT NULL THEN json_object('name', {pname}) "
+                  f"WHEN {pcategory} IS NOT NULL THEN json_object('category', {pcategory}) END")
     # RudderStack's SDKs send an identify's traits only in context.traits
-    identify = (f"CASE WHEN {_kind_of('_traits')} = 'OBJECT' THEN _traits "
-                f"WHEN json_type(_ctx, '$.traits') = 'OBJECT' THEN json_extract(_ctx, '$.traits') ELSE '{{}}'::JSON END")
-    group = f"CASE WHEN _group IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', _group)) ELSE {traits} END"
-    return (f"CASE kind WHEN 'track' THEN {props} "
-            f"WHEN 'identify' THEN {identify} WHEN 'group' THEN {group} "
-            f"WHEN 'alias' THEN json_object('previousId', _previous) "
-            f"ELSE CASE WHEN _pname IS NULL AND _pcategory IS NULL THEN {props} ELSE json_merge_patch({props}, {page_extra}) END END")
+    identify = (f"CASE WHEN {_kind_of(traits_in)} = 'OBJECT' THEN {traits_in} "
+                f"WHEN json_type({ctx}, '$.traits') = 'OBJECT' THEN json_extract({ctx}, '$.traits') ELSE '{{}}'::JSON END")
+    grouped = (f"CASE WHEN {group} IS NOT NULL THEN json_merge_patch({traits}, json_object('groupId', {group})) "
+               f"ELSE {traits} END")
+    return (f"CASE {kind} WHEN 'track' THEN {props} "
+            f"WHEN 'identify' THEN {identify} WHEN 'group' THEN {grouped} "
+            f"WHEN 'alias' THEN json_object('previousId', {previous}) "
+            f"ELSE CASE WHEN {pname} IS NULL AND {pcategory} IS NULL THEN {props} "
+            f"ELSE json_merge_patch({props}, {page_extra}) END END")
 
 
 def build_calls(con, records: str, timezone: str) -> None:
@@ -179,38 +185,43 @@ def build_calls(con, records: str, timezone: str) -> None:
     )
 
 
-def load_calls(con, records: str, ctx) -> None:
-    """The Segment handler of store/collected.py: load the calls of view `records`."""
-    build_calls(con, records, ctx.timezone)
-    try:
-        ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
-                                 "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
-        ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
-        # properties and context, the bulk of a message, are built where they are used, from the map
-        # (never copied into _calls); a filter on _good applies before the join, so building them for
-        # a few calls costs only those calls
-        lookups = {c: f"r._map[{constant(FIELDS[c])}]"
-                   for c in ("_props", "_traits", "_ctx", "_pname", "_pcategory", "_group", "_previous")}
-        properties, context = _properties().replace("CASE kind", "CASE c.kind"), f"CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx END"
-        for col, lookup in lookups.items():
-            properties, context = properties.replace(col, lookup), context.replace(col, lookup)
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW _good AS SELECT c.*, {properties} AS properties, {context} AS context "
-            f"FROM (SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup) c JOIN {records} r USING (_seq)"
-        )
-        from centric.store.identify_traits import load_identify_traits
+def _message_field(col: str) -> str:
+    """SQL of a top-level field of a record's message (FIELDS names it col), read from the records' map
+    (the records view joined as r): a constant key, never a value."""
+    return f"r._map[{constant(FIELDS[col])}]"
 
-        load_identify_traits(con, ctx)
-        load_orders(con, ctx)
-        con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
-                    "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _good")
-        load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
-        load_consent_context(con, ctx)
-    finally:
-        for view in ("_events", "_good"):
-            con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in ("_calls", "_ord_load", "_lines_typed"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+def load_calls(con, records: str, ctx) -> None:
+    """The Segment handler of store/collected.py: load the calls of view `records`.
+
+    It runs inside the loader's transaction: its temp tables and views are dropped when it succeeds,
+    and go with the transaction's rollback when anything fails (a DROP in an aborted transaction would
+    fail too and hide the error)."""
+    build_calls(con, records, ctx.timezone)
+    ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
+                             "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
+    ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
+    # properties and context, the bulk of a message, are built where they are used, from the map
+    # (never copied into _calls); a filter on _good applies before the join, so building them for
+    # a few calls costs only those calls
+    properties = _properties(_message_field, f"c.{ident('kind')}")
+    context = f"CASE WHEN {_kind_of(_message_field('_ctx'))} = 'OBJECT' THEN {_message_field('_ctx')} END"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _good AS SELECT c.*, {properties} AS properties, {context} AS context "
+        f"FROM (SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup) c JOIN {records} r USING (_seq)"
+    )
+    from centric.store.identify_traits import load_identify_traits
+
+    load_identify_traits(con, ctx)
+    load_orders(con, ctx)
+    con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
+                "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _good")
+    load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
+    load_consent_context(con, ctx)
+    for view in ("_events", "_good"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in ("_calls", "_ord_load", "_lines_typed"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def validated(con, ctx, table: S.Table, source: str, quarantine_seq: str = "_line", drop_checks: tuple[str, ...] = ()) -> None:
