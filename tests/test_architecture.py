@@ -76,3 +76,38 @@ def test_clv_public_api():
         "holdout_by_frequency", "holdout_error", "log_hyp2f1", "survivors_from_customers", "tracking_curve",
     }
     assert all(hasattr(clv, name) for name in clv.__all__)
+
+
+_SQL = __import__("re").compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH)\b[\s\S]*\b(FROM|INTO|SET|TABLE|AS)\b")
+
+
+def _boundary_breaches(path: Path) -> list[str]:
+    """SQL text (a string constant that reads as a statement, not a docstring nor a `centric sql`
+    example shown to the user), `.con` and `query_df` in one module."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            if _SQL.search(node.value) and "centric sql" not in node.value and "centric sql" not in str(node.value):
+                found.append(f"line {node.lineno}: SQL text {node.value.strip()[:60]!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in ("con", "query_df"):
+            found.append(f"line {node.lineno}: .{node.attr}")
+    return found
+
+
+def test_no_sql_and_no_connection_outside_store_and_queries():
+    """Issue 19's boundary: analytic data is read and written through Ibis expressions in queries/ or
+    Store methods; services, the CLI, the API and the Workspace hold no SQL text and never touch `.con`."""
+    paths = [SRC / "workspace.py"] + [p for package in ("services", "cli", "api", "report") for p in (SRC / package).rglob("*.py")]
+    breaches = {str(p.relative_to(SRC)): b for p in paths if (b := _boundary_breaches(p))}
+    assert not breaches, breaches
+
+
+def test_the_boundary_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('def f(store):\n    """SELECT x FROM y in a docstring is fine."""\n'
+                   '    store.con.execute("SELECT * FROM orders")\n    return store.query_df("x")\n')
+    assert len(_boundary_breaches(bad)) == 3

@@ -115,7 +115,10 @@ class Workspace:
 
         if name not in ALL_TABLES:
             raise SqlRefused(f"unknown table {name!r}: choose one of {', '.join(ALL_TABLES)}")
-        return self.sql(f'SELECT * FROM "{name}"', arrow=arrow)
+        with workspace_files.open_store(self.path, read_only=True) as (_, store):
+            db = store.ibis()
+            expr = db.table(name)
+            return db.to_pyarrow(expr) if arrow else db.execute(expr)
 
     def privacy_export(self, customer: str, output: str | os.PathLike):
         """Write everything centric holds about a person (customer id or e-mail) to the folder `output`:
