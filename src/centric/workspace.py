@@ -56,10 +56,11 @@ class Workspace:
             return ingest_collected(store, settings, self.path)
 
     def run(self) -> dict[str, int]:
-        from centric.services.run import run_all
+        """Every analysis (as `centric run`), under the workspace's run lock: raises RunBusy when another
+        run holds it. Returns rows written per step."""
+        from centric.services.schedule import run_once
 
-        with workspace_files.open_store(self.path) as (settings, store):
-            return run_all(store, settings, workspace=self.path)
+        return run_once(self.path).steps
 
     def clv(self, model: str = "auto", holdout_days: int | None = None, holdout_from=None):
         """Fit the customer-value models, check them on a holdout (the last holdout_days, or from the

@@ -194,32 +194,83 @@ def _print_ingest(console, reports) -> None:
 
 @cli.command()
 @workspace_option
-def run(workspace):
+@click.option("--every", "every", metavar="INTERVAL", default=None,
+              help="Run again every INTERVAL (30s, 15m, 1h) until SIGTERM or Ctrl+C, one line per round.")
+def run(workspace, every):
     """Run every analysis, in dependency order, and write the output tables.
 
+    One run at a time per workspace: a run that finds another still going (or the database held by
+    another command) says so in one line and exits 75, having done nothing. Safe from cron while
+    `centric serve` runs.
+
     \b
-    Example:
+    Examples:
       centric run --workspace my-shop
+      centric run --workspace my-shop --every 15m
+      */15 * * * * cd /srv/shop && .venv/bin/centric run --workspace my-shop >> logs/centric-run.log 2>&1
     """
+    from centric.services.schedule import RunBusy, parse_interval
+
+    path = resolve_workspace(workspace)
+    if every is not None:
+        _run_every(path, parse_interval(every), every)
+        return
     from rich.progress import Progress
 
-    from centric.services.consent import messages as consent_messages
-    from centric.services.run import STEPS, run_all
-    from centric.services.workspace_files import open_store
+    from centric.services.run import STEPS
+    from centric.services.schedule import run_once
 
     console = _console()
-    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console) as bar:
-        task = bar.add_task("analyses", total=len(STEPS))
-        results = run_all(store, settings, on_step=lambda name: bar.update(task, advance=1, description=name),
-                          workspace=resolve_workspace(workspace))
-        left_out = consent_messages(store, ("personas", "journey"))
-    for name, rows in results.items():
+    bar, task = Progress(console=console), []
+
+    def step(name: str) -> None:  # the bar starts with the first step: a busy run prints only its line
+        if not task:
+            bar.start()
+            task.append(bar.add_task("analyses", total=len(STEPS)))
+        bar.update(task[0], advance=1, description=name)
+
+    try:
+        try:
+            result = run_once(path, on_step=step)
+        finally:
+            if task:
+                bar.stop()
+    except RunBusy as exc:
+        click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} skipped: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    for name, rows in result.steps.items():
         console.print(f"{name}: {rows:,} rows")
-    for line in left_out:
+    for line in result.left_out:
         console.print(line, markup=False)
-    if left_out:
+    if result.left_out:
         console.print("Consent: each analysis reads only data recorded under its purpose (docs/privacy.md)")
-    console.print("Next: centric report")
+    console.print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} done in {result.seconds:.1f} s. Next: centric report")
+
+
+def _run_every(path: Path, seconds: int, every: str) -> None:
+    """`centric run --every`: the loop is services/schedule.py's; this prints its rounds."""
+    import os
+
+    from centric.services.schedule import Stop, run_every
+    from centric.services.workspace_files import load_settings
+
+    def show(one_round) -> None:
+        click.echo(one_round.line())
+        if one_round.number == 1 and one_round.result is not None:
+            for line in one_round.result.left_out:
+                click.echo(f"  {line}")
+
+    load_settings(path)  # not a workspace: the one-line error, before anything is printed
+    click.echo(f"centric run every {every} on {path} (pid {os.getpid()}); stop it with SIGTERM or Ctrl+C")
+    rounds = None
+    with Stop() as stop:
+        try:
+            rounds = run_every(path, seconds, show, stop)
+        except KeyboardInterrupt:  # a second signal between two rounds
+            if not stop.abandoned:
+                raise
+    done = f"after {rounds} round{'s' if rounds != 1 else ''}" if rounds is not None else ""
+    click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} stopped by {stop.requested} {done}".rstrip())
 
 
 @cli.command()

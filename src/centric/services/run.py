@@ -108,9 +108,16 @@ STEPS: list[tuple[str, Callable]] = [
 ]
 
 
-def run_all(store, settings, on_step: Callable[[str], None] | None = None, workspace: Path | None = None) -> dict[str, int]:
+def run_all(store, settings, on_step: Callable[[str], None] | None = None, workspace: Path | None = None,
+            stop: Callable[[], bool] | None = None) -> dict[str, int]:
+    """Every step in order; returns rows written per step. When `stop()` turns true the steps not begun
+    are skipped (the result then lacks them) and the snapshot is not published: the server keeps the
+    last complete run's. Each step writes each of its tables in one transaction, so a step cut short
+    by a signal or a kill leaves every table as it was before or as the step wrote it, never half."""
     results = {}
     for name, step in STEPS:
+        if stop is not None and stop():
+            return results
         if on_step:
             on_step(name)
         results[name] = step(store, settings, workspace)

@@ -14,6 +14,14 @@ class StoreError(CentricError, RuntimeError):
     """The database could not be opened or a statement was refused."""
 
 
+class StoreBusy(StoreError):
+    """Another process holds the database (DuckDB allows one writing process): try again later."""
+
+    def __init__(self, message: str, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
+
+
 @contextmanager
 def transaction(con):
     """Writes that land together or not at all (also on Ctrl-C): commit on success, else roll back."""
@@ -66,6 +74,13 @@ class Store:
         try:
             con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
         except duckdb.Error as exc:
+            if isinstance(exc, duckdb.IOException) and "Conflicting lock" in str(exc):
+                import re
+
+                pid = re.search(r"\(PID (\d+)\)", str(exc))
+                holder = f" (pid {pid.group(1)})" if pid else ""
+                raise StoreBusy(f"{self.path} is in use by another process{holder}: try again when it has finished",
+                                int(pid.group(1)) if pid else None) from exc
             raise StoreError(f"cannot open {self.path}{' again' if again else ''}: {exc}") from exc
         con.execute("SET TimeZone = ?", [self.timezone])
         con.execute("SET enable_progress_bar = false")  # centric shows its own (Rich) progress
