@@ -261,9 +261,9 @@ def _run_every(path: Path, seconds: int, every: str) -> None:
                 click.echo(f"  {line}")
 
     load_settings(path)  # not a workspace: the one-line error, before anything is printed
-    click.echo(f"centric run every {every} on {path} (pid {os.getpid()}); stop it with SIGTERM or Ctrl+C")
     rounds = None
-    with Stop() as stop:
+    with Stop() as stop:  # before the first line: once it is printed, a signal stops the loop cleanly
+        click.echo(f"centric run every {every} on {path} (pid {os.getpid()}); stop it with SIGTERM or Ctrl+C")
         try:
             rounds = run_every(path, seconds, show, stop)
         except KeyboardInterrupt:  # a second signal between two rounds

@@ -166,7 +166,8 @@ class Round:
         """What the round did, in one line, for a log."""
         text = f"{self.started:%Y-%m-%d %H:%M:%S} round {self.number}:"
         if self.abandoned:
-            text += f" abandoned `{self.step}` on a second signal; each of its tables is whole, the old one or the new one"
+            text += (f" abandoned `{self.step}` on a second signal; each of its tables is whole, the old one "
+                     "or the new one")
         elif self.busy is not None:
             text += f" skipped: {self.busy}"
         elif self.error is not None:

@@ -1,0 +1,105 @@
+"""The loop of `centric run --every` (services/schedule.py) in-process, with real signals and a stand-in
+for the run itself (tests/cli/test_run_schedule.py runs the real thing): the sleep ends within a
+fraction of a second of SIGTERM, a busy round is reported and the loop goes on, the handlers that
+were there before come back, and intervals read as documented."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from centric.services import schedule
+from centric.services.schedule import RunBusy, RunResult, ScheduleError, Stop, parse_interval, run_every
+
+
+@pytest.mark.parametrize("text,seconds", [("30s", 30), ("15m", 900), ("1h", 3600), (" 2H ", 7200), ("168h", 604800)])
+def test_intervals(text, seconds):
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "0m", "1.5h", "15 m", "m", "-1s", "1d", "169h", "15m30s", "ten"])
+def test_nonsense_intervals(text):
+    with pytest.raises(ScheduleError, match="not an interval"):
+        parse_interval(text)
+
+
+def _later(seconds: float, *signals) -> threading.Timer:
+    def send():
+        for sig in signals:
+            os.kill(os.getpid(), sig)
+    timer = threading.Timer(seconds, send)
+    timer.start()
+    return timer
+
+
+def test_sigterm_ends_the_sleep_between_rounds_at_once(tmp_path, monkeypatch):
+    from centric.services.workspace_files import init_workspace
+
+    init_workspace(tmp_path)
+    calls = []
+    monkeypatch.setattr(schedule, "run_once", lambda ws, on_step=None, stop=None: calls.append(ws) or
+                        RunResult({"collected": 0}, [], 0.01))
+    before = signal.getsignal(signal.SIGTERM)
+    rounds = []
+    with Stop() as stop:
+        timer = _later(0.5, signal.SIGTERM)
+        began = time.monotonic()
+        n = run_every(tmp_path, 5, rounds.append, stop)  # uninterrupted: 5 s
+        took = time.monotonic() - began
+    timer.join()
+    assert n == 1 and len(calls) == 1 and stop.requested == "SIGTERM" and not stop.abandoned
+    assert 0.4 < took < 1.0, took  # woke within 0.5 s of the signal, not at 5 s
+    assert "round 1: 1 steps" in rounds[0].line() and "next round at" in rounds[0].line()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_busy_round_is_reported_and_the_loop_goes_on(tmp_path, monkeypatch):
+    from centric.services.workspace_files import init_workspace
+
+    init_workspace(tmp_path)
+    outcomes = [RunBusy("another `centric run` is still going"), RunResult({"collected": 3}, [], 0.01)]
+
+    def run_once(workspace, on_step=None, stop=None):
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(schedule, "run_once", run_once)
+    lines = []
+
+    def report(one):
+        lines.append(one.line())
+        if one.number == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with Stop() as stop:
+        assert run_every(tmp_path, 1, report, stop) == 2
+    assert "round 1: skipped: another `centric run` is still going" in lines[0]
+    assert "round 2: 1 steps" in lines[1] and "collected 3" in lines[1], lines
+
+
+def test_a_second_signal_raises_where_the_program_is_and_later_ones_are_ignored():
+    with Stop() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop() and not stop.abandoned
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        assert stop.abandoned
+        os.kill(os.getpid(), signal.SIGTERM)  # ignored: no exception, the process lives
+        time.sleep(0.05)
+    assert stop.requested == "SIGTERM"
+
+
+def test_the_run_lock_is_one_at_a_time_and_names_its_holder(tmp_path):
+    with schedule.run_lock(tmp_path):
+        with pytest.raises(RunBusy, match=rf"pid {os.getpid()}, started "):
+            with schedule.run_lock(tmp_path):
+                pass
+    with schedule.run_lock(tmp_path):  # released on exit
+        assert oct((tmp_path / "run.lock").stat().st_mode & 0o777) == "0o600"
