@@ -103,3 +103,17 @@ def test_the_run_lock_is_one_at_a_time_and_names_its_holder(tmp_path):
                 pass
     with schedule.run_lock(tmp_path):  # released on exit
         assert oct((tmp_path / "run.lock").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_publish_cut_short_leaves_the_old_snapshot_and_no_half_copy(tmp_path):
+    from centric.services.workspace_files import init_workspace, open_store
+    from centric.store.snapshot import publish_snapshot, snapshot_path
+
+    init_workspace(tmp_path)
+    with open_store(tmp_path) as (_, store):
+        publish_snapshot(store, tmp_path)
+        old = snapshot_path(tmp_path).read_bytes()
+        with pytest.raises(Exception, match="no_such_table"):  # fails half-way, as a second signal would
+            publish_snapshot(store, tmp_path, tables=("kpis", "no_such_table"))
+    assert [p.name for p in snapshot_path(tmp_path).parent.iterdir()] == ["api.duckdb"]
+    assert snapshot_path(tmp_path).read_bytes() == old

@@ -38,14 +38,19 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
     con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
     try:
-        for table in tables:
-            con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
-        con.execute("CREATE TABLE centric_snapshot.snapshot_info AS SELECT now() AS published_at, "
-                    "? AS tables", [json.dumps(list(tables))])
-    finally:
-        con.execute("DETACH centric_snapshot")
-    os.chmod(temp, 0o600)
-    os.replace(temp, target)
+        try:
+            for table in tables:
+                con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
+            con.execute("CREATE TABLE centric_snapshot.snapshot_info AS SELECT now() AS published_at, "
+                        "? AS tables", [json.dumps(list(tables))])
+        finally:
+            con.execute("DETACH centric_snapshot")
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
+    except BaseException:  # an error or a stop (Ctrl+C twice) half-way: no half copy left behind
+        for leftover in (temp, temp.with_name(temp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
