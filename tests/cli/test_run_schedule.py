@@ -2,10 +2,10 @@
 
 Rules under test (services/schedule.py): one run at a time per workspace: a second `centric run` while
 one is going (or while another command holds the database) says so in one line and exits 75 having
-done nothing; `--every` runs rounds and prints one line per round; SIGTERM stops it, exit 0, within a
-few seconds (mid-round: the step running finishes; between rounds: the sleep ends at once); a second
-signal abandons the step; every table stays whole; `centric serve` keeps answering and collecting while
-a run loads what it collected.
+done nothing; `--every` runs rounds and prints one line per round; SIGTERM mid-round lets the running
+step finish and exits 0 within seconds; a second signal abandons the step; every table stays whole;
+`centric serve` keeps answering and collecting while a run loads what it collected. (The sleep between
+rounds ending at once on SIGTERM is tests/services/test_schedule.py's.)
 """
 
 from __future__ import annotations
