@@ -111,3 +111,86 @@ def test_the_boundary_check_can_fail(tmp_path):
     bad.write_text('def f(store):\n    """SELECT x FROM y in a docstring is fine."""\n'
                    '    store.con.execute("SELECT * FROM orders")\n    return store.query_df("x")\n')
     assert len(_boundary_breaches(bad)) == 3
+
+
+def _import_graph(root: Path, package: str = "centric") -> dict[str, set[str]]:
+    """Module -> the modules of `package` it imports, at module level or inside a function (a lazy
+    import hides a cycle, it does not break it). `from a import b` counts as a.b when that is a module."""
+    def name_of(path: Path) -> str:
+        parts = (package, *path.relative_to(root).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(p): p for p in root.rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(known(a.name) for a in node.names if a.name.split(".")[0] == package)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = here.split(".")[: len(here.split(".")) - node.level + 1]
+                    base = ".".join(up + ([base] if base else []))
+                if base.split(".")[0] == package:
+                    found.update(known(f"{base}.{a.name}") for a in node.names)
+        graph[name] = found - {None, name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles():
+    """No two modules of centric import each other, directly or through others, even lazily (issue 19:
+    queries/funnel <-> funnel_orders, store/connection <-> migrations were such cycles)."""
+    graph = _import_graph(SRC)
+    assert "centric.queries.funnel_orders" in graph["centric.queries.funnel"]  # the graph sees real imports
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_can_fail(tmp_path):
+    pkg = tmp_path / "centric"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "a.py").write_text("from centric.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from . import c\n")
+    (pkg / "sub" / "c.py").write_text("import centric.sub.a\n")
+    (pkg / "d.py").write_text("from centric.sub.a import x\n")
+    assert _cycles(_import_graph(pkg)) == [["centric.sub.a", "centric.sub.b", "centric.sub.c"]]

@@ -14,7 +14,7 @@ class ReportError(CentricError):
 
 
 def report_context(store, settings) -> dict:
-    from centric import __version__
+    from centric._version import __version__
     from centric.report import charts
     from centric.schema import INPUT_TABLES
 

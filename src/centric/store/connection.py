@@ -6,24 +6,11 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from centric.errors import CentricError
+from centric.store.migrations import migrate
 from centric.store.sqltext import ident
+from centric.store.transactions import StoreError, transaction
 
-
-class StoreError(CentricError, RuntimeError):
-    """The database could not be opened or a statement was refused."""
-
-
-@contextmanager
-def transaction(con):
-    """Writes that land together or not at all (also on Ctrl-C): commit on success, else roll back."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+__all__ = ["Store", "StoreError", "transaction"]
 
 
 class Store:
@@ -49,8 +36,6 @@ class Store:
             os.chmod(self.path, 0o600)
         self._ibis = None
         if not read_only:
-            from centric.store.migrations import migrate
-
             try:
                 migrate(self.con)
             except BaseException:
