@@ -16,8 +16,9 @@ class ServerOps:
         """Make a write, read or admin key (as `centric keys create`): (KeyInfo, the key itself). The key
         exists in clear only in this answer: store it now."""
         from centric.services.keys import create_key
+        from centric.services.workspace_files import load_settings
 
-        self.settings  # a workspace, or a clear error
+        load_settings(self.path)  # a workspace, or a clear error
         return create_key(self.path, kind, name)
 
     def keys_list(self) -> list:

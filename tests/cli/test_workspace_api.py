@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 
 import click
+import pytest
 
 from centric.cli.main import cli
 from centric.workspace import Workspace
@@ -99,3 +100,62 @@ def test_every_workspace_method_is_documented():
     assert len(public) > 40
     undocumented = [name for name in public if f"ws.{name}" not in docs]
     assert undocumented == [], f"docs/python.md does not document Workspace.{undocumented}"
+
+
+@pytest.fixture
+def shop(tmp_path):
+    from click.testing import CliRunner
+
+    orders = tmp_path / "o.csv"
+    orders.write_text("order_id,customer_id,ordered_at,total\nA1,c1,2024-01-01,10\nA2,c1,2024-02-01 18:00,20\n"
+                      "A3,c2,2024-02-03,5\nA4,c3,2024-02-01 18:00,7\n")
+    ws = Workspace(tmp_path / "shop")
+    ws.init(shop_name="Shop")
+    ws.ingest("orders", str(orders))
+    return ws, CliRunner()
+
+
+def test_a_method_and_its_command_give_the_same_answer(shop):
+    import json
+
+    ws, runner = shop
+    got = ws.segment_movement("2024-01-15", "2024-02-01")  # a date alone: the end of that day, as the CLI reads it
+    out = runner.invoke(cli, ["segments", "movement", "--from", "2024-01-15", "--to", "2024-02-01", "--format", "json",
+                              "-w", str(ws.path)])
+    assert out.exit_code == 0, out.output
+    assert json.loads(got.to_json(orient="records")) == json.loads(out.output)
+    assert got["customers"].sum() == 2  # c1, and c3 whose first order came at 18:00 on the last day
+    assert ws.segment_movement("2024-01-15", "2024-02-01 00:00")["customers"].sum() == 1
+    sql = "SELECT customer_id, count(*) AS n FROM orders GROUP BY 1 ORDER BY 1"
+    out = runner.invoke(cli, ["sql", sql, "--format", "json", "-w", str(ws.path)])
+    assert json.loads(ws.sql(sql).to_json(orient="records")) == json.loads(out.output) == [
+        {"customer_id": "c1", "n": 2}, {"customer_id": "c2", "n": 1}, {"customer_id": "c3", "n": 1}]
+
+
+def test_open_holds_one_database_for_several_calls(shop, monkeypatch):
+    from centric.services import workspace_files
+
+    ws, _ = shop
+    opened = []
+    real = workspace_files.open_store
+
+    def counting(path, read_only=False):
+        opened.append(read_only)
+        return real(path, read_only=read_only)
+
+    monkeypatch.setattr(workspace_files, "open_store", counting)
+    with ws.open(read_only=True):
+        assert len(ws.sql("SELECT * FROM orders")) == 4 and len(ws.table("orders")) == 4
+        assert ws.consent_messages() == []
+        with pytest.raises(workspace_files.WorkspaceError, match="read-only"):
+            ws.survey_close("nps")  # a write, refused before it starts
+        with pytest.raises(workspace_files.WorkspaceError, match="already open"):
+            with ws.open():
+                pass
+    assert opened == [True]
+    ws.table("orders")
+    assert opened == [True, True]  # outside the block, each call opens (and closes) its own
+    with ws.open():
+        with pytest.raises(workspace_files.WorkspaceError, match="outside"):
+            ws.demo(customers=10)
+    assert len(ws.table("orders")) == 4
