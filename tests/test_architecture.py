@@ -38,10 +38,18 @@ def test_only_store_opens_the_database():
 
 
 def test_thin_layers_call_services_not_store():
-    for package in ("cli", "report", "api"):
-        for path in (SRC / package).rglob("*.py"):
-            bad = {m for m in _centric_imports(path) if m.startswith(("centric.store", "centric.models", "centric.queries"))}
-            assert not bad, f"{path.relative_to(SRC)} reaches past services: {bad}"
+    """cli, report, api and the Workspace (workspace*.py) reach the data through services only."""
+    thin = [p for package in ("cli", "report", "api") for p in (SRC / package).rglob("*.py")]
+    for path in thin + sorted(SRC.glob("workspace*.py")):
+        bad = {m for m in _centric_imports(path) if m.startswith(("centric.store", "centric.models", "centric.queries"))}
+        assert not bad, f"{path.relative_to(SRC)} reaches past services: {bad}"
+
+
+def test_the_cli_goes_through_the_workspace():
+    """Issue 19: the CLI is a shell over centric.Workspace; it calls no service itself."""
+    for path in (SRC / "cli").rglob("*.py"):
+        bad = {m for m in _centric_imports(path) if m.startswith("centric.services")}
+        assert not bad, f"{path.relative_to(SRC)} calls services past the Workspace: {bad}"
 
 
 def test_import_centric_is_light():
@@ -101,7 +109,7 @@ def _boundary_breaches(path: Path) -> list[str]:
 def test_no_sql_and_no_connection_outside_store_and_queries():
     """Issue 19's boundary: analytic data is read and written through Ibis expressions in queries/ or
     Store methods; services, the CLI, the API and the Workspace hold no SQL text and never touch `.con`."""
-    paths = [SRC / "workspace.py"] + [p for package in ("services", "cli", "api", "report") for p in (SRC / package).rglob("*.py")]
+    paths = sorted(SRC.glob("workspace*.py")) + [p for package in ("services", "cli", "api", "report") for p in (SRC / package).rglob("*.py")]
     breaches = {str(p.relative_to(SRC)): b for p in paths if (b := _boundary_breaches(p))}
     assert not breaches, breaches
 
@@ -111,3 +119,97 @@ def test_the_boundary_check_can_fail(tmp_path):
     bad.write_text('def f(store):\n    """SELECT x FROM y in a docstring is fine."""\n'
                    '    store.con.execute("SELECT * FROM orders")\n    return store.query_df("x")\n')
     assert len(_boundary_breaches(bad)) == 3
+
+
+def _import_graph(root: Path, package: str = "centric", lazy: bool = True) -> dict[str, set[str]]:
+    """Module -> the modules of `package` it imports, at module level and (lazy=True) inside functions
+    too: a lazy import hides a cycle, it does not break it. `from a import b` counts as a.b when that
+    is a module."""
+    def name_of(path: Path) -> str:
+        parts = (package, *path.relative_to(root).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(p): p for p in root.rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text())
+        found = set()
+        for node in ast.walk(tree) if lazy else tree.body:
+            if isinstance(node, ast.Import):
+                found.update(known(a.name) for a in node.names if a.name.split(".")[0] == package)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = here.split(".")[: len(here.split(".")) - node.level + 1]
+                    base = ".".join(up + ([base] if base else []))
+                if base.split(".")[0] == package:
+                    found.update(known(f"{base}.{a.name}") for a in node.names)
+        graph[name] = found - {None, name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+# Workspace.app() and Workspace.serve() start the HTTP API, which reads and writes the workspace through
+# the Workspace (api/context.py): the one loop allowed, and only as an import inside those methods.
+ALLOWED_LAZY_IMPORTS = {("centric.workspace_server", "centric.api.app")}
+
+
+def test_no_import_cycles():
+    """No two modules of centric import each other, directly or through others, even lazily (issue 19:
+    queries/funnel <-> funnel_orders, store/connection <-> migrations were such cycles)."""
+    graph = _import_graph(SRC)
+    assert "centric.queries.funnel_orders" in graph["centric.queries.funnel"]  # the graph sees real imports
+    eager = _import_graph(SRC, lazy=False)
+    for module, imported in ALLOWED_LAZY_IMPORTS:
+        assert imported in graph[module] and imported not in eager[module], (module, imported)
+        graph[module].discard(imported)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_can_fail(tmp_path):
+    pkg = tmp_path / "centric"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "a.py").write_text("from centric.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from . import c\n")
+    (pkg / "sub" / "c.py").write_text("import centric.sub.a\n")
+    (pkg / "d.py").write_text("from centric.sub.a import x\n")
+    assert _cycles(_import_graph(pkg)) == [["centric.sub.a", "centric.sub.b", "centric.sub.c"]]

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from centric._version import __version__
+
 __all__ = ["Workspace", "__version__"]
 
 

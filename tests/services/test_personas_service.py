@@ -164,7 +164,7 @@ def test_the_python_api_does_what_the_cli_does(demo):
     table = ws.create_segment("Vegans", {"field": "tags", "op": "contains", "value": "vegan"})
     assert int(table.set_index("segment").loc["Vegans", "customers"]) == got.customers
     assert len(ws.segment_members("Vegans")) == got.customers
-    cards = ws.personas(n_clusters=5, seed=1)
+    cards = ws.personas(n_clusters=5, seed=1).cards  # the PersonaResult, as `centric personas` prints it
     again = ws.table("customer_personas").merge(joined[["customer_id", "persona_id"]], on="customer_id")
     assert len(cards) == 5
     assert adjusted_rand_score(again["persona_id_x"], again["persona_id_y"]) >= 0.9  # another seed, same personas

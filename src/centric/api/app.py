@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,10 +45,11 @@ def _plain(value):
     return str(value)
 
 
-def create_app(workspace: Path, allowed_origins: list[str] | None = None, max_in_flight: int = MAX_IN_FLIGHT,
+def create_app(workspace, allowed_origins: list[str] | None = None, max_in_flight: int = MAX_IN_FLIGHT,
                max_backlog: int = MAX_BACKLOG):
-    """The ASGI app of one workspace. ``allowed_origins`` overrides ``[server] cors_origins``."""
-    ctx = ServerContext(Path(workspace), max_backlog)
+    """The ASGI app of one workspace (a centric.Workspace or its folder; ``Workspace.app()`` calls this).
+    ``allowed_origins`` overrides ``[server] cors_origins``."""
+    ctx = ServerContext(workspace, max_backlog)
 
     @asynccontextmanager
     async def lifespan(app):

@@ -1,5 +1,7 @@
 """What every route of ``centric serve`` shares: the workspace, its settings, the survey-link
-secret, the spool, the snapshot and the key checker.
+secret, the spool, the snapshot and the key checker, all taken from the centric.Workspace
+(workspace_server.py): the routes read and write the workspace folder only through it, and call
+services only for the pure checks of a request (services/collector.py, services/surveys.py).
 
 Rule: the server never opens the workspace database. Writes go to the spool (``spool`` awaits the
 group commit without holding a thread or a lock; when the spool is behind it raises ``Busy``, which
@@ -9,11 +11,9 @@ the app answers with 429 and Retry-After); reads come from the published snapsho
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from centric.services import collector, keys, privacy, surveys
 from centric.services.collector import encode_records
-from centric.services.workspace_files import load_settings
+from centric.workspace import Workspace
 
 MAX_BACKLOG = 20_000  # records queued for the disk before new writes get 429
 
@@ -36,19 +36,20 @@ def header_key(request) -> str | None:
 
 
 class ServerContext:
-    def __init__(self, workspace: Path, max_backlog: int = MAX_BACKLOG):
-        self.workspace = Path(workspace)
-        self.settings = load_settings(self.workspace)
-        self.survey_secret = surveys.workspace_secret(self.workspace)  # signs survey links; never a key
-        self.keys = keys.KeyChecker(self.workspace)
-        self.snapshot = collector.open_snapshot(self.workspace)
-        self.suppression = privacy.Suppression(self.workspace, self.snapshot)  # erased people, refused at the door
+    def __init__(self, workspace, max_backlog: int = MAX_BACKLOG):
+        self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.workspace = self.ws.path
+        self.settings = self.ws.settings
+        self.survey_secret = self.ws.survey_secret()  # signs survey links; never a key
+        self.keys = self.ws.key_checker()
+        self.snapshot = self.ws.open_snapshot()
+        self.suppression = self.ws.suppression(self.snapshot)  # erased people, refused at the door
         self.max_backlog = max_backlog
         self.writer = None
 
     def start(self) -> None:
         if self.writer is None:
-            self.writer = collector.open_spool(self.workspace)
+            self.writer = self.ws.open_spool()
 
     def close(self) -> None:
         """Write what is queued and seal the spool file; release the snapshot."""

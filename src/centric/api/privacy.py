@@ -11,7 +11,8 @@
   erase requests an admin key.
 
 The key comes as ``X-Centric-Key`` or ``Authorization: Bearer``: no live key is 401, a key of the
-wrong kind 403. Rule: the routes never open the workspace database (services/privacy_requests.py);
+wrong kind 403. Rule: the routes never open the workspace database: a request is files under the
+workspace, taken and read through the Workspace (workspace_server.py, services/privacy_requests.py);
 `centric ingest --collected` (or `centric run`) carries the requests out.
 """
 
@@ -60,14 +61,14 @@ def privacy_routes(ctx) -> APIRouter:
         if refused is not None:
             return refused
         try:
-            request_id, record = await run_in_threadpool(requests.open_request, ctx.workspace, action,
-                                                         body.customer, body.request_id, info.id)
+            request_id, record = await run_in_threadpool(ctx.ws.privacy_request_open, action, body.customer,
+                                                         body.request_id, info.id)
         except requests.PrivacyRequestError as exc:
             return _error(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc))
         try:
             await ctx.spool([record])
         except BaseException:
-            await run_in_threadpool(requests.cancel_request, ctx.workspace, request_id)
+            await run_in_threadpool(ctx.ws.privacy_request_cancel, request_id)
             raise
         url = f"/api/privacy/requests/{request_id}"
         return JSONResponse({"success": True, "request_id": request_id, "action": action, "status": "pending",
@@ -88,7 +89,7 @@ def privacy_routes(ctx) -> APIRouter:
             return None, _error(401, "unauthorized", "this endpoint needs a read key (exports) or an admin key "
                                                      "(erasures) in the X-Centric-Key header")
         try:
-            status = await run_in_threadpool(requests.read_status, ctx.workspace, request_id)
+            status = await run_in_threadpool(ctx.ws.privacy_request_status, request_id)
         except requests.PrivacyRequestError as exc:
             return None, _error(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc))
         refused = refusal(info, status.get("action", "erase"))
@@ -108,7 +109,7 @@ def privacy_routes(ctx) -> APIRouter:
         found, refused = await status_of(request_id, request)
         if refused is not None:
             return refused
-        path = await run_in_threadpool(requests.bundle_path, ctx.workspace, request_id)
+        path = await run_in_threadpool(ctx.ws.privacy_request_bundle, request_id)
         if path is None:
             if found.get("action") != "export":
                 return _error(404, "not_found", "an erase request has no bundle")

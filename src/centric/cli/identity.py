@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from centric.cli.common import console, emit, workspace_option
-from centric.config import resolve_workspace
+from centric.workspace import Workspace
 
 
 @click.group()
@@ -32,11 +32,7 @@ def show(workspace, any_id, fmt):
     Example:
       centric identity show ana@example.com
     """
-    from centric.services.identity import show as show_ids
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (_, store):
-        frame = show_ids(store, any_id)
+    frame = Workspace(workspace).identity_show(any_id)
     emit(frame, fmt, title=f"Identities of {any_id}")
 
 
@@ -52,10 +48,6 @@ def split(workspace, anonymous_id, customer, note):
     Example:
       centric identity split anon-7f3a --customer C123 --note "shared family laptop"
     """
-    from centric.services.identity import split as split_ids
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (_, store):
-        customers = split_ids(store, anonymous_id, customer, note)
+    customers = Workspace(workspace).identity_split(anonymous_id, customer=customer, note=note)
     console().print(f"Split {anonymous_id} from {', '.join(customers)}. Funnels, paths and journeys count it "
                     "apart from now on; `centric run` refreshes the derived tables.")

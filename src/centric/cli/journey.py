@@ -7,7 +7,8 @@ import json
 import click
 
 from centric.cli.common import console, emit, print_frame, records, workspace_option
-from centric.config import resolve_workspace
+from centric.report.figures import kpi_text
+from centric.workspace import Workspace
 
 
 @click.command()
@@ -28,12 +29,7 @@ def funnel(workspace, steps, window, by, exclude, order, fmt):
       centric funnel --steps "Product Added,Order Completed" --window 7d --by acquisition_channel --format json
       centric funnel --steps "Product Viewed,Product Added" --window 1h --order strict
     """
-    from centric.services.funnel import run_funnel
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=True) as (settings, store):
-        table = run_funnel(store, steps.split(","), window, by=by, exclusions=(exclude or "").split(","), order=order,
-                           settings=settings)
+    table = Workspace(workspace).funnel(steps, window, by=by, exclude=exclude, order=order)
     if fmt != "table":
         emit(table, fmt)
         return
@@ -76,11 +72,7 @@ def journey(workspace, fmt):
     import pandas as pd
     from rich.markup import escape
 
-    from centric.services.journey import build_journey
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (settings, store):
-        result = build_journey(store, settings)
+    result = Workspace(workspace).journey()
     if fmt == "json":
         click.echo(json.dumps({
             "stages": records(result.stages), "statuses": records(result.statuses),
@@ -144,12 +136,7 @@ def kpis(workspace, by, fmt):
       centric kpis --by acquisition_channel
       centric sql "SELECT period, value FROM kpis WHERE kpi = 'retention_rate' AND dimension = 'all' ORDER BY 1"
     """
-    from centric.services.kpis import board, build_kpis, kpi_text
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (settings, store):
-        table = build_kpis(store, settings)
-    view = board(table) if by == "all" else table[table["dimension"] == by]
+    view = Workspace(workspace).kpis(by=by)
     if fmt == "json":
         emit(view, fmt)
         return

@@ -1,17 +1,18 @@
-"""The `centric` command: a thin shell over centric.services (parse, call, render)."""
+"""The `centric` command: a thin shell over centric.Workspace (parse, call the Workspace method of the
+command, render). Rule: no command does work of its own; every one is a Workspace method
+(tests/cli/test_workspace_api.py), and cli/ imports nothing of centric.services."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
 
 import click
 
 from centric.cli.common import console as _console
 from centric.cli.common import emit, records, workspace_option
-from centric.config import resolve_workspace
 from centric.errors import CentricError
+from centric.workspace import Workspace
 
 
 def _fail(message: str) -> None:
@@ -58,14 +59,10 @@ def init(workspace, shop_name, currency, timezone, languages):
     Example:
       centric init --workspace my-shop --shop-name "La Botiga" --currency EUR
     """
-    from centric.config import Settings
-    from centric.services.workspace_files import init_workspace
-
-    path = resolve_workspace(workspace)
-    settings = Settings(shop_name=shop_name, currency=currency, timezone=timezone,
-                        languages=[x.strip() for x in languages.split(",") if x.strip()])
-    init_workspace(path, settings)
-    click.echo(f"Workspace ready at {path}. Next: centric ingest TABLE FILE --workspace {path}")
+    ws = Workspace(workspace)
+    ws.init(shop_name=shop_name, currency=currency, timezone=timezone,
+            languages=[x.strip() for x in languages.split(",") if x.strip()])
+    click.echo(f"Workspace ready at {ws.path}. Next: centric ingest TABLE FILE --workspace {ws.path}")
 
 
 @cli.command()
@@ -122,33 +119,26 @@ def ingest(workspace, args, collected, preset, maps, delimiter, charge_skus, enc
     if not args:
         _fail("name a TABLE and FILE... (or FILE... with --preset), or give --collected")
 
-    from centric.services.ingest import ingest_files, parse_mapping, read_options
-    from centric.services.workspace_files import open_store
-
     table, files = (None, list(args)) if preset and preset != "centric" else (args[0], list(args[1:]))
     if not files:
         _fail("give at least one file to load")
-    mapping = parse_mapping(maps)
-    options = read_options(delimiter, encoding, date_formats, decimal)
     console = _console()
-    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task("loading", total=None)
-        reports = ingest_files(store, settings, table, files, preset, mapping, delimiter,
-                               on_file=lambda p: bar.update(task, description=f"loading {p.name}"),
-                               charge_skus=charge_skus, options=options)
+        reports = Workspace(workspace).ingest(
+            table, *files, preset=preset, mapping=maps, delimiter=delimiter, charge_skus=charge_skus,
+            encoding=encoding, date_format=date_formats, decimal=decimal,
+            on_file=lambda p: bar.update(task, description=f"loading {p.name}"))
     _print_ingest(console, reports)
 
 
 def _ingest_collected(workspace) -> None:
     from rich.table import Table
 
-    from centric.services.ingest import ingest_collected
-    from centric.services.workspace_files import open_store
-
     console = _console()
-    path = resolve_workspace(workspace)
-    with open_store(path) as (settings, store), console.status("loading collected messages"):
-        rep = ingest_collected(store, settings, path)
+    ws = Workspace(workspace)
+    with ws.open(), console.status("loading collected messages"):
+        rep = ws.ingest_collected()
     console.print(f"{rep.messages_read:,} messages read from {len(rep.files):,} spool files; "
                   f"{rep.duplicates:,} duplicates skipped")
     if rep.tables:
@@ -209,50 +199,49 @@ def run(workspace, every):
       centric run --workspace my-shop --every 15m
       */15 * * * * cd /srv/shop && .venv/bin/centric run --workspace my-shop >> logs/centric-run.log 2>&1
     """
-    from centric.services.schedule import RunBusy, parse_interval
-
-    path = resolve_workspace(workspace)
-    if every is not None:
-        _run_every(path, parse_interval(every), every)
-        return
     from rich.progress import Progress
 
-    from centric.services.run import STEPS
-    from centric.services.schedule import run_once
+    from centric.workspace import RunBusy
 
+    ws = Workspace(workspace)
+    if every is not None:
+        _run_every(ws, every)
+        return
     console = _console()
     bar, task = Progress(console=console), []
 
     def step(name: str) -> None:  # the bar starts with the first step: a busy run prints only its line
         if not task:
             bar.start()
-            task.append(bar.add_task("analyses", total=len(STEPS)))
+            task.append(bar.add_task("analyses", total=len(ws.run_steps)))
         bar.update(task[0], advance=1, description=name)
 
+    began = dt.datetime.now()
     try:
         try:
-            result = run_once(path, on_step=step)
+            results = ws.run(on_step=step)
         finally:
             if task:
                 bar.stop()
     except RunBusy as exc:
         click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} skipped: {exc}", err=True)
         sys.exit(exc.exit_code)
-    for name, rows in result.steps.items():
+    left_out = ws.consent_messages(("personas", "journey"))
+    for name, rows in results.items():
         console.print(f"{name}: {rows:,} rows")
-    for line in result.left_out:
+    for line in left_out:
         console.print(line, markup=False)
-    if result.left_out:
+    if left_out:
         console.print("Consent: each analysis reads only data recorded under its purpose (docs/privacy.md)")
-    console.print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} done in {result.seconds:.1f} s. Next: centric report")
+    seconds = (dt.datetime.now() - began).total_seconds()
+    console.print(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} done in {seconds:.1f} s. Next: centric report")
 
 
-def _run_every(path: Path, seconds: int, every: str) -> None:
-    """`centric run --every`: the loop is services/schedule.py's; this prints its rounds."""
+def _run_every(ws: Workspace, every: str) -> None:
+    """`centric run --every`: the loop is services/schedule.py's (through the Workspace); this prints its rounds."""
     import os
 
-    from centric.services.schedule import Stop, run_every
-    from centric.services.workspace_files import load_settings
+    from centric.workspace import Stop
 
     def show(one_round) -> None:
         click.echo(one_round.line())
@@ -260,12 +249,13 @@ def _run_every(path: Path, seconds: int, every: str) -> None:
             for line in one_round.result.left_out:
                 click.echo(f"  {line}")
 
-    load_settings(path)  # not a workspace: the one-line error, before anything is printed
+    seconds = ws.interval(every)  # a nonsense interval or no workspace: the one-line error, before anything is printed
+    _ = ws.settings
     rounds = None
     with Stop() as stop:  # before the first line: once it is printed, a signal stops the loop cleanly
-        click.echo(f"centric run every {every} on {path} (pid {os.getpid()}); stop it with SIGTERM or Ctrl+C")
+        click.echo(f"centric run every {every} on {ws.path} (pid {os.getpid()}); stop it with SIGTERM or Ctrl+C")
         try:
-            rounds = run_every(path, seconds, show, stop)
+            rounds = ws.run_every(seconds, show, stop)
         except KeyboardInterrupt:  # a second signal between two rounds
             if not stop.abandoned:
                 raise
@@ -285,12 +275,7 @@ def sql(workspace, query, fmt):
       centric sql "SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1"
       centric sql "SELECT * FROM quarantine" --format csv > quarantine.csv
     """
-    from centric.services.sql import run_read_only
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        df = run_read_only(store, query)
-    emit(df, fmt)
+    emit(Workspace(workspace).sql(query), fmt)
 
 
 @cli.command()
@@ -323,18 +308,16 @@ def clv(workspace, model, holdout_days, holdout_from, fmt):
 
     from rich.progress import Progress
 
-    from centric.services.clv import build_customer_value, channel_rollups
-    from centric.services.workspace_files import open_store
-
     console = _console()
-    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+    ws = Workspace(workspace)
+    with ws.open(), Progress(console=console, transient=True) as bar:
         task = bar.add_task("customer value", total=None)
         if holdout_days is not None and holdout_from is not None:
             raise click.UsageError("give --holdout-days or --holdout-from, not both")
-        result = build_customer_value(store, settings, model=model, holdout_days=holdout_days,
-                                      progress=lambda msg: bar.update(task, description=msg),
-                                      holdout_from=holdout_from.date() if holdout_from else None)
-        rollups = channel_rollups(store)
+        result = ws.clv(model=model, holdout_days=holdout_days, progress=lambda msg: bar.update(task, description=msg),
+                        holdout_from=holdout_from.date() if holdout_from else None)
+        rollups = ws.clv_channels()
+        settings = ws.settings
     if fmt == "json":
         click.echo(json.dumps({
             "model": result.model, "params": result.params, "customers": result.customers,
@@ -433,14 +416,12 @@ def listen(workspace, no_train, theme, fmt):
 
     from rich.progress import Progress
 
-    from centric.services.listen import listen as run_listen, verbatims
-    from centric.services.workspace_files import open_store
-
     console = _console()
-    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=console, transient=True) as bar:
+    ws = Workspace(workspace)
+    with ws.open(), Progress(console=console, transient=True) as bar:
         task = bar.add_task("listening", total=None)
-        result = run_listen(store, settings, progress=lambda msg: bar.update(task, description=msg), train=not no_train)
-        quotes = verbatims(store, theme=theme, limit=8) if theme else None
+        result = ws.listen(train=not no_train, progress=lambda msg: bar.update(task, description=msg))
+        quotes = ws.verbatims(theme=theme, limit=8) if theme else None
     totals = result.scores[(result.scores["period"] == "all") & (result.scores["dimension"] == "all")]
     if fmt == "json":
         click.echo(json.dumps({
@@ -501,11 +482,7 @@ def survey():
 @click.argument("file", type=click.Path(dir_okay=False))
 def survey_add(workspace, file):
     """Add or replace a survey from a JSON definition (see docs/listening.md)."""
-    from centric.services.surveys import add_survey
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (settings, store):
-        definition = add_survey(store, settings, Path(file))
+    definition = Workspace(workspace).survey_add(file)
     click.echo(f"Survey {definition['survey_id']} ({definition['kind']}) is open in "
                f"{', '.join(definition['languages'])}. Next: centric serve, then paste the widget or send links "
                f"(centric survey link {definition['survey_id']} --customer ID)")
@@ -515,11 +492,7 @@ def survey_add(workspace, file):
 @workspace_option
 def survey_list(workspace):
     """The workspace's surveys."""
-    from centric.services.surveys import list_surveys
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        frame = list_surveys(store)
+    frame = Workspace(workspace).survey_list()
     if frame.empty:
         click.echo("No surveys yet: write one as JSON and run centric survey add FILE")
     for rec in frame.to_dict("records"):
@@ -532,11 +505,7 @@ def survey_list(workspace):
 @click.option("--reopen", is_flag=True, help="Open it again.")
 def survey_close(workspace, survey_id, reopen):
     """Stop (or restart) accepting answers and comments; what arrived before the close still loads."""
-    from centric.services.surveys import set_status
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (_, store):
-        set_status(store, survey_id, "open" if reopen else "closed")
+    Workspace(workspace).survey_close(survey_id, reopen=reopen)
     click.echo(f"Survey {survey_id} is {'open' if reopen else 'closed'}.")
 
 
@@ -560,13 +529,8 @@ def survey_link(workspace, survey_id, customer, score, lang, valid_days, send, b
     Example:
       centric survey link nps-post-purchase --customer C000123 --score 9 --valid-days 14
     """
-    from centric.services.surveys import survey_link as make_link
-    from centric.services.surveys import workspace_secret
-    from centric.services.workspace_files import load_settings
-
-    folder = resolve_workspace(workspace)
-    days = valid_days or load_settings(folder).survey_link_days
-    click.echo(make_link(base_url, workspace_secret(folder), survey_id, customer, score, lang, days, send))
+    click.echo(Workspace(workspace).survey_link(survey_id, customer, score=score, lang=lang, valid_days=valid_days,
+                                                send=send, base_url=base_url))
 
 
 @survey.command("audience")
@@ -584,17 +548,10 @@ def survey_audience(workspace, survey_id, links, valid_days, send, base_url):
     Example:
       centric survey audience nps-post-purchase --links --base-url https://shop.example/centric > send.csv
     """
-    from centric.services.surveys import audience, audience_links, new_send_id, workspace_secret
-    from centric.services.workspace_files import open_store
-
-    folder = resolve_workspace(workspace)
-    with open_store(folder, read_only=True) as (settings, store):
-        frame = audience(store, survey_id, settings=settings)
+    frame = Workspace(workspace).survey_audience(survey_id, links=links, valid_days=valid_days, send=send,
+                                                 base_url=base_url)
     if links:
-        send = send or new_send_id()
-        frame = audience_links(frame, base_url, workspace_secret(folder), survey_id,
-                               valid_days or settings.survey_link_days, send)
-        click.echo(f"send id: {send}", err=True)
+        click.echo(f"send id: {frame.attrs['send']}", err=True)
     click.echo(frame.to_csv(index=False), nl=False)
     click.echo(frame.attrs["consent"].message() + " at the time of sending", err=True)
 
@@ -615,22 +572,17 @@ def serve(workspace, host, port):
       curl -u WRITE_KEY: -H 'Content-Type: application/json' http://127.0.0.1:8765/v1/track \\
            -d '{"userId": "C1", "event": "Product Viewed"}'
     """
-    import uvicorn
-
-    from centric.api.app import create_app
-    from centric.services.keys import list_keys
-
-    folder = resolve_workspace(workspace)
-    app = create_app(folder)
+    ws = Workspace(workspace)
+    folder = ws.path
+    app = ws.app()
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Warning: binding to {host} lets other machines reach this server; put TLS in front of it "
                    "and keep write and read keys secret.", err=True)
-    live = [k for k in list_keys(folder) if not k.revoked]
+    live = [k for k in ws.keys_list() if not k.revoked]
     click.echo(f"centric serves {folder} on http://{host}:{port} (/v1/* collects with a write key; /widget.js and "
                f"/s/SURVEY serve surveys; /api/scores needs a read key). Keys: centric keys list | create | revoke "
                f"({len(live)} live). Ctrl+C stops it.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=1024, backlog=2048,
-                timeout_graceful_shutdown=2, timeout_keep_alive=30)
+    ws.serve(host=host, port=port, app=app)
 
 
 @cli.group()
@@ -658,12 +610,7 @@ def keys_create(workspace, kind, name):
     Example:
       centric keys create --kind write --name website
     """
-    from centric.services.keys import create_key
-    from centric.services.workspace_files import load_settings
-
-    folder = resolve_workspace(workspace)
-    load_settings(folder)  # a workspace, or a clear error
-    info, token = create_key(folder, kind, name)
+    info, token = Workspace(workspace).keys_create(kind, name)
     click.echo(f"Created {kind} key {info.id}{f' ({info.name})' if info.name else ''}; it is shown only now:")
     click.echo(token)
 
@@ -677,9 +624,7 @@ def keys_list(workspace):
     Example:
       centric keys list --workspace my-shop
     """
-    from centric.services.keys import list_keys
-
-    found = list_keys(resolve_workspace(workspace))
+    found = Workspace(workspace).keys_list()
     if not found:
         click.echo("No keys yet: centric keys create --kind write --name website")
     for k in found:
@@ -696,9 +641,7 @@ def keys_revoke(workspace, key_id):
     Example:
       centric keys revoke 3f9a0c1d
     """
-    from centric.services.keys import revoke_key
-
-    info = revoke_key(resolve_workspace(workspace), key_id)
+    info = Workspace(workspace).keys_revoke(key_id)
     click.echo(f"Key {info.id} ({info.kind}) is revoked.")
 
 
@@ -712,12 +655,7 @@ def report(workspace, output):
     Example:
       centric report --workspace my-shop -o report.html
     """
-    from centric.services.report import write_report
-    from centric.services.workspace_files import open_store
-
-    path = resolve_workspace(workspace)
-    with open_store(path) as (settings, store):
-        out = write_report(store, settings, Path(output) if output else path / "report.html")
+    out = Workspace(workspace).report(output)
     click.echo(f"Report written to {out}")
 
 
@@ -738,9 +676,8 @@ def demo(workspace, customers, seed, years):
     """
     from rich.progress import Progress
 
-    from centric.services.demo import run_demo
-
-    path = resolve_workspace(workspace)
+    ws = Workspace(workspace)
+    path = ws.path
     console = _console()
     with Progress(console=console) as bar:
         task = bar.add_task("demo", total=None)
@@ -748,13 +685,9 @@ def demo(workspace, customers, seed, years):
         def step(description: str, total: int | None = None, advance: int = 0):
             bar.update(task, description=description, total=total, advance=advance)
 
-        out = run_demo(path, n_customers=customers, seed=seed, years=years, progress=step)
-    from centric.services.consent import messages as consent_messages
-    from centric.services.workspace_files import open_store
-
-    with open_store(path, read_only=True) as (_, store):
-        for line in consent_messages(store, ("personas", "journey")):
-            console.print(line + " (docs/privacy.md)", markup=False)
+        out = ws.demo(customers=customers, seed=seed, years=years, progress=step)
+    for line in ws.consent_messages(("personas", "journey")):
+        console.print(line + " (docs/privacy.md)", markup=False)
     console.print(f"Demo shop ready in {path}")
     console.print(f"Report: {out}")
     console.print(f"Try: centric sql \"SELECT rfm_segment, count(*) FROM customer_summary GROUP BY 1\" --workspace {path}")

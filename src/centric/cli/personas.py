@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from centric.cli.common import console, print_frame, workspace_option
-from centric.config import resolve_workspace
+from centric.workspace import Workspace
 
 
 @click.command()
@@ -35,16 +35,13 @@ def personas(workspace, clusters, seed, numeric, categorical, multi, export_file
     from rich.markup import escape
     from rich.progress import Progress
 
-    from centric.services.personas import build_personas
-    from centric.services.workspace_files import open_store
-
     out = console()
-    with open_store(resolve_workspace(workspace)) as (settings, store), Progress(console=out, transient=True) as bar:
+    ws = Workspace(workspace)
+    with ws.open(), Progress(console=out, transient=True) as bar:
         task = bar.add_task("personas", total=None)
-        result = build_personas(store, settings, n_clusters=clusters, seed=seed, numeric=numeric,
-                                categorical=categorical, multi=multi,
-                                progress=lambda message: bar.update(task, description=message))
-        shop = settings.shop_name
+        result = ws.personas(n_clusters=clusters, seed=seed, numeric=numeric, categorical=categorical, multi=multi,
+                             progress=lambda message: bar.update(task, description=message))
+        shop = ws.settings.shop_name
     if export_file:
         _export(result.cards, Path(export_file), shop)
     if fmt == "json":

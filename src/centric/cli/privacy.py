@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 
 from centric.cli.common import console, workspace_option
-from centric.config import resolve_workspace
+from centric.workspace import Workspace
 
 
 @click.group()
@@ -37,9 +37,7 @@ def export_cmd(workspace, customer, output):
       centric privacy export c-1042 --output requests/c-1042
       centric privacy export ana@example.com -o requests/ana
     """
-    from centric.workspace import Workspace
-
-    result = Workspace(resolve_workspace(workspace)).privacy_export(customer, output)
+    result = Workspace(workspace).privacy_export(customer, output)
     out = console()
     tables = sum(1 for n in result.rows.values() if n)
     out.print(f"Exported {result.total_rows:,} rows from {tables} tables and {result.spool_messages:,} spooled "
@@ -66,9 +64,7 @@ def erase_cmd(workspace, customer, request_id):
     Example:
       centric privacy erase c-1042 --request-id GDPR-2026-117
     """
-    from centric.workspace import Workspace
-
-    result = Workspace(resolve_workspace(workspace)).privacy_erase(customer, request_id=request_id)
+    result = Workspace(workspace).privacy_erase(customer, request_id=request_id)
     out = console()
     if result.already_erased:
         out.print(f"{escape(customer)} was already erased: nothing of them is left to remove.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from centric.cli.common import console, emit, print_frame, records, workspace_option
-from centric.config import resolve_workspace
+from centric.workspace import Workspace
 
 RULE_HELP = 'The rule as JSON, e.g. \'{"all": [{"field": "country", "op": "=", "value": "ES"}]}\'.'
 
@@ -46,12 +46,7 @@ def segments():
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def segments_list(workspace, fmt):
     """Recompute every saved segment and the RFM segments; show size, revenue share, who entered and left."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    path = resolve_workspace(workspace)
-    with open_store(path) as (settings, store):
-        frame = service.refresh(path, store, settings)
+    frame = Workspace(workspace).segments_refresh()
     if fmt == "json":
         emit(frame, fmt)
         return
@@ -74,11 +69,7 @@ segments.add_command(segments_list, "refresh")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def segments_preview(workspace, rule, file, fmt):
     """Count the customers a rule selects, before saving it."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace)) as (settings, store):
-        got = service.preview(store, settings, _rule_text(rule, file))
+    got = Workspace(workspace).segment_preview(_rule_text(rule, file))
     if fmt == "json":
         click.echo(json.dumps({"customers": got.customers, "customer_share": got.customer_share,
                                "revenue_share": got.revenue_share,
@@ -100,13 +91,9 @@ def segments_preview(workspace, rule, file, fmt):
 @click.option("--replace", is_flag=True, help="Overwrite a segment of the same name.")
 def segments_create(workspace, name, rule, file, description, replace):
     """Save a rule segment in WORKSPACE/segments/ and compute its members."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    path = resolve_workspace(workspace)
-    with open_store(path) as (settings, store):
-        saved = service.save(path, name, _rule_text(rule, file), description, replace=replace)
-        frame = service.refresh(path, store, settings, rebuild_profiles=False)
+    frame = Workspace(workspace).create_segment(name, _rule_text(rule, file), description, replace=replace,
+                                                rebuild_profiles=False)
+    saved = frame.attrs["file"]
     row = frame[frame["segment"] == name].iloc[0]
     console().print(f"Saved {saved}: {int(row['customers']):,} customers, {row['revenue_share']:.1%} of revenue.")
     click.echo(f'Next: centric segments members "{name}" --format csv > members.csv')
@@ -117,13 +104,7 @@ def segments_create(workspace, name, rule, file, description, replace):
 @click.argument("name")
 def segments_show(workspace, name):
     """A segment's rule, size and membership history."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        frame = service.table(store)
-        history = service.members(store, name, history=True)
-    row = frame[frame["segment"] == name].iloc[0]
+    row, history = Workspace(workspace).segment_show(name)
     out = console()
     out.print(f"[bold]{_esc(name)}[/bold] ({row['kind']}) {_esc(row['description'] or '')}")
     out.print(f"Rule: {_esc(row['rule'])}")
@@ -149,12 +130,7 @@ def _esc(text) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def segments_members(workspace, name, history, fmt):
     """The customers in a segment now (or its whole history)."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=True) as (_, store):
-        frame = service.members(store, name, history=history)
-    emit(frame, fmt)
+    emit(Workspace(workspace).segment_members(name, history=history), fmt)
 
 
 @segments.command("export")
@@ -171,13 +147,8 @@ def segments_export(workspace, name, out_file, marketing_only):
       centric segments export champions --out champions.csv
       centric segments export champions --out mailing.csv --marketing-only
     """
-    from centric.report.export import safe_csv
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    with open_store(resolve_workspace(workspace), read_only=not marketing_only) as (settings, store):
-        frame, left_out = service.export_members(store, settings, name, marketing_only)
-    Path(out_file).write_text(safe_csv(frame), encoding="utf-8")
+    frame = Workspace(workspace).segment_export(name, out_file, marketing_only=marketing_only)
+    left_out = frame.attrs["consent"]
     click.echo(f"Wrote {len(frame):,} customers to {out_file}"
                + ("" if marketing_only else " (add --marketing-only for e-mail campaigns: consent is data)"))
     if left_out is not None:
@@ -189,12 +160,7 @@ def segments_export(workspace, name, out_file, marketing_only):
 @click.argument("name")
 def segments_delete(workspace, name):
     """Delete a saved rule segment (its history is kept, every stay closed)."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
-    path = resolve_workspace(workspace)
-    with open_store(path) as (_, store):
-        service.delete(path, store, name)
+    Workspace(workspace).segment_delete(name)
     click.echo(f"Deleted {name}.")
 
 
@@ -205,16 +171,11 @@ def segments_delete(workspace, name):
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def segments_movement(workspace, start, end, fmt):
     """How customers moved between RFM segments from one date to another."""
-    from centric.services import segments as service
-    from centric.services.workspace_files import open_store
-
     try:
         import pandas as pd
 
         start_at, end_at = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=59, seconds=59)
     except ValueError as exc:
         raise click.UsageError(f"dates are YYYY-MM-DD: {exc}") from exc
-    with open_store(resolve_workspace(workspace), read_only=True) as (settings, store):
-        frame = service.movement(store, settings, start_at, end_at)
-    emit(frame, fmt)
+    emit(Workspace(workspace).segment_movement(start_at, end_at), fmt)
 

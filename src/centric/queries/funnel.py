@@ -24,21 +24,11 @@ from __future__ import annotations
 
 from functools import cache
 
+from centric.queries.funnel_events import _earliest, _user_events, _user_of
+from centric.queries.funnel_orders import any_order_chains, strict_chains
+
 STRATEGIES = ("asof", "join")
 ORDERS = ("ordered", "strict", "any")
-
-
-def _user_of(events):
-    import ibis
-
-    return ibis.coalesce(events.customer_id, ibis.literal("anon:") + events.anonymous_id)
-
-
-def _user_events(events, **extra):
-    """user, ts, name, channel (and `extra` columns of events) of the events with a user and a time."""
-    ev = events.select(user=_user_of(events), ts=events.occurred_at, name=events.name, channel=events.channel,
-                       **extra)
-    return ev.filter(ev.user.notnull() & ev.ts.notnull())
 
 
 @cache
@@ -91,17 +81,6 @@ def funnel_chains(events, steps: list[str], window_seconds: int, exclusions: tup
     return chain.select(*cols, level=_chain_level(chain, steps, cutoff), clash=ibis.literal(False))
 
 
-def _earliest(chain, right, after, strategy: str, name: str):
-    """chain plus `name`: the user's earliest `right` event (columns _u, _t) meeting `after` (a
-    comparison of a chain time with right._t), by an ASOF join (DuckDB) or, portably, a range join
-    bounded by the chain's window end (_end) and a minimum."""
-    if strategy == "asof":
-        joined = chain.asof_join(right, on=after, predicates=[chain.user == right._u])
-        return joined.drop("_u").rename({name: "_t"})
-    joined = chain.left_join(right, [chain.user == right._u, after, right._t <= chain._end])
-    return joined.group_by(list(chain.columns)).aggregate(**{name: joined._t.min()})
-
-
 def best_per_user(chains):
     """The deepest chain of each user, the earliest start among equals; clash is false where the
     chains were joined on the ids themselves."""
@@ -139,8 +118,6 @@ def funnel_users(events, steps: list[str], window_seconds: int, exclusions: tupl
     order: "ordered" (windowFunnel's default mode), "strict" or "any" (queries/funnel_orders.py).
     key and key_buckets apply to the ordered asof form: "hash" joins on a hash of the user,
     "exact" on the text; key_buckets folds the hash into that many values (tests force clashes)."""
-    from centric.queries.funnel_orders import any_order_chains, strict_chains
-
     _check(steps, strategy, order)
     if order == "strict":
         return best_per_user(strict_chains(events, steps, window_seconds))

@@ -18,7 +18,7 @@ The chosen chain is the deepest, the earliest start among equals.
 
 from __future__ import annotations
 
-from centric.queries.funnel import _earliest, _user_events
+from centric.queries.funnel_events import _earliest, _user_events
 
 
 def strict_chains(events, steps: list[str], window_seconds: int):

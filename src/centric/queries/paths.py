@@ -26,7 +26,7 @@ def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEP
     next_name (the following step's event, NULL at the end of the visit), at."""
     import ibis
 
-    from centric.queries.funnel import _user_events
+    from centric.queries.funnel_events import _user_events
 
     if depth < 2:
         raise ValueError("a path needs a depth of 2 steps or more")

@@ -178,14 +178,3 @@ def board(table: pd.DataFrame) -> pd.DataFrame:
     latest = overall[overall["period"].str.startswith("latest:")]
     lifetime = overall[(overall["period"] == "all") & ~overall["kpi"].isin(latest["kpi"])]
     return pd.concat([latest, lifetime], ignore_index=True)
-
-
-def kpi_text(value, unit) -> str:
-    """A KPI value as a person reads it: shares as percentages, big numbers without decimals."""
-    if value is None or value != value:
-        return ""
-    if unit in ("share", "probability"):
-        return f"{100 * value:.1f}%"
-    if unit in ("customers", "orders") or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"

@@ -266,7 +266,7 @@ def _refresh_report(store, settings, workspace: Path, needles: dict[str, str]) -
 
 def _remove_exports(workspace: Path, subject: str) -> list[str]:
     """Privacy export bundles of this person inside the workspace: their files are deleted."""
-    from centric.services.privacy_export import BUNDLE_FILE, read_manifest
+    from centric.services.privacy_bundle import BUNDLE_FILE, read_manifest
 
     removed = []
     for manifest in workspace.rglob(BUNDLE_FILE):

@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BUNDLE_FILE = "centric-export.json"
-FORMAT = "centric-privacy-export/1"
+from centric.services.privacy import _secret, collect, id_hash, resolve
+from centric.services.privacy_bundle import BUNDLE_FILE, FORMAT
 
 
 @dataclass
@@ -98,18 +98,8 @@ def _values(tables: dict, table: str, column: str) -> list:
     return sorted({row[at] for row in rows})
 
 
-def read_manifest(path: Path) -> dict | None:
-    """A bundle's JSON file, when it is one (used to find bundles of an erased person)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
-
-
 def export(store, settings, workspace: Path, customer: str, output: Path) -> ExportResult:
     """Write the bundle of the person `customer` names (a customer id or e-mail) to the folder `output`."""
-    from centric.services.privacy import _secret, collect, id_hash, resolve
     from centric.store import privacy as person
 
     catalog = person.catalog(store)

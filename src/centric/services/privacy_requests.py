@@ -124,7 +124,7 @@ def read_status(workspace: Path, request_id: str) -> dict:
 
 def bundle_path(workspace: Path, request_id: str) -> Path | None:
     """The export bundle of a done export request, when its file is still there."""
-    from centric.services.privacy_export import BUNDLE_FILE
+    from centric.services.privacy_bundle import BUNDLE_FILE
 
     status = read_status(workspace, request_id)
     path = request_folder(workspace, request_id) / BUNDLE_FILE

@@ -14,7 +14,7 @@ class ReportError(CentricError):
 
 
 def report_context(store, settings) -> dict:
-    from centric import __version__
+    from centric._version import __version__
     from centric.report import charts
     from centric.schema import INPUT_TABLES
 
@@ -238,7 +238,8 @@ def personas_context(store) -> list[dict] | None:
 
 def kpi_context(store) -> list[dict] | None:
     """The KPI board (latest complete month, or all time), when `centric kpis` has run."""
-    from centric.services.kpis import board, kpi_text
+    from centric.report.figures import kpi_text
+    from centric.services.kpis import board
 
     if not store.has_rows("kpis"):
         return None

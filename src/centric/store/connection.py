@@ -6,12 +6,11 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from centric.errors import CentricError
+from centric.store.migrations import migrate
 from centric.store.sqltext import ident
+from centric.store.transactions import StoreError, transaction
 
-
-class StoreError(CentricError, RuntimeError):
-    """The database could not be opened or a statement was refused."""
+__all__ = ["Store", "StoreBusy", "StoreError", "transaction"]
 
 
 class StoreBusy(StoreError):
@@ -20,18 +19,6 @@ class StoreBusy(StoreError):
     def __init__(self, message: str, pid: int | None = None):
         super().__init__(message)
         self.pid = pid
-
-
-@contextmanager
-def transaction(con):
-    """Writes that land together or not at all (also on Ctrl-C): commit on success, else roll back."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 class Store:
@@ -57,8 +44,6 @@ class Store:
             os.chmod(self.path, 0o600)
         self._ibis = None
         if not read_only:
-            from centric.store.migrations import migrate
-
             try:
                 migrate(self.con)
             except BaseException:

@@ -20,7 +20,7 @@ attributes (address whole, with its street).
 from __future__ import annotations
 
 from centric import schema as S
-from centric.store.ingest import drop_staging, load_typed
+from centric.store.ingest import drop_staging, load_typed, validated
 from centric.store.sqltext import constant, ident
 
 TRAITS = {  # column -> traits paths, first present wins
@@ -59,8 +59,6 @@ def text_view() -> str:
 
 
 def load_identify_traits(con, ctx) -> None:
-    from centric.store.segment_calls import validated
-
     if not con.execute("SELECT EXISTS (SELECT 1 FROM _good WHERE kind = 'identify' AND user_id IS NOT NULL)").fetchone()[0]:
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cust_text AS {text_view()}")

@@ -152,6 +152,16 @@ def validate_once(con, rules, source: str, params: list | None = None,
     return rejects
 
 
+def validated(con, ctx, table: Table, source: str, quarantine_seq: str = "_line", drop_checks: tuple[str, ...] = ()) -> None:
+    """Validate a text view with `table`'s file-ingest rules: quarantine its bad rows (their message's
+    _seq given by `quarantine_seq` over _line) and leave the good ones typed in view _checked."""
+    sources = {c.name: c.name for c in table.input_columns}
+    rules = validate.compile_rules(table, sources, [])
+    rules.checks = [c for c in rules.checks if not any(d in c.reason for d in drop_checks)]
+    validate_once(con, rules, source)
+    ctx.quarantine(table.name, f"SELECT {quarantine_seq} AS _seq, column_name, value, reason FROM _bad_rows")
+
+
 def validate_file(con, table_name: str, make_rules, source: str, params: list | None = None,
                   lines_from: int | None = None, options: ReadOptions | None = None):
     """Decide each date and number column's format from the whole file, then type and check every row.

@@ -8,8 +8,8 @@ schema declares and the database lacks (new columns are nullable, so old rows ke
 from __future__ import annotations
 
 from centric.schema import ALL_TABLES, Table
-from centric.store.connection import transaction
 from centric.store.sqltext import ident
+from centric.store.transactions import StoreError, transaction
 
 SCHEMA_VERSION = 8
 
@@ -42,8 +42,6 @@ def migrate(con) -> int:
     """Bring the database to SCHEMA_VERSION; return the version it was at."""
     before = current_version(con)
     if before > SCHEMA_VERSION:
-        from centric.store.connection import StoreError
-
         raise StoreError(
             f"this workspace has schema version {before}, newer than this centric ({SCHEMA_VERSION}): upgrade centric"
         )

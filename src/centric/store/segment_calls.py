@@ -36,8 +36,9 @@ The rules, after the Segment spec (https://segment.com/docs/connections/spec/):
 from __future__ import annotations
 
 from centric import schema as S
-from centric.store import charges, fx, validate
-from centric.store.ingest import drop_staging, load_typed, validate_once
+from centric.store import charges, fx
+from centric.store.identify_traits import load_identify_traits
+from centric.store.ingest import drop_staging, load_typed, validated
 from centric.store.reversals import refresh_order_values
 from centric.store.sqltext import constant, ident, set_variable, var
 from centric.store.upsert import MergeCounts
@@ -210,8 +211,6 @@ def load_calls(con, records: str, ctx) -> None:
         f"CREATE OR REPLACE TEMP VIEW _good AS SELECT c.*, {properties} AS properties, {context} AS context "
         f"FROM (SELECT * FROM _calls WHERE _fail IS NULL AND NOT _dup) c JOIN {records} r USING (_seq)"
     )
-    from centric.store.identify_traits import load_identify_traits
-
     load_identify_traits(con, ctx)
     load_orders(con, ctx)
     con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
@@ -222,16 +221,6 @@ def load_calls(con, records: str, ctx) -> None:
         con.execute(f"DROP VIEW IF EXISTS {view}")
     for table in ("_calls", "_ord_load", "_lines_typed"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def validated(con, ctx, table: S.Table, source: str, quarantine_seq: str = "_line", drop_checks: tuple[str, ...] = ()) -> None:
-    """Validate a text view with `table`'s file-ingest rules: quarantine its bad rows (their message's
-    _seq given by `quarantine_seq` over _line) and leave the good ones typed in view _checked."""
-    sources = {c.name: c.name for c in table.input_columns}
-    rules = validate.compile_rules(table, sources, [])
-    rules.checks = [c for c in rules.checks if not any(d in c.reason for d in drop_checks)]
-    validate_once(con, rules, source)
-    ctx.quarantine(table.name, f"SELECT {quarantine_seq} AS _seq, column_name, value, reason FROM _bad_rows")
 
 
 def _money(props: str, key: str) -> str:
