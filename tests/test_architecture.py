@@ -91,7 +91,7 @@ _SQL = __import__("re").compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALT
 
 def _boundary_breaches(path: Path) -> list[str]:
     """SQL text (a string constant that reads as a statement, not a docstring nor a `centric sql`
-    example shown to the user), `.con` and `query_df` in one module."""
+    example shown to the user), `.con`, `query_df` and `with store.transaction() as con` in one module."""
     tree = ast.parse(path.read_text())
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
@@ -103,6 +103,9 @@ def _boundary_breaches(path: Path) -> list[str]:
                 found.append(f"line {node.lineno}: SQL text {node.value.strip()[:60]!r}")
         elif isinstance(node, ast.Attribute) and node.attr in ("con", "query_df"):
             found.append(f"line {node.lineno}: .{node.attr}")
+        elif (isinstance(node, ast.withitem) and node.optional_vars is not None and isinstance(node.context_expr, ast.Call)
+              and isinstance(node.context_expr.func, ast.Attribute) and node.context_expr.func.attr == "transaction"):
+            found.append(f"line {node.context_expr.lineno}: the raw connection of a transaction")
     return found
 
 
@@ -117,8 +120,9 @@ def test_no_sql_and_no_connection_outside_store_and_queries():
 def test_the_boundary_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text('def f(store):\n    """SELECT x FROM y in a docstring is fine."""\n'
-                   '    store.con.execute("SELECT * FROM orders")\n    return store.query_df("x")\n')
-    assert len(_boundary_breaches(bad)) == 3
+                   '    store.con.execute("SELECT * FROM orders")\n    with store.transaction() as con:\n        pass\n'
+                   '    return store.query_df("x")\n')
+    assert len(_boundary_breaches(bad)) == 4
 
 
 def _import_graph(root: Path, package: str = "centric", lazy: bool = True) -> dict[str, set[str]]:

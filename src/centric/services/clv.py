@@ -89,12 +89,12 @@ def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.Data
     from centric.queries.clv_data import clv_model_data
     from centric.queries.clv_features import FEATURES, customer_features
 
-    con = store.ibis()
-    data = con.execute(clv_model_data(con.table("orders"), end, "days", holdout_end).order_by("customer_id"))
+    db = store.ibis()
+    data = db.execute(clv_model_data(db.table("orders"), end, "days", holdout_end).order_by("customer_id"))
     if not features:
         return data
     extra = [c for c in FEATURES if c not in data.columns]
-    feats = con.execute(customer_features(con.table("orders"), con.table("order_lines"), end)
+    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end)
                         .select("customer_id", *extra))
     merged = data.merge(feats, on="customer_id", how="left")
     if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
@@ -157,12 +157,12 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     from centric.queries.clv_data import purchase_days
     from centric.queries.clv_features import customer_features
 
-    con = store.ibis()
-    orders, lines = con.table("orders"), con.table("order_lines")
+    db = store.ibis()
+    orders, lines = db.table("orders"), db.table("order_lines")
     step, half_days = max(days // 3, 1), days // 2
     days_table = None
     if half and half_days >= 1:  # the half-window labels from one read of the purchase days
-        days_table = con.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max)))
+        days_table = db.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max)))
         days_table["day"] = pd.to_datetime(days_table["day"])
     frames, halves = [], []
     for k in range(MAX_TRAINING_WINDOWS):
@@ -170,7 +170,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
         age = (origin.date() - first.date()).days
         if age < 1 or (k > 0 and age < days // 2):
             break
-        rows = con.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
+        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
                            .order_by("customer_id"))
         if len(rows) < 2:
             break

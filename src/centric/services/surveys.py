@@ -96,16 +96,14 @@ def add_survey(store, settings, path: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SurveyError(f"{path} is not valid JSON: {exc}") from None
     definition = validate_definition(raw, list(settings.languages))
-    with store.transaction() as con:
-        survey_store.save_definition(con, definition)
+    survey_store.save_definition(store, definition)
     _publish(store)
     return definition
 
 
 def set_status(store, survey_id: str, status: str) -> None:
     """Open or close a survey; closing records when, and the server sees it at once (snapshot)."""
-    with store.transaction() as con:
-        found = survey_store.set_status(con, survey_id, status)
+    found = survey_store.set_status(store, survey_id, status)
     if not found:
         raise SurveyError(f"no survey {survey_id!r}: see `centric survey list`", "not_found")
     _publish(store)
@@ -274,8 +272,7 @@ def comment_record(definition: dict, response_id: str, text, token: str | None, 
 def load_records(store, records: list[dict]):
     """Load spooled survey records into `feedback` in one transaction (what the collector's loader does
     for these kinds); returns store.surveys.SurveyLoad."""
-    with store.transaction() as con:
-        return survey_store.load_survey_records(con, records)
+    return survey_store.load_records(store, records)
 
 
 def audience(store, survey_id: str, at: dt.datetime | None = None, seed: int = 0, settings=None,

@@ -30,16 +30,26 @@ _COLUMNS = ", ".join(_FEEDBACK_COLUMNS)
 
 
 # -- definitions ------------------------------------------------------------------------------
-def save_definition(con, definition: dict) -> None:
-    """Add or replace a survey; it is open."""
+def save_definition(store, definition: dict) -> None:
+    """Add or replace a survey, in one transaction; it is open."""
+    with store.transaction() as con:
+        _save_definition(con, definition)
+
+
+def _save_definition(con, definition: dict) -> None:
     con.execute("DELETE FROM surveys WHERE survey_id = ?", [definition["survey_id"]])
     con.execute("INSERT INTO surveys (survey_id, kind, status, definition, created_at, closed_at) "
                 "VALUES (?, ?, 'open', ?, now()::TIMESTAMP, NULL)",
                 [definition["survey_id"], definition["kind"], json.dumps(definition, ensure_ascii=False)])
 
 
-def set_status(con, survey_id: str, status: str) -> bool:
-    """Open or close a survey (closing records when); False when there is no such survey."""
+def set_status(store, survey_id: str, status: str) -> bool:
+    """Open or close a survey (closing records when), in one transaction; False when there is no such survey."""
+    with store.transaction() as con:
+        return _set_status(con, survey_id, status)
+
+
+def _set_status(con, survey_id: str, status: str) -> bool:
     if con.execute("SELECT 1 FROM surveys WHERE survey_id = ?", [survey_id]).fetchone() is None:
         return False
     con.execute("UPDATE surveys SET status = ?, closed_at = CASE WHEN ? = 'closed' THEN "
@@ -103,6 +113,12 @@ class SurveyLoad:
     comments: int = 0
     skipped: int = 0
     rejected: list[tuple[dict, str]] = field(default_factory=list)
+
+
+def load_records(store, records: list[dict]) -> SurveyLoad:
+    """Spooled survey records into `feedback`, in one transaction of the store's (load_survey_records)."""
+    with store.transaction() as con:
+        return load_survey_records(con, records)
 
 
 def load_survey_records(con, records: list[dict]) -> SurveyLoad:
