@@ -1,5 +1,7 @@
 """Cold-start sentiment: the rules, the four languages, and real data against VADER."""
 
+import functools
+
 import pandas as pd
 import pytest
 
@@ -70,7 +72,9 @@ def _amazon_es():
     return texts, labels
 
 
+@functools.lru_cache(maxsize=None)
 def _read(name):
+    """One set read by the cold start, once per session (several tests judge the same reading)."""
     shared_file(*SETS[name][1].split("/"))
     texts, labels, language = load(name)
     read = [score_text(t, language) for t in texts]
