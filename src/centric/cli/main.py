@@ -381,16 +381,26 @@ def _sentiment_table(models):
     def figure(value) -> str:
         return "-" if missing(value) else f"{value:.3f}"
 
-    t = Table(title="Sentiment per language and source: macro-F1 to expect, from held-out rated feedback")
-    for col in ("language · source", "texts (rated)", "held out", "cold start", "expected", "aspects agree", "reading"):
+    readings = {"cold_start": "word lists", "self_trained": "shop's model", "cross_language": "other languages' model"}
+
+    def reading(name: str) -> str:  # plain words; the stored names are in sentiment_models (data-model.md)
+        base = name.removesuffix("_fallback")
+        return readings.get(base, base) + (", cautious" if name.endswith("_fallback") else "")
+
+    t = Table(title="Sentiment per language and source: macro-F1 to expect, from held-out rated feedback",
+              caption="cautious: texts with no ratings keep the word lists' label unless the model is sure")
+    for col in ("language · source", "texts (rated)", "held out", "cold start"):
         t.add_column(col, overflow="fold")
+    for col in ("expected", "aspects agree"):  # "unvalidated" is read whole
+        t.add_column(col, no_wrap=True)
+    t.add_column("reading", overflow="fold")
     for rec in models.to_dict("records"):
         where = rec["language"] if rec["source"] == "all" else f"{rec['language']} · {rec['source']}"
         expected = figure(rec["expected_f1"]) if rec["validated"] else "unvalidated"
         aspects = ("unvalidated" if missing(rec["aspect_agreement"])
                    else f"{rec['aspect_agreement']:.0%} of {rec['aspect_texts']:,}")
         t.add_row(where, f"{rec['texts']:,} ({rec['rated_texts']:,})", f"{rec['n_test']:,}", figure(rec["cold_start_f1"]),
-                  expected, aspects, rec["reading"])
+                  expected, aspects, reading(rec["reading"]))
     return t
 
 
