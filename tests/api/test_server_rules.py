@@ -36,7 +36,7 @@ def test_reads_need_a_read_key(client, workspace):
     assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 200
     assert client.get("/api/drivers", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
     revoke_key(workspace, info.id)
-    client.app.app.state.ctx.keys._checked = float("-inf")
+    client.app.state.ctx.keys._checked = float("-inf")
     assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 401
 
 
