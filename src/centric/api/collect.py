@@ -141,6 +141,9 @@ class CollectFront:
         accepted = collector.accept(items, source=info.id, kind=kind,
                                     sent_at=fields.get("sentAt") if kind is None else None,
                                     suppressed=suppression.is_suppressed if suppression.active() else None)
+        # the parsed body is let go before the wait for the disk: 50 requests waiting on one fsync would
+        # otherwise keep 50 batches of dicts alive, and the garbage collector walks them again and again
+        items = fields = None
         await ctx.spool_lines(accepted.lines)
         if accepted.errors:
             count = len(accepted.errors)
