@@ -30,9 +30,7 @@ from centric.services import collector
 OK = {"success": True}
 OK_BODY = b'{"success":true}'  # rendered once: most answers are this one
 _JSON = (b"content-type", b"application/json")
-_OK_START = {"type": "http.response.start", "status": 200,
-             "headers": [_JSON, (b"content-length", str(len(OK_BODY)).encode())]}
-_OK_BODY = {"type": "http.response.body", "body": OK_BODY}
+_OK_LENGTH = (b"content-length", str(len(OK_BODY)).encode())
 UNAUTHORIZED = ("this endpoint needs a live write key (centric keys create --kind write), as HTTP Basic username "
                 "or writeKey in the body")
 
@@ -94,9 +92,9 @@ class CollectFront:
         except OSError:  # the spool could not write (disk full, permissions): nothing was acknowledged
             answer = (503, _refusal("unavailable", "the collector cannot write its spool: retry later"),
                       [(b"retry-after", b"30")])
-        if answer is None:
-            await send(_OK_START)
-            await send(_OK_BODY)
+        if answer is None:  # fresh messages every time: a middleware (CORS) may add headers in place
+            await send({"type": "http.response.start", "status": 200, "headers": [_JSON, _OK_LENGTH]})
+            await send({"type": "http.response.body", "body": OK_BODY})
             return
         status, payload, extra = answer
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

@@ -85,8 +85,14 @@ class ServerContext:
                 if not waiter.done():
                     waiter.set_exception(Busy())
             return
-        done = self.writer.submit_lines([line for lines, _ in pending for line in lines])
         waiters = [waiter for _, waiter in pending]
+        try:
+            done = self.writer.submit_lines([line for lines, _ in pending for line in lines])
+        except Exception as exc:  # nothing was queued: every request gets the error, none an answer of success
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
         done.add_done_callback(lambda future: loop.call_soon_threadsafe(_wake, waiters, future))
 
     async def spool(self, records: list[dict]) -> None:
