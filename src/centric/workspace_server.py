@@ -51,7 +51,8 @@ class ServerOps:
         # again (each request's parse makes hundreds of dicts, so collections are frequent)
         gc.freeze()
         uvicorn.run(app, host=host, port=port, log_level="warning",
-                    limit_concurrency=1024, backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30)
+                    limit_concurrency=1024, backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30,
+                    access_log=False)
 
     def survey_secret(self) -> str:
         """The secret that signs survey links (created on first use; never a key, never printed)."""

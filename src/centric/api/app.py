@@ -4,7 +4,10 @@
 other command runs while it serves. Accepted messages and survey answers go to the spool (fsync'd
 before the answer); reads come from the snapshot that ``centric run`` and ``survey add|close``
 publish. Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
-(api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
+(api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once. The collection POST
+routes, the hot path, are answered in front of FastAPI by api/collect.py's ``CollectFront`` (inside
+the limits and CORS); everything else is FastAPI's. The returned app's ``state.ctx`` is the
+ServerContext.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
 ``Authorization: Bearer``); admin keys pass everywhere. Privacy requests (api/privacy.py): exports
