@@ -149,7 +149,7 @@ def plan_split(first: dt.datetime, end: dt.datetime, holdout_days: int | None = 
 def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: bool = False) -> tuple | None:
     """The Classifier's training rows for a model that may see purchases up to `cut`: features at the
     rolling origins cut - days - k * step (step = days // 3, k = 0, 1, ...; at most MAX_TRAINING_WINDOWS)
-    labelled with the purchase days in the `days` after each, stacked. An origin needs at least days // 2
+    labelled with the purchase days in the `days` after each, stacked (column `window`: k). An origin needs at least days // 2
     of the shop's history before it (the first always runs), so that its customers have a past to learn
     from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
     models/clv/classifier.py). Returns (the arguments of RepeatPurchaseClassifier.fit, the rows of the latest
@@ -174,6 +174,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
                            .order_by("customer_id"))
         if len(rows) < 2:
             break
+        rows["window"] = k  # the classifier's BG/NBD feature is fitted on each cut-off's rows alone
         frames.append(rows)
         if days_table is not None:
             start = pd.Timestamp(origin.date())
