@@ -360,14 +360,20 @@ def test_the_classifier_may_be_chosen_only_when_allowed():
 
 def test_shuffled_holdout_outcomes_do_not_change_the_choice():
     rng = np.random.default_rng(31)
-    data = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng)
-    inner = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng)
+    data = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng), rng)
+    inner = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng), rng)
+    deeper = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(1, 9, 3000), 19.0, rng), rng)
     models = lambda: {"BetaGeo": BetaGeo(), "ParetoNBD": ParetoNBD()}  # noqa: E731
-    choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0)
+    # the choice's own split trains the Classifier (with its BG/NBD stack) one level further down
+    choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0,
+                            (deeper, deeper["frequency_holdout"], 19.0))
+    assert "Classifier" in set(choice["model"]) and choice["inner_mae"].isna().all()
     actual = data["frequency_holdout"].to_numpy()
-    chosen = [evaluate(models(), data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0), choice=choice)[0]
-              .loc[lambda t: t["chosen"], "model"].tolist() for y in (actual, rng.permutation(actual))]
+    tables = [evaluate(models(), data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0), choice=choice)[0]
+              for y in (actual, rng.permutation(actual))]
+    chosen = [t.loc[t["chosen"], "model"].tolist() for t in tables]
     assert chosen[0] == chosen[1] and len(chosen[0]) == 1
+    assert tables[0]["holdout_auc"].tolist() != tables[1]["holdout_auc"].tolist()  # the outcomes did differ
 
 
 def test_growth_exponent_learns_dropout_from_half_windows():

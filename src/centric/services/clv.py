@@ -6,8 +6,9 @@ and write what they predict.
    when the history has at least 120 days). BG/NBD, MBG/NBD and Pareto/NBD are fitted on the
    calibration period and scored on the holdout with the recency and past-rate baselines (total,
    per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier (a
-   logistic/Poisson regression on customer features from queries/clv_features.py, trained on rolling
-   windows inside the calibration period, not persisted: refitted every run, its coefficients in
+   logistic/Poisson regression on customer features from queries/clv_features.py (P(buy) also on a
+   BG/NBD fitted per window: models/clv/classifier.py), trained on rolling windows inside the
+   calibration period, not persisted: refitted every run, its coefficients in
    clv_models.params): table `clv_models`. The model used for customer value is chosen by the same
    check one level down (the calibration period cut again: its last holdout-length stretch, or half
    of it, held out), so the holdout scores the choice instead of making it;

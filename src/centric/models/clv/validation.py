@@ -125,7 +125,8 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
     if training is not None and has_features(training[0], calibration):
         row = {"model": "Classifier", "kind": "baseline", "boundary": False,
                "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
-                        "(recent activity, spend, basket, returns), trained on windows inside the calibration "
+                        "(recent activity, regularity, spend, basket, returns; P(buy) also on BG/NBD's expected "
+                        "purchases), trained on windows inside the calibration "
                         "period and refitted each run.")}
         try:
             clf = RepeatPurchaseClassifier().fit(*training)
