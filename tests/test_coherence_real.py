@@ -188,8 +188,8 @@ def test_uci_value_model_ranks_buyers_at_least_as_well_as_recency(uci):
     from centric.models.clv.classifier import FEATURES
 
     ws, _ = uci
-    table = ws.sql("SELECT model, chosen, holdout_auc, params FROM clv_models "
-                   "WHERE model IN ('BetaGeo', 'ModifiedBetaGeo', 'ParetoNBD', 'Recency', 'PastRate', 'Classifier')")
+    table = ws.sql("SELECT model, chosen, holdout_auc, params FROM clv_models WHERE model IN "
+                   "('BetaGeo', 'ModifiedBetaGeo', 'ParetoNBD', 'Recency', 'PastRate', 'Classifier')")
     auc = table.set_index("model")["holdout_auc"]
     chosen = table.loc[table["chosen"].astype(bool), "model"].iloc[0]
     assert auc[chosen] >= auc["Recency"]

@@ -279,7 +279,8 @@ def test_btyd_feature_is_fitted_per_cut_off_and_learned():
                 out[f] = rng.gamma(2.0, 5.0, len(out))
         return out
 
-    train, test = noisy(stacked), noisy(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng))
+    later = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng)
+    train, test = noisy(stacked), noisy(later)
     clf = RepeatPurchaseClassifier().fit(train, train["frequency_holdout"], 19.0)
     coef = dict(zip(clf.features_, clf.coef_))
     assert coef["bg_expected"] == max(coef.values()) and coef["bg_expected"] > 0.3
@@ -360,9 +361,11 @@ def test_the_classifier_may_be_chosen_only_when_allowed():
 
 def test_shuffled_holdout_outcomes_do_not_change_the_choice():
     rng = np.random.default_rng(31)
-    data = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng), rng)
-    inner = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng), rng)
-    deeper = _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(1, 9, 3000), 19.0, rng), rng)
+    def shop(low, high):
+        ages = rng.uniform(low, high, 3000)
+        return _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], ages, 19.0, rng), rng)
+
+    data, inner, deeper = shop(27, 39), shop(8, 20), shop(1, 9)
     models = lambda: {"BetaGeo": BetaGeo(), "ParetoNBD": ParetoNBD()}  # noqa: E731
     # the choice's own split trains the Classifier (with its BG/NBD stack) one level further down
     choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0,

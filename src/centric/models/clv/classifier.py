@@ -183,8 +183,8 @@ def with_btyd_feature(data: pd.DataFrame, duration: float, columns) -> pd.DataFr
         try:
             out[rows] = BetaGeo().fit(part).expected_purchases(part, duration)
         except (ConvergenceError, DataError):
-            T = np.asarray(part["T"], dtype=float)
-            out[rows] = np.where(T > 0, np.asarray(part["frequency"], dtype=float) / np.where(T > 0, T, 1.0), 0.0) * duration
+            T, x = np.asarray(part["T"], dtype=float), np.asarray(part["frequency"], dtype=float)
+            out[rows] = np.where(T > 0, x / np.where(T > 0, T, 1.0), 0.0) * duration
     return data.assign(bg_expected=out)
 
 
