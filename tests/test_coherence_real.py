@@ -179,6 +179,26 @@ def test_uci_top_customers_are_net_of_refunds(uci):
     assert kept["16446"] < 10
 
 
+def test_uci_value_model_ranks_buyers_at_least_as_well_as_recency(uci):
+    """The holdout check `centric run` made (its own split): the chosen model ranks the holdout's buyers
+    at least as well as days since the last purchase, and a Classifier fitted there reads every feature
+    of models/clv/classifier.py (BG/NBD stack included). Reuses the run above: no second UCI fit."""
+    import json
+
+    from centric.models.clv.classifier import FEATURES
+
+    ws, _ = uci
+    table = ws.sql("SELECT model, chosen, holdout_auc, params FROM clv_models WHERE model IN "
+                   "('BetaGeo', 'ModifiedBetaGeo', 'ParetoNBD', 'Recency', 'PastRate', 'Classifier')")
+    auc = table.set_index("model")["holdout_auc"]
+    chosen = table.loc[table["chosen"].astype(bool), "model"].iloc[0]
+    assert auc[chosen] >= auc["Recency"]
+    if "Classifier" in auc.index and table.loc[table["model"] == "Classifier", "params"].notna().all():
+        params = table.loc[table["model"] == "Classifier", "params"].iloc[0]
+        params = json.loads(params) if isinstance(params, str) else params
+        assert params["features"] == list(FEATURES) and len(params["count_features"]) == 14
+
+
 def test_cdnow_is_coherent(cdnow):
     ws, log = cdnow
     check_stages_partition(ws)
