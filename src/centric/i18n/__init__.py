@@ -14,14 +14,15 @@ This package imports nothing of centric, so every layer may use it.
 
 from __future__ import annotations
 
-from centric.i18n.catalog import LANGUAGES, N_, gettext, install, ngettext, translator
-from centric.i18n.formatting import (fmt_date, fmt_money, fmt_month, fmt_number, fmt_percent, fmt_points,
+from centric.i18n.catalog import LANGUAGES, N_, gettext, ngettext, translator
+from centric.i18n.formatting import (fmt_compact, fmt_date, fmt_money, fmt_month, fmt_number, fmt_percent, fmt_points,
                                      locale_of)
+from centric.i18n.jinja import install
 from centric.i18n.labels import label, transition_label
 from centric.i18n.negotiate import negotiate, normalise
 
 __all__ = [
-    "LANGUAGES", "N_", "fmt_date", "fmt_money", "fmt_month", "fmt_number", "fmt_percent", "fmt_points",
+    "LANGUAGES", "N_", "fmt_compact", "fmt_date", "fmt_money", "fmt_month", "fmt_number", "fmt_percent", "fmt_points",
     "gettext", "install", "label", "locale_of", "negotiate", "ngettext", "normalise", "transition_label",
     "translator",
 ]

@@ -16,7 +16,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-LANGUAGES = ("en", "es", "ca", "pt")
+from centric.i18n.languages import LANGUAGES, normalise
+
 DOMAIN = "centric"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
@@ -33,8 +34,6 @@ def po_path(lang: str) -> Path:
 @lru_cache(maxsize=None)
 def translator(lang: str | None) -> _gettext.NullTranslations:
     """The translations of one language (gettext/ngettext/pgettext); English or unknown: identity."""
-    from centric.i18n.negotiate import normalise
-
     code = normalise(lang)
     if code is None or code == "en" or not po_path(code).exists():
         return _gettext.NullTranslations()
@@ -55,24 +54,3 @@ def gettext(message: str, lang: str | None) -> str:
 
 def ngettext(singular: str, plural: str, n: int, lang: str | None) -> str:
     return translator(lang).ngettext(singular, plural, n)
-
-
-def install(env, lang: str | None) -> None:
-    """Give a Jinja2 environment `_`, `gettext` and `ngettext` in `lang` (new-style: `_("%(n)s x", n=1)`
-    formats and escapes), and the formatting functions as globals bound to that language."""
-    from centric.i18n import formatting, labels
-
-    if "jinja2.ext.InternationalizationExtension" not in env.extensions:
-        env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(translator(lang), newstyle=True)
-    env.globals.update(
-        lang=lang or "en",
-        fmt_number=lambda v, digits=None: formatting.fmt_number(v, lang, digits),
-        fmt_money=lambda v, currency, digits=2: formatting.fmt_money(v, currency, lang, digits),
-        fmt_percent=lambda v, digits=1: formatting.fmt_percent(v, lang, digits),
-        fmt_points=lambda v, digits=1: formatting.fmt_points(v, lang, digits),
-        fmt_date=lambda v, format="medium": formatting.fmt_date(v, lang, format),
-        fmt_month=lambda v: formatting.fmt_month(v, lang),
-        label=lambda key: labels.label(key, lang),
-        transition_label=lambda text: labels.transition_label(text, lang),
-    )

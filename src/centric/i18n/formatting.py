@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from centric.i18n.negotiate import normalise
+from centric.i18n.languages import normalise
 
 MISSING = "–"
 LOCALES = {"en": "en_GB", "es": "es_ES", "ca": "ca_ES", "pt": "pt_PT"}
@@ -131,3 +131,16 @@ def fmt_month(value, lang: str | None, long: bool = False) -> str:
     if long:
         return format_skeleton("yMMMM", day, locale=locale_of(lang))
     return format_date(day, format="LLL y", locale=locale_of(lang))
+
+
+def fmt_compact(value, lang: str | None, currency: str | None = None) -> str:
+    """An axis tick: 250000 -> '250k' / '250 mil', with the currency when given ('£250k', '250 k £')."""
+    if _missing(value):
+        return MISSING
+    from babel.numbers import format_compact_currency, format_compact_decimal
+
+    value = float(value)
+    digits = 0 if value.is_integer() and abs(value) < 1000 else 1
+    if currency:
+        return format_compact_currency(value, str(currency).upper(), locale=locale_of(lang), fraction_digits=digits)
+    return format_compact_decimal(value, locale=locale_of(lang), fraction_digits=digits)

@@ -6,15 +6,7 @@ Only the four catalogued languages (en, es, ca, pt) can be chosen; anything else
 
 from __future__ import annotations
 
-from centric.i18n.catalog import LANGUAGES
-
-
-def normalise(tag: str | None) -> str | None:
-    """'ca-ES', 'CA_es', 'ca' -> 'ca'; None for anything that is not one of LANGUAGES."""
-    if not tag:
-        return None
-    code = str(tag).strip().replace("_", "-").split("-")[0].lower()
-    return code if code in LANGUAGES else None
+from centric.i18n.languages import LANGUAGES, normalise  # noqa: F401 - LANGUAGES re-exported
 
 
 def parse_accept_language(header: str | None) -> list[str]:

@@ -1,10 +1,20 @@
-"""Persona cards as Markdown, HTML or JSON. Customer text is escaped in every format that renders markup."""
+"""Persona cards as Markdown, HTML or JSON, in the reader's language. Customer text is escaped in every
+format that renders markup.
+
+Names and summaries are generated in English from the members' figures (models/segmentation/naming.py
+and personas.narrative); `localise_cards` reads them in es, ca or pt: the name is parsed back into the
+parts naming.py builds it from (interests "X & Y lovers", an age band, "in PLACES", "outside PLACE",
+a high/low trait, "women", "Spanish speakers", "came via CHANNEL") and each part is translated by its
+template; the summary is written again from the card's own figures (i18n/persona_text.py). Shop data
+inside a name (tags, cities) stay as the shop wrote them; a part no template knows stays English.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 
+from centric.i18n.persona_text import localise_cards, persona_name, persona_summary  # noqa: F401 - public here
 
 
 def _md(text) -> str:
