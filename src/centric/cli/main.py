@@ -11,12 +11,14 @@ import click
 
 from centric.cli.common import console as _console
 from centric.cli.common import emit, records, workspace_option
+from centric.cli.lang import gettext_for
 from centric.errors import CentricError
 from centric.workspace import Workspace
 
 
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+def _fail(message: str, workspace=None) -> None:
+    _ = gettext_for(workspace)
+    click.echo(_("Error: %(message)s") % {"message": message}, err=True)
     sys.exit(1)
 
 
@@ -27,9 +29,15 @@ class CentricGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CentricError as exc:
-            _fail(str(exc))
+            _fail(str(exc), _workspace_of(ctx))
         except KeyboardInterrupt:
-            _fail("interrupted: nothing of the file being loaded was kept")
+            _fail(gettext_for(_workspace_of(ctx))("interrupted: nothing of the file being loaded was kept"),
+                  _workspace_of(ctx))
+
+
+def _workspace_of(ctx):
+    """The --workspace the command was given (None: the default folder or $CENTRIC_WORKSPACE)."""
+    return ctx.meta.get("centric.workspace")
 
 
 @click.group(cls=CentricGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,17 +60,24 @@ def cli():
 @click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
 @click.option("--timezone", default="Europe/Madrid", show_default=True, help="IANA time zone of the shop.")
 @click.option("--languages", default="en,es,ca,pt", show_default=True, help="Comma-separated ISO 639-1 codes.")
-def init(workspace, shop_name, currency, timezone, languages):
+@click.option("--lang", "language", default=None, type=click.Choice(["en", "es", "ca", "pt"]),
+              help="Language the shop reads centric in (report, dashboard, messages); default: $LANG, else en.")
+def init(workspace, shop_name, currency, timezone, languages, language):
     """Create a workspace: a folder with centric.toml and centric.duckdb.
 
     \b
     Example:
-      centric init --workspace my-shop --shop-name "La Botiga" --currency EUR
+      centric init --workspace my-shop --shop-name "La Botiga" --currency EUR --lang ca
     """
+    from centric.cli.lang import env_language
+
     ws = Workspace(workspace)
     ws.init(shop_name=shop_name, currency=currency, timezone=timezone,
-            languages=[x.strip() for x in languages.split(",") if x.strip()])
-    click.echo(f"Workspace ready at {ws.path}. Next: centric ingest TABLE FILE --workspace {ws.path}")
+            languages=[x.strip() for x in languages.split(",") if x.strip()],
+            language=language or env_language() or "en")
+    _ = gettext_for(workspace)
+    click.echo(_("Workspace ready at %(path)s. Next: %(command)s") % {
+        "path": ws.path, "command": f"centric ingest TABLE FILE --workspace {ws.path}"})
 
 
 @cli.command()
@@ -658,15 +673,20 @@ def keys_revoke(workspace, key_id):
 @cli.command()
 @workspace_option
 @click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
-def report(workspace, output):
-    """Write the self-contained HTML report (works offline, opens in any browser).
+@click.option("--lang", default=None, type=click.Choice(["en", "es", "ca", "pt"]),
+              help="Language of the report (default: the workspace's language in centric.toml).")
+def report(workspace, output, lang):
+    """Write the self-contained HTML report (works offline, opens in any browser), in the
+    workspace's language or the one --lang names.
 
     \b
     Example:
       centric report --workspace my-shop -o report.html
+      centric report --workspace my-shop --lang ca -o informe.html
     """
-    out = Workspace(workspace).report(output)
-    click.echo(f"Report written to {out}")
+    out = Workspace(workspace).report(output, lang=lang)
+    _ = gettext_for(workspace)
+    click.echo(_("Report written to %(path)s") % {"path": out})
 
 
 @cli.command()
