@@ -11,7 +11,9 @@ MONTHS = [f"{2010 + (m + 11) // 12}-{(m + 11) % 12 + 1:02d}" for m in range(13)]
 LONG = [f"{2008 + m // 12}-{m % 12 + 1:02d}" for m in range(49)]  # four years of months
 
 
-def _ticks(svg: str) -> list[tuple[float, str, str]]:
+def _ticks(svg: str, cls: str = "wide") -> list[tuple[float, str, str]]:
+    """The x labels of one of the chart's two drawings (wide screens, phones)."""
+    svg = next(part for part in svg.split("<svg")[1:] if f'class="{cls}"' in part)
     return [(float(x), anchor, text) for x, anchor, text in
             re.findall(r'<text class="x-tick" x="([^"]+)" y="[^"]+" text-anchor="([a-z]+)"[^>]*>([^<]*)</text>', svg)]
 
@@ -30,12 +32,13 @@ def test_title_is_visible_not_only_an_aria_label():
 def test_month_labels_do_not_run_together_in_any_language():
     for months in (MONTHS, LONG):
         for lang in ("en", "es", "ca", "pt"):
-            ticks = _ticks(line_chart(months, {"revenue": [float(i) for i in range(len(months))]}, "R",
-                                      lang=lang, months=True))
-            assert len(ticks) >= 4, (lang, ticks)
-            spans = [_extent(*t) for t in ticks]
-            assert all(a[1] + 4 <= b[0] for a, b in zip(spans, spans[1:])), (lang, ticks)
-            assert spans[0][0] >= 0 and spans[-1][1] <= 640
+            svg = line_chart(months, {"revenue": [float(i) for i in range(len(months))]}, "R", lang=lang, months=True)
+            for cls, width, least in (("wide", 640, 4), ("narrow", 360, 2)):
+                ticks = _ticks(svg, cls)
+                assert len(ticks) >= least, (lang, cls, ticks)
+                spans = [_extent(*t) for t in ticks]
+                assert all(a[1] + 4 <= b[0] for a, b in zip(spans, spans[1:])), (lang, cls, ticks)
+                assert spans[0][0] >= 0 and spans[-1][1] <= width
 
 
 def test_month_labels_read_as_months_with_the_year_where_it_changes():
@@ -50,8 +53,8 @@ def test_partial_last_period_stands_apart_and_is_labelled():
     values = [10.0] * 12 + [3.0]
     svg = line_chart(MONTHS, {"revenue": values}, "Revenue", partial_last=True, months=True)
     assert _ticks(svg)[-1][2].endswith("*") and "Partial month" in svg
-    assert svg.count("<polyline") == 1 and len(re.search(r'points="([^"]+)"', svg).group(1).split()) == 12
-    assert svg.count('<circle class="partial"') == 1  # an open point, not a line falling to it
+    assert svg.count("<polyline") == 2 and len(re.search(r'points="([^"]+)"', svg).group(1).split()) == 12
+    assert svg.count('<circle class="partial"') == 2  # an open point (in each drawing), not a line falling to it
     whole = line_chart(MONTHS, {"revenue": values}, "Revenue", months=True)
     assert "partial" not in whole.lower() and "<circle" not in whole
     assert len(re.search(r'points="([^"]+)"', whole).group(1).split()) == 13

@@ -95,39 +95,71 @@ def _figure(svg: str, title: str, chart_id: str, note: str = "") -> str:
     return f'<figure class="chart" id="{chart_id}">{caption}{svg}{extra}</figure>'
 
 
-def hbar_chart(labels: list[str], values: list[float], title: str, width: int = 640, unit: str = "",
-               lang: str = "en", value_format=None) -> str:
-    """Horizontal bars, one per label, largest value the full width; values through value_format."""
-    show = value_format or (lambda v: _fmt(v, lang) + unit)
-    texts = [show(v) for v in values]
-    left = min(260, max(80, max((len(str(x)) for x in labels), default=4) * CHAR_PX + 14))
+NARROW = 360  # the phone version's width, in viewBox units: 11-12 px text stays about 10 px at 375 px
+
+
+def _svg_open(width: float, height: float, title: str, chart_id: str, cls: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'width="100%" aria-labelledby="{chart_id}-t"><title>{escape(title)}</title>')
+
+
+def _fit(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:max(chars - 1, 1)] + "…"
+
+
+def _hbar_svg(labels, values, texts, title, width, chart_id, cls) -> str:
+    longest = max((len(str(x)) for x in labels), default=4)
+    left = min(width * 0.42, max(80, longest * CHAR_PX + 14))
+    chars = int((left - 14) // CHAR_PX)
     right = max((len(t) for t in texts), default=4) * CHAR_PX + 12
     row = 26
     height = row * len(labels) + 16
     top = max(values) if values and max(values) > 0 else 1.0
-    chart_id = f"chart-{next(_ids)}"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-labelledby="{chart_id}-t"><title>{escape(title)}</title>']
+    parts = [_svg_open(width, height, title, chart_id, cls)]
     for i, (name, value, text) in enumerate(zip(labels, values, texts)):
         y = 6 + i * row
         w = max(0.0, (width - left - right) * value / top)
-        parts.append(f'<text x="{left - 8:.0f}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(name))}</text>')
+        shown = _fit(str(name), chars)
+        full = f"<title>{escape(str(name))}</title>" if shown != str(name) else ""
+        parts.append(f'<text x="{left - 8:.0f}" y="{y + 15}" text-anchor="end" font-size="12">{full}{escape(shown)}</text>')
         parts.append(f'<rect x="{left:.0f}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
                      f'fill="{PALETTE[i % len(PALETTE)]}" rx="2"/>')
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12">{escape(text)}</text>')
     parts.append("</svg>")
-    return _figure("".join(parts), title, chart_id)
+    return "".join(parts)
+
+
+def hbar_chart(labels: list[str], values: list[float], title: str, width: int = 640, unit: str = "",
+               lang: str = "en", value_format=None) -> str:
+    """Horizontal bars, one per label, largest value the full width; values through value_format.
+    Drawn twice: for wide screens and, with labels shortened where they must be, for phones."""
+    show = value_format or (lambda v: _fmt(v, lang) + unit)
+    texts = [show(v) for v in values]
+    chart_id = f"chart-{next(_ids)}"
+    svg = (_hbar_svg(labels, values, texts, title, width, chart_id, "wide")
+           + _hbar_svg(labels, values, texts, title, NARROW, chart_id, "narrow"))
+    return _figure(svg, title, chart_id)
 
 
 def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
                width: int = 640, height: int = 240, partial_last: bool = False, lang: str = "en",
                months: bool = False, y_format=None) -> str:
-    """One or more lines over shared x labels (periods), on a round, zero-based y axis.
+    """One or more lines over shared x labels (periods), on a round, zero-based y axis; drawn twice, for
+    wide screens and for phones (fewer labels, the same text size).
 
     months: labels are YYYY-MM and read as month names in `lang`, thinned so they never collide.
     partial_last: the last period is not complete; its values are open circles apart from the line.
     y_format: value -> axis text with its unit (default: compact numbers)."""
     _ = translator(lang).gettext
+    chart_id = f"chart-{next(_ids)}"
+    svg = "".join(_line_svg(labels, series, title, w, height, partial_last, lang, months, y_format, chart_id, cls)
+                  for w, cls in ((width, "wide"), (NARROW, "narrow")))
+    note = _("* Partial month: the data end inside it, so it is an open point, not part of the line.") \
+        if partial_last and labels else ""
+    return _figure(svg, title, chart_id, note)
+
+
+def _line_svg(labels, series, title, width, height, partial_last, lang, months, y_format, chart_id, cls) -> str:
     fmt_y = y_format or (lambda v: _fmt(v, lang))
     all_values = [v for vs in series.values() for v in vs if v == v] or [0.0]
     grid = nice_ticks(min(min(all_values), 0.0), max(max(all_values), 0.0))
@@ -137,16 +169,22 @@ def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
     right, top_pad, bottom = 24, 12, 48
     n = max(len(labels), 1)
     room = width - left - right
+    legend, row, lx = [], 0, left  # legend items wrap onto more rows when the chart is narrow
+    for name in series:
+        item = (len(name) + 3) * CHAR_PX + 12
+        if lx + item > width and lx > left:
+            row, lx = row + 1, left
+        legend.append((lx, row))
+        lx += item
+    height = height + 16 * row
 
     def x(i: int) -> float:
         return left + room * (i / max(n - 1, 1))
 
     def y(v: float) -> float:
-        return top_pad + (height - top_pad - bottom) * (1 - (v - low) / span)
+        return top_pad + (height - 16 * row - top_pad - bottom) * (1 - (v - low) / span)
 
-    chart_id = f"chart-{next(_ids)}"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-labelledby="{chart_id}-t"><title>{escape(title)}</title>']
+    parts = [_svg_open(width, height, title, chart_id, cls)]
     for v in grid:
         parts.append(f'<line x1="{left:.0f}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{left - 6:.0f}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{escape(fmt_y(v))}</text>')
@@ -162,12 +200,11 @@ def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
     shown = dict(ticks)
     if partial_last and labels:
         shown[n - 1] = shown.get(n - 1, "") + "*"
+    base = height - 16 * row
     for i, text in sorted(shown.items()):
-        anchor = _anchor(i, n)
-        parts.append(f'<text class="x-tick" x="{x(i):.1f}" y="{height - 30}" text-anchor="{anchor}" font-size="11">'
-                     f'{escape(text)}</text>')
-    legend_x = left
-    for k, (name, values) in enumerate(series.items()):
+        parts.append(f'<text class="x-tick" x="{x(i):.1f}" y="{base - 30}" text-anchor="{_anchor(i, n)}" '
+                     f'font-size="11">{escape(text)}</text>')
+    for k, ((name, values), (lx, lrow)) in enumerate(zip(series.items(), legend)):
         color = PALETTE[k % len(PALETTE)]
         solid = values[:-1] if partial_last and len(values) > 1 else values
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(solid))
@@ -176,10 +213,7 @@ def line_chart(labels: list[str], series: dict[str, list[float]], title: str,
             i = len(values) - 1
             parts.append(f'<circle class="partial" cx="{x(i):.1f}" cy="{y(values[i]):.1f}" r="4" fill="white" '
                          f'stroke="{color}" stroke-width="2"><title>{escape(fmt_y(values[i]))}</title></circle>')
-        parts.append(f'<text x="{legend_x:.0f}" y="{height - 8}" font-size="11" fill="{color}">&#9632; '
+        parts.append(f'<text x="{lx:.0f}" y="{base - 8 + 16 * lrow}" font-size="11" fill="{color}">&#9632; '
                      f'<tspan fill="#1d2330">{escape(name)}</tspan></text>')
-        legend_x += (len(name) + 3) * CHAR_PX + 12
     parts.append("</svg>")
-    note = _("* Partial month: the data end inside it, so it is an open point, not part of the line.") \
-        if partial_last and labels else ""
-    return _figure("".join(parts), title, chart_id, note)
+    return "".join(parts)
