@@ -5,8 +5,8 @@ Rule: naming.py (a pure model) builds each name in English from fixed parts join
 place ("in A, B & C" or "outside A"), "women"/"men", "Spanish speakers", "came via CHANNEL",
 "customers", with " (2)" added only when nothing else tells two apart. persona_name parses those parts
 back and translates each with its own message; data inside them (tags, cities, countries) are left as
-the shop wrote them. persona_summary writes the card's summary again from its figures. English
-returns the card as it is.
+the shop wrote them. persona_summary writes the card's summary again from its figures, in every
+language (English too, so money carries the currency). An English name is returned as it is.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def persona_summary(card: dict, lang: str | None, currency: str | None = None) -
 
 
 def localise_cards(cards: list[dict], lang: str | None, currency: str | None = None) -> list[dict]:
-    """The cards with name and summary in `lang` (English cards are returned as they are)."""
-    if not cards or (lang or "en") == "en":
+    """The cards with name and summary in `lang`; the summary is written again in English too, so that
+    money carries the shop's currency and numbers read as the reader's locale writes them."""
+    if not cards:
         return cards
     return [dict(c, name=persona_name(c["name"], lang), summary=persona_summary(c, lang, currency)) for c in cards]
