@@ -60,7 +60,23 @@ def test_placeholders_match(lang):
             assert sorted(PLACEHOLDER.findall(s)) == wanted, f"{lang}: {m.id!r} -> {s!r}"
 
 
+def _bare_percents(text: str) -> int:
+    """'%' signs that are neither a placeholder nor an escaped '%%': new-style Jinja gettext formats
+    every message, so a stray '% d' in a translation ('% de clients') breaks the page."""
+    return PLACEHOLDER.sub("", text.replace("%%", "")).count("%")
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_no_stray_percent_signs(lang):
+    for m in _read(po_path(lang)):
+        if not m.id:
+            continue
+        for s in _strings(m):
+            assert _bare_percents(s) == _bare_percents(_ids(m)[-1]), f"{lang}: {m.id!r} -> {s!r}"
+
+
 def test_the_placeholder_check_can_fail():
+    assert _bare_percents("% de clients") == 1 and _bare_percents("95%% de %(n)s") == 0
     assert sorted(PLACEHOLDER.findall("%(n)s of %(total)s")) != sorted(PLACEHOLDER.findall("%(n)s de %(tota)s"))
 
 
