@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from centric.api.collect import UNAUTHORIZED, CollectFront, Unauthorized, collect_routes
 from centric.api.context import MAX_BACKLOG, Busy, ServerContext, header_key
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
+from centric.api.consent import consent_routes
 from centric.api.privacy import privacy_routes
 from centric.api.surveys import survey_routes
 from centric.errors import CentricError
@@ -103,6 +104,7 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
     app.include_router(collect_routes(ctx))
     app.include_router(survey_routes(ctx))
     app.include_router(privacy_routes(ctx))
+    app.include_router(consent_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     async def scores():
