@@ -3,7 +3,7 @@
 ``create_app(workspace)`` builds it. Rule: the server never opens the workspace database, so every
 other command runs while it serves. Accepted messages and survey answers go to the spool (fsync'd
 before the answer); reads come from the snapshot that ``centric run`` and ``survey add|close``
-publish. Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
+publish; so does the dashboard (api/dashboard.py: pages at /, behind a read key and a session cookie). Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
 (api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 
 from centric.api.collect import Unauthorized, collect_routes
 from centric.api.context import MAX_BACKLOG, Busy, ServerContext, header_key
+from centric.api.dashboard import dashboard_routes
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
 from centric.api.privacy import privacy_routes
 from centric.api.surveys import survey_routes
@@ -106,6 +107,7 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
     app.include_router(collect_routes(ctx))
     app.include_router(survey_routes(ctx))
     app.include_router(privacy_routes(ctx))
+    app.include_router(dashboard_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     async def scores():
