@@ -322,27 +322,3 @@ def customer(snapshot, customer_id: str, fmt: Formatter) -> dict:
         section("timeline", _("Timeline"), [{"type": "timeline", "items": items[:400]}],
                 _("Orders, events, feedback and consents, newest first.")),
     ]}
-
-
-def value(snapshot, f, fmt: Formatter) -> dict:
-    from centric.api.dash_views_more import value_page
-
-    return value_page(snapshot, f, fmt)
-
-
-def listening(snapshot, f, fmt: Formatter, search, language) -> dict:
-    from centric.api.dash_views_more import listening_page
-
-    return listening_page(snapshot, f, fmt, search, language)
-
-
-def journey(snapshot, f, fmt: Formatter) -> dict:
-    from centric.api.dash_views_more import journey_page
-
-    return journey_page(snapshot, f, fmt)
-
-
-def funnel(snapshot, f, fmt: Formatter, steps, window, order, by) -> dict:
-    from centric.api.dash_views_more import funnel_block
-
-    return funnel_block(snapshot, f, fmt, steps, window, order, by)

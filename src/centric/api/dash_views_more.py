@@ -102,7 +102,7 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
                               "ordered": _("in this order"), "strict": _("strictly in a row"), "any": _("any order")}}
     cohorts = data["cohorts"]
     months = sorted({str(c["cohort"])[:7] for c in cohorts})[-18:]
-    offsets = sorted({c["month_offset"] for c in cohorts if c["month_offset"] <= 12})
+    offsets = sorted({c["month_offset"] for c in cohorts if 0 < c["month_offset"] <= 12})
     cells = [[offsets.index(c["month_offset"]), months.index(str(c["cohort"])[:7]), round(100 * c["retention"], 1)]
              for c in cohorts if str(c["cohort"])[:7] in months and c["month_offset"] in offsets and c["month_offset"] > 0]
     paths = table(fmt, "paths", _("Most common paths through a visit"), [("path", _("Path"), "text"),
@@ -111,7 +111,7 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
         ("transition", _("Move"), "text"), ("label", _("Driver"), "text"), ("odds_ratio", _("Odds ratio"), "number2"),
         ("moved_share_with", _("Moved, with"), "share"), ("moved_share_without", _("Moved, without"), "share"),
         ("hazard_ratio", _("Speed (hazard ratio)"), "number2"), ("flags", _("Caveats"), "text")],
-        sorted(data["drivers"], key=lambda d: (d["transition"], -(d.get("odds_ratio") or 0))))
+        _top_drivers(data["drivers"]))
     return {"title": _("Journey"), "sections": [
         section("flow", _("Stage flow"), flow),
         section("funnel", _("Build a funnel"), [funnel_form],
@@ -124,6 +124,19 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
         section("drivers", _("Drivers of each move"), [drivers],
                 _("An odds ratio above 1 raises the chance of the move; read the caveats before acting.")),
     ]}
+
+
+def _top_drivers(drivers: list[dict], per_move: int = 5) -> list[dict]:
+    """The strongest drivers of each move: significant ones first, then by how far the odds ratio is from 1."""
+    import math
+
+    def strength(d):
+        ratio = d.get("odds_ratio")
+        return (not d.get("significant"), -abs(math.log(ratio)) if ratio and ratio > 0 else 0)
+    out = []
+    for move in sorted({d["transition"] for d in drivers}):
+        out += sorted((d for d in drivers if d["transition"] == move), key=strength)[:per_move]
+    return out
 
 
 def _default_steps(events: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from centric.api import dash_views
+from centric.api import dash_views, dash_views_more
 from centric.api.dash_i18n import LANGUAGES, choose_language, gettext_for
 from centric.services import dashboard_session as sessions
 from centric.services.dashboard import DashboardError, Filters
@@ -190,24 +190,24 @@ def dashboard_routes(ctx) -> APIRouter:
     @router.get("/api/dash/listening")
     def listening_data(request: Request):
         q = request.query_params
-        return data(request, lambda f, lang: dash_views.listening(ctx.snapshot, f, fmt(lang, currency),
+        return data(request, lambda f, lang: dash_views_more.listening_page(ctx.snapshot, f, fmt(lang, currency),
                                                                   q.get("q"), q.get("vlang")))
 
     @router.get("/api/dash/journey")
     def journey_data(request: Request):
-        return data(request, lambda f, lang: dash_views.journey(ctx.snapshot, f, fmt(lang, currency)))
+        return data(request, lambda f, lang: dash_views_more.journey_page(ctx.snapshot, f, fmt(lang, currency)))
 
     @router.get("/api/dash/funnel")
     def funnel_data(request: Request):
         q = request.query_params
         steps = [s for s in (q.get("steps") or "").split("|") if s.strip()]
-        return data(request, lambda f, lang: dash_views.funnel(ctx.snapshot, f, fmt(lang, currency), steps,
+        return data(request, lambda f, lang: dash_views_more.funnel_block(ctx.snapshot, f, fmt(lang, currency), steps,
                                                                q.get("window") or "7d", q.get("order") or "ordered",
                                                                q.get("by") or None))
 
     @router.get("/api/dash/value")
     def value_data(request: Request):
-        return data(request, lambda f, lang: dash_views.value(ctx.snapshot, f, fmt(lang, currency)))
+        return data(request, lambda f, lang: dash_views_more.value_page(ctx.snapshot, f, fmt(lang, currency)))
 
     return router
 

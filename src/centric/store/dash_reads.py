@@ -212,7 +212,7 @@ def themes(cur, f: dict) -> list[dict]:
     return _rows(cur, sql, params)
 
 
-def verbatims(cur, f: dict, search: str | None, language: str | None, limit: int = 50) -> dict:
+def verbatims(cur, f: dict, search: str | None, language: str | None, limit: int = 25) -> dict:
     """The newest texts of the kept feedback containing `search` (case-insensitive, a plain substring)
     in `language`, and the count by language of those matching the search."""
     where, params = _feedback_kept(f)

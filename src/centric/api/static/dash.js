@@ -97,7 +97,7 @@
       base.xAxis = { type: "category", data: spec.x, name: "", splitArea: { show: true } };
       base.yAxis = { type: "category", data: spec.y.map(function (y) { return label("month", y); }), inverse: true };
       base.visualMap = { min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 80,
-                         inRange: { color: ["#f0f6fc", "#1f5f99"] }, formatter: function (v) { return fmtValue(unit, v); } };
+                         inRange: { color: ["#f0f6fc", "#1f5f99"] }, text: [fmtValue(unit, max), fmtValue(unit, 0)], formatter: function (v) { return fmtValue(unit, v); } };
       base.series = [{ type: "heatmap", data: spec.cells, label: { show: false } }];
       return base;
     }
@@ -109,8 +109,8 @@
     base.series = [];
     spec.series.forEach(function (s, k) {
       if (kind === "band") {
-        base.series.push({ type: "line", name: s.name + " low", data: s.low, stack: "band" + k, lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } });
-        base.series.push({ type: "line", name: s.name + " interval", data: s.high.map(function (h, i) { return h - s.low[i]; }), stack: "band" + k,
+        base.series.push({ type: "line", name: s.name + " low", data: s.low, stack: "band" + k, stackStrategy: "all", lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } });
+        base.series.push({ type: "line", name: s.name + " interval", data: s.high.map(function (h, i) { return h - s.low[i]; }), stack: "band" + k, stackStrategy: "all",
                            lineStyle: { opacity: 0 }, symbol: "none", areaStyle: { color: "#9ecae1", opacity: 0.5 }, tooltip: { show: false } });
         base.series.push({ type: "line", name: s.name, data: s.values, symbolSize: 5, color: "#1f5f99" });
         base.legend = undefined;
