@@ -35,13 +35,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def time_request(client: httpx.Client, url: str, repeat: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        client.get(url).raise_for_status()
+def time_request(client: httpx.Client, url, repeat: int, warmup: int = 3) -> list[float]:
+    """Times of `repeat` GETs after `warmup`; url is a text or a function of the request's number (a new
+    funnel each time defeats the server's funnel cache: the first ask of a funnel)."""
+    address = url if callable(url) else (lambda i: url)
+    for i in range(warmup):
+        client.get(address(-1 - i)).raise_for_status()
     times = []
-    for _ in range(repeat):
+    for i in range(repeat):
         start = time.perf_counter()
-        answer = client.get(url)
+        answer = client.get(address(i))
         times.append(time.perf_counter() - start)
         answer.raise_for_status()
     return times
@@ -99,8 +102,10 @@ def main() -> None:
         "listening": "/api/dash/listening?lang=ca",
         "listening country+search": f"/api/dash/listening?lang=ca&country={country}&q=entrega",
         "journey": "/api/dash/journey?lang=ca",
-        "journey funnel": f"/api/dash/funnel?lang=ca&{steps}",
-        "journey funnel country+dates by channel": f"/api/dash/funnel?lang=ca&{steps}&country={country}&{dates}&by=channel",
+        "journey funnel (asked again)": f"/api/dash/funnel?lang=ca&{steps}",
+        "journey funnel (first ask)": lambda i: f"/api/dash/funnel?lang=ca&{steps[:-10]}&window={10080 + i + 10}m",
+        "journey funnel country+dates by channel (first ask)":
+            lambda i: f"/api/dash/funnel?lang=ca&{steps[:-10]}&window={10080 + i + 10}m&country={country}&{dates}&by=channel",
         "value": "/api/dash/value?lang=ca",
         "value segment": f"/api/dash/value?lang=ca&segment={segment}",
     }
@@ -108,7 +113,7 @@ def main() -> None:
     try:
         with httpx.Client(base_url=base, headers={"X-Centric-Key": key}, timeout=60) as client:
             for name, url in requests.items():
-                results[name] = time_request(client, url, args.repeat)
+                results[name] = time_request(client, url, min(args.repeat, 10) if callable(url) else args.repeat)
     finally:
         server.should_exit = True
         thread.join(timeout=5)
@@ -121,6 +126,8 @@ def main() -> None:
         if not name.startswith("anchor"):
             worst = max(worst, p95)
         print(f"{name:44} {p50:8.1f} {p95:8.1f} {p95 / 1000 / anchor:11.1f}  {'ok' if p95 <= 300 else 'OVER'}")
+    print("(asked again: the same funnel of the same snapshot comes from the server's cache; first ask: a new "
+          "funnel each time, the whole query)")
     print(f"\nworst p95 {worst:.1f} ms ({'meets' if worst <= 300 else 'misses'} the 300 ms target); "
           f"{args.repeat} timed requests each, 3 warm-ups; machine load at the end: {_load()}")
 

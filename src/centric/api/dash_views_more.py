@@ -8,6 +8,7 @@ from centric.api.dash_views import Formatter, _clean, cards, chart, section, tab
 from centric.services import dashboard as service
 from centric.services import dashboard_funnel
 
+RANGES = {"nps": (-100, 100), "csat": (0, 100), "ces": (1, 7)}  # an interval is cut to what the score can be
 STAGES = ("visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate")
 METRICS = (("nps", "Net Promoter Score (points, -100 to 100)", "points"),
            ("csat", "Satisfaction: share answering 4 or 5 of 5 (%)", "percent"),
@@ -35,8 +36,8 @@ def listening_page(snapshot, f, fmt: Formatter, search, language) -> dict:
         blocks.append(chart(f"{metric}-month", _(label), _("Monthly score with its 95% interval (shaded); months with "
                             "few answers have wide intervals."), "band", unit, [r["period"] for r in rows],
                             [{"name": metric.upper(), "values": [r["value"] for r in rows],
-                              "low": [r["value"] - 1.96 * r["se"] for r in rows],
-                              "high": [r["value"] + 1.96 * r["se"] for r in rows],
+                              "low": [max(r["value"] - 1.96 * r["se"], RANGES[metric][0]) for r in rows],
+                              "high": [min(r["value"] + 1.96 * r["se"], RANGES[metric][1]) for r in rows],
                               "n": [r["n"] for r in rows]}], x_kind="month"))
     themes = data["themes"][:15]
     drivers = sorted(data["drivers"], key=lambda d: -(d.get("nps_points_cost") or 0))[:12]
@@ -145,9 +146,9 @@ def _default_steps(events: list[str]) -> list[str]:
     return steps if len(steps) >= 2 else events[:3]
 
 
-def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by) -> dict:
+def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by, cache=None) -> dict:
     _ = fmt._
-    result = dashboard_funnel.funnel(snapshot, f, steps, window, order, by)
+    result = dashboard_funnel.funnel(snapshot, f, steps, window, order, by, cache=cache)
     rows = result["rows"]
     groups = list(dict.fromkeys(r["group"] for r in rows))
     x = [r["step_name"] for r in rows if r["group"] == groups[0]] if groups else []
@@ -164,6 +165,13 @@ def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by) -> dict:
             "rows": rows}
 
 
+def _one_source(rows: list[dict], preferred: list[str]) -> list[dict]:
+    """The calibration rows of one model or baseline: the first preferred one present, else the first."""
+    sources = list(dict.fromkeys(r["source"] for r in rows))
+    pick = next((s for s in preferred if s in sources), sources[0] if sources else None)
+    return sorted((r for r in rows if r["source"] == pick), key=lambda r: r["group_order"])
+
+
 def value_page(snapshot, f, fmt: Formatter) -> dict:
     _ = fmt._
     data = service.value(snapshot, f)
@@ -171,9 +179,10 @@ def value_page(snapshot, f, fmt: Formatter) -> dict:
     risk = sorted(data["risk"], key=lambda r: risk_order.get(r["group_name"], 9))
     seg, per = data["by_segment"], data["by_persona"]
     channels = data["channels"]
-    freq = [c for c in data["calibration"] if c["kind"] == "frequency"]
-    band = sorted([c for c in data["calibration"] if c["kind"] == "churn_band"], key=lambda c: c["group_order"])
     chosen = [m["model"] for m in data["models"] if m.get("chosen")]
+    churn_from = [m["model"] for m in data["models"] if m.get("churn_source")]
+    freq = _one_source([c for c in data["calibration"] if c["kind"] == "frequency"], chosen)
+    band = _one_source([c for c in data["calibration"] if c["kind"] == "churn_band"], churn_from + chosen)
     value_cols = [("group_name", _("Group"), "text"), ("customers", _("Customers"), "count"),
                   ("revenue", _("Revenue"), "money"), ("mean_clv", _("Mean predicted value"), "money"),
                   ("total_clv", _("Total predicted value"), "money"), ("mean_p_alive", _("Still active"), "share"),
@@ -185,8 +194,9 @@ def value_page(snapshot, f, fmt: Formatter) -> dict:
                   "count", [_(str(r["group_name"])) for r in risk], [{"name": _("Customers"), "values": [r["customers"] for r in risk]}])],
             _("High risk: no purchase expected soon. Win them back before they lapse.")),
         section("calibration", _("Does the model hold? Holdout check"), [
-            {"type": "text", "text": _("Model in use: %(model)s. It was fitted before a holdout period and checked "
-                                       "against what customers then did.", model=", ".join(chosen) or "–")},
+            {"type": "text", "text": _("Model in use: %(model)s; churn risk from %(churn)s. Each was fitted before a "
+                                       "holdout period and checked against what customers then did.",
+                                       model=", ".join(chosen) or "–", churn=", ".join(churn_from) or "–")},
             chart("calibration-frequency", _("Purchases in the holdout: actual against predicted"),
                   _("Mean holdout purchases by purchases before it."), "line", "number", [c["group_name"] for c in freq],
                   [{"name": _("Actual"), "values": [c["actual"] for c in freq]},

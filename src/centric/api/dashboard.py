@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from centric.api import dash_views, dash_views_more
 from centric.api.dash_i18n import LANGUAGES, choose_language, gettext_for
+from centric.services import dashboard_funnel
 from centric.services import dashboard_session as sessions
 from centric.services.dashboard import DashboardError, Filters
 
@@ -174,6 +175,7 @@ def dashboard_routes(ctx) -> APIRouter:
                         headers={"Cache-Control": "no-store"})
 
     fmt = dash_views.Formatter
+    funnels = dashboard_funnel.FunnelCache()
 
     @router.get("/api/dash/overview")
     def overview_data(request: Request):
@@ -203,7 +205,7 @@ def dashboard_routes(ctx) -> APIRouter:
         steps = [s for s in (q.get("steps") or "").split("|") if s.strip()]
         return data(request, lambda f, lang: dash_views_more.funnel_block(ctx.snapshot, f, fmt(lang, currency), steps,
                                                                q.get("window") or "7d", q.get("order") or "ordered",
-                                                               q.get("by") or None))
+                                                               q.get("by") or None, cache=funnels))
 
     @router.get("/api/dash/value")
     def value_data(request: Request):

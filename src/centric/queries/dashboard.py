@@ -12,7 +12,11 @@ to filter in milliseconds, one per fact, each holding the columns the filters ne
 - ``dash_feedback``: one row per feedback with what `centric listen` read in it (language, sentiment,
   themes);
 - ``dash_events``: the events recorded under analytics consent (services/consent.py builds the
-  expression; this module only narrows it), for the funnel built in the page and the customer page.
+  expression; this module only narrows it), for the funnel built in the page and the customer page;
+- ``dash_stage_moves``: each change of lifecycle stage (from journey_stages), for the stage flow.
+
+Rows are stored in the order the pages read them (a customer's rows together), so a lookup reads few
+blocks.
 
 Every figure on a page is computed from these rows at request time (store/dash_reads.py), so a
 filter changes the numbers consistently across pages.
@@ -41,24 +45,39 @@ def dash_orders(orders):
     """Orders of known customers that count in revenue: net value (float64) and is_purchase."""
     o = with_money(orders)
     o = o.filter(o.customer_id.notnull() & o.status.isin(["completed", "refunded"]))
-    return o.select("order_id", "customer_id", "ordered_at", "status", "channel", net=o.net,
-                    is_purchase=o.is_purchase)
+    out = o.select("order_id", "customer_id", "ordered_at", "status", "channel", net=o.net,
+                   is_purchase=o.is_purchase, month=o.ordered_at.truncate("M"))
+    return out.order_by(["customer_id", "ordered_at"])
 
 
 def dash_feedback(feedback, insights):
-    """Feedback with its language (the source's, else the one detected), sentiment and themes."""
+    """Feedback with its language (the source's, else the one detected), sentiment and themes, newest first."""
+    import ibis
+
     i = insights.select("sentiment", "sentiment_score", "themes", _fid=insights.feedback_id,
                         detected=insights.language)
     f = feedback.left_join(i, feedback.feedback_id == i._fid)
-    return f.select("feedback_id", "customer_id", "order_id", "received_at", "source", "channel", "rating",
-                    "rating_scale", "text", "survey_id", "sentiment", "sentiment_score", "themes",
-                    language=f.language.fill_null(f.detected))
+    out = f.select("feedback_id", "customer_id", "order_id", "received_at", "source", "channel", "rating",
+                   "rating_scale", "text", "survey_id", "sentiment", "sentiment_score", "themes",
+                   language=f.language.fill_null(f.detected))
+    return out.order_by(ibis.desc("received_at"))
 
 
 def dash_events(consented_events):
     """The consented events, narrowed to what the funnel and the customer page read."""
     e = consented_events
-    return e.select("event_id", "occurred_at", "customer_id", "anonymous_id", "session_id", "name", "channel")
+    e = e.select("event_id", "occurred_at", "customer_id", "anonymous_id", "session_id", "name", "channel")
+    return e.order_by(["customer_id", "anonymous_id", "occurred_at"])  # a customer's rows together: fast lookups
+
+
+def dash_stage_moves(journey_stages):
+    """Each change of lifecycle stage: customer_id, source, target, entered_at (of the new stage)."""
+    import ibis
+
+    js = journey_stages
+    previous = js.stage.lag().over(ibis.window(group_by=js.customer_id, order_by=[js.entered_at, js.left_at]))
+    moves = js.select("customer_id", "entered_at", target=js.stage, source=previous)
+    return moves.filter(moves.source.notnull() & (moves.source != moves.target))
 
 
 def filtered_events(events, customers, members, f: dict):

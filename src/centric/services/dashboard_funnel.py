@@ -12,14 +12,54 @@ from __future__ import annotations
 
 from centric.services.dashboard import DashboardError, Filters, _Reading
 
+import threading
+from collections import OrderedDict
+
 ORDERS = ("ordered", "strict", "any")
 BREAKDOWNS = ("channel", "country", "acquisition_channel", "persona", "rfm_segment")
 MAX_STEPS = 6
 
 
+class FunnelCache:
+    """The last funnels asked for, per published snapshot: a funnel scans every consented event, and the
+    snapshot changes only when `centric run` publishes, so the same question gets the same answer until
+    then. Keyed by the snapshot's identity and the whole request; holds at most `size` answers."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._lock = threading.Lock()
+        self._answers: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._answers[key] = value
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 def funnel(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",
-           by: str | None = None) -> dict:
-    """Users reaching each step (overall and per group of `by`), conversion and time to convert."""
+           by: str | None = None, cache: FunnelCache | None = None) -> dict:
+    """Users reaching each step (overall and per group of `by`), conversion and time to convert; from
+    `cache` when the same funnel was asked of the same snapshot."""
+    key = (snapshot.version(), f, tuple(steps), window, order, by)
+    if cache is not None and key[0] is not None:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    answer = _funnel(snapshot, f, steps, window, order, by)
+    if cache is not None and key[0] is not None:
+        cache.put(key, answer)
+    return answer
+
+
+def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None) -> dict:
     from centric.models.journey.funnel import funnel_table, parse_window
     from centric.queries.dashboard import filtered_events
     from centric.queries.funnel import funnel_users

@@ -28,6 +28,7 @@ def dashboard_expressions(store, settings) -> dict:
         "dash_orders": q.dash_orders(db.table("orders")),
         "dash_feedback": q.dash_feedback(db.table("feedback"), db.table("feedback_insights")),
         "dash_events": q.dash_events(events),
+        "dash_stage_moves": q.dash_stage_moves(db.table("journey_stages")),
     }
 
 

@@ -30,16 +30,30 @@ def table_rows(cur, table: str, order_by: str | None = None, limit: int = 5000) 
     return _rows(cur, sql + " LIMIT ?", [limit])
 
 
-def _kept(f: dict) -> tuple[str, list]:
-    """SQL selecting the customer_id of the customers the filters keep, and its parameters."""
-    sql = ("SELECT customer_id FROM snapshot.dash_customers WHERE (?::VARCHAR IS NULL OR country = ?) "
-           "AND (?::VARCHAR IS NULL OR acquisition_channel = ?) AND (?::BIGINT IS NULL OR persona_id = ?) "
-           "AND (?::VARCHAR IS NULL OR customer_id IN (SELECT customer_id FROM snapshot.segment_members "
-           "WHERE segment = ? AND left_at IS NULL))")
-    params = []
-    for key in ("country", "channel", "persona", "segment"):
-        params += [f.get(key), f.get(key)]
-    return sql, params
+CUSTOMER_FILTERS = (("country", "country"), ("channel", "acquisition_channel"), ("persona", "persona_id"))
+
+
+def _kept(f: dict) -> tuple[str | None, list]:
+    """SQL selecting the customer_id of the customers the filters keep, and its parameters; None when
+    no customer filter is set (everyone is kept). Only the filters set reach the SQL, each as a bound
+    parameter."""
+    where, params = [], []
+    for key, column in CUSTOMER_FILTERS:
+        if f.get(key) is not None:
+            where.append(f"{column} = ?")
+            params.append(f[key])
+    if f.get("segment") is not None:
+        where.append("customer_id IN (SELECT customer_id FROM snapshot.segment_members WHERE segment = ? "
+                     "AND left_at IS NULL)")
+        params.append(f["segment"])
+    if not where:
+        return None, []
+    return "SELECT customer_id FROM snapshot.dash_customers WHERE " + " AND ".join(where), params
+
+
+def _customers_in(f: dict, column: str = "customer_id") -> tuple[str, list]:
+    kept, params = _kept(f)
+    return ("TRUE", []) if kept is None else (f"{column} IN ({kept})", params)
 
 
 def _days(f: dict) -> list:
@@ -50,13 +64,25 @@ def _days(f: dict) -> list:
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) if end else None]
 
 
-def _in_range(column: str) -> str:
-    return f"(?::TIMESTAMP IS NULL OR {column} >= ?) AND (?::TIMESTAMP IS NULL OR {column} < ?)"
-
-
-def _range_params(f: dict) -> list:
+def _in_range(column: str, f: dict) -> tuple[str, list]:
     start, end = _days(f)
-    return [start, start, end, end]
+    where, params = [], []
+    if start is not None:
+        where.append(f"{column} >= ?")
+        params.append(start)
+    if end is not None:
+        where.append(f"{column} < ?")
+        params.append(end)
+    return (" AND ".join(where) or "TRUE"), params
+
+
+def _where(f: dict, time_column: str | None, column: str = "customer_id") -> tuple[str, list]:
+    """The customer filters on `column` and the date range on `time_column`, joined with AND."""
+    who, p1 = _customers_in(f, column)
+    if time_column is None:
+        return who, p1
+    when, p2 = _in_range(time_column, f)
+    return f"{who} AND {when}", p1 + p2
 
 
 def filter_options(cur) -> dict:
@@ -76,20 +102,19 @@ def filter_options(cur) -> dict:
 
 def monthly_sales(cur, f: dict) -> list[dict]:
     """Per month: purchases, buyers, revenue (net) of the kept customers in the range."""
-    kept, params = _kept(f)
-    sql = (f"SELECT strftime(date_trunc('month', ordered_at), '%Y-%m') AS month, "
-           "count(*) FILTER (WHERE is_purchase) AS orders, count(DISTINCT customer_id) FILTER (WHERE is_purchase) "
-           "AS buyers, sum(net) AS revenue FROM snapshot.dash_orders "
-           f"WHERE customer_id IN ({kept}) AND {_in_range('ordered_at')} GROUP BY 1 ORDER BY 1")
-    return _rows(cur, sql, params + _range_params(f))
+    where, params = _where(f, "ordered_at")
+    sql = ("SELECT strftime(month, '%Y-%m') AS month, count(*) FILTER (WHERE is_purchase) AS orders, "
+           "count(DISTINCT customer_id) FILTER (WHERE is_purchase) AS buyers, sum(net) AS revenue "
+           f"FROM snapshot.dash_orders WHERE {where} GROUP BY month ORDER BY month")
+    return _rows(cur, sql, params)
 
 
 def sales_totals(cur, f: dict) -> dict:
-    kept, params = _kept(f)
+    where, params = _where(f, "ordered_at")
     sql = ("SELECT count(*) FILTER (WHERE is_purchase) AS orders, count(DISTINCT customer_id) FILTER "
            "(WHERE is_purchase) AS buyers, coalesce(sum(net), 0) AS revenue, max(ordered_at) AS last_order_at "
-           f"FROM snapshot.dash_orders WHERE customer_id IN ({kept}) AND {_in_range('ordered_at')}")
-    return _rows(cur, sql, params + _range_params(f))[0]
+           f"FROM snapshot.dash_orders WHERE {where}")
+    return _rows(cur, sql, params)[0]
 
 
 def data_end(cur):
@@ -108,51 +133,50 @@ def kpi_months(cur) -> list[dict]:
 
 
 def customer_counts(cur, f: dict) -> dict:
-    kept, params = _kept(f)
+    where, params = _where(f, None)
     sql = ("SELECT count(*) AS customers, count(*) FILTER (WHERE orders > 0) AS buyers, "
            "coalesce(sum(predicted_clv), 0) AS total_clv, avg(p_alive) AS mean_p_alive "
-           f"FROM snapshot.dash_customers WHERE customer_id IN ({kept})")
+           f"FROM snapshot.dash_customers WHERE {where}")
     return _rows(cur, sql, params)[0]
 
 
 def segment_movement(cur, f: dict) -> list[dict]:
     """Per segment: current members kept by the filters, and those who entered and left in the range."""
-    kept, params = _kept(f)
-    start, end = _days(f)
-    sql = ("SELECT s.segment, s.kind, s.description, "
-           "count(*) FILTER (WHERE m.left_at IS NULL) AS members, "
-           f"count(*) FILTER (WHERE {_in_range('m.entered_at')}) AS entered, "
-           "count(*) FILTER (WHERE m.left_at IS NOT NULL AND "
-           f"{_in_range('m.left_at')}) AS left_ "
-           "FROM snapshot.segments s LEFT JOIN snapshot.segment_members m ON m.segment = s.segment "
-           f"AND m.customer_id IN ({kept}) GROUP BY ALL ORDER BY s.kind, members DESC")
-    return _rows(cur, sql, [start, start, end, end] * 2 + params)
+    who, p1 = _customers_in(f, "m.customer_id")
+    entered, p2 = _in_range("m.entered_at", f)
+    left, p3 = _in_range("m.left_at", f)
+    sql = ("SELECT s.segment, s.kind, s.description, count(m.customer_id) FILTER (WHERE m.left_at IS NULL) AS members, "
+           f"count(m.customer_id) FILTER (WHERE {entered}) AS entered, "
+           f"count(m.customer_id) FILTER (WHERE m.left_at IS NOT NULL AND {left}) AS left_ "
+           f"FROM snapshot.segments s LEFT JOIN snapshot.segment_members m ON m.segment = s.segment AND {who} "
+           "GROUP BY ALL ORDER BY s.kind, members DESC")
+    return _rows(cur, sql, p2 + p3 + p1)
 
 
 def group_values(cur, f: dict, column: str) -> list[dict]:
     """Kept customers by a dash_customers column (rfm_segment, persona, churn_risk): size and value."""
-    kept, params = _kept(f)
+    where, params = _where(f, None)
     col = ident(column)
     sql = (f"SELECT coalesce({col}::VARCHAR, '(none)') AS group_name, count(*) AS customers, "
            "coalesce(sum(revenue), 0) AS revenue, avg(predicted_clv) AS mean_clv, "
            "coalesce(sum(predicted_clv), 0) AS total_clv, avg(p_alive) AS mean_p_alive, "
            "avg(CASE WHEN churn_risk = 'high' THEN 1.0 WHEN churn_risk IS NULL THEN NULL ELSE 0.0 END) "
-           f"AS high_churn_share FROM snapshot.dash_customers WHERE customer_id IN ({kept}) "
+           f"AS high_churn_share FROM snapshot.dash_customers WHERE {where} "
            "GROUP BY 1 ORDER BY total_clv DESC")
     return _rows(cur, sql, params)
 
 
 def top_customers(cur, f: dict, limit: int = 25) -> list[dict]:
-    kept, params = _kept(f)
+    where, params = _where(f, None)
     sql = ("SELECT customer_id, country, acquisition_channel, rfm_segment, persona, orders, revenue, "
-           f"predicted_clv, p_alive, churn_risk FROM snapshot.dash_customers WHERE customer_id IN ({kept}) "
+           f"predicted_clv, p_alive, churn_risk FROM snapshot.dash_customers WHERE {where} "
            "ORDER BY predicted_clv DESC NULLS LAST, revenue DESC, customer_id LIMIT ?")
     return _rows(cur, sql, params + [limit])
 
 
 def persona_sizes(cur, f: dict) -> dict:
-    kept, params = _kept(f)
-    rows = cur.execute(f"SELECT persona_id, count(*) FROM snapshot.dash_customers WHERE customer_id IN ({kept}) "
+    where, params = _where(f, None)
+    rows = cur.execute(f"SELECT persona_id, count(*) FROM snapshot.dash_customers WHERE {where} "
                        "GROUP BY 1", params).fetchall()
     return {r[0]: r[1] for r in rows}
 
@@ -181,10 +205,7 @@ def customer(cur, customer_id: str) -> dict:
 def _feedback_kept(f: dict) -> tuple[str, list]:
     """Feedback of the kept customers when a customer filter is set (anonymous answers count only
     without one), in the date range."""
-    kept, params = _kept(f)
-    any_filter = any(f.get(k) is not None for k in ("country", "channel", "persona", "segment"))
-    return (f"(NOT ? OR customer_id IN ({kept})) AND {_in_range('received_at')}",
-            [any_filter] + params + _range_params(f))
+    return _where(f, "received_at")
 
 
 def scores(cur, f: dict, monthly: bool) -> list[dict]:
@@ -237,16 +258,14 @@ def survey_responses(cur, f: dict) -> list[dict]:
 
 
 def stage_flow(cur, f: dict) -> dict:
-    """Moves between lifecycle stages made in the range by the kept customers, and where they are now."""
-    kept, params = _kept(f)
-    sql = ("WITH s AS (SELECT customer_id, stage, entered_at, lag(stage) OVER (PARTITION BY customer_id "
-           "ORDER BY entered_at, left_at NULLS LAST) AS previous FROM snapshot.journey_stages "
-           f"WHERE customer_id IN ({kept})) SELECT previous AS source, stage AS target, count(*) AS customers "
-           f"FROM s WHERE previous IS NOT NULL AND previous <> stage AND {_in_range('entered_at')} "
-           "GROUP BY ALL ORDER BY customers DESC")
-    links = _rows(cur, sql, params + _range_params(f))
+    """Moves between lifecycle stages made in the range by the kept customers (dash_stage_moves), and
+    where they are now."""
+    where, params = _where(f, "entered_at")
+    links = _rows(cur, "SELECT source, target, count(*) AS customers FROM snapshot.dash_stage_moves "
+                       f"WHERE {where} GROUP BY ALL ORDER BY customers DESC", params)
+    who, p2 = _customers_in(f)
     now = _rows(cur, "SELECT stage, count(*) AS customers FROM snapshot.journey_stages "
-                     f"WHERE left_at IS NULL AND customer_id IN ({kept}) GROUP BY 1", params)
+                     f"WHERE left_at IS NULL AND {who} GROUP BY 1", p2)
     return {"links": links, "current": now}
 
 

@@ -77,8 +77,8 @@
     return rows;
   }
 
-  function echartsOption(spec) {
-    var unit = spec.unit, kind = spec.kind;
+  function echartsOption(spec, width) {
+    var unit = spec.unit, kind = spec.kind, narrow = width < 520;
     var xs = spec.x.map(function (x, i) { return label(spec.x_kind, x) + (spec.partial === i ? " *" : ""); });
     var base = { aria: { enabled: true }, animation: false, textStyle: { fontFamily: "inherit" },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
@@ -86,9 +86,10 @@
                  valueFormatter: function (v) { return fmtValue(unit, v); } },
       legend: spec.series.length > 1 ? { top: 0, type: "scroll" } : undefined };
     if (kind === "sankey") {
-      base.series = [{ type: "sankey", left: 8, right: 90, top: 8, bottom: 8, nodeAlign: "left", emphasis: { focus: "adjacency" },
+      base.series = [{ type: "sankey", left: 8, right: narrow ? 8 : 90, top: 8, bottom: narrow ? 24 : 8, nodeAlign: "left",
+        orient: narrow ? "vertical" : "horizontal", emphasis: { focus: "adjacency" },
         data: spec.nodes.map(function (n) { return { name: n.name, label: { formatter: n.label } }; }),
-        links: spec.links, lineStyle: { color: "gradient", opacity: 0.4 }, label: { fontSize: 11 } }];
+        links: spec.links, lineStyle: { color: "gradient", opacity: 0.4 }, label: { fontSize: 11, position: narrow ? "right" : "right" } }];
       return base;
     }
     if (kind === "heatmap") {
@@ -101,7 +102,9 @@
       base.series = [{ type: "heatmap", data: spec.cells, label: { show: false } }];
       return base;
     }
-    var catAxis = { type: "category", data: xs, axisLabel: { hideOverlap: true, interval: "auto" }, axisTick: { alignWithLabel: true } };
+    var turn = narrow && spec.x_kind !== "month" && xs.length > 3 ? 35 : 0;
+    var catAxis = { type: "category", data: xs, axisLabel: { hideOverlap: true, interval: turn ? 0 : "auto", rotate: turn },
+                    axisTick: { alignWithLabel: true } };
     var valAxis = { type: "value", axisLabel: { formatter: function (v) { return fmtValue(unit, v, true); } },
                     splitNumber: 4, scale: kind === "band" && unit !== "points" };
     if (kind === "hbar") { catAxis.inverse = true; catAxis.axisLabel = { width: 110, overflow: "truncate" }; base.xAxis = valAxis; base.yAxis = catAxis; }
@@ -140,6 +143,7 @@
     var box = el("div", { class: "chart-box" + (spec.kind === "hbar" ? " tall" : ""), tabindex: "0", role: "img",
                           "aria-labelledby": titleId, "aria-describedby": descId + " k-" + spec.id });
     if (spec.kind === "hbar") box.style.height = Math.max(220, 34 * spec.x.length + 60) + "px";
+    if (spec.kind === "sankey" && parent.clientWidth < 520) box.style.height = "440px";
     if (spec.kind === "heatmap") box.style.height = Math.max(260, 22 * spec.y.length + 90) + "px";
     fig.appendChild(box);
     fig.appendChild(el("p", { id: "k-" + spec.id, class: "sr-only" }, S.chart_keys));
@@ -154,7 +158,7 @@
     fig.appendChild(details);
     parent.appendChild(fig);
     var chart = echarts.init(box, null, { renderer: "canvas" });
-    chart.setOption(echartsOption(spec));
+    chart.setOption(echartsOption(spec, box.clientWidth));
     charts.push(chart);
     csv.addEventListener("click", function () { downloadCsv(spec.id + ".csv", rows); });
     png.addEventListener("click", function () { download(spec.id + ".png", chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" })); });
