@@ -35,6 +35,7 @@ KPI_LABELS = {
     "nps": N_("Net Promoter Score"), "csat": N_("Satisfaction (CSAT)"), "ces": N_("Effort (CES)"),
     "customers": N_("Customers"), "total_clv": N_("Predicted value of customers"),
 }
+TIMELINE = 80  # items of the customer page's timeline
 MONEY = {"revenue", "aov", "clv", "cac", "total_clv"}
 SHARES = {"repeat_customer_rate", "retention_rate", "churn_rate", "p_alive", "first_to_repeat_conversion"}
 STATUS = {"on track": N_("on track"), "off track": N_("off track"), "no target": N_("no target")}
@@ -319,6 +320,7 @@ def customer(snapshot, customer_id: str, fmt: Formatter) -> dict:
                                          [_("Persona"), c.get("persona")], [_("Segments"), ", ".join(data["segments"])],
                                          [_("Churn risk"), c.get("churn_risk")]]},
             {"type": "list", "items": why}]),
-        section("timeline", _("Timeline"), [{"type": "timeline", "items": items[:400]}],
-                _("Orders, events, feedback and consents, newest first.")),
+        section("timeline", _("Timeline"), [{"type": "timeline", "items": items[:TIMELINE]}],
+                _("Orders, events, feedback and consents, newest first: the latest %(shown)s of %(all)s.",
+                  shown=fmt.count(min(len(items), TIMELINE)), all=fmt.count(len(items)))),
     ]}

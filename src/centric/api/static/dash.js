@@ -27,10 +27,10 @@
   var monthFmt = new Intl.DateTimeFormat(LANG, { month: "short", year: "2-digit", timeZone: "UTC" });
   function fmtValue(unit, v, compact) {
     if (v === null || v === undefined || isNaN(v)) return "–";
-    if (unit === "money") return (compact && Math.abs(v) >= 10000 ? moneyCompact : moneyFmt).format(v);
+    if (unit === "money") return (compact && Math.abs(v) >= 1000 ? moneyCompact : moneyFmt).format(v);
     if (unit === "percent") return numberFmt.format(v) + " %";
     if (unit === "ratio") return numberFmt.format(v) + "×";
-    if (compact && Math.abs(v) >= 10000) return compactFmt.format(v);
+    if (compact && Math.abs(v) >= 1000) return compactFmt.format(v);
     return numberFmt.format(v);
   }
   function label(kind, x) {
