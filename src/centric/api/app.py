@@ -3,7 +3,9 @@
 ``create_app(workspace)`` builds it. Rule: the server never opens the workspace database, so every
 other command runs while it serves. Accepted messages and survey answers go to the spool (fsync'd
 before the answer); reads come from the snapshot that ``centric run`` and ``survey add|close``
-publish; so does the dashboard (api/dashboard.py: pages at /, behind a read key and a session cookie). Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
+publish; so does the dashboard (api/dashboard.py: pages at /, behind a read key and a session
+cookie). Every handler of the collector is ``async`` and awaits the disk without holding a thread or a
+lock (the dashboard's reads are plain functions FastAPI runs in its thread pool); limits
 (api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
