@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java chromium js-clients bench bench-venv clean
+.PHONY: demo test install install-dev java chromium js-clients bench bench-venv clean screenshots bench-dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev java chromium js-clients
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
 
+# PNGs of every dashboard page, en and ca, desktop and 375 px, in screenshots/ (git-ignored). Uses
+# SCREENSHOT_WORKSPACE when set, else builds a small demo shop in screenshots/workspace once.
+SCREENSHOT_WORKSPACE ?=
+screenshots: $(VENV)/.installed-dev chromium
+	$(BIN)/python scripts/dash_screenshots.py --out screenshots $(if $(SCREENSHOT_WORKSPACE),--workspace $(SCREENSHOT_WORKSPACE))
+
+# p50/p95 of each dashboard page's data request on the 20k demo (built once in /tmp/centric-demo20k).
+bench-dashboard: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/dashboard.py
+
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
 # scipy, so it lives in a venv of its own and the benchmark calls it in a subprocess.
 BENCH_VENV := .venv-bench
@@ -68,6 +78,7 @@ bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/segments.py
 	$(BIN)/python benchmarks/journey.py
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis tests/js/node_modules
+	rm -rf $(VENV) $(BENCH_VENV) centric-workspace screenshots .pytest_cache .hypothesis tests/js/node_modules

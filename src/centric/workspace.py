@@ -124,6 +124,14 @@ class Workspace(PeopleOps, ServerOps):
         self._not_held("run")
         return run_once(self.path, on_step=on_step, stop=stop).steps
 
+    def publish(self) -> Path:
+        """Publish the read snapshot `centric serve` shows (its API and dashboard tables) from the tables
+        as they are now, without running the analyses (`run` publishes at its end); returns its path."""
+        from centric.services.dashboard_snapshot import publish_all
+
+        with self._store() as (settings, store):
+            return publish_all(store, self.path, settings)
+
     @staticmethod
     def interval(text: str) -> int:
         """Seconds of a `--every` interval (30s, 15m, 1h); a one-line error for anything else."""

@@ -8,6 +8,8 @@ publish. Every handler is ``async`` and awaits the disk without holding a thread
 routes, the hot path, are answered in front of FastAPI by api/collect.py's ``CollectFront`` (inside
 the limits and CORS); everything else is FastAPI's. The returned app's ``state.ctx`` is the
 ServerContext.
+The dashboard (api/dashboard.py: pages at /, behind a read key and a session cookie) reads the same
+snapshot; its reads are plain functions FastAPI runs in its thread pool.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
 ``Authorization: Bearer``); admin keys pass everywhere. Privacy requests (api/privacy.py): exports
@@ -27,6 +29,7 @@ from fastapi.responses import JSONResponse
 
 from centric.api.collect import UNAUTHORIZED, CollectFront, Unauthorized, collect_routes
 from centric.api.context import MAX_BACKLOG, Busy, ServerContext, header_key
+from centric.api.dashboard import dashboard_routes
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
 from centric.api.consent import consent_routes
 from centric.api.privacy import privacy_routes
@@ -105,6 +108,7 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
     app.include_router(survey_routes(ctx))
     app.include_router(privacy_routes(ctx))
     app.include_router(consent_routes(ctx))
+    app.include_router(dashboard_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     async def scores():

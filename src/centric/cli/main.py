@@ -609,9 +609,10 @@ def survey_audience(workspace, survey_id, links, valid_days, send, base_url):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
 @click.option("--port", default=8765, show_default=True)
 def serve(workspace, host, port):
-    """Collect events (Segment / RudderStack HTTP API), serve surveys and the read API.
+    """Collect events (Segment / RudderStack HTTP API), serve surveys, the read API and the dashboard.
 
     Never opens the workspace database: every other command runs while it serves. Keys: centric keys.
+    The dashboard is at / (sign in with a read key: centric keys create --kind read).
 
     \b
     Example:
@@ -628,7 +629,8 @@ def serve(workspace, host, port):
                    "and keep write and read keys secret.", err=True)
     live = [k for k in ws.keys_list() if not k.revoked]
     click.echo(f"centric serves {folder} on http://{host}:{port} (/v1/* collects with a write key; /widget.js and "
-               f"/s/SURVEY serve surveys; /api/scores needs a read key). Keys: centric keys list | create | revoke "
+               f"/s/SURVEY serve surveys; /api/scores needs a read key; the dashboard at http://{host}:{port}/ takes a read "
+               f"key). Keys: centric keys list | create | revoke "
                f"({len(live)} live). Ctrl+C stops it.")
     ws.serve(host=host, port=port, app=app)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic_core import from_json as _from_json
 from pydantic_core import to_json as _to_json
 
-from centric.store.snapshot import Snapshot, publish_snapshot
+from centric.store.snapshot import Snapshot
 from centric.store.spool import SpoolWriter, encode, spool_folder
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
@@ -56,8 +56,11 @@ def open_snapshot(workspace: Path) -> Snapshot:
 
 
 def publish(store, workspace: Path) -> Path:
-    """Publish the tables the server reads (surveys, scores, drivers, KPIs): run after changing them."""
-    return publish_snapshot(store, workspace)
+    """Publish the tables the server reads (surveys, scores, drivers, KPIs and the dashboard's tables,
+    services/dashboard_snapshot.py): run after changing them."""
+    from centric.services.dashboard_snapshot import publish_all
+
+    return publish_all(store, workspace)
 
 
 def _text(raw: bytes) -> str:

@@ -135,6 +135,17 @@ class KeyChecker:
             self._by_digest = {e["sha256"]: _info(e) for e in entries if not e.get("revoked")}
             self._identity = identity
 
+    def live(self, key_id: str | None, *kinds: str) -> KeyInfo | None:
+        """The live key with this id, when it is of one of ``kinds`` (admin always passes), else None:
+        a dashboard session stands for a key id and ends when the key is revoked."""
+        if not key_id:
+            return None
+        self._refresh()
+        for info in self._by_digest.values():
+            if info.id == key_id and (info.kind == "admin" or info.kind in kinds):
+                return info
+        return None
+
     def check(self, token: str | None, *kinds: str) -> KeyInfo | None:
         """The key if ``token`` is a live key of one of ``kinds`` (admin always passes), else None."""
         if not token or len(token) > 200:

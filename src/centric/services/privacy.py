@@ -21,7 +21,7 @@ from centric.store import compact, erasures
 from centric.store import privacy as person
 from centric.store import spool_erase
 from centric.store.erasures import id_hash
-from centric.store.snapshot import Snapshot, publish_snapshot
+from centric.store.snapshot import Snapshot
 from centric.store.spool import SPOOL_DIR
 
 MIN_NEEDLE = 6  # ids shorter than this are not looked for in raw bytes (they occur by chance)
@@ -187,7 +187,7 @@ def _erase_open(store, settings, workspace: Path, customer: str, request_id: str
     test = spool_erase.hashed(lambda v: id_hash(secret, v), hashes)
     result.spool_lines_removed = spool_erase.erase(spool, test)[0] + _sweep(store, spool, secret)[0]
     result.spool_files_pending = spool_erase.pending(spool)
-    publish_snapshot(store, workspace)
+    _publish(store, workspace)
     compact.checkpoint(store)
     needles = {customer.strip(): "given"} if len(customer.strip()) >= MIN_NEEDLE else {}
     return result, subject, needles
@@ -213,7 +213,7 @@ def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str,
     result.erased_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     needles = _needles(ids)
     result.report = _refresh_report(store, settings, workspace, needles)
-    publish_snapshot(store, workspace)
+    _publish(store, workspace)
     removed, _ = spool_erase.erase(spool, spool_erase.mentions(ids.values()))
     swept, still = _sweep(store, spool, secret)
     result.spool_lines_removed, result.spool_files_pending = removed + swept, still
@@ -305,3 +305,10 @@ def residue(workspace: Path, needles: dict[str, str]) -> dict[str, list[str]]:
             if kinds:
                 out[str(path.relative_to(workspace))] = sorted(kinds)
     return out
+
+
+def _publish(store, workspace: Path) -> None:
+    """Republish the whole snapshot (the API's and the dashboard's tables) without the erased person."""
+    from centric.services.dashboard_snapshot import publish_all
+
+    publish_all(store, workspace)

@@ -22,14 +22,24 @@ from centric.store.sqltext import constant, ident
 SNAPSHOT_DIR = "snapshot"
 SNAPSHOT_FILE = "api.duckdb"
 SNAPSHOT_TABLES = ("surveys", "survey_scores", "feedback_drivers", "kpis", "erasures", "consent_exclusions")
+# what the dashboard's pages read as they are (api/dashboard.py); its row-level tables (dash_customers,
+# dash_orders, dash_feedback, dash_events: queries/dashboard.py) come as `derived` expressions
+DASHBOARD_TABLES = ("segments", "segment_members", "personas", "journey_stages", "stage_transitions",
+                    "journey_drivers", "cohorts", "top_paths", "path_edges", "clv_calibration", "clv_models",
+                    "clv_rollups", "feedback_trends", "consents", "customer_summary", "customer_value")
 
 
 def snapshot_path(workspace: Path) -> Path:
     return Path(workspace) / SNAPSHOT_DIR / SNAPSHOT_FILE
 
 
-def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_TABLES) -> Path:
-    """Copy ``tables`` from the store into a fresh file and swap it in; returns its path."""
+def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_TABLES,
+                     derived: dict | None = None) -> Path:
+    """Copy ``tables`` from the store, and the result of each ``derived`` Ibis expression (name ->
+    expression over the store's tables), into a fresh file and swap it in; returns its path. All or
+    nothing: a reader sees the old file or the whole new one."""
+    derived = dict(derived or {})
+    compiled = {name: store.ibis().compile(expr) for name, expr in derived.items()}
     folder = Path(workspace) / SNAPSHOT_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / SNAPSHOT_FILE
@@ -41,8 +51,10 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
         try:
             for table in tables:
                 con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
+            for name, sql in compiled.items():
+                con.execute(f"CREATE TABLE centric_snapshot.{ident(name)} AS {sql}")
             con.execute("CREATE TABLE centric_snapshot.snapshot_info AS SELECT now() AS published_at, "
-                        "? AS tables", [json.dumps(list(tables))])
+                        "? AS tables", [json.dumps([*tables, *compiled])])
         finally:
             con.execute("DETACH centric_snapshot")
         os.chmod(temp, 0o600)
@@ -128,6 +140,19 @@ class Snapshot:
             return [dict(zip(names, row)) for row in result.fetchall()]
         finally:
             cursor.close()
+
+    def cursor(self):
+        """A cursor on the snapshot read now (None when none is published), for the dashboard's reads
+        (store/dash_reads.py); the caller closes it."""
+        con = self._connection()
+        return None if con is None else con.cursor()
+
+    def ibis(self, cursor):
+        """An Ibis backend over ``cursor`` (from ``cursor()``): the snapshot's tables are in database
+        "snapshot" (``backend.table(name, database="snapshot")``)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(cursor)
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,100 @@
+"""The funnel built in the dashboard's journey page: steps, window, order and breakdown chosen in the
+page, counted on the published snapshot.
+
+Rule: it runs the very query of `centric funnel` (queries/funnel.py: ClickHouse windowFunnel semantics,
+the ASOF form on DuckDB) and the same table (models/journey/funnel.py), on the snapshot's events, which
+`centric run` published already filtered to analytics consent (services/dashboard_snapshot.py). It opens
+nothing but a cursor on the snapshot, so it never waits on `ingest` or `run` and never blocks them; its
+data is as fresh as the last publish.
+"""
+
+from __future__ import annotations
+
+from centric.services.dashboard import DashboardError, Filters, _Reading
+
+import threading
+from collections import OrderedDict
+
+ORDERS = ("ordered", "strict", "any")
+BREAKDOWNS = ("channel", "country", "acquisition_channel", "persona", "rfm_segment")
+MAX_STEPS = 6
+
+
+class FunnelCache:
+    """The last funnels asked for, per published snapshot: a funnel scans every consented event, and the
+    snapshot changes only when `centric run` publishes, so the same question gets the same answer until
+    then. Keyed by the snapshot's identity and the whole request; holds at most `size` answers."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._lock = threading.Lock()
+        self._answers: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._answers[key] = value
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
+def funnel(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",
+           by: str | None = None, cache: FunnelCache | None = None) -> dict:
+    """Users reaching each step (overall and per group of `by`), conversion and time to convert; from
+    `cache` when the same funnel was asked of the same snapshot."""
+    key = (snapshot.version(), f, tuple(steps), window, order, by)
+    if cache is not None and key[0] is not None:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    answer = _funnel(snapshot, f, steps, window, order, by)
+    if cache is not None and key[0] is not None:
+        cache.put(key, answer)
+    return answer
+
+
+def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None) -> dict:
+    from centric.models.journey.funnel import funnel_table, parse_window
+    from centric.queries.dashboard import filtered_events
+    from centric.queries.funnel import funnel_users
+
+    steps = [s.strip() for s in steps if s and s.strip()]
+    if not 2 <= len(steps) <= MAX_STEPS:
+        raise DashboardError(f"a funnel needs 2 to {MAX_STEPS} steps, got {len(steps)}")
+    if order not in ORDERS:
+        raise DashboardError(f"order is one of {', '.join(ORDERS)}, got {order!r}")
+    if by is not None and by not in BREAKDOWNS:
+        raise DashboardError(f"breakdown is one of {', '.join(BREAKDOWNS)}, got {by!r}")
+    try:
+        seconds = parse_window(window)
+    except ValueError as exc:
+        raise DashboardError(str(exc)) from None
+    with _Reading(snapshot) as cur:
+        db = snapshot.ibis(cur)
+        customers = db.table("dash_customers", database="snapshot")
+        events = filtered_events(db.table("dash_events", database="snapshot"), customers,
+                                 db.table("segment_members", database="snapshot"), f.as_dict())
+        try:
+            query = funnel_users(events, steps, seconds, (), "asof", order=order)
+        except ValueError as exc:
+            raise DashboardError(str(exc)) from None
+        users = db.execute(query)
+        if len(users) and users["clash"].any():
+            users = db.execute(funnel_users(events, steps, seconds, (), "asof", key="exact", order=order))
+        if by is not None and by != "channel":
+            column = "persona" if by == "persona" else by
+            extra = db.execute(customers.select("customer_id", column))
+            users = users.merge(extra.rename(columns={"customer_id": "user"}), on="user", how="left")
+    table = funnel_table(users, steps, by if by != "persona" else "persona", order=order)
+    rows = table.to_dict(orient="records")
+    for row in rows:
+        for key, val in row.items():
+            if isinstance(val, float) and val != val:
+                row[key] = None
+    return {"steps": steps, "window": window, "order": order, "by": by, "rows": rows}
