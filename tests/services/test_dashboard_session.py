@@ -1,5 +1,5 @@
 """The dashboard's session cookie (services/dashboard_session.py), its filters (services/dashboard.py) and
-the language choice (api/dash_i18n.py), without a browser."""
+the language choice (centric.i18n.negotiate, which the dashboard uses), without a browser."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from centric.api.dash_i18n import choose_language
+from centric.i18n import negotiate as choose_language
 from centric.api.dashboard import _safe_next, _script_json
 from centric.services import dashboard_session as sessions
 from centric.services.dashboard import DashboardError, Filters

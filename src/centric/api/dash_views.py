@@ -2,8 +2,10 @@
 a timeline.
 
 Rule: numbers reach the page twice, raw (charts, CSV downloads, tests) and formatted for the page's
-language through fmt_number / fmt_money / fmt_percent / fmt_date (api/dash_i18n.py); every label goes
-through `_`. Customer text (quotes, verbatims, ids) is data in the JSON, drawn as text by dash.js.
+language through centric.i18n's fmt_number / fmt_money / fmt_percent / fmt_date / fmt_month; every
+message goes through `_` (``gettext_for``: centric.i18n.translator's catalogues, new-style placeholders),
+every raw name (segment, stage, channel, event, theme, status) through centric.i18n.label. CSAT is
+stored on 0-100 and is shown as a percentage of it (value / 100 to fmt_percent). Customer text (quotes, verbatims, ids) is data in the JSON, drawn as text by dash.js.
 The journey and listening pages' blocks are in api/dash_views_more.py.
 """
 
@@ -13,32 +15,34 @@ import datetime as dt
 import math
 from decimal import Decimal
 
-from centric.api.dash_i18n import fmt_date, fmt_money, fmt_number, fmt_percent, gettext_for
+from centric.i18n import (LANGUAGES, N_, fmt_date, fmt_money, fmt_month, fmt_number, fmt_percent, label,  # noqa: F401
+                          negotiate, translator, transition_label)
+from centric.i18n.persona_text import persona_name
 from centric.services import dashboard as service
 
 
-def N_(message: str) -> str:
-    """Marks a message for translation where it is defined; `_` translates it where it is shown."""
-    return message
+def gettext_for(lang: str):
+    """The `_` of a language from centric.i18n's catalogues, new-style like the Jinja pages:
+    `_("%(n)s orders", n=3)` translates, then fills the placeholders; without values the message is
+    returned as translated (a literal % stays a single %)."""
+    gettext = translator(lang).gettext
+
+    def _(message: str, **values) -> str:
+        text = gettext(message)
+        return text % values if values else text
+    return _
 
 
 PAGE_TITLES = {"overview": N_("Overview"), "customers": N_("Customers"), "listening": N_("Listening"),
                "journey": N_("Journey"), "value": N_("Value")}
 
-KPI_LABELS = {
-    "buyers": N_("Buyers"), "orders": N_("Orders"), "revenue": N_("Revenue"), "aov": N_("Average order value"),
-    "purchase_frequency": N_("Purchases per buyer"), "repeat_customer_rate": N_("Repeat customer rate"),
-    "retention_rate": N_("Retention rate"), "churn_rate": N_("Churn rate"),
-    "days_between_orders": N_("Days between orders"), "clv": N_("Customer lifetime value"),
-    "p_alive": N_("Probability still active"), "cac": N_("Acquisition cost per customer"),
-    "clv_to_cac": N_("CLV to acquisition cost"), "first_to_repeat_conversion": N_("First to repeat purchase"),
+KPI_LABELS = {  # the dashboard's own names; every other KPI is named by centric.i18n.label, as in the report
     "nps": N_("Net Promoter Score"), "csat": N_("Satisfaction (CSAT)"), "ces": N_("Effort (CES)"),
-    "customers": N_("Customers"), "total_clv": N_("Predicted value of customers"),
+    "total_clv": N_("Predicted value of customers"),
 }
 TIMELINE = 80  # items of the customer page's timeline
 MONEY = {"revenue", "aov", "clv", "cac", "total_clv"}
 SHARES = {"repeat_customer_rate", "retention_rate", "churn_rate", "p_alive", "first_to_repeat_conversion"}
-STATUS = {"on track": N_("on track"), "off track": N_("off track"), "no target": N_("no target")}
 TREND = {"up": N_("up"), "down": N_("down"), "flat": N_("flat")}
 
 
@@ -48,11 +52,21 @@ class Formatter:
     def __init__(self, lang: str, currency: str):
         self.lang, self.currency, self._ = lang, currency, gettext_for(lang)
 
+    def label(self, key) -> str:
+        """A raw name (segment, stage, channel, event, theme, status) in the page's language."""
+        return label(key, self.lang) if key not in (None, "") else "–"
+
+    def kpi_name(self, kpi: str) -> str:
+        return self._(KPI_LABELS[kpi]) if kpi in KPI_LABELS else label(kpi, self.lang)
+
+    def month(self, v) -> str:
+        return fmt_month(v, self.lang)
+
     def money(self, v, digits: int = 0):
         return fmt_money(v, self.currency, self.lang, digits)
 
     def count(self, v):
-        return fmt_number(v, self.lang)
+        return fmt_number(v, self.lang, 0)
 
     def number(self, v, digits: int = 1):
         return fmt_number(v, self.lang, digits)
@@ -93,9 +107,33 @@ class Formatter:
             return self.cell("count", v)
         if kpi == "clv_to_cac":
             return self.cell("ratio", v)
-        if kpi == "csat":
-            return self.cell("share", v / 100 if v is not None and v > 1 else v)
+        if kpi == "csat":  # stored 0-100: a share of it as a percentage
+            return self.cell("share", v / 100 if v is not None else None)
         return self.cell("number", v)
+
+
+def _period(fmt: Formatter, period) -> str:
+    """A KPI board period ('latest:2011-11' or '2011-11') as a month in the page's language."""
+    text = str(period or "").replace("latest:", "")
+    return fmt.month(text) if len(text) == 7 and text[4] == "-" else text
+
+
+def _summary(card, summary, fmt: Formatter):
+    """A persona's summary in the page's language, written again from its card's figures (the stored
+    summary is English); the stored text when the card cannot be read."""
+    from centric.i18n.persona_text import persona_summary
+
+    if isinstance(card, dict) and card.get("customers") is not None:
+        try:
+            return persona_summary(card, fmt.lang, fmt.currency)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    return summary
+
+
+def labelled(fmt: Formatter, rows: list[dict], *keys: str) -> list[dict]:
+    """Rows with the raw names under `keys` read in the page's language (for tables and charts)."""
+    return [{**row, **{k: fmt.label(row.get(k)) for k in keys if row.get(k) not in (None, "")}} for row in rows]
 
 
 def plain(value):
@@ -151,7 +189,10 @@ def strings(_) -> dict:
             "error": _("Could not load the data"), "partial": _("partial month"), "empty": _("No data for these filters"),
             "search": _("Search"), "run": _("Show funnel"), "step": _("Step"), "none": _("none"),
             "chart_keys": _("Use the left and right arrow keys to read the values."),
-            "customer": _("Customer"), "language": _("Language"), "all": _("All")}
+            "customer": _("Customer"), "language": _("Language"), "all": _("All"),
+            "from": _("From"), "to": _("To"), "value": _("Value"), "row": _("First-purchase month"),
+            "column": _("Months since"), "low": _("low"), "high": _("high"), "interval": _("interval"),
+            "answers": _("Answers")}
 
 
 def options(snapshot) -> dict:
@@ -167,7 +208,7 @@ def section(section_id: str, title: str, blocks: list, intro: str | None = None)
 
 def cards(fmt: Formatter, values: dict, keys: list[str]) -> dict:
     _ = fmt._
-    return {"type": "cards", "items": [{"key": k, "label": _(KPI_LABELS[k]), "value": _clean(values.get(k)),
+    return {"type": "cards", "items": [{"key": k, "label": fmt.kpi_name(k), "value": _clean(values.get(k)),
                                         "text": fmt.kpi(k, _clean(values.get(k)))} for k in keys]}
 
 
@@ -189,14 +230,15 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
               [{"name": _("Orders"), "values": [m["orders"] for m in months]},
                {"name": _("Buyers"), "values": [m["buyers"] for m in months]}], x_kind="month", partial=data["partial"]),
     ]
-    change_rows = [{**c, "label": _(KPI_LABELS[c["kpi"]])} for c in data["change"]]
+    change_rows = [{**c, "label": fmt.kpi_name(c["kpi"])} for c in data["change"]]
     words = []
     for c in data["change"]:
         if c["change"] is None:
             continue
         verb = _("rose") if c["change"] > 0.02 else _("fell") if c["change"] < -0.02 else _("held steady")
-        words.append(_("%(kpi)s %(verb)s %(change)s in %(month)s against %(previous)s.", kpi=_(KPI_LABELS[c["kpi"]]),
-                       verb=verb, change=fmt.share(abs(c["change"])), month=c["period"], previous=c["previous_period"]))
+        words.append(_("%(kpi)s %(verb)s %(change)s in %(month)s against %(previous)s.", kpi=fmt.kpi_name(c["kpi"]),
+                       verb=verb, change=fmt.share(abs(c["change"])), month=fmt.month(c["period"]),
+                       previous=fmt.month(c["previous_period"])))
     changed = [table(fmt, "changes", _("Last complete month against the month before"),
                      [("label", _("KPI"), "text"), ("value", _("This month"), "number2"),
                       ("previous", _("Month before"), "number2"), ("change", _("Change"), "share")], change_rows)]
@@ -207,10 +249,10 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
         changed.insert(0, {"type": "text", "text": " ".join(words)})
     board_rows = []
     for row in data["board"]:
-        board_rows.append({"kpi": _(KPI_LABELS.get(row["kpi"], row["kpi"])), "value": row["value"],
-                           "target": row["target"], "status": _(STATUS.get(row["status"], row["status"] or "")),
+        board_rows.append({"kpi": fmt.kpi_name(row["kpi"]), "value": row["value"],
+                           "target": row["target"], "status": fmt.label(row["status"]),
                            "trend": _(TREND.get(row["trend"], row["trend"] or "")),
-                           "period": (row["period"] or "").replace("latest:", ""), "_kpi": row["kpi"]})
+                           "period": _period(fmt, row["period"]), "_kpi": row["kpi"]})
     board = table(fmt, "kpi-board", _("KPI board: the last complete month, whole shop"),
                   [("kpi", _("KPI"), "text"), ("period", _("Month"), "text"), ("value", _("Value"), "number2"),
                    ("target", _("Target"), "number2"), ("status", _("Status"), "text"), ("trend", _("Trend"), "text")],
@@ -218,7 +260,7 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
     for cells, row in zip(board["rows"], board_rows):
         cells["value"]["text"] = fmt.kpi(row["_kpi"], _clean(row["value"]))
         cells["target"]["text"] = fmt.kpi(row["_kpi"], _clean(row["target"]))
-    off = [r["kpi"] for r in board_rows if r["status"] == _("off track")]
+    off = [r["kpi"] for r, raw in zip(board_rows, data["board"]) if raw["status"] == "off track"]
     advice = (_("Off track: %(kpis)s. Start with the customers page's at-risk segments and the listening page's "
                 "costliest themes.", kpis=", ".join(off)) if off else _("Every KPI with a target is on track."))
     return {"title": _("Overview"), "sections": [
@@ -247,9 +289,11 @@ def customers(snapshot, f, fmt: Formatter) -> dict:
             import json
 
             card = json.loads(card)
-        quotes = [{"text": q.get("text"), "lang": q.get("language"), "theme": q.get("theme")}
+        quotes = [{"text": q.get("text"), "lang": q.get("language"),
+                   "theme": fmt.label(q.get("theme")) if q.get("theme") else None}
                   for q in (card or {}).get("quotes", [])[:3]]
-        persona_items.append({"id": p["persona_id"], "name": p["name"], "summary": p.get("summary"),
+        persona_items.append({"id": p["persona_id"], "name": persona_name(p["name"], fmt.lang),
+                              "summary": _summary(card, p.get("summary"), fmt),
                               "stats": _("%(n)s customers here (%(share)s of all), %(revenue)s of revenue",
                                          n=fmt.count(p["filtered_customers"]), share=fmt.share(p["customer_share"]),
                                          revenue=fmt.share(p["revenue_share"])),
@@ -258,16 +302,16 @@ def customers(snapshot, f, fmt: Formatter) -> dict:
         section("who", _("Who they are"), [
             cards(fmt, data["counts"], ["customers", "total_clv"]),
             chart("rfm-segments", _("Customers by RFM segment"), _("How many of the filtered customers are in each "
-                  "recency-frequency segment."), "hbar", "count", [r["group_name"] for r in rfm],
+                  "recency-frequency segment."), "hbar", "count", [fmt.label(r["group_name"]) for r in rfm],
                   [{"name": _("Customers"), "values": [r["customers"] for r in rfm]}])]),
         section("segments", _("Segments and their movement"), [
             chart("segment-movement", _("Customers who entered and left each segment"),
-                  _("Moves in the chosen dates; current members below."), "hbar", "count", [s["segment"] for s in segs],
+                  _("Moves in the chosen dates; current members below."), "hbar", "count", [fmt.label(s["segment"]) for s in segs],
                   [{"name": _("Entered"), "values": [s["entered"] for s in segs]},
                    {"name": _("Left"), "values": [s["left_"] for s in segs]}]),
             table(fmt, "segments", _("Segments"), [("segment", _("Segment"), "text"), ("kind", _("Kind"), "text"),
                   ("members", _("Members now"), "count"), ("entered", _("Entered"), "count"),
-                  ("left_", _("Left"), "count")], segs)],
+                  ("left_", _("Left"), "count")], labelled(fmt, segs, "segment", "kind"))],
             _("A segment is a saved rule or an RFM group; members are counted among the filtered customers.")),
         section("personas", _("Buyer personas"), [{"type": "personas", "items": persona_items}],
                 _("Each persona crosses the numbers with what its customers say, in their own words.")),
@@ -276,7 +320,8 @@ def customers(snapshot, f, fmt: Formatter) -> dict:
             ("acquisition_channel", _("Channel"), "text"), ("rfm_segment", _("Segment"), "text"),
             ("orders", _("Orders"), "count"), ("revenue", _("Revenue"), "money"),
             ("predicted_clv", _("Predicted value"), "money"), ("churn_risk", _("Churn risk"), "text")],
-            data["top"], links={"customer_id": link})]),
+            labelled(fmt, data["top"], "acquisition_channel", "rfm_segment", "churn_risk"),
+            links={"customer_id": link})]),
     ]}
 
 
@@ -286,16 +331,17 @@ def customer(snapshot, customer_id: str, fmt: Formatter) -> dict:
     c, s, v = data["customer"], data["summary"] or {}, data["value"] or {}
     items = []
     for o in data["orders"]:
-        items.append({"at": o["at"], "kind": _("Order"), "text": f"{o['order_id']} · {_(o['status'])} · "
-                      f"{fmt.money(o['net'], 2)}" + (f" · {o['channel']}" if o["channel"] else "")})
+        items.append({"at": o["at"], "kind": _("Order"), "text": f"{o['order_id']} · {fmt.label(o['status'])} · "
+                      f"{fmt.money(o['net'], 2)}" + (f" · {fmt.label(o['channel'])}" if o["channel"] else "")})
     for e in data["events"]:
-        items.append({"at": e["at"], "kind": _("Event"), "text": e["name"] + (f" · {e['channel']}" if e["channel"] else "")})
+        items.append({"at": e["at"], "kind": _("Event"), "text": fmt.label(e["name"]) +
+                      (f" · {fmt.label(e['channel'])}" if e["channel"] else "")})
     for fb in data["feedback"]:
         rating = f"{fb['rating']:g} ({fb['rating_scale']}) · " if fb["rating"] is not None else ""
         items.append({"at": fb["at"], "kind": _("Feedback"), "text": rating + (fb["text"] or ""),
                       "lang": fb["language"]})
     for cs in data["consents"]:
-        items.append({"at": cs["at"], "kind": _("Consent"), "text": f"{cs['category']}: " +
+        items.append({"at": cs["at"], "kind": _("Consent"), "text": f"{fmt.label(cs['category'])}: " +
                       (_("granted") if cs["granted"] else _("withdrawn")) + (f" · {cs['source']}" if cs["source"] else "")})
     items.sort(key=lambda i: str(i["at"] or ""), reverse=True)
     for i in items:
@@ -304,21 +350,22 @@ def customer(snapshot, customer_id: str, fmt: Formatter) -> dict:
     why = []
     if s:
         why.append(_("RFM segment %(segment)s: recency score %(r)s, frequency %(f)s, money %(m)s (5 is best).",
-                     segment=s.get("rfm_segment"), r=s.get("r_score"), f=s.get("f_score"), m=s.get("m_score")))
+                     segment=fmt.label(s.get("rfm_segment")), r=s.get("r_score"), f=s.get("f_score"), m=s.get("m_score")))
         why.append(_("%(orders)s purchases, the last %(days)s days before the end of the data.",
                      orders=fmt.count(s.get("orders")), days=fmt.count(s.get("days_since_last_order"))))
     if v:
         why.append(_("Churn risk %(risk)s: a %(p)s chance of no purchase in the next %(days)s days (from %(source)s).",
-                     risk=v.get("churn_risk"), p=fmt.share(v.get("p_no_purchase")),
+                     risk=fmt.label(v.get("churn_risk")), p=fmt.share(v.get("p_no_purchase")),
                      days=fmt.count(v.get("churn_horizon_days")), source=v.get("churn_source")))
     values = {"orders": c.get("orders"), "revenue": c.get("revenue"), "clv": c.get("predicted_clv"),
               "p_alive": c.get("p_alive")}
     return {"title": _("Customer %(id)s", id=customer_id), "sections": [
         section("scores", _("Scores and why"), [
             cards(fmt, values, ["orders", "revenue", "clv", "p_alive"]),
-            {"type": "facts", "items": [[_("Country"), c.get("country")], [_("Channel"), c.get("acquisition_channel")],
-                                         [_("Persona"), c.get("persona")], [_("Segments"), ", ".join(data["segments"])],
-                                         [_("Churn risk"), c.get("churn_risk")]]},
+            {"type": "facts", "items": [[_("Country"), c.get("country")], [_("Channel"), fmt.label(c.get("acquisition_channel"))],
+                                         [_("Persona"), persona_name(c["persona"], fmt.lang) if c.get("persona") else "–"],
+                                         [_("Segments"), ", ".join(fmt.label(x) for x in data["segments"])],
+                                         [_("Churn risk"), fmt.label(c.get("churn_risk"))]]},
             {"type": "list", "items": why}]),
         section("timeline", _("Timeline"), [{"type": "timeline", "items": items[:TIMELINE]}],
                 _("Orders, events, feedback and consents, newest first: the latest %(shown)s of %(all)s.",

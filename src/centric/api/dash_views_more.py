@@ -4,15 +4,19 @@ customer text as data drawn as text)."""
 
 from __future__ import annotations
 
-from centric.api.dash_views import Formatter, _clean, cards, chart, section, table
+from centric.api.dash_views import Formatter, _clean, cards, chart, labelled, section, table
+from centric.i18n import N_, transition_label
+from centric.i18n.persona_text import persona_name
 from centric.services import dashboard as service
 from centric.services import dashboard_funnel
 
 RANGES = {"nps": (-100, 100), "csat": (0, 100), "ces": (1, 7)}  # an interval is cut to what the score can be
 STAGES = ("visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate")
-METRICS = (("nps", "Net Promoter Score (points, -100 to 100)", "points"),
-           ("csat", "Satisfaction: share answering 4 or 5 of 5 (%)", "percent"),
-           ("ces", "Effort: mean answer, 1 to 7 (lower is easier)", "number"))
+METRICS = (("nps", N_("Net Promoter Score (points, -100 to 100)"), "points"),
+           ("csat", N_("Satisfaction: share answering 4 or 5 of 5 (%)"), "percent"),
+           ("ces", N_("Effort: mean answer, 1 to 7 (lower is easier)"), "number"))
+BREAKDOWN_NAMES = {"channel": N_("Channel"), "country": N_("Country"), "acquisition_channel": N_("Acquisition channel"),
+                   "persona": N_("Persona"), "rfm_segment": N_("RFM segment")}
 
 
 def listening_page(snapshot, f, fmt: Formatter, search, language) -> dict:
@@ -26,7 +30,7 @@ def listening_page(snapshot, f, fmt: Formatter, search, language) -> dict:
         if row:
             value = row["value"]
             items.append({"key": metric, "label": _(label), "value": _clean(value),
-                          "text": fmt.number(value, 1) + (" %" if metric == "csat" else ""),
+                          "text": fmt.share(value / 100) if metric == "csat" and value is not None else fmt.number(value, 1),
                           "note": _("%(n)s answers, ±%(half)s", n=fmt.count(row["n"]), half=fmt.number(1.96 * row["se"], 1))})
     blocks.append({"type": "cards", "items": items})
     for metric, label, unit in METRICS:
@@ -43,27 +47,30 @@ def listening_page(snapshot, f, fmt: Formatter, search, language) -> dict:
     drivers = sorted(data["drivers"], key=lambda d: -(d.get("nps_points_cost") or 0))[:12]
     theme_blocks = [
         chart("themes", _("Themes customers mention"), _("Mentions in the filtered feedback, and how many of them are "
-              "negative."), "hbar", "count", [t["theme"] for t in themes],
+              "negative."), "hbar", "count", [fmt.label(t["theme"]) for t in themes],
               [{"name": _("Mentions"), "values": [t["mentions"] for t in themes]},
                {"name": _("Negative mentions"), "values": [round(t["mentions"] * (t["negative_share"] or 0)) for t in themes]}]),
         chart("theme-cost", _("What each theme costs in NPS points"), _("NPS points gained if the detractors who "
-              "mention the theme had been passives (whole shop)."), "hbar", "points", [d["theme"] for d in drivers],
+              "mention the theme had been passives (whole shop)."), "hbar", "points", [fmt.label(d["theme"]) for d in drivers],
               [{"name": _("NPS points"), "values": [d["nps_points_cost"] for d in drivers]}]),
         table(fmt, "drivers", _("Themes and NPS"), [("theme", _("Theme"), "text"), ("mentions", _("Mentions"), "count"),
               ("detractor_share", _("Share of detractors"), "share"), ("nps_points_cost", _("NPS points lost"), "number"),
-              ("nps_with", _("NPS with"), "number"), ("nps_without", _("NPS without"), "number")], drivers),
+              ("nps_with", _("NPS with"), "number"), ("nps_without", _("NPS without"), "number")],
+              labelled(fmt, drivers, "theme")),
     ]
     verb = data["verbatims"]
     verbatims = {"type": "verbatims", "search": search or "", "language": language or "",
                  "languages": [{"code": lng["language"], "n": lng["n"]} for lng in verb["languages"]],
                  "items": [{"id": v["feedback_id"], "customer": v["customer_id"], "when": fmt.date(v["received_at"]),
-                            "source": v["source"], "text": v["text"], "lang": v["language"],
-                            "sentiment": v["sentiment"], "themes": list(v["themes"] or []),
+                            "source": fmt.label(v["source"]) if v["source"] else None, "text": v["text"],
+                            "lang": v["language"], "sentiment": fmt.label(v["sentiment"]) if v["sentiment"] else None,
+                            "sentiment_key": v["sentiment"], "themes": [fmt.label(t) for t in v["themes"] or []],
                             "rating": _clean(v["rating"])} for v in verb["rows"]]}
     surveys = table(fmt, "surveys", _("Surveys and their responses"), [
         ("survey_id", _("Survey"), "text"), ("kind", _("Kind"), "text"), ("status", _("Status"), "text"),
         ("created_at", _("Created"), "date"), ("responses", _("Responses"), "count"),
-        ("mean_rating", _("Mean rating"), "number"), ("comments", _("Comments"), "count")], data["surveys"])
+        ("mean_rating", _("Mean rating"), "number"), ("comments", _("Comments"), "count")],
+        labelled(fmt, data["surveys"], "kind", "status"))
     return {"title": _("Listening"), "sections": [
         section("scores", _("NPS, CSAT and CES over time"), blocks,
                 _("Scores of the filtered customers' answers; the shaded band is the 95% interval.")),
@@ -88,17 +95,20 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
     flow = [
         chart("stage-flow", _("How customers move between stages"), _("Moves forward between lifecycle stages in the "
               "chosen dates; the width is the number of customers."), "sankey", "count", [], [],
-              nodes=[{"name": n, "label": _(n.replace("_", " "))} for n in nodes],
+              nodes=[{"name": n, "label": fmt.label(n)} for n in nodes],
               links=[{"source": lk["source"], "target": lk["target"], "value": lk["customers"]} for lk in links]),
         chart("stage-now", _("Where customers are now"), _("Filtered customers by their current stage."), "bar", "count",
-              [_(s.replace("_", " ")) for s in stages], [{"name": _("Customers"), "values": [current[s] for s in stages]}]),
+              [fmt.label(s) for s in stages], [{"name": _("Customers"), "values": [current[s] for s in stages]}]),
     ]
     if back:
         flow.append(table(fmt, "moves-back", _("Other moves (back or sideways)"), [("source", _("From"), "text"),
-                          ("target", _("To"), "text"), ("customers", _("Customers"), "count")], back))
+                          ("target", _("To"), "text"), ("customers", _("Customers"), "count")],
+                          labelled(fmt, back, "source", "target")))
     funnel_form = {"type": "funnel", "events": data["events"], "default": _default_steps(data["events"]),
                    "windows": ["1h", "1d", "7d", "30d"], "orders": ["ordered", "strict", "any"],
                    "breakdowns": ["", *dashboard_funnel.BREAKDOWNS],
+                   "event_labels": {e: fmt.label(e) for e in data["events"]},
+                   "breakdown_labels": {b: _(BREAKDOWN_NAMES.get(b, b)) for b in dashboard_funnel.BREAKDOWNS},
                    "labels": {"window": _("Window"), "order": _("Order"), "by": _("Breakdown"),
                               "ordered": _("in this order"), "strict": _("strictly in a row"), "any": _("any order")}}
     cohorts = data["cohorts"]
@@ -106,13 +116,16 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
     offsets = sorted({c["month_offset"] for c in cohorts if 0 < c["month_offset"] <= 12})
     cells = [[offsets.index(c["month_offset"]), months.index(str(c["cohort"])[:7]), round(100 * c["retention"], 1)]
              for c in cohorts if str(c["cohort"])[:7] in months and c["month_offset"] in offsets and c["month_offset"] > 0]
+    path_rows = [{**p, "path": " → ".join(fmt.label(step.strip()) for step in str(p["path"] or "").split(" > "))}
+                 for p in data["paths"]]
     paths = table(fmt, "paths", _("Most common paths through a visit"), [("path", _("Path"), "text"),
-                  ("sessions", _("Visits"), "count"), ("share", _("Share"), "share")], data["paths"])
+                  ("sessions", _("Visits"), "count"), ("share", _("Share"), "share")], path_rows)
     drivers = table(fmt, "journey-drivers", _("What drives each move"), [
         ("transition", _("Move"), "text"), ("label", _("Driver"), "text"), ("odds_ratio", _("Odds ratio"), "number2"),
         ("moved_share_with", _("Moved, with"), "share"), ("moved_share_without", _("Moved, without"), "share"),
         ("hazard_ratio", _("Speed (hazard ratio)"), "number2"), ("flags", _("Caveats"), "text")],
-        _top_drivers(data["drivers"]))
+        [{**d, "transition": transition_label(d["transition"], fmt.lang),
+          "label": fmt.label(d["label"]) if d.get("label") else d.get("label")} for d in _top_drivers(data["drivers"])])
     return {"title": _("Journey"), "sections": [
         section("flow", _("Stage flow"), flow),
         section("funnel", _("Build a funnel"), [funnel_form],
@@ -151,8 +164,8 @@ def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by, cache=No
     result = dashboard_funnel.funnel(snapshot, f, steps, window, order, by, cache=cache)
     rows = result["rows"]
     groups = list(dict.fromkeys(r["group"] for r in rows))
-    x = [r["step_name"] for r in rows if r["group"] == groups[0]] if groups else []
-    series = [{"name": _("All") if g == groups[0] else g, "values": [r["users"] for r in rows if r["group"] == g]}
+    x = [fmt.label(r["step_name"]) for r in rows if r["group"] == groups[0]] if groups else []
+    series = [{"name": _("All") if g == groups[0] else fmt.label(g), "values": [r["users"] for r in rows if r["group"] == g]}
               for g in groups[:8]]
     for r in rows:
         r["median_minutes"] = (r["median_seconds_from_first"] / 60) if r["median_seconds_from_first"] is not None else None
@@ -161,7 +174,10 @@ def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by, cache=No
             "table": table(fmt, "funnel-table", _("Funnel steps"), [("group", _("Group"), "text"), ("step_name", _("Step"), "text"),
                            ("users", _("People"), "count"), ("conversion_from_previous", _("From previous step"), "share"),
                            ("conversion_from_first", _("From first step"), "share"),
-                           ("median_minutes", _("Median minutes from first"), "number")], rows),
+                           ("median_minutes", _("Median minutes from first"), "number")],
+                           [{**r, "step_name": fmt.label(r["step_name"]),
+                             "group": _("All") if r["group"] == (groups[0] if groups else None) else fmt.label(r["group"])}
+                            for r in rows]),
             "rows": rows}
 
 
@@ -191,7 +207,7 @@ def value_page(snapshot, f, fmt: Formatter) -> dict:
         section("risk", _("Churn risk"), [
             cards(fmt, data["counts"], ["customers", "total_clv"]),
             chart("churn-risk", _("Customers by churn risk"), _("Churn risk bands of the filtered customers."), "bar",
-                  "count", [_(str(r["group_name"])) for r in risk], [{"name": _("Customers"), "values": [r["customers"] for r in risk]}])],
+                  "count", [fmt.label(r["group_name"]) for r in risk], [{"name": _("Customers"), "values": [r["customers"] for r in risk]}])],
             _("High risk: no purchase expected soon. Win them back before they lapse.")),
         section("calibration", _("Does the model hold? Holdout check"), [
             {"type": "text", "text": _("Model in use: %(model)s; churn risk from %(churn)s. Each was fitted before a "
@@ -202,24 +218,25 @@ def value_page(snapshot, f, fmt: Formatter) -> dict:
                   [{"name": _("Actual"), "values": [c["actual"] for c in freq]},
                    {"name": _("Predicted"), "values": [c["predicted"] for c in freq]}]),
             chart("calibration-churn", _("No purchase in the holdout: actual against predicted (%)"),
-                  _("Share with no purchase in each risk band."), "bar", "percent", [_(c["group_name"]) for c in band],
+                  _("Share with no purchase in each risk band."), "bar", "percent", [fmt.label(c["group_name"]) for c in band],
                   [{"name": _("Actual"), "values": [100 * c["actual"] for c in band]},
                    {"name": _("Predicted"), "values": [100 * c["predicted"] for c in band]}])],
             _("Whole shop: the check is made once per run.")),
         section("cac", _("CLV to acquisition cost by channel"), [
             chart("clv-cac", _("CLV to acquisition cost by channel (×)"), _("Above 3 a channel pays back well; below "
-                  "1 it loses money."), "bar", "ratio", [c["group_name"] for c in channels],
+                  "1 it loses money."), "bar", "ratio", [fmt.label(c["group_name"]) for c in channels],
                   [{"name": _("CLV:CAC"), "values": [c["clv_to_cac"] for c in channels]}]),
             table(fmt, "channels", _("Channels"), [("group_name", _("Channel"), "text"), ("customers", _("Customers"), "count"),
                   ("cac", _("Acquisition cost"), "money"), ("mean_clv", _("Mean predicted value"), "money"),
-                  ("clv_to_cac", _("CLV:CAC"), "ratio")], channels)], _("Whole shop.")),
+                  ("clv_to_cac", _("CLV:CAC"), "ratio")], labelled(fmt, channels, "group_name"))], _("Whole shop.")),
         section("segments", _("Value by segment and persona"), [
             chart("value-segment", _("Predicted value by RFM segment (%(currency)s)", currency=fmt.currency),
                   _("Sum of predicted customer value of the filtered customers."), "hbar", "money",
-                  [s["group_name"] for s in seg], [{"name": _("Predicted value"), "values": [s["total_clv"] for s in seg]}]),
-            table(fmt, "value-by-segment", _("By RFM segment"), value_cols, seg),
+                  [fmt.label(s["group_name"]) for s in seg], [{"name": _("Predicted value"), "values": [s["total_clv"] for s in seg]}]),
+            table(fmt, "value-by-segment", _("By RFM segment"), value_cols, labelled(fmt, seg, "group_name")),
             chart("value-persona", _("Predicted value by persona (%(currency)s)", currency=fmt.currency),
                   _("Sum of predicted customer value of the filtered customers."), "hbar", "money",
-                  [s["group_name"] for s in per], [{"name": _("Predicted value"), "values": [s["total_clv"] for s in per]}]),
-            table(fmt, "value-by-persona", _("By persona"), value_cols, per)]),
+                  [persona_name(s["group_name"], fmt.lang) for s in per], [{"name": _("Predicted value"), "values": [s["total_clv"] for s in per]}]),
+            table(fmt, "value-by-persona", _("By persona"), value_cols,
+                  [{**s, "group_name": persona_name(s["group_name"], fmt.lang)} for s in per])]),
     ]}

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from centric.api import dash_views, dash_views_more
-from centric.api.dash_i18n import LANGUAGES, choose_language, gettext_for
+from centric.api.dash_views import LANGUAGES, gettext_for, negotiate, persona_name
 from centric.services import dashboard_funnel
 from centric.services import dashboard_session as sessions
 from centric.services.dashboard import DashboardError, Filters
@@ -47,10 +47,10 @@ def dashboard_routes(ctx) -> APIRouter:
     env = _templates()
     static = {name: (resources.files("centric.api") / "static" / name).read_bytes() for name in STATIC}
     currency = ctx.settings.currency
-    default_lang = (getattr(ctx.settings, "languages", None) or ["en"])[0]
+    default_lang = getattr(ctx.settings, "language", None) or "en"  # the shop's language ([shop] language)
 
     def language(request: Request) -> str:
-        return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"),
+        return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"),
                                default_lang)
 
     def session_key(request: Request):
@@ -86,7 +86,7 @@ def dashboard_routes(ctx) -> APIRouter:
     async def login(request: Request):
         raw = await request.body()
         form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
-        lang = choose_language(form.get("lang") or request.query_params.get("lang"),
+        lang = negotiate(form.get("lang") or request.query_params.get("lang"),
                                request.headers.get("accept-language"), default_lang)
         target = _safe_next(form.get("next"))
         info = ctx.keys.check((form.get("key") or "").strip(), "read")
@@ -133,7 +133,8 @@ def dashboard_routes(ctx) -> APIRouter:
         body = env.get_template("dash_page.html.j2").render(
             _=_, lang=lang, title=_(title_key), page=name, nav=nav, filters=filters, options=options,
             error=error, shop=ctx.settings.shop_name, config=_script_json(config),
-            languages=langs, page_titles=dash_views.PAGE_TITLES)
+            languages=langs, page_titles=dash_views.PAGE_TITLES,
+            label=lambda key: dash_views.label(key, lang), persona_name=lambda name: persona_name(name, lang))
         return html(body)
 
     @router.get("/", include_in_schema=False)

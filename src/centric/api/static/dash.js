@@ -21,6 +21,7 @@
     return q.toString();
   }
   var numberFmt = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
+  var percentFmt = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 1 });
   var compactFmt = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
   var moneyFmt = new Intl.NumberFormat(LANG, { style: "currency", currency: config.currency, maximumFractionDigits: 0 });
   var moneyCompact = new Intl.NumberFormat(LANG, { style: "currency", currency: config.currency, notation: "compact", maximumFractionDigits: 1 });
@@ -28,7 +29,7 @@
   function fmtValue(unit, v, compact) {
     if (v === null || v === undefined || isNaN(v)) return "–";
     if (unit === "money") return (compact && Math.abs(v) >= 1000 ? moneyCompact : moneyFmt).format(v);
-    if (unit === "percent") return numberFmt.format(v) + " %";
+    if (unit === "percent") return percentFmt.format(v / 100);
     if (unit === "ratio") return numberFmt.format(v) + "×";
     if (compact && Math.abs(v) >= 1000) return compactFmt.format(v);
     return numberFmt.format(v);
@@ -56,13 +57,16 @@
 
   /* the chart's data as rows: the table, the CSV and the keyboard read them */
   function chartRows(spec) {
-    if (spec.kind === "sankey") return [["source", "target", "value"]].concat(spec.links.map(function (l) { return [l.source, l.target, l.value]; }));
-    if (spec.kind === "heatmap") return [["row", "column", "value"]].concat(spec.cells.map(function (c) { return [spec.y[c[1]], spec.x[c[0]], c[2]]; }));
+    if (spec.kind === "sankey") {
+      var names = {}; spec.nodes.forEach(function (n) { names[n.name] = n.label; });
+      return [[S.from, S.to, S.value]].concat(spec.links.map(function (l) { return [names[l.source] || l.source, names[l.target] || l.target, l.value]; }));
+    }
+    if (spec.kind === "heatmap") return [[S.row, S.column, S.value]].concat(spec.cells.map(function (c) { return [spec.y[c[1]], spec.x[c[0]], c[2]]; }));
     var head = [""];
     spec.series.forEach(function (s) {
       head.push(s.name);
-      if (s.low) { head.push(s.name + " low"); head.push(s.name + " high"); }
-      if (s.n) head.push("n");
+      if (s.low) { head.push(s.name + " " + S.low); head.push(s.name + " " + S.high); }
+      if (s.n) head.push(S.answers);
     });
     var rows = [head];
     spec.x.forEach(function (x, i) {
@@ -80,7 +84,7 @@
   function echartsOption(spec, width) {
     var unit = spec.unit, kind = spec.kind, narrow = width < 520;
     var xs = spec.x.map(function (x, i) { return label(spec.x_kind, x) + (spec.partial === i ? " *" : ""); });
-    var base = { aria: { enabled: true }, animation: false, textStyle: { fontFamily: "inherit" },
+    var base = { aria: { enabled: true, label: { description: spec.title + (spec.description ? ". " + spec.description : "") } }, animation: false, textStyle: { fontFamily: "inherit" },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       tooltip: { trigger: kind === "sankey" || kind === "heatmap" ? "item" : "axis", confine: true,
                  valueFormatter: function (v) { return fmtValue(unit, v); } },
@@ -112,8 +116,8 @@
     base.series = [];
     spec.series.forEach(function (s, k) {
       if (kind === "band") {
-        base.series.push({ type: "line", name: s.name + " low", data: s.low, stack: "band" + k, stackStrategy: "all", lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } });
-        base.series.push({ type: "line", name: s.name + " interval", data: s.high.map(function (h, i) { return h - s.low[i]; }), stack: "band" + k, stackStrategy: "all",
+        base.series.push({ type: "line", name: s.name + " " + S.low, data: s.low, stack: "band" + k, stackStrategy: "all", lineStyle: { opacity: 0 }, symbol: "none", tooltip: { show: false } });
+        base.series.push({ type: "line", name: s.name + " " + S.interval, data: s.high.map(function (h, i) { return h - s.low[i]; }), stack: "band" + k, stackStrategy: "all",
                            lineStyle: { opacity: 0 }, symbol: "none", areaStyle: { color: "#9ecae1", opacity: 0.5 }, tooltip: { show: false } });
         base.series.push({ type: "line", name: s.name, data: s.values, symbolSize: 5, color: "#1f5f99" });
         base.legend = undefined;
@@ -240,7 +244,7 @@
       if (p.summary) card.appendChild(el("p", null, p.summary));
       p.quotes.forEach(function (q) {
         var bq = el("blockquote", { lang: q.lang || null }, "“" + q.text + "”");
-        if (q.theme) bq.appendChild(el("span", { class: "muted small" }, " · " + String(q.theme).replace(/_/g, " ")));
+        if (q.theme) bq.appendChild(el("span", { class: "muted small" }, " · " + q.theme));
         card.appendChild(bq);
       });
       list.appendChild(card);
@@ -280,7 +284,7 @@
       list.textContent = "";
       if (!items.length) list.appendChild(el("li", { class: "empty" }, S.empty));
       items.forEach(function (v) {
-        var li = el("li", { class: "verbatim sentiment-" + (v.sentiment || "none") });
+        var li = el("li", { class: "verbatim sentiment-" + (v.sentiment_key || "none") });
         li.appendChild(el("p", { lang: v.lang || null, class: "verbatim-text" }, v.text));
         li.appendChild(el("p", { class: "muted small" }, [v.when, v.source, v.lang, v.sentiment, v.themes.join(", ")].filter(Boolean).join(" · ")));
         list.appendChild(li);
@@ -306,7 +310,7 @@
       var id = "step-" + (i + 1), sel = el("select", { id: id, name: id });
       if (i >= 2) sel.appendChild(el("option", { value: "" }, "(" + S.none + ")"));
       block.events.forEach(function (name) {
-        var o = el("option", { value: name }, name);
+        var o = el("option", { value: name }, (block.event_labels && block.event_labels[name]) || name);
         if (block.default[i] === name) o.selected = true;
         sel.appendChild(o);
       });
@@ -323,7 +327,7 @@
     }
     var win = choice("window", block.windows); win.value = "7d";
     var order = choice("order", block.orders, block.labels);
-    var by = choice("by", block.breakdowns, {});
+    var by = choice("by", block.breakdowns, block.breakdown_labels || {});
     var go = el("button", { type: "submit" }, S.run); form.appendChild(go);
     var out = el("div", { class: "funnel-out", id: "funnel-out" });
     function run() {
