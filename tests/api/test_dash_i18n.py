@@ -41,6 +41,9 @@ def test_raw_names_are_labelled():
     assert fmt.label("paid_social") == "Xarxes socials de pagament"
     assert fmt.label("first_purchase") != "first_purchase" and fmt.kpi_name("aov") != "aov"
     assert fmt.label("my_own_channel") == "My own channel"
+    # RFM groups kept as segments, and a segment's kind
+    assert fmt.label("rfm:At risk") == fmt.label("At risk") != "At risk"
+    assert fmt.label("rfm") == "Grup RFM"
 
 
 def test_every_dash_js_string_is_translated():

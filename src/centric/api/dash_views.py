@@ -43,6 +43,7 @@ KPI_LABELS = {  # the dashboard's own names; every other KPI is named by centric
 TIMELINE = 80  # items of the customer page's timeline
 MONEY = {"revenue", "aov", "clv", "cac", "total_clv"}
 SHARES = {"repeat_customer_rate", "retention_rate", "churn_rate", "p_alive", "first_to_repeat_conversion"}
+SEGMENT_KINDS = {"rfm": N_("RFM group"), "rule": N_("Saved rule")}  # segments.kind
 TREND = {"up": N_("up"), "down": N_("down"), "flat": N_("flat")}
 
 
@@ -53,14 +54,22 @@ class Formatter:
         self.lang, self.currency, self._ = lang, currency, gettext_for(lang)
 
     def label(self, key) -> str:
-        """A raw name (segment, stage, channel, event, theme, status) in the page's language."""
-        return label(key, self.lang) if key not in (None, "") else "–"
+        """A raw name (segment, stage, channel, event, theme, status) in the page's language; an RFM
+        segment kept as a segment ('rfm:At risk') reads as its RFM group, and a segment's kind as words."""
+        if key in (None, ""):
+            return "–"
+        text = str(key)
+        if text in SEGMENT_KINDS:
+            return self._(SEGMENT_KINDS[text])
+        if text.startswith("rfm:"):
+            text = text[4:]
+        return label(text, self.lang)
 
     def kpi_name(self, kpi: str) -> str:
         return self._(KPI_LABELS[kpi]) if kpi in KPI_LABELS else label(kpi, self.lang)
 
-    def month(self, v) -> str:
-        return fmt_month(v, self.lang)
+    def month(self, v, long: bool = False) -> str:
+        return fmt_month(v, self.lang, long)
 
     def money(self, v, digits: int = 0):
         return fmt_money(v, self.currency, self.lang, digits)
@@ -237,8 +246,8 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
             continue
         verb = _("rose") if c["change"] > 0.02 else _("fell") if c["change"] < -0.02 else _("held steady")
         words.append(_("%(kpi)s %(verb)s %(change)s in %(month)s against %(previous)s.", kpi=fmt.kpi_name(c["kpi"]),
-                       verb=verb, change=fmt.share(abs(c["change"])), month=fmt.month(c["period"]),
-                       previous=fmt.month(c["previous_period"])))
+                       verb=verb, change=fmt.share(abs(c["change"])), month=fmt.month(c["period"], True),
+                       previous=fmt.month(c["previous_period"], True)))
     changed = [table(fmt, "changes", _("Last complete month against the month before"),
                      [("label", _("KPI"), "text"), ("value", _("This month"), "number2"),
                       ("previous", _("Month before"), "number2"), ("change", _("Change"), "share")], change_rows)]

@@ -134,7 +134,7 @@ def dashboard_routes(ctx) -> APIRouter:
             _=_, lang=lang, title=_(title_key), page=name, nav=nav, filters=filters, options=options,
             error=error, shop=ctx.settings.shop_name, config=_script_json(config),
             languages=langs, page_titles=dash_views.PAGE_TITLES,
-            label=lambda key: dash_views.label(key, lang), persona_name=lambda name: persona_name(name, lang))
+            label=dash_views.Formatter(lang, currency).label, persona_name=lambda name: persona_name(name, lang))
         return html(body)
 
     @router.get("/", include_in_schema=False)
