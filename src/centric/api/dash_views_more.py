@@ -97,7 +97,7 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
               "chosen dates; the width is the number of customers."), "sankey", "count", [], [],
               nodes=[{"name": n, "label": fmt.label(n)} for n in nodes],
               links=[{"source": lk["source"], "target": lk["target"], "value": lk["customers"]} for lk in links]),
-        chart("stage-now", _("Where customers are now"), _("Filtered customers by their current stage."), "bar", "count",
+        chart("stage-now", _("Where customers are now"), _("Filtered customers by their current stage."), "hbar", "count",
               [fmt.label(s) for s in stages], [{"name": _("Customers"), "values": [current[s] for s in stages]}]),
     ]
     if back:

@@ -90,7 +90,7 @@
                  valueFormatter: function (v) { return fmtValue(unit, v); } },
       legend: spec.series.length > 1 ? { top: 0, type: "scroll" } : undefined };
     if (kind === "sankey") {
-      base.series = [{ type: "sankey", left: 8, right: narrow ? 8 : 90, top: 8, bottom: narrow ? 24 : 8, nodeAlign: "left",
+      base.series = [{ type: "sankey", left: 8, right: narrow ? 110 : 90, top: 8, bottom: narrow ? 24 : 8, nodeAlign: "left",
         orient: narrow ? "vertical" : "horizontal", emphasis: { focus: "adjacency" },
         data: spec.nodes.map(function (n) { return { name: n.name, label: { formatter: n.label } }; }),
         links: spec.links, lineStyle: { color: "gradient", opacity: 0.4 }, label: { fontSize: 11, position: narrow ? "right" : "right" } }];
@@ -111,6 +111,7 @@
                     axisTick: { alignWithLabel: true } };
     var valAxis = { type: "value", axisLabel: { formatter: function (v) { return fmtValue(unit, v, true); } },
                     splitNumber: 4, scale: kind === "band" && unit !== "points" };
+    if (kind === "band" && unit === "percent") { valAxis.max = 100; } // a share cannot pass 100 %
     if (kind === "hbar") { catAxis.inverse = true; catAxis.axisLabel = { width: 110, overflow: "truncate" }; base.xAxis = valAxis; base.yAxis = catAxis; }
     else { base.xAxis = catAxis; base.yAxis = valAxis; }
     base.series = [];
