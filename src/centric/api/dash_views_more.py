@@ -15,6 +15,7 @@ STAGES = ("visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate")
 METRICS = (("nps", N_("Net Promoter Score (points, -100 to 100)"), "points"),
            ("csat", N_("Satisfaction: share answering 4 or 5 of 5 (%)"), "percent"),
            ("ces", N_("Effort: mean answer, 1 to 7 (lower is easier)"), "number"))
+WINDOWS = {"1h": N_("1 hour"), "1d": N_("1 day"), "7d": N_("7 days"), "30d": N_("30 days")}
 BREAKDOWN_NAMES = {"channel": N_("Channel"), "country": N_("Country"), "acquisition_channel": N_("Acquisition channel"),
                    "persona": N_("Persona"), "rfm_segment": N_("RFM segment")}
 
@@ -109,7 +110,8 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
                    "breakdowns": ["", *dashboard_funnel.BREAKDOWNS],
                    "event_labels": {e: fmt.label(e) for e in data["events"]},
                    "breakdown_labels": {b: _(BREAKDOWN_NAMES.get(b, b)) for b in dashboard_funnel.BREAKDOWNS},
-                   "labels": {"window": _("Window"), "order": _("Order"), "by": _("Breakdown"),
+                   "window_labels": {w: _(name) for w, name in WINDOWS.items()},
+                   "labels": {"window": _("Window"), "order": _("Step order"), "by": _("Breakdown"),
                               "ordered": _("in this order"), "strict": _("strictly in a row"), "any": _("any order")}}
     cohorts = data["cohorts"]
     months = sorted({str(c["cohort"])[:7] for c in cohorts})[-18:]
@@ -170,7 +172,8 @@ def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by, cache=No
     for r in rows:
         r["median_minutes"] = (r["median_seconds_from_first"] / 60) if r["median_seconds_from_first"] is not None else None
     return {"chart": chart("funnel", _("Funnel: people reaching each step"), _("People who did the steps within "
-                           "%(window)s of the first.", window=window), "bar", "count", x, series),
+                           "%(window)s of the first.", window=_(WINDOWS[window]) if window in WINDOWS else window),
+                           "bar", "count", x, series),
             "table": table(fmt, "funnel-table", _("Funnel steps"), [("group", _("Group"), "text"), ("step_name", _("Step"), "text"),
                            ("users", _("People"), "count"), ("conversion_from_previous", _("From previous step"), "share"),
                            ("conversion_from_first", _("From first step"), "share"),

@@ -112,6 +112,10 @@ LABELS = {
     "Page Viewed": N_("Viewed a page"),
     "Signed Up": N_("Signed up"),
     "Review Submitted": N_("Wrote a review"),
+    "Order Delivered": N_("Order delivered"),
+    "Email Clicked": N_("Clicked an e-mail"),
+    "Loyalty Program Joined": N_("Joined the loyalty programme"),
+    "Newsletter Subscribed": N_("Subscribed to the newsletter"),
     # surveys
     "open": N_("open"),
     "closed": N_("closed"),

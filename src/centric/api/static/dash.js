@@ -326,7 +326,7 @@
       var wrap = el("div"); wrap.appendChild(el("label", { for: "funnel-" + name }, block.labels[name])); wrap.appendChild(sel); form.appendChild(wrap);
       return sel;
     }
-    var win = choice("window", block.windows); win.value = "7d";
+    var win = choice("window", block.windows, block.window_labels || {}); win.value = "7d";
     var order = choice("order", block.orders, block.labels);
     var by = choice("by", block.breakdowns, block.breakdown_labels || {});
     var go = el("button", { type: "submit" }, S.run); form.appendChild(go);
