@@ -5,7 +5,8 @@ Rule: numbers reach the page twice, raw (charts, CSV downloads, tests) and forma
 language through centric.i18n's fmt_number / fmt_money / fmt_percent / fmt_date / fmt_month; every
 message goes through `_` (``gettext_for``: centric.i18n.translator's catalogues, new-style placeholders),
 every raw name (segment, stage, channel, event, theme, status) through centric.i18n.label. CSAT is
-stored on 0-100 and is shown as a percentage of it (value / 100 to fmt_percent). Customer text (quotes, verbatims, ids) is data in the JSON, drawn as text by dash.js.
+stored on 0-100 and is shown as a percentage of it (value / 100 to fmt_percent). Customer text (quotes,
+verbatims, ids) is data in the JSON, drawn as text by dash.js.
 The journey and listening pages' blocks are in api/dash_views_more.py.
 """
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from centric.api.dash_views import Formatter, _clean, cards, chart, labelled, section, table
 from centric.i18n import N_, transition_label
-from centric.i18n.persona_text import persona_name
+from centric.i18n.persona_text import LANGUAGE_NAMES, persona_name
 from centric.services import dashboard as service
 from centric.services import dashboard_funnel
 
@@ -61,7 +61,9 @@ def listening_page(snapshot, f, fmt: Formatter, search, language) -> dict:
     ]
     verb = data["verbatims"]
     verbatims = {"type": "verbatims", "search": search or "", "language": language or "",
-                 "languages": [{"code": lng["language"], "n": lng["n"]} for lng in verb["languages"]],
+                 "languages": [{"code": lng["language"], "n": lng["n"],
+                                "name": _(LANGUAGE_NAMES[lng["language"]]) if lng["language"] in LANGUAGE_NAMES
+                                else lng["language"]} for lng in verb["languages"]],
                  "items": [{"id": v["feedback_id"], "customer": v["customer_id"], "when": fmt.date(v["received_at"]),
                             "source": fmt.label(v["source"]) if v["source"] else None, "text": v["text"],
                             "lang": v["language"], "sentiment": fmt.label(v["sentiment"]) if v["sentiment"] else None,

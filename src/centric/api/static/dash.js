@@ -273,7 +273,7 @@
     var sel = el("select", { name: "vlang", id: "verbatim-lang" });
     sel.appendChild(el("option", { value: "" }, S.all));
     block.languages.forEach(function (l) {
-      var o = el("option", { value: l.code }, l.code + " (" + numberFmt.format(l.n) + ")");
+      var o = el("option", { value: l.code }, (l.name || l.code) + " (" + numberFmt.format(l.n) + ")");
       if (l.code === block.language) o.selected = true;
       sel.appendChild(o);
     });
