@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from centric.queries.funnel import funnel_levels, funnel_users
+from centric.queries.funnel import funnel_levels, funnel_users, with_user_keys
 
 T0 = dt.datetime(2026, 1, 1)
 NAMES = ["A", "B", "C", "X"]
@@ -165,3 +165,23 @@ def test_a_clash_is_flagged(con):
     frame = as_frame({"u1": [(0, "A")], "u2": [(1, "B")]})
     folded = con.execute(funnel_users(ibis.memtable(frame, schema=SCHEMA), ["A", "B"], 10, key_buckets=1))
     assert folded["clash"].any()  # u2's B met u1's A under one key: the guard sees it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=logs, steps=funnels, window=st.integers(0, 25), exclusions=st.sampled_from([(), ("X",)]),
+       anonymous=st.booleans())
+def test_stored_user_keys_give_the_same_funnel(con, log, steps, window, exclusions, anonymous):
+    """A table that stores the user's hashes (the dashboard's snapshot: with_user_keys) gives the same
+    users, levels and chain times as hashing at query time, and its query hashes nothing."""
+    frame = as_frame(log)
+    if anonymous:  # visitors without a customer id: the user is "anon:" + anonymous_id
+        frame["anonymous_id"], frame["customer_id"] = frame["customer_id"], pd.NA
+    plain = ibis.memtable(frame, schema=SCHEMA)
+    stored = con.create_table("funnel_keyed", with_user_keys(plain), overwrite=True)
+    query = funnel_users(stored, steps, window, exclusions)
+    assert "hash(" not in ibis.to_sql(query, dialect="duckdb").lower()
+    cols = ["user", "level", "start", *[f"t{k}" for k in range(1, len(steps))]]
+    want = con.execute(funnel_users(plain, steps, window, exclusions))[cols].sort_values("user", ignore_index=True)
+    got = con.execute(query)[cols].sort_values("user", ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert sorted(got["level"]) == sorted(con.execute(funnel_levels(stored, steps, window, exclusions))["level"])

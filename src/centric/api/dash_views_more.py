@@ -107,7 +107,7 @@ def journey_page(snapshot, f, fmt: Formatter) -> dict:
         flow.append(table(fmt, "moves-back", _("Other moves (back or sideways)"), [("source", _("From"), "text"),
                           ("target", _("To"), "text"), ("customers", _("Customers"), "count")],
                           labelled(fmt, back, "source", "target")))
-    funnel_form = {"type": "funnel", "events": data["events"], "default": _default_steps(data["events"]),
+    funnel_form = {"type": "funnel", "events": data["events"], "default": dashboard_funnel.default_steps(data["events"]),
                    "windows": ["1h", "1d", "7d", "30d"], "orders": ["ordered", "strict", "any"],
                    "breakdowns": ["", *dashboard_funnel.BREAKDOWNS],
                    "event_labels": {e: fmt.label(e) for e in data["events"]},
@@ -155,12 +155,6 @@ def _top_drivers(drivers: list[dict], per_move: int = 5) -> list[dict]:
     for move in sorted({d["transition"] for d in drivers}):
         out += sorted((d for d in drivers if d["transition"] == move), key=strength)[:per_move]
     return out
-
-
-def _default_steps(events: list[str]) -> list[str]:
-    wanted = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
-    steps = [e for e in wanted if e in events]
-    return steps if len(steps) >= 2 else events[:3]
 
 
 def funnel_block(snapshot, f, fmt: Formatter, steps, window, order, by, cache=None) -> dict:

@@ -163,9 +163,12 @@ def dashboard_routes(ctx) -> APIRouter:
     async def value_page(request: Request):
         return page(request, "value", dash_views.PAGE_TITLES["value"])
 
+    funnels = dashboard_funnel.FunnelCache()
+
     def data(request: Request, build):
         if not allowed(request):
             return JSONResponse({"error": "sign in at /login, or send a read key in X-Centric-Key"}, status_code=401)
+        funnels.warm(ctx.snapshot, dashboard_funnel.event_names)  # once per published snapshot, in the background
         lang = language(request)
         try:
             filters = Filters.parse(request.query_params)
@@ -176,7 +179,6 @@ def dashboard_routes(ctx) -> APIRouter:
                         headers={"Cache-Control": "no-store"})
 
     fmt = dash_views.Formatter
-    funnels = dashboard_funnel.FunnelCache()
 
     @router.get("/api/dash/overview")
     def overview_data(request: Request):

@@ -64,10 +64,15 @@ def dash_feedback(feedback, insights):
 
 
 def dash_events(consented_events):
-    """The consented events, narrowed to what the funnel and the customer page read."""
+    """The consented events, narrowed to what the funnel and the customer page read, with the user's
+    two hashes the funnel joins on (queries/funnel.with_user_keys: computed once here, not per funnel).
+    Stored by customer: the customer page's lookup reads a few blocks (sorting by name first measured
+    no faster for the funnel and made that lookup about three times slower)."""
+    from centric.queries.funnel import with_user_keys
+
     e = consented_events
     e = e.select("event_id", "occurred_at", "customer_id", "anonymous_id", "session_id", "name", "channel")
-    return e.order_by(["customer_id", "anonymous_id", "occurred_at"])  # a customer's rows together: fast lookups
+    return with_user_keys(e).order_by(["customer_id", "anonymous_id", "occurred_at"])
 
 
 def dash_stage_moves(journey_stages):

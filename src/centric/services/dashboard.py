@@ -155,7 +155,8 @@ def customer(snapshot, customer_id: str) -> dict:
 def listening(snapshot, f: Filters, search: str | None = None, language: str | None = None) -> dict:
     fd = f.as_dict()
     with _Reading(snapshot) as cur:
-        return {"monthly": r.scores(cur, fd, monthly=True), "overall": r.scores(cur, fd, monthly=False),
+        monthly, overall = r.scores_monthly_and_overall(cur, fd)
+        return {"monthly": monthly, "overall": overall,
                 "themes": r.themes(cur, fd), "drivers": r.table_rows(cur, "feedback_drivers"),
                 "trends": r.table_rows(cur, "feedback_trends"),
                 "verbatims": r.verbatims(cur, fd, (search or "").strip() or None, language or None),
@@ -173,8 +174,9 @@ def journey(snapshot, f: Filters) -> dict:
 def value(snapshot, f: Filters) -> dict:
     fd = f.as_dict()
     with _Reading(snapshot) as cur:
-        return {"counts": r.customer_counts(cur, fd), "risk": r.group_values(cur, fd, "churn_risk"),
-                "by_segment": r.group_values(cur, fd, "rfm_segment"), "by_persona": r.group_values(cur, fd, "persona"),
+        v = r.value_groups(cur, fd, ["churn_risk", "rfm_segment", "persona"])
+        return {"counts": v["counts"], "risk": v["groups"]["churn_risk"],
+                "by_segment": v["groups"]["rfm_segment"], "by_persona": v["groups"]["persona"],
                 "channels": [x for x in r.table_rows(cur, "clv_rollups") if x["dimension"] == "acquisition_channel"],
                 "calibration": r.table_rows(cur, "clv_calibration", order_by="group_order"),
                 "models": r.table_rows(cur, "clv_models")}

@@ -20,15 +20,29 @@ BREAKDOWNS = ("channel", "country", "acquisition_channel", "persona", "rfm_segme
 MAX_STEPS = 6
 
 
+DEFAULT_STEPS = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
+
+
+def default_steps(events: list[str]) -> list[str]:
+    """The funnel the journey page opens with: the shop's purchase steps present, else its first three
+    events (most frequent first)."""
+    steps = [e for e in DEFAULT_STEPS if e in events]
+    return steps if len(steps) >= 2 else list(events[:3])
+
+
 class FunnelCache:
     """The last funnels asked for, per published snapshot: a funnel scans every consented event, and the
     snapshot changes only when `centric run` publishes, so the same question gets the same answer until
-    then. Keyed by the snapshot's identity and the whole request; holds at most `size` answers."""
+    then. Keyed by the snapshot's identity and the whole request; holds at most `size` answers. A
+    question asked again while its first ask still runs waits for that answer instead of running twice
+    (the page's default funnel, warmed in the background, is often being computed when the page asks)."""
 
     def __init__(self, size: int = 64):
         self.size = size
         self._lock = threading.Lock()
         self._answers: OrderedDict = OrderedDict()
+        self._running: dict = {}
+        self._warmed = None
 
     def get(self, key):
         with self._lock:
@@ -43,6 +57,58 @@ class FunnelCache:
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
 
+    def answer(self, key, compute):
+        """The cached answer of `key`, else the one being computed by another thread (waited for), else
+        compute() (cached)."""
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+            running = self._running.get(key)
+            mine = running is None
+            if mine:
+                running = self._running[key] = threading.Event()
+        if not mine:
+            running.wait(timeout=120)
+            found = self.get(key)
+            return found if found is not None else compute()
+        try:
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            running.set()
+
+    def warm(self, snapshot, events_of) -> threading.Thread | None:
+        """Compute the journey page's default funnel (no filter) in a background thread when the
+        snapshot read now has not been warmed yet, so the page's first funnel comes from the cache.
+        events_of(snapshot) gives the event names (most frequent first). Returns the thread started."""
+        version = snapshot.version()
+        with self._lock:
+            if version is None or version == self._warmed:
+                return None
+            self._warmed = version
+
+        def run():
+            try:
+                funnel(snapshot, Filters(), default_steps(events_of(snapshot)), cache=self)
+            except Exception:  # noqa: BLE001 - a warm-up that fails leaves the request to compute and report
+                pass
+
+        thread = threading.Thread(target=run, name="centric-funnel-warm", daemon=True)
+        thread.start()
+        return thread
+
+
+def event_names(snapshot) -> list[str]:
+    """The snapshot's event names, most frequent first (the funnel form's choices)."""
+    from centric.store import dash_reads
+
+    with _Reading(snapshot) as cur:
+        return dash_reads.event_names(cur)
+
 
 def funnel(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",
            by: str | None = None, cache: FunnelCache | None = None) -> dict:
@@ -50,13 +116,8 @@ def funnel(snapshot, f: Filters, steps: list[str], window: str = "7d", order: st
     `cache` when the same funnel was asked of the same snapshot."""
     key = (snapshot.version(), f, tuple(steps), window, order, by)
     if cache is not None and key[0] is not None:
-        found = cache.get(key)
-        if found is not None:
-            return found
-    answer = _funnel(snapshot, f, steps, window, order, by)
-    if cache is not None and key[0] is not None:
-        cache.put(key, answer)
-    return answer
+        return cache.answer(key, lambda: _funnel(snapshot, f, steps, window, order, by))
+    return _funnel(snapshot, f, steps, window, order, by)
 
 
 def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None) -> dict:
@@ -84,12 +145,12 @@ def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by:
             query = funnel_users(events, steps, seconds, (), "asof", order=order)
         except ValueError as exc:
             raise DashboardError(str(exc)) from None
-        users = db.execute(query)
+        users = db.to_pyarrow(query).to_pandas()  # Ibis's own conversion costs more than the query's tail
         if len(users) and users["clash"].any():
-            users = db.execute(funnel_users(events, steps, seconds, (), "asof", key="exact", order=order))
+            users = db.to_pyarrow(funnel_users(events, steps, seconds, (), "asof", key="exact", order=order)).to_pandas()
         if by is not None and by != "channel":
             column = "persona" if by == "persona" else by
-            extra = db.execute(customers.select("customer_id", column))
+            extra = db.to_pyarrow(customers.select("customer_id", column)).to_pandas()
             users = users.merge(extra.rename(columns={"customer_id": "user"}), on="user", how="left")
     table = funnel_table(users, steps, by if by != "persona" else "persona", order=order)
     rows = table.to_dict(orient="records")

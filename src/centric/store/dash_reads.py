@@ -166,6 +166,33 @@ def group_values(cur, f: dict, column: str) -> list[dict]:
     return _rows(cur, sql, params)
 
 
+def value_groups(cur, f: dict, columns: list[str]) -> dict:
+    """group_values for each of `columns` and customer_counts, from one scan of the kept customers
+    (GROUPING SETS): the filters are evaluated once, not once per table of the value page."""
+    where, params = _where(f, None)
+    cols = [ident(c) for c in columns]
+    which = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {i}" for i, c in enumerate(cols)) + " ELSE -1 END"
+    name = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN coalesce({c}::VARCHAR, '(none)')" for c in cols) + " END"
+    sql = (f"SELECT {which} AS _set, {name} AS group_name, count(*) AS customers, "
+           "count(*) FILTER (WHERE orders > 0) AS buyers, "
+           "coalesce(sum(revenue), 0) AS revenue, avg(predicted_clv) AS mean_clv, "
+           "coalesce(sum(predicted_clv), 0) AS total_clv, avg(p_alive) AS mean_p_alive, "
+           "avg(CASE WHEN churn_risk = 'high' THEN 1.0 WHEN churn_risk IS NULL THEN NULL ELSE 0.0 END) "
+           f"AS high_churn_share FROM snapshot.dash_customers WHERE {where} "
+           f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in cols)}, ()) ORDER BY _set, total_clv DESC")
+    rows = _rows(cur, sql, params)
+    out = {c: [] for c in columns}
+    counts = {"customers": 0, "buyers": 0, "total_clv": 0, "mean_p_alive": None}
+    for row in rows:
+        kind = row.pop("_set")
+        if kind < 0:
+            counts = {k: row[k] for k in counts}
+        else:
+            row.pop("buyers")
+            out[columns[kind]].append(row)
+    return {"counts": counts, "groups": out}
+
+
 def top_customers(cur, f: dict, limit: int = 25) -> list[dict]:
     where, params = _where(f, None)
     sql = ("SELECT customer_id, country, acquisition_channel, rfm_segment, persona, orders, revenue, "
@@ -223,6 +250,27 @@ def scores(cur, f: dict, monthly: bool) -> list[dict]:
            "pow(pro - det, 2), 0) / n) WHEN 'csat_1_5' THEN 100 * sqrt(sat * (1 - sat) / n) ELSE sd / sqrt(n) END "
            "AS se FROM a ORDER BY metric, period")
     return _rows(cur, sql, params)
+
+
+def scores_monthly_and_overall(cur, f: dict) -> tuple[list[dict], list[dict]]:
+    """scores(monthly=True) and scores(monthly=False) from one scan of the kept feedback (GROUPING SETS)."""
+    where, params = _feedback_kept(f)
+    sql = ("WITH a AS (SELECT CASE WHEN grouping(m) = 1 THEN 'all' ELSE m END AS period, grouping(m) AS overall, "
+           "rating_scale, count(*) AS n, avg((rating >= 9)::INT) AS pro, avg((rating <= 6)::INT) AS det, "
+           "avg((rating >= 4)::INT) AS sat, avg(rating) AS mean, coalesce(stddev_samp(rating), 0) AS sd FROM "
+           "(SELECT strftime(date_trunc('month', received_at), '%Y-%m') AS m, rating_scale, rating "
+           "FROM snapshot.dash_feedback WHERE rating IS NOT NULL "
+           f"AND rating_scale IN ('nps_0_10', 'csat_1_5', 'ces_1_7') AND {where}) "
+           "GROUP BY GROUPING SETS ((m, rating_scale), (rating_scale))) "
+           "SELECT overall, period, CASE rating_scale WHEN 'nps_0_10' THEN 'nps' WHEN 'csat_1_5' THEN 'csat' ELSE 'ces' END "
+           "AS metric, n, CASE rating_scale WHEN 'nps_0_10' THEN 100 * (pro - det) WHEN 'csat_1_5' THEN 100 * sat "
+           "ELSE mean END AS value, CASE rating_scale WHEN 'nps_0_10' THEN 100 * sqrt(greatest(pro + det - "
+           "pow(pro - det, 2), 0) / n) WHEN 'csat_1_5' THEN 100 * sqrt(sat * (1 - sat) / n) ELSE sd / sqrt(n) END "
+           "AS se FROM a ORDER BY metric, period")
+    monthly, overall = [], []
+    for row in _rows(cur, sql, params):
+        (overall if row.pop("overall") else monthly).append(row)
+    return monthly, overall
 
 
 def themes(cur, f: dict) -> list[dict]:
