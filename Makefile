@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java chromium js-clients bench bench-venv clean
+.PHONY: demo test test-cluster install install-dev java chromium js-clients bench bench-venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev java chromium js-clients
 	$(BIN)/python -m pytest -q
+
+# The tests on a real Spark standalone cluster (a master and two workers on localhost, started once
+# by the session fixture in tests/spark_cluster.py), alone.
+test-cluster: $(VENV)/.installed-dev java
+	$(BIN)/python -m pytest -q -m cluster
 
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
 # scipy, so it lives in a venv of its own and the benchmark calls it in a subprocess.
