@@ -22,6 +22,8 @@ quiet machine). Ratios to it survive a loaded machine better than seconds.
     python benchmarks/scale.py --sizes 1,10             # a quick look (minutes)
     python benchmarks/scale.py --sizes 1,10,100         # the 2M-customer shop too (about an hour)
     python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local, once the Spark engine exists
+    python benchmarks/scale.py --sizes 10 --keep && \
+      python benchmarks/scale.py --profile /tmp/centric-scale/ws-10x-duckdb journey   # one stage, profiled
 
 --engine spark is the hook for the Spark engine (`centric init --engine spark`): it passes
 engine="spark", spark_master (--spark-master, default local[2]) and warehouse to Workspace.init
@@ -91,8 +93,9 @@ RELABEL = {
     "order_lines": {"order_id": _tag("order_id")},
     "events": {"event_id": _tag("event_id"), "customer_id": _tag("customer_id"), "session_id": _tag("session_id"),
                "anonymous_id": _tag("anonymous_id"),
-               "properties": "CASE WHEN r = 0 THEN properties ELSE regexp_replace(properties, "
-                             "'\"order_id\": \"([^\"]+)\"', '\"order_id\": \"\\1~' || r || '\"') END"},
+               # the demo's properties name an order as the whole object {"order_id": "O..."}
+               "properties": "CASE WHEN r = 0 OR NOT starts_with(properties, '{\"order_id\": \"') THEN properties "
+                             "ELSE left(properties, -2) || '~' || r || '\"}' END"},
     "feedback": {"feedback_id": _tag("feedback_id"), "customer_id": _tag("customer_id"), "order_id": _tag("order_id")},
     "consents": {"customer_id": _tag("customer_id")},
 }
@@ -225,14 +228,21 @@ def anchor_summary(workspace: Path) -> float:
     return took
 
 
-def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str, out: Path) -> dict:
+def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str, out: Path,
+            tables=TABLES, stages_wanted=None, resume: bool = False) -> dict:
+    """Init, ingest `tables` and run every stage (or only `stages_wanted`, in run order, driven from
+    services/run.py STEPS as run_all does, without publishing the snapshot); resume: keep the
+    workspace and its data and only run the stages."""
     from centric import Workspace
 
-    shutil.rmtree(workspace, ignore_errors=True)
+    if not resume:
+        shutil.rmtree(workspace, ignore_errors=True)
     ws = Workspace(workspace)
-    ws.init(**init_kwargs(engine, workspace, spark_master))
+    if not resume:
+        ws.init(**init_kwargs(engine, workspace, spark_master))
     mem = Memory()
     stages, order = {}, []
+    previous = json.loads(Path(out).read_text()).get("stages", {}) if resume and Path(out).exists() else {}
 
     def mark(name):
         now = time.perf_counter()
@@ -240,32 +250,63 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
             prev = order[-1]
             stages[prev] = {"seconds": now - stages[prev]["start"], "peak_mb": mem.peak_mb()}
             print(f"  {k}x {prev:<26}{stages[prev]['seconds']:9.2f} s{stages[prev]['peak_mb']:8.0f} MB", flush=True)
-            partial = {n: stages[n] for n in order}  # what is done so far, should the run be cut short
+            partial = {**previous, **{n: stages[n] for n in order}}  # done so far, should the run be cut short
             Path(out).write_text(json.dumps({"k": k, "engine": engine, "partial": True, "stages": partial}))
         mem.reset()
         order.append(name)
         stages[name] = {"start": now}
 
-    for table in TABLES:
+    for table in (() if resume else tables):
         mark(f"ingest:{table}")
         ws.ingest(table, str(data[table]))
     t_run = time.perf_counter()
-    ws.run(on_step=mark)
+    if stages_wanted is None:
+        ws.run(on_step=mark)
+    else:
+        from centric.services.run import STEPS
+        from centric.services.workspace_files import open_store
+
+        with open_store(workspace) as (settings, store):
+            for name, step in STEPS:
+                if name in stages_wanted:
+                    mark(name)
+                    step(store, settings, workspace)
     mark("end")
     run_seconds = time.perf_counter() - t_run
     order.pop()
     stages.pop("end")
     mem.close()
     counts = {t: int(ws.sql(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in TABLES}
-    anchor = anchor_summary(workspace) if engine == "duckdb" else None
+    anchor = anchor_summary(workspace) if engine == "duckdb" and counts["orders"] else None
     db = workspace / "centric.duckdb"
+    done = {n: {"seconds": stages[n]["seconds"], "peak_mb": stages[n]["peak_mb"]} for n in order}
     return {
-        "k": k, "engine": engine, "rows": counts,
-        "stages": {n: {"seconds": stages[n]["seconds"], "peak_mb": stages[n]["peak_mb"]} for n in order},
-        "run_seconds": run_seconds, "anchor_summary_seconds": anchor,
+        "k": k, "engine": engine, "rows": counts, "stages": {**previous, **done},
+        "partial": stages_wanted is not None or tuple(tables) != TABLES or bool(previous),
+        "run_seconds": run_seconds if stages_wanted is None else None, "anchor_summary_seconds": anchor,
         "database_mb": db.stat().st_size / 2**20 if db.exists() else None,
         "load": os.getloadavg(),
     }
+
+
+def profile_stage(workspace: Path, stage: str, top: int = 25) -> None:
+    """Run one stage of `centric run` again on an existing workspace under cProfile; print the top
+    functions by cumulative time (how the stages that grow worse than linearly were found)."""
+    import cProfile
+    import pstats
+
+    from centric.services.run import STEPS
+    from centric.services.workspace_files import open_store
+
+    steps = dict(STEPS)
+    if stage not in steps:
+        raise SystemExit(f"scale.py: unknown stage {stage!r}: choose one of {', '.join(steps)}")
+    with open_store(workspace) as (settings, store):
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.runcall(steps[stage], store, settings, workspace)
+        print(f"{stage}: {time.perf_counter() - t:.2f} s")
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
 
 
 # -- the table ----------------------------------------------------------------------------------------
@@ -275,7 +316,7 @@ def report(results: list[dict], generated: dict) -> str:
         lines.append(f"demo generator: {generated['customers']:,} customers in {generated['base_seconds']:.0f} s")
     for k, s in sorted(generated.get("copies", {}).items()):
         lines.append(f"{k}x shop written by copying the 1x Parquet: {s:.1f} s")
-    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>9}" for r in results)
+    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>10}" for r in results)
     if len(results) > 1:
         head += f"{'growth':>8}"
     lines += ["", f"engine: {results[0]['engine']}   input rows: " + "; ".join(
@@ -287,13 +328,13 @@ def report(results: list[dict], generated: dict) -> str:
         for r in results:
             s = r["stages"].get(stage, nan)
             n = r["input_rows"][DRIVER.get(stage.split(":")[-1], "events")]
-            row += f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>9.2f}"
+            row += f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>10.1f}"
         if len(results) > 1:
             row += f"{growth(results, stage):>8.2f}"
         lines.append(row)
     done = [r for r in results if not r.get("partial")]
     lines.append(f"{'run (all stages)':<26}" + "".join(
-        f"{r.get('run_seconds', float('nan')):>10.1f}{'':>16}" for r in results))
+        f"{r.get('run_seconds') or float('nan'):>10.1f}{'':>16}" for r in results))
     if any(r.get("anchor_summary_seconds") for r in done):
         lines.append(f"{'anchor: DuckDB summary':<26}" + "".join(
             f"{r.get('anchor_summary_seconds') or float('nan'):>10.3f}{'':>16}" for r in results))
@@ -301,7 +342,7 @@ def report(results: list[dict], generated: dict) -> str:
             f"{r['stages'].get('customer_summary', nan)['seconds'] / (r.get('anchor_summary_seconds') or float('nan')):>10.1f}{'':>16}"
             for r in results))
     lines.append("load average (1 min) at the end of each size: " + ", ".join(
-        f"{r['k']}x {r['load'][0]:.1f}" for r in done))
+        f"{r['k']}x {r['load'][0]:.1f}" for r in results if r.get("load")))
     if len(done) < len(results):
         lines.append("cut short: " + ", ".join(f"{r['k']}x" for r in results if r.get("partial")))
     lines.append("growth: exponent b of time ~ rows^b between the smallest and largest size (1 = linear)")
@@ -330,20 +371,40 @@ def main(argv=None) -> None:
     p.add_argument("--customers", type=int, default=BASE_CUSTOMERS, help="customers of the 1x shop (the demo's 20,000)")
     p.add_argument("--json", default=None, help="also write the figures to this file")
     p.add_argument("--timeout", type=float, default=None, help="seconds per size; a size cut short reports its finished stages")
+    p.add_argument("--tables", default=None, help="ingest only these tables (comma separated; default all)")
+    p.add_argument("--stages", default=None, help="run only these stages of `centric run` (default all)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep each size's workspace as it is (a --keep of an earlier run) and only run the stages")
+    p.add_argument("--tabulate", action="store_true", help="print the table of the sizes' earlier result files")
+    p.add_argument("--profile", nargs=2, metavar=("WORKSPACE", "STAGE"),
+                   help="rerun one stage on a kept workspace (--keep) under cProfile")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # internal: run one size here
     p.add_argument("--data", default=None, help=argparse.SUPPRESS)
     p.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     workdir = Path(args.workdir)
 
+    if args.profile:
+        profile_stage(Path(args.profile[0]), args.profile[1])
+        return
     if args.one is not None:
         data = {t: Path(args.data) / f"{t}.parquet" for t in TABLES}
         result = run_one(args.one, data, workdir / f"ws-{args.one}x-{args.engine}", args.engine, args.spark_master,
-                         Path(args.out))
+                         Path(args.out), tables=tuple(args.tables.split(",")) if args.tables else TABLES,
+                         stages_wanted=args.stages.split(",") if args.stages else None, resume=args.resume)
         Path(args.out).write_text(json.dumps(result))
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.tabulate:  # the table of earlier runs, from their result files
+        results = []
+        for k in sizes:
+            result = json.loads((workdir / f"result-{k}x-{args.engine}.json").read_text())
+            result["input_rows"] = input_rows((workdir / "cache" / f"demo-{args.customers}-seed{SEED}") if k == 1
+                                              else workdir / f"shop-{k}x")
+            results.append(result)
+        print(report(results, {}))
+        return
     cache = Path(args.cache) if args.cache else workdir / "cache"
     base, took = base_shop(cache, args.customers)
     if took is None and (base / "generated.json").exists():
@@ -361,7 +422,10 @@ def main(argv=None) -> None:
         print(f"{k}x: running ({args.engine}) ...", flush=True)
         cmd = [sys.executable, __file__, "--one", str(k), "--data", str(folder), "--out", str(out),
                "--workdir", str(workdir), "--engine", args.engine, "--spark-master", args.spark_master]
-        out.unlink(missing_ok=True)
+        cmd += [f"--{o}={getattr(args, o)}" for o in ("tables", "stages") if getattr(args, o)]
+        cmd += ["--resume"] if args.resume else []
+        if not args.resume:
+            out.unlink(missing_ok=True)
         child = subprocess.Popen(cmd)
         try:
             child.wait(timeout=args.timeout)
@@ -374,7 +438,7 @@ def main(argv=None) -> None:
         result = json.loads(out.read_text())
         result["input_rows"] = input_rows(folder)
         results.append(result)
-        if not args.keep:
+        if not args.keep and not args.resume:
             shutil.rmtree(workdir / f"ws-{k}x-{args.engine}", ignore_errors=True)
         print(report(results, generated), flush=True)
     if args.json:
