@@ -101,8 +101,8 @@ RELABEL = {
 }
 
 
-def scaled_shop(base: Path, k: int, out: Path) -> dict[str, Path]:
-    """k copies of the base shop with relabelled ids (see the module's docstring), as Parquet."""
+def scaled_shop(base: Path, k: int, out: Path, tables=TABLES) -> dict[str, Path]:
+    """k copies of the base shop's `tables` with relabelled ids (see the module's docstring), as Parquet."""
     import duckdb
 
     if k == 1:
@@ -112,7 +112,7 @@ def scaled_shop(base: Path, k: int, out: Path) -> dict[str, Path]:
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     files = {}
-    for table in TABLES:
+    for table in tables:
         src, dst = base / f"{table}.parquet", out / f"{table}.parquet"
         files[table] = dst
         if dst.exists():
@@ -131,11 +131,16 @@ def scaled_shop(base: Path, k: int, out: Path) -> dict[str, Path]:
     return files
 
 
-def input_rows(folder: Path) -> dict[str, int]:
-    """Rows per input file (from the Parquet footers)."""
+def input_rows(folder: Path, base: Path | None = None, k: int = 1) -> dict[str, int]:
+    """Rows per input file (from the Parquet footers); a table not written (--tables) counts k times
+    the base shop's rows, as it would have."""
     import pyarrow.parquet as pq
 
-    return {t: pq.ParquetFile(folder / f"{t}.parquet").metadata.num_rows for t in TABLES}
+    def rows(path):
+        return pq.ParquetFile(path).metadata.num_rows
+
+    return {t: rows(folder / f"{t}.parquet") if (folder / f"{t}.parquet").exists()
+            else k * rows(base / f"{t}.parquet") for t in TABLES}
 
 
 # -- memory ------------------------------------------------------------------------------------------
@@ -400,8 +405,8 @@ def main(argv=None) -> None:
         results = []
         for k in sizes:
             result = json.loads((workdir / f"result-{k}x-{args.engine}.json").read_text())
-            result["input_rows"] = input_rows((workdir / "cache" / f"demo-{args.customers}-seed{SEED}") if k == 1
-                                              else workdir / f"shop-{k}x")
+            base = workdir / "cache" / f"demo-{args.customers}-seed{SEED}"
+            result["input_rows"] = input_rows(base if k == 1 else workdir / f"shop-{k}x", base, k)
             results.append(result)
         print(report(results, {}))
         return
@@ -415,7 +420,7 @@ def main(argv=None) -> None:
     for k in sizes:
         t = time.perf_counter()
         folder = base if k == 1 else workdir / f"shop-{k}x"
-        scaled_shop(base, k, folder)
+        scaled_shop(base, k, folder, tuple(args.tables.split(",")) if args.tables else TABLES)
         if k > 1:
             generated["copies"][k] = time.perf_counter() - t
         out = workdir / f"result-{k}x-{args.engine}.json"
@@ -436,7 +441,7 @@ def main(argv=None) -> None:
         if not out.exists():
             raise SystemExit(f"{k}x: the run failed before its first stage (exit code {child.returncode})")
         result = json.loads(out.read_text())
-        result["input_rows"] = input_rows(folder)
+        result["input_rows"] = input_rows(folder, base, k)
         results.append(result)
         if not args.keep and not args.resume:
             shutil.rmtree(workdir / f"ws-{k}x-{args.engine}", ignore_errors=True)
