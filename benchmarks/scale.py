@@ -140,7 +140,7 @@ def input_rows(folder: Path, base: Path | None = None, k: int = 1) -> dict[str, 
         return pq.ParquetFile(path).metadata.num_rows
 
     return {t: rows(folder / f"{t}.parquet") if (folder / f"{t}.parquet").exists()
-            else k * rows(base / f"{t}.parquet") for t in TABLES}
+            else (1 if t == "marketing_spend" else k) * rows(base / f"{t}.parquet") for t in TABLES}
 
 
 # -- memory ------------------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def report(results: list[dict], generated: dict) -> str:
         f"{r['k']}x {r['load'][0]:.1f}" for r in results if r.get("load")))
     if len(done) < len(results):
         lines.append("cut short: " + ", ".join(f"{r['k']}x" for r in results if r.get("partial")))
-    lines.append("growth: exponent b of time ~ rows^b between the smallest and largest size (1 = linear)")
+    lines.append("growth: exponent b of time ~ rows^b between the two largest sizes with the stage (1 = linear)")
     return "\n".join(lines)
 
 
@@ -361,7 +361,7 @@ def growth(results: list[dict], stage: str) -> float:
     have = [r for r in results if stage in r["stages"]]
     if len(have) < 2:
         return float("nan")
-    a, b = have[0], have[-1]
+    a, b = have[-2], have[-1]  # the two largest: at 1x fixed costs hide the slope
     ta, tb = a["stages"][stage]["seconds"], b["stages"][stage]["seconds"]
     if ta <= 0.05 or tb <= 0:  # too short to tell
         return float("nan")
