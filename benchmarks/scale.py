@@ -19,15 +19,18 @@ The anchor, run in the same process on the same data: the customer summary as on
 DuckDB query over the workspace's orders (the design guide's anchor: 0.55 s for 10M orders on a
 quiet machine). Ratios to it survive a loaded machine better than seconds.
 
-    python benchmarks/scale.py --sizes 1,10             # a quick look (minutes)
-    python benchmarks/scale.py --sizes 1,10,100         # the 2M-customer shop too (about an hour)
+    python benchmarks/scale.py --sizes 1,10             # a quick look (an hour under load; listening is most of it)
+    python benchmarks/scale.py --sizes 1,10,100         # the 2M-customer shop too (hours)
+    python benchmarks/scale.py --sizes 100 --tables customers,orders --stages customer_summary,customer_value
     python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local, once the Spark engine exists
     python benchmarks/scale.py --sizes 10 --keep && \
       python benchmarks/scale.py --profile /tmp/centric-scale/ws-10x-duckdb journey   # one stage, profiled
 
---engine spark is the hook for the Spark engine (`centric init --engine spark`): it passes
-engine="spark", spark_master (--spark-master, default local[2]) and warehouse to Workspace.init
-and refuses with a one-line message while Settings has no `engine` field.
+--engine spark is the hook for the Spark engine (`centric init --engine spark`, branch `spark`): it
+passes engine="spark", spark_master (--spark-master, default local[2]) and warehouse
+(<workspace>/warehouse) to Workspace.init, the Settings fields that branch adds, and refuses with a
+one-line message while Settings has no `engine` field. The child JVM's memory is counted in each
+stage's peak. docs/scale.md has the figures and what they mean.
 """
 
 from __future__ import annotations

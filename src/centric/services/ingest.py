@@ -109,7 +109,7 @@ def changes_identities(report) -> bool:
     tables = getattr(report, "tables", None)
     if tables is None:
         return True
-    return report.customers_created > 0 or any(
+    return getattr(report, "customers_created", 1) > 0 or any(
         name in IDENTITY_INPUTS and (counts.inserted or counts.updated) for name, counts in tables.items())
 
 
