@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev java chromium js-clients bench bench-venv clean screenshots bench-dashboard
+.PHONY: demo test test-cluster install install-dev java chromium js-clients bench bench-venv clean screenshots bench-dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,10 @@ js-clients: $(JS_CLIENTS)
 demo: $(VENV)/.installed
 	$(BIN)/centric demo --workspace centric-workspace
 
+# Everything but the tests marked `cluster` (Spark on a standalone cluster and the Spark engine's
+# end-to-end runs), which `make test-cluster` runs; CI (.ci/run) runs both.
 test: $(VENV)/.installed-dev java chromium js-clients
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30 -m "not cluster"
 
 # PNGs of every dashboard page, en and ca, desktop and 375 px, in screenshots/ (git-ignored). Uses
 # SCREENSHOT_WORKSPACE when set, else builds a small demo shop in screenshots/workspace once.
@@ -60,6 +62,11 @@ screenshots: $(VENV)/.installed-dev chromium
 # p50/p95 of each dashboard page's data request on the 20k demo (built once in /tmp/centric-demo20k).
 bench-dashboard: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/dashboard.py
+
+# The tests on a real Spark standalone cluster (a master and two workers on localhost, started once
+# by the session fixture in tests/spark_cluster.py), alone.
+test-cluster: $(VENV)/.installed-dev java
+	$(BIN)/python -m pytest -q -m cluster
 
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
 # scipy, so it lives in a venv of its own and the benchmark calls it in a subprocess.

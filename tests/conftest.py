@@ -46,6 +46,48 @@ def demo_shop(tmp_path_factory):
     return path
 
 
+# -- a real Spark standalone cluster (tests/spark_cluster.py); tests that use it are marked `cluster` --
+_CLUSTER = pytest.StashKey()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(request):
+    """The URL (spark://127.0.0.1:PORT) of a standalone master with two workers (1 core, 1 GB each),
+    started once per session and stopped, with its temp dir, at the end. Open a session on it with
+    tests.spark_cluster.cluster_session(url, tmp_path). Skips without Java."""
+    import shutil
+    import tempfile
+
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: the Spark cluster cannot start (make test installs one with apt-get)")
+    from tests.spark_cluster import SparkCluster
+
+    cluster = SparkCluster(Path(tempfile.mkdtemp(prefix="centric-spark-")))
+    request.config.stash[_CLUSTER] = cluster
+    cluster.start()  # raises with the tail of every log if the workers do not register
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the cluster shows the tail of the master's, workers' and executors' logs."""
+    outcome = yield
+    report = outcome.get_result()
+    cluster = item.config.stash.get(_CLUSTER, None)
+    if report.failed and cluster is not None and "spark_cluster" in getattr(item, "fixturenames", ()):
+        report.sections.append(("spark cluster logs", cluster.logs()))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    cluster = config.stash.get(_CLUSTER, None)
+    if cluster is not None and cluster.started_in:
+        terminalreporter.write_line(
+            f"spark cluster: master and {cluster.workers} workers registered in {cluster.started_in:.1f} s ({cluster.url})")
+
+
 # `make test` runs the suite on two pytest-xdist workers (-n 2 --dist loadgroup). Each test is grouped
 # by the first expensive session fixture it asks for, or else by its module, so a session build and a
 # module's fixtures are each made once, on one worker, not once per worker.

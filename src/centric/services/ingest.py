@@ -92,11 +92,25 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
             reports.append(ingest_file(store, table, path, mapping=mapping, timezone=settings.timezone,
                                        delimiter=delimiter, currency=settings.currency, charge_skus=codes,
                                        options=options, secret=secret))
-    if files:
+    if any(changes_identities(r) for r in reports):
         from centric.services.identity import rebuild
 
         rebuild(store)  # events naming both ids merge visitors into customers (queries/identity.py)
     return reports
+
+
+IDENTITY_INPUTS = ("events", "customers")  # what queries/identity.py reads (with identity_splits)
+
+
+def changes_identities(report) -> bool:
+    """Whether a file's load can change `identities`: it inserted or updated events or customers, or
+    created customers (a feedback or consent row naming an unknown one). Rebuilding reads every event,
+    so a load of feedback, order lines or spend that does none of these skips it (docs/scale.md)."""
+    tables = getattr(report, "tables", None)
+    if tables is None:
+        return True
+    return getattr(report, "customers_created", 1) > 0 or any(
+        name in IDENTITY_INPUTS and (counts.inserted or counts.updated) for name, counts in tables.items())
 
 
 def ingest_collected(store, settings, workspace: Path):
