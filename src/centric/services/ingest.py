@@ -72,6 +72,9 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
         codes = parse_charge_skus([*settings.ingest_charge_skus, *charge_skus])
     except ValueError as exc:
         raise IngestError(str(exc)) from exc
+    if preset and preset != "centric" and getattr(store, "engine", "duckdb") == "spark":
+        raise IngestError(f"--preset {preset} loads on DuckDB workspaces only: on Spark give centric's columns "
+                          "(or --map them); see docs/spark.md")
     files = expand_files(patterns)
     from centric.services.privacy import suppression_secret
 
