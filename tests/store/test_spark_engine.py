@@ -54,13 +54,12 @@ def spark(spark_master, tmp_path_factory):
     if spark_master.startswith("spark://"):
         from tests.spark_cluster import cluster_session
 
-        session = cluster_session(spark_master, tmp_path_factory.mktemp("spark-cluster-driver"))
-        for key, value in _conf().items():
-            session.conf.set(key, value)
-    else:
-        from centric.store.spark_store import spark_session
+        with cluster_session(spark_master, tmp_path_factory.mktemp("spark-cluster-driver"), conf=_conf()) as session:
+            yield session
+        return
+    from centric.store.spark_store import spark_session
 
-        session = spark_session(spark_master, "centric-engine-test", conf={"spark.sql.shuffle.partitions": "2"})
+    session = spark_session(spark_master, "centric-engine-test", conf={"spark.sql.shuffle.partitions": "2"})
     yield session
     session.stop()
 
@@ -189,3 +188,27 @@ def test_run_on_spark_names_what_it_skipped(on_duckdb, on_spark):
 
     assert set(on_spark["ran"]) == set(on_duckdb["ran"]) & SPARK_STEPS
     assert on_spark["ran"]["customer_summary"] == on_duckdb["ran"]["customer_summary"] > 0
+
+
+def test_an_ingest_that_fails_before_its_commit_leaves_the_workspace_as_it_was(spark, spark_master, shop_files,
+                                                                               tmp_path, monkeypatch):
+    import centric
+    from centric.store.spark_store import SparkStore
+    from centric.store.warehouse import MANIFEST
+
+    ws = centric.Workspace(tmp_path / "ws")
+    ws.init(shop_name="Test shop", engine="spark", spark_master=spark_master, warehouse=str(tmp_path / "wh"))
+    before = (tmp_path / "wh" / MANIFEST).read_text()
+    versions = sorted(p.relative_to(tmp_path) for p in (tmp_path / "wh" / "tables").glob("*/*"))
+
+    def killed(self, staged):
+        raise KeyboardInterrupt  # as Ctrl-C between the writes and the commit
+
+    monkeypatch.setattr(SparkStore, "publish", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ws.ingest("customers", str(shop_files["customers"]))
+    assert (tmp_path / "wh" / MANIFEST).read_text() == before
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "wh" / "tables").glob("*/*")) == versions
+    monkeypatch.undo()
+    report = ws.ingest("customers", str(shop_files["customers"]))[0]
+    assert report.tables["customers"].inserted == CUSTOMERS

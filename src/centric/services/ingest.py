@@ -56,6 +56,8 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     formats, decimal mark)."""
     from centric.store.charges import parse_charge_skus
     from centric.store.ingest import ingest_file
+    if getattr(store, "engine", "duckdb") == "spark":  # the same rules, run on Spark (docs/spark.md)
+        from centric.store.spark_ingest import ingest_spark_file as ingest_file
     from centric.store.order_exports import ingest_export
     from centric.schema import INPUT_TABLES
     from centric.store.presets import PRESETS, TABLE_PRESETS

@@ -389,12 +389,7 @@ def ingest_table_file(con, table_name: str, path: Path, mapping: dict[str, str] 
 
 
 def ingest_file(store, table_name: str, path: Path, **options) -> IngestReport:
-    """`ingest_table_file` on a Store: how services load a file (they never hold its connection); on a
-    Spark workspace the same rules run on Spark (store/spark_ingest.py)."""
-    if getattr(store, "engine", "duckdb") == "spark":
-        from centric.store.spark_ingest import ingest_spark_file
-
-        return ingest_spark_file(store, table_name, path, **options)
+    """`ingest_table_file` on a Store: how services load a file (they never hold its connection)."""
     return ingest_table_file(store.con, table_name, path, **options)
 
 

@@ -269,7 +269,15 @@ class _Backend:
         self._store = store
 
     def table(self, name: str, *args, **kwargs):
-        return self.backend.table(self._store.view(name), *args, **kwargs)
+        """The table, its JSON columns typed as JSON (Parquet keeps them as text), as DuckDB gives them."""
+        from centric.schema import ALL_TABLES
+
+        table = self.backend.table(self._store.view(name), *args, **kwargs)
+        declared = ALL_TABLES.get(name)
+        if declared is None:
+            return table
+        json = {c.name: table[c.name].cast("json") for c in declared.columns if c.kind == "json" and c.name in table.columns}
+        return table.mutate(**json) if json else table
 
     def __getattr__(self, name: str):
         return getattr(self.backend, name)
