@@ -4,7 +4,7 @@ Parquet overwrite in place (Delta and Iceberg need Maven jars this machine canno
 For ROWS order-like rows on Spark local[2] it prints
 - write: a new version + manifest replace (store/warehouse.py) vs `mode("overwrite")` on the table's path;
 - read: a count and a sum through the manifest vs the plain path;
-- a crash: a writer process killed (SIGKILL) half-way through rewriting the table, then what a reader
+- a crash: a writer process killed (SIGKILL) while its tasks write the table's files, then what a reader
   sees: with the manifest, the old version (same rows); with the plain overwrite, what is left.
 
     python benchmarks/spark_tables.py [ROWS]
@@ -80,14 +80,17 @@ def main() -> None:
     spark.stop()
     for name, seconds in results.items():
         print(f"{name:24s} {seconds:8.3f} s")
-    # a writer killed half-way (after half the time a whole write took)
-    half = results["plain overwrite"] / 2
+    # a writer killed mid-write: as soon as its task output appears (Spark's _temporary folder)
     for mode in ("manifest", "plain"):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         proc = subprocess.Popen([sys.executable, "-c", WRITER, mode, str(root), str(ROWS)], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
         proc.stdout.readline()
-        time.sleep(half)
+        pattern = "tables/orders/*/_temporary" if mode == "manifest" else "plain_orders/_temporary"
+        began = time.perf_counter()
+        while not list(root.glob(pattern)) and proc.poll() is None and time.perf_counter() - began < 600:
+            time.sleep(0.01)
+        half = time.perf_counter() - began
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         import pyarrow.parquet as pq
@@ -101,7 +104,7 @@ def main() -> None:
             seen = f"{rows} rows ({'all' if rows == ROWS else 'NOT all'} of {ROWS})"
         except Exception as exc:  # noqa: BLE001 - what a reader meets is the measurement
             seen = f"unreadable: {type(exc).__name__}"
-        print(f"killed {mode:8s} writer after {half:.1f} s: a reader sees {seen}")
+        print(f"killed {mode:8s} writer mid-write ({half:.1f} s after it started writing): a reader sees {seen}")
     leftovers = len(list((root / "tables" / "orders").iterdir())) - 1
     swept = len(Warehouse(root).sweep())
     print(f"manifest: {leftovers} orphan version dir(s) left by the kill, {swept} removed by sweep()")

@@ -93,3 +93,26 @@ def test_empty_first_versions_have_the_duckdb_schema(tmp_path):
     assert "_ingest_log" in schemas and "customer_summary" in schemas
     assert wh.create_empty(schemas)["version"] == 1  # a second call changes nothing
     assert os.stat(tmp_path / "wh" / MANIFEST).st_mode & 0o777 == 0o600
+
+
+def test_init_with_the_spark_engine_saves_it_and_lays_out_the_warehouse(tmp_path):
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+    from centric.config import Settings
+
+    ws, wh = tmp_path / "shop", tmp_path / "wh"
+    result = CliRunner().invoke(cli, ["init", "--workspace", str(ws), "--engine", "spark",
+                                      "--spark-master", "spark://10.0.0.5:7077", "--warehouse", str(wh)])
+    assert result.exit_code == 0, result.output
+    settings = Settings.load(ws / "centric.toml")
+    assert (settings.engine, settings.spark_master, settings.warehouse) == ("spark", "spark://10.0.0.5:7077", str(wh))
+    assert Warehouse(wh).location("orders") is not None and not (ws / "centric.duckdb").exists()
+    assert Settings.load(ws / "centric.toml").to_toml() == settings.to_toml()  # read back as written
+    bad = CliRunner().invoke(cli, ["init", "--workspace", str(tmp_path / "x"), "--engine", "spark",
+                                   "--spark-master", "yarn; rm -rf /"])
+    assert bad.exit_code == 1 and "spark_master" in bad.output and "Traceback" not in bad.output
+    mixed = CliRunner().invoke(cli, ["init", "--workspace", str(tmp_path / "y"), "--warehouse", str(wh)])
+    assert mixed.exit_code == 2 and "--engine spark" in mixed.output
+    plain = CliRunner().invoke(cli, ["init", "--workspace", str(tmp_path / "z")])
+    assert plain.exit_code == 0 and Settings.load(tmp_path / "z" / "centric.toml").engine == "duckdb"
