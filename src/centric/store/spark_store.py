@@ -135,6 +135,7 @@ class SparkStore:
         if self._ibis is None:
             import ibis
 
+            _patch_json_unwrap()
             self._ibis = _Backend(ibis.pyspark.connect(self.spark), self)
         return self._ibis
 
@@ -281,3 +282,44 @@ class _Backend:
 
     def __getattr__(self, name: str):
         return getattr(self.backend, name)
+
+
+def _patch_json_unwrap() -> None:
+    """Ibis 12 reads a JSON field on PySpark with get_json_object, which gives a string value unquoted
+    ('abc', not '"abc"'), then its `.str` / `.bool` UDF json-parses that text and fails on every plain
+    string. This UDF takes get_json_object's text as it is: a string value as the string, true/false
+    as booleans, objects and arrays as NULL for `.str` (DuckDB's reading; a JSON number read with
+    `.str` gives its text here and NULL on DuckDB: centric reads no number that way)."""
+    import ibis.backends.pyspark as backend
+
+    if getattr(backend, "_centric_patched", False):
+        return
+
+    def unwrap_json(typ):
+        import json
+
+        import pandas as pd
+        from pyspark.sql import functions as F
+        from pyspark.sql.types import BooleanType, LongType, StringType
+
+        returns = {str: StringType(), int: LongType(), bool: BooleanType()}[typ]
+
+        def unwrap(s):
+            def one(raw):
+                if raw is None or (not isinstance(raw, str) and pd.isna(raw)) or raw == "null":
+                    return None
+                try:
+                    value = json.loads(raw)
+                except ValueError:
+                    return raw if typ is str else None
+                if typ is str:
+                    return None if isinstance(value, (dict, list)) else raw
+                return value if type(value) is typ else None
+
+            return s.map(one)
+
+        unwrap.__annotations__ = {"s": pd.Series, "return": pd.Series}  # real types: this module's are strings
+        return F.pandas_udf(unwrap, returnType=returns)
+
+    backend.unwrap_json = unwrap_json
+    backend._centric_patched = True
