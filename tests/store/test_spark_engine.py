@@ -146,7 +146,16 @@ def _equal(a: pd.DataFrame, b: pd.DataFrame, key, rtol: float = 0.0, skip=()):
         elif pd.api.types.is_datetime64_any_dtype(x) or pd.api.types.is_datetime64_any_dtype(y):
             assert (pd.to_datetime(x).fillna(pd.Timestamp(0)) == pd.to_datetime(y).fillna(pd.Timestamp(0))).all(), col
         else:
-            assert [None if pd.isna(v) else str(v) for v in x] == [None if pd.isna(v) else str(v) for v in y], col
+            assert [_text(v) for v in x] == [_text(v) for v in y], col
+
+
+def _text(value):
+    """A cell as comparable text: lists (tags) and arrays by their items, every missing value as None."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return str([_text(v) for v in value])
+    if value is None or (np.isscalar(value) and pd.isna(value)) or value is pd.NaT:
+        return None
+    return str(value)
 
 
 def test_ingest_loads_and_quarantines_the_same_rows(on_duckdb, on_spark):
