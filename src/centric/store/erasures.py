@@ -35,7 +35,7 @@ SUPPRESSED_COLUMNS = ("customer_id", "user_id", "anonymous_id", "email", "order_
 
 
 def has_erasures(con) -> bool:
-    if getattr(con, "engine", None) == "spark":
+    if getattr(con, "engine", None) == "spark":  # a Spark workspace's Store (store/spark_store.py)
         return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     return con.execute("SELECT EXISTS (SELECT 1 FROM erasures)").fetchone()[0]
@@ -43,8 +43,6 @@ def has_erasures(con) -> bool:
 
 def record(con, rows: list[tuple[str, str]], subject_hash: str, request_id: str | None) -> int:
     """Add (id_hash, id_kind) rows of one erasure; an id already recorded is not added twice."""
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     first: dict[str, str] = {}
     for hashed, kind in rows:
@@ -59,8 +57,6 @@ def record(con, rows: list[tuple[str, str]], subject_hash: str, request_id: str 
 
 def earlier(con, subject_hash: str) -> tuple | None:
     """(erased_at, request_id) of an earlier erasure of this subject, if any."""
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     return con.execute("SELECT min(erased_at), any_value(request_id) FROM erasures WHERE subject_hash = ? "
                        "HAVING count(*) > 0", [subject_hash]).fetchone()
@@ -68,8 +64,6 @@ def earlier(con, subject_hash: str) -> tuple | None:
 
 def subject_of(con, id_hash: str) -> str | None:
     """The subject_hash of the erasure an id's hash belongs to."""
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     row = con.execute("SELECT any_value(subject_hash) FROM erasures WHERE id_hash = ?", [id_hash]).fetchone()
     return row[0] if row else None
@@ -77,8 +71,6 @@ def subject_of(con, id_hash: str) -> str | None:
 
 def suppressed_hashes(con, hashes: list[str]) -> set[str]:
     """Which of these hashes are of erased ids."""
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     if not hashes:
         return set()
@@ -95,8 +87,6 @@ def erased_condition(expressions: list[str], secret: str) -> tuple[str, list]:
 
 def drop_erased_rows(con, table: str, expressions: list[str], secret: str) -> int:
     """Delete the rows of a staging table for which `erased_condition` holds; returns how many."""
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     if not expressions or not has_erasures(con):
         return 0
@@ -111,7 +101,5 @@ def drop_suppressed(con, table: str, columns: list[str], secret: str) -> int:
 
 
 def all_hashes(con) -> set[str]:
-    if getattr(con, "engine", None) == "spark":
-        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     return {r[0] for r in con.execute("SELECT id_hash FROM erasures").fetchall()}
