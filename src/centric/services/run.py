@@ -109,7 +109,7 @@ STEPS: list[tuple[str, Callable]] = [
 
 
 # The steps a Spark workspace runs (docs/spark.md): the others need DuckDB's own SQL (the collector's
-# spool, privacy requests, segment membership) and are skipped there, each named in `skipped_on_spark`.
+# spool, privacy requests, segment membership) and are skipped there (`skipped_on`; the run result lists them).
 SPARK_STEPS = frozenset({"identities", "customer_summary", "customer_value", "feedback_insights",
                          "customer_profiles", "personas", "journey", "kpis"})
 
