@@ -6,6 +6,7 @@ Settings are built explicitly (`Settings.load(path)`) and passed down; there is 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,7 @@ WORKSPACE_ENV = "CENTRIC_WORKSPACE"
 # OneTrust's standard cookie groups, the ids RudderStack's consentManagement sends most often
 DEFAULT_CONSENT_IDS = {"C0001": "essential", "C0002": "analytics", "C0003": "personalization", "C0004": "marketing"}
 CONSENT_DEFAULTS = ("denied", "granted")
+ENGINES = ("duckdb", "spark")
 
 
 # (section, attribute prefix, ((key, cast), ...), what a bad value is not): the plain numbers of centric.toml,
@@ -79,6 +81,11 @@ class Settings:
     # context.consentManagement, OneTrust's C000n) -> one of the four categories.
     consent_default: str = "denied"
     consent_ids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CONSENT_IDS))
+    # the engine (docs/spark.md): "duckdb" (embedded, the default) or "spark"; for Spark, the master
+    # (local[*], spark://host:7077 or Spark Connect sc://host:15002) and the warehouse folder of its tables
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
+    warehouse: str = ""
 
     def validate(self) -> "Settings":
         if not self.shop_name.strip():
@@ -143,7 +150,20 @@ class Settings:
         if bad:
             raise ConfigError(f"[consent.ids] maps to {', '.join(map(repr, bad.values()))}: each id must map to one "
                               f"of {', '.join(CONSENT_CATEGORIES)}")
+        self._validate_engine()
         return self
+
+    def _validate_engine(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(f"[engine] name must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.engine == "spark":
+            master = self.spark_master.strip()
+            if not (master == "local" or re.fullmatch(r"local\[(\*|[1-9][0-9]*)\]", master)
+                    or re.fullmatch(r"(spark|sc)://[A-Za-z0-9.\-\[\]:]+(:[0-9]+)?(,[A-Za-z0-9.\-:]+)*/?", master)):
+                raise ConfigError(f"[engine] spark_master {master!r} is not local[*], local[N], spark://host:7077 "
+                                  "or sc://host:15002")
+            if not self.warehouse.strip():
+                raise ConfigError("[engine] a Spark workspace needs a warehouse folder: give --warehouse PATH")
 
     @property
     def consent_default_granted(self) -> bool:
@@ -185,6 +205,10 @@ class Settings:
             if not isinstance(consent["ids"], dict):
                 raise ConfigError("[consent.ids] must be a table of id = \"category\" lines")
             values["consent_ids"] = {str(k): str(v) for k, v in consent["ids"].items()}
+        engine = data.get("engine", {})
+        for key, attribute in (("name", "engine"), ("spark_master", "spark_master"), ("warehouse", "warehouse")):
+            if key in engine:
+                values[attribute] = str(engine[key])
         return cls(**values).validate()
 
     def to_toml(self) -> str:
@@ -212,6 +236,9 @@ class Settings:
                   "see docs/privacy.md", f"default = {_toml_value(self.consent_default)}",
                   "", "[consent.ids]  # a consent manager's ids -> essential, personalization, analytics or marketing"]
         lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in self.consent_ids.items()]
+        lines += ["", "[engine]  # duckdb (embedded) or spark: see docs/spark.md", f"name = {_toml_value(self.engine)}"]
+        if self.engine == "spark":
+            lines += [f"spark_master = {_toml_value(self.spark_master)}", f"warehouse = {_toml_value(self.warehouse)}"]
         return "\n".join(lines) + "\n"
 
     def _lines(self, section: str) -> list[str]:

@@ -62,19 +62,35 @@ def cli():
 @click.option("--languages", default="en,es,ca,pt", show_default=True, help="Comma-separated ISO 639-1 codes.")
 @click.option("--lang", "language", default=None, type=click.Choice(["en", "es", "ca", "pt"]),
               help="Language the shop reads centric in (report, dashboard, messages); default: $LANG, else en.")
-def init(workspace, shop_name, currency, timezone, languages, language):
-    """Create a workspace: a folder with centric.toml and centric.duckdb.
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb: embedded, one machine; spark: a Spark cluster (docs/spark.md).")
+@click.option("--spark-master", default="local[*]", show_default=True,
+              help="With --engine spark: local[*], local[N], spark://host:7077 or Spark Connect sc://host:15002.")
+@click.option("--warehouse", default=None, metavar="PATH",
+              help="With --engine spark: the folder of the tables (Parquet); default WORKSPACE/warehouse.")
+def init(workspace, shop_name, currency, timezone, languages, language, engine, spark_master, warehouse):
+    """Create a workspace: a folder with centric.toml and centric.duckdb (or, with --engine spark, a
+    warehouse folder of Parquet tables that Spark reads).
 
     \b
-    Example:
+    Examples:
       centric init --workspace my-shop --shop-name "La Botiga" --currency EUR --lang ca
+      centric init --workspace big-shop --engine spark --spark-master spark://host:7077 --warehouse /data/wh
     """
     from centric.cli.lang import env_language
 
     ws = Workspace(workspace)
+    options = {}
+    if engine == "spark":
+        from pathlib import Path
+
+        options = {"engine": "spark", "spark_master": spark_master,
+                   "warehouse": str(Path(warehouse).expanduser().resolve() if warehouse else ws.path / "warehouse")}
+    elif warehouse is not None or spark_master != "local[*]":
+        raise click.UsageError("--spark-master and --warehouse go with --engine spark")
     ws.init(shop_name=shop_name, currency=currency, timezone=timezone,
             languages=[x.strip() for x in languages.split(",") if x.strip()],
-            language=language or env_language() or "en")
+            language=language or env_language() or "en", **options)
     _ = gettext_for(workspace)
     click.echo(_("Workspace ready at %(path)s. Next: %(command)s") % {
         "path": ws.path, "command": f"centric ingest TABLE FILE --workspace {ws.path}"})

@@ -56,6 +56,8 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
     formats, decimal mark)."""
     from centric.store.charges import parse_charge_skus
     from centric.store.ingest import ingest_file
+    if getattr(store, "engine", "duckdb") == "spark":  # the same rules, run on Spark (docs/spark.md)
+        from centric.store.spark_ingest import ingest_spark_file as ingest_file
     from centric.store.order_exports import ingest_export
     from centric.schema import INPUT_TABLES
     from centric.store.presets import PRESETS, TABLE_PRESETS
@@ -72,6 +74,9 @@ def ingest_files(store, settings, table: str | None, patterns: Iterable[str], pr
         codes = parse_charge_skus([*settings.ingest_charge_skus, *charge_skus])
     except ValueError as exc:
         raise IngestError(str(exc)) from exc
+    if preset and preset != "centric" and getattr(store, "engine", "duckdb") == "spark":
+        raise IngestError(f"--preset {preset} loads on DuckDB workspaces only: on Spark give centric's columns "
+                          "(or --map them); see docs/spark.md")
     files = expand_files(patterns)
     from centric.services.privacy import suppression_secret
 

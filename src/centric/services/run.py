@@ -108,6 +108,19 @@ STEPS: list[tuple[str, Callable]] = [
 ]
 
 
+# The steps a Spark workspace runs (docs/spark.md): the others need DuckDB's own SQL (the collector's
+# spool, privacy requests, segment membership) and are skipped there (`skipped_on`; the run result lists them).
+SPARK_STEPS = frozenset({"identities", "customer_summary", "customer_value", "feedback_insights",
+                         "customer_profiles", "personas", "journey", "kpis"})
+
+
+def skipped_on(store) -> list[str]:
+    """The steps `run_all` leaves out on this store's engine."""
+    if getattr(store, "engine", "duckdb") != "spark":
+        return []
+    return [name for name, _ in STEPS if name not in SPARK_STEPS]
+
+
 def run_all(store, settings, on_step: Callable[[str], None] | None = None, workspace: Path | None = None,
             stop: Callable[[], bool] | None = None) -> dict[str, int]:
     """Every step in order; returns rows written per step. When `stop()` turns true the steps not begun
@@ -115,7 +128,10 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
     last complete run's. Each step writes each of its tables in one transaction, so a step cut short
     by a signal or a kill leaves every table as it was before or as the step wrote it, never half."""
     results = {}
+    skipped = set(skipped_on(store))
     for name, step in STEPS:
+        if name in skipped:
+            continue
         if stop is not None and stop():
             return results
         if on_step:

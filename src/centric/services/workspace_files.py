@@ -14,7 +14,8 @@ class WorkspaceError(CentricError):
 
 
 def init_workspace(path: Path, settings: Settings | None = None, exist_ok: bool = True) -> Settings:
-    """Create the folder, centric.toml and an empty database with every canonical table."""
+    """Create the folder, centric.toml and an empty database with every canonical table (on Spark, an
+    empty first version of every table under the warehouse; Spark itself starts on first use)."""
     from centric.store.connection import Store
 
     path.mkdir(parents=True, exist_ok=True)
@@ -26,6 +27,13 @@ def init_workspace(path: Path, settings: Settings | None = None, exist_ok: bool 
     else:
         settings = (settings or Settings()).validate()
         settings.save(config)
+    if settings.engine == "spark":
+        from centric.store.warehouse import Warehouse, table_schemas
+
+        root = Path(settings.warehouse).expanduser().resolve()
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        Warehouse(root).create_empty(table_schemas())
+        return settings
     Store(path / DATABASE_FILE, settings.timezone).close()
     return settings
 
@@ -42,7 +50,12 @@ def open_store(path: Path, read_only: bool = False):
     from centric.store.connection import Store
 
     settings = load_settings(path)
-    store = Store(path / DATABASE_FILE, settings.timezone, read_only=read_only)
+    if settings.engine == "spark":
+        from centric.store.spark_store import SparkStore
+
+        store = SparkStore(settings.warehouse, settings.spark_master, settings.timezone, read_only=read_only)
+    else:
+        store = Store(path / DATABASE_FILE, settings.timezone, read_only=read_only)
     try:
         yield settings, store
     finally:

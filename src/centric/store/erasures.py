@@ -35,6 +35,8 @@ SUPPRESSED_COLUMNS = ("customer_id", "user_id", "anonymous_id", "email", "order_
 
 
 def has_erasures(con) -> bool:
+    if getattr(con, "engine", None) == "spark":  # a Spark workspace's Store (store/spark_store.py)
+        return con.has_rows("erasures")
     con = getattr(con, "con", con)  # a Store, or its connection
     return con.execute("SELECT EXISTS (SELECT 1 FROM erasures)").fetchone()[0]
 

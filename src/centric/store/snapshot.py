@@ -44,6 +44,8 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / SNAPSHOT_FILE
     temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
+    if getattr(store, "engine", "duckdb") == "spark":
+        return _publish_from_spark(store, folder, temp, target, tables)
     con = store.con
     # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
     con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
@@ -60,6 +62,35 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
         os.chmod(temp, 0o600)
         os.replace(temp, target)
     except BaseException:  # an error or a stop (Ctrl+C twice) half-way: no half copy left behind
+        for leftover in (temp, temp.with_name(temp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return target
+
+
+def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: tuple[str, ...]) -> Path:
+    """The same snapshot from a Spark workspace: the small tables collected to the driver (Arrow) and
+    written to a fresh DuckDB file, swapped in the same way."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(temp))
+        try:
+            for table in tables:
+                frame = store.frame(table).toArrow()  # noqa: F841 - read by DuckDB's replacement scan
+                con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM frame")
+            con.execute("CREATE TABLE snapshot_info AS SELECT now() AS published_at, ? AS tables",
+                        [json.dumps(list(tables))])
+        finally:
+            con.close()
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
+    except BaseException:
         for leftover in (temp, temp.with_name(temp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
