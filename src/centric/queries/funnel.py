@@ -62,7 +62,8 @@ def _check(steps: list[str], strategy: str = "join", order: str = "ordered") -> 
 def funnel_chains(events, steps: list[str], window_seconds: int, exclusions: tuple[str, ...] = ()):
     """The portable form: one row per step-1 event, the greedy chain from it (a range join per step
     from every step-1 event, then the minimum), the level it reaches, and clash (always false:
-    it joins on the user's text)."""
+    it joins on the user's text). Chains past step 1 are kept only from the latest step-1 event at
+    or before their step 2 (the asof form's chains)."""
     import ibis
 
     _check(steps)
@@ -78,7 +79,16 @@ def funnel_chains(events, steps: list[str], window_seconds: int, exclusions: tup
         chain = _earliest(chain, ex, chain.start < ex._t, "join", "_x")
         cutoff = chain._x
     cols = ["user", "channel", "start"] + [f"t{k}" for k in range(1, len(steps))]
-    return chain.select(*cols, level=_chain_level(chain, steps, cutoff), clash=ibis.literal(False))
+    chains = chain.mutate(level=_chain_level(chain, steps, cutoff), clash=ibis.literal(False))
+    if len(steps) < 2:
+        return chains.select(*cols, "level", "clash")
+    # A chain that goes past step 1 starts at the latest step-1 event at or before its step 2, as the
+    # asof form's do (a later start reaches the same step 2 and leaves more window, so no level is
+    # lost): both forms then report the same chain, and the same times, for every user.
+    first = ev.filter(ev.name == steps[0]).select(_u=ev.user, _t=ev.ts)
+    chains = _earliest(chains, first, chains.start < first._t, "join", "_n0")
+    later_start = chains._n0.notnull() & (chains._n0 <= chains.t1)
+    return chains.filter((chains.level == 1) | ~later_start).select(*cols, "level", "clash")
 
 
 def best_per_user(chains):
