@@ -115,14 +115,18 @@ class Workspace(PeopleOps, ServerOps):
 
         return [name for name, _ in STEPS]
 
-    def run(self, on_step: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None) -> dict[str, int]:
+    def run(self, on_step: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None,
+            full: bool = False) -> dict[str, int]:
         """Every analysis in dependency order (as `centric run`), under the workspace's run lock: raises
         RunBusy when another run holds it or another command holds the database. {output: rows};
-        on_step(name) as each starts; stop() is asked before each step (a stop skips the rest)."""
+        on_step(name) as each starts; stop() is asked before each step (a stop skips the rest).
+        Only what changed is recomputed (services/run_ledger.py): the result's `.decisions[step]` has
+        the mode (full, incremental, reused) and the reason, `.lines()` one line each; `full=True`
+        recomputes everything and refits every model (as `centric run --full`)."""
         from centric.services.schedule import run_once
 
         self._not_held("run")
-        return run_once(self.path, on_step=on_step, stop=stop).steps
+        return run_once(self.path, on_step=on_step, stop=stop, full=full).steps
 
     @staticmethod
     def interval(text: str) -> int:

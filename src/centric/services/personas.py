@@ -116,7 +116,12 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         card["stability"]["partition"] = verdict
         card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
-    _write(store, cards, profiles["customer_id"], result.labels, result.distances)
+    from centric.services.personas_incremental import profile_hashes, save_state
+
+    variables = {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi}
+    _write(store, cards, profiles["customer_id"], result.labels, result.distances,
+           profile_hashes(profiles, [*result.numeric, *result.categorical, *result.multi]))
+    save_state(store, result, variables, len(profiles), float(np.mean(result.distances)))
     from centric.services.consent import record
 
     record(store, left_out)
@@ -159,7 +164,7 @@ def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame)
         card["summary"] = narrative(card)
 
 
-def _write(store, cards, customer_ids, labels, distances) -> None:
+def _write(store, cards, customer_ids, labels, distances, hashes=None) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     personas = pd.DataFrame([{
         "persona_id": c["persona_id"], "name": c["name"], "customers": c["customers"],
@@ -169,7 +174,7 @@ def _write(store, cards, customer_ids, labels, distances) -> None:
         "card": json.dumps(c, ensure_ascii=False, default=_json_default), "computed_at": now,
     } for c in cards])
     members = pd.DataFrame({"customer_id": customer_ids.to_numpy(), "persona_id": labels.astype("int64") + 1,
-                            "distance": distances.astype(float)})
+                            "distance": distances.astype(float), "profile_hash": hashes, "assigned": "clustered"})
     store.replace_tables({"personas": personas, "customer_personas": members})
 
 
