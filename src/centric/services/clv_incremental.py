@@ -89,7 +89,8 @@ def refit_incremental(store, settings, progress=None):
         store, settings, model, fitted, data, p_alive, p_none, horizon, source, end, say,
         spend_initial=_params(store, "GammaGamma"))
     db = store.ibis()
-    models = db.execute(db.table("clv_models"))
+    t = db.table("clv_models")
+    models = db.execute(t.mutate(params=t.params.cast("string")))
     chosen = (models["model"] == model) & models["chosen"].fillna(False).astype(bool)
     models.loc[chosen, "params"] = json.dumps(fitted.params_)
     if spend_params:

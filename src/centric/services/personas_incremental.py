@@ -99,7 +99,8 @@ def assign_incremental(store, settings, progress=None):
     out["profile_hash"] = hashes
     cards = load_cards(store)
     _scale_counts(cards, out["persona_id"].to_numpy() - 1, profiles)
-    personas = db.execute(db.table("personas").order_by("persona_id"))
+    p = db.table("personas")
+    personas = db.execute(p.mutate(traits=p.traits.cast("string"), card=p.card.cast("string")).order_by("persona_id"))
     by_id = {c["persona_id"]: c for c in cards}
     for col in ("customers", "customer_share", "revenue_share", "summary"):
         personas[col] = [by_id[p][col] for p in personas["persona_id"]]

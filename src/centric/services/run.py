@@ -139,6 +139,8 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
             rows, mode, reason = INCREMENTAL[name](store, settings, workspace, decision)
         else:
             rows = step(store, settings, workspace)
+            if decision.mode == "incremental":  # no incremental form: its whole result is the exact one
+                mode, reason = "full", f"{decision.reason}; recomputed whole (exact, and cheap next to the fits)"
         results[name] = rows
         ledger.done(name, rows, time.perf_counter() - began, mode, reason)
     if workspace is not None:

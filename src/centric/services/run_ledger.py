@@ -49,10 +49,12 @@ class Decision:
     mode: str  # full | incremental | reused
     reason: str
     inputs: dict | None = None  # what the step computes from (written to the ledger once it has run)
+    seconds: float | None = None
 
     def line(self, rows: int | None = None) -> str:
         shown = "" if rows is None else f" {rows:,} rows,"
-        return f"{self.step}:{shown} {self.mode}: {self.reason}"
+        took = "" if self.seconds is None else f" ({self.seconds:.1f} s)"
+        return f"{self.step}:{shown} {self.mode}{took}: {self.reason}"
 
 
 def settings_fingerprint(workspace: Path | None) -> str:
@@ -114,6 +116,7 @@ class Ledger:
         """Record the step in run_ledger (the step may have refined its mode and reason)."""
         decision = self.decisions[step]
         decision.mode, decision.reason = mode or decision.mode, reason or decision.reason
+        decision.seconds = seconds
         if decision.inputs is None:
             return
         if decision.mode == "reused":  # the output is the last run's: keep the state it was computed from
