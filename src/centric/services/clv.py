@@ -406,8 +406,6 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
         "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
     })
-    from centric.services.clv_incremental import save_state
-
     save_state(store, model, source, check, note, end, len(value))
     say("value by RFM segment and acquisition channel")
     build_rollups(store, settings)
@@ -451,6 +449,19 @@ def _score(store, settings, model: str, fitted, data, p_alive, p_none, horizon, 
         "churn_risk": bands, "computed_at": pd.Timestamp(end),
     })
     return value, spend_model, spend_params, spend_check, clv, bands
+
+
+def save_state(store, model: str, source: str, check, note: str, end, customers: int) -> None:
+    """What an incremental run reuses (services/clv_incremental.py): the choice, the churn source and map."""
+    from centric.services.run_ledger import drop_model, save_model
+
+    churn = None if check is None else check["churn"].map_
+    if check is None or churn is None:
+        drop_model(store, "clv")  # nothing validated: a later run validates again when it can
+        return
+    save_model(store, "clv", {"end": pd.Timestamp(end).isoformat(), "customers": int(customers)},
+               {"model": model, "source": source, "note": note, "horizon": float(check["holdout"]),
+                "churn": {"x": list(churn.x_), "y": list(churn.y_)}})
 
 
 def _columns(table: str) -> tuple[str, ...]:

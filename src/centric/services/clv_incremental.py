@@ -29,18 +29,6 @@ NEW_SHARE = 0.20
 INCREMENTAL_SOURCES = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "Recency")
 
 
-def save_state(store, model: str, source: str, check, note: str, end, customers: int) -> None:
-    from centric.services.run_ledger import drop_model, save_model
-
-    churn = None if check is None else check["churn"].map_
-    if check is None or churn is None:
-        drop_model(store, "clv")  # nothing validated: a later run validates again when it can
-        return
-    save_model(store, "clv", {"end": pd.Timestamp(end).isoformat(), "customers": int(customers)},
-               {"model": model, "source": source, "note": note, "horizon": float(check["holdout"]),
-                "churn": {"x": list(churn.x_), "y": list(churn.y_)}})
-
-
 def _params(store, model: str) -> dict | None:
     db = store.ibis()
     t = db.table("clv_models")

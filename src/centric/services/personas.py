@@ -116,8 +116,6 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         card["stability"]["partition"] = verdict
         card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
-    from centric.services.personas_incremental import profile_hashes, save_state
-
     variables = {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi}
     _write(store, cards, profiles["customer_id"], result.labels, result.distances,
            profile_hashes(profiles, [*result.numeric, *result.categorical, *result.multi]))
@@ -147,6 +145,23 @@ def persona_input(store, settings, rebuild_profiles: bool = True):
     left_out = consent.count_events_left_out(store, settings, "personas")
     left_out.customers_left_out = int((~keep).sum())
     return profiles[keep].reset_index(drop=True), left_out
+
+
+def profile_hashes(profiles: pd.DataFrame, variables) -> np.ndarray:
+    cols = profiles[list(variables)].astype(object)
+    cols = cols.apply(lambda c: c.map(lambda v: json.dumps(list(v) if hasattr(v, "__len__") and not isinstance(v, str)
+                                                           else v, default=str)))
+    return pd.util.hash_pandas_object(cols, index=False).astype(str).to_numpy()
+
+
+def save_state(store, result, variables: dict, customers: int, mean_distance: float) -> None:
+    from centric.services.run_ledger import save_model
+
+    encoder = json.loads(result.encoder.to_json())
+    state = {"encoder": encoder, "centers": result.model.cluster_centers_.tolist(),
+             "silhouettes": {str(k): float(v) for k, v in result.model.silhouettes_.items()}}
+    save_model(store, "personas", {"customers": int(customers), "variables": variables,
+                                   "mean_distance": float(mean_distance)}, state)
 
 
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:

@@ -26,23 +26,6 @@ NEW_SHARE = 0.20
 DISTANCE_RATIO = 1.5
 
 
-def profile_hashes(profiles: pd.DataFrame, variables) -> np.ndarray:
-    cols = profiles[list(variables)].astype(object)
-    cols = cols.apply(lambda c: c.map(lambda v: json.dumps(list(v) if hasattr(v, "__len__") and not isinstance(v, str)
-                                                           else v, default=str)))
-    return pd.util.hash_pandas_object(cols, index=False).astype(str).to_numpy()
-
-
-def save_state(store, result, variables: dict, customers: int, mean_distance: float) -> None:
-    from centric.services.run_ledger import save_model
-
-    encoder = json.loads(result.encoder.to_json())
-    state = {"encoder": encoder, "centers": result.model.cluster_centers_.tolist(),
-             "silhouettes": {str(k): float(v) for k, v in result.model.silhouettes_.items()}}
-    save_model(store, "personas", {"customers": int(customers), "variables": variables,
-                                   "mean_distance": float(mean_distance)}, state)
-
-
 def assign_incremental(store, settings, progress=None):
     """(PersonaResult, reason) after assigning new and changed customers; (None, why) when a re-clustering
     is due (the caller then runs build_personas)."""
@@ -50,7 +33,8 @@ def assign_incremental(store, settings, progress=None):
     from centric.models.segmentation.features import MixedEncoder
     from centric.models.segmentation.quality import audit
     from centric.services.consent import record
-    from centric.services.personas import RANGES, PersonaResult, _scale_counts, load_cards, persona_input
+    from centric.services.personas import (RANGES, PersonaResult, _scale_counts, load_cards, persona_input,
+                                           profile_hashes)
     from centric.services.run_ledger import load_model
 
     say = progress or (lambda *_: None)
