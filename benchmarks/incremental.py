@@ -40,11 +40,18 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--folder", default="/tmp/centric-incremental")
     parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="Keep the base and extra files a previous call loaded.")
     args = parser.parse_args()
     folder = Path(args.folder)
-    shutil.rmtree(folder, ignore_errors=True)
-    (shop, extra), _, _ = timed(f"demo shop of {args.customers:,} customers, base loaded",
-                                lambda: build(folder, args.customers, days_back=args.days))
+    if args.reuse:
+        for name in ("before", "full"):
+            shutil.rmtree(folder / name, ignore_errors=True)
+        (folder / "shop" / "run.lock").unlink(missing_ok=True)
+        shop, extra = folder / "shop", {p.stem: p for p in (folder / "extra").iterdir()}
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        (shop, extra), _, _ = timed(f"demo shop of {args.customers:,} customers, base loaded",
+                                    lambda: build(folder, args.customers, days_back=args.days))
     ws = Workspace(shop)
     first, full_wall, full_cpu = timed("full run on the base", lambda: ws.run(full=True))
     shutil.copytree(shop, folder / "before")
