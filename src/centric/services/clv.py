@@ -461,7 +461,7 @@ def save_state(store, model: str, source: str, check, note: str, end, customers:
         return
     save_model(store, "clv", {"end": pd.Timestamp(end).isoformat(), "customers": int(customers)},
                {"model": model, "source": source, "note": note, "horizon": float(check["holdout"]),
-                "churn": {"x": list(churn.x_), "y": list(churn.y_)}})
+                "inner_days": int(check["inner_days"]), "churn": {"x": list(churn.x_), "y": list(churn.y_)}})
 
 
 def _columns(table: str) -> tuple[str, ...]:
