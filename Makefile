@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/text.py
 	$(BIN)/python benchmarks/segments.py
 	$(BIN)/python benchmarks/journey.py
+	$(BIN)/python benchmarks/incremental.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) centric-workspace .pytest_cache .hypothesis tests/js/node_modules

@@ -13,6 +13,7 @@ Rules under test, on a small demo shop cut at its last days (benchmarks/incremen
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -21,6 +22,8 @@ import pytest
 
 from benchmarks.incremental_data import build, compare, load, tables
 from centric.services.run_ledger import READS
+
+pytestmark = pytest.mark.slow  # one shared fixture: three runs of a 160-customer shop
 
 OUTPUTS = ["customer_summary", "customer_value", "feedback_insights", "customer_personas", "personas",
            "journey_stages", "kpis", "segment_members"]
@@ -63,15 +66,22 @@ def test_the_run_says_what_it_recomputed_and_why(runs):
 
 
 def test_nothing_new_reuses_everything(runs, tmp_path):
-    from centric import Workspace
+    """`centric run` with nothing new: a line per step saying it was reused, and no output changes."""
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
 
     shop, _, _, _, _ = runs
     copy = tmp_path / "again"
     shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("run.lock"))
     before = tables(copy, OUTPUTS)
-    result = Workspace(copy).run()
-    assert {step: result.decisions[step].mode for step in READS} == {step: "reused" for step in READS}
-    assert all("nothing new" in result.decisions[step].reason for step in READS)
+    out = CliRunner().invoke(cli, ["run", "-w", str(copy)])
+    assert out.exit_code == 0, out.output
+    for step in READS:
+        assert re.search(rf"^{step}: [\d,]+ rows, reused \([\d.]+ s\): nothing new since the last run$", out.output,
+                         re.M), out.output
+    refused = CliRunner().invoke(cli, ["run", "-w", str(copy), "--full", "--every", "1m"])
+    assert refused.exit_code == 2 and "--full recomputes once" in refused.output
     after = tables(copy, OUTPUTS)
     for name in OUTPUTS:
         pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False)

@@ -236,8 +236,8 @@ def run(workspace, every, full):
         click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} skipped: {exc}", err=True)
         sys.exit(exc.exit_code)
     left_out = ws.consent_messages(("personas", "journey"))
-    for line in results.lines():
-        console.print(line, markup=False)
+    for line in results.lines():  # whole lines, never wrapped: cron logs are read with grep
+        click.echo(line)
     for line in left_out:
         console.print(line, markup=False)
     if left_out:
