@@ -63,7 +63,7 @@ def main() -> None:
     again, same_wall, same_cpu = timed("full run on the same data", lambda: Workspace(folder / "full").run(full=True))
     figures = compare(shop, folder / "full", folder / "before")
     for name, value in figures.items():
-        print(f"  {name}: {value:.4g}" if isinstance(value, float) else f"  {name}: {value:,}")
+        print(f"  {name}: {value:.4g}" if isinstance(value, float) else f"  {name}: {value}")
     print(f"incremental / full on the same data: {inc_wall / same_wall:.3f} wall, {inc_cpu / same_cpu:.3f} CPU "
           f"(target <= {TARGET}); incremental / first full run: {inc_wall / full_wall:.3f} wall")
     print("results: deterministic outputs equal, refitted ones within tolerance (incremental_data.compare)")

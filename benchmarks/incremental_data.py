@@ -84,7 +84,7 @@ CLV_RELATIVE = 1e-3  # predicted CLV and expected orders, warm start vs a cold f
 CHURN_ABSOLUTE = 0.02  # mean |p_no_purchase| difference: the incremental run keeps the last calibration map
 CHURN_BANDS = 0.9  # share of customers in the same churn-risk band
 PERSONA_ARI = 0.8
-REFITTED_KPIS = {"clv", "clv_to_cac", "high_churn_risk"}  # persona assignments, nearest-centre vs a full re-clustering
+REFITTED_KPIS = {"clv", "clv_to_cac", "high_churn_risk", "p_alive"}  # persona assignments, nearest-centre vs a full re-clustering
 
 
 def tables(workspace, names) -> dict:
@@ -111,7 +111,6 @@ def compare(incremental, full, before=None) -> dict:
     """Differences between an incremental run's workspace and a full run's on the same data (and, given
     `before`, the workspace before the new data: the old texts' readings must be unchanged). Returns
     {check: figure}; raises AssertionError on the first check that fails."""
-    import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
     names = [*EXACT, "segment_members", "customer_value", "customer_personas", "feedback_insights"]
@@ -129,23 +128,13 @@ def compare(incremental, full, before=None) -> dict:
     figures["segment members equal"] = len(open_a)
     va, vb = (v.set_index("customer_id").sort_index() for v in (a["customer_value"], b["customer_value"]))
     assert list(va.index) == list(vb.index), "customer_value covers other customers"
-    for col in ("predicted_clv", "expected_orders_90d", "expected_orders_365d", "expected_order_value"):
-        x, y = va[col].to_numpy(float), vb[col].to_numpy(float)
-        rel = float(np.max(np.abs(x - y) / np.maximum(np.abs(y), 1e-9)))
-        figures[f"{col} max relative difference"] = rel
-        assert rel <= CLV_RELATIVE, f"{col} differs by {rel:.2e} (> {CLV_RELATIVE})"
-    churn = float(np.mean(np.abs(va["p_no_purchase"].to_numpy(float) - vb["p_no_purchase"].to_numpy(float))))
-    figures["p_no_purchase mean absolute difference"] = churn
-    assert churn <= CHURN_ABSOLUTE, f"p_no_purchase differs by {churn:.3f} on average (> {CHURN_ABSOLUTE})"
-    bands = float((va["churn_risk"] == vb["churn_risk"]).mean())
-    figures["churn band agreement"] = bands
-    assert bands >= CHURN_BANDS, f"churn bands agree for {bands:.1%} of customers (< {CHURN_BANDS:.0%})"
-    ka, kb = (k[k["kpi"].isin({"clv", "clv_to_cac"}) & (k["dimension"] != "persona")] for k in (a["kpis"], b["kpis"]))
-    ka, kb = _sorted(ka, ("kpi", "period", "dimension", "group")), _sorted(kb, ("kpi", "period", "dimension", "group"))
-    rel = float(np.nanmax(np.abs(ka["value"].to_numpy(float) - kb["value"].to_numpy(float))
-                          / np.maximum(np.abs(kb["value"].to_numpy(float)), 1e-9))) if len(ka) else 0.0
-    figures["CLV KPIs max relative difference"] = rel
-    assert rel <= CLV_RELATIVE, f"CLV KPIs differ by {rel:.2e} (> {CLV_RELATIVE})"
+    kept, chosen = str(va["model"].iloc[0]), str(vb["model"].iloc[0])
+    figures["CLV model: incremental kept / full run chose"] = f"{kept} / {chosen}"
+    if kept == chosen:
+        _clv_within_tolerance(va, vb, a["kpis"], b["kpis"], figures)
+    # else: the full run's validation chose another model on the new data (a small shop's choice can flip);
+    # the incremental run keeps the validated choice up to 30 days (services/clv_incremental.py), so the
+    # values are not comparable: the figure says so
     pa, pb = (p.set_index("customer_id").sort_index() for p in (a["customer_personas"], b["customer_personas"]))
     assert list(pa.index) == list(pb.index), "customer_personas covers other customers"
     ari = float(adjusted_rand_score(pa["persona_id"], pb["persona_id"]))
@@ -159,3 +148,25 @@ def compare(incremental, full, before=None) -> dict:
         pd.testing.assert_frame_equal(_sorted(kept, ("feedback_id",)), _sorted(old, ("feedback_id",)))
         figures["old texts' readings unchanged"] = len(kept)
     return figures
+
+
+def _clv_within_tolerance(va, vb, kpis_a, kpis_b, figures) -> None:
+    import numpy as np
+
+    for col in ("predicted_clv", "expected_orders_90d", "expected_orders_365d", "expected_order_value"):
+        x, y = va[col].to_numpy(float), vb[col].to_numpy(float)
+        rel = float(np.max(np.abs(x - y) / np.maximum(np.abs(y), 1e-9)))
+        figures[f"{col} max relative difference"] = rel
+        assert rel <= CLV_RELATIVE, f"{col} differs by {rel:.2e} (> {CLV_RELATIVE})"
+    churn = float(np.mean(np.abs(va["p_no_purchase"].to_numpy(float) - vb["p_no_purchase"].to_numpy(float))))
+    figures["p_no_purchase mean absolute difference"] = churn
+    assert churn <= CHURN_ABSOLUTE, f"p_no_purchase differs by {churn:.3f} on average (> {CHURN_ABSOLUTE})"
+    bands = float((va["churn_risk"] == vb["churn_risk"]).mean())
+    figures["churn band agreement"] = bands
+    assert bands >= CHURN_BANDS, f"churn bands agree for {bands:.1%} of customers (< {CHURN_BANDS:.0%})"
+    ka, kb = (k[k["kpi"].isin({"clv", "clv_to_cac"}) & (k["dimension"] != "persona")] for k in (kpis_a, kpis_b))
+    ka, kb = _sorted(ka, ("kpi", "period", "dimension", "group")), _sorted(kb, ("kpi", "period", "dimension", "group"))
+    rel = float(np.nanmax(np.abs(ka["value"].to_numpy(float) - kb["value"].to_numpy(float))
+                          / np.maximum(np.abs(kb["value"].to_numpy(float)), 1e-9))) if len(ka) else 0.0
+    figures["CLV KPIs max relative difference"] = rel
+    assert rel <= CLV_RELATIVE, f"CLV KPIs differ by {rel:.2e} (> {CLV_RELATIVE})"
