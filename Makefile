@@ -49,7 +49,7 @@ demo: $(VENV)/.installed
 	$(BIN)/centric demo --workspace centric-workspace
 
 test: $(VENV)/.installed-dev java chromium js-clients
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
 
 # The anchors of benchmarks/clv.py: lifetimes 0.11.3 (archived) runs only on old numpy, pandas and
 # scipy, so it lives in a venv of its own and the benchmark calls it in a subprocess.

@@ -1,17 +1,20 @@
 """The collector under load: `centric serve` against a FastAPI route that only returns 200, in one run.
 
-Both servers run the same way (a subprocess, uvicorn, the same options) on this machine. The load is
+All servers run the same way (a subprocess, uvicorn, the same options) on this machine, side by side,
+and take the load in turns (``--rounds`` slices each, the order rotating), so a change in the machine's
+load falls on all of them alike. The load is
 the same for both: ``--clients`` keep-alive connections (50), spread over ``--processes`` client
 processes of plain asyncio HTTP/1.1 (no client library in the way), each posting Segment batches of
 ``--batch`` messages (100, every messageId unique) for ``--seconds`` (10). Reported: messages per
 second accepted (200 answers x batch), p50 and p99 latency per request, and centric's share of the
 ceiling (and, for reference, of the same route when it reads the body before answering: what receiving
-the bytes costs alone). Then a crash run: load, ``kill -9`` mid-load, and every acknowledged messageId is counted in
+the bytes costs alone), and the CPU time each server process used per request (user + system, all its
+threads, from /proc): steadier than the rates on a shared machine. Then a crash run: load, ``kill -9`` mid-load, and every acknowledged messageId is counted in
 the spool files (lost = acknowledged and absent, duplicated = present more than once).
 
 Targets: >= 5,000 messages/s accepted, within 2x of the ceiling, 0 lost, 0 duplicated.
 
-    python benchmarks/collector.py [--seconds 10] [--clients 50] [--batch 100] [--processes 2]
+    python benchmarks/collector.py [--seconds 10] [--rounds 5] [--clients 50] [--batch 100] [--processes 2]
 """
 
 from __future__ import annotations
@@ -52,8 +55,11 @@ CEILING_APP = textwrap.dedent('''
     async def health():
         return {"status": "ok"}
 
+    # the options of `centric serve` (Workspace.serve), and its gc.freeze() before serving
+    import gc
+    gc.freeze()
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", limit_concurrency=1024,
-                backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30)
+                backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30, access_log=False)
 ''')
 
 
@@ -146,7 +152,7 @@ async def _connection(port, head, body, seconds, tag, out):
 
 
 def client_process(args) -> dict:
-    port, key, clients, seconds, batch, worker = args
+    port, key, clients, seconds, batch, worker, rnd = args
     body = template(batch)
     auth = base64.b64encode(f"{key}:".encode()).decode()
     head = (f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic {auth}\r\n"
@@ -157,29 +163,58 @@ def client_process(args) -> dict:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # writes to a killed server are counted, not logged
 
     async def main():
-        await asyncio.gather(*(_connection(port, head, body, seconds, f"w{worker}c{c:03d}n", out)
+        await asyncio.gather(*(_connection(port, head, body, seconds, f"r{rnd}w{worker}c{c:03d}n", out)
                                for c in range(clients)))
 
     asyncio.run(main())
     return out
 
 
-def drive(port: int, key: str, clients: int, seconds: float, batch: int, processes: int) -> dict:
+def drive(port: int, key: str, clients: int, seconds: float, batch: int, processes: int, pool=None,
+          rnd: int = 0, server: subprocess.Popen | None = None) -> dict:
+    """``clients`` connections for ``seconds`` (client processes from ``pool``, else a new pool)."""
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    work = [(port, key, n, seconds, batch, i, rnd) for i, n in enumerate(shares)]
+    cpu = server_cpu(server)
     started = time.perf_counter()
-    with mp.get_context("spawn").Pool(processes) as pool:
-        parts = pool.map(client_process, [(port, key, n, seconds, batch, i) for i, n in enumerate(shares)])
-    elapsed = time.perf_counter() - started - 0.0
+    if pool is None:
+        with mp.get_context("spawn").Pool(processes) as own:
+            parts = own.map(client_process, work)
+    else:
+        parts = pool.map(client_process, work)
+    elapsed = time.perf_counter() - started
+    cpu = server_cpu(server) - cpu if cpu is not None else None
+    return summary([{"parts": parts, "seconds": seconds, "elapsed": elapsed, "server_cpu": cpu}], batch)
+
+
+def summary(slices: list[dict], batch: int) -> dict:
+    """Slices of load on one server, added up: messages/s over the slices' time, latency over all requests."""
+    parts = [p for s in slices for p in s["parts"]]
+    seconds = sum(s["seconds"] for s in slices)
     latency = sorted(x for p in parts for x in p["latency"])
     status: Counter = Counter()
     for p in parts:
         status.update(p["status"])
     ok = status.get(200, 0)
-    return {"messages_per_s": ok * batch / seconds, "requests": sum(status.values()), "status": dict(status),
-            "errors": sum(p["errors"] for p in parts), "elapsed": elapsed,
+    cpus = [s["server_cpu"] for s in slices]
+    requests = sum(status.values())
+    return {"messages_per_s": ok * batch / seconds, "requests": requests, "status": dict(status),
+            "errors": sum(p["errors"] for p in parts), "elapsed": sum(s["elapsed"] for s in slices),
             "p50_ms": 1000 * latency[len(latency) // 2] if latency else None,
             "p99_ms": 1000 * latency[min(len(latency) - 1, int(len(latency) * 0.99))] if latency else None,
-            "acked": [a for p in parts for a in p["acked"]]}
+            "cpu_ms_per_request": (1000 * sum(cpus) / requests if requests and None not in cpus else None),
+            "acked": [a for p in parts for a in p["acked"]], "slices": slices}
+
+
+def server_cpu(proc: subprocess.Popen | None) -> float | None:
+    """CPU seconds the server process has used (user + system, all threads), None where /proc is absent."""
+    if proc is None:
+        return None
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -209,6 +244,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5, help="slices each server's --seconds is cut into")
     args = parser.parse_args()
 
     from centric.services.keys import create_key
@@ -218,34 +254,37 @@ def main() -> None:
     workspace = work / "shop"
     init_workspace(workspace)
     _, key = create_key(workspace, "write", "bench")
-    load = (args.clients, args.seconds, args.batch, args.processes)
     print(f"load: {args.clients} clients in {args.processes} processes, batches of {args.batch}, {args.seconds:g} s "
           f"each; {os.cpu_count()} cores")
 
-    port = free_port()
-    proc = start_ceiling(port)
+    # the three servers run side by side and take the load in turns (--rounds slices each, the order
+    # rotating), so a change in the machine's load (other work on it) falls on all three alike
+    servers = {}
     try:
-        ceiling = drive(port, key, *load)
+        for name, start in (("ceiling", lambda p: start_ceiling(p)), ("reference", lambda p: start_ceiling(p, "read")),
+                            ("centric", lambda p: start_centric(workspace, p))):
+            port = free_port()
+            servers[name] = (port, start(port))
+        slices: dict[str, list] = {name: [] for name in servers}
+        per_slice = args.seconds / args.rounds
+        with mp.get_context("spawn").Pool(args.processes) as pool:
+            for rnd in range(args.rounds):
+                names = list(servers)
+                for name in names[rnd % 3:] + names[:rnd % 3]:
+                    port, proc = servers[name]
+                    slices[name].extend(drive(port, key, args.clients, per_slice, args.batch, args.processes, pool,
+                                              rnd, proc)["slices"])
     finally:
-        stop(proc)
-    port = free_port()
-    proc = start_ceiling(port, "read")
-    try:
-        reader = drive(port, key, *load)
-    finally:
-        stop(proc)
-    port = free_port()
-    proc = start_centric(workspace, port)
-    try:
-        centric = drive(port, key, *load)
-    finally:
-        stop(proc)
+        for _, proc in servers.values():
+            stop(proc)
+    ceiling, reader, centric = (summary(slices[name], args.batch) for name in ("ceiling", "reference", "centric"))
     stored = spooled_ids(workspace)
     acked_ids = [f"{p}-{i:03d}" for p in centric["acked"] for i in range(args.batch)]
     for name, r in (("ceiling (FastAPI route that returns 200)", ceiling),
                     ("reference: the route reads the body first", reader), ("centric serve", centric)):
+        cpu = f"{r['cpu_ms_per_request']:.2f} ms" if r["cpu_ms_per_request"] is not None else "?"
         print(f"{name:42s} {r['messages_per_s']:>10,.0f} messages/s  p50 {r['p50_ms']:.1f} ms  "
-              f"p99 {r['p99_ms']:.1f} ms  answers {r['status']}  errors {r['errors']}")
+              f"p99 {r['p99_ms']:.1f} ms  server CPU/request {cpu}  answers {r['status']}  errors {r['errors']}")
     ratio = centric["messages_per_s"] / ceiling["messages_per_s"]
     print(f"centric / ceiling: {ratio:.2f} ({1 / ratio:.2f}x slower); centric / reference "
           f"{centric['messages_per_s'] / reader['messages_per_s']:.2f}; "

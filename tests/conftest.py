@@ -44,3 +44,21 @@ def demo_shop(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo-shop") / "shop"
     run_demo(path, n_customers=3000, seed=11)
     return path
+
+
+# `make test` runs the suite on two pytest-xdist workers (-n 2 --dist loadgroup). Each test is grouped
+# by the first expensive session fixture it asks for, or else by its module, so a session build and a
+# module's fixtures are each made once, on one worker, not once per worker.
+SHARED_BUILDS = ("demo_shop", "spark_cluster", "spark")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((name for name in SHARED_BUILDS if name in names), None)
+        if group is None and item.get_closest_marker("spark") is not None:
+            group = "spark"  # one local SparkSession per worker, reused by getOrCreate
+        if group is None:
+            group = item.nodeid.split("::", 1)[0]
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -179,6 +179,26 @@ def test_uci_top_customers_are_net_of_refunds(uci):
     assert kept["16446"] < 10
 
 
+def test_uci_value_model_ranks_buyers_at_least_as_well_as_recency(uci):
+    """The holdout check `centric run` made (its own split): the chosen model ranks the holdout's buyers
+    at least as well as days since the last purchase, and a Classifier fitted there reads every feature
+    of models/clv/classifier.py (BG/NBD stack included). Reuses the run above: no second UCI fit."""
+    import json
+
+    from centric.models.clv.classifier import FEATURES
+
+    ws, _ = uci
+    table = ws.sql("SELECT model, chosen, holdout_auc, params FROM clv_models WHERE model IN "
+                   "('BetaGeo', 'ModifiedBetaGeo', 'ParetoNBD', 'Recency', 'PastRate', 'Classifier')")
+    auc = table.set_index("model")["holdout_auc"]
+    chosen = table.loc[table["chosen"].astype(bool), "model"].iloc[0]
+    assert auc[chosen] >= auc["Recency"]
+    if "Classifier" in auc.index and table.loc[table["model"] == "Classifier", "params"].notna().all():
+        params = table.loc[table["model"] == "Classifier", "params"].iloc[0]
+        params = json.loads(params) if isinstance(params, str) else params
+        assert params["features"] == list(FEATURES) and len(params["count_features"]) == 14
+
+
 def test_cdnow_is_coherent(cdnow):
     ws, log = cdnow
     check_stages_partition(ws)
@@ -198,3 +218,54 @@ def test_demo_is_coherent(demo):
     check_churn_order(ws)
     check_personas_unique(ws)
     check_partial_month(ws)
+
+
+# -- the report on the real UCI export, as a reader sees it (issue 20, Must show) ---------------------
+
+_LAYOUT = """() => {
+  const visible = [...document.querySelectorAll('figure.chart svg')].filter(s => s.getBoundingClientRect().width > 0);
+  const charts = visible.map(svg => {
+    const ticks = [...svg.querySelectorAll('text.x-tick')].map(t => {
+      const r = t.getBoundingClientRect(); return {text: t.textContent, left: r.left, right: r.right, height: r.height};
+    });
+    return {title: svg.closest('figure').querySelector('figcaption').textContent, ticks};
+  });
+  return {width: document.documentElement.scrollWidth, lang: document.documentElement.lang, charts,
+          money: [...document.querySelectorAll('#overview .kpi .v')].map(e => e.textContent)};
+}"""
+
+
+def test_uci_report_reads_in_a_browser(uci, tmp_path):
+    """The UCI report in en and ca at 375 px and on a desktop: no sideways scroll, every chart titled, the
+    month labels of the visible drawing are month names that do not touch, and money carries £."""
+    import re
+    import shutil
+
+    ws, _ = uci
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    reports = {lang: ws.report(tmp_path / f"report-{lang}.html", lang=lang) for lang in ("en", "ca")}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
+                                                                    "--disable-background-networking"])
+        for lang, path in reports.items():
+            for width in (375, 1280):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                page.goto(path.as_uri())
+                seen = page.evaluate(_LAYOUT)
+                page.close()
+                assert seen["lang"] == lang and seen["width"] <= width, (lang, width, seen["width"])
+                revenue = next(c for c in seen["charts"] if c["title"].startswith(("Revenue by month", "Vendes per mes")))
+                labels = [t["text"] for t in revenue["ticks"]]
+                assert len(labels) >= 3 and not any(re.fullmatch(r"\d{4}-\d\d\*?", x) for x in labels), labels
+                assert re.search(r" 201[01]$", labels[0]) and labels[-1] == ("Dec 2011*" if lang == "en" else "des. 2011*")
+                for chart in seen["charts"]:
+                    ticks = chart["ticks"]
+                    assert all(a["right"] <= b["left"] for a, b in zip(ticks, ticks[1:])), (lang, width, chart)
+                    assert all(t["height"] >= 9 for t in ticks), (lang, width, chart["title"])  # readable
+                assert seen["money"] and sum("£" in m for m in seen["money"]) >= 3, seen["money"]
+    catalan = reports["ca"].read_text(encoding="utf-8")
+    assert "Comanda mitjana" in catalan and "aov" not in re.sub(r"<[^>]+>", " ", catalan).split()

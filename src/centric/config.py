@@ -45,6 +45,8 @@ class Settings:
     currency: str = "EUR"
     timezone: str = "Europe/Madrid"
     languages: list[str] = field(default_factory=lambda: ["en", "es", "ca", "pt"])
+    # the language the shop reads centric in (report, dashboard, CLI messages): en, es, ca or pt
+    language: str = "en"
     journey_stages: list[str] = field(
         default_factory=lambda: ["visitor", "engaged", "first_purchase", "repeat", "loyal", "advocate"]
     )
@@ -86,6 +88,10 @@ class Settings:
         bad = [code for code in self.languages if len(code) != 2 or not code.isalpha()]
         if bad or not self.languages:
             raise ConfigError(f"languages must be ISO 639-1 codes such as en, es, ca, pt; got {bad or '[]'}")
+        self.language = str(self.language or "en").strip().lower()
+        if self.language not in ("en", "es", "ca", "pt"):
+            raise ConfigError(f"language must be one of en, es, ca, pt (the languages centric is written in); "
+                              f"got {self.language!r}")
         try:
             from zoneinfo import ZoneInfo
 
@@ -184,7 +190,7 @@ class Settings:
     def to_toml(self) -> str:
         data = asdict(self)
         lines = ["# centric workspace settings", "[shop]"]
-        for key in ("shop_name", "currency", "timezone", "languages"):
+        for key in ("shop_name", "currency", "timezone", "languages", "language"):
             lines.append(f"{key} = {_toml_value(data[key])}")
         lines += ["", "[journey]", f"stages = {_toml_value(self.journey_stages)}",
                   f"loyal_purchases = {self.journey_loyal_purchases}", f"at_risk_days = {self.journey_at_risk_days}",

@@ -158,12 +158,13 @@ class Workspace(PeopleOps, ServerOps):
         self._not_held("demo")
         return run_demo(self.path, n_customers=customers, seed=seed, years=years, progress=progress)
 
-    def report(self, output: str | os.PathLike | None = None) -> Path:
-        """Write the self-contained HTML report (as `centric report`); returns its path."""
+    def report(self, output: str | os.PathLike | None = None, lang: str | None = None) -> Path:
+        """Write the self-contained HTML report (as `centric report`) in `lang` (en, es, ca, pt; default
+        the workspace's language); returns its path."""
         from centric.services.report import write_report
 
         with self._store() as (settings, store):
-            return write_report(store, settings, Path(output) if output else self.path / "report.html")
+            return write_report(store, settings, Path(output) if output else self.path / "report.html", lang)
 
     # -- reading --------------------------------------------------------------------------------
     def sql(self, query: str, arrow: bool = False):

@@ -42,10 +42,17 @@ class ServerOps:
 
     def serve(self, host: str = "127.0.0.1", port: int = 8765, app=None) -> None:
         """Serve the app (this workspace's, unless another is given) until stopped (as `centric serve`)."""
+        import gc
+
         import uvicorn
 
-        uvicorn.run(app if app is not None else self.app(), host=host, port=port, log_level="warning",
-                    limit_concurrency=1024, backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30)
+        app = app if app is not None else self.app()
+        # what is loaded by now lives as long as the server: keep the collector from walking it again and
+        # again (each request's parse makes hundreds of dicts, so collections are frequent)
+        gc.freeze()
+        uvicorn.run(app, host=host, port=port, log_level="warning",
+                    limit_concurrency=1024, backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30,
+                    access_log=False)
 
     def survey_secret(self) -> str:
         """The secret that signs survey links (created on first use; never a key, never printed)."""

@@ -41,7 +41,7 @@ def survey_app(workspace, **settings_overrides):
             setattr(settings, key, value)
         settings.save(workspace / CONFIG_FILE)
     app = create_app(workspace, allowed_origins=["*"])
-    return app, app.app.state.ctx
+    return app, app.state.ctx
 
 
 def load_spool(workspace):

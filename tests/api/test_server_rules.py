@@ -36,7 +36,7 @@ def test_reads_need_a_read_key(client, workspace):
     assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 200
     assert client.get("/api/drivers", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
     revoke_key(workspace, info.id)
-    client.app.app.state.ctx.keys._checked = float("-inf")
+    client.app.state.ctx.keys._checked = float("-inf")
     assert client.get("/api/scores", headers={"X-Centric-Key": read}).status_code == 401
 
 
@@ -142,3 +142,49 @@ def test_serve_warns_off_localhost_and_says_where_keys_are(workspace, monkeypatc
     assert "Warning" not in local.output and "Warning: binding to 0.0.0.0" in wide.output
     assert "centric keys" in local.output
     assert calls[0]["limit_concurrency"] and calls[0]["timeout_graceful_shutdown"] <= 3
+
+
+def test_collection_answers_carry_cors_and_a_spool_that_cannot_write_acknowledges_nothing(workspace):
+    """The /v1 POST routes are answered in front of FastAPI (api/collect.py CollectFront): CORS still applies
+    to them, several requests share one submit to the spool, and a write that fails is a 503, not a 2xx."""
+    import asyncio
+
+    import httpx
+
+    _, key = create_key(workspace, "write")
+    message = {"userId": "u", "event": "E", "writeKey": key, "messageId": "m1"}
+    with TestClient(create_app(workspace, allowed_origins=["https://shop.example"])) as c:
+        r = c.post("/v1/t", content=__import__("json").dumps(message), headers={"Origin": "https://shop.example",
+                                                                                  "Content-Type": "text/plain"})
+        assert r.status_code == 200 and r.json() == {"success": True}
+        assert r.headers["access-control-allow-origin"] == "https://shop.example"
+        evil = c.post("/v1/t", json=message, headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 200 and "access-control-allow-origin" not in evil.headers
+    assert len(records(workspace)) == 2
+
+    app = create_app(workspace)
+    ctx = app.state.ctx
+    submitted = []
+
+    async def main():
+        ctx.start()
+        real = ctx.writer.submit_lines
+        ctx.writer.submit_lines = lambda lines: submitted.append(len(lines)) or real(lines)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", auth=(key, "")) as client:
+            batch = {"batch": [{"type": "track", "userId": f"u{i}", "event": "E"} for i in range(3)]}
+            together = await asyncio.gather(*(client.post("/v1/batch", json=batch) for _ in range(4)))
+
+            def broken(lines):
+                raise OSError(28, "No space left on device")
+
+            ctx.writer.submit_lines = broken
+            failed = await client.post("/v1/track", json={"userId": "u", "event": "lost"})
+        ctx.close()
+        return together, failed
+
+    together, failed = asyncio.run(main())
+    assert [r.status_code for r in together] == [200] * 4
+    assert sum(submitted) == 12 and len(submitted) < 4  # one submit carried several requests' lines
+    assert failed.status_code == 503 and failed.headers["retry-after"] == "30"
+    assert len(records(workspace)) == 2 + 12 and not any(r["message"]["event"] == "lost" for r in records(workspace))

@@ -210,6 +210,8 @@ def test_classifier_learns_a_planted_feature_and_saves_as_json():
     for key, value in json.loads(json.dumps(clf.params_)).items():  # JSON round trip gives the same predictions
         setattr(restored, {"features": "features_", "center": "center_", "scale": "scale_", "coef": "coef_",
                            "intercept": "intercept_", "count_coef": "count_coef_",
+                           "count_features": "count_features_", "count_center": "count_center_",
+                           "count_scale": "count_scale_",
                            "count_intercept": "count_intercept_", "duration": "duration_",
                            "growth": "growth_"}[key], value)
     assert restored.score(test) == pytest.approx(clf.score(test))
@@ -218,10 +220,10 @@ def test_classifier_learns_a_planted_feature_and_saves_as_json():
 
 
 def _with_features(data, rng):
-    from centric.models.clv.classifier import FEATURES
+    from centric.models.clv.classifier import QUERY_FEATURES
 
     out = data.copy()
-    for f in FEATURES:
+    for f in QUERY_FEATURES:  # bg_expected is left to the classifier: its BG/NBD fit runs here too
         if f not in out:
             out[f] = rng.gamma(2.0, 5.0, len(out))
     out["days_since_last"] = out["T"] - out["recency"]
@@ -248,6 +250,43 @@ def test_classifier_never_sees_the_holdout_outcomes():
     table, _, _ = evaluate({"BetaGeo": BetaGeo()}, data[["frequency", "recency", "T"]], actual, 19.0, 39.0,
                            (inner, inner["frequency_holdout"], 19.0))
     assert "Classifier" not in set(table["model"])
+
+
+def test_btyd_feature_is_fitted_per_cut_off_and_learned():
+    """bg_expected is BG/NBD's conditional expectation from a fit on each window's rows alone (by hand:
+    the same as fitting BetaGeo on that window); a window with no repeat buyer gets the past rate;
+    on customers planted by a BG/NBD process with every other feature noise, the classifier leans on it
+    and ranks the holdout buyers as well as the true model does."""
+    from centric.models.clv.classifier import QUERY_FEATURES, RepeatPurchaseClassifier, with_btyd_feature
+
+    rng = np.random.default_rng(5)
+    a = simulate_with_holdout(2000, CDNOW["BetaGeo"], rng.uniform(27, 39, 2000), 19.0, rng)
+    b = simulate_with_holdout(2000, CDNOW["BetaGeo"], rng.uniform(8, 20, 2000), 19.0, rng)
+    stacked = pd.concat([a.assign(window=0), b.assign(window=1)], ignore_index=True)
+    got = with_btyd_feature(stacked, 19.0, ["bg_expected"])["bg_expected"].to_numpy()
+    for part, rows in ((a, slice(0, 2000)), (b, slice(2000, 4000))):
+        np.testing.assert_allclose(got[rows], BetaGeo().fit(part).expected_purchases(part, 19.0), rtol=1e-9)
+    alone = with_btyd_feature(a, 19.0, ["bg_expected"])["bg_expected"].to_numpy()
+    np.testing.assert_allclose(alone, got[:2000], rtol=1e-9)
+    once = pd.DataFrame({"frequency": [0.0, 0.0, 0.0], "recency": [0.0, 0.0, 0.0], "T": [10.0, 0.0, 5.0]})
+    np.testing.assert_array_equal(with_btyd_feature(once, 19.0, ["bg_expected"])["bg_expected"], [0.0, 0.0, 0.0])
+    assert "bg_expected" not in with_btyd_feature(a, 19.0, ["frequency"])  # asked for only when needed
+
+    def noisy(frame):
+        out = frame.copy()
+        for f in QUERY_FEATURES:
+            if f not in ("frequency", "recency", "T"):
+                out[f] = rng.gamma(2.0, 5.0, len(out))
+        return out
+
+    later = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng)
+    train, test = noisy(stacked), noisy(later)
+    clf = RepeatPurchaseClassifier().fit(train, train["frequency_holdout"], 19.0)
+    coef = dict(zip(clf.features_, clf.coef_))
+    assert coef["bg_expected"] == max(coef.values()) and coef["bg_expected"] > 0.3
+    buys = test["frequency_holdout"] > 0
+    truth = 1 - BetaGeo().fit(test).p_no_purchase(test, 19.0)
+    assert roc_auc(buys, clf.score(test)) > roc_auc(buys, truth) - 0.02
 
 
 def _table(brier_by_model, validated_model=False, inner_brier=None):
@@ -322,14 +361,22 @@ def test_the_classifier_may_be_chosen_only_when_allowed():
 
 def test_shuffled_holdout_outcomes_do_not_change_the_choice():
     rng = np.random.default_rng(31)
-    data = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(27, 39, 3000), 19.0, rng)
-    inner = simulate_with_holdout(3000, CDNOW["BetaGeo"], rng.uniform(8, 20, 3000), 19.0, rng)
+    def shop(low, high):
+        ages = rng.uniform(low, high, 3000)
+        return _with_features(simulate_with_holdout(3000, CDNOW["BetaGeo"], ages, 19.0, rng), rng)
+
+    data, inner, deeper = shop(27, 39), shop(8, 20), shop(1, 9)
     models = lambda: {"BetaGeo": BetaGeo(), "ParetoNBD": ParetoNBD()}  # noqa: E731
-    choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0)
+    # the choice's own split trains the Classifier (with its BG/NBD stack) one level further down
+    choice, _, _ = evaluate(models(), inner, inner["frequency_holdout"], 19.0, 20.0,
+                            (deeper, deeper["frequency_holdout"], 19.0))
+    assert "Classifier" in set(choice["model"]) and choice["inner_mae"].isna().all()
     actual = data["frequency_holdout"].to_numpy()
-    chosen = [evaluate(models(), data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0), choice=choice)[0]
-              .loc[lambda t: t["chosen"], "model"].tolist() for y in (actual, rng.permutation(actual))]
+    tables = [evaluate(models(), data, y, 19.0, 39.0, (inner, inner["frequency_holdout"], 19.0), choice=choice)[0]
+              for y in (actual, rng.permutation(actual))]
+    chosen = [t.loc[t["chosen"], "model"].tolist() for t in tables]
     assert chosen[0] == chosen[1] and len(chosen[0]) == 1
+    assert tables[0]["holdout_auc"].tolist() != tables[1]["holdout_auc"].tolist()  # the outcomes did differ
 
 
 def test_growth_exponent_learns_dropout_from_half_windows():

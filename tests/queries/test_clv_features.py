@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from centric.models.clv.classifier import FEATURES as MODEL_FEATURES
+from centric.models.clv.classifier import QUERY_FEATURES as MODEL_FEATURES
 from centric.queries.clv_features import FEATURES, customer_features
 
 
@@ -41,7 +41,14 @@ def test_features_by_hand():
     assert a["products"] == 2 and a["categories"] == 2 and a["lines"] == 3
     assert a["return_share"] == pytest.approx(6.0 / 66.0)  # the refund on the cut-off day counts
     assert a["purchases_after"] == 1.0  # Mar 10: two orders, one purchase day
+    assert a["refunds"] == 1.0
+    # last purchase Mar 1, cut-off Mar 2: one day since, mean gap 30 days
+    assert a["overdue"] == pytest.approx(1.0 / 30.0) and a["rate"] == pytest.approx(2.0 / 61.0)
+    # months with a purchase day: Jan, Feb, Mar (3) over a tenure of 61 days = 2.004 months (+ 1)
+    assert a["active_month_share"] == pytest.approx(3.0 / (61.0 / (365.25 / 12) + 1.0))
     assert (b["frequency"], b["T"], b["orders"], b["spend"], b["mean_gap"]) == (0.0, 6.0, 1.0, 20.0, 0.0)
+    assert (b["refunds"], b["overdue"], b["rate"]) == (0.0, 0.0, 0.0)
+    assert b["active_month_share"] == pytest.approx(1.0 / (6.0 / (365.25 / 12) + 1.0))
     assert b["products"] == 1 and b["categories"] == 0 and b["purchases_after"] == 0.0  # cancelled: not a purchase
     assert tuple(FEATURES) == tuple(MODEL_FEATURES)
 
@@ -55,5 +62,5 @@ def test_features_do_not_see_after_the_cut_off():
     con, orders, lines = _shop(later)
     after = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 3, 31)))
     after = after.sort_values("customer_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))
+    pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))  # every feature, new ones too
     assert after.set_index("customer_id")["purchases_after"].to_dict() == {"a": 1.0, "b": 1.0}

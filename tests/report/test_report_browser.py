@@ -34,3 +34,20 @@ def test_report_fits_the_screen(demo_shop, width):
     scroll, text = _page_width(demo_shop / "report.html", width)
     assert scroll <= width, f"the page is {scroll} px wide on a {width} px screen"
     assert "Customer value" in text and "Customer journey" in text
+
+
+@pytest.mark.parametrize("lang", ["es", "ca", "pt"])
+def test_report_in_every_language(demo_shop, tmp_path, lang):
+    """The demo's report (every section filled: funnel, paths, listening, personas) in each language:
+    <html lang> matches, no section is left out, and money reads the locale's way."""
+    import re
+
+    from centric import Workspace
+
+    html = Workspace(demo_shop).report(tmp_path / f"{lang}.html", lang=lang).read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in html
+    for section in ("overview", "rfm", "value", "journey", "funnel", "paths", "listening", "personas"):
+        assert f'id="{section}"' in html, section
+    assert '<ol class="paths">' in html and 'class="plain"' in html
+    assert re.search(r"\d[.\xa0\u202f]\d{3}(,\d\d)?\xa0€", html), "money with the locale's separators"
+    assert "Revenue by month" not in html and "What it means" not in html

@@ -4,7 +4,10 @@
 other command runs while it serves. Accepted messages and survey answers go to the spool (fsync'd
 before the answer); reads come from the snapshot that ``centric run`` and ``survey add|close``
 publish. Every handler is ``async`` and awaits the disk without holding a thread or a lock; limits
-(api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once.
+(api/limits.py) refuse oversized bodies as bytes arrive and excess requests at once. The collection POST
+routes, the hot path, are answered in front of FastAPI by api/collect.py's ``CollectFront`` (inside
+the limits and CORS); everything else is FastAPI's. The returned app's ``state.ctx`` is the
+ServerContext.
 
 Keys (``centric keys``): write keys guard ``/v1/*``, read keys the read API (``X-Centric-Key`` or
 ``Authorization: Bearer``); admin keys pass everywhere. Privacy requests (api/privacy.py): exports
@@ -22,9 +25,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from centric.api.collect import Unauthorized, collect_routes
+from centric.api.collect import UNAUTHORIZED, CollectFront, Unauthorized, collect_routes
 from centric.api.context import MAX_BACKLOG, Busy, ServerContext, header_key
 from centric.api.limits import MAX_IN_FLIGHT, Guard, TooLarge
+from centric.api.consent import consent_routes
 from centric.api.privacy import privacy_routes
 from centric.api.surveys import survey_routes
 from centric.errors import CentricError
@@ -61,10 +65,6 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
 
     app = FastAPI(title=f"centric: {ctx.settings.shop_name}", lifespan=lifespan)
     app.state.ctx = ctx
-    origins = ctx.settings.server_cors_origins if allowed_origins is None else allowed_origins
-    if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST", "PUT"],
-                           allow_headers=["Content-Type", "Authorization", "X-Centric-Key"])
 
     def reader(request: Request):
         if ctx.keys.check(header_key(request), "read") is None:
@@ -77,9 +77,7 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
 
     @app.exception_handler(Unauthorized)
     async def no_write_key(request, exc):
-        return _error(401, "unauthorized", "this endpoint needs a live write key (centric keys create --kind write), "
-                                           "as HTTP Basic username or writeKey in the body",
-                      {"WWW-Authenticate": 'Basic realm="centric"'})
+        return _error(401, "unauthorized", UNAUTHORIZED, {"WWW-Authenticate": 'Basic realm="centric"'})
 
     @app.exception_handler(Busy)
     async def busy(request, exc):
@@ -106,6 +104,7 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
     app.include_router(collect_routes(ctx))
     app.include_router(survey_routes(ctx))
     app.include_router(privacy_routes(ctx))
+    app.include_router(consent_routes(ctx))
 
     @app.get("/api/scores", dependencies=[Depends(reader)])
     async def scores():
@@ -118,7 +117,16 @@ def create_app(workspace, allowed_origins: list[str] | None = None, max_in_fligh
         rows.sort(key=lambda r: -(r.get("nps_points_cost") or 0))
         return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
-    return Guard(app, max_in_flight=max_in_flight)
+    # the collection POST routes are answered in front of FastAPI (api/collect.py), inside CORS and the limits
+    front = CollectFront(ctx, app)
+    origins = ctx.settings.server_cors_origins if allowed_origins is None else allowed_origins
+    served = front
+    if origins:
+        served = CORSMiddleware(front, allow_origins=list(origins), allow_methods=["GET", "POST", "PUT"],
+                                allow_headers=["Content-Type", "Authorization", "X-Centric-Key"])
+    guard = Guard(served, max_in_flight=max_in_flight)
+    guard.state = app.state  # app.state.ctx: the ServerContext, for whoever holds the served app
+    return guard
 
 
 class _Denied(Exception):

@@ -7,30 +7,41 @@ as HTTP Basic (username = key, as Segment's and RudderStack's SDKs send it) or a
 body (analytics.js). Answers as Segment's API does: 200 ``{"success": true}``; 400 with a reason per
 refused message (the others are still spooled); 401 without a live write key; 413 over the limits;
 429 with Retry-After when the spool is behind. The rules of a message are in services/collector.py.
+
+Rule: the POST routes are served by ``CollectFront``, a plain ASGI app in front of FastAPI (inside the
+limits and CORS): it is the hot path of the server, and a request there goes through no routing,
+dependency injection or response classes, only the body's bytes, the checks and the spool. Every
+other request (settings, telemetry, surveys, the read API) goes on to FastAPI.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from centric.api.limits import inflate
+from centric.api.context import Busy
+from centric.api.limits import TooLarge, inflate
 from centric.services import collector
 
 OK = {"success": True}
 OK_BODY = b'{"success":true}'  # rendered once: most answers are this one
+_JSON = (b"content-type", b"application/json")
+_OK_LENGTH = (b"content-length", str(len(OK_BODY)).encode())
+UNAUTHORIZED = ("this endpoint needs a live write key (centric keys create --kind write), as HTTP Basic username "
+                "or writeKey in the body")
 
 
 class Unauthorized(Exception):
     pass
 
 
-def basic_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
+def basic_key(header: str | None) -> str | None:
+    """The key of an ``Authorization: Basic`` header (its username, else its password), or None."""
+    scheme, _, value = (header or "").partition(" ")
     if scheme.lower() != "basic" or not value:
         return None
     try:
@@ -40,59 +51,110 @@ def basic_key(request: Request) -> str | None:
     return user or password or None
 
 
-def _invalid(reason: str, errors: list | None = None, accepted: int = 0) -> JSONResponse:
-    body = {"success": False, "code": "invalid_request", "message": reason, "error": reason, "accepted": accepted}
+def _refusal(code: str, reason: str, **extra) -> dict:
+    return {"success": False, "code": code, "message": reason, "error": reason, **extra}
+
+
+def _invalid(reason: str, errors: list | None = None, accepted: int = 0) -> tuple[int, dict, list]:
+    body = _refusal("invalid_request", reason, accepted=accepted)
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=400)
+    return 400, body, []
 
 
-def collect_routes(ctx) -> APIRouter:
-    router = APIRouter()
+def _routes() -> dict[str, str | None]:
+    routes: dict[str, str | None] = {"/v1/batch": None, "/v1/import": None, "/v1/b": None}
+    for short, kind in collector.SHORT_ROUTES.items():
+        routes[f"/v1/{kind}"] = routes[f"/v1/{short}"] = kind
+    return routes
 
-    async def take(request: Request, kind: str | None) -> JSONResponse:
-        raw = await request.body()
-        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+
+class CollectFront:
+    """ASGI: ``POST`` to a collection route is answered here; everything else goes on to ``app``.
+
+    ``state`` is the FastAPI app's (``app.state.ctx`` is the ServerContext)."""
+
+    def __init__(self, ctx, app):
+        self.ctx = ctx
+        self.app = app
+        self.state = app.state
+        self.routes = _routes()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.routes:
+            return await self.app(scope, receive, send)
+        try:
+            answer = await self.take(scope, receive)
+        except TooLarge as exc:
+            answer = 413, _refusal("too_large", exc.detail), [(b"connection", b"close")]
+        except Busy as exc:
+            answer = 429, _refusal("busy", str(exc)), [(b"retry-after", str(exc.retry_after).encode())]
+        except OSError:  # the spool could not write (disk full, permissions): nothing was acknowledged
+            answer = (503, _refusal("unavailable", "the collector cannot write its spool: retry later"),
+                      [(b"retry-after", b"30")])
+        if answer is None:  # fresh messages every time: a middleware (CORS) may add headers in place
+            await send({"type": "http.response.start", "status": 200, "headers": [_JSON, _OK_LENGTH]})
+            await send({"type": "http.response.body", "body": OK_BODY})
+            return
+        status, payload, extra = answer
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [_JSON, (b"content-length", str(len(body)).encode()), *extra]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def take(self, scope, receive) -> tuple[int, dict, list] | None:
+        """A request's answer (None: 200 with the common body), once its accepted messages are durable."""
+        kind = self.routes[scope["path"]]
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing was acknowledged
+                raise OSError("client disconnected")
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        authorization = encoding = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == b"content-encoding":
+                encoding = value.decode("latin-1").strip().lower()
         try:
             if encoding in ("gzip", "x-gzip", "deflate"):
                 raw = inflate(raw, collector.MAX_BATCH_BYTES)
-            elif encoding not in ("", "identity"):
+            elif encoding not in (None, "", "identity"):
                 return _invalid(f"Content-Encoding {encoding!r} is not supported: send gzip or nothing")
             fields, items = collector.parse_request(raw, batch=kind is None)
         except ValueError as exc:
             return _invalid(str(exc))
-        key = basic_key(request) or fields.get("writeKey")
+        ctx = self.ctx
+        key = basic_key(authorization) or fields.get("writeKey")
         info = ctx.keys.check(key if isinstance(key, str) else None, "write")
         if info is None:
-            raise Unauthorized()
+            return 401, _refusal("unauthorized", UNAUTHORIZED), [(b"www-authenticate", b'Basic realm="centric"')]
         if items is None:
             return _invalid("a batch is {\"batch\": [messages]}")
         suppression = ctx.suppression
         accepted = collector.accept(items, source=info.id, kind=kind,
                                     sent_at=fields.get("sentAt") if kind is None else None,
                                     suppressed=suppression.is_suppressed if suppression.active() else None)
+        # the parsed body is let go before the wait for the disk: 50 requests waiting on one fsync would
+        # otherwise keep 50 batches of dicts alive, and the garbage collector walks them again and again
+        items = fields = None
         await ctx.spool_lines(accepted.lines)
         if accepted.errors:
             count = len(accepted.errors)
             return _invalid(f"{count} message{'s' if count > 1 else ''} refused: {accepted.errors[0]['reason']}",
                             accepted.errors, accepted=len(accepted.lines))
         if accepted.generated:
-            return JSONResponse({"success": True, "generatedMessageIds": accepted.generated})
-        return Response(OK_BODY, media_type="application/json")
+            return 200, {"success": True, "generatedMessageIds": accepted.generated}, []
+        return None
 
-    def route(path: str, kind: str | None):
-        async def handler(request: Request):
-            return await take(request, kind)
 
-        handler.__name__ = f"collect_{path.strip('/').replace('/', '_')}"
-        router.add_api_route(path, handler, methods=["POST"], include_in_schema=True)
-
-    route("/v1/batch", None)
-    route("/v1/import", None)
-    route("/v1/b", None)
-    for short, kind in collector.SHORT_ROUTES.items():
-        route(f"/v1/{kind}", kind)
-        route(f"/v1/{short}", kind)
+def collect_routes(ctx) -> APIRouter:
+    """The collection routes FastAPI serves itself (the POST routes are CollectFront's)."""
+    router = APIRouter()
 
     @router.post("/v1/m")
     async def metrics():

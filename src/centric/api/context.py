@@ -46,6 +46,8 @@ class ServerContext:
         self.suppression = self.ws.suppression(self.snapshot)  # erased people, refused at the door
         self.max_backlog = max_backlog
         self.writer = None
+        self._pending: list[tuple[list[bytes], asyncio.Future]] = []  # lines waiting for this loop turn's submit
+        self._queued = 0
 
     def start(self) -> None:
         if self.writer is None:
@@ -59,14 +61,50 @@ class ServerContext:
         self.snapshot.close()
 
     async def spool_lines(self, lines: list[bytes]) -> None:
-        """Return once ``lines`` are durable (fsync'd); raise Busy when the spool is behind."""
+        """Return once ``lines`` are durable (fsync'd); raise Busy when the spool is behind.
+
+        The requests of one turn of the event loop go to the spool writer together, and one call back
+        from its thread wakes them all (not one per request): the writer's group commit, seen from the
+        loop."""
         if not lines:
             return
-        if self.writer is None:
+        if self.writer is None or self.writer.backlog + self._queued > self.max_backlog:
             raise Busy()
-        if self.writer.backlog > self.max_backlog:
-            raise Busy()
-        await asyncio.wrap_future(self.writer.submit_lines(lines))
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._submit, loop)
+        self._pending.append((lines, waiter))
+        self._queued += len(lines)
+        await waiter
+
+    def _submit(self, loop) -> None:
+        pending, self._pending, self._queued = self._pending, [], 0
+        if self.writer is None:  # closed meanwhile: nothing was written
+            for _, waiter in pending:
+                if not waiter.done():
+                    waiter.set_exception(Busy())
+            return
+        waiters = [waiter for _, waiter in pending]
+        try:
+            done = self.writer.submit_lines([line for lines, _ in pending for line in lines])
+        except Exception as exc:  # nothing was queued: every request gets the error, none an answer of success
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        done.add_done_callback(lambda future: loop.call_soon_threadsafe(_wake, waiters, future))
 
     async def spool(self, records: list[dict]) -> None:
         await self.spool_lines(encode_records(records))
+
+
+def _wake(waiters: list[asyncio.Future], future) -> None:
+    """Resolve the requests' waiters with the spool writer's outcome (durable, or its error)."""
+    error = future.exception()
+    for waiter in waiters:
+        if not waiter.done():
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)

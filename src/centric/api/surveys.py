@@ -23,6 +23,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from centric.i18n import negotiate, normalise
+from centric.i18n.widgets import widget_words
 from centric.services import surveys
 
 STATUS_OF = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
@@ -116,11 +118,26 @@ def survey_routes(ctx) -> APIRouter:
                         headers={"Cache-Control": "max-age=300"})
 
     @router.get("/api/surveys/{survey_id}")
-    async def survey(survey_id: str, lang: str | None = None):
+    async def survey(survey_id: str, request: Request, lang: str | None = None):
+        """The survey's texts in the customer's language (?lang=, else Accept-Language, else the
+        workspace's language, among the survey's own languages), with the widget's words ("ui")."""
         try:
-            return surveys.localised(await definition(survey_id), lang)
+            found = await definition(survey_id)
         except surveys.SurveyError as exc:
             return _refuse(exc)
+        wanted = lang if lang in found["question"] else _preferred(found, request.headers.get("accept-language"), lang)
+        shown = surveys.localised(found, wanted)
+        shown["ui"] = widget_words(normalise(shown["language"]) or negotiate(lang, None, settings.language))
+        return shown
+
+    def _preferred(found: dict, accept: str | None, lang: str | None) -> str | None:
+        from centric.i18n.negotiate import parse_accept_language
+
+        for tag in ([lang] if lang else []) + parse_accept_language(accept) + [settings.language]:
+            code = str(tag or "").split("-")[0].lower()
+            if code in found["question"]:
+                return code
+        return None
 
     @router.post("/api/surveys/{survey_id}/responses", status_code=201)
     async def answer(survey_id: str, body: AnswerIn, request: Request):
@@ -148,7 +165,7 @@ def survey_routes(ctx) -> APIRouter:
         return await spool(record) or reply
 
     @router.get("/s/{survey_id}", response_class=HTMLResponse)
-    async def link(survey_id: str, score: int | None = None, c: str | None = None, t: str | None = None,
+    async def link(survey_id: str, request: Request, score: int | None = None, c: str | None = None, t: str | None = None,
                    e: str | None = None, n: str | None = None, lang: str | None = None, o: str | None = None):
         """The page an e-mail link opens: the widget, with the score the customer clicked selected."""
         try:
@@ -159,10 +176,13 @@ def survey_routes(ctx) -> APIRouter:
                  "data-customer": c or "", "data-token": t or "", "data-expires": e or "", "data-send": n or "",
                  "data-order": o or "", "data-target": "#survey"}
         attributes = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items() if v)
-        page = (f'<!doctype html><html lang="{html.escape(lang or "en", quote=True)}"><head><meta charset="utf-8">'
+        shown = negotiate(lang, request.headers.get("accept-language"), settings.language)
+        words = widget_words(shown)
+        page = (f'<!doctype html><html lang="{shown}"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-                f'<title>{html.escape(settings.shop_name)}</title></head><body>'
-                f'<main id="survey"></main><script src="/widget.js" {attributes}></script></body></html>')
+                f'<title>{html.escape(words["title"] % {"shop": settings.shop_name})}</title></head><body>'
+                f'<main id="survey"><noscript>{html.escape(words["noscript"])}</noscript></main>'
+                f'<script src="/widget.js" {attributes}></script></body></html>')
         return HTMLResponse(page)
 
     return router

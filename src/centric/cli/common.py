@@ -6,8 +6,15 @@ import click
 
 from centric.config import WORKSPACE_ENV
 
+def _remember_workspace(ctx, param, value):
+    """Keep the workspace in ctx.meta (shared by the whole command chain), so that an error raised by
+    the command is reported in that workspace's language (cli/lang.py)."""
+    ctx.meta["centric.workspace"] = value
+    return value
+
+
 workspace_option = click.option(
-    "--workspace", "-w", "workspace", envvar=WORKSPACE_ENV, default=None,
+    "--workspace", "-w", "workspace", envvar=WORKSPACE_ENV, default=None, callback=_remember_workspace,
     help="Workspace folder (default ./centric-workspace, or $CENTRIC_WORKSPACE).",
 )
 

@@ -11,12 +11,14 @@ import click
 
 from centric.cli.common import console as _console
 from centric.cli.common import emit, records, workspace_option
+from centric.cli.lang import gettext_for
 from centric.errors import CentricError
 from centric.workspace import Workspace
 
 
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+def _fail(message: str, workspace=None) -> None:
+    _ = gettext_for(workspace)
+    click.echo(_("Error: %(message)s") % {"message": message}, err=True)
     sys.exit(1)
 
 
@@ -27,9 +29,15 @@ class CentricGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CentricError as exc:
-            _fail(str(exc))
+            _fail(str(exc), _workspace_of(ctx))
         except KeyboardInterrupt:
-            _fail("interrupted: nothing of the file being loaded was kept")
+            _ = gettext_for(_workspace_of(ctx))
+            _fail(_("interrupted: nothing of the file being loaded was kept"), _workspace_of(ctx))
+
+
+def _workspace_of(ctx):
+    """The --workspace the command was given (None: the default folder or $CENTRIC_WORKSPACE)."""
+    return ctx.meta.get("centric.workspace")
 
 
 @click.group(cls=CentricGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,17 +60,24 @@ def cli():
 @click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
 @click.option("--timezone", default="Europe/Madrid", show_default=True, help="IANA time zone of the shop.")
 @click.option("--languages", default="en,es,ca,pt", show_default=True, help="Comma-separated ISO 639-1 codes.")
-def init(workspace, shop_name, currency, timezone, languages):
+@click.option("--lang", "language", default=None, type=click.Choice(["en", "es", "ca", "pt"]),
+              help="Language the shop reads centric in (report, dashboard, messages); default: $LANG, else en.")
+def init(workspace, shop_name, currency, timezone, languages, language):
     """Create a workspace: a folder with centric.toml and centric.duckdb.
 
     \b
     Example:
-      centric init --workspace my-shop --shop-name "La Botiga" --currency EUR
+      centric init --workspace my-shop --shop-name "La Botiga" --currency EUR --lang ca
     """
+    from centric.cli.lang import env_language
+
     ws = Workspace(workspace)
     ws.init(shop_name=shop_name, currency=currency, timezone=timezone,
-            languages=[x.strip() for x in languages.split(",") if x.strip()])
-    click.echo(f"Workspace ready at {ws.path}. Next: centric ingest TABLE FILE --workspace {ws.path}")
+            languages=[x.strip() for x in languages.split(",") if x.strip()],
+            language=language or env_language() or "en")
+    _ = gettext_for(workspace)
+    click.echo(_("Workspace ready at %(path)s. Next: %(command)s") % {
+        "path": ws.path, "command": f"centric ingest TABLE FILE --workspace {ws.path}"})
 
 
 @cli.command()
@@ -111,17 +126,18 @@ def ingest(workspace, args, collected, preset, maps, delimiter, charge_skus, enc
     """
     from rich.progress import Progress
 
+    _ = gettext_for(workspace)
     if collected:
         if args or preset or maps:
-            _fail("--collected loads the collector's spool: give it no TABLE, FILE, --preset or --map")
+            _fail(_("--collected loads the collector's spool: give it no TABLE, FILE, --preset or --map"), workspace)
         _ingest_collected(workspace)
         return
     if not args:
-        _fail("name a TABLE and FILE... (or FILE... with --preset), or give --collected")
+        _fail(_("name a TABLE and FILE... (or FILE... with --preset), or give --collected"), workspace)
 
     table, files = (None, list(args)) if preset and preset != "centric" else (args[0], list(args[1:]))
     if not files:
-        _fail("give at least one file to load")
+        _fail(_("give at least one file to load"), workspace)
     console = _console()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("loading", total=None)
@@ -129,7 +145,7 @@ def ingest(workspace, args, collected, preset, maps, delimiter, charge_skus, enc
             table, *files, preset=preset, mapping=maps, delimiter=delimiter, charge_skus=charge_skus,
             encoding=encoding, date_format=date_formats, decimal=decimal,
             on_file=lambda p: bar.update(task, description=f"loading {p.name}"))
-    _print_ingest(console, reports)
+    _print_ingest(console, reports, workspace)
 
 
 def _ingest_collected(workspace) -> None:
@@ -160,26 +176,43 @@ def _ingest_collected(workspace) -> None:
         console.print("  See them: centric sql \"SELECT * FROM quarantine\"")
 
 
-def _print_ingest(console, reports) -> None:
+def _print_ingest(console, reports, workspace=None) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
+    from centric.cli.lang import ui_language
+    from centric.i18n import fmt_number, translator
+
+    lang = ui_language(workspace)
+    _ = translator(lang).gettext
+
+    def n(value) -> str:
+        return fmt_number(value, lang, 0)
+
     for rep in reports:
-        t = Table(title=f"{rep.source_file}: {rep.rows_read:,} rows read", title_justify="left")
-        for col in ("table", "new", "updated", "unchanged"):
-            t.add_column(col, justify="right" if col != "table" else "left")
+        t = Table(title=escape(_("%(file)s: %(n)s rows read") % {"file": rep.source_file, "n": n(rep.rows_read)}),
+                  title_justify="left")
+        for key, col in (("table", _("table")), ("new", _("new")), ("updated", _("updated")),
+                         ("unchanged", _("unchanged"))):
+            t.add_column(col, justify="right" if key != "table" else "left")
         for name, counts in rep.tables.items():
-            t.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
+            t.add_row(name, n(counts.inserted), n(counts.updated), n(counts.unchanged))
         console.print(t)
         if rep.customers_created:
-            console.print(f"  {rep.customers_created:,} customers created from the rows that named them")
+            console.print("  " + _("%(n)s customers created from the rows that named them") % {
+                "n": n(rep.customers_created)}, markup=False)
         if getattr(rep, "suppressed", 0):
-            console.print(f"  {rep.suppressed:,} rows dropped: they name erased people (see docs/privacy.md)")
+            console.print("  " + _("%(n)s rows dropped: they name erased people (see docs/privacy.md)") % {
+                "n": n(rep.suppressed)}, markup=False)
         if rep.quarantined:
-            console.print(f"  [yellow]{rep.quarantined_rows:,} rows quarantined:[/yellow]")
-            for reason, n in rep.quarantined.most_common():
-                console.print(f"    {n:>9,}  {reason}", markup=False)
-            console.print("  See them: centric sql \"SELECT * FROM quarantine\"")
-    console.print("Next: centric run, then centric report")
+            console.print("  [yellow]" + escape(_("%(n)s rows quarantined:") % {"n": n(rep.quarantined_rows)})
+                          + "[/yellow]")
+            for reason, count in rep.quarantined.most_common():
+                console.print(f"    {n(count):>9}  {reason}", markup=False)
+            console.print("  " + _("See them: %(command)s") % {"command": 'centric sql "SELECT * FROM quarantine"'},
+                          markup=False)
+    console.print(_("Next: %(run)s, then %(report)s") % {"run": "centric run", "report": "centric report"},
+                  markup=False)
 
 
 @cli.command()
@@ -502,9 +535,11 @@ def survey():
 def survey_add(workspace, file):
     """Add or replace a survey from a JSON definition (see docs/listening.md)."""
     definition = Workspace(workspace).survey_add(file)
-    click.echo(f"Survey {definition['survey_id']} ({definition['kind']}) is open in "
-               f"{', '.join(definition['languages'])}. Next: centric serve, then paste the widget or send links "
-               f"(centric survey link {definition['survey_id']} --customer ID)")
+    _ = gettext_for(workspace)
+    click.echo(_("Survey %(survey)s (%(kind)s) is open in %(languages)s. Next: centric serve, then paste the widget "
+                 "or send links (%(command)s)") % {
+        "survey": definition["survey_id"], "kind": definition["kind"], "languages": ", ".join(definition["languages"]),
+        "command": f"centric survey link {definition['survey_id']} --customer ID"})
 
 
 @survey.command("list")
@@ -513,7 +548,9 @@ def survey_list(workspace):
     """The workspace's surveys."""
     frame = Workspace(workspace).survey_list()
     if frame.empty:
-        click.echo("No surveys yet: write one as JSON and run centric survey add FILE")
+        _ = gettext_for(workspace)
+        click.echo(_("No surveys yet: write one as JSON and run %(command)s")
+                   % {"command": "centric survey add FILE"})
     for rec in frame.to_dict("records"):
         click.echo(f"{rec['survey_id']}\t{rec['kind']}\t{rec['status']}")
 
@@ -525,7 +562,8 @@ def survey_list(workspace):
 def survey_close(workspace, survey_id, reopen):
     """Stop (or restart) accepting answers and comments; what arrived before the close still loads."""
     Workspace(workspace).survey_close(survey_id, reopen=reopen)
-    click.echo(f"Survey {survey_id} is {'open' if reopen else 'closed'}.")
+    _ = gettext_for(workspace)
+    click.echo((_("Survey %(survey)s is open.") if reopen else _("Survey %(survey)s is closed.")) % {"survey": survey_id})
 
 
 @survey.command("link")
@@ -630,7 +668,9 @@ def keys_create(workspace, kind, name):
       centric keys create --kind write --name website
     """
     info, token = Workspace(workspace).keys_create(kind, name)
-    click.echo(f"Created {kind} key {info.id}{f' ({info.name})' if info.name else ''}; it is shown only now:")
+    _ = gettext_for(workspace)
+    click.echo(_("Created %(kind)s key %(key)s; it is shown only now:") % {
+        "kind": kind, "key": info.id + (f" ({info.name})" if info.name else "")})
     click.echo(token)
 
 
@@ -645,7 +685,9 @@ def keys_list(workspace):
     """
     found = Workspace(workspace).keys_list()
     if not found:
-        click.echo("No keys yet: centric keys create --kind write --name website")
+        _ = gettext_for(workspace)
+        click.echo(_("No keys yet: %(command)s") % {
+            "command": "centric keys create --kind write --name website"})
     for k in found:
         click.echo(f"{k.id}\t{k.kind}\t{k.name or '-'}\t{k.created}\t{('revoked ' + k.revoked) if k.revoked else 'live'}")
 
@@ -661,21 +703,27 @@ def keys_revoke(workspace, key_id):
       centric keys revoke 3f9a0c1d
     """
     info = Workspace(workspace).keys_revoke(key_id)
-    click.echo(f"Key {info.id} ({info.kind}) is revoked.")
+    _ = gettext_for(workspace)
+    click.echo(_("Key %(key)s (%(kind)s) is revoked.") % {"key": info.id, "kind": info.kind})
 
 
 @cli.command()
 @workspace_option
 @click.option("--output", "-o", default=None, help="Where to write the report (default WORKSPACE/report.html).")
-def report(workspace, output):
-    """Write the self-contained HTML report (works offline, opens in any browser).
+@click.option("--lang", default=None, type=click.Choice(["en", "es", "ca", "pt"]),
+              help="Language of the report (default: the workspace's language in centric.toml).")
+def report(workspace, output, lang):
+    """Write the self-contained HTML report (works offline, opens in any browser), in the
+    workspace's language or the one --lang names.
 
     \b
     Example:
       centric report --workspace my-shop -o report.html
+      centric report --workspace my-shop --lang ca -o informe.html
     """
-    out = Workspace(workspace).report(output)
-    click.echo(f"Report written to {out}")
+    out = Workspace(workspace).report(output, lang=lang)
+    _ = gettext_for(workspace)
+    click.echo(_("Report written to %(path)s") % {"path": out})
 
 
 @cli.command()

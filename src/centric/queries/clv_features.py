@@ -14,7 +14,12 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
 - mean_gap: recency / frequency (mean days between purchase days; 0 without repeats);
 - days_last_30, days_last_90: purchase days in the 30 and 90 days up to the cut-off (inclusive);
 - products, categories: distinct skus and categories bought (order_lines; 0 when a shop has none);
-- lines: order lines bought; return_share: returned value / (spend + returned value).
+- lines: order lines bought; return_share: returned value / (spend + returned value); refunds: refunded
+  orders (negative totals) up to the cut-off;
+- overdue: days_since_last / mean_gap (how many of the customer's own mean gaps have passed since the last
+  purchase; 0 without repeats); rate: frequency / T (repeat purchase days per day since the first; 0 when
+  T = 0); active_month_share: calendar months with a purchase day / (T / (365.25 / 12) + 1), the share of
+  the months of a customer's tenure in which they bought (regularity).
 
 With `label_end` (a later datetime), also `purchases_after`: purchase days after the cut-off day up to
 and including label_end's day (the label of the time split). Customers first buying after the cut-off are
@@ -29,7 +34,9 @@ from centric.queries.clv_data import purchase_days
 from centric.queries.customer_summary import purchases
 
 FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
-            "days_last_30", "days_last_90", "products", "categories", "lines", "return_share")
+            "days_last_30", "days_last_90", "products", "categories", "lines", "return_share",
+            "refunds", "overdue", "rate", "active_month_share")
+MONTH_DAYS = 365.25 / 12
 
 
 def customer_features(orders, order_lines, cutoff, label_end=None):
@@ -51,6 +58,7 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
         purchase_days=past.count(),
         days_last_30=(past.age < 30).sum().cast("float64"),
         days_last_90=(past.age < 90).sum().cast("float64"),
+        months=past.day.truncate("M").nunique().cast("float64"),
     )
     buys = purchases(orders)
     buys = buys.filter(buys.ordered_at.date() <= cut_day)
@@ -58,7 +66,8 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
                                                    spend=buys.value.sum())
     refunds = orders.filter((orders.status == "refunded") & (orders.total < 0) & orders.customer_id.notnull()
                             & (orders.ordered_at.date() <= cut_day))
-    returns = refunds.group_by("customer_id").aggregate(returned=(-refunds.total.cast("float64")).sum())
+    returns = refunds.group_by("customer_id").aggregate(returned=(-refunds.total.cast("float64")).sum(),
+                                                        refunds=refunds.count().cast("float64"))
     lines = order_lines.join(buys.select("order_id", "customer_id"), "order_id")
     basket = lines.group_by("customer_id").aggregate(products=lines.sku.nunique().cast("float64"),
                                                      categories=lines.category.nunique().cast("float64"),
@@ -69,12 +78,17 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
     recency = s.last_day.delta(s.first_day, unit="day").cast("float64")
     T = cut_day.delta(s.first_day, unit="day").cast("float64")
     spent, returned = s.spend.fill_null(0.0), s.returned.fill_null(0.0)
+    mean_gap = ibis.ifelse(frequency > 0, recency / frequency, 0.0)
     s = s.mutate(
         frequency=frequency, recency=recency, T=T, days_since_last=T - recency,
         orders=s.orders.fill_null(0.0), spend=spent, mean_spend=spent / s.purchase_days.cast("float64"),
-        mean_gap=ibis.ifelse(frequency > 0, recency / frequency, 0.0),
+        mean_gap=mean_gap,
         products=s.products.fill_null(0.0), categories=s.categories.fill_null(0.0), lines=s.lines.fill_null(0.0),
         return_share=ibis.ifelse(spent + returned > 0, returned / (spent + returned), 0.0),
+        refunds=s.refunds.fill_null(0.0),
+        overdue=ibis.ifelse(mean_gap > 0, (T - recency) / mean_gap, 0.0),
+        rate=ibis.ifelse(T > 0, frequency / T, 0.0),
+        active_month_share=s.months / (T / MONTH_DAYS + 1.0),
     )
     columns = ["customer_id", *FEATURES]
     if label_end is None:

@@ -1,10 +1,20 @@
-"""Persona cards as Markdown, HTML or JSON. Customer text is escaped in every format that renders markup."""
+"""Persona cards as Markdown, HTML or JSON, in the reader's language. Customer text is escaped in every
+format that renders markup.
+
+Names and summaries are generated in English from the members' figures (models/segmentation/naming.py
+and personas.narrative); `localise_cards` reads them in es, ca or pt: the name is parsed back into the
+parts naming.py builds it from (interests "X & Y lovers", an age band, "in PLACES", "outside PLACE",
+a high/low trait, "women", "Spanish speakers", "came via CHANNEL") and each part is translated by its
+template; the summary is written again from the card's own figures (i18n/persona_text.py). Shop data
+inside a name (tags, cities) stay as the shop wrote them; a part no template knows stays English.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 
+from centric.i18n.persona_text import localise_cards, persona_name, persona_summary  # noqa: F401 - public here
 
 
 def _md(text) -> str:
@@ -31,17 +41,22 @@ def to_markdown(cards: list[dict], shop_name: str = "") -> str:
     return "\n".join(out)
 
 
-def to_html(cards: list[dict], shop_name: str = "") -> str:
+def to_html(cards: list[dict], shop_name: str = "", lang: str = "en", currency: str | None = None) -> str:
+    """The cards as one offline page in `lang` (names and summaries localised, <html lang> to match)."""
+    from centric.i18n import normalise, translator
     from centric.report.render import environment
 
-    env = environment()
+    lang = normalise(lang) or "en"
+    _ = translator(lang).gettext
+    cards = localise_cards(cards, lang, currency) if lang != "en" else cards
+    env = environment(lang)
     body = env.get_template("persona_cards.html.j2").render(cards=cards)
     partition = (cards[0].get("stability") or {}).get("partition") if cards else None
     if partition:
         body = f'<p class="note">{html.escape(partition)}</p>' + body
     style = env.get_template("persona_cards.css").render()
-    title = html.escape(f"Buyer personas · {shop_name}" if shop_name else "Buyer personas")
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
+    title = html.escape(f"{_('Buyer personas')} · {shop_name}" if shop_name else _("Buyer personas"))
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '
             f"content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>{title}</title>"
             f"<style>body {{ font-family: system-ui, sans-serif; margin: 24px; background: #f6f7fb; }}{style}</style>"
             f"</head><body><h1>{title}</h1>{body}</body></html>")

@@ -6,8 +6,9 @@ and write what they predict.
    when the history has at least 120 days). BG/NBD, MBG/NBD and Pareto/NBD are fitted on the
    calibration period and scored on the holdout with the recency and past-rate baselines (total,
    per-customer MAE, AUC and Brier of "buys again", boundary flags), and the Classifier (a
-   logistic/Poisson regression on customer features from queries/clv_features.py, trained on rolling
-   windows inside the calibration period, not persisted: refitted every run, its coefficients in
+   logistic/Poisson regression on customer features from queries/clv_features.py (P(buy) also on a
+   BG/NBD fitted per window: models/clv/classifier.py), trained on rolling windows inside the
+   calibration period, not persisted: refitted every run, its coefficients in
    clv_models.params): table `clv_models`. The model used for customer value is chosen by the same
    check one level down (the calibration period cut again: its last holdout-length stretch, or half
    of it, held out), so the holdout scores the choice instead of making it;
@@ -149,7 +150,7 @@ def plan_split(first: dt.datetime, end: dt.datetime, holdout_days: int | None = 
 def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: bool = False) -> tuple | None:
     """The Classifier's training rows for a model that may see purchases up to `cut`: features at the
     rolling origins cut - days - k * step (step = days // 3, k = 0, 1, ...; at most MAX_TRAINING_WINDOWS)
-    labelled with the purchase days in the `days` after each, stacked. An origin needs at least days // 2
+    labelled with the purchase days in the `days` after each, stacked (column `window`: k). An origin needs at least days // 2
     of the shop's history before it (the first always runs), so that its customers have a past to learn
     from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
     models/clv/classifier.py). Returns (the arguments of RepeatPurchaseClassifier.fit, the rows of the latest
@@ -174,6 +175,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
                            .order_by("customer_id"))
         if len(rows) < 2:
             break
+        rows["window"] = k  # the classifier's BG/NBD feature is fitted on each cut-off's rows alone
         frames.append(rows)
         if days_table is not None:
             start = pd.Timestamp(origin.date())

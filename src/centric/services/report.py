@@ -13,13 +13,18 @@ class ReportError(CentricError):
     """Nothing to report on yet."""
 
 
-def report_context(store, settings) -> dict:
+def report_context(store, settings, lang: str | None = None) -> dict:
+    """Everything the report shows, in `lang` (default: the workspace's language): figures already
+    formatted for the reader, charts drawn with their titles and units, plain words per section."""
     from centric._version import __version__
-    from centric.report import charts
+    from centric.i18n import fmt_money, fmt_number, fmt_percent, label, normalise, translator
+    from centric.report import charts, plain_words
     from centric.schema import INPUT_TABLES
 
     if not store.has_rows("customer_summary"):
         raise ReportError("no customer summary yet: load orders with `centric ingest`, then `centric run`")
+    lang = normalise(lang) or normalise(getattr(settings, "language", None)) or "en"
+    _ = translator(lang).gettext
     cur = settings.currency
     import pandas as pd
 
@@ -33,42 +38,66 @@ def report_context(store, settings) -> dict:
     summary = db.table("customer_summary")
     buyers, avg_orders, repeat_rate, last = _row(db, shop_board.totals(summary), "buyers", "avg_orders",
                                                  "repeat_rate", "observed_until")
+    aov = float(revenue) / max(purchases, 1)
+    guest_share = float(guest_revenue) / max(float(revenue), 1e-9)
     kpis = [
-        {"label": "Customers who bought", "value": f"{buyers:,}"},
-        {"label": "Orders", "value": f"{purchases:,}"},
-        {"label": f"Revenue ({cur})", "value": f"{float(revenue):,.0f}"},
-        {"label": f"Average order value ({cur})", "value": f"{float(revenue) / max(purchases, 1):,.2f}"},
-        {"label": "Repeat-purchase rate", "value": f"{100 * (repeat_rate or 0):.1f}%"},
-        {"label": "Orders per customer", "value": f"{avg_orders or 0:.2f}"},
-        {"label": f"Returns ({cur})", "value": f"{float(returns):,.0f}"},
-        {"label": "Guest revenue share", "value": f"{100 * float(guest_revenue) / max(float(revenue), 1e-9):.1f}%"},
+        {"label": _("Customers who bought"), "value": fmt_number(buyers, lang)},
+        {"label": _("Orders"), "value": fmt_number(purchases, lang)},
+        {"label": _("Revenue"), "value": fmt_money(revenue, cur, lang, 0)},
+        {"label": _("Average order value"), "value": fmt_money(aov, cur, lang)},
+        {"label": _("Repeat-purchase rate"), "value": fmt_percent(repeat_rate or 0, lang)},
+        {"label": _("Orders per customer"), "value": fmt_number(avg_orders or 0, lang, 2)},
+        {"label": _("Returns"), "value": fmt_money(returns, cur, lang, 0)},
+        {"label": _("Guest revenue share"), "value": fmt_percent(guest_share, lang)},
     ]
     by_month = db.execute(monthly_revenue(db.table("orders")))
     months = revenue_months(pd.to_datetime(by_month["month"]), by_month["revenue"], by_month["returns"], last)
     revenue_chart = charts.line_chart(
         [m["month"] for m in months],
-        {"revenue": [m["revenue"] for m in months], "returns": [m["returns"] for m in months]},
-        f"Revenue by month ({cur})", partial_last=bool(months and months[-1]["partial"]),
+        {_("Revenue"): [m["revenue"] for m in months], _("Returns"): [m["returns"] for m in months]},
+        _("Revenue by month (%(currency)s)") % {"currency": cur},
+        partial_last=bool(months and months[-1]["partial"]), lang=lang, months=True,
+        y_format=lambda v: _compact_money(v, cur, lang),
     )
     segments = db.execute(shop_board.by_segment(summary)).to_dict("records")
-    segment_chart = charts.hbar_chart([s["rfm_segment"] for s in segments], [s["customers"] for s in segments],
-                                      "Customers per RFM segment")
+    for s in segments:
+        s["label"] = label(s["rfm_segment"], lang)
+    segment_chart = charts.hbar_chart([s["label"] for s in segments], [s["customers"] for s in segments],
+                                      _("Customers per RFM segment"), lang=lang)
     top = db.execute(shop_board.top_customers(summary, 15)).to_dict("records")
+    for c in top:
+        c["segment_label"] = label(c["rfm_segment"], lang)
     dist = db.execute(shop_board.orders_histogram(summary, 10))
-    orders_chart = charts.hbar_chart([f"{k} orders" for k in dist["orders"]], dist["customers"].tolist(),
-                                     "Customers by number of orders")
+    orders_chart = charts.hbar_chart([_("%(n)s orders") % {"n": k} for k in dist["orders"]],
+                                     dist["customers"].tolist(), _("Customers by number of orders"), lang=lang)
     table_counts = [{"table": t, "rows": store.count(t)} for t in INPUT_TABLES]
     quarantine = db.execute(shop_board.quarantine_reasons(db.table("quarantine"), 30)).to_dict("records")
-    return {
-        "clv": clv_context(store, settings), "personas": personas_context(store), "kpi_board": kpi_context(store),
-        "listening": listening_context(store), "journey": journey_context(store),
+    from centric.services.report_sections import sections_context
+
+    context = {
+        "lang": lang,
+        "clv": clv_context(store, settings, lang), "personas": personas_context(store, lang, cur),
+        "kpi_board": kpi_context(store, lang, cur),
+        "listening": listening_context(store, lang), "journey": journey_context(store, lang=lang),
         "consent": consent_context(store, settings),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "kpis": kpis, "revenue_chart": revenue_chart, "revenue_months": months, "revenue_total": revenue, "segments": segments, "segment_chart": segment_chart,
+        "kpis": kpis, "revenue_chart": revenue_chart, "revenue_months": months, "revenue_total": revenue,
+        "segments": segments, "segment_chart": segment_chart,
         "top_customers": top, "orders_chart": orders_chart, "table_counts": table_counts, "quarantine": quarantine,
+        **sections_context(store, settings, lang),
     }
+    context["plain"] = plain_words.for_report(context, {
+        "buyers": buyers, "purchases": purchases, "revenue": revenue, "returns": returns, "aov": aov,
+        "repeat_rate": repeat_rate or 0, "avg_orders": avg_orders or 0, "currency": cur}, lang)
+    return context
+
+
+def _compact_money(value, currency, lang):
+    from centric.i18n import fmt_compact, fmt_money
+
+    return fmt_compact(value, lang, currency) if abs(value) >= 1e4 else fmt_money(value, currency, lang, 0)
 
 
 def consent_context(store, settings) -> dict | None:
@@ -106,10 +135,11 @@ def revenue_months(month_starts, revenue, returns, observed_until) -> list[dict]
             for start, r, x in zip(month_starts, revenue, returns)]
 
 
-def write_report(store, settings, path: Path) -> Path:
+def write_report(store, settings, path: Path, lang: str | None = None) -> Path:
     from centric.report.render import render_report, write_html
 
-    return write_html(render_report(report_context(store, settings)), path)
+    context = report_context(store, settings, lang)
+    return write_html(render_report(context, context["lang"]), path)
 
 
 def _table(store, name: str):
@@ -127,14 +157,16 @@ def _plain(records: list[dict]) -> list[dict]:
     return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in records]
 
 
-def clv_context(store, settings) -> dict | None:
+def clv_context(store, settings, lang: str = "en") -> dict | None:
     """The customer-value section: headline figures that agree with the holdout check, the check
     itself (models and baselines, boundary notes, conditional expectations, churn-band shares),
     tracking plot, CLV distribution, value by channel."""
     import numpy as np
 
+    from centric.i18n import fmt_money, fmt_number, fmt_percent, label, translator
     from centric.report import charts
 
+    _ = translator(lang).gettext
     if not store.has_rows("customer_value"):
         return None
     cur = settings.currency
@@ -145,40 +177,48 @@ def clv_context(store, settings) -> dict | None:
     customers = len(value)
     horizon = float(value["churn_horizon_days"].dropna().iloc[0]) if value["churn_horizon_days"].notna().any() else None
     source = str(value["churn_source"].dropna().iloc[0]) if value["churn_source"].notna().any() else ""
+    high_share = float((value["churn_risk"] == "high").mean())
+    mean_alive = float(value["p_alive"].mean()) if value["p_alive"].notna().any() else None
     kpis = [
-        {"label": f"Predicted CLV, next {settings.clv_horizon_days} days ({cur})", "value": f"{total:,.0f}"},
-        {"label": f"Mean CLV per customer ({cur})", "value": f"{total / max(customers, 1):,.2f}"},
+        {"label": _("Predicted lifetime value of all customers, next %(days)s days") % {"days": settings.clv_horizon_days},
+         "value": fmt_money(total, cur, lang, 0)},
+        {"label": _("Mean lifetime value per customer"), "value": fmt_money(total / max(customers, 1), cur, lang)},
     ]
-    if value["p_alive"].notna().any():
-        kpis.append({"label": "Mean P(alive)", "value": f"{100 * value['p_alive'].mean():.1f}%"})
+    if mean_alive is not None:
+        kpis.append({"label": _("Mean chance of still being a customer"), "value": fmt_percent(mean_alive, lang)})
     if value["p_no_purchase"].notna().any() and horizon:
-        kpis.append({"label": f"Expected to buy within {horizon:.0f} days",
-                     "value": f"{100 * (1 - value['p_no_purchase'].mean()):.1f}%"})
+        kpis.append({"label": _("Expected to buy within %(days)s days") % {"days": fmt_number(horizon, lang)},
+                     "value": fmt_percent(1 - value["p_no_purchase"].mean(), lang)})
     kpis += [
-        {"label": "High churn risk", "value": f"{100 * (value['churn_risk'] == 'high').mean():.1f}%"},
-        {"label": "Orders expected in 365 days", "value": f"{value['expected_orders_365d'].sum():,.0f}"},
+        {"label": _("Customers at high churn risk"), "value": fmt_percent(high_share, lang)},
+        {"label": _("Orders expected in the next 365 days"), "value": fmt_number(value["expected_orders_365d"].sum(), lang)},
     ]
     tracking = _table(store, "clv_tracking").sort_values("week")
     tracking_chart = None
     calibration_end = ""
     if len(tracking):
         tracking_chart = charts.line_chart(
-            [f"w{w}" for w in tracking["week"]],
-            {"actual": tracking["actual"].tolist(), "model": tracking["predicted"].round(1).tolist()},
-            "Repeat purchases per week",
+            [_("w%(week)s") % {"week": w} for w in tracking["week"]],
+            {_("actual"): tracking["actual"].tolist(), _("model"): tracking["predicted"].round(1).tolist()},
+            _("Repeat purchases per week"), lang=lang,
         )
         cal = tracking[~tracking["in_holdout"].astype(bool)]
-        calibration_end = f"week {int(cal['week'].max())}" if len(cal) else ""
+        calibration_end = _("week %(week)s") % {"week": int(cal["week"].max())} if len(cal) else ""
     edges = [10, 50, 100, 250, 500, 1000]
-    labels = ["< 10", "10-50", "50-100", "100-250", "250-500", "500-1000", "1000+"]
+    money = [fmt_money(e, cur, lang, 0) for e in edges]
+    labels = [f"< {money[0]}"] + [f"{a}–{b}" for a, b in zip(money, money[1:])] + [f"{money[-1]}+"]
     counts = np.bincount(np.searchsorted(edges, value["predicted_clv"].to_numpy(), side="right"), minlength=7)
-    distribution_chart = charts.hbar_chart([f"{labels[b]} {cur}" for b in range(7) if counts[b]],
-                                           [int(n) for n in counts if n], "Customers by predicted CLV")
+    distribution_chart = charts.hbar_chart([labels[b] for b in range(7) if counts[b]],
+                                           [int(n) for n in counts if n],
+                                           _("Customers by predicted lifetime value"), lang=lang)
     rollups = _table(store, "clv_rollups")
     channels = _plain(rollups[rollups["dimension"] == "acquisition_channel"]
                       .sort_values("total_clv", ascending=False).to_dict("records"))
-    channel_chart = charts.hbar_chart([str(c["group_name"]) for c in channels], [float(c["total_clv"] or 0) for c in channels],
-                                      f"Predicted CLV by acquisition channel ({cur})")
+    for c in channels:
+        c["label"] = label(c["group_name"], lang)
+    channel_chart = charts.hbar_chart([c["label"] for c in channels], [float(c["total_clv"] or 0) for c in channels],
+                                      _("Predicted lifetime value by acquisition channel (%(currency)s)") % {"currency": cur},
+                                      lang=lang, value_format=lambda v: _compact_money(v, cur, lang))
     checked = models[models["kind"].isin(["model", "baseline"]) & models["holdout_days"].notna()]
     spend = models[models["kind"] == "spend"]
     chosen = models[models["kind"].isin(["model", "baseline"]) & models["chosen"].fillna(False).astype(bool)]
@@ -195,21 +235,24 @@ def clv_context(store, settings) -> dict | None:
                                  "actual": float(row["actual"]),
                                  "predicted": [rec.get(n) for n in _sources(checked)]})
     bands = calibration[calibration["kind"] == "churn_band"].sort_values("group_order").to_dict("records")
+    for b in bands:
+        b["label"] = label(b["group_name"], lang)
     return {
         "model": model, "horizon": settings.clv_horizon_days, "kpis": kpis, "tracking_chart": tracking_chart,
         "calibration_end": calibration_end, "distribution_chart": distribution_chart, "channel_chart": channel_chart,
-        "channels": channels, "spend_note": "the Gamma-Gamma model" if len(spend) else "each order's mean value",
+        "channels": channels, "high_share": high_share, "mean_alive": mean_alive, "total": total, "customers": customers,
+        "spend_note": _("the Gamma-Gamma model") if len(spend) else _("each order's mean value"),
         "checked": _plain(checked.to_dict("records")), "sources": _sources(checked), "by_frequency": by_frequency,
         "bands": bands, "churn_horizon": horizon, "churn_source": source,
         "churn_note": str(source_rows["note"].iloc[0]) if len(source_rows) and source_rows["note"].notna().any() else "",
         "holdout_from": str(checked["holdout_from"].iloc[0])[:10] if len(checked) else "",
         "boundary_notes": [str(n) for n in checked.loc[checked["boundary"].fillna(False).astype(bool), "note"]][:1],
         "spend_check": _plain(spend.to_dict("records"))[0] if len(spend) else None,
-        "tracking_note": tracking_note(chosen),
+        "tracking_note": tracking_note(chosen, lang),
     }
 
 
-def tracking_note(chosen) -> str:
+def tracking_note(chosen, lang: str = "en") -> str:
     """Plain words when the chosen model's holdout total misses the actual by more than 15%: a buying
     rate that rose or fell after calibration (a season, growth, a change in the shop) is something a
     model of steady buying rates cannot foresee from the calibration period."""
@@ -218,41 +261,59 @@ def tracking_note(chosen) -> str:
     actual, predicted = float(chosen["holdout_actual"].iloc[0]), float(chosen["holdout_predicted"].iloc[0])
     if actual <= 0 or abs(predicted / actual - 1) <= 0.15:
         return ""
-    way = "above" if actual > predicted else "below"
-    return (f"In the holdout, customers made {actual:,.0f} repeat purchases, {abs(actual / predicted - 1):.0%} {way} "
-            f"the {predicted:,.0f} the model expected: the shop's buying rate changed after the calibration period "
-            "(a season, growth or a change in the shop), which a model of steady buying rates cannot foresee. "
-            "Read its forecasts as the calibration period's pace carried forward.")
+    from centric.i18n import fmt_number, fmt_percent, translator
+
+    _ = translator(lang).gettext
+    if actual > predicted:
+        text = _("In the holdout, customers made %(actual)s repeat purchases, %(gap)s above the %(predicted)s the "
+                 "model expected: the shop's buying rate changed after the calibration period (a season, growth or "
+                 "a change in the shop), which a model of steady buying rates cannot foresee. Read its forecasts "
+                 "as the calibration period's pace carried forward.")
+    else:
+        text = _("In the holdout, customers made %(actual)s repeat purchases, %(gap)s below the %(predicted)s the "
+                 "model expected: the shop's buying rate changed after the calibration period (a season, growth or "
+                 "a change in the shop), which a model of steady buying rates cannot foresee. Read its forecasts "
+                 "as the calibration period's pace carried forward.")
+    return text % {"actual": fmt_number(actual, lang), "gap": fmt_percent(abs(actual / predicted - 1), lang, 0),
+                   "predicted": fmt_number(predicted, lang)}
 
 
 def _sources(checked) -> list[str]:
     return [str(m) for m in checked["model"]]
 
 
-def personas_context(store) -> list[dict] | None:
-    """The persona cards, when `centric personas` has run."""
+def personas_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:
+    """The persona cards, when `centric personas` has run, with name and summary in `lang`."""
+    from centric.report.personas import localise_cards
     from centric.services.personas import load_cards
 
-    return load_cards(store) if store.has_rows("personas") else None
+    return localise_cards(load_cards(store), lang, currency) if store.has_rows("personas") else None
 
 
-def kpi_context(store) -> list[dict] | None:
+def kpi_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:
     """The KPI board (latest complete month, or all time), when `centric kpis` has run."""
+    from centric.i18n import fmt_month, label, translator
     from centric.report.figures import kpi_text
     from centric.services.kpis import board
 
+    _ = translator(lang).gettext
     if not store.has_rows("kpis"):
         return None
     rows = board(_table(store, "kpis")).to_dict("records")
     for r in rows:
         r["trend"] = r["trend"] if isinstance(r["trend"], str) else None
-        r["shown"] = kpi_text(r["value"], r["unit"])
-        r["target_shown"] = kpi_text(r["target"], r["unit"])
+        r["shown"] = kpi_text(r["value"], r["unit"], lang, currency)
+        r["target_shown"] = kpi_text(r["target"], r["unit"], lang, currency)
+        r["label"] = label(r["kpi"], lang)
+        r["status_label"] = label(r["status"], lang)
+        r["period_shown"] = (fmt_month(r["period"][7:], lang, long=True) if str(r["period"]).startswith("latest:")
+                             else _("all time") if r["period"] == "all" else fmt_month(r["period"], lang, long=True)
+                             if len(str(r["period"])) == 7 else str(r["period"]))
     return rows
 
 
 
-def listening_context(store) -> dict | None:
+def listening_context(store, lang: str = "en") -> dict | None:
     """Scores with intervals, NPS by month, the themes that cost NPS points, rising negative themes and
     verbatims per top theme, when `centric listen` has run. Texts are escaped by the template."""
     from centric.queries import listening_board as board
@@ -265,8 +326,14 @@ def listening_context(store) -> dict | None:
     survey_scores = db.table("survey_scores")
     scores = db.execute(board.headline(survey_scores)).to_dict("records")
     monthly = db.execute(board.by_month(survey_scores, "nps"))
-    nps_chart = charts.line_chart(monthly["period"].tolist(), {"NPS": monthly["value"].round(1).tolist()},
-                                  "NPS by month") if len(monthly) > 1 else None
+    from centric.i18n import translator
+
+    _ = translator(lang).gettext
+    partial = partial_month(observation_end(store))
+    periods = monthly["period"].tolist()
+    nps_chart = charts.line_chart(periods, {"NPS": monthly["value"].round(1).tolist()},
+                                  _("NPS by month (points, -100 to 100)"), lang=lang, months=True,
+                                  partial_last=bool(periods) and periods[-1] == partial) if len(monthly) > 1 else None
     drivers = db.execute(board.top_drivers(db.table("feedback_drivers"), 8)).to_dict("records")
     rising = db.execute(board.rising(db.table("feedback_trends"))).to_dict("records")
     mix = db.execute(board.sentiment_mix(db.table("feedback_insights")))
@@ -278,7 +345,7 @@ def listening_context(store) -> dict | None:
             "sentiment": mix.to_dict("records"), "quotes": quotes}
 
 
-def journey_context(store, months: int = 12) -> dict | None:
+def journey_context(store, months: int = 12, lang: str = "en") -> dict | None:
     """Stage and status counts now, moves, the strongest significant drivers of each move and the cohort
     retention grid, when `centric journey` has run. The stage counts add up to the customers in
     journey_stages (one open row each), and so do the status counts."""
@@ -304,8 +371,13 @@ def journey_context(store, months: int = 12) -> dict | None:
     rates = rates.pivot(index="month", columns="move", values="rate").sort_index().tail(24).fillna(0.0)
     partial = partial_month(observation_end(store))
     labels = [m.strftime("%Y-%m") for m in rates.index]
-    rates_chart = charts.line_chart(labels, {move: rates[move].round(1).tolist() for move in rates.columns},
-                                    "Monthly transition rates (%)",
+    from centric.i18n import fmt_number, transition_label, translator
+
+    _ = translator(lang).gettext
+    rates_chart = charts.line_chart(labels, {transition_label(move, lang): rates[move].round(1).tolist()
+                                             for move in rates.columns},
+                                    _("Monthly transition rates (%)"), lang=lang, months=True,
+                                    y_format=lambda v: fmt_number(v, lang) + " %",
                                     partial_last=bool(labels) and labels[-1] == partial) if len(rates) > 1 else None
     grid = db.execute(board.cohort_grid(db.table("cohorts"), months))
     rows = []

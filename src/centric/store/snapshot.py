@@ -67,11 +67,11 @@ class Snapshot:
         self._lock = threading.Lock()
         self._con = None
         self._identity = None
-        self._checked = 0.0
+        self._checked = float("-inf")
 
     def _connection(self):
         now = time.monotonic()
-        if self._con is not None and now - self._checked < 0.5:
+        if now - self._checked < 0.5:  # published or not, the file is looked at twice a second at most
             return self._con
         with self._lock:
             self._checked = now

@@ -5,6 +5,7 @@
  * another score, which replaces it), data-target="#element-id", data-order="O1". A link also gives
  * data-expires and data-send, signed by data-token with the survey and the customer.
  * Everything is built with DOM nodes and textContent: nothing a survey or customer wrote is parsed as HTML.
+ * The widget's own words come with the survey ("ui", from centric's catalogues in en, es, ca and pt).
  */
 (function () {
   "use strict";
@@ -20,12 +21,9 @@
   var expires = script.getAttribute("data-expires");
   var send = script.getAttribute("data-send");
   var responseId = Math.random().toString(16).slice(2) + Date.now().toString(16);
-  var TEXT = {
-    en: { send: "Send", thanks: "Thank you for your answer!", close: "Close", error: "Sorry, that did not work: " },
-    es: { send: "Enviar", thanks: "¡Gracias por tu respuesta!", close: "Cerrar", error: "Lo sentimos, no ha funcionado: " },
-    ca: { send: "Envia", thanks: "Gràcies per la teva resposta!", close: "Tanca", error: "Ho sentim, no ha funcionat: " },
-    pt: { send: "Enviar", thanks: "Obrigado pela sua resposta!", close: "Fechar", error: "Lamentamos, não funcionou: " }
-  };
+  var FALLBACK = { send: "Send", thanks: "Thank you for your answer!", close: "Close",
+                   error: "Sorry, that did not work: ", choose_first: "choose a score first",
+                   score_of: "%(score)s out of %(max)s" };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -46,7 +44,7 @@
   }
 
   function render(survey) {
-    var words = TEXT[survey.language] || TEXT.en;
+    var words = survey.ui || FALLBACK;
     var box = el("section", { "class": "centric-survey", role: "dialog", "aria-labelledby": "centric-q",
                               "data-survey": survey.survey_id, lang: survey.language });
     box.style.cssText = "font:15px/1.4 system-ui,sans-serif;max-width:34em;padding:1em;border:1px solid #ccc;" +
@@ -115,7 +113,7 @@
         var done = survey.min === null
           ? post(path, "POST", answerPayload({ text: area.value }))
           : queue.then(function () {
-              if (!reply) { throw new Error("choose a score first"); }
+              if (!reply) { throw new Error(words.choose_first || FALLBACK.choose_first); }
               return post(path + "/" + encodeURIComponent(reply.response_id), "PUT",
                           { text: area.value, response_token: reply.response_token });
             });
@@ -130,7 +128,8 @@
       for (var v = survey.min; v <= survey.max; v++) {
         (function (value) {
           var b = el("button", { type: "button", "class": "centric-score", "data-score": String(value),
-                                 "aria-label": String(value) + " / " + String(survey.max) }, value);
+                                 "aria-label": (words.score_of || FALLBACK.score_of)
+                                   .replace("%(score)s", String(value)).replace("%(max)s", String(survey.max)) }, value);
           b.style.cssText = "min-width:2.4em;min-height:2.4em;margin:2px";
           b.setAttribute("aria-pressed", "false");
           b.addEventListener("click", function () {

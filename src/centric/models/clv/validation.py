@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from centric.models.clv.base import ConvergenceError, DataError, as_float_column
-from centric.models.clv.classifier import FEATURES, RepeatPurchaseClassifier
+from centric.models.clv.classifier import QUERY_FEATURES, RepeatPurchaseClassifier
 from centric.models.clv.diagnostics import boundary_note, same_likelihood
 from centric.models.clv.holdout import (PastRateBaseline, ProbabilityCalibration, RecencyBaseline, days_since_last,
                                         holdout_scores)
@@ -60,8 +60,8 @@ def risk_score(source, data, t) -> np.ndarray:
 
 
 def has_features(*frames) -> bool:
-    """Every frame carries the classifier's feature columns."""
-    return all(f is not None and set(FEATURES) <= set(f.columns) for f in frames)
+    """Every frame carries the classifier's feature columns (its BG/NBD feature it computes itself)."""
+    return all(f is not None and set(QUERY_FEATURES) <= set(f.columns) for f in frames)
 
 
 def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, history: float,
@@ -75,7 +75,7 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
     calibration period, to calibrate the recency baseline without the holdout (None: AUC only);
     training: the Classifier's training rows, the arguments of RepeatPurchaseClassifier.fit (rows of
     several inner cut-offs stacked; default: `inner`). When they and `calibration` carry the feature
-    columns (classifier.FEATURES) the Classifier is trained on them and scored on `calibration`'s
+    columns (classifier.QUERY_FEATURES) the Classifier is trained on them and scored on `calibration`'s
     features: the holdout's outcomes never reach it. choice: the table of the same evaluation on a
     split inside the calibration period, which picks the chosen model (module docstring); candidates:
     the baselines that may be chosen besides the transaction models (() to choose among models only).
@@ -125,7 +125,8 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
     if training is not None and has_features(training[0], calibration):
         row = {"model": "Classifier", "kind": "baseline", "boundary": False,
                "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
-                        "(recent activity, spend, basket, returns), trained on windows inside the calibration "
+                        "(recent activity, regularity, spend, basket, returns; P(buy) also on BG/NBD's expected "
+                        "purchases), trained on windows inside the calibration "
                         "period and refitted each run.")}
         try:
             clf = RepeatPurchaseClassifier().fit(*training)
