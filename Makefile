@@ -86,6 +86,7 @@ bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python benchmarks/segments.py
 	$(BIN)/python benchmarks/journey.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/incremental.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) centric-workspace screenshots .pytest_cache .hypothesis tests/js/node_modules

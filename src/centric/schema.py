@@ -641,6 +641,8 @@ FEEDBACK_INSIGHTS = Table(
                "another more than even odds)."),
         Column("text_chars", INTEGER, "Length of the text in characters."),
         Column("truncated", BOOLEAN, "Only the first 5,000 characters were analysed."),
+        Column("input_hash", TEXT, "Fingerprint of what the reading read (text, language given, source, rating): an "
+               "incremental `centric run` reads again only rows whose fingerprint changed (services/run_ledger.py)."),
     ),
     is_input=False,
 )
@@ -851,7 +853,47 @@ CUSTOMER_PERSONAS = Table(
         Column("customer_id", ID, "Customer."),
         Column("persona_id", INTEGER, "Persona (see personas)."),
         Column("distance", NUMBER, "Distance to the persona's centre in the scaled feature space (lower = more typical)."),
+        Column("profile_hash", TEXT, "Fingerprint of the customer's clustering variables when assigned: an incremental "
+               "run assigns again only customers whose fingerprint changed (services/run_ledger.py)."),
+        Column("assigned", TEXT, "clustered (by the last re-clustering) or nearest (assigned to the nearest existing "
+               "persona by an incremental run)."),
     ),
+    is_input=False,
+)
+
+RUN_LEDGER = Table(
+    "run_ledger",
+    "What each step of the last `centric run` computed from, and what it did (services/run_ledger.py): one row "
+    "per step, rewritten when the step runs.",
+    (
+        Column("step", TEXT, "The step of `centric run` (customer_summary, customer_value, feedback_insights, ...)."),
+        Column("mode", TEXT, "full (recomputed from scratch), incremental (only new or changed rows, fitted "
+               "models reused or warm-started) or reused (inputs unchanged: the last output kept).",
+               allowed=("full", "incremental", "reused")),
+        Column("reason", TEXT, "Why, in words (nothing new; 12 new feedback texts, models reused; drift: ...)."),
+        Column("inputs", JSON, "Per input table the step reads, [rows, content digest], and the settings' "
+               "fingerprint: the state the step last computed from."),
+        Column("rows", INTEGER, "Rows the step wrote (as `centric run` prints)."),
+        Column("seconds", NUMBER, "Wall-clock time of the step.", unit="s"),
+        Column("ran_at", TIMESTAMP, "When the step ran (UTC)."),
+    ),
+    key=("step",),
+    is_input=False,
+)
+
+MODEL_STATES = Table(
+    "model_states",
+    "Fitted models an incremental run reuses, as JSON (never pickle): the listening readings (vectoriser "
+    "vocabularies and coefficients, per language and source), the persona encoder and centres, with what "
+    "they were fitted on (for the drift checks of services/run_ledger.py). Replaced at every refit; "
+    "a run after an erasure refits the listening models (removed texts count as drift).",
+    (
+        Column("model", TEXT, "listening or personas."),
+        Column("fitted_at", TIMESTAMP, "When it was fitted (UTC)."),
+        Column("fitted_on", JSON, "What it was fitted on: row counts, label and language shares, variables."),
+        Column("state", JSON, "The fitted state."),
+    ),
+    key=("model",),
     is_input=False,
 )
 
@@ -1055,7 +1097,8 @@ OUTPUT_TABLES: dict[str, Table] = {
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
-                        PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS)
+                        PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS, RUN_LEDGER,
+                        MODEL_STATES)
 }
 ALL_TABLES: dict[str, Table] = {**INPUT_TABLES, "quarantine": QUARANTINE, "order_charges": ORDER_CHARGES,
                                 "order_reversals": ORDER_REVERSALS, "feedback_history": FEEDBACK_HISTORY,

@@ -115,14 +115,18 @@ class Workspace(PeopleOps, ServerOps):
 
         return [name for name, _ in STEPS]
 
-    def run(self, on_step: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None) -> dict[str, int]:
+    def run(self, on_step: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None,
+            full: bool = False) -> dict[str, int]:
         """Every analysis in dependency order (as `centric run`), under the workspace's run lock: raises
         RunBusy when another run holds it or another command holds the database. {output: rows};
-        on_step(name) as each starts; stop() is asked before each step (a stop skips the rest)."""
+        on_step(name) as each starts; stop() is asked before each step (a stop skips the rest).
+        Only what changed is recomputed (services/run_ledger.py): the result's `.decisions[step]` has
+        the mode (full, incremental, reused) and the reason, `.lines()` one line each; `full=True`
+        recomputes everything and refits every model (as `centric run --full`)."""
         from centric.services.schedule import run_once
 
         self._not_held("run")
-        return run_once(self.path, on_step=on_step, stop=stop).steps
+        return run_once(self.path, on_step=on_step, stop=stop, full=full).steps
 
     def publish(self) -> Path:
         """Publish the read snapshot `centric serve` shows (its API and dashboard tables) from the tables
@@ -229,12 +233,24 @@ class Workspace(PeopleOps, ServerOps):
             return verbatims(store, theme=theme, sentiment=sentiment, language=language, limit=limit)
 
     def personas(self, n_clusters: int | None = None, seed: int = 0, numeric: str | None = None,
-                 categorical: str | None = None, multi: str | None = None, progress=None):
+                 categorical: str | None = None, multi: str | None = None, progress=None, refit: bool | None = None):
         """Cluster the customers and write personas and customer_personas (as `centric personas`; numeric,
-        categorical and multi are comma-separated variables); returns the PersonaResult (`.cards`)."""
-        from centric.services.personas import build_personas
+        categorical and multi are comma-separated variables); returns the PersonaResult (`.cards`).
 
+        refit=False assigns new and changed customers to the existing personas (nearest centre) unless the
+        drift check asks for a re-clustering (services/personas_incremental.py; the result's `.stability_note`
+        says which); refit=True re-clusters (as `centric personas --refit`). Default: re-cluster when any
+        option is given or no personas were saved, else assign."""
+        from centric.services.personas import build_personas
+        from centric.services.personas_incremental import assign_incremental
+
+        options = n_clusters is not None or numeric or categorical or multi or seed != 0
         with self._store() as (settings, store):
+            if refit is False or (refit is None and not options):
+                result, why = assign_incremental(store, settings, progress)
+                if result is not None:
+                    result.stability_note = f"Personas kept: {why}. Re-cluster with --refit."
+                    return result
             return build_personas(store, settings, n_clusters=n_clusters, seed=seed, numeric=numeric,
                                   categorical=categorical, multi=multi, progress=progress)
 

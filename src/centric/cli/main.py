@@ -235,16 +235,23 @@ def _print_ingest(console, reports, workspace=None) -> None:
 @workspace_option
 @click.option("--every", "every", metavar="INTERVAL", default=None,
               help="Run again every INTERVAL (30s, 15m, 1h) until SIGTERM or Ctrl+C, one line per round.")
-def run(workspace, every):
+@click.option("--full", is_flag=True, default=False,
+              help="Recompute everything and refit every model (by default only what changed since the last run).")
+def run(workspace, every, full):
     """Run every analysis, in dependency order, and write the output tables.
 
     One run at a time per workspace: a run that finds another still going (or the database held by
     another command) says so in one line and exits 75, having done nothing. Safe from cron while
     `centric serve` runs.
 
+    Each run recomputes what changed since the last one: steps whose inputs are unchanged are reused,
+    listening reads only new texts and personas assign only new customers with the saved models (until
+    a drift check refits them), CLV refits warm-started. One line per step says what it did and why.
+
     \b
     Examples:
       centric run --workspace my-shop
+      centric run --workspace my-shop --full
       centric run --workspace my-shop --every 15m
       */15 * * * * cd /srv/shop && .venv/bin/centric run --workspace my-shop >> logs/centric-run.log 2>&1
     """
@@ -253,6 +260,8 @@ def run(workspace, every):
     from centric.workspace import RunBusy
 
     ws = Workspace(workspace)
+    if every is not None and full:
+        raise click.UsageError("--full recomputes once: run `centric run --full`, then `centric run --every ...`")
     if every is not None:
         _run_every(ws, every)
         return
@@ -268,7 +277,7 @@ def run(workspace, every):
     began = dt.datetime.now()
     try:
         try:
-            results = ws.run(on_step=step)
+            results = ws.run(on_step=step, full=full)
         finally:
             if task:
                 bar.stop()
@@ -276,8 +285,8 @@ def run(workspace, every):
         click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} skipped: {exc}", err=True)
         sys.exit(exc.exit_code)
     left_out = ws.consent_messages(("personas", "journey"))
-    for name, rows in results.items():
-        console.print(f"{name}: {rows:,} rows")
+    for line in results.lines():  # whole lines, never wrapped: cron logs are read with grep
+        click.echo(line)
     for line in left_out:
         console.print(line, markup=False)
     if left_out:

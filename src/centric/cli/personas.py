@@ -22,12 +22,16 @@ from centric.workspace import Workspace
 @click.option("--export", "export_file", default=None, type=click.Path(dir_okay=False),
               help="Write the cards to FILE: .md, .html or .json.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def personas(workspace, clusters, seed, numeric, categorical, multi, export_file, fmt):
+@click.option("--refit", is_flag=True, default=False,
+              help="Re-cluster now. Without it (and without the options above) new and changed customers join the "
+                   "nearest existing persona, until the drift check asks for a re-clustering.")
+def personas(workspace, clusters, seed, numeric, categorical, multi, export_file, fmt, refit):
     """Build buyer personas: clusters on profile, habits, value and voice, one card each.
 
     \b
     Examples:
       centric personas
+      centric personas --refit
       centric personas --clusters 6 --export personas.html
       centric personas --numeric age,aov,orders --categorical city,language --multi tags,categories
     Writes personas and customer_personas; `centric report` shows the cards.
@@ -40,7 +44,7 @@ def personas(workspace, clusters, seed, numeric, categorical, multi, export_file
     with ws.open(), Progress(console=out, transient=True) as bar:
         task = bar.add_task("personas", total=None)
         result = ws.personas(n_clusters=clusters, seed=seed, numeric=numeric, categorical=categorical, multi=multi,
-                             progress=lambda message: bar.update(task, description=message))
+                             progress=lambda message: bar.update(task, description=message), refit=refit or None)
         shop = ws.settings.shop_name
     if export_file:
         _export(result.cards, Path(export_file), shop)

@@ -108,11 +108,11 @@ def _scalar(store, expr):
     return None if frame.empty else frame.iloc[0, 0]
 
 
-def _fit(name: str, data: pd.DataFrame):
+def _fit(name: str, data: pd.DataFrame, initial_params: dict | None = None):
     from centric.models.clv import ConvergenceError, DataError
 
     try:
-        return _models()[name]().fit(data)
+        return _models()[name]().fit(data, initial_params=initial_params)
     except DataError as exc:
         raise ClvError(f"{name} cannot be fitted on this shop's orders: {exc}") from exc
     except ConvergenceError as exc:
@@ -366,10 +366,7 @@ def _churn_now(check: dict | None, fitted, data: pd.DataFrame, classifier=None):
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
                          progress: Callable[[str], None] | None = None,
                          holdout_from: dt.date | None = None) -> ClvResult:
-    from centric.models.clv import DataError, GammaGamma, discounted_value
-    from centric.models.clv.validation import churn_band
-    from centric.models.clv.diagnostics import spend_frequency_check
-    from centric.queries.clv_data import first_purchase_at, mean_purchase_value
+    from centric.queries.clv_data import first_purchase_at
 
     say = progress or (lambda _msg: None)
     if model != "auto" and model not in MODEL_NAMES:
@@ -400,16 +397,42 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         raise ClvError("fewer than two customers with purchases: nothing to model yet")
     now = _classifier_now(store, end, first, check, settings) if classifier else None
     fitted = now if model == "Classifier" else _fit(model, data)
-    e90 = fitted.expected_purchases(data, 90.0)
-    e365 = fitted.expected_purchases(data, 365.0)
     p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, now)
 
+    value, spend_model, spend_params, spend_check, clv, bands = _score(store, settings, model, fitted, data, p_alive,
+                                                                       p_none, horizon, source, end, say)
+    table = check["table"] if check else None
+    store.replace_tables({
+        "customer_value": value,
+        "clv_models": _models_table(table, model, fitted.params_, spend_params, spend_check, source, note),
+        "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
+        "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
+    })
+    save_state(store, model, source, check, note, end, len(value))
+    say("value by RFM segment and acquisition channel")
+    build_rollups(store, settings)
+    return ClvResult(model, fitted.params_, len(value), end, split.calibration_end if split else None, table,
+                     spend_model, spend_params, float(np.sum(clv)), int((bands == "high").sum()), source, note,
+                     horizon, check["calibration"] if check else None, spend_check)
+
+
+def _score(store, settings, model: str, fitted, data, p_alive, p_none, horizon, source, end, say,
+           spend_initial: dict | None = None):
+    """Gamma-Gamma on repeat customers' spend (warm-started from spend_initial when given), then the
+    customer_value rows; returns (value, spend model, its params, spend check, clv, bands)."""
+    from centric.models.clv import DataError, GammaGamma, discounted_value
+    from centric.models.clv.diagnostics import spend_frequency_check
+    from centric.models.clv.validation import churn_band
+    from centric.queries.clv_data import mean_purchase_value
+
+    e90 = fitted.expected_purchases(data, 90.0)
+    e365 = fitted.expected_purchases(data, 365.0)
     say("fitting Gamma-Gamma on repeat customers' spend")
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     spend_check = spend_frequency_check(data)
     spend_model, spend_params = "mean order value", {}
     try:
-        gg = GammaGamma().fit(repeaters) if len(repeaters) >= 20 else None
+        gg = GammaGamma().fit(repeaters, initial_params=spend_initial) if len(repeaters) >= 20 else None
         spend = gg.expected_spend(data) if gg is not None else None
         if gg is not None:
             spend_model, spend_params = "GammaGamma", gg.params_
@@ -427,18 +450,20 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         "predicted_clv": clv, "p_no_purchase": p_none, "churn_horizon_days": horizon, "churn_source": source,
         "churn_risk": bands, "computed_at": pd.Timestamp(end),
     })
-    table = check["table"] if check else None
-    store.replace_tables({
-        "customer_value": value,
-        "clv_models": _models_table(table, model, fitted.params_, spend_params, spend_check, source, note),
-        "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
-        "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
-    })
-    say("value by RFM segment and acquisition channel")
-    build_rollups(store, settings)
-    return ClvResult(model, fitted.params_, len(value), end, split.calibration_end if split else None, table,
-                     spend_model, spend_params, float(np.sum(clv)), int((bands == "high").sum()), source, note,
-                     horizon, check["calibration"] if check else None, spend_check)
+    return value, spend_model, spend_params, spend_check, clv, bands
+
+
+def save_state(store, model: str, source: str, check, note: str, end, customers: int) -> None:
+    """What an incremental run reuses (services/clv_incremental.py): the choice, the churn source and map."""
+    from centric.services.run_ledger import drop_model, save_model
+
+    churn = None if check is None else check["churn"].map_
+    if check is None or churn is None:
+        drop_model(store, "clv")  # nothing validated: a later run validates again when it can
+        return
+    save_model(store, "clv", {"end": pd.Timestamp(end).isoformat(), "customers": int(customers)},
+               {"model": model, "source": source, "note": note, "horizon": float(check["holdout"]),
+                "inner_days": int(check["inner_days"]), "churn": {"x": list(churn.x_), "y": list(churn.y_)}})
 
 
 def _columns(table: str) -> tuple[str, ...]:

@@ -188,9 +188,10 @@ class JourneyResult:
     consent: object = None  # services/consent.py Exclusion: what the journey's event reads left out
 
 
-def build_journey(store, settings, progress=None) -> JourneyResult:
+def build_journey(store, settings, progress=None, drivers: bool = True) -> JourneyResult:
     """Write journey_stages, stage_transitions, stage_transition_rates, journey_drivers, cohorts, the
-    repeat-purchase curve and the paths."""
+    repeat-purchase curve and the paths. drivers=False (an incremental run, services/incremental.py)
+    keeps the last fit's journey_drivers and repeat_purchase_curve and recomputes the rest."""
     from centric.models.journey.stages import (lifecycle_stays, monthly_rates, partition, status_stays, stay_moves,
                                                stays_of, transitions)
     from centric.queries.journey_milestones import milestones, silences
@@ -216,7 +217,7 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
     moved = stay_moves(stays)
     moves = transitions(stays, moved)
     notes, curve, found, inputs = [], None, [], None
-    for move, label in MOVES.items():
+    for move, label in MOVES.items() if drivers else ():
         if move == "repeat_to_loyal" and settings.journey_loyal_purchases <= 2:
             continue  # loyal is the second purchase: nothing between repeat and loyal
         say(f"journey: what drives {label}")
@@ -228,6 +229,7 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
             found.append(move_drivers(store, move, data, settings))
         except JourneyError as exc:
             notes.append(str(exc))
+    fitted = drivers
     drivers = pd.concat(found, ignore_index=True) if found else None
     say("journey: cohorts and paths")
     contents = {"journey_stages": rows, "stage_transitions": moves,
@@ -239,6 +241,10 @@ def build_journey(store, settings, progress=None) -> JourneyResult:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
+    if fitted:
+        from centric.services.run_ledger import save_model
+
+        save_model(store, "journey", {"end": pd.Timestamp(end).isoformat()}, {})
     consent.record(store, left_out)
     return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
                          now_counts(rows, "status", JOURNEY_STATUSES), left_out)

@@ -24,6 +24,7 @@ import pandas as pd
 from centric.errors import CentricError
 
 SCORE_DIMENSIONS = ("channel", "source", "rfm_segment")
+HASHED = ("feedback_id", "text", "language", "source", "rating", "rating_scale")
 
 
 class ListenError(CentricError):
@@ -66,7 +67,6 @@ def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Call
 
 def listen(store, settings, progress: Callable | None = None, train: bool = True) -> ListenResult:
     """Analyse the workspace's feedback and write the listening tables."""
-    from centric.models import listening
     from centric.models.text.analyzer import FeedbackAnalyzer
     from centric.models.text.discover import discover
 
@@ -96,9 +96,42 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
             discovered += 1
             insights.loc[insights.index[idx[list(topic.members)]], "discovered_theme"] = f"{language}: {topic.topic}"
 
+    insights["input_hash"] = input_hashes(feedback)
     stored = insights.assign(aspects=insights["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
     store.replace_table("feedback_insights", stored)
     store.replace_table("sentiment_models", models)
+    save_readings(store, analyzer.readings, feedback, languages)
+    return write_aggregates(store, feedback, insights, models, discovered, say)
+
+
+def input_hashes(feedback: pd.DataFrame) -> pd.Series:
+    """A fingerprint per feedback row of what its reading depends on (text, language given, source, rating)."""
+    cols = feedback[list(HASHED)].astype(object).where(feedback[list(HASHED)].notna(), None).astype(str)
+    return pd.util.hash_pandas_object(cols, index=False).astype(str).to_numpy()
+
+
+def fitted_on(feedback: pd.DataFrame, detected, languages) -> dict:
+    """What the readings were fitted on, for the drift check (services/listen_incremental.py)."""
+    from centric.models.text.self_trained import weak_label
+    from centric.services.run_ledger import shares
+
+    labels = [weak_label(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
+    return {"texts": int(len(feedback)), "languages": list(languages), "language_shares": shares(detected),
+            "label_shares": shares([x for x in labels if x is not None])}
+
+
+def save_readings(store, readings: dict, feedback: pd.DataFrame, languages) -> None:
+    from centric.models.text.persist import readings_state
+    from centric.services.run_ledger import save_model
+
+    save_model(store, "listening", fitted_on(feedback, feedback["_language"], languages), readings_state(readings))
+
+
+def write_aggregates(store, feedback: pd.DataFrame, insights: pd.DataFrame, models, discovered: int,
+                     say: Callable = lambda *a, **k: None) -> ListenResult:
+    """survey_scores, feedback_drivers and feedback_trends from every text and its insights (aggregates:
+    recomputed whole, they are cheap)."""
+    from centric.models import listening
 
     say("scores, drivers and trends")
     joined = feedback.merge(insights[["feedback_id", "themes", "aspects", "sentiment"]], on="feedback_id")

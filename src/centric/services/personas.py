@@ -116,7 +116,10 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         card["stability"]["partition"] = verdict
         card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
-    _write(store, cards, profiles["customer_id"], result.labels, result.distances)
+    variables = {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi}
+    _write(store, cards, profiles["customer_id"], result.labels, result.distances,
+           profile_hashes(profiles, [*result.numeric, *result.categorical, *result.multi]))
+    save_state(store, result, variables, len(profiles), float(np.mean(result.distances)))
     from centric.services.consent import record
 
     record(store, left_out)
@@ -144,6 +147,23 @@ def persona_input(store, settings, rebuild_profiles: bool = True):
     return profiles[keep].reset_index(drop=True), left_out
 
 
+def profile_hashes(profiles: pd.DataFrame, variables) -> np.ndarray:
+    cols = profiles[list(variables)].astype(object)
+    cols = cols.apply(lambda c: c.map(lambda v: json.dumps(list(v) if hasattr(v, "__len__") and not isinstance(v, str)
+                                                           else v, default=str)))
+    return pd.util.hash_pandas_object(cols, index=False).astype(str).to_numpy()
+
+
+def save_state(store, result, variables: dict, customers: int, mean_distance: float) -> None:
+    from centric.services.run_ledger import save_model
+
+    encoder = json.loads(result.encoder.to_json())
+    state = {"encoder": encoder, "centers": result.model.cluster_centers_.tolist(),
+             "silhouettes": {str(k): float(v) for k, v in result.model.silhouettes_.items()}}
+    save_model(store, "personas", {"customers": int(customers), "variables": variables,
+                                   "mean_distance": float(mean_distance)}, state)
+
+
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:
     """Sizes and revenue shares from every customer, not the explained sample."""
     from centric.models.segmentation.personas import narrative
@@ -159,7 +179,7 @@ def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame)
         card["summary"] = narrative(card)
 
 
-def _write(store, cards, customer_ids, labels, distances) -> None:
+def _write(store, cards, customer_ids, labels, distances, hashes=None) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     personas = pd.DataFrame([{
         "persona_id": c["persona_id"], "name": c["name"], "customers": c["customers"],
@@ -169,7 +189,7 @@ def _write(store, cards, customer_ids, labels, distances) -> None:
         "card": json.dumps(c, ensure_ascii=False, default=_json_default), "computed_at": now,
     } for c in cards])
     members = pd.DataFrame({"customer_id": customer_ids.to_numpy(), "persona_id": labels.astype("int64") + 1,
-                            "distance": distances.astype(float)})
+                            "distance": distances.astype(float), "profile_hash": hashes, "assigned": "clustered"})
     store.replace_tables({"personas": personas, "customer_personas": members})
 
 

@@ -93,6 +93,8 @@ def _identities(store, settings, workspace) -> int:
     return rebuild(store)
 
 
+OUTPUT_OF = {"journey": "stage_transitions", "segments": "segments", "personas": "personas"}
+
 STEPS: list[tuple[str, Callable]] = [
     ("collected", _collected),
     ("identities", _identities),
@@ -122,13 +124,22 @@ def skipped_on(store) -> list[str]:
 
 
 def run_all(store, settings, on_step: Callable[[str], None] | None = None, workspace: Path | None = None,
-            stop: Callable[[], bool] | None = None) -> dict[str, int]:
-    """Every step in order; returns rows written per step. When `stop()` turns true the steps not begun
-    are skipped (the result then lacks them) and the snapshot is not published: the server keeps the
-    last complete run's. Each step writes each of its tables in one transaction, so a step cut short
-    by a signal or a kill leaves every table as it was before or as the step wrote it, never half."""
-    results = {}
+            stop: Callable[[], bool] | None = None, full: bool = False) -> dict[str, int]:
+    """Every step in order; returns rows written per step (a RunSteps: `.decisions` says per step what
+    was recomputed and why, services/run_ledger.py). A step whose inputs did not change since the
+    last run is reused; one that has an incremental form (services/incremental.py) runs it unless
+    `full`. When `stop()` turns true the steps not begun are skipped (the result then lacks them) and
+    the snapshot is not published: the server keeps the last complete run's. Each step writes each
+    of its tables in one transaction, so a step cut short by a signal or a kill leaves every table as
+    it was before or as the step wrote it, never half."""
+    import time
+
+    from centric.services.incremental import INCREMENTAL, RunSteps
+    from centric.services.run_ledger import Ledger
+
     skipped = set(skipped_on(store))
+    ledger = Ledger(store, workspace, full=full)
+    results = RunSteps(decisions=ledger.decisions)
     for name, step in STEPS:
         if name in skipped:
             continue
@@ -136,7 +147,18 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
             return results
         if on_step:
             on_step(name)
-        results[name] = step(store, settings, workspace)
+        began, decision = time.perf_counter(), ledger.decide(name)
+        mode = reason = None
+        if decision.mode == "reused":
+            rows = store.count(OUTPUT_OF.get(name, name))
+        elif decision.mode == "incremental" and name in INCREMENTAL:
+            rows, mode, reason = INCREMENTAL[name](store, settings, workspace, decision)
+        else:
+            rows = step(store, settings, workspace)
+            if decision.mode == "incremental":  # no incremental form: its whole result is the exact one
+                mode, reason = "full", f"{decision.reason}; recomputed whole (exact, and cheap next to the fits)"
+        results[name] = rows
+        ledger.done(name, rows, time.perf_counter() - began, mode, reason)
     if workspace is not None:
         from centric.services.collector import publish
 

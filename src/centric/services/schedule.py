@@ -94,8 +94,9 @@ class RunResult:
 
 
 def run_once(workspace: Path, on_step: Callable[[str], None] | None = None,
-             stop: Callable[[], bool] | None = None) -> RunResult:
-    """One `centric run` under the run lock: every step (services/run.py), then the consent lines."""
+             stop: Callable[[], bool] | None = None, full: bool = False) -> RunResult:
+    """One `centric run` under the run lock: every step (services/run.py; `full`: nothing reused or
+    incremental), then the consent lines."""
     from centric.services.consent import messages as consent_messages
     from centric.services.run import STEPS, run_all
     from centric.services.workspace_files import load_settings, open_store
@@ -108,7 +109,7 @@ def run_once(workspace: Path, on_step: Callable[[str], None] | None = None,
             settings, store = opened.enter_context(open_store(workspace))
         except StoreBusy as exc:  # only here: the database was never opened, so nothing was done
             raise RunBusy(f"{exc}; this run did nothing") from None
-        steps = run_all(store, settings, on_step=on_step, workspace=workspace, stop=stop)
+        steps = run_all(store, settings, on_step=on_step, workspace=workspace, stop=stop, full=full)
         left_out = consent_messages(store, ("personas", "journey"))
     return RunResult(steps, left_out, time.monotonic() - began, [name for name, _ in STEPS if name not in steps])
 

@@ -111,6 +111,12 @@ class Store:
     def has_rows(self, table: str) -> bool:
         return self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})").fetchone()[0]
 
+    def digests(self, tables) -> dict[str, list]:
+        """{table: [rows, content digest]} (store/fingerprint.py): what an incremental run compares."""
+        from centric.store.fingerprint import digests
+
+        return digests(self.con, tables)
+
     def query_df(self, sql: str, params: list | None = None):
         return self.con.execute(sql, params or []).df()
 

@@ -1,0 +1,73 @@
+"""Incremental `centric run`: one extra day of orders, events and feedback on the demo shop costs <= 15% of a full run.
+
+Steps: the demo shop (centric.demo.shop.generate, 20k customers by default) is cut at its last day
+(benchmarks/incremental_data.py); the base is loaded through the ingest users use and a full run is
+timed; the last day is ingested (orders, lines, events, feedback) and the incremental run is timed;
+a copy of that workspace is then run with --full on the same data, timed, and the two are compared:
+deterministic outputs exactly, refitted ones within the stated tolerances (incremental_data.compare).
+Prints wall-clock and CPU seconds (CPU: this process and its threads, steadier when the machine is
+shared) of each run and the ratio incremental / full on the same data; target <= 0.15.
+
+    python benchmarks/incremental.py [--customers 20000] [--folder /tmp/centric-incremental] [--days 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TARGET = 0.15
+
+
+def timed(label: str, fn):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{label}: {wall:8.1f} s wall, {cpu:8.1f} s CPU", flush=True)
+    return result, wall, cpu
+
+
+def main() -> None:
+    from benchmarks.incremental_data import build, compare, load
+    from centric import Workspace
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--folder", default="/tmp/centric-incremental")
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="Keep the base and extra files a previous call loaded.")
+    args = parser.parse_args()
+    folder = Path(args.folder)
+    if args.reuse:
+        for name in ("before", "full"):
+            shutil.rmtree(folder / name, ignore_errors=True)
+        (folder / "shop" / "run.lock").unlink(missing_ok=True)
+        shop, extra = folder / "shop", {p.stem: p for p in (folder / "extra").iterdir()}
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        (shop, extra), _, _ = timed(f"demo shop of {args.customers:,} customers, base loaded",
+                                    lambda: build(folder, args.customers, days_back=args.days))
+    ws = Workspace(shop)
+    first, full_wall, full_cpu = timed("full run on the base", lambda: ws.run(full=True))
+    shutil.copytree(shop, folder / "before")
+    timed(f"ingest of the last {args.days} day(s)", lambda: load(shop, extra))
+    steps, inc_wall, inc_cpu = timed("incremental run", lambda: ws.run())
+    print("\n".join("  " + line for line in steps.lines()), flush=True)
+    shutil.copytree(shop, folder / "full", ignore=shutil.ignore_patterns("run.lock"))
+    # the full run on the same data starts from the incremental run's workspace, its ledger ignored
+    again, same_wall, same_cpu = timed("full run on the same data", lambda: Workspace(folder / "full").run(full=True))
+    figures = compare(shop, folder / "full", folder / "before")
+    for name, value in figures.items():
+        print(f"  {name}: {value:.4g}" if isinstance(value, float) else f"  {name}: {value}")
+    print(f"incremental / full on the same data: {inc_wall / same_wall:.3f} wall, {inc_cpu / same_cpu:.3f} CPU "
+          f"(target <= {TARGET}); incremental / first full run: {inc_wall / full_wall:.3f} wall")
+    print("results: deterministic outputs equal, refitted ones within tolerance (incremental_data.compare)")
+
+
+if __name__ == "__main__":
+    main()

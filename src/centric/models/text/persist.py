@@ -1,0 +1,118 @@
+"""Save and load the listening readings (``transfer.Reading`` per language and source) as JSON, never pickle.
+
+Rule: a loaded reading gives exactly the labels and scores of the one saved, bit for bit, so that an
+incremental run that reuses the models reads a new text as the run that fitted them would have.
+What is kept of a ``SelfTrainedSentiment``: its hyperparameters; per TF-IDF vectoriser the vocabulary
+and the idf weights; the logistic regression's and the ridge's coefficients and intercepts; the
+stacker's scaler (mean, scale) and logistic regression. Float arrays travel as base64 of their
+float64 bytes (exact, and a third of the size of decimal text). Models shared by several readings
+(a language's model serves all its sources) are saved once.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+FORMAT = 1
+
+
+def _array(a) -> dict:
+    a = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
+    return {"shape": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def _unarray(d: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(d["b64"]), dtype=np.float64).reshape(d["shape"]).copy()
+
+
+def _linear(model) -> dict:
+    out = {"coef": _array(model.coef_), "intercept": _array(np.atleast_1d(model.intercept_)),
+           "n_features_in": int(model.n_features_in_)}
+    if hasattr(model, "classes_"):
+        out["classes"] = [str(c) for c in model.classes_]
+    return out
+
+
+def _logistic(d: dict, **params):
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(**params)
+    m.coef_, m.intercept_ = _unarray(d["coef"]), _unarray(d["intercept"])
+    m.classes_, m.n_features_in_ = np.array(d["classes"], dtype=object), d["n_features_in"]
+    m.n_iter_ = np.array([0])
+    return m
+
+
+def _ridge(d: dict):
+    from sklearn.linear_model import Ridge
+
+    m = Ridge(alpha=1.0)
+    m.coef_, m.n_features_in_ = _unarray(d["coef"]), d["n_features_in"]
+    intercept = _unarray(d["intercept"])
+    m.intercept_ = float(intercept[0]) if intercept.shape == (1,) and m.coef_.ndim == 1 else intercept
+    return m
+
+
+def model_state(model) -> dict:
+    vectorizers = [{"vocabulary": {k: int(v) for k, v in vec.vocabulary_.items()}, "idf": _array(vec.idf_)}
+                   for vec in model.vectorizers_]
+    stacker = None
+    if model.stacker_ is not None:
+        scaler, logistic = model.stacker_.steps[0][1], model.stacker_.steps[1][1]
+        stacker = {"mean": _array(scaler.mean_), "scale": _array(scaler.scale_), "var": _array(scaler.var_),
+                   "logistic": _linear(logistic)}
+    return {"language": model.language, "C": model.C, "folds": model.folds, "random_state": model.random_state,
+            "vectorizers": vectorizers, "classifier": _linear(model.classifier_), "regressor": _linear(model.regressor_),
+            "stacker": stacker, "classes": [str(c) for c in model.classes_]}
+
+
+def model_from_state(d: dict):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from centric.models.text.self_trained import SelfTrainedSentiment
+
+    model = SelfTrainedSentiment(language=d["language"], C=d["C"], folds=d["folds"], random_state=d["random_state"])
+    model.vectorizers_ = model._new_vectorizers()
+    for vec, saved in zip(model.vectorizers_, d["vectorizers"]):
+        vec.vocabulary_ = dict(saved["vocabulary"])
+        vec.fixed_vocabulary_ = False
+        vec.idf_ = _unarray(saved["idf"])
+    model.classifier_ = _logistic(d["classifier"], C=model.C, max_iter=3000, class_weight="balanced")
+    model.regressor_ = _ridge(d["regressor"])
+    model.stacker_ = None
+    if d["stacker"] is not None:
+        scaler = StandardScaler()
+        scaler.mean_, scaler.scale_, scaler.var_ = (_unarray(d["stacker"][k]) for k in ("mean", "scale", "var"))
+        scaler.n_features_in_ = len(scaler.mean_)
+        scaler.n_samples_seen_ = 0
+        model.stacker_ = make_pipeline(scaler, _logistic(d["stacker"]["logistic"], max_iter=2000,
+                                                         class_weight="balanced"))
+    model.classes_ = list(d["classes"])
+    return model
+
+
+def readings_state(readings: dict) -> dict:
+    """{"models": [...], "readings": [[language, source|None, name, model index|None, lean], ...]}."""
+    models, index, rows = [], {}, []
+    for (language, source), reading in readings.items():
+        slot = None
+        if reading.model is not None:
+            if id(reading.model) not in index:
+                index[id(reading.model)] = len(models)
+                models.append(model_state(reading.model))
+            slot = index[id(reading.model)]
+        rows.append([language, source, reading.name, slot, bool(reading.lean)])
+    return {"format": FORMAT, "models": models, "readings": rows}
+
+
+def readings_from_state(state: dict) -> dict:
+    from centric.models.text.transfer import Reading
+
+    if state.get("format") != FORMAT:
+        raise ValueError(f"saved readings of format {state.get('format')!r}: refit them")
+    models = [model_from_state(m) for m in state["models"]]
+    return {(language, source): Reading(name, None if slot is None else models[slot], lean)
+            for language, source, name, slot, lean in state["readings"]}

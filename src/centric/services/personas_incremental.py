@@ -1,0 +1,98 @@
+"""Personas between re-clusterings: new and changed customers join the nearest existing persona.
+
+Rules:
+- A full `build_personas` saves its encoder (scales, levels) and persona centres (`model_states`,
+  model "personas") and a fingerprint of each customer's clustering variables (customer_personas.
+  profile_hash).
+- An incremental run audits and encodes the current profiles exactly as the fit did (the same encoder,
+  models/segmentation/features.py) and gives each customer whose fingerprint is new or changed the persona
+  with the nearest centre (customer_personas.assigned = nearest). Everyone else keeps their persona and
+  distance; customers no longer among the profiles (erased, or consent withdrawn) leave. Persona sizes and
+  shares are recounted; the cards' descriptions stay those of the last clustering.
+- Re-cluster (the full `build_personas`) on drift, or when asked (`centric personas --refit`, `centric
+  run --full`). Drift is: no saved model, or the clustering variables changed; new and changed customers
+  above NEW_SHARE (20%) of those clustered; or the newly assigned customers' mean distance to their
+  centre above DISTANCE_RATIO (1.5) times the clustered customers' mean distance (they fit no persona).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+NEW_SHARE = 0.20
+DISTANCE_RATIO = 1.5
+
+
+def assign_incremental(store, settings, progress=None):
+    """(PersonaResult, reason) after assigning new and changed customers; (None, why) when a re-clustering
+    is due (the caller then runs build_personas)."""
+    from centric.models.segmentation.clustering import _nearest
+    from centric.models.segmentation.features import MixedEncoder
+    from centric.models.segmentation.quality import audit
+    from centric.services.consent import record
+    from centric.services.personas import (RANGES, PersonaResult, _scale_counts, load_cards, persona_input,
+                                           profile_hashes)
+    from centric.services.run_ledger import load_model
+
+    say = progress or (lambda *_: None)
+    saved = load_model(store, "personas")
+    if saved is None or not store.has_rows("customer_personas"):
+        return None, "no saved personas"
+    fitted_on, state = saved
+    variables = fitted_on["variables"]
+    num, cat, mul = variables["numeric"], variables["categorical"], variables["multi"]
+    say("personas: assigning new and changed customers")
+    profiles, left_out = persona_input(store, settings, rebuild_profiles=False)
+    if any(c not in profiles.columns for c in (*num, *cat, *mul)) or len(profiles) < 20:
+        return None, "the clustering variables changed"
+    db = store.ibis()
+    members = db.execute(db.table("customer_personas"))
+    if members["profile_hash"].isna().any():
+        return None, "personas written before fingerprints were kept"
+    hashes = profile_hashes(profiles, [*num, *cat, *mul])
+    known = dict(zip(members["customer_id"], members["profile_hash"]))
+    fresh = np.array([known.get(c) != h for c, h in zip(profiles["customer_id"], hashes)])
+    clustered = max(int(fitted_on.get("customers", 0)), 1)
+    if fresh.sum() / clustered > NEW_SHARE:
+        return None, f"drift: {int(fresh.sum()):,} new or changed customers, more than {NEW_SHARE:.0%} of {clustered:,}"
+    encoder = MixedEncoder(num, cat, mul)
+    encoder.params_ = state["encoder"]["params"]
+    centers = np.asarray(state["centers"], dtype=np.float64)
+    clean, _ = audit(profiles, num, cat, ranges=RANGES)
+    X = encoder.transform(clean.loc[fresh])
+    labels_new = _nearest(X, centers) if len(X) else np.zeros(0, dtype=np.int64)
+    dist_new = np.sqrt(((X - centers[labels_new]) ** 2).sum(axis=1)) if len(X) else np.zeros(0)
+    if len(X) and dist_new.mean() > DISTANCE_RATIO * float(fitted_on.get("mean_distance") or np.inf):
+        return None, (f"drift: new customers lie {dist_new.mean():.2f} from their persona's centre, more than "
+                      f"{DISTANCE_RATIO} x the clustered customers' {fitted_on['mean_distance']:.2f}")
+    old = members.set_index("customer_id")
+    ids = profiles["customer_id"].to_numpy()
+    out = pd.DataFrame({"customer_id": ids})
+    stay = ~fresh
+    out.loc[stay, "persona_id"] = old.loc[ids[stay], "persona_id"].to_numpy()
+    out.loc[stay, "distance"] = old.loc[ids[stay], "distance"].to_numpy()
+    out.loc[stay, "assigned"] = old.loc[ids[stay], "assigned"].to_numpy()
+    out.loc[fresh, "persona_id"] = labels_new + 1
+    out.loc[fresh, "distance"] = dist_new
+    out.loc[fresh, "assigned"] = "nearest"
+    out["persona_id"] = out["persona_id"].astype("int64")
+    out["distance"] = out["distance"].astype(float)
+    out["profile_hash"] = hashes
+    cards = load_cards(store)
+    _scale_counts(cards, out["persona_id"].to_numpy() - 1, profiles)
+    p = db.table("personas")
+    personas = db.execute(p.mutate(traits=p.traits.cast("string"), card=p.card.cast("string")).order_by("persona_id"))
+    by_id = {c["persona_id"]: c for c in cards}
+    for col in ("customers", "customer_share", "revenue_share", "summary"):
+        personas[col] = [by_id[p][col] for p in personas["persona_id"]]
+    personas["card"] = [json.dumps(by_id[p], ensure_ascii=False, default=str) for p in personas["persona_id"]]
+    store.replace_tables({"personas": personas, "customer_personas": out})
+    record(store, left_out)
+    gone = int((~members["customer_id"].isin(ids)).sum())
+    reason = (f"{int(fresh.sum()):,} new or changed customers assigned to the nearest persona"
+              + (f", {gone:,} left" if gone else "") + "; no drift")
+    silhouettes = {int(k): v for k, v in state.get("silhouettes", {}).items()}
+    return PersonaResult(cards, len(cards), silhouettes, variables, customers=len(profiles), consent=left_out), reason
