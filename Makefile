@@ -51,7 +51,7 @@ demo: $(VENV)/.installed
 # Everything but the tests marked `cluster` (Spark on a standalone cluster and the Spark engine's
 # end-to-end runs), which `make test-cluster` runs; CI (.ci/run) runs both.
 test: $(VENV)/.installed-dev java chromium js-clients
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30 -m "not cluster"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=30 -m "not cluster"
 
 # PNGs of every dashboard page, en and ca, desktop and 375 px, in screenshots/ (git-ignored). Uses
 # SCREENSHOT_WORKSPACE when set, else builds a small demo shop in screenshots/workspace once.

@@ -88,19 +88,6 @@ def pytest_terminal_summary(terminalreporter, config):
             f"spark cluster: master and {cluster.workers} workers registered in {cluster.started_in:.1f} s ({cluster.url})")
 
 
-# `make test` runs the suite on two pytest-xdist workers (-n 2 --dist loadgroup). Each test is grouped
-# by the first expensive session fixture it asks for, or else by its module, so a session build and a
-# module's fixtures are each made once, on one worker, not once per worker.
-SHARED_BUILDS = ("demo_shop", "spark_cluster", "spark")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        group = next((name for name in SHARED_BUILDS if name in names), None)
-        if group is None and item.get_closest_marker("spark") is not None:
-            group = "spark"  # one local SparkSession per worker, reused by getOrCreate
-        if group is None:
-            group = item.nodeid.split("::", 1)[0]
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
+# `make test` runs the suite on two pytest-xdist workers with --dist loadfile: a module's tests stay on
+# one worker, so its module fixtures are built once; a session fixture (demo_shop) is built once per
+# worker that needs it.

@@ -94,7 +94,8 @@ def plant_models(store) -> None:
     con.execute("INSERT INTO journey_stages SELECT customer_id, 'first_purchase', first_order_at, NULL, 'active' "
                 "FROM customer_summary")
     con.execute("DELETE FROM customer_personas")
-    con.execute("INSERT INTO customer_personas SELECT customer_id, 1 + (row_number() OVER (ORDER BY customer_id)) % 2, "
+    con.execute("INSERT INTO customer_personas (customer_id, persona_id, distance) SELECT customer_id, "
+                "1 + (row_number() OVER (ORDER BY customer_id)) % 2, "
                 "0.5 FROM customers")
 
 

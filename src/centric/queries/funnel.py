@@ -238,6 +238,8 @@ def _per_user(users, chains, later, details):
                             level=ibis.literal(1, "int64"), clash=users._shared)
     picks = {}
     if details:
+        if "t1" in later:  # chains from one start: the earliest step 2 (the greedy chain), so equal ranks
+            chains = chains.filter(chains.t1 == chains.t1.min().over(group_by=[chains._k, chains.start]))
         rank = chains.level.cast("float64") * 1e10 - chains.start.epoch_seconds().cast("float64")
         picks["_pick"] = ibis.struct({c: chains[c] for c in ["channel", "start", *later]}).argmax(rank)
     best = chains.group_by("_k").aggregate(_level=chains.level.max(), _clash=chains.clash.any(), **picks)

@@ -208,6 +208,7 @@ def _erase_rows(store, settings, workspace: Path, customer_id: str, secret: str,
             result.rows_deleted[table] = person.delete(store, table, where, params)
         result.rows_deleted["quarantine"] = person.delete_rowids(store, "quarantine", data["quarantine_rowids"])
         result.persona_quotes_removed = person.remove_persona_quotes(store, ids.feedback_texts)
+        person.remove_text_models(store, ids.feedback_texts)  # vocabularies hold n-grams of their texts
         erasures.record(store, hashes, subject, request_id)
     result.ids_erased = {kind: len(values) for kind, values in ids.by_kind().items() if values}
     result.erased_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

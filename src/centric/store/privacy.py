@@ -43,6 +43,8 @@ JSON_PERSON: dict[str, tuple[str, dict[str, str]]] = {
 SPECIAL = {
     "quarantine": "rows whose value is one of the person's ids, or contains their e-mail or a long id",
     "personas": "persona cards quote customers' feedback: quotes of the person's texts",
+    "model_states": "the saved listening readings hold word n-grams of customers' texts: dropped when a person "
+                    "with texts is erased, so the next run refits without them (remove_text_models)",
 }
 NO_PERSON_DATA = {
     "_centric_meta": "schema version",
@@ -70,6 +72,7 @@ NO_PERSON_DATA = {
     "repeat_purchase_curve": "shares per day",
     "path_edges": "counts per step",
     "top_paths": "counts per path",
+    "run_ledger": "steps, row counts and content digests of the tables each step read",
 }
 
 
@@ -344,3 +347,14 @@ def remove_persona_quotes(con, texts: set[str]) -> int:
             data["quotes"] = kept
             con.execute("UPDATE personas SET card = ? WHERE persona_id = ?", [json.dumps(data), persona_id])
     return removed
+
+
+def remove_text_models(con, texts: set[str]) -> int:
+    """Drop the saved listening readings (their vocabularies are n-grams of customers' texts) when the
+    person wrote any text; the next run refits them. Returns the states dropped."""
+    con = getattr(con, "con", con)  # a Store, or its connection
+    if not texts:
+        return 0
+    found = con.execute("SELECT count(*) FROM model_states WHERE model = 'listening'").fetchone()[0]
+    con.execute("DELETE FROM model_states WHERE model = 'listening'")
+    return int(found)
