@@ -317,6 +317,8 @@ def _run_every(ws: Workspace, every: str) -> None:
         except KeyboardInterrupt:  # a second signal between two rounds
             if not stop.abandoned:
                 raise
+        if stop.requested:
+            stop.ignore_after_exit()  # this process ends now
     done = f"after {rounds} round{'s' if rounds != 1 else ''}" if rounds is not None else ""
     click.echo(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} stopped by {stop.requested} {done}".rstrip())
 

@@ -135,6 +135,12 @@ class Stop:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 
+    def ignore_after_exit(self) -> None:
+        """For a program that ends once the loop has stopped (`centric run --every`): on exit the
+        signals are ignored instead of given back, so one sent on the heels of the first (a
+        supervisor's TERM after an INT) cannot kill the process while it finishes."""
+        self._previous = {sig: signal.SIG_IGN for sig in self.SIGNALS}
+
     def _handle(self, signum, frame) -> None:
         if self.requested is None:
             self.requested = signal.Signals(signum).name
