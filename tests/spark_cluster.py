@@ -233,6 +233,7 @@ def cluster_session(url: str, tmp_path: Path, app: str = "centric-cluster-test",
         "spark.pyspark.python": sys.executable,
     }
     settings.update(conf or {})
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the executors' Python workers: this venv's
     builder = SparkSession.builder.master(url).appName(app)
     for key, value in settings.items():
         builder = builder.config(key, value)

@@ -51,7 +51,10 @@ def spark_session(master: str, app: str = "centric", conf: dict | None = None):
 
     builder = SparkSession.builder.appName(app)
     if master.startswith("local") and "PYSPARK_PYTHON" not in os.environ:
-        builder = builder.config("spark.pyspark.python", sys.executable)  # the driver's Python, with duckdb
+        # the driver's Python (with duckdb and pyarrow) for the Python workers: PySpark reads only the
+        # environment for them (spark.pyspark.python is not used in local mode), else `python3` on PATH
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        builder = builder.config("spark.pyspark.python", sys.executable)
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     for key, value in {**SESSION_CONF, **(conf or {})}.items():
         if master.startswith("sc://") and key.startswith("spark.ui"):
