@@ -182,7 +182,8 @@ def test_a_second_ingest_of_the_same_file_changes_nothing(on_duckdb, on_spark):
 def test_summary_stages_personas_and_identities_are_equal(on_duckdb, on_spark):
     _equal(on_duckdb["customer_summary"], on_spark["customer_summary"], ["customer_id"])
     _equal(on_duckdb["journey_stages"], on_spark["journey_stages"], ["customer_id", "entered_at"])
-    _equal(on_duckdb["customer_personas"], on_spark["customer_personas"], ["customer_id"])
+    # profile_hash: the fingerprint an incremental run compares (DuckDB only; engine-specific hash functions)
+    _equal(on_duckdb["customer_personas"], on_spark["customer_personas"], ["customer_id"], skip=("profile_hash",))
     _equal(on_duckdb["identities"], on_spark["identities"], ["id_type", "id_value", "customer_id", "valid_from"])
 
 
