@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from centric.store.spool import fsync_dir
 from centric.store.sqltext import constant, ident
 
 SNAPSHOT_DIR = "snapshot"
@@ -27,6 +28,16 @@ SNAPSHOT_TABLES = ("surveys", "survey_scores", "feedback_drivers", "kpis", "eras
 DASHBOARD_TABLES = ("segments", "segment_members", "personas", "journey_stages", "stage_transitions",
                     "journey_drivers", "cohorts", "top_paths", "path_edges", "clv_calibration", "clv_models",
                     "clv_rollups", "feedback_trends", "consents", "customer_summary", "customer_value")
+
+
+def _swap_in(temp: Path, target: Path) -> None:
+    os.chmod(temp, 0o600)
+    os.replace(temp, target)
+
+
+def _discard(temp: Path) -> None:
+    for leftover in (temp, temp.with_name(temp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def snapshot_path(workspace: Path) -> Path:
@@ -59,17 +70,11 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
                         "? AS tables", [json.dumps([*tables, *compiled])])
         finally:
             con.execute("DETACH centric_snapshot")
-        os.chmod(temp, 0o600)
-        os.replace(temp, target)
+        _swap_in(temp, target)
     except BaseException:  # an error or a stop (Ctrl+C twice) half-way: no half copy left behind
-        for leftover in (temp, temp.with_name(temp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        _discard(temp)
         raise
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(folder)
     return target
 
 
@@ -88,17 +93,11 @@ def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: t
                         [json.dumps(list(tables))])
         finally:
             con.close()
-        os.chmod(temp, 0o600)
-        os.replace(temp, target)
-    except BaseException:
-        for leftover in (temp, temp.with_name(temp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        _swap_in(temp, target)
+    except BaseException:  # an error or a stop (Ctrl+C twice) half-way: no half copy left behind
+        _discard(temp)
         raise
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(folder)
     return target
 
 

@@ -75,7 +75,7 @@ class SpoolFile:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         self._size = 0
         self._opened_at = time.monotonic()
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     def append(self, lines: list[bytes]) -> None:
         """Write ``lines`` and fsync: when this returns, they survive a crash of the process or the machine."""
@@ -104,7 +104,7 @@ class SpoolFile:
             self._path.unlink(missing_ok=True)
         os.close(self._fd)
         self._fd = None
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
 
 class SpoolWriter:
@@ -229,7 +229,8 @@ def record_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator
     return (line for line in whole_lines(path, start, end) if line.strip())
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (the folder's entry, fsync'd)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -25,6 +25,8 @@ import shutil
 import time
 from pathlib import Path
 
+from centric.store.spool import fsync_dir
+
 MANIFEST = "_manifest.json"
 TABLES = "tables"
 
@@ -74,7 +76,7 @@ class Warehouse:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self.root / MANIFEST)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         self.sweep(new)
         return new
 
@@ -149,10 +151,3 @@ def _plain(schema):
         fields.append(pa.field(f.name, t))
     return pa.schema(fields)
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
