@@ -64,3 +64,40 @@ def test_features_do_not_see_after_the_cut_off():
     after = after.sort_values("customer_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))  # every feature, new ones too
     assert after.set_index("customer_id")["purchases_after"].to_dict() == {"a": 1.0, "b": 1.0}
+
+
+def _repeat_shop(later=()):
+    import ibis
+
+    rows = [("p1", "p", "2024-01-01 10:00"), ("p2", "p", "2024-01-15 10:00"), ("p3", "p", "2024-02-01 10:00"),
+            ("q1", "q", "2024-01-05 10:00"), ("q2", "q", "2024-03-20 10:00"), ("r1", "r", "2024-03-25 10:00"),
+            ("s1", "s", "2024-01-02 10:00"), *later]
+    orders = pd.DataFrame([(o, c, t, "completed", 10.0) for o, c, t in rows],
+                          columns=["order_id", "customer_id", "ordered_at", "status", "total"])
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    skus = {"p1": "refill", "p2": "refill", "p3": "refill", "q1": "gift", "q2": "refill", "r1": "gift",
+            "x1": "gift"}  # s1 has no order lines
+    lines = pd.DataFrame({"order_id": list(skus), "sku": list(skus.values()), "category": "c", "quantity": 1})
+    con = ibis.duckdb.connect()
+    return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
+
+
+def test_product_repeat_by_hand():
+    """Labelled (customer, day, sku) pairs: those at least 30 days before the cut-off (Mar 31: up to Mar 1).
+    p's refill on Jan 1 and Jan 15 came back within 30 days, Feb 1 did not; q's gift on Jan 5 did not
+    (next purchase Mar 20); s bought without order lines. Shop share 2 / 4; refill (2 + 20 * 0.5) / (3 + 20),
+    gift (0 + 10) / (1 + 20); a customer's value is the mean over their pairs up to the cut-off."""
+    con, orders, lines = _repeat_shop()
+    cut = dt.datetime(2024, 3, 31)
+    f = con.execute(customer_features(orders, lines, cut)).set_index("customer_id")["product_repeat"]
+    refill, gift = 12 / 23, 10 / 21
+    assert f["p"] == pytest.approx(refill) and f["r"] == pytest.approx(gift)
+    assert f["q"] == pytest.approx((gift + refill) / 2)  # Mar 20's refill is not labelled yet, but it is rated
+    assert f["s"] == pytest.approx(0.5)  # no order lines: the shop's share
+    # a later purchase (x1: q buys a gift on Apr 2, after the cut-off) changes nothing
+    con, orders, lines = _repeat_shop([("x1", "q", "2024-04-02 10:00")])
+    later = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 4, 30))).set_index("customer_id")
+    assert later["product_repeat"].to_dict() == pytest.approx(f.to_dict())
+    # too early to label anything (cut-off Jan 20: no pair 30 days old): 0 for everyone
+    early = con.execute(customer_features(orders, lines, dt.datetime(2024, 1, 20)))
+    assert (early["product_repeat"] == 0.0).all()
