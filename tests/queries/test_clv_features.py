@@ -23,7 +23,7 @@ def _shop(extra_orders=()):
     orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "status", "total"])
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
     lines = pd.DataFrame({"order_id": ["o1", "o1", "o3", "o6", "o9"], "sku": ["x", "y", "x", "z", "w"],
-                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 2, 1, 1, 1]})
+                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 5, 1, 1, 1]})
     con = ibis.duckdb.connect()
     return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
 
@@ -39,6 +39,7 @@ def test_features_by_hand():
     assert a["orders"] == 4 and a["spend"] == 60.0 and a["mean_spend"] == 20.0 and a["mean_gap"] == 30.0
     assert a["days_last_30"] == 2 and a["days_last_90"] == 3  # Feb 20 and Mar 1 are within 30 days of Mar 2
     assert a["products"] == 2 and a["categories"] == 2 and a["lines"] == 3
+    assert a["units_per_order"] == pytest.approx(7 / 4)  # 1 + 5 + 1 units in four purchases (o9 is later)
     assert a["return_share"] == pytest.approx(6.0 / 66.0)  # the refund on the cut-off day counts
     assert a["purchases_after"] == 1.0  # Mar 10: two orders, one purchase day
     assert a["refunds"] == 1.0
@@ -47,7 +48,7 @@ def test_features_by_hand():
     # months with a purchase day: Jan, Feb, Mar (3) over a tenure of 61 days = 2.004 months (+ 1)
     assert a["active_month_share"] == pytest.approx(3.0 / (61.0 / (365.25 / 12) + 1.0))
     assert (b["frequency"], b["T"], b["orders"], b["spend"], b["mean_gap"]) == (0.0, 6.0, 1.0, 20.0, 0.0)
-    assert (b["refunds"], b["overdue"], b["rate"]) == (0.0, 0.0, 0.0)
+    assert (b["refunds"], b["overdue"], b["rate"], b["units_per_order"]) == (0.0, 0.0, 0.0, 1.0)
     assert b["active_month_share"] == pytest.approx(1.0 / (6.0 / (365.25 / 12) + 1.0))
     assert b["products"] == 1 and b["categories"] == 0 and b["purchases_after"] == 0.0  # cancelled: not a purchase
     assert tuple(FEATURES) == tuple(MODEL_FEATURES)

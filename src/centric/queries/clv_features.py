@@ -14,7 +14,9 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
 - mean_gap: recency / frequency (mean days between purchase days; 0 without repeats);
 - days_last_30, days_last_90: purchase days in the 30 and 90 days up to the cut-off (inclusive);
 - products, categories: distinct skus and categories bought (order_lines; 0 when a shop has none);
-- lines: order lines bought; return_share: returned value / (spend + returned value); refunds: refunded
+- lines: order lines bought; units_per_order: units bought (order_lines.quantity, a line without one
+  counting 1, negative ones 0) per purchase (0 without order lines; basket depth: trade buyers stock up);
+  return_share: returned value / (spend + returned value); refunds: refunded
   orders (negative totals) up to the cut-off;
 - overdue: days_since_last / mean_gap (how many of the customer's own mean gaps have passed since the last
   purchase; 0 without repeats); rate: frequency / T (repeat purchase days per day since the first; 0 when
@@ -45,7 +47,7 @@ from centric.queries.customer_summary import purchases
 
 FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
             "days_last_30", "days_last_90", "products", "categories", "lines", "return_share",
-            "refunds", "overdue", "rate", "active_month_share", "product_repeat")
+            "refunds", "overdue", "rate", "active_month_share", "product_repeat", "units_per_order")
 MONTH_DAYS = 365.25 / 12
 REPEAT_DAYS = 30  # product_repeat: "came back within a month"
 REPEAT_PRIOR = 20.0  # product_repeat: pseudo-pairs at the shop's share (a sku bought twice says little)
@@ -107,7 +109,9 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
     lines = order_lines.join(buys.select("order_id", "customer_id"), "order_id")
     basket = lines.group_by("customer_id").aggregate(products=lines.sku.nunique().cast("float64"),
                                                      categories=lines.category.nunique().cast("float64"),
-                                                     lines=lines.count().cast("float64"))
+                                                     lines=lines.count().cast("float64"),
+                                                     units=ibis.greatest(lines.quantity.cast("float64")
+                                                                         .fill_null(1.0), 0.0).sum())
     repeat, shop = product_repeat(days, buys, order_lines, cut_day)
     for part in (spend, returns, basket, repeat):
         s = s.left_join(part, "customer_id").drop("customer_id_right")
@@ -128,6 +132,7 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
         rate=ibis.ifelse(T > 0, frequency / T, 0.0),
         active_month_share=s.months / (T / MONTH_DAYS + 1.0),
         product_repeat=s.product_repeat.fill_null(s.shop_share).fill_null(0.0),
+        units_per_order=ibis.ifelse(s.orders.fill_null(0.0) > 0, s.units.fill_null(0.0) / s.orders, 0.0),
     )
     columns = ["customer_id", *FEATURES]
     if label_end is None:
