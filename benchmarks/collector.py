@@ -55,9 +55,10 @@ CEILING_APP = textwrap.dedent('''
     async def health():
         return {"status": "ok"}
 
-    # the options of `centric serve` (Workspace.serve), and its gc.freeze() before serving
+    # the options of `centric serve` (Workspace.serve), and its gc.freeze() and gc thresholds before serving
     import gc
     gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", limit_concurrency=1024,
                 backlog=2048, timeout_graceful_shutdown=2, timeout_keep_alive=30, access_log=False)
 ''')

@@ -50,7 +50,8 @@ def main() -> None:
     never = lambda ids: False  # noqa: E731  (a suppression check that finds nobody, as the server did)
     cases = [("this tree, nobody erased", collector, None), ("this tree, erasure check", collector, never)]
     if args.against:
-        cases.append((f"{args.against}, erasure check", load_at(args.against), never))
+        before = load_at(args.against)
+        cases += [(f"{args.against}, nobody erased", before, None), (f"{args.against}, erasure check", before, never)]
 
     def handle(module, suppressed):
         fields, items = module.parse_request(body, batch=True)

@@ -105,6 +105,63 @@ def test_json_the_fast_parser_refuses_takes_the_stdlib_path_and_keeps_its_text()
     assert b'"properties": {"s": "\\ud800"}' in out.lines[0]  # the exact text, spacing and escape kept
 
 
+def test_integers_past_64_bits_are_spooled_exactly():
+    """orjson (the fast path) reads an integer past 64 bits as a float: such a body is read again by the
+    exact parsers, and the line holds the integer's digits."""
+    big, negative = 2**70 + 1, -(2**64) - 3
+    body = json.dumps({"batch": [
+        {"type": "track", "userId": "u", "event": "E", "messageId": "m1", "properties": {"n": big, "k": negative}},
+        {"type": "page", "anonymousId": "a", "messageId": "m2", "properties": {"f": 1e20, "url": "/?q=blue+shoe"}},
+    ], "sentAt": "2026-11-29T10:00:05Z"}).encode()
+    _, out = _accept(body)
+    assert not out.errors and out.ids == ["m1", "m2"]
+    first, second = (json.loads(line) for line in out.lines)
+    assert first["message"]["properties"] == {"n": big, "k": negative} and type(first["message"]["properties"]["n"]) is int
+    assert str(big).encode() in out.lines[0] and str(negative).encode() in out.lines[0]
+    assert second["message"]["properties"] == {"f": 1e20, "url": "/?q=blue+shoe"}
+    assert first["message"]["sentAt"] == second["message"]["sentAt"] == "2026-11-29T10:00:05Z"
+
+
+def test_nesting_deeper_than_orjson_writes_is_spooled_exactly():
+    deep: object = "leaf"
+    for _ in range(300):
+        deep = [deep]
+    message = {"type": "track", "userId": "u", "event": "E", "messageId": "m1", "properties": {"deep": deep}}
+    _, out = _accept(json.dumps({"batch": [message, {"type": "page", "anonymousId": "a"}]}).encode())
+    assert not out.errors and len(out.lines) == 2
+    assert json.loads(out.lines[0])["message"] == message
+
+
+def test_the_32_kb_limit_is_on_the_message_as_spooled_not_on_its_line():
+    """A message of exactly 32 KB is kept although its line (id, kind, time, source) is longer; one
+    byte more is refused with the reason, and the rest of the batch is kept."""
+    limit = collector.MAX_MESSAGE_BYTES
+    base = {"type": "identify", "userId": "u", "messageId": "m1", "traits": {"bio": ""}}
+    room = limit - len(json.dumps(base, separators=(",", ":")))
+    fits = base | {"traits": {"bio": "x" * room}}
+    over = base | {"messageId": "m2", "traits": {"bio": "x" * (room + 1)}}
+    small = {"type": "page", "anonymousId": "a", "messageId": "m3", "writeKey": "secret"}
+    _, out = _accept(json.dumps({"batch": [fits, over, small]}).encode())
+    assert out.ids == ["m1", "m3"] and [e["index"] for e in out.errors] == [1]
+    assert "32 KB" in out.errors[0]["reason"] and out.errors[0]["messageId"] == "m2"
+    assert len(out.lines[0]) > limit and json.loads(out.lines[0])["message"] == fits
+    assert b"secret" not in out.lines[1] and json.loads(out.lines[1])["message"] == {
+        k: v for k, v in small.items() if k != "writeKey"}
+
+
+def test_a_small_batch_with_a_malformed_message_keeps_the_rest():
+    """The whole body under 32 KB: each message still checked on its own, its reason given."""
+    body = json.dumps({"batch": [{"type": "track", "userId": "u", "messageId": "m1"},
+                                 {"type": "identify", "userId": "u", "messageId": "m2", "timestamp": "2026-02-30T10:00:00Z"},
+                                 {"type": "identify", "anonymousId": "a"}]}).encode()
+    assert len(body) < collector.MAX_MESSAGE_BYTES
+    _, out = _accept(body)
+    assert [(e["index"], e["messageId"]) for e in out.errors] == [(0, "m1"), (1, "m2")]
+    assert "event" in out.errors[0]["reason"] and "ISO 8601" in out.errors[1]["reason"]
+    assert len(out.ids) == 1 and out.generated == out.ids
+    assert json.loads(out.lines[0])["generated_id"] is True
+
+
 def test_keys_are_hashed_checked_by_kind_and_revocable(tmp_path):
     write_info, write = create_key(tmp_path, "write", "site")
     _, admin = create_key(tmp_path, "admin")
