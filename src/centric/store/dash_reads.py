@@ -320,3 +320,29 @@ def stage_flow(cur, f: dict) -> dict:
 def event_names(cur) -> list[str]:
     return [r[0] for r in cur.execute("SELECT name FROM snapshot.dash_events GROUP BY 1 ORDER BY count(*) DESC "
                                       "LIMIT 60").fetchall()]
+
+
+def funnel_events(cur):
+    """Every snapshot event with a user and a time, for the dashboard's in-memory funnel
+    (models/journey/funnel_index.py), as an Arrow table sorted by (user, time, event_id): user (the
+    customer, else "anon:" + anonymous_id), ts (microseconds since the epoch), name, channel, known
+    (the customer is set: the customer filters keep only these)."""
+    user = "coalesce(customer_id, 'anon:' || anonymous_id)"
+    return cur.execute(f"SELECT {user} AS user, epoch_us(occurred_at) AS ts, name, channel, "
+                       "customer_id IS NOT NULL AS known FROM snapshot.dash_events "
+                       f"WHERE {user} IS NOT NULL AND occurred_at IS NOT NULL "
+                       "ORDER BY 1, occurred_at, event_id").to_arrow_table()
+
+
+def customer_columns(cur, columns: list[str]):
+    """customer_id and `columns` of every dash_customers row, as an Arrow table (the funnel's breakdowns)."""
+    cols = ", ".join(ident(c) for c in columns)
+    return cur.execute(f"SELECT customer_id, {cols} FROM snapshot.dash_customers").to_arrow_table()
+
+
+def kept_customer_ids(cur, f: dict) -> list | None:
+    """The customer_id of every customer the filters keep; None when no customer filter is set."""
+    kept, params = _kept(f)
+    if kept is None:
+        return None
+    return [r[0] for r in cur.execute(kept, params).fetchall()]
