@@ -183,9 +183,10 @@ def _ordered(ix: EventIndex, steps, window, mask):
         c_level[alive] = s + 1
     if not chains:
         return users, level, first_ts, times, first_pos
-    # the deepest chain of each user, then the earliest start, then the earliest step 2
-    pick = np.lexsort((c_t1, c_start, -c_level, c_user))
-    best = pick[_first_per_user(c_user[pick])]
+    # the deepest chain of each user, then the earliest start, then the earliest step 2: the chains are
+    # in (user, step 2) order, and so in (user, start, step 2) order (a later step 2 never looks back
+    # to an earlier start)
+    best = _first_deepest(c_user, c_level)
     where = np.searchsorted(users, c_user[best])  # users is sorted
     level[where] = c_level[best]
     first_ts = first_ts.copy()
@@ -197,26 +198,40 @@ def _ordered(ix: EventIndex, steps, window, mask):
     return users, level, first_ts, times, first_pos
 
 
+def _first_deepest(user: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Rows sorted by user (then by the order that breaks ties): per user, the first row of the
+    user's deepest level. One pass, no sort."""
+    if not len(user):
+        return np.zeros(0, np.int64)
+    runs = _first_per_user(user)
+    run_of = np.cumsum(np.r_[True, user[1:] != user[:-1]]) - 1
+    deepest = np.maximum.reduceat(level, runs)
+    candidates = np.flatnonzero(level == deepest[run_of])
+    return candidates[_first_per_user(user[candidates])]
+
+
 def _pick_best(user, level, start, times, pos):
     """Per user (rows in (user, time, event_id) order): the deepest row, the earliest start."""
-    pick = np.lexsort((start, -level, user))
-    best = pick[_first_per_user(user[pick])]
+    best = _first_deepest(user, level)
     return user[best], level[best], start[best], [t[best] for t in times], pos[best]
 
 
 def _strict(ix: EventIndex, steps, window, mask):
-    kept = np.arange(ix.size) if mask is None else np.flatnonzero(mask)
     p0 = _positions(ix, steps[0], mask)
     user, start = ix.user[p0], ix.ts[p0]
     level = np.ones(len(p0), np.int64)
     times = [np.full(len(p0), NAT, np.int64) for _ in steps[1:]]
     if not len(p0):
         return _pick_best(user, level, start, times, p0)
-    at = np.searchsorted(kept, p0)  # where each step-1 event sits among the kept events
+    kept = None if mask is None else np.flatnonzero(mask)
+    at = p0 if kept is None else np.searchsorted(kept, p0)  # where each step-1 event sits among the kept
+    size = ix.size if kept is None else len(kept)
     ok = np.ones(len(p0), dtype=bool)
     for j, step in enumerate(steps[1:], start=1):
-        inside = at + j < len(kept)
-        later = kept[np.where(inside, at + j, 0)]  # the j-th next kept event (the lead(j) of the SQL form)
+        inside = at + j < size
+        later = np.where(inside, at + j, 0)
+        if kept is not None:
+            later = kept[later]  # the j-th next kept event (the lead(j) of the SQL form)
         same = inside & (ix.user[later] == user)
         times[j - 1] = np.where(same, ix.ts[later], NAT)
         code = ix.names.index(step) if step in ix.by_name else -1
@@ -227,17 +242,26 @@ def _strict(ix: EventIndex, steps, window, mask):
 
 def _any(ix: EventIndex, steps, window, mask):
     per_step = [_positions(ix, s, mask) for s in steps]
-    p = np.sort(np.concatenate(per_step)) if per_step else np.zeros(0, np.int64)
-    user, start, key = ix.user[p], ix.ts[p], ix.key[p]
+    p = np.sort(np.concatenate(per_step))
+    user, start, key, name = ix.user[p], ix.ts[p], ix.key[p], ix.name[p]
+    n = len(p)
     big = np.iinfo(np.int64).max
-    first = np.full((len(p), len(steps)), big, np.int64)
-    for i, ps in enumerate(per_step):
-        if not len(ps):
-            continue
-        j, ok = _found(ix.key[ps], key)
-        hit = ps[j]
-        ok &= (ix.user[hit] == user) & (ix.ts[hit] <= start + window)
-        first[:, i] = np.where(ok, ix.ts[hit], big)
+    first = np.full((n, len(steps)), big, np.int64)
+    if n:
+        row = np.arange(n)
+        # the first row of each (user, time): events at the start's very time count, whatever their id
+        tied = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], row, 0))
+        for i, step in enumerate(steps):
+            if not len(per_step[i]):
+                continue
+            code = ix.names.index(step)
+            # the next row of this step at or after each row: a backward running minimum
+            mine = np.where(name == code, row, n)
+            nxt = np.minimum.accumulate(mine[::-1])[::-1][tied]
+            ok = nxt < n
+            nxt = np.where(ok, nxt, 0)
+            ok &= (user[nxt] == user) & (start[nxt] <= start + window)
+            first[:, i] = np.where(ok, start[nxt], big)
     first.sort(axis=1)
     level = (first != big).sum(axis=1).astype(np.int64)
     times = [np.where(level > j, first[:, j], NAT) for j in range(1, len(steps))]
