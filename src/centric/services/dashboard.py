@@ -102,8 +102,7 @@ def overview(snapshot, f: Filters) -> dict:
     one before."""
     fd = f.as_dict()
     with _Reading(snapshot) as cur:
-        months = r.monthly_sales(cur, fd)
-        totals = r.sales_totals(cur, fd)
+        months, totals = r.sales_by_month_and_total(cur, fd)
         end = r.data_end(cur)
         board = r.kpi_board(cur)
         history = r.kpi_months(cur)
@@ -138,9 +137,10 @@ def customers(snapshot, f: Filters) -> dict:
     fd = f.as_dict()
     with _Reading(snapshot) as cur:
         personas = r.table_rows(cur, "personas", order_by="persona_id")
-        sizes = r.persona_sizes(cur, fd)
-        return {"counts": r.customer_counts(cur, fd), "segments": r.segment_movement(cur, fd),
-                "rfm": r.group_values(cur, fd, "rfm_segment"), "top": r.top_customers(cur, fd),
+        v = r.value_groups(cur, fd, ["rfm_segment", "persona_id"])  # counts, RFM groups, persona sizes: one scan
+        sizes = {int(g["group_name"]): g["customers"] for g in v["groups"]["persona_id"] if g["group_name"] != "(none)"}
+        return {"counts": v["counts"], "segments": r.segment_movement(cur, fd),
+                "rfm": v["groups"]["rfm_segment"], "top": r.top_customers(cur, fd),
                 "personas": [{**p, "filtered_customers": sizes.get(p["persona_id"], 0)} for p in personas]}
 
 

@@ -117,6 +117,24 @@ def sales_totals(cur, f: dict) -> dict:
     return _rows(cur, sql, params)[0]
 
 
+def sales_by_month_and_total(cur, f: dict) -> tuple[list[dict], dict]:
+    """monthly_sales and sales_totals from one scan of the kept orders (GROUPING SETS)."""
+    where, params = _where(f, "ordered_at")
+    sql = ("SELECT grouping(month) AS overall, strftime(month, '%Y-%m') AS month, "
+           "count(*) FILTER (WHERE is_purchase) AS orders, count(DISTINCT customer_id) FILTER (WHERE is_purchase) "
+           "AS buyers, sum(net) AS revenue, max(ordered_at) AS last_order_at "
+           f"FROM snapshot.dash_orders WHERE {where} GROUP BY GROUPING SETS ((month), ()) ORDER BY overall, month")
+    months, totals = [], None
+    for row in _rows(cur, sql, params):
+        if row.pop("overall"):
+            totals = {"orders": row["orders"], "buyers": row["buyers"], "revenue": row["revenue"] or 0,
+                      "last_order_at": row["last_order_at"]}
+        else:
+            row.pop("last_order_at")
+            months.append(row)
+    return months, totals
+
+
 def data_end(cur):
     """The last order's time in the whole snapshot: where the data stops (a partial month ends there)."""
     return cur.execute("SELECT max(ordered_at) FROM snapshot.dash_orders").fetchone()[0]
@@ -283,16 +301,35 @@ def themes(cur, f: dict) -> list[dict]:
 
 def verbatims(cur, f: dict, search: str | None, language: str | None, limit: int = 25) -> dict:
     """The newest texts of the kept feedback containing `search` (case-insensitive, a plain substring)
-    in `language`, and the count by language of those matching the search."""
+    in `language`, and the count by language of those matching the search.
+
+    One scan: the matching feedback (its id, time and language only) is materialised once, counted by
+    language, and only the `limit` newest of it are joined back for their text; a condition left
+    empty is left out of the SQL rather than bound as NULL (which would keep DuckDB from pushing it)."""
     where, params = _feedback_kept(f)
-    base = (f"FROM snapshot.dash_feedback WHERE text IS NOT NULL AND {where} "
-            "AND (?::VARCHAR IS NULL OR contains(lower(text), lower(?)))")
-    params = params + [search, search]
-    rows = _rows(cur, "SELECT feedback_id, customer_id, received_at, source, rating, rating_scale, text, language, "
-                      f"sentiment, themes {base} AND (?::VARCHAR IS NULL OR language = ?) "
-                      "ORDER BY received_at DESC, feedback_id LIMIT ?", params + [language, language, limit])
-    languages = _rows(cur, f"SELECT coalesce(language, '?') AS language, count(*) AS n {base} GROUP BY 1 "
-                           "ORDER BY n DESC", params)
+    if search is not None:
+        where += " AND contains(lower(text), lower(?))"
+        params = params + [search]
+    pick, extra = ("language = ?", [language]) if language is not None else ("TRUE", [])
+    sql = (f"WITH m AS MATERIALIZED (SELECT feedback_id, received_at, language FROM snapshot.dash_feedback "
+           f"WHERE text IS NOT NULL AND {where}), "
+           f"top AS (SELECT feedback_id, received_at FROM m WHERE {pick} ORDER BY received_at DESC, feedback_id "
+           "LIMIT ?) "
+           "SELECT 0 AS part, d.feedback_id, d.customer_id, d.received_at, d.source, d.rating, d.rating_scale, "
+           "d.text, d.language, d.sentiment, d.themes, NULL::BIGINT AS n FROM top JOIN snapshot.dash_feedback d "
+           "USING (feedback_id) "
+           "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, coalesce(language, '?'), NULL, NULL, "
+           "count(*) FROM m GROUP BY coalesce(language, '?')")
+    rows, languages = [], []
+    for row in _rows(cur, sql, params + extra + [limit]):
+        if row.pop("part"):
+            languages.append({"language": row["language"], "n": row["n"]})
+        else:
+            row.pop("n")
+            rows.append(row)
+    rows.sort(key=lambda r: r["feedback_id"])
+    rows.sort(key=lambda r: r["received_at"], reverse=True)  # stable: equal times stay by feedback_id
+    languages.sort(key=lambda r: -r["n"])
     return {"rows": rows, "languages": languages}
 
 
