@@ -150,12 +150,12 @@ def _request(steps, window, order, by) -> tuple[list[str], int]:
 
 def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None,
             index: FunnelIndex) -> dict:
-    from centric.services.dashboard_funnel_index import users_frame
+    from centric.services.dashboard_funnel_index import funnel_rows
 
     steps, seconds = _request(steps, window, order, by)
     built = index.get(snapshot)
-    users = users_frame(built, snapshot, f, steps, seconds, order, by)
-    return _answer(users, steps, window, order, by)
+    rows = funnel_rows(built, snapshot, f, steps, seconds, order, by)
+    return {"steps": steps, "window": window, "order": order, "by": by, "rows": rows}
 
 
 def funnel_sql(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",

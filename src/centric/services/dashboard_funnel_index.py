@@ -83,11 +83,12 @@ class FunnelIndex:
             return built
 
 
-def users_frame(built: Built, snapshot, f, steps: list[str], seconds: int, order: str, by: str | None):
-    """funnel_users' frame for the dashboard's filters (Filters) on the index, with the `by` column."""
+def funnel_rows(built: Built, snapshot, f, steps: list[str], seconds: int, order: str, by: str | None) -> list[dict]:
+    """The funnel table's rows (models/journey/funnel.py's funnel_table) for the dashboard's filters
+    (Filters) on the index, broken down by `by`."""
     import numpy as np
 
-    from centric.models.journey.funnel_index import event_mask, funnel_users
+    from centric.models.journey import funnel_index as fx
     from centric.services.dashboard import _Reading
     from centric.store import dash_reads
 
@@ -101,8 +102,11 @@ def users_frame(built: Built, snapshot, f, steps: list[str], seconds: int, order
         kept_users[where[where >= 0]] = True
     start = _micros(f.date_from) if f.date_from else None
     end = _micros(f.date_to + dt.timedelta(days=1)) if f.date_to else None
-    mask = event_mask(built.index, start, end, kept_users)
-    users = funnel_users(built.index, steps, seconds, order, mask)
-    if by is not None and by != "channel":
-        users[by] = built.breakdowns[by][users["user"].to_numpy()]
-    return users
+    mask = fx.event_mask(built.index, start, end, kept_users)
+    found = fx.funnel_arrays(built.index, steps, seconds, order, mask)
+    keys = None
+    if by == "channel":
+        keys = found["channel"]
+    elif by is not None:
+        keys = built.breakdowns[by][found["user"]]
+    return fx.funnel_rows(found, steps, keys, order)

@@ -120,10 +120,10 @@ def _found(keys: np.ndarray, at: np.ndarray, side: str = "left") -> tuple[np.nda
     return np.where(ok, i, 0) if len(keys) else np.zeros(len(at), np.int64), ok
 
 
-def funnel_users(index: EventIndex, steps: list[str], window_seconds: int, order: str = "ordered",
-                 mask: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per user in the funnel: user (number), channel (text or None), start, t1..t{n-1}
-    (datetime64[us], NaT past the level), level; what queries/funnel.py's funnel_users gives."""
+def funnel_arrays(index: EventIndex, steps: list[str], window_seconds: int, order: str = "ordered",
+                  mask: np.ndarray | None = None) -> dict:
+    """One entry per user in the funnel, as arrays: user (number), level, start and times (t1..t{n-1},
+    int64 microseconds, NAT past the level), channel (of the chosen chain's first event, text or None)."""
     if order not in ORDERS:
         raise ValueError(f"unknown funnel order {order!r}: {', '.join(ORDERS)}")
     if not 1 <= len(steps) <= 32:
@@ -137,7 +137,60 @@ def funnel_users(index: EventIndex, steps: list[str], window_seconds: int, order
         user, level, start, times, first_pos = _any(index, steps, window, mask)
     else:
         user, level, start, times, first_pos = _ordered(index, steps, window, mask)
-    return _frame(index, user, level, start, times, first_pos, len(steps))
+    level = level.astype(np.int64)
+    times = [np.where(level > j, times[j - 1], NAT).astype(np.int64) for j in range(1, len(steps))]
+    channel_names = np.array(list(index.channels) + [None], dtype=object)  # code -1 -> None
+    codes = index.channel[first_pos]
+    return {"user": user, "level": level, "start": np.asarray(start, np.int64), "times": times,
+            "channel": channel_names[np.where(codes < 0, len(index.channels), codes)]}
+
+
+def funnel_users(index: EventIndex, steps: list[str], window_seconds: int, order: str = "ordered",
+                 mask: np.ndarray | None = None) -> pd.DataFrame:
+    """funnel_arrays as queries/funnel.py's funnel_users frame: user (number), channel, start,
+    t1..t{n-1} (datetime64[us], NaT past the level), level."""
+    a = funnel_arrays(index, steps, window_seconds, order, mask)
+    data = {"user": a["user"], "channel": a["channel"], "start": a["start"].view("datetime64[us]")}
+    for j, t in enumerate(a["times"], start=1):
+        data[f"t{j}"] = t.view("datetime64[us]")
+    data["level"] = a["level"]
+    return pd.DataFrame(data)
+
+
+def funnel_rows(a: dict, steps: list[str], keys: np.ndarray | None = None, order: str = "ordered",
+                total: str = "(all)") -> list[dict]:
+    """The rows of models/journey/funnel.py's funnel_table (to_dict records, NaN as None) from
+    funnel_arrays, with no data frame: `keys` (one text or None per user) is the breakdown. Each
+    step's seconds from the first go through pandas' own total_seconds, so medians and 90th
+    percentiles are the very floats funnel_table gives."""
+    level = a["level"]
+    seconds = [None] + [pd.TimedeltaIndex(np.where(t == NAT, 0, t - a["start"]).view("timedelta64[us]"))
+                        .total_seconds().to_numpy() for t in a["times"]]
+    groups = [(total, np.ones(len(level), dtype=bool))]
+    if keys is not None:
+        keys = np.asarray(keys, dtype=object).copy()
+        keys[pd.isna(keys)] = "(none)"
+        codes, uniques = pd.factorize(keys.astype(str), sort=True)
+        groups += [(str(k), codes == i) for i, k in enumerate(uniques)]
+    rows = []
+    for name, member in groups:
+        lv = level[member]
+        first = int((lv >= 1).sum())
+        previous = first
+        for k, step in enumerate(steps, start=1):
+            reached = int((lv >= k).sum())
+            secs = seconds[k - 1][member][lv >= k] if k > 1 else np.zeros(0)
+            rows.append({
+                "group": name, "step": k, "step_name": step if order != "any" else f"any {k} of {len(steps)}",
+                "users": reached,
+                "conversion_from_previous": reached / previous if previous else None,
+                "conversion_from_first": reached / first if first else None,
+                "dropped": previous - reached,
+                "median_seconds_from_first": float(np.median(secs)) if len(secs) else None,
+                "p90_seconds_from_first": float(np.percentile(secs, 90)) if len(secs) else None,
+            })
+            previous = reached
+    return rows
 
 
 def _first_per_user(user_sorted: np.ndarray) -> np.ndarray:
@@ -246,7 +299,8 @@ def _any(ix: EventIndex, steps, window, mask):
     user, start, key, name = ix.user[p], ix.ts[p], ix.key[p], ix.name[p]
     n = len(p)
     big = np.iinfo(np.int64).max
-    first = np.full((n, len(steps)), big, np.int64)
+    first = [np.full(n, big, np.int64) for _ in steps]
+    level = np.zeros(n, np.int64)
     if n:
         row = np.arange(n)
         # the first row of each (user, time): events at the start's very time count, whatever their id
@@ -261,20 +315,9 @@ def _any(ix: EventIndex, steps, window, mask):
             ok = nxt < n
             nxt = np.where(ok, nxt, 0)
             ok &= (user[nxt] == user) & (start[nxt] <= start + window)
-            first[:, i] = np.where(ok, start[nxt], big)
-    first.sort(axis=1)
-    level = (first != big).sum(axis=1).astype(np.int64)
-    times = [np.where(level > j, first[:, j], NAT) for j in range(1, len(steps))]
-    return _pick_best(user, level, start, times, p)
-
-
-def _frame(ix: EventIndex, user, level, start, times, pos, n) -> pd.DataFrame:
-    channel_names = np.array(list(ix.channels) + [None], dtype=object)  # code -1 -> None
-    codes = ix.channel[pos]
-    data = {"user": user, "channel": channel_names[np.where(codes < 0, len(ix.channels), codes)],
-            "start": np.asarray(start, np.int64).view("datetime64[us]")}
-    for j in range(1, n):
-        t = np.where(level > j, times[j - 1], NAT)
-        data[f"t{j}"] = t.astype(np.int64).view("datetime64[us]")
-    data["level"] = level.astype(np.int64)
-    return pd.DataFrame(data)
+            first[i] = np.where(ok, start[nxt], big)
+            level += ok
+    best = _first_deepest(user, level)
+    chosen = np.sort(np.stack([f[best] for f in first], axis=1), axis=1) if len(best) else np.zeros((0, len(steps)), np.int64)
+    times = [np.where(level[best] > j, chosen[:, j], NAT) for j in range(1, len(steps))]
+    return user[best], level[best], start[best], times, p[best]
