@@ -294,24 +294,27 @@ def _strict(ix: EventIndex, steps, window, mask):
 
 
 def _any(ix: EventIndex, steps, window, mask):
-    per_step = [_positions(ix, s, mask) for s in steps]
-    p = np.sort(np.concatenate(per_step))
+    codes = [ix.names.index(s) if s in ix.by_name else -1 for s in steps]
+    wanted = np.isin(ix.name, [c for c in codes if c >= 0])
+    p = np.flatnonzero(wanted if mask is None else wanted & mask)
     user, start, key, name = ix.user[p], ix.ts[p], ix.key[p], ix.name[p]
     n = len(p)
     big = np.iinfo(np.int64).max
     first = [np.full(n, big, np.int64) for _ in steps]
     level = np.zeros(n, np.int64)
     if n:
-        row = np.arange(n)
+        row = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
         # the first row of each (user, time): events at the start's very time count, whatever their id
-        tied = np.maximum.accumulate(np.where(np.r_[True, key[1:] != key[:-1]], row, 0))
-        for i, step in enumerate(steps):
-            if not len(per_step[i]):
+        new = np.r_[True, key[1:] != key[:-1]]
+        tied = None if new.all() else np.maximum.accumulate(np.where(new, row, 0))
+        for i, code in enumerate(codes):
+            if code < 0:
                 continue
-            code = ix.names.index(step)
             # the next row of this step at or after each row: a backward running minimum
             mine = np.where(name == code, row, n)
-            nxt = np.minimum.accumulate(mine[::-1])[::-1][tied]
+            nxt = np.minimum.accumulate(mine[::-1])[::-1]
+            if tied is not None:
+                nxt = nxt[tied]
             ok = nxt < n
             nxt = np.where(ok, nxt, 0)
             ok &= (user[nxt] == user) & (start[nxt] <= start + window)
