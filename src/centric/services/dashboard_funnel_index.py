@@ -38,6 +38,8 @@ def build(snapshot, version) -> Built:
     """Read the snapshot's events and customers and index them (a second or two for a million events)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from centric.models.journey.funnel_index import build_index
     from centric.services.dashboard import _Reading
@@ -46,10 +48,15 @@ def build(snapshot, version) -> Built:
     with _Reading(snapshot) as cur:
         events = dash_reads.funnel_events(cur)
         customers = dash_reads.customer_columns(cur, list(BREAKDOWN_COLUMNS))
-    index = build_index(events.column("user").to_numpy(zero_copy_only=False),
-                        events.column("ts").to_numpy(zero_copy_only=False),
-                        events.column("name").to_numpy(zero_copy_only=False),
-                        events.column("channel").to_numpy(zero_copy_only=False),
+    n = events.num_rows
+    text = events.column("user").combine_chunks()
+    new = np.ones(n, dtype=bool)  # rows are sorted by user: a user starts where the text changes
+    if n > 1:
+        new[1:] = pc.not_equal(text.slice(1), text.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    name, names = _codes(events.column("name"))
+    channel, channels = _codes(events.column("channel"))
+    index = build_index(np.cumsum(new) - 1, text.filter(pa.array(new)).to_numpy(zero_copy_only=False),
+                        events.column("ts").to_numpy(), name, names, channel, channels,
                         events.column("known").to_numpy(zero_copy_only=False))
     lookup = pd.Index(index.users)
     rows = lookup.get_indexer(customers.column("customer_id").to_numpy(zero_copy_only=False))
@@ -60,6 +67,15 @@ def build(snapshot, version) -> Built:
         values[rows[found]] = customers.column(column).to_numpy(zero_copy_only=False)[found]
         breakdowns[column] = values
     return Built(version, index, lookup, breakdowns)
+
+
+def _codes(column):
+    """An Arrow text column as (int32 codes, -1 for null; the distinct values), encoded in Arrow."""
+    import pyarrow.compute as pc
+
+    encoded = column.combine_chunks().dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return codes, encoded.dictionary.to_pylist()
 
 
 class FunnelIndex:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from centric.models.journey.funnel import funnel_table
-from centric.models.journey.funnel_index import build_index, event_mask, funnel_arrays, funnel_rows
+from centric.models.journey.funnel_index import event_mask, funnel_arrays, funnel_rows, index_of_text
 from centric.models.journey.funnel_index import funnel_users as fast_users
 from centric.queries.funnel import funnel_users, with_user_keys
 
@@ -50,7 +50,7 @@ def index_of(frame: pd.DataFrame):
     f = frame.assign(user=frame["customer_id"].fillna("anon:" + frame["anonymous_id"]))
     f = f.sort_values(["user", "occurred_at", "event_id"], kind="stable")
     ts = ((f["occurred_at"] - EPOCH) // pd.Timedelta(microseconds=1)).to_numpy(np.int64)
-    return build_index(f["user"].to_numpy(object), ts, f["name"].to_numpy(object),
+    return index_of_text(f["user"].to_numpy(object), ts, f["name"].to_numpy(object),
                        f["channel"].to_numpy(object), f["customer_id"].notna().to_numpy())
 
 

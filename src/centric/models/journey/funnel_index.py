@@ -56,34 +56,39 @@ class EventIndex:
         return len(self.ts)
 
 
-def build_index(user_text, ts_us, names, channels, known) -> EventIndex:
-    """The index from columns already sorted by (user, time, event_id): user_text (str, never null),
-    ts_us (int64 microseconds), names (str), channels (str or None), known (bool)."""
-    user_text = np.asarray(user_text, dtype=object)
+def build_index(user, users, ts_us, name, names, channel, channels, known) -> EventIndex:
+    """The index from columns already sorted by (user, time, event_id), encoded: user (int, 0..,
+    nondecreasing) with users (each number's text), name codes into names (-1: null), channel codes
+    into channels (-1: null), ts_us (int64 microseconds), known (bool)."""
+    user = np.asarray(user, dtype=np.int64)
     ts = np.asarray(ts_us, dtype=np.int64)
-    n = len(ts)
-    if n:
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        new[1:] = user_text[1:] != user_text[:-1]
-        user = np.cumsum(new, dtype=np.int64) - 1
-        users = user_text[new]
-    else:
-        user, users = np.zeros(0, np.int64), np.zeros(0, object)
-    name_codes, name_list = pd.factorize(pd.Series(names, dtype=object), sort=False)
-    channel_codes, channel_list = pd.factorize(pd.Series(channels, dtype=object), sort=False)
     distinct, rank = np.unique(ts, return_inverse=True)
     span = np.int64(len(distinct) + 1)
     if len(users) and (len(users) + 1) > np.iinfo(np.int64).max // int(span):
         raise OverflowError("too many users times distinct times for one int64 key")
     key = user * span + rank.astype(np.int64).reshape(-1)
-    name_codes = name_codes.astype(np.int32)
-    order = np.argsort(name_codes, kind="stable")
-    bounds = np.searchsorted(name_codes[order], np.arange(len(name_list) + 1))
-    by_name = {str(nm): order[bounds[i]:bounds[i + 1]].astype(np.int64) for i, nm in enumerate(name_list)}
-    return EventIndex(user=user, ts=ts, name=name_codes, channel=channel_codes.astype(np.int32),
-                      known=np.asarray(known, dtype=bool), key=key, users=users,
-                      names=[str(x) for x in name_list], channels=list(channel_list), by_name=by_name)
+    name = np.asarray(name, dtype=np.int32)
+    order = np.argsort(name, kind="stable")
+    bounds = np.searchsorted(name[order], np.arange(len(names) + 1))
+    by_name = {str(nm): order[bounds[i]:bounds[i + 1]].astype(np.int64) for i, nm in enumerate(names)}
+    return EventIndex(user=user, ts=ts, name=name, channel=np.asarray(channel, dtype=np.int32),
+                      known=np.asarray(known, dtype=bool), key=key, users=np.asarray(users, dtype=object),
+                      names=[str(x) for x in names], channels=list(channels), by_name=by_name)
+
+
+def index_of_text(user_text, ts_us, names, channels, known) -> EventIndex:
+    """build_index from plain columns sorted by (user, time, event_id): user_text (str, never null),
+    names (str), channels (str or None)."""
+    user_text = np.asarray(user_text, dtype=object)
+    n = len(user_text)
+    new = np.ones(n, dtype=bool)
+    if n:
+        new[1:] = user_text[1:] != user_text[:-1]
+    user = np.cumsum(new, dtype=np.int64) - 1
+    name_codes, name_list = pd.factorize(pd.Series(names, dtype=object), sort=False)
+    channel_codes, channel_list = pd.factorize(pd.Series(channels, dtype=object), sort=False)
+    return build_index(user, user_text[new], ts_us, name_codes, list(name_list), channel_codes, list(channel_list),
+                       known)
 
 
 def event_mask(index: EventIndex, start_us: int | None = None, end_us: int | None = None,
