@@ -25,6 +25,11 @@ def has_table(cur, table: str) -> bool:
                        "AND table_name = ?", [table]).fetchone()[0] > 0
 
 
+def has_column(cur, table: str, column: str) -> bool:
+    return cur.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'snapshot' "
+                       "AND table_name = ? AND column_name = ?", [table, column]).fetchone()[0] > 0
+
+
 def table_rows(cur, table: str, order_by: str | None = None, limit: int = 5000) -> list[dict]:
     sql = f"SELECT * FROM snapshot.{ident(table)}" + (f" ORDER BY {ident(order_by)}" if order_by else "")
     return _rows(cur, sql + " LIMIT ?", [limit])
@@ -307,8 +312,9 @@ def verbatims(cur, f: dict, search: str | None, language: str | None, limit: int
     language, and only the `limit` newest of it are joined back for their text; a condition left
     empty is left out of the SQL rather than bound as NULL (which would keep DuckDB from pushing it)."""
     where, params = _feedback_kept(f)
-    if search is not None:
-        where += " AND contains(lower(text), lower(?))"
+    if search is not None:  # search_text: the text lower-cased at publish (a snapshot before it had none)
+        lowered = "search_text" if has_column(cur, "dash_feedback", "search_text") else "lower(text)"
+        where += f" AND contains({lowered}, lower(?))"
         params = params + [search]
     pick, extra = ("language = ?", [language]) if language is not None else ("TRUE", [])
     sql = (f"WITH m AS MATERIALIZED (SELECT feedback_id, received_at, language FROM snapshot.dash_feedback "
