@@ -309,21 +309,24 @@ def _any(ix: EventIndex, steps, window, mask):
     level = np.zeros(n, np.int64)
     if n:
         row = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        runs = np.r_[True, user[1:] != user[:-1]]
+        last_row = np.repeat(np.r_[np.flatnonzero(runs)[1:], n] - 1, np.diff(np.r_[np.flatnonzero(runs), n]))
         # the first row of each (user, time): events at the start's very time count, whatever their id
         new = np.r_[True, key[1:] != key[:-1]]
         tied = None if new.all() else np.maximum.accumulate(np.where(new, row, 0))
+        stamps = np.r_[start, big]  # row n: "none", never within a window
+        limit = start + window
         for i, code in enumerate(codes):
             if code < 0:
                 continue
-            # the next row of this step at or after each row: a backward running minimum
+            # the next row of this step at or after each row (a backward running minimum), if the user's
             mine = np.where(name == code, row, n)
             nxt = np.minimum.accumulate(mine[::-1])[::-1]
             if tied is not None:
                 nxt = nxt[tied]
-            ok = nxt < n
-            nxt = np.where(ok, nxt, 0)
-            ok &= (user[nxt] == user) & (start[nxt] <= start + window)
-            first[i] = np.where(ok, start[nxt], big)
+            at = stamps[nxt]
+            ok = (nxt <= last_row) & (at <= limit)
+            first[i] = np.where(ok, at, big)
             level += ok
     best = _first_deepest(user, level)
     chosen = np.sort(np.stack([f[best] for f in first], axis=1), axis=1) if len(best) else np.zeros((0, len(steps)), np.int64)
