@@ -300,7 +300,9 @@ def _strict(ix: EventIndex, steps, window, mask):
 
 def _any(ix: EventIndex, steps, window, mask):
     codes = [ix.names.index(s) if s in ix.by_name else -1 for s in steps]
-    wanted = np.isin(ix.name, [c for c in codes if c >= 0])
+    lookup = np.zeros(len(ix.names) + 1, dtype=bool)  # by name code; the last entry is code -1 (no name)
+    lookup[[c for c in codes if c >= 0]] = True
+    wanted = lookup[ix.name]
     p = np.flatnonzero(wanted if mask is None else wanted & mask)
     user, start, key, name = ix.user[p], ix.ts[p], ix.key[p], ix.name[p]
     n = len(p)
