@@ -1,9 +1,10 @@
 """The dashboard's data: one function per page, each a few small reads of the published snapshot.
 
 Rule: the dashboard reads the snapshot only (store/dash_reads.py), never the workspace database, so a
-page never blocks `ingest` or `run` and `run` never blocks a page. The funnel built in the page runs
-the funnel query of `centric funnel` (queries/funnel.py, windowFunnel semantics) on the snapshot's
-consented events (dash_events), so the page and the command agree. Figures come back raw (shares
+page never blocks `ingest` or `run` and `run` never blocks a page. The funnel built in the page gives
+the answer of `centric funnel`'s query (queries/funnel.py, windowFunnel semantics) on the snapshot's
+consented events (dash_events), so the page and the command agree; it is computed on an in-memory
+index of those events (services/dashboard_funnel.py, dashboard_funnel_index.py). Figures come back raw (shares
 0-1, money in the workspace currency); the API formats them per language.
 
 Filters (``Filters``): date range (whole days), RFM or rule segment (current members), persona,
