@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-cluster install install-dev java chromium js-clients bench bench-venv clean screenshots bench-dashboard
+.PHONY: demo test test-times test-cluster install install-dev java chromium js-clients bench bench-venv clean screenshots bench-dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ demo: $(VENV)/.installed
 # end-to-end runs), which `make test-cluster` runs; CI (.ci/run) runs both.
 test: $(VENV)/.installed-dev java chromium js-clients
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=30 -m "not cluster"
+
+# Measure each test module's seconds again into tests/module_seconds.json (the order `make test` hands
+# modules to its workers in: longest first; tests/conftest.py).
+test-times: $(VENV)/.installed-dev java chromium js-clients
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not cluster" --record-module-seconds
 
 # PNGs of every dashboard page, en and ca, desktop and 375 px, in screenshots/ (git-ignored). Uses
 # SCREENSHOT_WORKSPACE when set, else builds a small demo shop in screenshots/workspace once.

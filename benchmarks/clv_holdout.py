@@ -19,7 +19,10 @@ windows; P(buy) with overdue, rate, active-month share, refunds and a BG/NBD sta
 inner split, total -5.2% (within 15%), AUC 0.747 (was 0.742; above recency's 0.684), still short of
 0.75 (standard error about 0.0085). CDNOW: Pareto/NBD chosen and validated as before (-12.9%, AUC
 0.763); the Classifier 0.771, Brier 0.162 (was 0.770, 0.164). Under load (~24 on 2 cores) the UCI check
-took 147 s and CDNOW 93 s.
+took 147 s and CDNOW 93 s. Second session ("Product features" in docs/clv.md): P(buy) also reads
+product_repeat and units per purchase, chosen on the inner splits; UCI AUC 0.7469 -> 0.7472, Brier
+0.2032 -> 0.2021, total unchanged (-5.2%), still short of 0.75; CDNOW unchanged (no order lines). Under
+load (~14) UCI 181 s, CDNOW 104 s.
 
     python benchmarks/clv_holdout.py [--data ../shared/data] [--work /tmp/clv-bench]
 """

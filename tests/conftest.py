@@ -37,12 +37,35 @@ def write(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def demo_shop(tmp_path_factory):
-    """A 3,000-customer demo workspace with every analysis run (shared: tests must not rely on each other's writes)."""
+def demo_shop(tmp_path_factory, worker_id):
+    """A 3,000-customer demo workspace with every analysis run (shared: tests must not rely on each other's writes).
+
+    Built once per test session: the first xdist worker that needs it builds it under a file lock in the
+    session's shared temp folder, and every worker (that one included) works on its own copy, so no two
+    processes open one DuckDB file."""
+    import fcntl
+    import shutil
+
     from centric.services.demo import run_demo
 
+    if worker_id == "master":  # no xdist: build it where the test session keeps its files
+        path = tmp_path_factory.mktemp("demo-shop") / "shop"
+        run_demo(path, n_customers=3000, seed=11)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent / "demo-shop-shared"
+    shared.mkdir(exist_ok=True)
+    built = shared / "shop"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / "done").exists():
+                shutil.rmtree(built, ignore_errors=True)  # a worker that died half-way
+                run_demo(built, n_customers=3000, seed=11)
+                (shared / "done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     path = tmp_path_factory.mktemp("demo-shop") / "shop"
-    run_demo(path, n_customers=3000, seed=11)
+    shutil.copytree(built, path, symlinks=True)
     return path
 
 
@@ -89,5 +112,40 @@ def pytest_terminal_summary(terminalreporter, config):
 
 
 # `make test` runs the suite on two pytest-xdist workers with --dist loadfile: a module's tests stay on
-# one worker, so its module fixtures are built once; a session fixture (demo_shop) is built once per
-# worker that needs it.
+# one worker, so its module fixtures are built once; demo_shop is built once for both (above).
+#
+# xdist hands out modules in collection order, so the longest go first (longest-processing-time first:
+# the two workers end close together). tests/module_seconds.json holds each module's measured seconds;
+# `make test-times` measures them again (a module missing from it counts as a short one).
+_TIMES = Path(__file__).with_name("module_seconds.json")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-module-seconds", action="store_true",
+                     help=f"write each module's measured seconds to {_TIMES.name} at the end")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    import json
+
+    seconds = json.loads(_TIMES.read_text()) if _TIMES.exists() else {}
+    first = {}
+    for i, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], i)
+    # a stable sort: a module's tests keep their order and stay together
+    items.sort(key=lambda item: (-seconds.get(item.nodeid.split("::")[0], 0.0), first[item.nodeid.split("::")[0]]))
+
+
+_MEASURED: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    module = report.nodeid.split("::")[0]
+    _MEASURED[module] = _MEASURED.get(module, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import json
+
+    if session.config.getoption("--record-module-seconds") and _MEASURED and not hasattr(session.config, "workerinput"):
+        _TIMES.write_text(json.dumps({m: round(t, 1) for m, t in sorted(_MEASURED.items())}, indent=0) + "\n")

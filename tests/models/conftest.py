@@ -23,12 +23,6 @@ def cdnow_spend() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def cdnow_orders() -> pd.DataFrame:
     """The CDNOW sample transaction log as centric orders (one line per purchase line)."""
-    raw = pd.read_csv(DATA / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                      names=["master_id", "customer_id", "date", "cds", "total"])
-    return pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(raw))],
-        "customer_id": raw["customer_id"].astype(str),
-        "ordered_at": pd.to_datetime(raw["date"].astype(str)),
-        "status": "completed",
-        "total": raw["total"].astype(float),
-    })
+    from tests.cdnow import cdnow_orders as orders
+
+    return orders()

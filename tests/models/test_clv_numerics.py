@@ -231,3 +231,22 @@ def test_gamma_gamma_hessian_matches_finite_differences_of_the_gradient(cdnow_sp
         down[j] -= h
         numeric = (m._weighted(up, d, grad=True)[1] - m._weighted(down, d, grad=True)[1]) / (2 * h)
         np.testing.assert_allclose(H[:, j], numeric, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD"])
+def test_scoring_on_distinct_rows_gives_each_customer_the_same_numbers(name, cdnow_summary, monkeypatch):
+    """Above DISTINCT_MIN customers, predictions are computed once per distinct (x, t_x, T) and spread
+    back (models/clv/btyd.py on_distinct_rows): equal, row for row, to scoring every customer."""
+    from centric.models.clv import btyd
+
+    model = {"BetaGeo": BetaGeo, "ModifiedBetaGeo": ModifiedBetaGeo, "ParetoNBD": ParetoNBD}[name]().fit(cdnow_summary)
+    many = cdnow_summary.sample(3 * btyd.DISTINCT_MIN, replace=True, random_state=3).reset_index(drop=True)
+    grouped = (model.p_alive(many), model.expected_purchases(many, 39.0), model.p_no_purchase(many, t=39.0))
+    monkeypatch.setattr(btyd, "DISTINCT_MIN", 10**12)  # every row on its own
+    each = (model.p_alive(many), model.expected_purchases(many, 39.0), model.p_no_purchase(many, t=39.0))
+    for a, b in zip(grouped, each):
+        assert a.shape == (len(many),)
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+    horizons = np.linspace(1, 52, len(many))  # a horizon per customer: evaluated row by row
+    np.testing.assert_allclose(model.expected_purchases(many, horizons)[:5],
+                               model.expected_purchases(many.iloc[:5], horizons[:5]), rtol=1e-13)

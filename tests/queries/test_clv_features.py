@@ -23,7 +23,7 @@ def _shop(extra_orders=()):
     orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "status", "total"])
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
     lines = pd.DataFrame({"order_id": ["o1", "o1", "o3", "o6", "o9"], "sku": ["x", "y", "x", "z", "w"],
-                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 2, 1, 1, 1]})
+                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 5, 1, 1, 1]})
     con = ibis.duckdb.connect()
     return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
 
@@ -39,6 +39,7 @@ def test_features_by_hand():
     assert a["orders"] == 4 and a["spend"] == 60.0 and a["mean_spend"] == 20.0 and a["mean_gap"] == 30.0
     assert a["days_last_30"] == 2 and a["days_last_90"] == 3  # Feb 20 and Mar 1 are within 30 days of Mar 2
     assert a["products"] == 2 and a["categories"] == 2 and a["lines"] == 3
+    assert a["units_per_order"] == pytest.approx(7 / 4)  # 1 + 5 + 1 units in four purchases (o9 is later)
     assert a["return_share"] == pytest.approx(6.0 / 66.0)  # the refund on the cut-off day counts
     assert a["purchases_after"] == 1.0  # Mar 10: two orders, one purchase day
     assert a["refunds"] == 1.0
@@ -47,7 +48,7 @@ def test_features_by_hand():
     # months with a purchase day: Jan, Feb, Mar (3) over a tenure of 61 days = 2.004 months (+ 1)
     assert a["active_month_share"] == pytest.approx(3.0 / (61.0 / (365.25 / 12) + 1.0))
     assert (b["frequency"], b["T"], b["orders"], b["spend"], b["mean_gap"]) == (0.0, 6.0, 1.0, 20.0, 0.0)
-    assert (b["refunds"], b["overdue"], b["rate"]) == (0.0, 0.0, 0.0)
+    assert (b["refunds"], b["overdue"], b["rate"], b["units_per_order"]) == (0.0, 0.0, 0.0, 1.0)
     assert b["active_month_share"] == pytest.approx(1.0 / (6.0 / (365.25 / 12) + 1.0))
     assert b["products"] == 1 and b["categories"] == 0 and b["purchases_after"] == 0.0  # cancelled: not a purchase
     assert tuple(FEATURES) == tuple(MODEL_FEATURES)
@@ -64,3 +65,40 @@ def test_features_do_not_see_after_the_cut_off():
     after = after.sort_values("customer_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))  # every feature, new ones too
     assert after.set_index("customer_id")["purchases_after"].to_dict() == {"a": 1.0, "b": 1.0}
+
+
+def _repeat_shop(later=()):
+    import ibis
+
+    rows = [("p1", "p", "2024-01-01 10:00"), ("p2", "p", "2024-01-15 10:00"), ("p3", "p", "2024-02-01 10:00"),
+            ("q1", "q", "2024-01-05 10:00"), ("q2", "q", "2024-03-20 10:00"), ("r1", "r", "2024-03-25 10:00"),
+            ("s1", "s", "2024-01-02 10:00"), *later]
+    orders = pd.DataFrame([(o, c, t, "completed", 10.0) for o, c, t in rows],
+                          columns=["order_id", "customer_id", "ordered_at", "status", "total"])
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    skus = {"p1": "refill", "p2": "refill", "p3": "refill", "q1": "gift", "q2": "refill", "r1": "gift",
+            "x1": "gift"}  # s1 has no order lines
+    lines = pd.DataFrame({"order_id": list(skus), "sku": list(skus.values()), "category": "c", "quantity": 1})
+    con = ibis.duckdb.connect()
+    return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
+
+
+def test_product_repeat_by_hand():
+    """Labelled (customer, day, sku) pairs: those at least 30 days before the cut-off (Mar 31: up to Mar 1).
+    p's refill on Jan 1 and Jan 15 came back within 30 days, Feb 1 did not; q's gift on Jan 5 did not
+    (next purchase Mar 20); s bought without order lines. Shop share 2 / 4; refill (2 + 20 * 0.5) / (3 + 20),
+    gift (0 + 10) / (1 + 20); a customer's value is the mean over their pairs up to the cut-off."""
+    con, orders, lines = _repeat_shop()
+    cut = dt.datetime(2024, 3, 31)
+    f = con.execute(customer_features(orders, lines, cut)).set_index("customer_id")["product_repeat"]
+    refill, gift = 12 / 23, 10 / 21
+    assert f["p"] == pytest.approx(refill) and f["r"] == pytest.approx(gift)
+    assert f["q"] == pytest.approx((gift + refill) / 2)  # Mar 20's refill is not labelled yet, but it is rated
+    assert f["s"] == pytest.approx(0.5)  # no order lines: the shop's share
+    # a later purchase (x1: q buys a gift on Apr 2, after the cut-off) changes nothing
+    con, orders, lines = _repeat_shop([("x1", "q", "2024-04-02 10:00")])
+    later = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 4, 30))).set_index("customer_id")
+    assert later["product_repeat"].to_dict() == pytest.approx(f.to_dict())
+    # too early to label anything (cut-off Jan 20: no pair 30 days old): 0 for everyone
+    early = con.execute(customer_features(orders, lines, dt.datetime(2024, 1, 20)))
+    assert (early["product_repeat"] == 0.0).all()

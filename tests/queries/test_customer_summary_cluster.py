@@ -4,30 +4,16 @@ executor) gives what DuckDB gives on the same CDNOW orders: the Ibis expression 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from centric.queries.customer_summary import customer_summary
+from tests.cdnow import cdnow_orders
 from tests.spark_cluster import WORKERS, cluster_session
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = pytest.mark.cluster
-
-
-def cdnow_orders() -> pd.DataFrame:
-    """The CDNOW sample (2,357 customers, 6,919 purchase lines) as completed orders."""
-    raw = pd.read_csv(DATA / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                      names=["master_id", "customer_id", "date", "cds", "total"])
-    return pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(raw))],
-        "customer_id": raw["customer_id"].astype(str),
-        "ordered_at": pd.to_datetime(raw["date"].astype(str)),
-        "status": "completed",
-        "total": raw["total"].astype(float),
-    })
 
 
 def wait_for_executors(spark, n: int, timeout: float = 120.0) -> list[str]:

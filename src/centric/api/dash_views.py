@@ -20,6 +20,7 @@ from centric.i18n import (LANGUAGES, N_, fmt_date, fmt_money, fmt_month, fmt_num
                           negotiate, translator, transition_label)
 from centric.i18n.persona_text import persona_name
 from centric.services import dashboard as service
+from centric.services.kpis import FLAT  # a change within ±2% reads as steady, as the KPI board's trend
 
 
 def gettext_for(lang: str):
@@ -83,6 +84,10 @@ class Formatter:
 
     def share(self, v, digits: int = 1):
         return fmt_percent(v, self.lang, digits)
+
+    def signed_share(self, v, digits: int = 1):
+        """A change as a percentage with its sign: +1.0%, -1.1%."""
+        return ("+" if v > 0 else "") + self.share(v, digits)
 
     def date(self, v):
         return fmt_date(v, self.lang)
@@ -245,10 +250,17 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
     for c in data["change"]:
         if c["change"] is None:
             continue
-        verb = _("rose") if c["change"] > 0.02 else _("fell") if c["change"] < -0.02 else _("held steady")
-        words.append(_("%(kpi)s %(verb)s %(change)s in %(month)s against %(previous)s.", kpi=fmt.kpi_name(c["kpi"]),
-                       verb=verb, change=fmt.share(abs(c["change"])), month=fmt.month(c["period"], True),
-                       previous=fmt.month(c["previous_period"], True)))
+        names = {"kpi": fmt.kpi_name(c["kpi"]), "month": fmt.month(c["period"], True),
+                 "previous": fmt.month(c["previous_period"], True)}
+        if c["change"] > FLAT:
+            words.append(_("%(kpi)s rose %(change)s in %(month)s against %(previous)s.",
+                           change=fmt.share(c["change"]), **names))
+        elif c["change"] < -FLAT:
+            words.append(_("%(kpi)s fell %(change)s in %(month)s against %(previous)s.",
+                           change=fmt.share(-c["change"]), **names))
+        else:
+            words.append(_("%(kpi)s held steady in %(month)s against %(previous)s (%(change)s).",
+                           change=fmt.signed_share(c["change"]), **names))
     changed = [table(fmt, "changes", _("Last complete month against the month before"),
                      [("label", _("KPI"), "text"), ("value", _("This month"), "number2"),
                       ("previous", _("Month before"), "number2"), ("change", _("Change"), "share")], change_rows)]
@@ -271,8 +283,14 @@ def overview(snapshot, f, fmt: Formatter) -> dict:
         cells["value"]["text"] = fmt.kpi(row["_kpi"], _clean(row["value"]))
         cells["target"]["text"] = fmt.kpi(row["_kpi"], _clean(row["target"]))
     off = [r["kpi"] for r, raw in zip(board_rows, data["board"]) if raw["status"] == "off track"]
-    advice = (_("Off track: %(kpis)s. Start with the customers page's at-risk segments and the listening page's "
-                "costliest themes.", kpis=", ".join(off)) if off else _("Every KPI with a target is on track."))
+    if off:
+        advice = _("Off track: %(kpis)s. Start with the customers page's at-risk segments and the listening page's "
+                   "costliest themes.", kpis=", ".join(off))
+    elif any(raw["status"] == "on track" for raw in data["board"]):
+        advice = _("Every KPI with a target is on track.")
+    else:
+        advice = _("No KPI has a target yet: set them under [kpi_targets] in centric.toml, for example "
+                   "repeat_customer_rate = 0.35.")
     return {"title": _("Overview"), "sections": [
         section("sales", _("Sales of the filtered customers"), sales,
                 _("Revenue is what customers kept: orders net of returns.")),

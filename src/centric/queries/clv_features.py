@@ -14,12 +14,24 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
 - mean_gap: recency / frequency (mean days between purchase days; 0 without repeats);
 - days_last_30, days_last_90: purchase days in the 30 and 90 days up to the cut-off (inclusive);
 - products, categories: distinct skus and categories bought (order_lines; 0 when a shop has none);
-- lines: order lines bought; return_share: returned value / (spend + returned value); refunds: refunded
+- lines: order lines bought; units_per_order: units bought (order_lines.quantity, a line without one
+  counting 1, negative ones 0) per purchase (0 without order lines; basket depth: trade buyers stock up);
+  return_share: returned value / (spend + returned value); refunds: refunded
   orders (negative totals) up to the cut-off;
 - overdue: days_since_last / mean_gap (how many of the customer's own mean gaps have passed since the last
   purchase; 0 without repeats); rate: frequency / T (repeat purchase days per day since the first; 0 when
   T = 0); active_month_share: calendar months with a purchase day / (T / (365.25 / 12) + 1), the share of
-  the months of a customer's tenure in which they bought (regularity).
+  the months of a customer's tenure in which they bought (regularity);
+- product_repeat: how often the buyers of this customer's products came back, learned from the shop's
+  own past. For each sku, among the (customer, purchase day) pairs with it on or before the cut-off day
+  less REPEAT_DAYS, the share whose customer had another purchase day within REPEAT_DAYS, shrunk towards
+  the shop's share over all skus with REPEAT_PRIOR pseudo-pairs: (buys again + prior * shop share) /
+  (pairs + prior); a customer's value is the mean over the (purchase day, sku) pairs they bought up to the
+  cut-off (the shop's share for a customer without order lines; 0 when nothing can be labelled yet, e.g.
+  a shop without order lines). Only purchases up to the cut-off day are labelled (a pair's next purchase
+  day is within REPEAT_DAYS of a day at least REPEAT_DAYS before the cut-off), so it sees nothing after
+  it. Products, not customers, carry this signal: it is shop-generic (a basket of refills or trade
+  supplies comes back, a one-off gift does not) and needs only order lines.
 
 With `label_end` (a later datetime), also `purchases_after`: purchase days after the cut-off day up to
 and including label_end's day (the label of the time split). Customers first buying after the cut-off are
@@ -35,8 +47,34 @@ from centric.queries.customer_summary import purchases
 
 FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
             "days_last_30", "days_last_90", "products", "categories", "lines", "return_share",
-            "refunds", "overdue", "rate", "active_month_share")
+            "refunds", "overdue", "rate", "active_month_share", "product_repeat", "units_per_order")
 MONTH_DAYS = 365.25 / 12
+REPEAT_DAYS = 30  # product_repeat: "came back within a month"
+REPEAT_PRIOR = 20.0  # product_repeat: pseudo-pairs at the shop's share (a sku bought twice says little)
+
+
+def product_repeat(days, buys, order_lines, cut_day):
+    """customer_id, product_repeat at `cut_day` (see the module docstring). days: purchase days (all of
+    them, any later ones are never read as labels), buys: purchases with order_id, customer_id, ordered_at."""
+    import ibis
+
+    nxt = days.mutate(next_day=days.day.lead().over(ibis.window(group_by="customer_id", order_by="day")))
+    nxt = nxt.select("customer_id", "day", "next_day")
+    b = buys.filter(buys.ordered_at.date() <= cut_day)
+    pairs = order_lines.filter(order_lines.sku.notnull()).join(
+        b.select("order_id", "customer_id", day=b.ordered_at.date()), "order_id")
+    pairs = pairs.select("customer_id", "day", "sku").distinct()
+    labelled = pairs.filter(pairs.day <= cut_day - ibis.interval(days=REPEAT_DAYS)).join(nxt, ["customer_id", "day"])
+    labelled = labelled.mutate(back=ibis.ifelse(labelled.next_day.notnull()
+                                                & (labelled.next_day.delta(labelled.day, unit="day") <= REPEAT_DAYS),
+                                                1.0, 0.0))
+    shop = labelled.aggregate(share=labelled.back.mean())
+    per_sku = labelled.group_by("sku").aggregate(back=labelled.back.sum(), pairs=labelled.count().cast("float64"))
+    per_sku = per_sku.cross_join(shop)
+    per_sku = per_sku.select("sku", rate=(per_sku.back + REPEAT_PRIOR * per_sku.share) / (per_sku.pairs + REPEAT_PRIOR))
+    scored = pairs.left_join(per_sku, "sku").cross_join(shop)
+    scored = scored.mutate(rate=scored.rate.fill_null(scored.share))
+    return scored.group_by("customer_id").aggregate(product_repeat=scored.rate.mean()), shop
 
 
 def customer_features(orders, order_lines, cutoff, label_end=None):
@@ -71,9 +109,13 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
     lines = order_lines.join(buys.select("order_id", "customer_id"), "order_id")
     basket = lines.group_by("customer_id").aggregate(products=lines.sku.nunique().cast("float64"),
                                                      categories=lines.category.nunique().cast("float64"),
-                                                     lines=lines.count().cast("float64"))
-    for part in (spend, returns, basket):
+                                                     lines=lines.count().cast("float64"),
+                                                     units=ibis.greatest(lines.quantity.cast("float64")
+                                                                         .fill_null(1.0), 0.0).sum())
+    repeat, shop = product_repeat(days, buys, order_lines, cut_day)
+    for part in (spend, returns, basket, repeat):
         s = s.left_join(part, "customer_id").drop("customer_id_right")
+    s = s.cross_join(shop.select(shop_share=shop.share))
     frequency = (s.purchase_days - 1).cast("float64")
     recency = s.last_day.delta(s.first_day, unit="day").cast("float64")
     T = cut_day.delta(s.first_day, unit="day").cast("float64")
@@ -89,6 +131,8 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
         overdue=ibis.ifelse(mean_gap > 0, (T - recency) / mean_gap, 0.0),
         rate=ibis.ifelse(T > 0, frequency / T, 0.0),
         active_month_share=s.months / (T / MONTH_DAYS + 1.0),
+        product_repeat=s.product_repeat.fill_null(s.shop_share).fill_null(0.0),
+        units_per_order=ibis.ifelse(s.orders.fill_null(0.0) > 0, s.units.fill_null(0.0) / s.orders, 0.0),
     )
     columns = ["customer_id", *FEATURES]
     if label_end is None:

@@ -63,16 +63,17 @@ def dash_feedback(feedback, insights):
     return out.order_by(ibis.desc("received_at"))
 
 
-def dash_events(consented_events):
+def dash_events(consented_events, user_keys: bool = True):
     """The consented events, narrowed to what the funnel and the customer page read, with the user's
-    two hashes the funnel joins on (queries/funnel.with_user_keys: computed once here, not per funnel).
+    two hashes the funnel joins on (queries/funnel.with_user_keys: computed once here, not per funnel;
+    DuckDB's hash, so ``user_keys=False`` on another engine, and the funnel hashes as it reads).
     Stored by customer: the customer page's lookup reads a few blocks (sorting by name first measured
     no faster for the funnel and made that lookup about three times slower)."""
     from centric.queries.funnel import with_user_keys
 
     e = consented_events
     e = e.select("event_id", "occurred_at", "customer_id", "anonymous_id", "session_id", "name", "channel")
-    return with_user_keys(e).order_by(["customer_id", "anonymous_id", "occurred_at"])
+    return (with_user_keys(e) if user_keys else e).order_by(["customer_id", "anonymous_id", "occurred_at"])
 
 
 def dash_stage_moves(journey_stages):

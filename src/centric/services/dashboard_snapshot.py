@@ -27,7 +27,7 @@ def dashboard_expressions(store, settings) -> dict:
                                            db.table("personas")),
         "dash_orders": q.dash_orders(db.table("orders")),
         "dash_feedback": q.dash_feedback(db.table("feedback"), db.table("feedback_insights")),
-        "dash_events": q.dash_events(events),
+        "dash_events": q.dash_events(events, user_keys=getattr(store, "engine", "duckdb") == "duckdb"),
         "dash_stage_moves": q.dash_stage_moves(db.table("journey_stages")),
     }
 

@@ -38,7 +38,10 @@ def run_demo(path: Path, n_customers: int = 20_000, seed: int = 7, years: float 
     from centric.services.workspace_files import init_workspace, open_store
 
     say = progress or (lambda *a, **k: None)
-    init_workspace(path, Settings(shop_name="Demo shop (synthetic)", currency="EUR", timezone="Europe/Madrid"))
+    # a few KPI targets, so the board shows what a target does (on track / off track); a shop sets its own
+    targets = {"retention_rate": 0.35, "days_between_orders": 40.0, "nps": 30.0}
+    init_workspace(path, Settings(shop_name="Demo shop (synthetic)", currency="EUR", timezone="Europe/Madrid",
+                                  kpi_targets=targets))
     shop = generate(n_customers, seed, years, progress=say)
     say("demo: writing files")
     files = write_demo_files(shop, path)

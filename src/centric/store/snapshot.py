@@ -50,13 +50,13 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     expression over the store's tables), into a fresh file and swap it in; returns its path. All or
     nothing: a reader sees the old file or the whole new one."""
     derived = dict(derived or {})
-    compiled = {name: store.ibis().compile(expr) for name, expr in derived.items()}
     folder = Path(workspace) / SNAPSHOT_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / SNAPSHOT_FILE
     temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
     if getattr(store, "engine", "duckdb") == "spark":
-        return _publish_from_spark(store, folder, temp, target, tables)
+        return _publish_from_spark(store, folder, temp, target, tables, derived)
+    compiled = {name: store.ibis().compile(expr) for name, expr in derived.items()}
     con = store.con
     # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
     con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
@@ -78,9 +78,11 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
     return target
 
 
-def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: tuple[str, ...]) -> Path:
-    """The same snapshot from a Spark workspace: the small tables collected to the driver (Arrow) and
-    written to a fresh DuckDB file, swapped in the same way."""
+def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: tuple[str, ...],
+                        derived: dict) -> Path:
+    """The same snapshot from a Spark workspace: the tables, and the results of the derived expressions
+    (run on the cluster), collected to the driver as Arrow and written to a fresh DuckDB file, swapped
+    in the same way."""
     import duckdb
 
     try:
@@ -89,8 +91,11 @@ def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: t
             for table in tables:
                 frame = store.frame(table).toArrow()  # noqa: F841 - read by DuckDB's replacement scan
                 con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM frame")
+            for name, expr in derived.items():
+                frame = store.ibis().to_pyarrow(expr)  # noqa: F841 - read by DuckDB's replacement scan
+                con.execute(f"CREATE TABLE {ident(name)} AS SELECT * FROM frame")
             con.execute("CREATE TABLE snapshot_info AS SELECT now() AS published_at, ? AS tables",
-                        [json.dumps(list(tables))])
+                        [json.dumps([*tables, *derived])])
         finally:
             con.close()
         _swap_in(temp, target)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betainc, betaln, digamma, gammaln
 
-from centric.models.clv.btyd import TransactionModel, rfm_arrays
+from centric.models.clv.btyd import TransactionModel, on_distinct_rows, rfm_arrays
 from centric.models.clv.special import pole_bracket
 
 
@@ -118,6 +118,7 @@ class BetaGeo(TransactionModel):
                           -np.inf)
         return A_alive, A_dead
 
+    @on_distinct_rows
     def expected_purchases(self, data, t):
         """E[X(T, T+t) | x, t_x, T], FHL (2005) eq. 10, continuous through the pole at a = 1."""
         r, alpha, a, b = self._require_fit()
@@ -129,6 +130,7 @@ class BetaGeo(TransactionModel):
         bracket = pole_bracket(r + x, b + x + k, a + b + x - 1 + k, z)
         return (a + b + x - 1 + k) * bracket * self.p_alive({"frequency": x, "recency": t_x, "T": T})
 
+    @on_distinct_rows
     def p_no_purchase(self, data, t):
         """P(X(T, T+t) = 0 | x, t_x, T): no purchase in the next t.
 

@@ -9,6 +9,7 @@ distinct value (a shop's data has a few dozen distinct x and a few hundred disti
 
 from __future__ import annotations
 
+import functools
 from abc import abstractmethod
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from centric.models.clv.base import CLVModel, Compressed, DataError, Factor, as_float_column, compress
 
 COLUMNS = ("frequency", "recency", "T")
+DISTINCT_MIN = 20_000  # customers below which scoring each row costs less than grouping the rows first
 
 
 def check_rfm(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
@@ -49,6 +51,25 @@ def rfm_arrays(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, t_x, T
 
 
+def on_distinct_rows(method):
+    """A per-customer prediction of these models depends on (x, t_x, T) and the horizon only, so it is
+    computed once per distinct (x, t_x, T) row and spread back to the customers. A shop's customers
+    share far fewer distinct rows than there are customers (whole purchase counts, and recency and T in
+    days bounded by the history), so scoring 2M customers costs about what scoring those rows costs:
+    the same numbers, row for row. A horizon given per customer (an array) is evaluated row by row."""
+
+    @functools.wraps(method)
+    def wrapper(self, data, *args, **kwargs):
+        x, t_x, T = rfm_arrays(data)
+        rows = {"frequency": x, "recency": t_x, "T": T}
+        if len(x) < DISTINCT_MIN or any(np.size(a) > 1 for a in (*args, *kwargs.values())):
+            return method(self, rows, *args, **kwargs)
+        distinct = compress(pd.DataFrame(rows), COLUMNS)
+        return np.asarray(method(self, {c: distinct[c] for c in COLUMNS}, *args, **kwargs))[distinct.inverse]
+
+    return wrapper
+
+
 class TransactionModel(CLVModel):
     """Shared by BG/NBD, MBG/NBD and Pareto/NBD: data handling and population summaries."""
 
@@ -79,6 +100,7 @@ class TransactionModel(CLVModel):
     def expected_purchases_new_customer(self, t):
         """E[X(t)] for a customer just acquired."""
 
+    @on_distinct_rows
     def p_alive(self, data):
         """P(alive at T | x, t_x, T): the "alive" term's share of the likelihood (FHL 2005 eq. 11;
         Fader & Hardie's Pareto/NBD note eq. 36-37)."""

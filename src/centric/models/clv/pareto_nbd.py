@@ -26,7 +26,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from centric.models.clv.base import Compressed
-from centric.models.clv.btyd import TransactionModel, rfm_arrays
+from centric.models.clv.btyd import TransactionModel, on_distinct_rows, rfm_arrays
 from centric.models.clv.special import expm1_ratio, log_hyp2f1_beta
 
 
@@ -118,6 +118,7 @@ class ParetoNBD(TransactionModel):
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         return alive, np.log(s) + log_I
 
+    @on_distinct_rows
     def expected_purchases(self, data, t):
         """E[X(T, T+t) | x, t_x, T], note eq. 41; continuous through s = 1."""
         r, alpha, s, beta = self._require_fit()
@@ -132,6 +133,7 @@ class ParetoNBD(TransactionModel):
         t = np.asarray(t, dtype=float)
         return r * beta / alpha * expm1_ratio(np.log(beta) - np.log(beta + t), s - 1.0)
 
+    @on_distinct_rows
     def p_no_purchase(self, data, t):
         """P(X(T, T+t) = 0 | x, t_x, T): no purchase in the next t (Fader & Hardie 2006, "Deriving
         the conditional PMF of the Pareto/NBD model", the x* = 0 case).
