@@ -104,6 +104,16 @@ def test_a_new_snapshot_is_indexed_again(shop):
     assert after == funnel_sql(snapshot, Filters(), steps, "1d") and after != before
 
 
+def test_the_same_filters_reuse_the_customers_they_keep(shop):
+    _, snapshot = shop
+    cache = FunnelCache()
+    f = Filters(country="PT", segment="vip")
+    for steps, window in ((["Product Viewed", "Order Completed"], "2d"), (["Product Added", "Checkout Started"], "5h")):
+        assert funnel(snapshot, f, steps, window, cache=cache) == funnel_sql(snapshot, f, steps, window)
+    assert list(cache.index.get(snapshot).kept) == [(("country", "PT"), ("channel", None), ("persona", None),
+                                                     ("segment", "vip"))]
+
+
 def test_bad_requests_are_refused_as_before(shop):
     _, snapshot = shop
     for steps, order in ((["Product Viewed"], "ordered"), (["Product Viewed", "Product Viewed"], "any"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BREAKDOWN_COLUMNS = ("country", "acquisition_channel", "persona", "rfm_segment")
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -28,6 +28,8 @@ class Built:
     index: object            # models.journey.funnel_index.EventIndex
     lookup: object           # pandas Index of the users' text: customer_id -> user number
     breakdowns: dict         # column -> object array, one value per user number (None: not a customer)
+    kept: dict = field(default_factory=dict)  # customer filters -> bool per user number (the last few asked)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _micros(day: dt.date) -> int:
@@ -110,12 +112,20 @@ def funnel_rows(built: Built, snapshot, f, steps: list[str], seconds: int, order
 
     kept_users = None
     filters = f.as_dict()
-    if any(filters.get(k) is not None for k in ("country", "channel", "persona", "segment")):
-        with _Reading(snapshot) as cur:
-            ids = dash_reads.kept_customer_ids(cur, filters)
-        kept_users = np.zeros(len(built.index.users), dtype=bool)
-        where = built.lookup.get_indexer(ids) if ids else np.zeros(0, np.int64)
-        kept_users[where[where >= 0]] = True
+    who = tuple((k, filters.get(k)) for k in ("country", "channel", "persona", "segment"))
+    if any(v is not None for _, v in who):
+        with built.lock:  # the same snapshot keeps the same customers for the same filters
+            kept_users = built.kept.get(who)
+        if kept_users is None:
+            with _Reading(snapshot) as cur:
+                ids = dash_reads.kept_customer_ids(cur, filters)
+            kept_users = np.zeros(len(built.index.users), dtype=bool)
+            where = built.lookup.get_indexer(ids) if ids else np.zeros(0, np.int64)
+            kept_users[where[where >= 0]] = True
+            with built.lock:
+                if len(built.kept) >= 16:
+                    built.kept.pop(next(iter(built.kept)))
+                built.kept[who] = kept_users
     start = _micros(f.date_from) if f.date_from else None
     end = _micros(f.date_to + dt.timedelta(days=1)) if f.date_to else None
     mask = fx.event_mask(built.index, start, end, kept_users)
