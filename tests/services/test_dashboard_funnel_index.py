@@ -120,3 +120,28 @@ def test_bad_requests_are_refused_as_before(shop):
                          (["Product Viewed", "Product Added"], "sideways")):
         with pytest.raises(DashboardError):
             funnel(snapshot, Filters(), steps, "1d", order)
+
+
+def test_many_threads_opening_a_snapshot_at_once_all_read_it(shop):
+    """A page's reads run at once on their own cursors (services/dashboard._together): a thread that
+    comes while another opens the file must not see "nothing published"."""
+    import threading
+
+    folder, _ = shop
+    for _ in range(3):
+        fresh, barrier, got = Snapshot(folder), threading.Barrier(8), []
+
+        def read():
+            barrier.wait()
+            cur = fresh.cursor()
+            got.append(cur is not None and cur.execute("SELECT count(*) FROM snapshot.dash_customers").fetchone()[0])
+            if cur is not None:
+                cur.close()
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        fresh.close()
+        assert len(got) == 8 and all(n and n > 0 for n in got), got
