@@ -10,7 +10,7 @@ to filter in milliseconds, one per fact, each holding the columns the filters ne
 - ``dash_orders``: one row per order of a known customer that counts in revenue (completed or
   refunded, queries/revenue.py), with its net value and whether it is a purchase;
 - ``dash_feedback``: one row per feedback with what `centric listen` read in it (language, sentiment,
-  themes);
+  themes), and its text lower-cased once (search_text: the verbatims' search reads it);
 - ``dash_events``: the events recorded under analytics consent (services/consent.py builds the
   expression; this module only narrows it), for the funnel built in the page and the customer page;
 - ``dash_stage_moves``: each change of lifecycle stage (from journey_stages), for the stage flow.
@@ -59,7 +59,7 @@ def dash_feedback(feedback, insights):
     f = feedback.left_join(i, feedback.feedback_id == i._fid)
     out = f.select("feedback_id", "customer_id", "order_id", "received_at", "source", "channel", "rating",
                    "rating_scale", "text", "survey_id", "sentiment", "sentiment_score", "themes",
-                   language=f.language.fill_null(f.detected))
+                   language=f.language.fill_null(f.detected), search_text=f.text.lower())
     return out.order_by(ibis.desc("received_at"))
 
 

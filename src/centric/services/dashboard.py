@@ -1,9 +1,10 @@
 """The dashboard's data: one function per page, each a few small reads of the published snapshot.
 
 Rule: the dashboard reads the snapshot only (store/dash_reads.py), never the workspace database, so a
-page never blocks `ingest` or `run` and `run` never blocks a page. The funnel built in the page runs
-the funnel query of `centric funnel` (queries/funnel.py, windowFunnel semantics) on the snapshot's
-consented events (dash_events), so the page and the command agree. Figures come back raw (shares
+page never blocks `ingest` or `run` and `run` never blocks a page. The funnel built in the page gives
+the answer of `centric funnel`'s query (queries/funnel.py, windowFunnel semantics) on the snapshot's
+consented events (dash_events), so the page and the command agree; it is computed on an in-memory
+index of those events (services/dashboard_funnel.py, dashboard_funnel_index.py). Figures come back raw (shares
 0-1, money in the workspace currency); the API formats them per language.
 
 Filters (``Filters``): date range (whole days), RFM or rule segment (current members), persona,
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import threading
 from dataclasses import asdict, dataclass
 
 from centric.errors import CentricError
@@ -86,6 +88,29 @@ class _Reading:
         self.cur.close()
 
 
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _together(snapshot, **reads) -> dict:
+    """name -> read(cursor), the reads run at once, each on its own cursor of the snapshot: a page's
+    reads are independent, and each of the small dash tables fits in one DuckDB row group, so a read
+    runs on one core; together they use every core. The first error is raised."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="centric-dash-read")
+
+    def run(read):
+        with _Reading(snapshot) as cur:
+            return read(cur)
+
+    futures = {name: _POOL.submit(run, read) for name, read in reads.items()}
+    return {name: future.result() for name, future in futures.items()}
+
+
 def filter_options(snapshot) -> dict:
     with _Reading(snapshot) as cur:
         return r.filter_options(cur)
@@ -101,13 +126,12 @@ def overview(snapshot, f: Filters) -> dict:
     month marked partial when the data stops before its end) and the last complete month against the
     one before."""
     fd = f.as_dict()
-    with _Reading(snapshot) as cur:
-        months = r.monthly_sales(cur, fd)
-        totals = r.sales_totals(cur, fd)
-        end = r.data_end(cur)
-        board = r.kpi_board(cur)
-        history = r.kpi_months(cur)
-        counts = r.customer_counts(cur, fd)
+    out = _together(snapshot, sales=lambda cur: r.sales_by_month_and_total(cur, fd),
+                    counts=lambda cur: r.customer_counts(cur, fd),
+                    rest=lambda cur: (r.data_end(cur), r.kpi_board(cur), r.kpi_months(cur)))
+    months, totals = out["sales"]
+    counts = out["counts"]
+    end, board, history = out["rest"]
     for m in months:
         m["aov"] = m["revenue"] / m["orders"] if m["orders"] else None
     partial = None
@@ -136,12 +160,14 @@ def overview(snapshot, f: Filters) -> dict:
 
 def customers(snapshot, f: Filters) -> dict:
     fd = f.as_dict()
-    with _Reading(snapshot) as cur:
-        personas = r.table_rows(cur, "personas", order_by="persona_id")
-        sizes = r.persona_sizes(cur, fd)
-        return {"counts": r.customer_counts(cur, fd), "segments": r.segment_movement(cur, fd),
-                "rfm": r.group_values(cur, fd, "rfm_segment"), "top": r.top_customers(cur, fd),
-                "personas": [{**p, "filtered_customers": sizes.get(p["persona_id"], 0)} for p in personas]}
+    out = _together(snapshot,  # value_groups: counts, RFM groups and persona sizes from one scan
+                    groups=lambda cur: (r.table_rows(cur, "personas", order_by="persona_id"),
+                                        r.value_groups(cur, fd, ["rfm_segment", "persona_id"])),
+                    segments=lambda cur: r.segment_movement(cur, fd), top=lambda cur: r.top_customers(cur, fd))
+    personas, v = out["groups"]
+    sizes = {int(g["group_name"]): g["customers"] for g in v["groups"]["persona_id"] if g["group_name"] != "(none)"}
+    return {"counts": v["counts"], "segments": out["segments"], "rfm": v["groups"]["rfm_segment"], "top": out["top"],
+            "personas": [{**p, "filtered_customers": sizes.get(p["persona_id"], 0)} for p in personas]}
 
 
 def customer(snapshot, customer_id: str) -> dict:
@@ -154,13 +180,16 @@ def customer(snapshot, customer_id: str) -> dict:
 
 def listening(snapshot, f: Filters, search: str | None = None, language: str | None = None) -> dict:
     fd = f.as_dict()
-    with _Reading(snapshot) as cur:
-        monthly, overall = r.scores_monthly_and_overall(cur, fd)
-        return {"monthly": monthly, "overall": overall,
-                "themes": r.themes(cur, fd), "drivers": r.table_rows(cur, "feedback_drivers"),
-                "trends": r.table_rows(cur, "feedback_trends"),
-                "verbatims": r.verbatims(cur, fd, (search or "").strip() or None, language or None),
-                "surveys": r.survey_responses(cur, fd)}
+    search = (search or "").strip() or None
+    out = _together(snapshot, scores=lambda cur: r.scores_monthly_and_overall(cur, fd),
+                    themes=lambda cur: r.themes(cur, fd),
+                    verbatims=lambda cur: r.verbatims(cur, fd, search, language or None),
+                    rest=lambda cur: {"drivers": r.table_rows(cur, "feedback_drivers"),
+                                      "trends": r.table_rows(cur, "feedback_trends"),
+                                      "surveys": r.survey_responses(cur, fd)})
+    monthly, overall = out["scores"]
+    return {"monthly": monthly, "overall": overall, "themes": out["themes"], "drivers": out["rest"]["drivers"],
+            "trends": out["rest"]["trends"], "verbatims": out["verbatims"], "surveys": out["rest"]["surveys"]}
 
 
 def journey(snapshot, f: Filters) -> dict:

@@ -1,16 +1,20 @@
 """The funnel built in the dashboard's journey page: steps, window, order and breakdown chosen in the
 page, counted on the published snapshot.
 
-Rule: it runs the very query of `centric funnel` (queries/funnel.py: ClickHouse windowFunnel semantics,
-the ASOF form on DuckDB) and the same table (models/journey/funnel.py), on the snapshot's events, which
-`centric run` published already filtered to analytics consent (services/dashboard_snapshot.py). It opens
-nothing but a cursor on the snapshot, so it never waits on `ingest` or `run` and never blocks them; its
-data is as fresh as the last publish.
+Rule: it gives the answer of `centric funnel`'s query (queries/funnel.py: ClickHouse windowFunnel
+semantics, the ASOF form on DuckDB) and the same table (models/journey/funnel.py), on the snapshot's
+events, which `centric run` published already filtered to analytics consent
+(services/dashboard_snapshot.py). The page's funnels run on an in-memory index of those events built
+once per published snapshot (services/dashboard_funnel_index.py, models/journey/funnel_index.py: tens
+of milliseconds for any steps); `funnel_sql` runs the Ibis query itself, the reference the index is
+tested against. It opens nothing but a cursor on the snapshot, so it never waits on `ingest` or `run`
+and never blocks them; its data is as fresh as the last publish.
 """
 
 from __future__ import annotations
 
 from centric.services.dashboard import DashboardError, Filters, _Reading
+from centric.services.dashboard_funnel_index import FunnelIndex
 
 import threading
 from collections import OrderedDict
@@ -43,6 +47,7 @@ class FunnelCache:
         self._answers: OrderedDict = OrderedDict()
         self._running: dict = {}
         self._warmed = None
+        self.index = FunnelIndex()  # the snapshot's events in memory (built by the warm-up or the first ask)
 
     def get(self, key):
         with self._lock:
@@ -82,8 +87,9 @@ class FunnelCache:
             running.set()
 
     def warm(self, snapshot, events_of) -> threading.Thread | None:
-        """Compute the journey page's default funnel (no filter) in a background thread when the
-        snapshot read now has not been warmed yet, so the page's first funnel comes from the cache.
+        """Build the funnel index and compute the journey page's default funnel (no filter) in a
+        background thread when the snapshot read now has not been warmed yet, so the page's first
+        funnel comes from the cache and every other one from the index.
         events_of(snapshot) gives the event names (most frequent first). Returns the thread started."""
         version = snapshot.version()
         with self._lock:
@@ -113,17 +119,18 @@ def event_names(snapshot) -> list[str]:
 def funnel(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",
            by: str | None = None, cache: FunnelCache | None = None) -> dict:
     """Users reaching each step (overall and per group of `by`), conversion and time to convert; from
-    `cache` when the same funnel was asked of the same snapshot."""
+    `cache` when the same funnel was asked of the same snapshot, else on the cache's index of the
+    snapshot's events (one built for this call without a cache)."""
     key = (snapshot.version(), f, tuple(steps), window, order, by)
+    index = cache.index if cache is not None else FunnelIndex()
     if cache is not None and key[0] is not None:
-        return cache.answer(key, lambda: _funnel(snapshot, f, steps, window, order, by))
-    return _funnel(snapshot, f, steps, window, order, by)
+        return cache.answer(key, lambda: _funnel(snapshot, f, steps, window, order, by, index))
+    return _funnel(snapshot, f, steps, window, order, by, index)
 
 
-def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None) -> dict:
-    from centric.models.journey.funnel import funnel_table, parse_window
-    from centric.queries.dashboard import filtered_events
-    from centric.queries.funnel import funnel_users
+def _request(steps, window, order, by) -> tuple[list[str], int]:
+    """The cleaned steps and the window in seconds, or a DashboardError saying what is wrong."""
+    from centric.models.journey.funnel import parse_window
 
     steps = [s.strip() for s in steps if s and s.strip()]
     if not 2 <= len(steps) <= MAX_STEPS:
@@ -132,10 +139,33 @@ def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by:
         raise DashboardError(f"order is one of {', '.join(ORDERS)}, got {order!r}")
     if by is not None and by not in BREAKDOWNS:
         raise DashboardError(f"breakdown is one of {', '.join(BREAKDOWNS)}, got {by!r}")
+    if order == "any" and len(set(steps)) != len(steps):
+        raise DashboardError("an any-order funnel needs distinct steps")
     try:
         seconds = parse_window(window)
     except ValueError as exc:
         raise DashboardError(str(exc)) from None
+    return steps, seconds
+
+
+def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by: str | None,
+            index: FunnelIndex) -> dict:
+    from centric.services.dashboard_funnel_index import funnel_rows
+
+    steps, seconds = _request(steps, window, order, by)
+    built = index.get(snapshot)
+    rows = funnel_rows(built, snapshot, f, steps, seconds, order, by)
+    return {"steps": steps, "window": window, "order": order, "by": by, "rows": rows}
+
+
+def funnel_sql(snapshot, f: Filters, steps: list[str], window: str = "7d", order: str = "ordered",
+               by: str | None = None) -> dict:
+    """funnel() by the Ibis query of `centric funnel` on the snapshot (seconds per funnel): the
+    reference the in-memory index is checked against (tests/services/test_dashboard_funnel_index.py)."""
+    from centric.queries.dashboard import filtered_events
+    from centric.queries.funnel import funnel_users
+
+    steps, seconds = _request(steps, window, order, by)
     with _Reading(snapshot) as cur:
         db = snapshot.ibis(cur)
         customers = db.table("dash_customers", database="snapshot")
@@ -152,7 +182,13 @@ def _funnel(snapshot, f: Filters, steps: list[str], window: str, order: str, by:
             column = "persona" if by == "persona" else by
             extra = db.to_pyarrow(customers.select("customer_id", column)).to_pandas()
             users = users.merge(extra.rename(columns={"customer_id": "user"}), on="user", how="left")
-    table = funnel_table(users, steps, by if by != "persona" else "persona", order=order)
+    return _answer(users, steps, window, order, by)
+
+
+def _answer(users, steps, window, order, by) -> dict:
+    from centric.models.journey.funnel import funnel_table
+
+    table = funnel_table(users, steps, by, order=order)
     rows = table.to_dict(orient="records")
     for row in rows:
         for key, val in row.items():

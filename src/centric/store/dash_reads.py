@@ -25,6 +25,11 @@ def has_table(cur, table: str) -> bool:
                        "AND table_name = ?", [table]).fetchone()[0] > 0
 
 
+def has_column(cur, table: str, column: str) -> bool:
+    return cur.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'snapshot' "
+                       "AND table_name = ? AND column_name = ?", [table, column]).fetchone()[0] > 0
+
+
 def table_rows(cur, table: str, order_by: str | None = None, limit: int = 5000) -> list[dict]:
     sql = f"SELECT * FROM snapshot.{ident(table)}" + (f" ORDER BY {ident(order_by)}" if order_by else "")
     return _rows(cur, sql + " LIMIT ?", [limit])
@@ -115,6 +120,24 @@ def sales_totals(cur, f: dict) -> dict:
            "(WHERE is_purchase) AS buyers, coalesce(sum(net), 0) AS revenue, max(ordered_at) AS last_order_at "
            f"FROM snapshot.dash_orders WHERE {where}")
     return _rows(cur, sql, params)[0]
+
+
+def sales_by_month_and_total(cur, f: dict) -> tuple[list[dict], dict]:
+    """monthly_sales and sales_totals from one scan of the kept orders (GROUPING SETS)."""
+    where, params = _where(f, "ordered_at")
+    sql = ("SELECT grouping(month) AS overall, strftime(month, '%Y-%m') AS month, "
+           "count(*) FILTER (WHERE is_purchase) AS orders, count(DISTINCT customer_id) FILTER (WHERE is_purchase) "
+           "AS buyers, sum(net) AS revenue, max(ordered_at) AS last_order_at "
+           f"FROM snapshot.dash_orders WHERE {where} GROUP BY GROUPING SETS ((month), ()) ORDER BY overall, month")
+    months, totals = [], None
+    for row in _rows(cur, sql, params):
+        if row.pop("overall"):
+            totals = {"orders": row["orders"], "buyers": row["buyers"], "revenue": row["revenue"] or 0,
+                      "last_order_at": row["last_order_at"]}
+        else:
+            row.pop("last_order_at")
+            months.append(row)
+    return months, totals
 
 
 def data_end(cur):
@@ -283,16 +306,36 @@ def themes(cur, f: dict) -> list[dict]:
 
 def verbatims(cur, f: dict, search: str | None, language: str | None, limit: int = 25) -> dict:
     """The newest texts of the kept feedback containing `search` (case-insensitive, a plain substring)
-    in `language`, and the count by language of those matching the search."""
+    in `language`, and the count by language of those matching the search.
+
+    One scan: the matching feedback (its id, time and language only) is materialised once, counted by
+    language, and only the `limit` newest of it are joined back for their text; a condition left
+    empty is left out of the SQL rather than bound as NULL (which would keep DuckDB from pushing it)."""
     where, params = _feedback_kept(f)
-    base = (f"FROM snapshot.dash_feedback WHERE text IS NOT NULL AND {where} "
-            "AND (?::VARCHAR IS NULL OR contains(lower(text), lower(?)))")
-    params = params + [search, search]
-    rows = _rows(cur, "SELECT feedback_id, customer_id, received_at, source, rating, rating_scale, text, language, "
-                      f"sentiment, themes {base} AND (?::VARCHAR IS NULL OR language = ?) "
-                      "ORDER BY received_at DESC, feedback_id LIMIT ?", params + [language, language, limit])
-    languages = _rows(cur, f"SELECT coalesce(language, '?') AS language, count(*) AS n {base} GROUP BY 1 "
-                           "ORDER BY n DESC", params)
+    if search is not None:  # search_text: the text lower-cased at publish (a snapshot before it had none)
+        lowered = "search_text" if has_column(cur, "dash_feedback", "search_text") else "lower(text)"
+        where += f" AND contains({lowered}, lower(?))"
+        params = params + [search]
+    pick, extra = ("language = ?", [language]) if language is not None else ("TRUE", [])
+    sql = (f"WITH m AS MATERIALIZED (SELECT feedback_id, received_at, language FROM snapshot.dash_feedback "
+           f"WHERE text IS NOT NULL AND {where}), "
+           f"top AS (SELECT feedback_id, received_at FROM m WHERE {pick} ORDER BY received_at DESC, feedback_id "
+           "LIMIT ?) "
+           "SELECT 0 AS part, d.feedback_id, d.customer_id, d.received_at, d.source, d.rating, d.rating_scale, "
+           "d.text, d.language, d.sentiment, d.themes, NULL::BIGINT AS n FROM top JOIN snapshot.dash_feedback d "
+           "USING (feedback_id) "
+           "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, coalesce(language, '?'), NULL, NULL, "
+           "count(*) FROM m GROUP BY coalesce(language, '?')")
+    rows, languages = [], []
+    for row in _rows(cur, sql, params + extra + [limit]):
+        if row.pop("part"):
+            languages.append({"language": row["language"], "n": row["n"]})
+        else:
+            row.pop("n")
+            rows.append(row)
+    rows.sort(key=lambda r: r["feedback_id"])
+    rows.sort(key=lambda r: r["received_at"], reverse=True)  # stable: equal times stay by feedback_id
+    languages.sort(key=lambda r: -r["n"])
     return {"rows": rows, "languages": languages}
 
 
@@ -320,3 +363,29 @@ def stage_flow(cur, f: dict) -> dict:
 def event_names(cur) -> list[str]:
     return [r[0] for r in cur.execute("SELECT name FROM snapshot.dash_events GROUP BY 1 ORDER BY count(*) DESC "
                                       "LIMIT 60").fetchall()]
+
+
+def funnel_events(cur):
+    """Every snapshot event with a user and a time, for the dashboard's in-memory funnel
+    (models/journey/funnel_index.py), as an Arrow table sorted by (user, time, event_id): user (the
+    customer, else "anon:" + anonymous_id), ts (microseconds since the epoch), name, channel, known
+    (the customer is set: the customer filters keep only these)."""
+    user = "coalesce(customer_id, 'anon:' || anonymous_id)"
+    return cur.execute(f"SELECT {user} AS user, epoch_us(occurred_at) AS ts, name, channel, "
+                       "customer_id IS NOT NULL AS known FROM snapshot.dash_events "
+                       f"WHERE {user} IS NOT NULL AND occurred_at IS NOT NULL "
+                       "ORDER BY 1, occurred_at, event_id").to_arrow_table()
+
+
+def customer_columns(cur, columns: list[str]):
+    """customer_id and `columns` of every dash_customers row, as an Arrow table (the funnel's breakdowns)."""
+    cols = ", ".join(ident(c) for c in columns)
+    return cur.execute(f"SELECT customer_id, {cols} FROM snapshot.dash_customers").to_arrow_table()
+
+
+def kept_customer_ids(cur, f: dict) -> list | None:
+    """The customer_id of every customer the filters keep; None when no customer filter is set."""
+    kept, params = _kept(f)
+    if kept is None:
+        return None
+    return [r[0] for r in cur.execute(kept, params).fetchall()]

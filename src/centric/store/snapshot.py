@@ -121,11 +121,13 @@ class Snapshot:
         if now - self._checked < 0.5:  # published or not, the file is looked at twice a second at most
             return self._con
         with self._lock:
-            self._checked = now
+            if now - self._checked < 0.5:  # another thread looked while this one waited for the lock
+                return self._con
             try:
                 stat = self.path.stat()
             except FileNotFoundError:  # none published (or removed): nothing to read
                 self._con, self._identity = None, None
+                self._checked = now
                 return None
             identity = (stat.st_ino, stat.st_mtime_ns)
             if identity != self._identity:
@@ -139,6 +141,9 @@ class Snapshot:
                 # the old connection is not closed here: another thread may be reading from it; it
                 # goes when its last cursor does
                 self._con, self._identity = fresh, identity
+            # marked checked only now: a thread that skips the look (above, without the lock) must find
+            # the connection already open, not the None of a first look still under way
+            self._checked = now
             return self._con
 
     def version(self):
@@ -195,3 +200,4 @@ class Snapshot:
                 self._con.close()
                 self._con = None
                 self._identity = None
+                self._checked = float("-inf")
