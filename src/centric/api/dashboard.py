@@ -137,31 +137,20 @@ def dashboard_routes(ctx) -> APIRouter:
             label=dash_views.Formatter(lang, currency).label, persona_name=lambda name: persona_name(name, lang))
         return html(body)
 
-    @router.get("/", include_in_schema=False)
-    async def overview_page(request: Request):
-        return page(request, "overview", dash_views.PAGE_TITLES["overview"])
+    def page_route(name: str):
+        async def show(request: Request):
+            return page(request, name, dash_views.PAGE_TITLES[name])
+        return show
 
-    @router.get("/customers", include_in_schema=False)
-    async def customers_page(request: Request):
-        return page(request, "customers", dash_views.PAGE_TITLES["customers"])
+    for name in PAGES:  # the five pages of the menu, each at its path
+        router.add_api_route(PATHS[name], page_route(name), methods=["GET"], include_in_schema=False,
+                             name=f"{name}_page")
 
     @router.get("/customers/{customer_id}", include_in_schema=False)
     async def customer_page(request: Request, customer_id: str):
         from urllib.parse import quote
 
         return page(request, "customer", "Customer", {"api": "/api/dash/customer/" + quote(customer_id, safe="")})
-
-    @router.get("/listening", include_in_schema=False)
-    async def listening_page(request: Request):
-        return page(request, "listening", dash_views.PAGE_TITLES["listening"])
-
-    @router.get("/journey", include_in_schema=False)
-    async def journey_page(request: Request):
-        return page(request, "journey", dash_views.PAGE_TITLES["journey"])
-
-    @router.get("/value", include_in_schema=False)
-    async def value_page(request: Request):
-        return page(request, "value", dash_views.PAGE_TITLES["value"])
 
     funnels = dashboard_funnel.FunnelCache()
 
