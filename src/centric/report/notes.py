@@ -1,14 +1,15 @@
-"""The customer-value check in plain words, in the reader's language: which model was chosen and how,
-where churn risk and P(alive) come from, boundary fits, models the data cannot tell apart, the
-Gamma-Gamma premise, and what each consent left out.
+"""Notes in plain words, in the reader's language: the customer-value check (which model was chosen
+and how, where churn risk and P(alive) come from, boundary fits, models the data cannot tell apart,
+the Gamma-Gamma premise), what each consent left out, and how stable the personas are.
 
 Rule: the models and services store facts (rows of `clv_models` and `consent_exclusions`: model
 names, inner MAE, holdout AUC and Brier, boundary flag and dropout share, same-likelihood groups,
-the spend correlation with its p-value and customers); every sentence is built here, from those
-facts only, with gettext messages and Babel number formats of the language (centric.i18n). English
-is the same builder with lang "en": the CLI's text and `clv_models.note` come from it, so the report,
-the dashboard and the command line say the same thing. A missing fact (an older table without a
-column) leaves its clause out rather than showing a dash.
+the spend correlation with its p-value and customers; the personas' stability verdict in each card);
+every sentence is built here, from those facts only, with gettext messages and Babel number formats
+of the language (centric.i18n). English is the same builder with lang "en": the CLI's text,
+`clv_models.note` and `personas.stability_note` come from it, so the report, the dashboard and the
+command line say the same thing. A missing fact (an older table without a column) leaves its clause
+out rather than showing a dash.
 """
 
 from __future__ import annotations
@@ -242,3 +243,48 @@ def consent_line(row: dict, lang: str) -> str:
                                  "(%(events)s events not recorded under consent)", events) % {
             "events": fmt_number(events, lang)}
     return _("%(analysis)s: %(text)s") % {"analysis": analysis, "text": text}
+
+
+def partition_note(facts: dict | None, lang: str) -> str:
+    """The personas' stability verdict (models/segmentation/stability.py `verdict`) in words."""
+    if not facts or "case" not in facts:
+        return ""
+    t = translator(lang)
+    _ = t.gettext
+    case = facts["case"]
+    values = {"k": fmt_number(facts.get("k"), lang), "ari": fmt_number(facts.get("ari"), lang, 2),
+              "jaccard": fmt_number(facts.get("jaccard"), lang, 2)}
+    if case == "too_few":
+        return _("Too few customers to test a split: all customers are shown as one persona.")
+    if case == "like_noise":
+        return _("No stable grouping: the most repeatable split, into %(k)s, is no tighter than the same split of a "
+                 "single bell-shaped cloud with the same spread (k-means cuts any cloud into pieces), so all "
+                 "customers are shown as one persona.") % values
+    if case == "unstable_split":
+        return _("No stable grouping: re-clustering random halves of the customers gives different groups each time "
+                 "(the best split, into %(k)s, agrees only %(ari)s on the adjusted Rand index, and its least stable "
+                 "group keeps %(jaccard)s of its members), so all customers are shown as one persona.") % values
+    if case == "unmeasured":
+        return _("%(k)s personas; their stability could not be measured on so few customers.") % values
+    if case == "stable":
+        return _("Stable: re-clustering random halves of the customers finds the same %(k)s personas (adjusted Rand "
+                 "index %(ari)s; every persona keeps at least %(jaccard)s of its members, Jaccard).") % values
+    weak = list(facts.get("weak") or [])
+    values["which"] = _list(weak, lang)
+    if facts.get("forced"):
+        text = t.ngettext(
+            "%(k)s personas were asked for, but not all are stable: persona %(which)s changes when random halves of "
+            "the customers are re-clustered (adjusted Rand index %(ari)s, lowest Jaccard %(jaccard)s); treat it as "
+            "a rough split, not a distinct group.",
+            "%(k)s personas were asked for, but not all are stable: personas %(which)s change when random halves of "
+            "the customers are re-clustered (adjusted Rand index %(ari)s, lowest Jaccard %(jaccard)s); treat them "
+            "as a rough split, not distinct groups.", len(weak))
+    else:
+        text = t.ngettext(
+            "%(k)s personas, but not all are stable: persona %(which)s changes when random halves of the customers "
+            "are re-clustered (adjusted Rand index %(ari)s, lowest Jaccard %(jaccard)s); treat it as a rough split, "
+            "not a distinct group.",
+            "%(k)s personas, but not all are stable: personas %(which)s change when random halves of the customers "
+            "are re-clustered (adjusted Rand index %(ari)s, lowest Jaccard %(jaccard)s); treat them as a rough "
+            "split, not distinct groups.", len(weak))
+    return text % values

@@ -286,10 +286,10 @@ def _sources(checked) -> list[str]:
 
 def personas_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:
     """The persona cards, when `centric personas` has run, with name and summary in `lang`."""
-    from centric.report.personas import localise_cards
+    from centric.report.personas import localise_cards, localise_partition
     from centric.services.personas import load_cards
 
-    return localise_cards(load_cards(store), lang, currency) if store.has_rows("personas") else None
+    return localise_partition(localise_cards(load_cards(store), lang, currency), lang) if store.has_rows("personas") else None
 
 
 def kpi_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:
