@@ -81,3 +81,20 @@ def test_consent_line_counts_with_plurals_and_the_locale():
                                              "visitants anònims que no van acceptar a l'avís de galetes)")
     one = notes.consent_line(dict(row, customers_left_out=1, events_left_out=0), "es")
     assert one.endswith("1 cliente excluido: sin consentimiento para analítica")
+
+
+def test_persona_stability_verdict_in_the_reader_language():
+    from centric.report.personas import localise_partition
+
+    stable = {"case": "stable", "k": 4, "forced": False, "ari": 0.9312, "jaccard": 0.81}
+    assert notes.partition_note(stable, "en").startswith("Stable: re-clustering random halves")
+    es = notes.partition_note(stable, "es")
+    assert es.startswith("Estables") and "0,93" in es and "0,81" in es and "4 buyer personas" in es
+    weak = {"case": "unstable", "k": 5, "forced": False, "ari": 0.61, "jaccard": 0.42, "weak": [2, 5]}
+    ca = notes.partition_note(weak, "ca")
+    assert "les buyer personas 2 i 5 canvien" in ca and "0,42" in ca
+    assert "persona 3 changes" in notes.partition_note(dict(weak, weak=[3]), "en")
+    cards = [{"stability": {"partition": "Stable: ...", "verdict": stable}}, {"stability": {"partition": "old"}}]
+    out = localise_partition(cards, "pt")
+    assert out[0]["stability"]["partition_lang"] == "pt" and "Estáveis" in out[0]["stability"]["partition"]
+    assert out[1]["stability"] == {"partition": "old", "partition_lang": "en"}  # cards made before the facts
