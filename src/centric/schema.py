@@ -841,8 +841,9 @@ PERSONAS = Table(
         Column("stability", NUMBER, "How stable the persona is (0-1): its mean Jaccard coefficient with the most "
                "similar cluster when random halves of the customers are re-clustered (Hennig 2007); 0.75 and "
                "above is stable, under 0.5 the group dissolves. NULL for a single 'All customers' persona."),
-        Column("stability_note", TEXT, "The stability verdict on the whole set of personas, in plain words "
-               "(the same on every row): stable, partly unstable, or no stable grouping (one persona)."),
+        Column("stability_note", TEXT, "The stability verdict on the whole set of personas, in plain English "
+               "(the same on every row): stable, partly unstable, or no stable grouping (one persona); the card's "
+               "stability.verdict holds its facts, which the report says in the reader's language."),
         Column("traits", JSON, "Distinguishing traits: variable, value, share or mean in the persona and in "
                "the shop, lift."),
         Column("card", JSON, "The whole card: demographics, places, habits, value, stage mix, voice, quotes."),
