@@ -579,13 +579,18 @@ CLV_MODELS = Table(
         Column("chosen", BOOLEAN, "The model used for customer_value (and the spend model): chosen on the inner split, "
                "not on the holdout (a transaction model or the Classifier)."),
         Column("churn_source", BOOLEAN, "The model or baseline customer_value's churn risk comes from."),
-        Column("note", TEXT, "What the row means, in plain words (boundary fit, same likelihood, why the churn source)."),
+        Column("note", TEXT, "What the row means, in plain English (boundary fit, same likelihood, why the churn "
+               "source), built from the row's other columns (report/notes.py); the report and dashboard build it "
+               "in the reader's language."),
         Column("params", JSON, "Fitted parameters (on the full history for the chosen model; the Classifier's "
                "coefficients as fitted for the holdout check)."),
         Column("error", TEXT, "Why a model could not be fitted, if it could not."),
         Column("spend_frequency_correlation", NUMBER, "GammaGamma: Spearman correlation of frequency and mean spend "
                "among repeat customers."),
         Column("spend_frequency_p_value", NUMBER, "GammaGamma: p-value of that correlation."),
+        Column("spend_frequency_customers", INTEGER, "GammaGamma: repeat customers that correlation is measured on."),
+        Column("same_likelihood_as", TEXT, "Transaction models: the other models whose log-likelihood agrees with "
+               "this one's (comma-separated; the data cannot tell them apart), else NULL."),
     ),
     is_input=False,
 )
@@ -836,8 +841,9 @@ PERSONAS = Table(
         Column("stability", NUMBER, "How stable the persona is (0-1): its mean Jaccard coefficient with the most "
                "similar cluster when random halves of the customers are re-clustered (Hennig 2007); 0.75 and "
                "above is stable, under 0.5 the group dissolves. NULL for a single 'All customers' persona."),
-        Column("stability_note", TEXT, "The stability verdict on the whole set of personas, in plain words "
-               "(the same on every row): stable, partly unstable, or no stable grouping (one persona)."),
+        Column("stability_note", TEXT, "The stability verdict on the whole set of personas, in plain English "
+               "(the same on every row): stable, partly unstable, or no stable grouping (one persona); the card's "
+               "stability.verdict holds its facts, which the report says in the reader's language."),
         Column("traits", JSON, "Distinguishing traits: variable, value, share or mean in the persona and in "
                "the shop, lift."),
         Column("card", JSON, "The whole card: demographics, places, habits, value, stage mix, voice, quotes."),

@@ -53,3 +53,30 @@ def test_every_dash_js_string_is_translated():
         untranslated = [k for k in english if english[k] == local[k] and english[k] not in ("CSV",)]
         # a few words are the same in both languages (Idioma is not Language, but Valor is Value in ca/es/pt)
         assert len(untranslated) <= 1, (lang, untranslated)
+
+
+def test_value_page_says_the_holdout_check_in_the_page_language():
+    """The value page's notes are the report's (report/notes.py), from clv_models rows as the snapshot
+    gives them (NaN for a missing figure)."""
+    import numpy as np
+
+    from centric.api.dash_views_more import _model_notes
+
+    nan = float("nan")
+    rows = [
+        {"model": "BetaGeo", "kind": "model", "holdout_days": np.int64(124), "holdout_auc": 0.712,
+         "holdout_brier": 0.21, "inner_mae": 2.31, "boundary": True, "validated": False, "chosen": False,
+         "churn_source": False, "dropout_share": 1e-9, "same_likelihood_as": None, "error": None},
+        {"model": "Classifier", "kind": "baseline", "holdout_days": np.int64(124), "holdout_auc": np.float64(0.7531),
+         "holdout_brier": 0.1917, "inner_mae": 2.0704, "boundary": False, "validated": True, "chosen": True,
+         "churn_source": True, "dropout_share": nan},
+        {"model": "GammaGamma", "kind": "spend", "validated": False, "spend_frequency_correlation": 0.2134,
+         "spend_frequency_p_value": 1e-20, "spend_frequency_customers": nan, "holdout_days": nan},
+    ]
+    ca = [b["text"] for b in _model_notes(rows, "ca")]
+    assert len(ca) == 3 and all(b["type"] == "text" for b in _model_notes(rows, "ca"))
+    assert "MAE de 2,070" in ca[0] and "0,753" in ca[0] and "període de prova" in ca[0]
+    assert "menys del 0,1" in ca[1] and "+0,21" in ca[2] and "premissa" in ca[2]
+    assert "–" not in ca[2], "a missing count leaves its clause out"
+    en = [b["text"] for b in _model_notes(rows, "en")]
+    assert en[0].startswith("Classifier was chosen") and "0.753" in en[0] and en != ca

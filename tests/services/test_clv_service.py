@@ -102,6 +102,32 @@ def test_cli_json_and_report_section(shop):
     assert 'id="value"' in html and "Repeat purchases per week" in html and "CLV:CAC" in html
 
 
+def test_notes_are_built_from_the_stored_facts_in_the_report_language(shop):
+    """clv_models holds the facts and an English note built from them; the report says the same in
+    Catalan and Spanish, with the figures of the table in the locale's format."""
+    from centric import Workspace
+    from centric.i18n import fmt_number
+    from centric.report import notes
+    from centric.services.report import clv_context
+
+    with open_store(shop) as (settings, store):
+        models = store.query_df("SELECT * FROM clv_models")
+        ca = clv_context(store, settings, "ca")
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in models.to_dict("records")]
+    source = next(r for r in rows if r["churn_source"])
+    assert source["note"] == notes.churn_note(rows, "en")
+    spend = models[models["kind"] == "spend"]
+    if len(spend):
+        assert int(spend["spend_frequency_customers"].iloc[0]) > 100
+    auc = fmt_number(source["holdout_auc"], "ca", 3)
+    assert "," in auc and auc in ca["churn_note"] and "període de prova" in ca["churn_note"]
+    assert ca["churn_note"] != source["note"] and "holdout" not in ca["churn_note"]
+    html = Workspace(shop).report(shop / "report-es.html", lang="es").read_text(encoding="utf-8")
+    assert fmt_number(source["holdout_auc"], "es", 3) in html and "periodo de prueba" in html
+    assert '<p class="note" lang="en">' not in html and "was chosen" not in html
+
+
 def test_no_orders_is_a_clear_error(tmp_path):
     init_workspace(tmp_path / "empty")
     with open_store(tmp_path / "empty") as (settings, store):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from centric.api.dash_views import Formatter, _clean, cards, chart, labelled, section, table
 from centric.i18n import N_, transition_label
 from centric.i18n.persona_text import LANGUAGE_NAMES, persona_name
+from centric.report import notes
 from centric.services import dashboard as service
 from centric.services import dashboard_funnel
 
@@ -187,6 +188,16 @@ def _one_source(rows: list[dict], preferred: list[str]) -> list[dict]:
     return sorted((r for r in rows if r["source"] == pick), key=lambda r: r["group_order"])
 
 
+def _model_notes(models: list[dict], lang: str) -> list[dict]:
+    """The holdout check in the page's language, as the report says it (report/notes.py): why the churn
+    source, a boundary fit, and the Gamma-Gamma premise."""
+    models = [{k: _clean(v) for k, v in m.items()} for m in models]
+    spend = next((m for m in models if m.get("kind") == "spend"), None)
+    texts = [notes.churn_note(models, lang), *notes.boundary_notes(models, lang),
+             notes.spend_note(spend, lang) if spend else ""]
+    return [{"type": "text", "text": t} for t in texts if t]
+
+
 def value_page(snapshot, f, fmt: Formatter) -> dict:
     _ = fmt._
     data = service.value(snapshot, f)
@@ -212,6 +223,7 @@ def value_page(snapshot, f, fmt: Formatter) -> dict:
             {"type": "text", "text": _("Model in use: %(model)s; churn risk from %(churn)s. Each was fitted before a "
                                        "holdout period and checked against what customers then did.",
                                        model=", ".join(chosen) or "–", churn=", ".join(churn_from) or "–")},
+            *_model_notes(data["models"], fmt.lang),
             chart("calibration-frequency", _("Purchases in the holdout: actual against predicted"),
                   _("Mean holdout purchases by purchases before it."), "line", "number", [c["group_name"] for c in freq],
                   [{"name": _("Actual"), "values": [c["actual"] for c in freq]},

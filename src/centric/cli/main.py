@@ -413,9 +413,8 @@ def clv(workspace, model, holdout_days, holdout_from, fmt):
         console.print(result.churn_note)
     if result.spend_check.get("holds") is False:
         console.print(result.spend_check["note"])
-    params = ", ".join(f"{k}={v:.4g}" for k, v in result.params.items())
-    console.print(f"{result.model} on {result.customers:,} customers (days): {params}")
-    console.print(f"Spend: {result.spend_model} " + ", ".join(f"{k}={v:.4g}" for k, v in result.spend_params.items()))
+    console.print(f"{result.model} on {result.customers:,} customers (days): {_params_text(result.params)}")
+    console.print(f"Spend: {result.spend_model} {_params_text(result.spend_params)}")
     console.print(f"Predicted CLV over {settings.clv_horizon_days} days: {result.total_clv:,.0f} {settings.currency}; "
                   f"{result.high_risk:,} customers at high churn risk")
     if len(rollups):
@@ -794,6 +793,18 @@ cli.add_command(journey)
 cli.add_command(kpis)
 cli.add_command(privacy)
 
+
+
+def _params_text(params: dict) -> str:
+    """Fitted parameters on one line: numbers to 4 significant digits; a list (the Classifier's
+    coefficients) as how many values it holds (`--format json` prints them all)."""
+    def one(v):
+        if isinstance(v, (int, float)):
+            return f"{v:.4g}"
+        if hasattr(v, "__len__") and not isinstance(v, str):
+            return f"[{len(v)} value{'' if len(v) == 1 else 's'}]"
+        return str(v)
+    return ", ".join(f"{k}={one(v)}" for k, v in params.items())
 
 def main() -> None:
     cli(prog_name="centric")

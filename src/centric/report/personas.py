@@ -17,6 +17,20 @@ import json
 from centric.i18n.persona_text import localise_cards, persona_name, persona_summary  # noqa: F401 - public here
 
 
+def localise_partition(cards: list[dict], lang: str) -> list[dict]:
+    """The stability verdict of the cards in `lang` (report/notes.py) when the cards carry its facts;
+    `stability.partition_lang` says which language the partition note is in (older cards: English)."""
+    from centric.report.notes import partition_note
+
+    for card in cards:
+        stability = card.get("stability")
+        if not isinstance(stability, dict):
+            continue
+        text = partition_note(stability.get("verdict"), lang)
+        stability["partition"], stability["partition_lang"] = (text, lang) if text else (stability.get("partition"), "en")
+    return cards
+
+
 def _md(text) -> str:
     """Markdown-safe text: HTML escaped (Markdown passes raw HTML through) and line breaks flattened."""
     return html.escape(str(text)).replace("\n", " ").replace("|", "&#124;")
@@ -48,12 +62,13 @@ def to_html(cards: list[dict], shop_name: str = "", lang: str = "en", currency: 
 
     lang = normalise(lang) or "en"
     _ = translator(lang).gettext
-    cards = localise_cards(cards, lang, currency) if lang != "en" else cards
+    cards = localise_partition(localise_cards(cards, lang, currency) if lang != "en" else cards, lang)
     env = environment(lang)
     body = env.get_template("persona_cards.html.j2").render(cards=cards)
-    partition = (cards[0].get("stability") or {}).get("partition") if cards else None
-    if partition:
-        body = f'<p class="note">{html.escape(partition)}</p>' + body
+    stability = (cards[0].get("stability") or {}) if cards else {}
+    if stability.get("partition"):
+        mark = "" if stability.get("partition_lang", lang) == lang else ' lang="en"'
+        body = f'<p class="note"{mark}>{html.escape(stability["partition"])}</p>' + body
     style = env.get_template("persona_cards.css").render()
     title = html.escape(f"{_('Buyer personas')} · {shop_name}" if shop_name else _("Buyer personas"))
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" '

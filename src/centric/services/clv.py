@@ -226,7 +226,8 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     the user named a model)."""
     from centric.models.clv import ConvergenceError, DataError
     from centric.models.clv.holdout import conditional_expectations
-    from centric.models.clv.validation import ChurnCalibration, band_shares, churn_explanation, risk_score
+    from centric.models.clv.validation import ChurnCalibration, band_shares, risk_score
+    from centric.report.notes import explanation
 
     cal_end, holdout = split.calibration_end, split.holdout_days
     choice = inner_run = None
@@ -260,7 +261,7 @@ def evaluate_split(store, split: Split, end: dt.datetime, first: dt.datetime, mo
     chosen = str(table.loc[table["chosen"], "model"].iloc[0])
     tracking = _tracking(store, fitted[_tracking_model(table, chosen)], first, cal_end, end)
     return {"table": table, "calibration": calibration, "tracking": tracking, "source": source,
-            "churn": churn, "chosen": chosen, "note": churn_explanation(table), "holdout": holdout,
+            "churn": churn, "chosen": chosen, "note": explanation(table.to_dict("records"), "en"), "holdout": holdout,
             "fitted": fitted, "inner_days": run["inner_days"]}
 
 
@@ -334,22 +335,25 @@ def _classifier_now(store, end: dt.datetime, first: dt.datetime, check: dict, se
 
 
 def _churn_now(check: dict | None, fitted, data: pd.DataFrame, classifier=None):
-    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note) on the whole history.
+    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note, facts of an unvalidated model)
+    on the whole history.
 
     A Classifier churn source is the one refitted on the latest windows (`classifier`, see
     _classifier_now) scoring the features at the end; its calibration map is the one fitted on the
     holdout (as for a model refitted on the whole history). P(alive) only from a transaction model
     that is the validated churn source."""
-    from centric.models.clv.diagnostics import boundary_note
+    from centric.models.clv.diagnostics import boundary
     from centric.models.clv.validation import risk_score
+    from centric.report.notes import explanation
 
     if check is None:
         horizon = float(UNVALIDATED_CHURN_DAYS)
-        on_edge, _, edge_note = boundary_note(fitted, float(data["frequency"].mean()), float(data["T"].max()))
+        on_edge, share = boundary(fitted, float(data["frequency"].mean()), float(data["T"].max()))
         alive = np.full(len(data), np.nan) if on_edge else fitted.p_alive(data)
-        note = (f"No holdout could be kept, so nothing is validated: churn risk is {type(fitted).__name__}'s "
-                f"P(no purchase in {UNVALIDATED_CHURN_DAYS} days), uncalibrated.") + (f" {edge_note}" if on_edge else "")
-        return alive, fitted.p_no_purchase(data, horizon), horizon, f"{type(fitted).__name__} (not validated)", note
+        facts = {"model": type(fitted).__name__, "kind": "model", "chosen": True, "churn_source": True,
+                 "boundary": on_edge, "dropout_share": share}
+        return (alive, fitted.p_no_purchase(data, horizon), horizon, f"{type(fitted).__name__} (not validated)",
+                explanation([facts], "en", horizon), facts)
     horizon = float(check["holdout"])
     source = check["source"]
     alive = np.full(len(data), np.nan)
@@ -360,7 +364,7 @@ def _churn_now(check: dict | None, fitted, data: pd.DataFrame, classifier=None):
     else:
         scorer = check["fitted"][source]
     p_none = check["churn"].predict(risk_score(scorer, data, horizon))
-    return alive, p_none, horizon, source, check["note"]
+    return alive, p_none, horizon, source, check["note"], {}
 
 
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
@@ -397,14 +401,14 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         raise ClvError("fewer than two customers with purchases: nothing to model yet")
     now = _classifier_now(store, end, first, check, settings) if classifier else None
     fitted = now if model == "Classifier" else _fit(model, data)
-    p_alive, p_none, horizon, source, note = _churn_now(check, fitted, data, now)
+    p_alive, p_none, horizon, source, note, facts = _churn_now(check, fitted, data, now)
 
     value, spend_model, spend_params, spend_check, clv, bands = _score(store, settings, model, fitted, data, p_alive,
                                                                        p_none, horizon, source, end, say)
     table = check["table"] if check else None
     store.replace_tables({
         "customer_value": value,
-        "clv_models": _models_table(table, model, fitted.params_, spend_params, spend_check, source, note),
+        "clv_models": _models_table(table, model, fitted.params_, spend_params, spend_check, source, note, facts),
         "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
         "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
     })
@@ -424,12 +428,14 @@ def _score(store, settings, model: str, fitted, data, p_alive, p_none, horizon, 
     from centric.models.clv.diagnostics import spend_frequency_check
     from centric.models.clv.validation import churn_band
     from centric.queries.clv_data import mean_purchase_value
+    from centric.report.notes import spend_note
 
     e90 = fitted.expected_purchases(data, 90.0)
     e365 = fitted.expected_purchases(data, 365.0)
     say("fitting Gamma-Gamma on repeat customers' spend")
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     spend_check = spend_frequency_check(data)
+    spend_check["note"] = spend_note(_spend_facts(spend_check), "en")
     spend_model, spend_params = "mean order value", {}
     try:
         gg = GammaGamma().fit(repeaters, initial_params=spend_initial) if len(repeaters) >= 20 else None
@@ -476,14 +482,26 @@ def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in _columns(table)}).iloc[:0]
 
 
+def _spend_facts(check: dict) -> dict:
+    """The spend check as clv_models' columns (what report/notes.py reads)."""
+    return {"kind": "spend", "validated": check.get("holds"), "spend_frequency_correlation": check.get("correlation"),
+            "spend_frequency_p_value": check.get("p_value"), "spend_frequency_customers": check.get("customers")}
+
+
 def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, spend_params: dict, spend_check: dict,
-                  source: str, note: str) -> pd.DataFrame:
+                  source: str, note: str, facts: dict | None = None) -> pd.DataFrame:
+    """clv_models: the facts of each checked model and baseline, with an English `note` built from them
+    (report/notes.py; the churn source's note starts with `note`, the churn explanation)."""
+    from centric.report.notes import row_note
+
     rows = []
     if comparison is None:
         rows.append({"model": chosen, "kind": "model", "chosen": True, "churn_source": True, "validated": False,
+                     "boundary": (facts or {}).get("boundary"), "dropout_share": (facts or {}).get("dropout_share"),
                      "params": json.dumps(params), "note": note})
     else:
         for rec in comparison.to_dict("records"):
+            own = row_note(rec, "en")
             rows.append({
                 "model": rec["model"], "kind": rec["kind"], "log_likelihood": rec.get("log_likelihood"),
                 "bic": rec.get("bic"), "holdout_from": rec["holdout_from"], "holdout_days": rec["holdout_days"],
@@ -494,7 +512,8 @@ def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, sp
                 "inner_brier": rec.get("inner_brier"),
                 "boundary": bool(rec.get("boundary")), "validated": bool(rec.get("validated")),
                 "chosen": bool(rec["chosen"]), "churn_source": bool(rec["churn_source"]),
-                "note": (f"{note} {rec.get('note') or ''}".strip() if rec["churn_source"] else rec.get("note")),
+                "same_likelihood_as": rec.get("same_likelihood_as") or None,
+                "note": (f"{note} {own}".strip() if rec["churn_source"] else own or None),
                 "params": (json.dumps(params) if rec["model"] == chosen else
                            json.dumps(rec["params"]) if isinstance(rec.get("params"), dict) else None),
                 "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
@@ -503,7 +522,8 @@ def _models_table(comparison: pd.DataFrame | None, chosen: str, params: dict, sp
         rows.append({"model": "GammaGamma", "kind": "spend", "chosen": True, "params": json.dumps(spend_params),
                      "validated": spend_check.get("holds"), "note": spend_check.get("note"),
                      "spend_frequency_correlation": spend_check.get("correlation"),
-                     "spend_frequency_p_value": spend_check.get("p_value")})
+                     "spend_frequency_p_value": spend_check.get("p_value"),
+                     "spend_frequency_customers": spend_check.get("customers")})
     frame = pd.DataFrame(rows)
     for col in _columns("clv_models"):
         if col not in frame.columns:

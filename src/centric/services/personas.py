@@ -78,7 +78,8 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     from centric.models.segmentation.cluster_frame import cluster_frame
     from centric.models.segmentation.features import FeatureError
     from centric.models.segmentation.personas import build_cards
-    from centric.models.segmentation.stability import Stability, note as stability_note
+    from centric.models.segmentation.stability import Stability, verdict as stability_verdict
+    from centric.report.notes import partition_note
     say = progress or (lambda *_: None)
     if n_clusters is not None and not 2 <= n_clusters <= 30:
         raise PersonaError(f"--clusters must be between 2 and 30, got {n_clusters}")
@@ -102,7 +103,8 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
         raise PersonaError(str(exc)) from exc
     model = result.model
     chosen = None if model.stability_ is None else Stability.from_dict(model.stability_)
-    verdict = stability_note(chosen, model.best_rejected(), model.n_clusters_, forced=n_clusters is not None)
+    facts = stability_verdict(chosen, model.best_rejected(), model.n_clusters_, forced=n_clusters is not None)
+    verdict = partition_note(facts, "en")
     say("personas: writing the cards")
     rng = np.random.default_rng(seed)
     idx = np.arange(len(profiles)) if len(profiles) <= EXPLAIN_SAMPLE else np.sort(
@@ -114,6 +116,7 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
                         stability=None if chosen is None else chosen.jaccard)
     for card in cards:
         card["stability"]["partition"] = verdict
+        card["stability"]["verdict"] = facts
         card["stability"]["stable"] = model.stable_
     _scale_counts(cards, result.labels, profiles)
     variables = {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi}

@@ -79,7 +79,7 @@ def report_context(store, settings, lang: str | None = None) -> dict:
         "clv": clv_context(store, settings, lang), "personas": personas_context(store, lang, cur),
         "kpi_board": kpi_context(store, lang, cur),
         "listening": listening_context(store, lang), "journey": journey_context(store, lang=lang),
-        "consent": consent_context(store, settings),
+        "consent": consent_context(store, settings, lang),
         "shop_name": settings.shop_name, "currency": cur, "version": __version__,
         "observed_until": str(last)[:16] if last else "–",
         "generated_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -100,15 +100,16 @@ def _compact_money(value, currency, lang):
     return fmt_compact(value, lang, currency) if abs(value) >= 1e4 else fmt_money(value, currency, lang, 0)
 
 
-def consent_context(store, settings) -> dict | None:
-    """What each analysis left out for want of consent (consent_exclusions), or None before any ran."""
-    from centric.services.consent import exclusions, line
+def consent_context(store, settings, lang: str = "en") -> dict | None:
+    """What each analysis left out for want of consent (consent_exclusions), in `lang`, or None before any ran."""
+    from centric.report.notes import consent_line
+    from centric.services.consent import exclusions
 
     frame = exclusions(store)
     if frame.empty:
         return None
     customers = store.count("customers")
-    rows = [{**r, "computed_at": str(r["computed_at"])[:16], "message": line(r),
+    rows = [{**r, "computed_at": str(r["computed_at"])[:16], "message": consent_line(r, lang),
              "share": int(r["customers_left_out"]) / customers if customers else None}
             for r in frame.to_dict("records")]
     return {"rows": rows, "default": settings.consent_default, "customers": customers}
@@ -164,7 +165,7 @@ def clv_context(store, settings, lang: str = "en") -> dict | None:
     import numpy as np
 
     from centric.i18n import fmt_money, fmt_number, fmt_percent, label, translator
-    from centric.report import charts
+    from centric.report import charts, notes
 
     _ = translator(lang).gettext
     if not store.has_rows("customer_value"):
@@ -223,7 +224,8 @@ def clv_context(store, settings, lang: str = "en") -> dict | None:
     spend = models[models["kind"] == "spend"]
     chosen = models[models["kind"].isin(["model", "baseline"]) & models["chosen"].fillna(False).astype(bool)]
     model = str(chosen["model"].iloc[0]) if len(chosen) else str(value["model"].iloc[0])
-    source_rows = models[models["churn_source"].fillna(False).astype(bool)]
+    records = _plain(models.to_dict("records"))
+    spend_row = next((r for r in records if r.get("kind") == "spend"), None)
     freq = calibration[calibration["kind"] == "frequency"]
     by_frequency = []
     if len(freq):
@@ -244,10 +246,10 @@ def clv_context(store, settings, lang: str = "en") -> dict | None:
         "spend_note": _("the Gamma-Gamma model") if len(spend) else _("each order's mean value"),
         "checked": _plain(checked.to_dict("records")), "sources": _sources(checked), "by_frequency": by_frequency,
         "bands": bands, "churn_horizon": horizon, "churn_source": source,
-        "churn_note": str(source_rows["note"].iloc[0]) if len(source_rows) and source_rows["note"].notna().any() else "",
+        "churn_note": notes.churn_note(records, lang, horizon),
         "holdout_from": str(checked["holdout_from"].iloc[0])[:10] if len(checked) else "",
-        "boundary_notes": [str(n) for n in checked.loc[checked["boundary"].fillna(False).astype(bool), "note"]][:1],
-        "spend_check": _plain(spend.to_dict("records"))[0] if len(spend) else None,
+        "boundary_notes": notes.boundary_notes(records, lang),
+        "spend_check": ({**spend_row, "note": notes.spend_note(spend_row, lang)} if spend_row else None),
         "tracking_note": tracking_note(chosen, lang),
     }
 
@@ -284,10 +286,10 @@ def _sources(checked) -> list[str]:
 
 def personas_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:
     """The persona cards, when `centric personas` has run, with name and summary in `lang`."""
-    from centric.report.personas import localise_cards
+    from centric.report.personas import localise_cards, localise_partition
     from centric.services.personas import load_cards
 
-    return localise_cards(load_cards(store), lang, currency) if store.has_rows("personas") else None
+    return localise_partition(localise_cards(load_cards(store), lang, currency), lang) if store.has_rows("personas") else None
 
 
 def kpi_context(store, lang: str = "en", currency: str | None = None) -> list[dict] | None:

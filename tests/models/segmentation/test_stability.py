@@ -7,7 +7,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from centric.models.segmentation.clustering import MixedClustering
-from centric.models.segmentation.stability import STABLE, Stability, jaccard_to_best, note
+from centric.models.segmentation.stability import STABLE, Stability, jaccard_to_best, verdict
+from centric.report.notes import partition_note
 
 
 def blobs(n: int = 1500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +37,9 @@ def test_no_structure_gives_one_persona_and_says_so(cloud):
     assert model.n_clusters_ == 1 and not model.stable_
     assert (model.predict(X) == 0).all()
     assert not any(s["qualifies"] for s in model.stabilities_.values())
-    text = note(None, model.best_rejected(), model.n_clusters_, forced=False)
+    facts = verdict(None, model.best_rejected(), model.n_clusters_, forced=False)
+    assert facts["case"] in ("like_noise", "unstable_split") and facts["k"] >= 2
+    text = partition_note(facts, "en")
     assert text.startswith("No stable grouping") and "one persona" in text
 
 
@@ -46,7 +49,9 @@ def test_a_forced_k_on_a_cloud_is_kept_but_reported_unstable():
     assert model.n_clusters_ == 4 and not model.stable_
     st = Stability.from_dict(model.stability_)
     assert min(st.jaccard) < STABLE
-    assert "rough split" in note(st, None, 4, forced=True)
+    facts = verdict(st, None, 4, forced=True)
+    assert facts["case"] == "unstable" and facts["weak"] and facts["jaccard"] < STABLE
+    assert "rough split" in partition_note(facts, "en") and "aproximada" in partition_note(facts, "ca")
 
 
 def test_stability_runs_on_a_bounded_sample():

@@ -44,22 +44,10 @@ def expected_dropout_share(model, mean_repeats: float, history: float) -> float:
     return float(-np.expm1(betaln(a, b + n) - betaln(a, b)))
 
 
-def boundary_note(model, mean_repeats: float, history: float) -> tuple[bool, float, str]:
-    """(on the boundary, expected dropout share, a plain-words note) for one fitted model."""
+def boundary(model, mean_repeats: float, history: float) -> tuple[bool, float]:
+    """(on the boundary, expected dropout share) for one fitted model; report/notes.py says it in words."""
     share = expected_dropout_share(model, mean_repeats, history)
-    name = type(model).__name__
-    edge = "a -> 0 or b -> infinity" if "a" in model.params_ else "s -> 0 or beta -> infinity"
-    if share < DROPOUT_FLOOR:
-        return True, share, (
-            f"No dropout can be seen in this history: {name} expects {_share_text(share)} of customers to stop "
-            "buying, so it treats every customer as alive. Its P(alive) is not informative here; its purchase "
-            f"forecasts are those of a model without dropout (its parameters sit at their edge: {edge}).")
-    return False, share, f"{name} expects {_share_text(share)} of customers to stop buying over this history."
-
-
-def _share_text(share: float) -> str:
-    """A share as a shop owner reads it: whole percent, or "under 0.1%" rather than 5.5e-08%."""
-    return "under 0.1%" if share < 0.001 else f"{100 * share:.1f}%" if share < 0.1 else f"{100 * share:.0f}%"
+    return share < DROPOUT_FLOOR, share
 
 
 def same_likelihood(log_likelihoods: dict[str, float]) -> list[list[str]]:
@@ -77,7 +65,8 @@ def same_likelihood(log_likelihoods: dict[str, float]) -> list[list[str]]:
 
 
 def spend_frequency_check(data: pd.DataFrame) -> dict:
-    """Spearman correlation of frequency and mean spend among repeat customers, its p-value, and a verdict."""
+    """Spearman correlation of frequency and mean spend among repeat customers, its p-value, how many, and
+    whether the premise holds (None: too few to tell); report/notes.py says it in words."""
     from scipy.stats import spearmanr
 
     x = as_float_column(data, "frequency")
@@ -85,17 +74,8 @@ def spend_frequency_check(data: pd.DataFrame) -> dict:
     keep = (x > 0) & (m > 0)
     n = int(keep.sum())
     if n < 10 or np.unique(x[keep]).size < 2:
-        return {"correlation": float("nan"), "p_value": float("nan"), "customers": n, "holds": None,
-                "note": "Too few repeat customers to check that spend does not depend on frequency."}
+        return {"correlation": float("nan"), "p_value": float("nan"), "customers": n, "holds": None}
     rho, p = spearmanr(x[keep], m[keep])
     rho, p = float(rho), float(p)
     fails = p < SPEND_P_VALUE and abs(rho) >= SPEND_MIN_CORRELATION
-    if fails:
-        way = "higher" if rho > 0 else "lower"
-        note = (f"The Gamma-Gamma premise fails here: frequent buyers spend {way} per order (rank correlation "
-                f"{rho:+.2f}, p = {p:.2g}, {n:,} repeat customers), so expected order values are biased: too "
-                f"{'low' if rho > 0 else 'high'} for frequent buyers, too {'high' if rho > 0 else 'low'} for rare ones.")
-    else:
-        note = (f"Spend per order does not depend on frequency enough to matter (rank correlation {rho:+.2f}, "
-                f"p = {p:.2g}, {n:,} repeat customers): the Gamma-Gamma premise holds.")
-    return {"correlation": rho, "p_value": p, "customers": n, "holds": not fails, "note": note}
+    return {"correlation": rho, "p_value": p, "customers": n, "holds": not fails}

@@ -21,7 +21,7 @@ never on the holdout), flags boundary fits and indistinguishable models (diagnos
   pass/fail check, not a ranking); otherwise the baseline (Recency, PastRate, Classifier) with the
   lowest Brier score on the inner split (the probability that is both sharper and better
   calibrated; ties: the first listed; without Brier scores there: the highest AUC there; without
-  an inner split: Recency), and the table's note says why.
+  an inner split: Recency). The facts are columns of the table; report/notes.py says why in words.
 
 `ChurnCalibration` turns the churn source's risk score into a calibrated probability of no
 purchase over the holdout's length (isotonic regression on the holdout) and bands it:
@@ -42,7 +42,7 @@ import pandas as pd
 
 from centric.models.clv.base import ConvergenceError, DataError, as_float_column
 from centric.models.clv.classifier import QUERY_FEATURES, RepeatPurchaseClassifier
-from centric.models.clv.diagnostics import boundary_note, same_likelihood
+from centric.models.clv.diagnostics import boundary, same_likelihood
 from centric.models.clv.holdout import (PastRateBaseline, ProbabilityCalibration, RecencyBaseline, days_since_last,
                                         holdout_scores)
 
@@ -94,9 +94,9 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
             continue
         expected = model.expected_purchases(calibration, duration)
         p_none = model.p_no_purchase(calibration, duration)
-        on_edge, share, note = boundary_note(model, mean_repeats, history)
+        on_edge, share = boundary(model, mean_repeats, history)
         row.update(log_likelihood=model.log_likelihood_, bic=model.bic(), dropout_share=share, boundary=on_edge,
-                   note=note, **_prefixed(holdout_scores(actual, expected, 1 - p_none)))
+                   **_prefixed(holdout_scores(actual, expected, 1 - p_none)))
         rows.append(row)
         fitted[name] = model
         predictions[name] = (expected, p_none)
@@ -106,28 +106,21 @@ def evaluate(models: dict, calibration: pd.DataFrame, actual, duration: float, h
         expected, p_none = recency.expected_purchases(calibration, duration), recency.p_no_purchase(calibration, duration)
         scores = holdout_scores(actual, expected, 1 - p_none)
         predictions["Recency"] = (expected, p_none)
-        note = "Days since the last purchase, mapped to P(buy) and purchases on a split inside the calibration period."
     else:
         scores = holdout_scores(actual, np.full(len(actual), np.nan), None)
         scores.update(total_predicted=float("nan"), mae=float("nan"))
-        note = "Days since the last purchase, as a rank only (too little calibration history to map it to a probability)."
     scores["auc"] = holdout_scores(actual, actual, recency.score(calibration))["auc"]
-    rows.append({"model": "Recency", "kind": "baseline", "boundary": False, "note": note, **_prefixed(scores)})
+    rows.append({"model": "Recency", "kind": "baseline", "boundary": False, **_prefixed(scores)})
     fitted["Recency"] = recency
     past = PastRateBaseline().fit()
     expected, p_none = past.expected_purchases(calibration, duration), past.p_no_purchase(calibration, duration)
     rows.append({"model": "PastRate", "kind": "baseline", "boundary": False,
-                 "note": "Each customer's past repeat rate (x / T) carried forward; P(buy) = 1 - exp(-rate t).",
                  **_prefixed(holdout_scores(actual, expected, 1 - p_none))})
     fitted["PastRate"] = past
     predictions["PastRate"] = (expected, p_none)
     training = training if training is not None else inner
     if training is not None and has_features(training[0], calibration):
-        row = {"model": "Classifier", "kind": "baseline", "boundary": False,
-               "note": ("Logistic regression (P(buy)) and Poisson regression (purchases) on customer features "
-                        "(recent activity, regularity, spend, basket, returns; P(buy) also on BG/NBD's expected "
-                        "purchases), trained on windows inside the calibration "
-                        "period and refitted each run.")}
+        row = {"model": "Classifier", "kind": "baseline", "boundary": False}
         try:
             clf = RepeatPurchaseClassifier().fit(*training)
         except DataError as exc:
@@ -159,8 +152,7 @@ CANDIDATES = ("Classifier",)  # besides every transaction model: the baselines t
 
 
 def _decide(table: pd.DataFrame, choice: pd.DataFrame | None = None, allowed: tuple = CANDIDATES) -> pd.DataFrame:
-    for col in ("error", "log_likelihood", "bic", "dropout_share", "holdout_auc", "holdout_mae", "holdout_brier",
-                "note"):
+    for col in ("error", "log_likelihood", "bic", "dropout_share", "holdout_auc", "holdout_mae", "holdout_brier"):
         if col not in table.columns:
             table[col] = None
     table["boundary"] = table["boundary"].fillna(False).astype(bool)
@@ -169,12 +161,11 @@ def _decide(table: pd.DataFrame, choice: pd.DataFrame | None = None, allowed: tu
     if not fitted.any():
         raise ConvergenceError("no model could be fitted", None)
     ll = dict(zip(table.loc[fitted, "model"], table.loc[fitted, "log_likelihood"]))
+    table["same_likelihood_as"] = None
     for group in same_likelihood(ll):
         for name in group:
             i = table.index[table["model"] == name][0]
-            others = ", ".join(g for g in group if g != name)
-            table.loc[i, "note"] = (f"{table.loc[i, 'note']} Same likelihood as {others}: "
-                                    "the data cannot tell these models apart.")
+            table.loc[i, "same_likelihood_as"] = ", ".join(g for g in group if g != name)
     candidates = (models | table["model"].isin(allowed)) & table["error"].isna()
     table["validated"] = _works(table) & candidates
     for col in ("inner_mae", "inner_auc", "inner_brier", "inner_validated"):
@@ -218,37 +209,6 @@ def _decide(table: pd.DataFrame, choice: pd.DataFrame | None = None, allowed: tu
             best = table.index[table["model"] == "Recency"][0]
         table.loc[best, "churn_source"] = True
     return table
-
-
-def churn_explanation(table: pd.DataFrame) -> str:
-    """One sentence: which model was chosen and how, where churn risk and P(alive) come from, and why."""
-    chosen = table[table["chosen"]].iloc[0]
-    how = (f"{chosen['model']} was chosen on a split inside the calibration period (MAE {chosen['inner_mae']:.3f} "
-           f"there), before the holdout was looked at" if pd.notna(chosen.get("inner_mae")) else
-           f"{chosen['model']} was chosen by BIC (too little history to cut the calibration period again)")
-    src = table[table["churn_source"]].iloc[0]
-    auc = f"holdout AUC {src['holdout_auc']:.3f}" + (
-        f", Brier {src['holdout_brier']:.3f}" if pd.notna(src.get("holdout_brier")) else "")
-    if src["chosen"]:
-        alive = ("P(alive) comes from it too" if src["kind"] == "model" else
-                 "P(alive) is not reported (a classifier has no dropout process)")
-        return f"{how}. The holdout validates it ({auc}): churn risk comes from it; {alive}."
-    models = table[table["kind"] == "model"]
-    reasons = []
-    if models["boundary"].any():
-        reasons.append(", ".join(models.loc[models["boundary"], "model"]) + " sit on the boundary (no dropout visible)")
-    weak = table[(table["kind"] == "model") | table["chosen"]]
-    weak = weak[~weak["boundary"] & weak["error"].isna() & ~weak["validated"].astype(bool)]
-    if len(weak):
-        reasons.append(", ".join(weak["model"]) + " rank holdout buyers no better than the recency baseline")
-    failed = models[models["error"].notna()]
-    if len(failed):
-        reasons.append(", ".join(failed["model"]) + " could not be fitted")
-    why = "; ".join(reasons) or "the chosen model did not pass the holdout"
-    picked = ("the best Brier score on the split inside the calibration period" if pd.notna(src.get("inner_brier"))
-              else "the rank an analyst would use")
-    return (f"{how}; the holdout does not validate it ({why}), so P(alive) is not reported and churn risk "
-            f"comes from the {src['model']} baseline ({picked}; {auc}), calibrated on the holdout.")
 
 
 class ChurnCalibration:

@@ -144,33 +144,31 @@ def _nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return np.argmin((centers ** 2).sum(axis=1)[None, :] - 2.0 * X @ centers.T, axis=1)
 
 
-def note(chosen: Stability | None, best_rejected: Stability | None, k: int, forced: bool) -> str:
-    """The stability verdict in plain words, for the cards and the report."""
+def verdict(chosen: Stability | None, best_rejected: Stability | None, k: int, forced: bool) -> dict:
+    """The stability verdict as facts (report/notes.py `partition_note` says it in words): case, k,
+    forced, the adjusted Rand index, the lowest Jaccard (rounded down to two decimals, so a value under
+    a threshold never reads as the threshold) and the personas (1-based) below STABLE.
+
+    case: too_few (one persona, nothing to test), like_noise (the most repeatable split is no tighter
+    than the same split of one Gaussian), unstable_split (one persona: no split is repeatable; k, ari
+    and jaccard are the best split's), unmeasured, stable, unstable (some personas below STABLE)."""
     if k == 1:
         if best_rejected is None:
-            return "Too few customers to test a split: all customers are shown as one persona."
+            return {"case": "too_few", "k": 1, "forced": forced}
         if best_rejected.stable:
-            return (f"No stable grouping: the most repeatable split, into {best_rejected.k}, is no tighter than "
-                    "the same split of a single bell-shaped cloud with the same spread (k-means cuts any cloud "
-                    "into pieces), so all customers are shown as one persona.")
-        return (f"No stable grouping: re-clustering random halves of the customers gives different groups "
-                f"each time (the best split, into {best_rejected.k}, agrees only {best_rejected.ari:.2f} on the "
-                f"adjusted Rand index, and its least stable group keeps {_down(min(best_rejected.jaccard))} of "
-                "its members), so all customers are shown as one persona.")
+            return {"case": "like_noise", "k": best_rejected.k, "forced": forced}
+        return {"case": "unstable_split", "k": best_rejected.k, "forced": forced, "ari": _r(best_rejected.ari),
+                "jaccard": _floor(min(best_rejected.jaccard))}
     if chosen is None or not chosen.jaccard:
-        return f"{k} personas; their stability could not be measured on so few customers."
-    weakest = min(chosen.jaccard)
+        return {"case": "unmeasured", "k": k, "forced": forced}
+    facts = {"k": k, "forced": forced, "ari": _r(chosen.ari), "jaccard": _floor(min(chosen.jaccard))}
     if chosen.stable:
-        return (f"Stable: re-clustering random halves of the customers finds the same {k} personas "
-                f"(adjusted Rand index {chosen.ari:.2f}; every persona keeps at least {_down(weakest)} of its "
-                "members, Jaccard).")
-    weak = [str(i + 1) for i, j in enumerate(chosen.jaccard) if j < STABLE]
-    head = f"{k} personas were asked for, but " if forced else f"{k} personas, but "
-    which = f"persona {weak[0]}" if len(weak) == 1 else f"personas {', '.join(weak[:-1])} and {weak[-1]}"
-    return (head + f"not all are stable: {which} "
-            f"{'changes' if len(weak) == 1 else 'change'} when random halves of the customers are re-clustered "
-            f"(adjusted Rand index {chosen.ari:.2f}, lowest Jaccard {_down(weakest)}); treat "
-            f"{'it' if len(weak) == 1 else 'them'} as a rough split, not a distinct group.")
+        return {"case": "stable", **facts}
+    return {"case": "unstable", **facts, "weak": [i + 1 for i, j in enumerate(chosen.jaccard) if j < STABLE]}
+
+
+def _floor(x: float) -> float:
+    return float(np.floor(x * 100) / 100)
 
 
 def persona_note(jaccard: float | None) -> str:
