@@ -127,3 +127,15 @@ def test_training_sample_is_bounded_stratified_and_seeded():
     assert np.array_equal(sample, training_sample(labels, limit=100, random_state=3))
     assert not np.array_equal(sample, training_sample(labels, limit=100, random_state=4))
     assert np.array_equal(training_sample(labels[:90], limit=100), np.arange(90))
+
+
+def test_character_view_is_sklearns_char_wb_term_for_term():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from centric.models.text.self_trained import char_ngrams
+
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    texts = ["", " ", "a", "ab", "abcd", "ÀÉ  x\t\ny\u00a0z", "🙄 great!!", "l'enviament col·lecció",
+             "No me GUSTÓ nada, nada.", "entrega   rápida\n\ny barata"]
+    for text in texts:
+        assert char_ngrams(text) == reference(text)
