@@ -87,3 +87,55 @@ def test_self_trained_on_portuguese_reviews_held_out():
     choice = select(texts, labels, "pt")
     print(f"pt_repro held-out macro-F1: self-trained {choice.self_trained_f1:.3f}, cold {choice.cold_start_f1:.3f}")
     assert choice.chosen == "self_trained" and choice.self_trained_f1 >= 0.70
+
+
+def test_term_counts_give_the_vectorisers_fit_transform():
+    """Counting once and fitting on rows is the same as fitting TfidfVectorizer on those rows' texts."""
+    from scipy import sparse
+
+    from centric.models.text.self_trained import TermCounts
+
+    rng = np.random.default_rng(1)
+    vocabulary = ["envío", "rápido", "caja", "rota", "no", "llegó", "muy", "bien", "mal", "precio", "talla", "!"]
+    texts = [" ".join(rng.choice(vocabulary, size=rng.integers(2, 9))) for _ in range(240)]
+    model = SelfTrainedSentiment("es")
+    views = model._views(texts)
+    templates = model._new_vectorizers()
+    templates[1].max_features = 150  # exercise the limit to the most frequent terms
+    counts = TermCounts(templates, views)
+    rows, other = np.arange(0, 240, 3), np.setdiff1d(np.arange(240), np.arange(0, 240, 3))
+    fitted, matrix = counts.fit(rows)
+    reference = [type(t)(**t.get_params()) for t in templates]
+    expected = sparse.hstack([r.fit_transform([v[i] for i in rows]) for r, v in zip(reference, views)]).tocsr()
+    held = sparse.hstack([r.transform([v[i] for i in other]) for r, v in zip(reference, views)]).tocsr()
+    for mine, theirs in zip(fitted, reference):
+        assert mine.vocabulary_ == theirs.vocabulary_ and np.array_equal(mine.idf_, theirs.idf_)
+    assert len(fitted[1].vocabulary_) == 150
+    assert abs(matrix - expected).max() < 1e-12 and abs(counts.transform(fitted, other) - held).max() < 1e-12
+    again = sparse.hstack([f.transform([v[i] for i in other]) for f, v in zip(fitted, views)]).tocsr()
+    assert abs(again - held).max() < 1e-12  # the fitted vectorisers read new texts on their own
+
+
+def test_training_sample_is_bounded_stratified_and_seeded():
+    from centric.models.text.self_trained import training_sample
+
+    labels = ["positive"] * 700 + ["negative"] * 250 + ["neutral"] * 50
+    sample = training_sample(labels, limit=100, random_state=3)
+    picked = [labels[i] for i in sample]
+    assert len(sample) == 100 and len(set(sample)) == 100
+    assert (picked.count("positive"), picked.count("negative"), picked.count("neutral")) == (70, 25, 5)
+    assert np.array_equal(sample, training_sample(labels, limit=100, random_state=3))
+    assert not np.array_equal(sample, training_sample(labels, limit=100, random_state=4))
+    assert np.array_equal(training_sample(labels[:90], limit=100), np.arange(90))
+
+
+def test_character_view_is_sklearns_char_wb_term_for_term():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from centric.models.text.self_trained import char_ngrams
+
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    texts = ["", " ", "a", "ab", "abcd", "ÀÉ  x\t\ny\u00a0z", "🙄 great!!", "l'enviament col·lecció",
+             "No me GUSTÓ nada, nada.", "entrega   rápida\n\ny barata"]
+    for text in texts:
+        assert char_ngrams(text) == reference(text)

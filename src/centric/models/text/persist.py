@@ -72,7 +72,7 @@ def model_from_state(d: dict):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from centric.models.text.self_trained import SelfTrainedSentiment
+    from centric.models.text.self_trained import MAX_ITER, SOLVER, SelfTrainedSentiment
 
     model = SelfTrainedSentiment(language=d["language"], C=d["C"], folds=d["folds"], random_state=d["random_state"])
     model.vectorizers_ = model._new_vectorizers()
@@ -80,7 +80,7 @@ def model_from_state(d: dict):
         vec.vocabulary_ = dict(saved["vocabulary"])
         vec.fixed_vocabulary_ = False
         vec.idf_ = _unarray(saved["idf"])
-    model.classifier_ = _logistic(d["classifier"], C=model.C, max_iter=3000, class_weight="balanced")
+    model.classifier_ = _logistic(d["classifier"], C=model.C, solver=SOLVER, max_iter=MAX_ITER, class_weight="balanced")
     model.regressor_ = _ridge(d["regressor"])
     model.stacker_ = None
     if d["stacker"] is not None:

@@ -95,8 +95,12 @@ def normalise(total: float) -> float:
     return total / math.sqrt(total * total + ALPHA) if total else 0.0
 
 
+@lru_cache(maxsize=50_000)
 def score_text(text: str, language: str) -> Scored:
-    """Read one text in ``language`` (en, es, ca, pt; others fall back to English rules)."""
+    """Read one text in ``language`` (en, es, ca, pt; others fall back to English rules).
+
+    The last 50,000 readings are kept (a run reads a rated text when training, testing and reading
+    it): callers share the returned object and must not change it."""
     if language not in NEGATORS:
         language = "en"
     raw = words(clean(text))

@@ -10,7 +10,8 @@ Rules (``plan``):
    to train its own model (fewer than ``min_rated``), may take a model trained on the other
    languages' rated text (``cross_language``: lemmas and the cold-start score in each text's own
    language, character n-grams that es, ca and pt share, emoji), only where it beats the cold start
-   on all of this language's rated texts, none of which it learned from. Those texts are out of the
+   on all of this language's rated texts, none of which it learned from (it trains on at most
+   ``MAX_TRAINING_TEXTS`` of theirs, a stratified sample, as every model does). Those texts are out of the
    model's domain, so both its own reading and the one leaning on the cold start (rule 3) are
    measured and the better is used. A language with no rated text gives nothing to measure on, so it
    stays on the cold start.
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from centric.models.text.self_trained import SelfTrainedSentiment, macro_f1, select
+from centric.models.text.self_trained import SelfTrainedSentiment, macro_f1, select, training_sample
 from centric.models.text.sentiment import score_text
 from centric.models.text.themes import aspects
 
@@ -149,6 +150,7 @@ def _cross_language(states: dict[str, _Language], min_rated: int, say) -> None:
     if not small or len(donors) < min_rated or donors["_label"].nunique() < 2:
         return
     say("sentiment model across languages")
+    donors = donors.iloc[training_sample(donors["_label"].tolist())].reset_index(drop=True)
     # one model for all the donor languages: each text is read in its own language
     model = SelfTrainedSentiment("en").fit(donors["text"].tolist(), donors["_label"].tolist(),
                                            donors["_position"].astype(float).tolist(), donors["_language"].tolist())
