@@ -154,7 +154,9 @@ def build_calls(con, records: str, timezone: str) -> None:
     (the first failed check) and _dup (already loaded). One scan of the records: top-level fields are
     map lookups (the spool scan parsed each message once); an object is parsed again only for a key
     it holds (context.sessionId, properties.order_id of an Order Completed); properties and context
-    themselves are not copied here (see _good in load_calls)."""
+    themselves are not copied here (see _good_all in load_calls), except for the few calls other steps
+    read: _few_properties (identifies with a userId, Order Completed) and _consent_context (a context
+    whose text holds a consent key; the scan re-serialised it, so a key is never escaped there)."""
     set_variable(con, "centric_tz", timezone)
     tz = var("centric_tz")
     instant = ("CASE WHEN _original IS NOT NULL AND _sent IS NOT NULL THEN _received - (_sent - _original) "
@@ -207,8 +209,7 @@ def load_calls(con, records: str, ctx) -> None:
                              "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
     ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
     # properties and context, the bulk of a message, are built where they are used, from the map
-    # (never copied into _calls); a filter on _good applies before the join, so building them for
-    # a few calls costs only those calls
+    # (never copied into _calls): _good_all, read once, by the events load
     properties = _properties(_message_field, f"c.{ident('kind')}")
     context = f"CASE WHEN {_kind_of(_message_field('_ctx'))} = 'OBJECT' THEN {_message_field('_ctx')} END"
     good = "SELECT * EXCLUDE (_few_properties, _consent_context) FROM _calls WHERE _fail IS NULL AND NOT _dup"
