@@ -406,3 +406,28 @@ def test_consent_context_of_many_events_agrees_with_the_mapping_of_each(ws):
             expected_ledger |= {(r["customer_id"], r["category"], r["granted"], f"{10:02d}:{i:02d}")
                                 for r in consent_rows(m["userId"], choice, None, "collector")}
     assert ledger == sorted(expected_ledger) and len(ledger) > 10
+
+
+def test_few_calls_read_from_the_calls_table_keep_their_rules(ws):
+    """Identify traits, orders and consent are read from the calls table, not from the messages: an
+    identify whose traits come only in context.traits (RudderStack) still fills customers, an
+    Order Completed its order, and a consent key written with a JSON escape in the spool line
+    (`consentM\\u0061nagement`) is still found (the spool scan re-serialises it unescaped)."""
+    path, store, settings = ws
+    ident_msg = {"type": "identify", "messageId": "i9", "userId": "u9", "timestamp": "2026-11-29T09:00:00Z",
+                 "context": {"traits": {"email": "u9@example.com", "city": "Girona"}}}
+    consent_msg = {"type": "page", "messageId": "p9", "userId": "u9", "timestamp": "2026-11-29T09:01:00Z",
+                   "context": {"consentManagement": {"allowedConsentIds": ["C0002"], "deniedConsentIds": ["C0004"]}}}
+    order_msg = track("o9", event="Order Completed", user="u9",
+                      properties={"order_id": "ord-9", "total": 30, "currency": "EUR",
+                                  "products": [{"sku": "S1", "price": 30, "quantity": 1}]})
+    sf = SpoolFile(spool_folder(path))
+    sf.append([encode(rec(ident_msg)), encode(rec(consent_msg)).replace(b"consentManagement", b"consentM\\u0061nagement"),
+               encode(rec(order_msg))])
+    sf.seal()
+    load(ws)
+    assert q(store, "SELECT email, city FROM customers WHERE customer_id = 'u9'") == [("u9@example.com", "Girona")]
+    assert q(store, "SELECT customer_id, total FROM orders WHERE order_id = 'ord-9'") == [("u9", 30)]
+    assert q(store, "SELECT sku FROM order_lines WHERE order_id = 'ord-9'") == [("S1",)]
+    assert q(store, "SELECT DISTINCT customer_id FROM consents") == [("u9",)]
+    assert json.loads(q(store, "SELECT properties->'consent' FROM events WHERE event_id = 'p9'")[0][0])
