@@ -98,6 +98,7 @@ LABELS = {
     "web": N_("Website"),
     "app": N_("App"),
     "unknown": N_("Unknown"),
+    "(none)": N_("Unknown"),  # a group of rows with no value (a customer with no channel, no risk band)
     # Segment eCommerce events (funnels and paths)
     "Product Viewed": N_("Viewed a product"),
     "Product Added": N_("Added to basket"),
