@@ -160,7 +160,8 @@ def test_cli_and_report_say_what_was_left_out(shop):
     assert "personas: 1 customer left out: no analytics consent" in run_output
     path = ws.report()
     html = path.read_text()
-    assert 'id="consent"' in html and "journey: 1 customer left out: no analytics consent" in html
+    # the report says it in the reader's language (report/notes.py consent_line)
+    assert 'id="consent"' in html and "Journey: 1 customer left out: no consent for analytics" in html
 
 
 def test_essential_data_does_not_move(shop, tmp_path):
