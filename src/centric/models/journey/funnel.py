@@ -24,27 +24,33 @@ def funnel_table(users: pd.DataFrame, steps: list[str], by: str | None = None, m
         groups += [(str(k), g) for k, g in users.groupby(keys, sort=True) if len(g) >= min_users]
     rows = []
     for key, g in groups:
-        level = g["level"].to_numpy()
-        first = int((level >= 1).sum())
-        previous = first
-        for k, step in enumerate(steps, start=1):
-            reached = int((level >= k).sum())
-            if k == 1:
-                seconds = np.array([], dtype=float)
-            else:
-                done = g[level >= k]
-                seconds = (pd.to_datetime(done[f"t{k - 1}"]) - pd.to_datetime(done["start"])).dt.total_seconds().to_numpy()
-            rows.append({
-                "group": key, "step": k, "step_name": step if order != "any" else f"any {k} of {len(steps)}",
-                "users": reached,
-                "conversion_from_previous": reached / previous if previous else None,
-                "conversion_from_first": reached / first if first else None,
-                "dropped": previous - reached,
-                "median_seconds_from_first": float(np.median(seconds)) if len(seconds) else None,
-                "p90_seconds_from_first": float(np.percentile(seconds, 90)) if len(seconds) else None,
-            })
-            previous = reached
+        done = {k: g[g["level"].to_numpy() >= k] for k in range(2, len(steps) + 1)}
+        rows += group_rows(key, g["level"].to_numpy(), steps, order, lambda k: (
+            pd.to_datetime(done[k][f"t{k - 1}"]) - pd.to_datetime(done[k]["start"])).dt.total_seconds().to_numpy())
     return pd.DataFrame(rows)
+
+
+def group_rows(group: str, level: np.ndarray, steps: list[str], order: str, seconds_of) -> list[dict]:
+    """One group's rows: for each step, the users who reached it, the conversions and drop-off, and the
+    median and 90th percentile of the seconds from the first step (``seconds_of(k)``: those seconds of
+    the users who reached step k, k >= 2)."""
+    rows = []
+    first = int((level >= 1).sum())
+    previous = first
+    for k, step in enumerate(steps, start=1):
+        reached = int((level >= k).sum())
+        seconds = seconds_of(k) if k > 1 and reached else np.zeros(0)
+        rows.append({
+            "group": group, "step": k, "step_name": step if order != "any" else f"any {k} of {len(steps)}",
+            "users": reached,
+            "conversion_from_previous": reached / previous if previous else None,
+            "conversion_from_first": reached / first if first else None,
+            "dropped": previous - reached,
+            "median_seconds_from_first": float(np.median(seconds)) if len(seconds) else None,
+            "p90_seconds_from_first": float(np.percentile(seconds, 90)) if len(seconds) else None,
+        })
+        previous = reached
+    return rows
 
 
 def parse_window(text: str) -> int:

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from centric.models.journey.funnel import group_rows
+
 NAT = np.iinfo(np.int64).min  # "no time" in the int64 columns (NaT once viewed as datetime64)
 ORDERS = ("ordered", "strict", "any")
 
@@ -180,21 +182,7 @@ def funnel_rows(a: dict, steps: list[str], keys: np.ndarray | None = None, order
     rows = []
     for name, member in groups:
         lv = level[member]
-        first = int((lv >= 1).sum())
-        previous = first
-        for k, step in enumerate(steps, start=1):
-            reached = int((lv >= k).sum())
-            secs = seconds[k - 1][member][lv >= k] if k > 1 else np.zeros(0)
-            rows.append({
-                "group": name, "step": k, "step_name": step if order != "any" else f"any {k} of {len(steps)}",
-                "users": reached,
-                "conversion_from_previous": reached / previous if previous else None,
-                "conversion_from_first": reached / first if first else None,
-                "dropped": previous - reached,
-                "median_seconds_from_first": float(np.median(secs)) if len(secs) else None,
-                "p90_seconds_from_first": float(np.percentile(secs, 90)) if len(secs) else None,
-            })
-            previous = reached
+        rows += group_rows(name, lv, steps, order, lambda k: seconds[k - 1][member][lv >= k])
     return rows
 
 
