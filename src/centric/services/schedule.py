@@ -172,7 +172,9 @@ class Round:
     def line(self) -> str:
         """What the round did, in one line, for a log."""
         text = f"{self.started:%Y-%m-%d %H:%M:%S} round {self.number}:"
-        if self.abandoned:
+        if self.abandoned and self.step is None:  # the second signal came before the first step began
+            text += " stopped before its first step on a second signal; no table was touched"
+        elif self.abandoned:
             text += (f" abandoned `{self.step}` on a second signal; each of its tables is whole, the old one "
                      "or the new one")
         elif self.busy is not None:
