@@ -95,8 +95,8 @@ def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.Data
     if not features:
         return data
     extra = [c for c in FEATURES if c not in data.columns]
-    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end)
-                        .select("customer_id", *extra))
+    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end,
+                                         customers=db.table("customers")).select("customer_id", *extra))
     merged = data.merge(feats, on="customer_id", how="left")
     if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
         raise ClvError("the classifier's features do not cover every customer of the model data")
@@ -159,7 +159,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     from centric.queries.clv_features import customer_features
 
     db = store.ibis()
-    orders, lines = db.table("orders"), db.table("order_lines")
+    orders, lines, customers = db.table("orders"), db.table("order_lines"), db.table("customers")
     step, half_days = max(days // 3, 1), days // 2
     days_table = None
     if half and half_days >= 1:  # the half-window labels from one read of the purchase days
@@ -171,7 +171,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
         age = (origin.date() - first.date()).days
         if age < 1 or (k > 0 and age < days // 2):
             break
-        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
+        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days), customers)
                            .order_by("customer_id"))
         if len(rows) < 2:
             break
