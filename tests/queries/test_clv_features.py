@@ -72,7 +72,8 @@ def test_features_do_not_see_after_the_cut_off():
     later = [("p1", "b", "2024-03-03 00:00", "completed", 500.0), ("p2", "a", "2024-03-20 12:00", "refunded", -60.0),
              ("p3", "d", "2024-03-03 12:00", "completed", 5.0)]
     con, orders, lines = _shop(later, [("p1", "x", "k1", 3), ("p1", "v", "k4", 1), ("p3", "y", "k2", 2)])
-    everything = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 31), customers=con.table("customers")))
+    everything = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 31),
+                                               customers=con.table("customers")))
     assert everything.set_index("customer_id")["domestic"].to_dict() == {"a": 0.0, "b": 0.0, "c": 1.0, "d": 1.0}
     assert everything.set_index("customer_id")["last_products"]["b"] == 2.0  # the later basket, x and v
     after = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 3, 31), con.table("customers")))
