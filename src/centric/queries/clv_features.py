@@ -33,7 +33,7 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
   it. Products, not customers, carry this signal: it is shop-generic (a basket of refills or trade
   supplies comes back, a one-off gift does not) and needs only order lines;
 - last_products: distinct skus in the orders of the customer's last purchase day (0 without order lines;
-  a wide last basket is a stocking-up visit);
+  the breadth of the latest basket, beside the lifetime `products`);
 - domestic: 1 when the customer's country (customers.country) is the shop's home country, the most
   common country among the customers who had bought by the cut-off day (ties: the first in
   alphabetical order), else 0 (also for a customer without a country, and for everyone when no
