@@ -169,3 +169,10 @@ def test_every_single_change_of_a_valid_message_is_decided_alike():
                     _same(first, second)
                     taken += fast and bool(first[0])
     assert taken > 1000  # most of them were accepted by the fast path itself
+
+
+def test_a_body_nested_past_what_the_parsers_read_is_refused_with_a_reason():
+    deep = b"[" * 20_000 + b"]" * 20_000
+    body = b'{"batch":[{"type":"track","userId":"u","event":"E","properties":{"d":' + deep + b"}}]}"
+    with pytest.raises(ValueError, match="nested too deeply"):
+        collector.parse_request(body, batch=True)

@@ -123,6 +123,8 @@ def _parse_general(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, st
         raise ValueError(f"the body is not valid JSON: expecting a value at character {stop.value}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # was a 500
+        raise ValueError("the body is nested too deeply to read") from None
 
 
 def _parse_batch(text: str) -> tuple[dict, list | None]:

@@ -31,15 +31,16 @@ from msgspec import UNSET, Meta, Raw, UnsetType
 MAX_ID_CHARS = 200  # services/collector.py's (a test checks they agree)
 
 
-class _Obj(msgspec.Struct):
+# gc=False: the garbage collector never tracks these (they hold strings, numbers and each other: no cycles)
+class _Obj(msgspec.Struct, gc=False):
     """Any JSON object: its fields are skipped, not decoded (the check is only "an object")."""
 
 
-class _Traits(msgspec.Struct):
+class _Traits(msgspec.Struct, gc=False):
     email: Any = None
 
 
-class _Context(msgspec.Struct):
+class _Context(msgspec.Struct, gc=False):
     traits: _Traits | None = None
 
 
@@ -49,7 +50,7 @@ _Time = Union[Annotated[str, Meta(max_length=40)], None]  # noqa: UP007
 _Call = Literal["identify", "track", "page", "screen", "group", "alias"]
 
 
-class _Message(msgspec.Struct):
+class _Message(msgspec.Struct, gc=False):
     """The fields of a message the rules look at; UNSET: absent (the rules add some when absent)."""
 
     type: Union[_Call, None, UnsetType] = UNSET  # noqa: UP007
@@ -69,13 +70,13 @@ class _Message(msgspec.Struct):
     writeKey: Any = UNSET
 
 
-class _Batch(msgspec.Struct):
+class _Batch(msgspec.Struct, gc=False):
     batch: list[_Message]
     sentAt: Any = None
     writeKey: Any = None
 
 
-class _BatchRaw(msgspec.Struct):
+class _BatchRaw(msgspec.Struct, gc=False):
     batch: list[Raw]
 
 
@@ -136,7 +137,7 @@ def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, bat
     lines: list[bytes] = []
     ids: list[str] = []
     generated_ids: list[str] = []
-    add_line, add_id, join = lines.append, ids.append, b"".join
+    add_line, add_id, join, fromisoformat = lines.append, ids.append, b"".join, _fromisoformat
     sent_bytes = None if batch_sent is None else f',"sentAt":{batch_sent}'.encode()
     crlf = fast.crlf
     suffixes: dict = {}  # (call, type added, sentAt added): what follows a message's bytes but its closing brace
@@ -169,11 +170,15 @@ def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, bat
         generated = message_id is UNSET
         if not generated and message_id.isspace():
             return None
-        value = message.timestamp
-        if value is not None and _bad_time(value, is_time):
-            return None
-        value = message.sentAt
-        if value is not None and value is not UNSET and _bad_time(value, is_time):
+        value = message.timestamp  # a string of at most 40 characters, or None (msgspec checked)
+        if value is not None:
+            try:
+                fromisoformat(value)
+            except ValueError:
+                if not is_time(value):
+                    return None
+        sent = message.sentAt
+        if sent is not UNSET and sent is not None and _bad_time(sent, is_time):
             return None
         value = message.originalTimestamp
         if value is not None and _bad_time(value, is_time):
@@ -182,7 +187,7 @@ def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, bat
             return None
         if crlf:
             raw = bytes(raw).replace(b"\n", b" ").replace(b"\r", b" ")
-        added_type, added_sent = sent_type is UNSET, sent_bytes is not None and message.sentAt is UNSET
+        added_type, added_sent = sent_type is UNSET, sent is UNSET and sent_bytes is not None
         if generated:
             message_id = new_id()
             extra = b"".join((f',"type":"{call}"'.encode() if added_type else b"", sent_bytes if added_sent else b"",
