@@ -104,7 +104,7 @@ near_valid = st.tuples(valid, st.lists(one_change, max_size=2)).map(
     lambda pair: {k: v for change in [pair[0], *pair[1]] for k, v in change.items()})
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(messages=st.lists(st.one_of(message, near_valid, near_valid), min_size=1, max_size=4),
        sent_at=st.one_of(st.none(), st.just("2026-11-29T10:00:05Z"), st.just("later")), spaced=st.booleans(),
        erased=st.booleans())
