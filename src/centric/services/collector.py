@@ -319,8 +319,8 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     out = Accepted()
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
     middle = f',"received_at":"{received}","source":{_string(source)},'
-    tail = {call: f',"kind":"{call}"{middle}"message":'.encode() for call in CALL_TYPES}
-    generated_tail = {call: f',"kind":"{call}"{middle}"generated_id":true,"message":'.encode() for call in CALL_TYPES}
+    tail = _Tails(middle + '"message":')
+    generated_tail = _Tails(middle + '"generated_id":true,"message":')
     batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
     if isinstance(items, collector_fast.Fast):
         done = collector_fast.accept(items, kind, tail, generated_tail, batch_sent, _string, _is_time,
@@ -370,6 +370,18 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
         if generated:
             out.generated.append(message_id)
     return out
+
+
+class _Tails(dict):
+    """A call type's part of a line between the id and the message, made when first asked for."""
+
+    def __init__(self, rest: str):
+        super().__init__()
+        self.rest = rest
+
+    def __missing__(self, call: str) -> bytes:
+        value = self[call] = f',"kind":"{call}"{self.rest}'.encode()
+        return value
 
 
 def _new_id() -> str:
