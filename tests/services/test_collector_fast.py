@@ -4,6 +4,7 @@ The rule under test: for any body, what is accepted, refused (and why), and spoo
 path reads it; the fast path only decides faster. Bodies are drawn with every field the rules look at,
 in right and wrong types and values, present or absent, so both paths' branches are taken."""
 
+import datetime as dt
 import itertools
 import json
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from centric.services import collector, collector_fast
 
-RECEIVED = __import__("datetime").datetime(2026, 11, 30, 12, 0, tzinfo=__import__("datetime").timezone.utc)
+RECEIVED = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def _outcome(items, kind, sent_at, suppressed=None):
     return [json.loads(line) for line in out.lines], out.ids, out.errors, len(out.generated)
 
 
-def both(body: bytes, kind=None, suppressed=None, monkeypatch=None):
+def both(body: bytes, kind=None, suppressed=None):
     """(fast path's outcome, general path's outcome, whether the fast path took the whole body)."""
     batch = kind is None
     fields, items = collector.parse_request(body, batch=batch)
