@@ -923,6 +923,21 @@ JOURNEY_STAGES = Table(
     is_input=False,
 )
 
+JOURNEY_INPUTS = Table(
+    "journey_inputs",
+    "What each customer's journey_stages rows were computed from (queries/journey_inputs.py): the customer's "
+    "input rows read (the customers row, orders, events recorded under analytics consent, feedback) and a "
+    "digest of them. An incremental `centric run` recomputes the stages of the customers whose rows or digest "
+    "changed, and of those whose status changes only because time passed; it keeps the others' rows.",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("rows", INTEGER, "Input rows of the customer the journey read."),
+        Column("digest", TEXT, "BIT_XOR of DuckDB's hash of each of those rows (a decimal number)."),
+    ),
+    key=("customer_id",),
+    is_input=False,
+)
+
 STAGE_TRANSITIONS = Table(
     "stage_transitions",
     "Moves between journey stages: how many, which share of those who entered the stage, how fast.",
@@ -1101,7 +1116,7 @@ INPUT_TABLES: dict[str, Table] = {
 OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_CALIBRATION, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
-                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
+                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, JOURNEY_INPUTS, STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
                         PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS, RUN_LEDGER,
                         MODEL_STATES)
