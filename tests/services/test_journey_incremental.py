@@ -3,7 +3,8 @@
 Rules under test, on a small demo shop cut before its last days (benchmarks/incremental_data.py), the
 journey built whole on the base:
 - after new days of data (orders, events, feedback) and a new customer, the incremental form recomputes
-  only the affected customers, and every journey table equals a whole build's on the same data;
+  only the affected customers' stages and the changed visitors' paths, and every journey table equals a
+  whole build's on the same data;
 - a customer with no new data whose at-risk threshold falls between the last observation end and the
   new one (time passed: another customer's order moved the end) changes status, exactly as in a whole
   build; skipping such customers gives a different, wrong journey (so the test can fail);
@@ -21,7 +22,7 @@ import pytest
 from benchmarks.incremental_data import build, load, tables
 
 TABLES = ["journey_stages", "stage_transitions", "stage_transition_rates", "cohorts", "path_edges", "top_paths",
-          "journey_inputs"]
+          "journey_inputs", "path_visits", "path_inputs"]
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,8 @@ def test_new_days_and_a_new_customer_equal_a_whole_build(base, tmp_path):
     assert " 1 new" in why and "recomputed" in why, why
     affected, total = (int(x.replace(",", "")) for x in why.split("stages of ")[1].split(" customers")[0].split(" of "))
     assert 0 < affected < total / 2, why
+    changed, visitors = (int(x.replace(",", "")) for x in why.split("paths of ")[1].split(" visitors")[0].split(" of "))
+    assert 0 < changed < visitors / 2, why
     assert _differences(inc, full) == []
     stages = tables(inc, ["journey_stages"])["journey_stages"]
     now = stages[(stages["customer_id"] == "newcomer-1") & stages["left_at"].isna()]

@@ -14,7 +14,8 @@ queries/journey_milestones.py) and on the observation end. So:
   at the other), or a last purchase whose at-risk or lapsed threshold falls between them (the
   status changes because time passed). The window is widened by a day on each side: a customer too
   many is recomputed exactly, one too few would be wrong.
-DuckDB's hash: DuckDB only (incremental runs are DuckDB's, services/run_ledger.py).
+`user_digests` does the same per visitor for the paths (a visitor's visits depend only on their own
+events). DuckDB's hash: DuckDB only (incremental runs are DuckDB's, services/run_ledger.py).
 """
 
 from __future__ import annotations
@@ -81,3 +82,13 @@ def crossing(tables: dict, before, after, at_risk_days: int, lapsed_days: int):
         near = inside if near is None else near | inside
     parts.append(last.filter(near).select("customer_id"))
     return ibis.union(*parts, distinct=True)
+
+
+def user_digests(events):
+    """user_id (the customer, else "anon:" + anonymous_id, as paths name a visitor), rows and digest of
+    the events each user's visits are read from (queries/paths.py)."""
+    from centric.queries.funnel_events import _user_events
+
+    ev = _user_events(events, _id=events.event_id)
+    ev = ev.mutate(h=_salted(ev, "events", ["_id", "ts", "name"]))
+    return ev.group_by(ev.user.name("user_id")).aggregate(rows=ev.h.count(), digest=ev.h.bit_xor())
