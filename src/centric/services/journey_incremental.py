@@ -20,7 +20,10 @@ at_risk_days, lapsed_days), the observation end moved back, or more than half th
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from centric.store.connection import RowUpdate
 
 WHOLE_SHARE = 0.5  # above this share of customers affected, a whole build is as cheap and simpler
 
@@ -47,42 +50,42 @@ def update_journey(store, settings) -> tuple[object | None, str]:
 
 
 def _update(store, settings, reads, state) -> tuple[object | None, str]:
-    from centric.queries.journey_inputs import crossing, customer_digests
-    from centric.services.journey import derived_tables, digest_text, finish, save_stage_state, stage_rows
+    from centric.queries.journey_inputs import changes, crossing, customer_digests
+    from centric.services.journey import derived_tables, finish, save_stage_state, stage_rows
 
     before, end = pd.Timestamp(state["end"]), pd.Timestamp(reads.end)
     if end < before:
         return None, f"the observation end moved back ({before:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M})"
     db = store.ibis()
-    now = digest_text(db.execute(customer_digests(reads.tables)))
-    changed = _changed(now, db.execute(db.table("journey_inputs")), "customer_id")
-    new = int((changed["_merge"] == "left_only").sum())
-    gone = int((changed["_merge"] == "right_only").sum())
+    changed = db.execute(changes(customer_digests(reads.tables), db.table("journey_inputs"), "customer_id"))
+    customers = store.count("customers")
+    new, gone = int((changed["change"] == "new").sum()), int((changed["change"] == "gone").sum())
     timed = set(db.execute(crossing(reads.tables, before.to_pydatetime(), end.to_pydatetime(),
                                     settings.journey_at_risk_days, settings.journey_lapsed_days))["customer_id"])
     affected = set(changed["customer_id"]) | timed
     only_timed = len(timed - set(changed["customer_id"]))
-    total = max(len(now), 1)
-    if len(affected) > WHOLE_SHARE * total:
-        return None, f"{len(affected):,} of {len(now):,} customers affected"
+    if len(affected) > WHOLE_SHARE * max(customers, 1):
+        return None, f"{len(affected):,} of {customers:,} customers affected"
     stored = db.execute(db.table("journey_stages"))
-    kept = stored[~stored["customer_id"].isin(affected)]
+    kept = stored[~_member(stored["customer_id"], affected)]
+    fresh = stored.iloc[:0]
     if affected:
         ids = pd.DataFrame({"customer_id": sorted(affected)})
         only = {name: _only(t, ids) for name, t in reads.tables.items()}
         fresh = stage_rows(store, settings, only, reads.end)
-        rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
-    else:
-        rows = kept.reset_index(drop=True)
+    rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
     rows = rows.astype({"entered_at": "datetime64[ns]", "left_at": "datetime64[ns]"})
     contents = derived_tables(store, settings, reads, rows, paths=False)
-    contents["journey_inputs"] = now[["customer_id", "rows", "digest"]]
+    # only the affected customers' rows are written; the others' stay as they are in the tables
+    contents["journey_stages"] = RowUpdate("customer_id", affected, fresh[list(stored.columns)])
+    contents["journey_inputs"] = RowUpdate("customer_id", changed["customer_id"],
+                                           changed.loc[changed["change"] != "gone", ["customer_id", "rows", "digest"]])
     paths, paths_why = update_paths(store, settings, reads.events)
     contents.update(paths)
     store.replace_tables(contents)
     save_stage_state(store, settings, reads.end)
     result = finish(store, reads, rows, contents["stage_transitions"])
-    why = (f"stages of {len(affected):,} of {len(now):,} customers recomputed ({len(changed) - new - gone:,} with "
+    why = (f"stages of {len(affected):,} of {customers:,} customers recomputed ({len(changed) - new - gone:,} with "
            f"changed data, {new:,} new, {gone:,} gone, {only_timed:,} whose status moved with time), the other "
            "customers' rows kept; moves, rates and cohorts recounted; " + paths_why)
     return result, why
@@ -94,36 +97,39 @@ def update_paths(store, settings, events) -> tuple[dict, str]:
     than half the visitors changed. Returns (tables to write, what was done)."""
     import ibis
 
-    from centric.queries.journey_inputs import user_digests
+    from centric.queries.journey_inputs import changes, user_digests
     from centric.queries.paths import user_paths
-    from centric.services.journey import digest_text, paths_of, visit_paths
+    from centric.services.journey import paths_of, visit_paths
 
     if not store.has_rows("events"):
         return {}, "no events for paths"
     if not store.has_rows("path_inputs"):
         return visit_paths(store, settings, events, keep=True), "paths counted whole (no saved visits)"
     db = store.ibis()
-    now = digest_text(db.execute(user_digests(events)))
-    changed = _changed(now, db.execute(db.table("path_inputs")), "user_id")
-    if len(changed) > WHOLE_SHARE * max(len(now), 1):
+    changed = db.execute(changes(user_digests(events), db.table("path_inputs"), "user_id"))
+    visitors = store.count("path_inputs") + int((changed["change"] == "new").sum()) - int(
+        (changed["change"] == "gone").sum())
+    if len(changed) > WHOLE_SHARE * max(visitors, 1):
         return (visit_paths(store, settings, events, keep=True),
-                f"paths counted whole ({len(changed):,} of {len(now):,} visitors changed)")
+                f"paths counted whole ({len(changed):,} of {visitors:,} visitors changed)")
     old = db.execute(db.table("path_visits"))
-    kept = old[~old["user_id"].isin(set(changed["user_id"]))]
+    kept = old[~_member(old["user_id"], changed["user_id"])]
+    fresh = old.iloc[:0]
     if len(changed):
         users = ibis.memtable(pd.DataFrame({"user": sorted(changed["user_id"])}))
-        visits = pd.concat([kept, db.execute(user_paths(events, users=users))], ignore_index=True)
-    else:
-        visits = kept.reset_index(drop=True)
-    return ({**paths_of(store, visits), "path_visits": visits, "path_inputs": now},
-            f"paths of {len(changed):,} of {len(now):,} visitors recounted")
+        fresh = db.execute(user_paths(events, users=users))[list(old.columns)]
+    visits = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
+    keys = changed["user_id"]
+    return ({**paths_of(store, visits), "path_visits": RowUpdate("user_id", keys, fresh),
+             "path_inputs": RowUpdate("user_id", keys, changed.loc[changed["change"] != "gone",
+                                                                   ["user_id", "rows", "digest"]])},
+            f"paths of {len(changed):,} of {visitors:,} visitors recounted")
 
 
-def _changed(now: pd.DataFrame, last: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The keys whose rows or digest differ between two digests frames (_merge: left_only for new keys,
-    right_only for keys gone)."""
-    both = now.merge(last, on=key, how="outer", suffixes=("", "_last"), indicator=True)
-    return both[(both["_merge"] != "both") | (both["rows"] != both["rows_last"]) | (both["digest"] != both["digest_last"])]
+def _member(values, keys) -> np.ndarray:
+    """values.isin(keys) as a boolean array (pandas' isin is slow on large sets of text)."""
+    keys = set(keys)
+    return np.fromiter((v in keys for v in values.tolist()), dtype=bool, count=len(values))
 
 
 def _only(table, ids: pd.DataFrame):
