@@ -8,7 +8,8 @@ journey built whole on the base:
 - a customer with no new data whose at-risk threshold falls between the last observation end and the
   new one (time passed: another customer's order moved the end) changes status, exactly as in a whole
   build; skipping such customers gives a different, wrong journey (so the test can fail);
-- changed stage settings fall back to a whole build, and say so.
+- changed stage settings and an erasure fall back to a whole build, and say so; the erasure leaves the
+  person in none of the journey's tables.
 """
 
 from __future__ import annotations
@@ -182,3 +183,17 @@ def test_changed_stage_settings_build_whole(base, tmp_path):
         changed = dataclasses.replace(settings, journey_at_risk_days=settings.journey_at_risk_days + 10)
         result, why = update_journey(store, changed)
     assert result is None and "settings changed" in why
+
+
+def test_an_erasure_builds_the_stages_whole_without_the_person(base, tmp_path):
+    from centric.services.privacy import erase
+
+    folder, shop, _ = base
+    copy = _copy(shop, tmp_path / "erased")
+    person = tables(copy, ["journey_stages"])["journey_stages"]["customer_id"].iloc[0]
+    erase(copy, person)
+    result, why = _update(copy)
+    assert result is None and "erasure" in why, why
+    left = tables(copy, ["journey_stages", "journey_inputs", "path_visits", "path_inputs"])
+    assert person not in set(left["journey_stages"]["customer_id"]) | set(left["journey_inputs"]["customer_id"])
+    assert person not in set(left["path_visits"]["user_id"]) | set(left["path_inputs"]["user_id"])
