@@ -22,6 +22,8 @@ import pytest
 
 from benchmarks.incremental_data import build, load, tables
 
+pytestmark = pytest.mark.slow  # one shared fixture: a 160-customer shop loaded and its journey built
+
 TABLES = ["journey_stages", "stage_transitions", "stage_transition_rates", "cohorts", "path_edges", "top_paths",
           "journey_inputs", "path_visits", "path_inputs"]
 
