@@ -923,6 +923,47 @@ JOURNEY_STAGES = Table(
     is_input=False,
 )
 
+JOURNEY_INPUTS = Table(
+    "journey_inputs",
+    "What each customer's journey_stages rows were computed from (queries/journey_inputs.py): the customer's "
+    "input rows read (the customers row, orders, events recorded under analytics consent, feedback) and a "
+    "digest of them. An incremental `centric run` recomputes the stages of the customers whose rows or digest "
+    "changed, and of those whose status changes only because time passed; it keeps the others' rows.",
+    (
+        Column("customer_id", ID, "Customer."),
+        Column("rows", INTEGER, "Input rows of the customer the journey read."),
+        Column("digest", TEXT, "BIT_XOR of DuckDB's hash of each of those rows (a decimal number)."),
+    ),
+    key=("customer_id",),
+    is_input=False,
+)
+
+PATH_VISITS = Table(
+    "path_visits",
+    "Visits per visitor and path (queries/paths.py user_paths): summed over visitors they give path_edges and "
+    "top_paths. Kept per visitor so that an incremental `centric run` recounts only the visitors whose events "
+    "changed (path_inputs).",
+    (
+        Column("user_id", ID, "The customer, else anon: and the anonymous id (as paths name a visitor)."),
+        Column("path", TEXT, "The visit's first steps' event names, joined by the unit separator (U+001F)."),
+        Column("sessions", INTEGER, "The visitor's visits that took the path."),
+    ),
+    is_input=False,
+)
+
+PATH_INPUTS = Table(
+    "path_inputs",
+    "What each visitor's path_visits were counted from: their events recorded under analytics consent, as rows "
+    "and a digest (queries/journey_inputs.py user_digests).",
+    (
+        Column("user_id", ID, "The customer, else anon: and the anonymous id."),
+        Column("rows", INTEGER, "The visitor's events read."),
+        Column("digest", TEXT, "BIT_XOR of DuckDB's hash of each of those events (a decimal number)."),
+    ),
+    key=("user_id",),
+    is_input=False,
+)
+
 STAGE_TRANSITIONS = Table(
     "stage_transitions",
     "Moves between journey stages: how many, which share of those who entered the stage, how fast.",
@@ -1101,7 +1142,8 @@ INPUT_TABLES: dict[str, Table] = {
 OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_CALIBRATION, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
-                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, STAGE_TRANSITIONS,
+                        SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, JOURNEY_INPUTS, PATH_VISITS, PATH_INPUTS,
+                        STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
                         PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS, RUN_LEDGER,
                         MODEL_STATES)

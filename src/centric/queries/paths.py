@@ -21,9 +21,10 @@ SESSION_GAP_MINUTES = 30
 DEPTH = 5
 
 
-def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH):
+def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH, users=None):
     """One row per step of a visit: user, visit (its number for the user), step (1-based), name,
-    next_name (the following step's event, NULL at the end of the visit), at."""
+    next_name (the following step's event, NULL at the end of the visit), at. users: a table with a
+    `user` column, to read only their visits (a user's visits depend on their own events only)."""
     import ibis
 
     from centric.queries.funnel_events import _user_events
@@ -31,6 +32,8 @@ def visit_steps(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEP
     if depth < 2:
         raise ValueError("a path needs a depth of 2 steps or more")
     ev = _user_events(events, _id=events.event_id).rename(at="ts")
+    if users is not None:
+        ev = ev.semi_join(users, "user")
     w = ibis.window(group_by=ev.user, order_by=[ev.at, ev._id])
     gap = ibis.interval(minutes=int(gap_minutes))
     prev_at = ev.at.lag().over(w)
@@ -55,6 +58,22 @@ def path_counts(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEP
     pairs = ibis.struct({"step": steps.step, "name": steps.name}).collect().sort()
     visits = steps.group_by(["user", "visit"]).aggregate(path=pairs.map(lambda p: p["name"]))
     return visits.group_by("path").aggregate(sessions=visits.count())
+
+
+def user_paths(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPTH, users=None):
+    """Per user and distinct path (its steps' events joined by PATH_SEPARATOR): user_id, path, sessions.
+    Summed over users they give path_counts; kept per user, an incremental run recounts only the users
+    whose events changed (services/journey_incremental.py). users: as in visit_steps."""
+    import ibis
+
+    steps = visit_steps(events, gap_minutes, depth, users)
+    pairs = ibis.struct({"step": steps.step, "name": steps.name}).collect().sort()
+    visits = steps.group_by(["user", "visit"]).aggregate(path=pairs.map(lambda p: p["name"]).join(PATH_SEPARATOR))
+    per = visits.group_by(["user", "path"]).aggregate(sessions=visits.count())
+    return per.select(user_id=per.user, path=per.path, sessions=per.sessions)
+
+
+PATH_SEPARATOR = "\x1f"  # the unit separator: never inside an event name
 
 
 def edges_of(counts, depth: int = DEPTH):

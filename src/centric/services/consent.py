@@ -113,6 +113,12 @@ def events_and_left_out(store, settings, analysis: str):
     return kept(marked), count_events_left_out(store, settings, analysis, marked)
 
 
+def marked_events(store, settings, analysis: str):
+    """Every event marked with `_consented`: recorded under consent to the analysis's purpose (for a caller
+    that reads them several times and materialises them once, services/journey.py)."""
+    return _marked(store, settings, PURPOSES[analysis])
+
+
 def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:
     """What the analysis's event read leaves out (customers with no event under consent, events);
     `marked`: the marked events when the caller has them (`events_and_left_out`)."""

@@ -4,8 +4,10 @@ Rule: a step with new data runs its incremental form when it has one; the form i
 its saved models still hold (the drift checks in services/listen_incremental.py, personas_incremental.py,
 clv_incremental.py) and otherwise runs the full step, saying why. Each form returns (rows, mode, reason).
 
-The journey recomputes its stages, moves, rates, cohorts and paths whole (exact) and keeps its drivers'
-hazard models and repeat-purchase curve until the history moved REFIT_DAYS (30) past their fit.
+The journey recomputes the stages of the affected customers only (services/journey_incremental.py:
+customers with changed inputs, and those whose status moved with time), recounts moves, rates, cohorts
+and paths from them (exact), and keeps its drivers' hazard models and repeat-purchase curve until the
+history moved REFIT_DAYS (30) past their fit.
 Steps without an incremental form run whole when their inputs changed, because their full result is
 the exact answer and costs little next to the model fits: customer_summary and RFM (one grouped scan of
 the orders), customer_profiles, segments (memberships are written only where they change, so the
@@ -68,11 +70,13 @@ def _customer_value(store, settings, workspace, decision):
 
 
 def _journey(store, settings, workspace, decision):
-    """Stages, moves, rates, cohorts and paths recomputed whole (exact); the drivers' hazard models and the
-    repeat-purchase curve refitted only once the history moved REFIT_DAYS past their fit."""
+    """Stages recomputed for the affected customers only (services/journey_incremental.py), moves, rates,
+    cohorts and paths recounted; the drivers' hazard models and the repeat-purchase curve refitted only
+    once the history moved REFIT_DAYS past their fit (then the whole journey is built)."""
     import pandas as pd
 
     from centric.services.journey import JourneyError, build_journey
+    from centric.services.journey_incremental import update_journey
     from centric.services.run_ledger import load_model
     from centric.services.summary import observation_end
 
@@ -80,9 +84,12 @@ def _journey(store, settings, workspace, decision):
     moved = None if saved is None or end is None else (pd.Timestamp(end) - pd.Timestamp(saved[0]["end"])).days
     try:
         if moved is not None and 0 <= moved <= REFIT_DAYS:
+            kept = f"drivers and repeat curve kept (fitted {moved} days ago)"
+            result, why = update_journey(store, settings)
+            if result is not None:
+                return len(result.transitions), "incremental", f"{decision.reason}; {why}; {kept}"
             rows = len(build_journey(store, settings, drivers=False).transitions)
-            return rows, "incremental", (f"{decision.reason}; stages, moves, cohorts and paths recomputed whole; "
-                                         f"drivers and repeat curve kept (fitted {moved} days ago)")
+            return rows, "incremental", f"{decision.reason}; stages recomputed whole: {why}; {kept}"
         why = "no saved fit" if moved is None else f"history moved {moved} days since the drivers' fit"
         return len(build_journey(store, settings).transitions), "full", f"{decision.reason}; refit: {why}"
     except JourneyError:

@@ -192,30 +192,19 @@ def build_journey(store, settings, progress=None, drivers: bool = True) -> Journ
     """Write journey_stages, stage_transitions, stage_transition_rates, journey_drivers, cohorts, the
     repeat-purchase curve and the paths. drivers=False (an incremental run, services/incremental.py)
     keeps the last fit's journey_drivers and repeat_purchase_curve and recomputes the rest."""
-    from centric.models.journey.stages import (lifecycle_stays, monthly_rates, partition, status_stays, stay_moves,
-                                               stays_of, transitions)
-    from centric.queries.journey_milestones import milestones, silences
-    from centric.queries.transitions import MOVES
-    from centric.services.summary import observation_end
-
-    from centric.services import consent
-
     say = progress or (lambda *_: None)
-    if not store.has_rows("customers"):
-        raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
-    db = store.ibis()
-    events, left_out = consent.events_and_left_out(store, settings, "journey")
-    tables = {"events": events, **consent.consented_tables(store, settings, consent.PURPOSES["journey"],
-                                                           ("orders", "feedback", "customers"))}
-    end = observation_end(store) or db.execute(tables["customers"].created_at.max())
+    reads = journey_reads(store, settings)
+    try:
+        return _build(store, settings, reads, say, drivers)
+    finally:
+        reads.release()
+
+
+def _build(store, settings, reads, say, drivers: bool) -> JourneyResult:
+    from centric.queries.transitions import MOVES
+
     say("journey: milestones")
-    marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
-    gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))
-    rows = partition(lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
-                                                          settings.journey_lapsed_days, end))
-    stays = stays_of(rows)  # read back from the rows written, so the moves can be recounted from the table
-    moved = stay_moves(stays)
-    moves = transitions(stays, moved)
+    rows = stage_rows(store, settings, reads.tables, reads.end)
     notes, curve, found, inputs = [], None, [], None
     for move, label in MOVES.items() if drivers else ():
         if move == "repeat_to_loyal" and settings.journey_loyal_purchases <= 2:
@@ -232,22 +221,125 @@ def build_journey(store, settings, progress=None, drivers: bool = True) -> Journ
     fitted = drivers
     drivers = pd.concat(found, ignore_index=True) if found else None
     say("journey: cohorts and paths")
-    contents = {"journey_stages": rows, "stage_transitions": moves,
-                "stage_transition_rates": monthly_rates(stays, moved, end), "cohorts": purchase_cohorts(store, end),
-                **visit_paths(store, settings, events)}
+    contents = derived_tables(store, settings, reads, rows)
+    contents.update(input_digests(store, reads))
     if curve is not None:
         contents["repeat_purchase_curve"] = curve
     if drivers is not None:
         columns = [c.name for c in _drivers_table().columns]
         contents["journey_drivers"] = drivers.reindex(columns=columns)
     store.replace_tables(contents)
+    save_stage_state(store, settings, reads.end)
     if fitted:
         from centric.services.run_ledger import save_model
 
-        save_model(store, "journey", {"end": pd.Timestamp(end).isoformat()}, {})
-    consent.record(store, left_out)
-    return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, "\n".join(notes), curve,
-                         now_counts(rows, "status", JOURNEY_STATUSES), left_out)
+        save_model(store, "journey", {"end": pd.Timestamp(reads.end).isoformat()}, {})
+    return finish(store, reads, rows, contents["stage_transitions"], drivers, "\n".join(notes), curve)
+
+
+@dataclass
+class JourneyReads:
+    """What every journey build reads alike: the tables (events under analytics consent), the observation
+    end, and what the event read left out (services/consent.py)."""
+
+    tables: dict
+    end: object
+    events: object
+    left_out: object
+    cached: object = None  # the marked events materialised once (DuckDB), dropped by release()
+
+    def release(self) -> None:
+        if self.cached is not None:
+            self.cached.release()
+            self.cached = None
+
+
+EVENT_COLUMNS = ("event_id", "occurred_at", "customer_id", "anonymous_id", "name", "channel")
+
+
+def journey_reads(store, settings) -> JourneyReads:
+    """The journey's reads. On DuckDB the events marked by consent (identity merges and consent intervals
+    applied: the costly part) are materialised once, with the columns the journey reads, and every pass
+    (left out, milestones, digests, paths) scans that; call release() when done."""
+    from centric.queries.consent import kept
+    from centric.services import consent
+    from centric.services.summary import observation_end
+
+    if not store.has_rows("customers"):
+        raise JourneyError("no customers yet: load them with `centric ingest`, or try `centric demo`")
+    db = store.ibis()
+    cached = None
+    if getattr(store, "engine", "duckdb") == "spark":
+        events, left_out = consent.events_and_left_out(store, settings, "journey")
+    else:
+        marked = consent.marked_events(store, settings, "journey")
+        cached = marked.select(*EVENT_COLUMNS, "_consented").cache()
+        events, left_out = kept(cached), consent.count_events_left_out(store, settings, "journey", cached)
+    tables = {"events": events, **consent.consented_tables(store, settings, consent.PURPOSES["journey"],
+                                                           ("orders", "feedback", "customers"))}
+    end = observation_end(store) or db.execute(tables["customers"].created_at.max())
+    return JourneyReads(tables, end, events, left_out, cached)
+
+
+def stage_rows(store, settings, tables: dict, end) -> pd.DataFrame:
+    """journey_stages rows (models/journey/stages.py partition) of the customers in `tables`."""
+    from centric.models.journey.stages import lifecycle_stays, partition, status_stays
+    from centric.queries.journey_milestones import milestones, silences
+
+    db = store.ibis()
+    marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
+    gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))
+    return partition(lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
+                                                          settings.journey_lapsed_days, end))
+
+
+def derived_tables(store, settings, reads: JourneyReads, rows: pd.DataFrame, paths: bool = True) -> dict:
+    """journey_stages and what is counted from it (stage_transitions, stage_transition_rates), the
+    cohorts and (paths=True) the paths."""
+    from centric.models.journey.stages import monthly_rates, stay_moves, stays_of, transitions
+
+    stays = stays_of(rows)  # read back from the rows written, so the moves can be recounted from the table
+    moved = stay_moves(stays)
+    contents = {"journey_stages": rows, "stage_transitions": transitions(stays, moved),
+                "stage_transition_rates": monthly_rates(stays, moved, reads.end),
+                "cohorts": purchase_cohorts(store, reads.end)}
+    if paths:
+        contents.update(visit_paths(store, settings, reads.events, keep=True))
+    return contents
+
+
+def input_digests(store, reads: JourneyReads) -> dict:
+    """{"journey_inputs": per customer, the input rows and their digest} (queries/journey_inputs.py), which
+    the next incremental run compares with; {} on Spark (its runs are whole)."""
+    from centric.queries.journey_inputs import customer_digests
+
+    if getattr(store, "engine", "duckdb") == "spark":
+        return {}
+    return {"journey_inputs": digest_text(store.ibis().execute(customer_digests(reads.tables)))}
+
+
+def stage_settings(settings) -> dict:
+    return {"loyal_purchases": int(settings.journey_loyal_purchases), "at_risk_days": int(settings.journey_at_risk_days),
+            "lapsed_days": int(settings.journey_lapsed_days)}
+
+
+def save_stage_state(store, settings, end) -> None:
+    """What journey_stages were computed at: the observation end, the stage settings and the erasures
+    (services/journey_incremental.py recomputes whole when either changed)."""
+    from centric.services.run_ledger import save_model
+
+    if getattr(store, "engine", "duckdb") == "spark":
+        return
+    save_model(store, "journey_stages", {"end": pd.Timestamp(end).isoformat(), "settings": stage_settings(settings),
+                                         "erasures": store.count("erasures")}, {})
+
+
+def finish(store, reads: JourneyReads, rows, moves, drivers=None, note: str = "", curve=None) -> JourneyResult:
+    from centric.services import consent
+
+    consent.record(store, reads.left_out)
+    return JourneyResult(now_counts(rows, "stage", LIFECYCLE_STAGES), moves, drivers, note, curve,
+                         now_counts(rows, "status", JOURNEY_STATUSES), reads.left_out)
 
 
 def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
@@ -258,13 +350,15 @@ def now_counts(rows: pd.DataFrame, column: str, order) -> pd.DataFrame:
                          "customers": [int(current[v]) for v in order if v in current.index]})
 
 
-def visit_paths(store, settings=None, events=None) -> dict[str, pd.DataFrame]:
+def visit_paths(store, settings=None, events=None, keep: bool = False) -> dict[str, pd.DataFrame]:
     """path_edges and top_paths (queries/paths.py) from one read of the events recorded under analytics
-    consent (`events` when the caller has them): the distinct paths and their visits come back (few rows),
-    both tables are made from them. Empty without events."""
+    consent (`events` when the caller has them). Empty without events. keep=True (DuckDB): counted per
+    visitor, and path_visits and path_inputs written too, which an incremental run updates
+    (services/journey_incremental.py update_paths); otherwise the distinct paths and their visits come back
+    (few rows) and both tables are made from them."""
     import ibis
 
-    from centric.queries.paths import edges_of, path_counts, top_of
+    from centric.queries.paths import edges_of, path_counts, top_of, user_paths
     from centric.services import consent
 
     if not store.has_rows("events"):
@@ -272,10 +366,35 @@ def visit_paths(store, settings=None, events=None) -> dict[str, pd.DataFrame]:
     db = store.ibis()
     if events is None:
         events = consent.consented_events(store, settings, consent.PURPOSES["paths"])
-    query = path_counts(events)
+    if keep and getattr(store, "engine", "duckdb") != "spark":
+        from centric.queries.journey_inputs import user_digests
+
+        visits = db.execute(user_paths(events))
+        return {**paths_of(store, visits), "path_visits": visits,
+                "path_inputs": digest_text(db.execute(user_digests(events)))}
     # as Arrow: an empty result (nobody consented) keeps the path's list type, which pandas would lose
-    counts = ibis.memtable(db.to_pyarrow(query))
+    counts = ibis.memtable(db.to_pyarrow(path_counts(events)))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
+
+
+def paths_of(store, visits: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """path_edges and top_paths from path_visits rows (user_id, path, sessions): summed per path first."""
+    import ibis
+    import pyarrow as pa
+
+    from centric.queries.paths import PATH_SEPARATOR, edges_of, top_of
+
+    per = visits.groupby("path", sort=True)["sessions"].sum()
+    counts = ibis.memtable(pa.table({"path": pa.array([p.split(PATH_SEPARATOR) for p in per.index],
+                                                      pa.list_(pa.string())),
+                                     "sessions": pa.array(per.to_numpy(), pa.int64())}))
+    db = store.ibis()
+    return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
+
+
+def digest_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A digests frame (rows, digest as UBIGINT) with the digest as its decimal text, as stored."""
+    return frame.assign(digest=frame["digest"].astype("uint64").astype(str))
 
 
 def repeat_purchase_curve(data: pd.DataFrame, min_customers: int = 30) -> pd.DataFrame:

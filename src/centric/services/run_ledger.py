@@ -7,8 +7,9 @@ Rules:
 - Nothing changed and the step's output is there: the step is **reused** (not run), and says so.
 - Something changed: the step runs, **incremental** where it knows how (listening reads only new or
   changed texts with its saved models; personas assign new and changed customers to the nearest
-  existing persona; CLV refits warm-started from the last parameters), **full** otherwise (cheap
-  steps whose full result is the exact answer: summary and RFM, profiles, segments, journey, KPIs).
+  existing persona; CLV refits warm-started from the last parameters; the journey recomputes the stages
+  and paths of the affected customers only), **full** otherwise (cheap steps whose full result is the
+  exact answer: summary and RFM, profiles, segments, KPIs).
 - `centric run --full` (Workspace.run(full=True)) runs every step from scratch and refits every model.
 - A step that always runs (the collector's load, identities, privacy requests) is not in `READS`.
 Each step's decision (mode and reason) goes into `run_ledger` with its rows and time, and into the

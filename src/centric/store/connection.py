@@ -10,7 +10,16 @@ from centric.store.migrations import migrate
 from centric.store.sqltext import ident
 from centric.store.transactions import StoreError, transaction
 
-__all__ = ["Store", "StoreBusy", "StoreError", "transaction"]
+__all__ = ["RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
+
+
+class RowUpdate:
+    """A value for `Store.replace_tables`: the table's rows whose `key` is one of `keys` are deleted and
+    `rows` (a DataFrame holding only such keys) inserted; every other row stays (an incremental write)."""
+
+    def __init__(self, key: str, keys, rows):
+        self.key, self.keys, self.rows = key, sorted(set(keys)), rows
+        self.columns = list(rows.columns)
 
 
 class StoreBusy(StoreError):
@@ -153,14 +162,24 @@ class Store:
         return self.replace_tables({table: expr_or_df})[table]
 
     def replace_tables(self, contents: dict) -> dict[str, int]:
-        """Replace several output tables in one transaction: all land together or none does."""
+        """Replace several output tables in one transaction: all land together or none does. A value is an
+        Ibis expression, a DataFrame, or a RowUpdate (only the rows of some keys replaced)."""
         with self.transaction() as con:
             for table, expr_or_df in contents.items():
                 self._replace(con, table, expr_or_df)
         return {table: self.count(table) for table in contents}
 
     def _replace(self, con, table: str, expr_or_df) -> None:
-        con.execute(f"DELETE FROM {ident(table)}")
+        if isinstance(expr_or_df, RowUpdate):
+            if expr_or_df.keys:
+                import pandas as pd
+
+                con.register("_update_keys", pd.DataFrame({"k": pd.Series(expr_or_df.keys, dtype=object)}))
+                con.execute(f"DELETE FROM {ident(table)} WHERE {ident(expr_or_df.key)} IN (SELECT k FROM _update_keys)")
+                con.unregister("_update_keys")
+            expr_or_df = expr_or_df.rows
+        else:
+            con.execute(f"DELETE FROM {ident(table)}")
         columns = list(expr_or_df.columns)
         if hasattr(expr_or_df, "compile"):
             sql = self.ibis().compile(expr_or_df)

@@ -1,0 +1,139 @@
+"""The journey's incremental form: stages recomputed for the affected customers only, exactly.
+
+Rule: a customer's journey_stages rows depend only on that customer's own input rows and on the
+observation end (queries/journey_inputs.py). The affected customers are
+- those whose input rows changed since the last build (new, changed or removed: their rows or digest
+  differ from journey_inputs; new customers have none there, removed ones are no longer read), and
+- those whose rows change only because the observation end moved (a record dated between the last
+  end and this one, or a last purchase whose at-risk or lapsed threshold falls between them).
+Their rows are recomputed (services/journey.py stage_rows, the same code as a full build); every
+other customer's rows are kept as they are. What is counted from the rows (stage_transitions,
+stage_transition_rates) is then recounted from all the rows and the cohorts recomputed whole (each
+one cheap pass, measured in docs/cli.md). The paths likewise: a visitor's visits depend only on their
+own events, so the visits per visitor and path (path_visits) of the visitors whose events changed
+(path_inputs) are recounted, the others' kept, and path_edges and top_paths summed from them.
+
+Recomputed whole instead (and said why): no saved state (the stages were never built, or built on
+Spark), an erasure since the last build, the stage settings changed ([journey] loyal_purchases,
+at_risk_days, lapsed_days), the observation end moved back, or more than half the customers affected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from centric.store.connection import RowUpdate
+
+WHOLE_SHARE = 0.5  # above this share of customers affected, a whole build is as cheap and simpler
+
+
+def update_journey(store, settings) -> tuple[object | None, str]:
+    """(JourneyResult, what was recomputed) when the incremental form applies; (None, why not) when the
+    caller must build the journey whole."""
+    from centric.services.journey import journey_reads, stage_settings
+    from centric.services.run_ledger import load_model
+
+    saved = load_model(store, "journey_stages")
+    if saved is None or not store.has_rows("journey_inputs"):
+        return None, "no saved stage inputs"
+    state = saved[0]
+    if state.get("erasures") != store.count("erasures"):
+        return None, "an erasure since the last build"
+    if state.get("settings") != stage_settings(settings):
+        return None, "the [journey] stage settings changed"
+    reads = journey_reads(store, settings)
+    try:
+        return _update(store, settings, reads, state)
+    finally:
+        reads.release()
+
+
+def _update(store, settings, reads, state) -> tuple[object | None, str]:
+    from centric.queries.journey_inputs import changes, crossing, customer_digests
+    from centric.services.journey import derived_tables, finish, save_stage_state, stage_rows
+
+    before, end = pd.Timestamp(state["end"]), pd.Timestamp(reads.end)
+    if end < before:
+        return None, f"the observation end moved back ({before:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M})"
+    db = store.ibis()
+    changed = db.execute(changes(customer_digests(reads.tables), db.table("journey_inputs"), "customer_id"))
+    customers = store.count("customers")
+    new, gone = int((changed["change"] == "new").sum()), int((changed["change"] == "gone").sum())
+    timed = set(db.execute(crossing(reads.tables, before.to_pydatetime(), end.to_pydatetime(),
+                                    settings.journey_at_risk_days, settings.journey_lapsed_days))["customer_id"])
+    affected = set(changed["customer_id"]) | timed
+    only_timed = len(timed - set(changed["customer_id"]))
+    if len(affected) > WHOLE_SHARE * max(customers, 1):
+        return None, f"{len(affected):,} of {customers:,} customers affected"
+    stored = db.execute(db.table("journey_stages"))
+    kept = stored[~_member(stored["customer_id"], affected)]
+    fresh = stored.iloc[:0]
+    if affected:
+        ids = pd.DataFrame({"customer_id": sorted(affected)})
+        only = {name: _only(t, ids) for name, t in reads.tables.items()}
+        fresh = stage_rows(store, settings, only, reads.end)
+    rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
+    rows = rows.astype({"entered_at": "datetime64[ns]", "left_at": "datetime64[ns]"})
+    contents = derived_tables(store, settings, reads, rows, paths=False)
+    # only the affected customers' rows are written; the others' stay as they are in the tables
+    contents["journey_stages"] = RowUpdate("customer_id", affected, fresh[list(stored.columns)])
+    contents["journey_inputs"] = RowUpdate("customer_id", changed["customer_id"],
+                                           changed.loc[changed["change"] != "gone", ["customer_id", "rows", "digest"]])
+    paths, paths_why = update_paths(store, settings, reads.events)
+    contents.update(paths)
+    store.replace_tables(contents)
+    save_stage_state(store, settings, reads.end)
+    result = finish(store, reads, rows, contents["stage_transitions"])
+    why = (f"stages of {len(affected):,} of {customers:,} customers recomputed ({len(changed) - new - gone:,} with "
+           f"changed data, {new:,} new, {gone:,} gone, {only_timed:,} whose status moved with time), the other "
+           "customers' rows kept; moves, rates and cohorts recounted; " + paths_why)
+    return result, why
+
+
+def update_paths(store, settings, events) -> tuple[dict, str]:
+    """path_visits of the visitors whose events changed (path_inputs) recounted, the others' kept, and
+    path_edges and top_paths summed from them; the paths counted whole without a saved state or when more
+    than half the visitors changed. Returns (tables to write, what was done)."""
+    import ibis
+
+    from centric.queries.journey_inputs import changes, user_digests
+    from centric.queries.paths import user_paths
+    from centric.services.journey import paths_of, visit_paths
+
+    if not store.has_rows("events"):
+        return {}, "no events for paths"
+    if not store.has_rows("path_inputs"):
+        return visit_paths(store, settings, events, keep=True), "paths counted whole (no saved visits)"
+    db = store.ibis()
+    changed = db.execute(changes(user_digests(events), db.table("path_inputs"), "user_id"))
+    visitors = store.count("path_inputs") + int((changed["change"] == "new").sum()) - int(
+        (changed["change"] == "gone").sum())
+    if len(changed) > WHOLE_SHARE * max(visitors, 1):
+        return (visit_paths(store, settings, events, keep=True),
+                f"paths counted whole ({len(changed):,} of {visitors:,} visitors changed)")
+    old = db.execute(db.table("path_visits"))
+    kept = old[~_member(old["user_id"], changed["user_id"])]
+    fresh = old.iloc[:0]
+    if len(changed):
+        users = ibis.memtable(pd.DataFrame({"user": sorted(changed["user_id"])}))
+        fresh = db.execute(user_paths(events, users=users))[list(old.columns)]
+    visits = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
+    keys = changed["user_id"]
+    return ({**paths_of(store, visits), "path_visits": RowUpdate("user_id", keys, fresh),
+             "path_inputs": RowUpdate("user_id", keys, changed.loc[changed["change"] != "gone",
+                                                                   ["user_id", "rows", "digest"]])},
+            f"paths of {len(changed):,} of {visitors:,} visitors recounted")
+
+
+def _member(values, keys) -> np.ndarray:
+    """values.isin(keys) as a boolean array (pandas' isin is slow on large sets of text)."""
+    keys = set(keys)
+    return np.fromiter((v in keys for v in values.tolist()), dtype=bool, count=len(values))
+
+
+def _only(table, ids: pd.DataFrame):
+    """The rows of `table` of the customers in ids (an Ibis semi join on a small in-memory table)."""
+    import ibis
+
+    return table.semi_join(ibis.memtable(ids), "customer_id")
