@@ -55,12 +55,12 @@ def open_snapshot(workspace: Path) -> Snapshot:
     return Snapshot(workspace)
 
 
-def publish(store, workspace: Path) -> Path:
+def publish(store, workspace: Path, known: dict | None = None) -> Path:
     """Publish the tables the server reads (surveys, scores, drivers, KPIs and the dashboard's tables,
-    services/dashboard_snapshot.py): run after changing them."""
+    services/dashboard_snapshot.py): run after changing them. `known`: table digests already taken."""
     from centric.services.dashboard_snapshot import publish_all
 
-    return publish_all(store, workspace)
+    return publish_all(store, workspace, known=known)
 
 
 def _text(raw: bytes) -> str:

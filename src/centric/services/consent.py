@@ -77,14 +77,17 @@ def _now(settings) -> dt.datetime:
     return dt.datetime.now(zone).replace(tzinfo=None)
 
 
-def _marked(store, settings, purpose: str):
-    """Every event, each anonymous one first given the customer its visitor was merged into
-    (services/identity.py), marked with whether it was recorded under consent to `purpose`."""
+def _marked(store, settings, purpose: str, events=None):
+    """Every event (or those of `events`, a part of the events table), each anonymous one first given the
+    customer its visitor was merged into (services/identity.py), marked with whether it was recorded
+    under consent to `purpose`."""
     from centric.queries.consent import mark_events
+    from centric.queries.identity import resolved_events
     from centric.services.identity import person_events
 
     db = store.ibis()
-    return mark_events(person_events(db), db.table("consents"), purpose, _default(settings))
+    resolved = person_events(db) if events is None else resolved_events(events, db.table("identities"))
+    return mark_events(resolved, db.table("consents"), purpose, _default(settings))
 
 
 def consented_tables(store, settings, purpose: str, names) -> dict:
@@ -111,6 +114,14 @@ def events_and_left_out(store, settings, analysis: str):
 
     marked = _marked(store, settings, PURPOSES[analysis])
     return kept(marked), count_events_left_out(store, settings, analysis, marked)
+
+
+def events_of(store, settings, analysis: str, events):
+    """The analysis's events among `events` (a part of the events table, as an Ibis table): the same rule
+    as `events_and_left_out`, for an incremental publish of the snapshot (services/dashboard_snapshot.py)."""
+    from centric.queries.consent import kept
+
+    return kept(_marked(store, settings, PURPOSES[analysis], events))
 
 
 def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:

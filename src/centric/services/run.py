@@ -162,5 +162,6 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
     if workspace is not None:
         from centric.services.collector import publish
 
-        publish(store, workspace)  # what `centric serve` shows (store/snapshot.py)
+        # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
+        publish(store, workspace, known=ledger.known())
     return results
