@@ -39,9 +39,10 @@ SOURCES = {
     "dash_events": ("events", "identities", "identity_splits", "consents"),
     "dash_stage_moves": ("journey_stages",),
 }
-# staged key sets of a dash_events patch (TEMP tables, store/snapshot_delta.py)
-NEW_EVENTS, LINKED, REACHED, CONSENT_CHANGED = ("_snapshot_new_events", "_snapshot_linked",
-                                                "_snapshot_reached", "_snapshot_consent_changed")
+# staged sets of a dash_events patch (TEMP tables, store/snapshot_delta.py)
+NEW_EVENTS, LINKED, CONSENT_CHANGED, REACHED, REDERIVED = (
+    "_snapshot_new_events", "_snapshot_linked", "_snapshot_consent_changed", "_snapshot_reached",
+    "_snapshot_rederived")
 
 
 def dashboard_expressions(store, settings) -> dict:
@@ -50,7 +51,8 @@ def dashboard_expressions(store, settings) -> dict:
     from centric.services import consent
 
     db = store.ibis()
-    events, _ = consent.events_and_left_out(store, settings, "funnel")
+    # the funnel's events (its left-out count is the analyses' to record, not the snapshot's)
+    events = consent.consented_events(store, settings, consent.PURPOSES["funnel"])
     return {
         "dash_customers": q.dash_customers(db.table("customers"), db.table("customer_summary"),
                                            db.table("customer_value"), db.table("customer_personas"),
@@ -129,27 +131,27 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
         return None, []
     if not only_appended(store, "events", before.get("events"), new["events"]):
         return None, []
-    staged = [NEW_EVENTS, CONSENT_CHANGED, LINKED, REACHED]
+    staged = [NEW_EVENTS, CONSENT_CHANGED, LINKED, REACHED, REDERIVED]
     stage_appended(store, NEW_EVENTS, "events", before["events"]["end"])
     if not stage_consent_changes(store, workspace, CONSENT_CHANGED):
         return None, staged
     db = store.ibis()
     fresh, changed = db.table(NEW_EVENTS), db.table(CONSENT_CHANGED)
-    # anonymous visitors whose spans may have moved: a new event links them to a customer (queries/identity.py:
-    # a visitor's spans are computed from its own links only, and the old events and splits are unchanged)
-    links = identity_links(fresh)
-    stage(store, LINKED, links.select("anonymous_id").distinct())
-    # every visitor whose events may belong to a customer read again: linked anew, or merged into a
-    # customer whose consent records changed
+    # visitors whose spans may have moved: a new event links them to a customer (queries/identity.py: a
+    # visitor's spans come from its own links only, and the old events and the splits are unchanged)
+    stage(store, LINKED, identity_links(fresh).select("anonymous_id").distinct())
+    # visitors whose anonymous events may read differently: linked anew, or merged into a customer whose
+    # consent records changed
     ids = db.table("identities")
     spans = ids.filter((ids.id_type == "anonymous_id") & ids.customer_id.isin(changed.customer_id))
     stage(store, REACHED, db.table(LINKED).union(spans.select(anonymous_id=spans.id_value)).distinct())
-    linked, reached = db.table(LINKED), db.table(REACHED)
-    events = db.table("events")
-    part = events.filter(events.customer_id.isin(changed.customer_id) | events.anonymous_id.isin(reached.anonymous_id)
-                         | events.event_id.isin(fresh.event_id))
+    # the events whose dash_events row may differ from the published one: the new ones, those naming a
+    # customer whose consent records changed, and the anonymous ones of those visitors (an event naming its
+    # customer keeps it whatever the identities say); every other row reads as before
+    events, reached = db.table("events"), db.table(REACHED)
+    own = events.filter(events.customer_id.isin(changed.customer_id)).select("event_id")
+    anonymous = events.filter(events.customer_id.isnull() & events.anonymous_id.isin(reached.anonymous_id))
+    stage(store, REDERIVED, fresh.select("event_id").union(own).union(anonymous.select("event_id")).distinct())
+    part = events.filter(events.event_id.isin(db.table(REDERIVED).event_id))
     rows = q.dash_events(events_of(store, settings, "funnel", part), user_keys=_user_keys(store))
-    rows = rows.filter(rows.customer_id.isin(changed.customer_id) | rows.anonymous_id.isin(linked.anonymous_id)
-                       | rows.event_id.isin(fresh.event_id))
-    keys = {"customer_id": CONSENT_CHANGED, "anonymous_id": LINKED, "event_id": NEW_EVENTS}
-    return Patch(rows=rows, keys=keys), staged
+    return Patch(rows=rows, keys={"event_id": REDERIVED}), staged
