@@ -43,6 +43,8 @@ SOURCES = {
 NEW_EVENTS, LINKED, CONSENT_CHANGED, REACHED, REDERIVED = (
     "_snapshot_new_events", "_snapshot_linked", "_snapshot_consent_changed", "_snapshot_reached",
     "_snapshot_rederived")
+# tables whose appended rows a patch reads (where each ended is recorded at every publish)
+APPENDED = ("events",)
 
 
 def dashboard_expressions(store, settings) -> dict:
@@ -86,7 +88,8 @@ def publish_all(store, workspace: Path, settings=None, known: dict | None = None
     digests = _Digests(store, known)
     now = {"version": STATE_VERSION, "consent_default": bool(settings.consent_default_granted),
            "sources": {name: {src: digests(src) for src in SOURCES[name]} for name in (*tables, *derived)}}
-    now["events"] = {"rows": digests("events")[0], "digest": digests("events")[1], "end": end_of(store, "events")}
+    now["appended"] = {table: {"rows": digests(table)[0], "digest": digests(table)[1], "end": end_of(store, table)}
+                       for table in APPENDED}
     before = published_state(workspace)
     if not before or before.get("version") != STATE_VERSION or before.get("consent_default") != now["consent_default"]:
         return publish_snapshot(store, workspace, tables, derived=derived, built_from=now)
@@ -129,10 +132,10 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
     old, new = before["sources"].get("dash_events", {}), now["sources"]["dash_events"]
     if old.get("identity_splits") != new["identity_splits"]:
         return None, []
-    if not only_appended(store, "events", before.get("events"), new["events"]):
+    if not only_appended(store, "events", before.get("appended", {}).get("events"), new["events"]):
         return None, []
     staged = [NEW_EVENTS, CONSENT_CHANGED, LINKED, REACHED, REDERIVED]
-    stage_appended(store, NEW_EVENTS, "events", before["events"]["end"])
+    stage_appended(store, NEW_EVENTS, "events", before["appended"]["events"]["end"])
     if not stage_consent_changes(store, workspace, CONSENT_CHANGED):
         return None, staged
     db = store.ibis()
@@ -155,3 +158,4 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
     part = events.filter(events.event_id.isin(db.table(REDERIVED).event_id))
     rows = q.dash_events(events_of(store, settings, "funnel", part), user_keys=_user_keys(store))
     return Patch(rows=rows, keys={"event_id": REDERIVED}), staged
+
