@@ -13,7 +13,6 @@ Rules under test, on a small hand-made shop loaded through ingest:
 
 from __future__ import annotations
 
-import logging
 import shutil
 
 import duckdb
@@ -58,14 +57,13 @@ def _tables(path) -> dict[str, list]:
         con.close()
 
 
-def _publish(ws, caplog) -> str:
-    """Publish as a run does (incrementally where it can); returns the plan it logged."""
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="centric.services.dashboard_snapshot"):
-        with open_store(ws.path) as (settings, store):
-            rebuild(store)  # as the run's identities step
-            publish_all(store, ws.path, settings)
-    return " ".join(r.getMessage() for r in caplog.records)
+def _publish(ws) -> dict:
+    """Publish as a run does (incrementally where it can); returns what it kept, patched and wrote whole."""
+    plan: dict = {}
+    with open_store(ws.path) as (settings, store):
+        rebuild(store)  # as the run's identities step
+        publish_all(store, ws.path, settings, plan=plan)
+    return plan
 
 
 def _whole(ws, tmp_path) -> dict[str, list]:
@@ -101,9 +99,9 @@ def shop(tmp_path):
     return ws, files
 
 
-def test_incremental_publish_equals_a_whole_one(shop, tmp_path, caplog):
+def test_incremental_publish_equals_a_whole_one(shop, tmp_path):
     ws, files = shop
-    assert "patched" not in _publish(ws, caplog)  # the first publish: whole
+    assert _publish(ws)["patched"] == []  # the first publish: whole
     before = _tables(ws.path / "snapshot" / "api.duckdb")
     assert _events_of(before, V) == 2 and _events_of(before, W) == 2
 
@@ -114,27 +112,28 @@ def test_incremental_publish_equals_a_whole_one(shop, tmp_path, caplog):
     _ingest(ws, files, "events", pd.concat([_events("2026-02-04 10:00:00", "b"), link], ignore_index=True))
     _ingest(ws, files, "consents", pd.DataFrame({"customer_id": [W], "category": ["analytics"], "granted": [False],
                                                  "recorded_at": ["2026-02-01 10:01:00"]}))
-    plan = _publish(ws, caplog)
-    assert "['dash_events'] patched" in plan, plan
-    assert "tables kept" in plan and not plan.startswith("snapshot: 0 tables kept"), plan
+    plan = _publish(ws)
+    assert plan["patched"] == ["dash_events"], plan
+    assert {"surveys", "dash_orders", "customer_summary"} <= set(plan["kept"]), plan  # unchanged sources
+    assert {"consents", "dash_events"}.isdisjoint(plan["kept"]), plan
     published = _tables(ws.path / "snapshot" / "api.duckdb")
     assert published == _whole(ws, tmp_path)
     assert _events_of(published, W) == 1  # only the event before the withdrawal is left
     assert _events_of(published, V) == 2 + 2 + 1 + 3  # the day's two, the link, dev-x's three old ones
 
-    plan = _publish(ws, caplog)  # nothing new
-    assert "0 written whole" in plan and "none patched" in plan, plan
+    plan = _publish(ws)  # nothing new
+    assert plan["written"] == [] and plan["patched"] == [], plan
     assert _tables(ws.path / "snapshot" / "api.duckdb") == published
 
 
-def test_an_erasure_rewrites_the_events_whole(shop, tmp_path, caplog):
+def test_an_erasure_rewrites_the_events_whole(shop, tmp_path):
     ws, files = shop
-    _publish(ws, caplog)
+    _publish(ws)
     with open_store(ws.path) as (_, store):  # events deleted (as an erasure does), and one appended
         store.con.execute("DELETE FROM events WHERE customer_id = ?", [W])
     _ingest(ws, files, "events", _events("2026-02-05 10:00:00", "c").iloc[4:8])  # c03's and c04's
-    plan = _publish(ws, caplog)
-    assert "dash_events" not in plan.split("patched")[0], plan  # not patched: written whole
+    plan = _publish(ws)
+    assert "dash_events" in plan["written"], plan  # not patched: written whole
     published = _tables(ws.path / "snapshot" / "api.duckdb")
     assert published == _whole(ws, tmp_path)
     assert _events_of(published, W) == 0 and _events_of(published, "c03") == 2 + 2

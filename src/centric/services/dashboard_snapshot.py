@@ -70,11 +70,14 @@ def _user_keys(store) -> bool:
     return getattr(store, "engine", "duckdb") == "duckdb"
 
 
-def publish_all(store, workspace: Path, settings=None, known: dict | None = None) -> Path:
+def publish_all(store, workspace: Path, settings=None, known: dict | None = None, plan: dict | None = None,
+                whole: bool = False) -> Path:
     """Publish the API's and the dashboard's tables in one atomic swap; returns the snapshot's path.
     Tables whose sources did not change since the last publish are kept from it, and dash_events is
     patched where it can be (module docstring). `known`: {table: [rows, digest]} already taken (the run
-    ledger's) of tables nothing has written since."""
+    ledger's) of tables nothing has written since. `plan`, when given, is filled with what was done:
+    {"kept": [...], "patched": [...], "written": [...]} (table names). `whole`: write every table (as
+    `centric run --full` does)."""
     from centric.services.workspace_files import load_settings
 
     settings = settings if settings is not None else load_settings(Path(workspace))
@@ -90,8 +93,9 @@ def publish_all(store, workspace: Path, settings=None, known: dict | None = None
            "sources": {name: {src: digests(src) for src in SOURCES[name]} for name in (*tables, *derived)}}
     now["appended"] = {table: {"rows": digests(table)[0], "digest": digests(table)[1], "end": end_of(store, table)}
                        for table in APPENDED}
-    before = published_state(workspace)
+    before = None if whole else published_state(workspace)
     if not before or before.get("version") != STATE_VERSION or before.get("consent_default") != now["consent_default"]:
+        _fill(plan, [], [], [*tables, *derived])
         return publish_snapshot(store, workspace, tables, derived=derived, built_from=now)
     reuse = [name for name in (*tables, *derived) if before["sources"].get(name) == now["sources"][name]]
     patches, staged = {}, []
@@ -100,14 +104,19 @@ def publish_all(store, workspace: Path, settings=None, known: dict | None = None
             patch, staged = _events_patch(store, settings, workspace, before, now)
             if patch is not None:
                 patches["dash_events"] = patch
-        log.info("snapshot: %d tables kept, %s patched, %d written whole", len(reuse), sorted(patches) or "none",
-                 len(tables) + len(derived) - len(reuse) - len(patches))
+        _fill(plan, reuse, sorted(patches), [n for n in (*tables, *derived) if n not in reuse and n not in patches])
         return publish_snapshot(store, workspace, tables, derived=derived, built_from=now, reuse=reuse,
                                 patches=patches)
     finally:
         from centric.store.snapshot_delta import drop_staged
 
         drop_staged(store, staged)
+
+
+def _fill(plan: dict | None, kept, patched, written) -> None:
+    log.info("snapshot: %d tables kept, %s patched, %d written whole", len(kept), patched or "none", len(written))
+    if plan is not None:
+        plan.update(kept=list(kept), patched=list(patched), written=list(written))
 
 
 class _Digests:
