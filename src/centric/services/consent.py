@@ -15,6 +15,7 @@ where analyses get their events (docs/privacy.md).
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 PURPOSES = {
@@ -124,6 +125,23 @@ def events_of(store, settings, analysis: str, events):
     return kept(_marked(store, settings, PURPOSES[analysis], events))
 
 
+# purpose -> counts, while `counted_once` holds (one `centric run`, whose analyses all read the same events)
+_COUNTED: dict | None = None
+
+
+@contextmanager
+def counted_once():
+    """Within this block the left-out counts of a purpose are computed once: the analyses of one run that
+    share a purpose (personas and journey: analytics) read the same events, consents and identities,
+    which none of them writes. services/run.py opens it once the steps that change those have run."""
+    global _COUNTED
+    outer, _COUNTED = _COUNTED, {}
+    try:
+        yield
+    finally:
+        _COUNTED = outer
+
+
 def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:
     """What the analysis's event read leaves out (customers with no event under consent, events);
     `marked`: the marked events when the caller has them (`events_and_left_out`)."""
@@ -133,10 +151,16 @@ def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclus
     out = Exclusion(analysis, purpose, hint=hint(store, settings, purpose))
     if not store.has_rows("events"):
         return out
-    marked = _marked(store, settings, purpose) if marked is None else marked
-    row = store.ibis().execute(left_out_of(marked)).iloc[0]
-    out.customers_left_out, out.events_left_out = int(row["customers_left_out"]), int(row["events_left_out"])
-    out.anonymous_events_left_out = int(row["anonymous_events_left_out"])
+    key = (id(store), purpose, _default(settings))
+    if _COUNTED is not None and key in _COUNTED:
+        counts = _COUNTED[key]
+    else:
+        marked = _marked(store, settings, purpose) if marked is None else marked
+        row = store.ibis().execute(left_out_of(marked)).iloc[0]
+        counts = tuple(int(row[c]) for c in ("customers_left_out", "events_left_out", "anonymous_events_left_out"))
+        if _COUNTED is not None:
+            _COUNTED[key] = counts
+    out.customers_left_out, out.events_left_out, out.anonymous_events_left_out = counts
     return out
 
 
