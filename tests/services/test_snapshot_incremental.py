@@ -8,6 +8,8 @@ Rules under test, on a small hand-made shop loaded through ingest:
   that left old rows in place would fail this);
 - an anonymous visitor linked to a customer by a new event moves its old events to that customer;
 - an erasure (events deleted) is not an append: dash_events is written whole, and equal again;
+- after a publish outside a run (identities not rebuilt from the events it read), the next run's
+  publish writes dash_events whole: a patch would miss the visitors those events linked;
 - nothing new: every table is kept.
 """
 
@@ -57,12 +59,14 @@ def _tables(path) -> dict[str, list]:
         con.close()
 
 
-def _publish(ws) -> dict:
-    """Publish as a run does (incrementally where it can); returns what it kept, patched and wrote whole."""
+def _publish(ws, run: bool = True) -> dict:
+    """Publish as a run does (identities rebuilt first; incrementally where it can), or as a command outside
+    a run does (`run=False`: identities as they are); returns what it kept, patched and wrote whole."""
     plan: dict = {}
     with open_store(ws.path) as (settings, store):
-        rebuild(store)  # as the run's identities step
-        publish_all(store, ws.path, settings, plan=plan)
+        if run:
+            rebuild(store)  # as the run's identities step
+        publish_all(store, ws.path, settings, plan=plan, identities_current=run)
     return plan
 
 
@@ -137,3 +141,21 @@ def test_an_erasure_rewrites_the_events_whole(shop, tmp_path):
     published = _tables(ws.path / "snapshot" / "api.duckdb")
     assert published == _whole(ws, tmp_path)
     assert _events_of(published, W) == 0 and _events_of(published, "c03") == 2 + 2
+
+
+def test_after_a_publish_outside_a_run_the_events_are_written_whole(shop, tmp_path):
+    ws, files = shop
+    _publish(ws)
+    link = pd.DataFrame([{"event_id": "link", "occurred_at": pd.Timestamp("2026-02-04 09:00:00"), "customer_id": V,
+                          "anonymous_id": "dev-x", "session_id": "sl", "name": "Signed In", "channel": "web"}])
+    with open_store(ws.path) as (_, store):
+        stale = store.ibis().execute(store.ibis().table("identities"))
+    _ingest(ws, files, "events", link)  # the ingest rebuilds the identities; events written otherwise may not:
+    with open_store(ws.path) as (_, store):
+        store.replace_table("identities", stale)  # as if they had not been rebuilt
+    _publish(ws, run=False)  # e.g. `centric survey add`: the identities do not know the link yet
+    plan = _publish(ws)  # the next run rebuilds them: dev-x's old events now belong to V
+    assert "dash_events" in plan["written"], plan
+    published = _tables(ws.path / "snapshot" / "api.duckdb")
+    assert published == _whole(ws, tmp_path)
+    assert _events_of(published, V) == 2 + 1 + 3

@@ -16,7 +16,8 @@ Publishing costs what changed, and its result is always the one a whole publish 
   default are unchanged: the rows of the new events, of the anonymous visitors the new events link
   to a customer, and of the customers whose consent records changed (a withdrawal included) are
   deleted and derived again by the same rule as a whole publish. Anything else (an erasure, an
-  update of old events, a changed split or default, no state from the last publish) rewrites the
+  update of old events, a changed split or default, no state from the last publish, a last publish
+  made outside a run, whose identities may not have been rebuilt from the events then) rewrites the
   table whole;
 - every other changed table is written whole (they are small next to the events).
 """
@@ -71,13 +72,14 @@ def _user_keys(store) -> bool:
 
 
 def publish_all(store, workspace: Path, settings=None, known: dict | None = None, plan: dict | None = None,
-                whole: bool = False) -> Path:
+                whole: bool = False, identities_current: bool = False) -> Path:
     """Publish the API's and the dashboard's tables in one atomic swap; returns the snapshot's path.
     Tables whose sources did not change since the last publish are kept from it, and dash_events is
     patched where it can be (module docstring). `known`: {table: [rows, digest]} already taken (the run
     ledger's) of tables nothing has written since. `plan`, when given, is filled with what was done:
     {"kept": [...], "patched": [...], "written": [...]} (table names). `whole`: write every table (as
-    `centric run --full` does)."""
+    `centric run --full` does). `identities_current`: the identities were rebuilt from the events as they
+    are (a run's identities step did it); the next publish patches dash_events only after such a one."""
     from centric.services.workspace_files import load_settings
 
     settings = settings if settings is not None else load_settings(Path(workspace))
@@ -90,6 +92,7 @@ def publish_all(store, workspace: Path, settings=None, known: dict | None = None
 
     digests = _Digests(store, known)
     now = {"version": STATE_VERSION, "consent_default": bool(settings.consent_default_granted),
+           "identities_current": bool(identities_current),
            "sources": {name: {src: digests(src) for src in SOURCES[name]} for name in (*tables, *derived)}}
     now["appended"] = {table: {"rows": digests(table)[0], "digest": digests(table)[1], "end": end_of(store, table)}
                        for table in APPENDED}
@@ -139,7 +142,9 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
     from centric.store.snapshot_delta import Patch, only_appended, stage, stage_appended, stage_consent_changes
 
     old, new = before["sources"].get("dash_events", {}), now["sources"]["dash_events"]
-    if old.get("identity_splits") != new["identity_splits"]:
+    # the spans of a visitor can have moved only through links in the appended events when the published
+    # rows were read with identities rebuilt from the events then (a later rebuild reads more events)
+    if not before.get("identities_current") or old.get("identity_splits") != new["identity_splits"]:
         return None, []
     if not only_appended(store, "events", before.get("appended", {}).get("events"), new["events"]):
         return None, []

@@ -158,7 +158,8 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
         from centric.services.collector import publish
 
         # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
-        publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full)
+        publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
+                identities_current="identities" in results)
     return results
 
 
