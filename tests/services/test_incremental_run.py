@@ -142,3 +142,21 @@ def test_the_drift_check_reads_language_and_label_mix():
     assert labels is not None and "labels" in labels
     assert "removed" in drift(fitted, None, ["en"], ["positive"], 3, 0, ["en", "es"])
     assert "new or changed" in drift(fitted, None, ["en"], ["positive"], 0, 201, ["en", "es"])
+
+
+def test_the_published_snapshot_equals_a_whole_publish(runs, tmp_path):
+    """The incremental run patched the snapshot's events and kept unchanged tables; every table of what
+    it published equals, row for row, a whole publish of the same database."""
+    from centric.services.dashboard_snapshot import publish_all
+    from centric.services.workspace_files import open_store
+    from tests.services.test_snapshot_incremental import _tables
+
+    shop, _, _, result, full = runs
+    assert result.snapshot["patched"] == ["dash_events"], result.snapshot
+    assert result.snapshot["kept"] and "dash_events" in full.snapshot["written"], full.snapshot
+    assert any(line.startswith("snapshot: ") and "dash_events patched" in line for line in result.lines())
+    copy = tmp_path / "whole"
+    shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("snapshot", "run.lock"))
+    with open_store(copy) as (settings, store):
+        publish_all(store, copy, settings)
+    assert _tables(shop / "snapshot" / "api.duckdb") == _tables(copy / "snapshot" / "api.duckdb")

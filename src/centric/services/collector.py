@@ -56,12 +56,15 @@ def open_snapshot(workspace: Path) -> Snapshot:
     return Snapshot(workspace)
 
 
-def publish(store, workspace: Path) -> Path:
+def publish(store, workspace: Path, known: dict | None = None, plan: dict | None = None,
+            whole: bool = False, identities_current: bool = False) -> Path:
     """Publish the tables the server reads (surveys, scores, drivers, KPIs and the dashboard's tables,
-    services/dashboard_snapshot.py): run after changing them."""
+    services/dashboard_snapshot.py): run after changing them. `known`: table digests already taken;
+    `plan` is filled with what was kept, patched and written whole; `whole` writes every table;
+    `identities_current`: the identities were just rebuilt (services/dashboard_snapshot.py)."""
     from centric.services.dashboard_snapshot import publish_all
 
-    return publish_all(store, workspace)
+    return publish_all(store, workspace, known=known, plan=plan, whole=whole, identities_current=identities_current)
 
 
 def _text(raw: bytes) -> str:

@@ -15,6 +15,7 @@ where analyses get their events (docs/privacy.md).
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 PURPOSES = {
@@ -77,14 +78,17 @@ def _now(settings) -> dt.datetime:
     return dt.datetime.now(zone).replace(tzinfo=None)
 
 
-def _marked(store, settings, purpose: str):
-    """Every event, each anonymous one first given the customer its visitor was merged into
-    (services/identity.py), marked with whether it was recorded under consent to `purpose`."""
+def _marked(store, settings, purpose: str, events=None):
+    """Every event (or those of `events`, a part of the events table), each anonymous one first given the
+    customer its visitor was merged into (services/identity.py), marked with whether it was recorded
+    under consent to `purpose`."""
     from centric.queries.consent import mark_events
+    from centric.queries.identity import resolved_events
     from centric.services.identity import person_events
 
     db = store.ibis()
-    return mark_events(person_events(db), db.table("consents"), purpose, _default(settings))
+    resolved = person_events(db) if events is None else resolved_events(events, db.table("identities"))
+    return mark_events(resolved, db.table("consents"), purpose, _default(settings))
 
 
 def consented_tables(store, settings, purpose: str, names) -> dict:
@@ -119,6 +123,31 @@ def marked_events(store, settings, analysis: str):
     return _marked(store, settings, PURPOSES[analysis])
 
 
+def events_of(store, settings, analysis: str, events):
+    """The analysis's events among `events` (a part of the events table, as an Ibis table): the same rule
+    as `events_and_left_out`, for an incremental publish of the snapshot (services/dashboard_snapshot.py)."""
+    from centric.queries.consent import kept
+
+    return kept(_marked(store, settings, PURPOSES[analysis], events))
+
+
+# purpose -> counts, while `counted_once` holds (one `centric run`, whose analyses all read the same events)
+_COUNTED: dict | None = None
+
+
+@contextmanager
+def counted_once():
+    """Within this block the left-out counts of a purpose are computed once: the analyses of one run that
+    share a purpose (personas and journey: analytics) read the same events, consents and identities,
+    which none of them writes. services/run.py opens it once the steps that change those have run."""
+    global _COUNTED
+    outer, _COUNTED = _COUNTED, {}
+    try:
+        yield
+    finally:
+        _COUNTED = outer
+
+
 def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:
     """What the analysis's event read leaves out (customers with no event under consent, events);
     `marked`: the marked events when the caller has them (`events_and_left_out`)."""
@@ -128,10 +157,16 @@ def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclus
     out = Exclusion(analysis, purpose, hint=hint(store, settings, purpose))
     if not store.has_rows("events"):
         return out
-    marked = _marked(store, settings, purpose) if marked is None else marked
-    row = store.ibis().execute(left_out_of(marked)).iloc[0]
-    out.customers_left_out, out.events_left_out = int(row["customers_left_out"]), int(row["events_left_out"])
-    out.anonymous_events_left_out = int(row["anonymous_events_left_out"])
+    key = (id(store), purpose, _default(settings))
+    if _COUNTED is not None and key in _COUNTED:
+        counts = _COUNTED[key]
+    else:
+        marked = _marked(store, settings, purpose) if marked is None else marked
+        row = store.ibis().execute(left_out_of(marked)).iloc[0]
+        counts = tuple(int(row[c]) for c in ("customers_left_out", "events_left_out", "anonymous_events_left_out"))
+        if _COUNTED is not None:
+            _COUNTED[key] = counts
+    out.customers_left_out, out.events_left_out, out.anonymous_events_left_out = counts
     return out
 
 

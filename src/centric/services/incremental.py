@@ -23,11 +23,19 @@ class RunSteps(dict):
     def __init__(self, *args, decisions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.decisions = decisions if decisions is not None else {}
+        # what the publish of the snapshot kept, patched and wrote whole (services/dashboard_snapshot.py)
+        self.snapshot: dict = {}
 
     def lines(self) -> list[str]:
         """One line per step: 'feedback_insights: 2,586 rows, incremental: ... 6 new or changed texts read ...'."""
-        return [self.decisions[name].line(rows) if name in self.decisions else f"{name}: {rows:,} rows"
-                for name, rows in self.items()]
+        lines = [self.decisions[name].line(rows) if name in self.decisions else f"{name}: {rows:,} rows"
+                 for name, rows in self.items()]
+        if self.snapshot:
+            patched = ", ".join(self.snapshot["patched"])
+            lines.append(f"snapshot: {len(self.snapshot['kept'])} tables kept (unchanged), "
+                         + (f"{patched} patched (what the new data touches), " if patched else "")
+                         + f"{len(self.snapshot['written'])} written whole")
+        return lines
 
 
 def _listen(store, settings, workspace, decision):

@@ -80,11 +80,13 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     known = dict(zip(old["feedback_id"], old["input_hash"]))
     fresh_mask = [known.get(f) != h for f, h in zip(feedback["feedback_id"], feedback["_hash"])]
     fresh = feedback[fresh_mask]
-    removed = int((~old["feedback_id"].isin(feedback["feedback_id"])).sum())
+    current = set(feedback["feedback_id"])
+    removed = sum(1 for f in old["feedback_id"] if f not in current)
     languages = list(settings.languages)
     analyzer = FeedbackAnalyzer(tuple(languages))
     detected, confidence = analyzer.languages_of(fresh["text"].fillna("").tolist(), fresh["language"].tolist())
-    kept = old[old["feedback_id"].isin(feedback.loc[[not m for m in fresh_mask], "feedback_id"])]
+    unchanged = {f for f, m in zip(feedback["feedback_id"], fresh_mask) if not m}
+    kept = old[[f in unchanged for f in old["feedback_id"]]]
     labels = [weak_label(r, s) for r, s in zip(feedback["rating"], feedback["rating_scale"])]
     why = drift(fitted, feedback, [*kept["language"], *detected], labels, removed, len(fresh), languages)
     if why is not None:

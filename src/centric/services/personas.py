@@ -144,17 +144,33 @@ def persona_input(store, settings, rebuild_profiles: bool = True):
         return profiles, consent.Exclusion("personas", consent.PURPOSES["personas"])
     end = pd.Timestamp(profiles["observed_until"].iloc[0]).to_pydatetime()
     allowed = set(consent.customers_with_purpose(store, settings, consent.PURPOSES["personas"], end)["customer_id"])
-    keep = profiles["customer_id"].isin(allowed)
+    # a set lookup per id: Series.isin over Arrow-backed strings costs ten times more on 20k customers
+    keep = pd.Series([c in allowed for c in profiles["customer_id"].to_numpy(dtype=object)], index=profiles.index)
     left_out = consent.count_events_left_out(store, settings, "personas")
     left_out.customers_left_out = int((~keep).sum())
     return profiles[keep].reset_index(drop=True), left_out
 
 
 def profile_hashes(profiles: pd.DataFrame, variables) -> np.ndarray:
+    """A fingerprint per customer of its clustering variables: each value as JSON, hashed per row. A value
+    seen before in its column (most are: ages, countries, counts) is not serialised again."""
     cols = profiles[list(variables)].astype(object)
-    cols = cols.apply(lambda c: c.map(lambda v: json.dumps(list(v) if hasattr(v, "__len__") and not isinstance(v, str)
-                                                           else v, default=str)))
-    return pd.util.hash_pandas_object(cols, index=False).astype(str).to_numpy()
+    out = {}
+    for name in cols.columns:
+        seen: dict = {}
+        texts = []
+        for v in cols[name].to_numpy(dtype=object):
+            if isinstance(v, (list, tuple, np.ndarray)) or (hasattr(v, "__len__") and not isinstance(v, str)):
+                texts.append(json.dumps(list(v), default=str))
+                continue
+            key = (type(v), v)  # the type too: 1, 1.0 and True are equal keys but different JSON
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = json.dumps(v, default=str)
+            texts.append(text)
+        out[name] = texts
+    frame = pd.DataFrame(out, index=cols.index, dtype=object)
+    return pd.util.hash_pandas_object(frame, index=False).astype(str).to_numpy()
 
 
 def save_state(store, result, variables: dict, customers: int, mean_distance: float) -> None:

@@ -91,7 +91,8 @@ def assign_incremental(store, settings, progress=None):
     personas["card"] = [json.dumps(by_id[p], ensure_ascii=False, default=str) for p in personas["persona_id"]]
     store.replace_tables({"personas": personas, "customer_personas": out})
     record(store, left_out)
-    gone = int((~members["customer_id"].isin(ids)).sum())
+    present = set(ids)
+    gone = sum(1 for c in members["customer_id"].to_numpy(dtype=object) if c not in present)
     reason = (f"{int(fresh.sum()):,} new or changed customers assigned to the nearest persona"
               + (f", {gone:,} left" if gone else "") + "; no drift")
     silhouettes = {int(k): v for k, v in state.get("silhouettes", {}).items()}

@@ -132,35 +132,54 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
     the snapshot is not published: the server keeps the last complete run's. Each step writes each
     of its tables in one transaction, so a step cut short by a signal or a kill leaves every table as
     it was before or as the step wrote it, never half."""
-    import time
+    from contextlib import ExitStack
 
-    from centric.services.incremental import INCREMENTAL, RunSteps
-    from centric.services.run_ledger import Ledger
+    from centric.services.consent import counted_once
+    from centric.services.incremental import RunSteps
+    from centric.services.run_ledger import READS, Ledger
 
     skipped = set(skipped_on(store))
     ledger = Ledger(store, workspace, full=full)
     results = RunSteps(decisions=ledger.decisions)
-    for name, step in STEPS:
-        if name in skipped:
-            continue
-        if stop is not None and stop():
-            return results
-        if on_step:
-            on_step(name)
-        began, decision = time.perf_counter(), ledger.decide(name)
-        mode = reason = None
-        if decision.mode == "reused":
-            rows = store.count(OUTPUT_OF.get(name, name))
-        elif decision.mode == "incremental" and name in INCREMENTAL:
-            rows, mode, reason = INCREMENTAL[name](store, settings, workspace, decision)
-        else:
-            rows = step(store, settings, workspace)
-            if decision.mode == "incremental":  # no incremental form: its whole result is the exact one
-                mode, reason = "full", f"{decision.reason}; recomputed whole (exact, and cheap next to the fits)"
-        results[name] = rows
-        ledger.done(name, rows, time.perf_counter() - began, mode, reason)
+    with ExitStack() as scope:
+        counting = False
+        for name, step in STEPS:
+            if name in skipped:
+                continue
+            if stop is not None and stop():
+                return results
+            if name in READS and not counting:
+                # from here on no step writes events, consents or identities: what consent leaves out of
+                # an analysis is counted once per purpose (personas and the journey share analytics)
+                scope.enter_context(counted_once())
+                counting = True
+            _step(store, settings, workspace, ledger, results, name, step, on_step)
     if workspace is not None:
         from centric.services.collector import publish
 
-        publish(store, workspace)  # what `centric serve` shows (store/snapshot.py)
+        # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
+        publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
+                identities_current="identities" in results)
     return results
+
+
+def _step(store, settings, workspace, ledger, results, name: str, step: Callable, on_step) -> None:
+    """Run one step as its ledger decision says (reused, incremental or full) and record it."""
+    import time
+
+    from centric.services.incremental import INCREMENTAL
+
+    if on_step:
+        on_step(name)
+    began, decision = time.perf_counter(), ledger.decide(name)
+    mode = reason = None
+    if decision.mode == "reused":
+        rows = store.count(OUTPUT_OF.get(name, name))
+    elif decision.mode == "incremental" and name in INCREMENTAL:
+        rows, mode, reason = INCREMENTAL[name](store, settings, workspace, decision)
+    else:
+        rows = step(store, settings, workspace)
+        if decision.mode == "incremental":  # no incremental form: its whole result is the exact one
+            mode, reason = "full", f"{decision.reason}; recomputed whole (exact, and cheap next to the fits)"
+    results[name] = rows
+    ledger.done(name, rows, time.perf_counter() - began, mode, reason)

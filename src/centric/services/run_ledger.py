@@ -38,6 +38,9 @@ READS: dict[str, tuple[str, ...]] = {
     "journey": INPUTS,
     "kpis": INPUTS + ("surveys",),
 }
+# step -> the input tables it may write (the summary fills the order values a workspace loaded by an older
+# centric lacks): their digests are taken again after it
+WRITES: dict[str, tuple[str, ...]] = {"customer_summary": ("orders",)}
 # step -> an output table that must hold rows for the step to be reused
 OUTPUT = {"customer_summary": "customer_summary", "customer_value": "customer_value",
           "feedback_insights": "feedback_insights", "customer_profiles": "customer_profiles",
@@ -90,10 +93,28 @@ class Ledger:
         self.settings = settings_fingerprint(workspace)
         self.previous = {} if self.spark else last(store)
         self.decisions: dict[str, Decision] = {}
+        self._digests: dict[str, list] = {}
+        self._existing: set[str] | None = None
+
+    def digests(self, tables) -> dict[str, list]:
+        """{table: [rows, digest]} of input tables, each computed once per run: the steps that read them
+        write only their own outputs, so an input read by several steps (events by five) is scanned once;
+        those a step may write (`WRITES`) are taken again after it. The run hands them to the snapshot's
+        publish at its end (services/dashboard_snapshot.py)."""
+        missing = [t for t in tables if t not in self._digests]
+        if missing:
+            self._digests.update(self.store.digests(missing))
+        return {t: self._digests[t] for t in tables}
+
+    def known(self) -> dict[str, list]:
+        """The digests taken so far this run (of inputs nothing has written since)."""
+        return dict(self._digests)
 
     def _state(self, step: str) -> dict:
-        tables = [t for t in READS[step] if t in _existing(self.store)]
-        return {"tables": self.store.digests(tables), "settings": self.settings}
+        if self._existing is None:
+            self._existing = _existing(self.store)
+        tables = [t for t in READS[step] if t in self._existing]
+        return {"tables": self.digests(tables), "settings": self.settings}
 
     def decide(self, step: str) -> Decision:
         """Whether `step` runs, and why. Steps outside READS always run (mode full)."""
@@ -120,6 +141,8 @@ class Ledger:
 
     def done(self, step: str, rows: int, seconds: float, mode: str | None = None, reason: str | None = None) -> None:
         """Record the step in run_ledger (the step may have refined its mode and reason)."""
+        for table in WRITES.get(step, ()):
+            self._digests.pop(table, None)
         decision = self.decisions[step]
         decision.mode, decision.reason = mode or decision.mode, reason or decision.reason
         decision.seconds = seconds

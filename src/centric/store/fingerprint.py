@@ -22,3 +22,17 @@ def digest(con, table: str) -> list:
 
 def digests(con, tables) -> dict[str, list]:
     return {table: digest(con, table) for table in tables}
+
+
+def digest_from(con, table: str, position: int) -> list:
+    """[rows, digest] of the rows of `table` stored at or after `position` (DuckDB's rowid): with the
+    whole table's digest, what was there before `position` is known without reading it again."""
+    rows, total = con.execute(
+        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {ident(table)} AS t WHERE rowid >= ?",
+        [int(position)]).fetchone()
+    return [int(rows), str(total)]
+
+
+def end_position(con, table: str) -> int:
+    """One past the highest rowid of `table` (0 when empty): rows appended later are stored from here."""
+    return int(con.execute(f"SELECT coalesce(max(rowid), -1) + 1 FROM {ident(table)}").fetchone()[0])

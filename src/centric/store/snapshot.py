@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -45,29 +46,49 @@ def snapshot_path(workspace: Path) -> Path:
 
 
 def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_TABLES,
-                     derived: dict | None = None) -> Path:
+                     derived: dict | None = None, built_from: dict | None = None, reuse=(),
+                     patches: dict | None = None) -> Path:
     """Copy ``tables`` from the store, and the result of each ``derived`` Ibis expression (name ->
     expression over the store's tables), into a fresh file and swap it in; returns its path. All or
-    nothing: a reader sees the old file or the whole new one."""
+    nothing: a reader sees the old file or the whole new one.
+
+    ``built_from`` (JSON-able) is recorded in snapshot_info: what the tables were computed from, read
+    back by ``published_state`` for the next publish. Given ``reuse`` (names) or ``patches`` (name ->
+    ``Patch``), the fresh file starts as a copy of the published one: a reused table is kept as it is
+    (its sources did not change), a patched one loses the rows its patch names and gains the patch's
+    rows (store/snapshot_delta.py); every other table is written again."""
     derived = dict(derived or {})
+    patches = dict(patches or {})
     folder = Path(workspace) / SNAPSHOT_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / SNAPSHOT_FILE
     temp = folder / f".api-{os.getpid()}-{time.time_ns()}.duckdb"
     if getattr(store, "engine", "duckdb") == "spark":
         return _publish_from_spark(store, folder, temp, target, tables, derived)
-    compiled = {name: store.ibis().compile(expr) for name, expr in derived.items()}
+    keep = (set(reuse) | set(patches)) if target.exists() else set()
     con = store.con
-    # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
-    con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
     try:
+        if keep:
+            shutil.copyfile(target, temp)  # the published file is complete (renamed in whole)
+        # ATTACH takes no bound parameter: the path is centric's own (workspace folder + generated name)
+        con.execute(f"ATTACH {constant(str(temp))} AS centric_snapshot")
         try:
+            wanted = {*tables, *derived}
+            keep &= set(_tables_in(con, "centric_snapshot"))  # a table the published file lacks is written
+            compiled = {name: store.ibis().compile(expr) for name, expr in derived.items() if name not in keep}
+            added = {name: store.ibis().compile(patch.rows) for name, patch in patches.items() if name in keep}
+            for name in _tables_in(con, "centric_snapshot"):
+                if name not in keep or name not in wanted:
+                    con.execute(f"DROP TABLE centric_snapshot.{ident(name)}")
             for table in tables:
-                con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
+                if table not in keep:
+                    con.execute(f"CREATE TABLE centric_snapshot.{ident(table)} AS SELECT * FROM main.{ident(table)}")
             for name, sql in compiled.items():
                 con.execute(f"CREATE TABLE centric_snapshot.{ident(name)} AS {sql}")
+            for name, sql in added.items():
+                patches[name].apply(con, f"centric_snapshot.{ident(name)}", sql)
             con.execute("CREATE TABLE centric_snapshot.snapshot_info AS SELECT now() AS published_at, "
-                        "? AS tables", [json.dumps([*tables, *compiled])])
+                        "? AS tables, ? AS built_from", [json.dumps([*tables, *derived]), json.dumps(built_from)])
         finally:
             con.execute("DETACH centric_snapshot")
         _swap_in(temp, target)
@@ -76,6 +97,36 @@ def publish_snapshot(store, workspace: Path, tables: tuple[str, ...] = SNAPSHOT_
         raise
     fsync_dir(folder)
     return target
+
+
+def _tables_in(con, database: str) -> list[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
+                       [database]).fetchall()
+    return [r[0] for r in rows]
+
+
+def published_state(workspace: Path) -> dict | None:
+    """The ``built_from`` of the published snapshot (None when there is none, or it was published
+    without one, as by an older centric)."""
+    import duckdb
+
+    path = snapshot_path(workspace)
+    if not path.exists():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {constant(str(path))} AS published (READ_ONLY)")
+        columns = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'published' "
+            "AND table_name = 'snapshot_info'").fetchall()}
+        if "built_from" not in columns:
+            return None
+        row = con.execute("SELECT built_from FROM published.main.snapshot_info").fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+    except duckdb.Error:  # unreadable: the next publish writes a whole new file
+        return None
+    finally:
+        con.close()
 
 
 def _publish_from_spark(store, folder: Path, temp: Path, target: Path, tables: tuple[str, ...],
