@@ -104,8 +104,20 @@ RELABEL = {
 }
 
 
-def scaled_shop(base: Path, k: int, out: Path, tables=TABLES) -> dict[str, Path]:
-    """k copies of the base shop's `tables` with relabelled ids (see the module's docstring), as Parquet."""
+def event_parts(k: int, parts: int) -> list[tuple[int, int]]:
+    """The copy ranges [lo, hi) of each part of the events when they load in `parts` files."""
+    edges = [round(i * k / parts) for i in range(parts + 1)]
+    return [(lo, hi) for lo, hi in zip(edges, edges[1:]) if hi > lo]
+
+
+def part_files(folder: Path, k: int, parts: int) -> list[Path]:
+    return [folder / f"events-part{lo:03d}-{hi:03d}.parquet" for lo, hi in event_parts(k, parts)]
+
+
+def scaled_shop(base: Path, k: int, out: Path, tables=TABLES, parts: int = 1) -> dict[str, Path]:
+    """k copies of the base shop's `tables` with relabelled ids (see the module's docstring), as Parquet;
+    parts > 1 writes the events as that many files of whole copies (events-partLO-HI.parquet), the
+    way a shop too large to load its events at once loads them (each file is atomic on its own)."""
     import duckdb
 
     if k == 1:
@@ -118,20 +130,33 @@ def scaled_shop(base: Path, k: int, out: Path, tables=TABLES) -> dict[str, Path]
     for table in tables:
         src, dst = base / f"{table}.parquet", out / f"{table}.parquet"
         files[table] = dst
+        if table == "events" and parts > 1:
+            for (lo, hi), dst in zip(event_parts(k, parts), part_files(out, k, parts)):
+                if not dst.exists():
+                    _copy(con, src, dst, table, lo, hi)
+            continue
         if dst.exists():
             continue
         cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src)]).fetchall()]
         if table == "marketing_spend":  # one row per day and campaign: the shop spends k times as much
             select = ", ".join(f"round(amount * {k}, 2) AS amount" if c == "amount" else c for c in cols)
             sql = f"SELECT {select} FROM read_parquet('{src}')"
+            con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+            os.replace(f"{dst}.part", dst)
         else:
-            swap = RELABEL[table]
-            select = ", ".join(f"{swap[c]} AS {c}" if c in swap else c for c in cols)
-            sql = f"SELECT {select} FROM read_parquet('{src}') b, range({k}) t(r)"
-        con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
-        os.replace(f"{dst}.part", dst)
+            _copy(con, src, dst, table, 0, k)
     con.close()
     return files
+
+
+def _copy(con, src: Path, dst: Path, table: str, lo: int, hi: int) -> None:
+    """Copies lo..hi-1 of the base table `src`, relabelled, written to `dst`."""
+    cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src)]).fetchall()]
+    swap = RELABEL[table]
+    select = ", ".join(f"{swap[c]} AS {c}" if c in swap else c for c in cols)
+    sql = f"SELECT {select} FROM read_parquet('{src}') b, range({lo}, {hi}) t(r)"
+    con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+    os.replace(f"{dst}.part", dst)
 
 
 def input_rows(folder: Path, base: Path | None = None, k: int = 1) -> dict[str, int]:
@@ -264,9 +289,25 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
         order.append(name)
         stages[name] = {"start": now}
 
+    parts = []  # the events loaded in parts: each part's seconds and peak
     for table in (() if resume else tables):
         mark(f"ingest:{table}")
-        ws.ingest(table, str(data[table]))
+        files = data[table] if isinstance(data[table], list) else [data[table]]
+        if len(files) == 1:
+            ws.ingest(table, str(files[0]))
+            continue
+
+        def part_started(path, started=[None]):  # noqa: B006 - the start of the part before
+            now = time.perf_counter()
+            if started[0] is not None:
+                parts.append({"file": started[0][0], "seconds": now - started[0][1], "peak_mb": mem.peak_mb()})
+                print(f"  {k}x   part {len(parts)}/{len(files)}{parts[-1]['seconds']:9.2f} s"
+                      f"{parts[-1]['peak_mb']:8.0f} MB", flush=True)
+                Path(out).with_suffix(".parts.json").write_text(json.dumps(parts))
+            started[0] = (Path(path).name, now) if path is not None else None
+
+        ws.ingest(table, *map(str, files), on_file=part_started)
+        part_started(None)
     t_run = time.perf_counter()
     if stages_wanted is None:
         ws.run(on_step=mark)
@@ -296,7 +337,7 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
         "partial": stages_wanted is not None or tuple(tables) != TABLES or bool(previous),
         "run_seconds": run_seconds if stages_wanted is None else None, "anchor_summary_seconds": anchor,
         "database_mb": db.stat().st_size / 2**20 if db.exists() else None,
-        "load": os.getloadavg(),
+        "load": os.getloadavg(), "event_parts": parts,
     }
 
 
@@ -384,6 +425,9 @@ def main(argv=None) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds per size; a size cut short reports its finished stages")
     p.add_argument("--tables", default=None, help="ingest only these tables (comma separated; default all)")
     p.add_argument("--stages", default=None, help="run only these stages of `centric run` (default all)")
+    p.add_argument("--event-parts", type=int, default=1,
+                   help="load the events in this many files of whole copies, one after another (for a shop whose "
+                        "events do not fit one load; 10 at 100x is 14M events a file)")
     p.add_argument("--resume", action="store_true",
                    help="keep each size's workspace as it is (a --keep of an earlier run) and only run the stages")
     p.add_argument("--tabulate", action="store_true", help="print the table of the sizes' earlier result files")
@@ -400,6 +444,8 @@ def main(argv=None) -> None:
         return
     if args.one is not None:
         data = {t: Path(args.data) / f"{t}.parquet" for t in TABLES}
+        if args.event_parts > 1:
+            data["events"] = part_files(Path(args.data), args.one, args.event_parts)
         result = run_one(args.one, data, workdir / f"ws-{args.one}x-{args.engine}", args.engine, args.spark_master,
                          Path(args.out), tables=tuple(args.tables.split(",")) if args.tables else TABLES,
                          stages_wanted=args.stages.split(",") if args.stages else None, resume=args.resume)
@@ -426,7 +472,7 @@ def main(argv=None) -> None:
     for k in sizes:
         t = time.perf_counter()
         folder = base if k == 1 else workdir / f"shop-{k}x"
-        scaled_shop(base, k, folder, tuple(args.tables.split(",")) if args.tables else TABLES)
+        scaled_shop(base, k, folder, tuple(args.tables.split(",")) if args.tables else TABLES, args.event_parts)
         if k > 1:
             generated["copies"][k] = time.perf_counter() - t
         out = workdir / f"result-{k}x-{args.engine}.json"
@@ -434,6 +480,7 @@ def main(argv=None) -> None:
         cmd = [sys.executable, __file__, "--one", str(k), "--data", str(folder), "--out", str(out),
                "--workdir", str(workdir), "--engine", args.engine, "--spark-master", args.spark_master]
         cmd += [f"--{o}={getattr(args, o)}" for o in ("tables", "stages") if getattr(args, o)]
+        cmd += [f"--event-parts={args.event_parts}"] if args.event_parts > 1 and k > 1 else []
         cmd += ["--resume"] if args.resume else []
         if not args.resume:
             out.unlink(missing_ok=True)
