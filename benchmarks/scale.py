@@ -229,6 +229,17 @@ class Memory:
         self._stop.set()
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process, all its threads (DuckDB's too), and of its children
+    (a Spark JVM: those that have ended are counted by the kernel; a running JVM is not, so on Spark
+    the CPU column is the Python side only). Under load CPU seconds are the steadier measure: wall
+    seconds grow with the other processes' share of the cores, CPU seconds much less."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 # -- one size, in its own process -----------------------------------------------------------------
 def init_kwargs(engine: str, workspace: Path, spark_master: str) -> dict:
     settings = {"shop_name": "Scale benchmark", "currency": "EUR", "timezone": "Europe/Madrid"}
@@ -278,16 +289,18 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
     previous = json.loads(Path(out).read_text()).get("stages", {}) if resume and Path(out).exists() else {}
 
     def mark(name):
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), cpu_seconds()
         if order:
             prev = order[-1]
-            stages[prev] = {"seconds": now - stages[prev]["start"], "peak_mb": mem.peak_mb()}
-            print(f"  {k}x {prev:<26}{stages[prev]['seconds']:9.2f} s{stages[prev]['peak_mb']:8.0f} MB", flush=True)
+            stages[prev] = {"seconds": now - stages[prev]["start"], "peak_mb": mem.peak_mb(),
+                            "cpu_seconds": cpu - stages[prev]["cpu"], "load": os.getloadavg()[0]}
+            print(f"  {k}x {prev:<26}{stages[prev]['seconds']:9.2f} s{stages[prev]['peak_mb']:8.0f} MB"
+                  f"{stages[prev]['cpu_seconds']:9.2f} s CPU  load {stages[prev]['load']:.1f}", flush=True)
             partial = {**previous, **{n: stages[n] for n in order}}  # done so far, should the run be cut short
             Path(out).write_text(json.dumps({"k": k, "engine": engine, "partial": True, "stages": partial}))
         mem.reset()
         order.append(name)
-        stages[name] = {"start": now}
+        stages[name] = {"start": now, "cpu": cpu}
 
     parts = []  # the events loaded in parts: each part's seconds and peak
     for table in (() if resume else tables):
@@ -298,13 +311,14 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
             continue
 
         def part_started(path, started=[None]):  # noqa: B006 - the start of the part before
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), cpu_seconds()
             if started[0] is not None:
-                parts.append({"file": started[0][0], "seconds": now - started[0][1], "peak_mb": mem.peak_mb()})
+                parts.append({"file": started[0][0], "seconds": now - started[0][1], "peak_mb": mem.peak_mb(),
+                              "cpu_seconds": cpu - started[0][2], "load": os.getloadavg()[0]})
                 print(f"  {k}x   part {len(parts)}/{len(files)}{parts[-1]['seconds']:9.2f} s"
-                      f"{parts[-1]['peak_mb']:8.0f} MB", flush=True)
+                      f"{parts[-1]['peak_mb']:8.0f} MB{parts[-1]['cpu_seconds']:9.2f} s CPU", flush=True)
                 Path(out).with_suffix(".parts.json").write_text(json.dumps(parts))
-            started[0] = (Path(path).name, now) if path is not None else None
+            started[0] = (Path(path).name, now, cpu) if path is not None else None
 
         ws.ingest(table, *map(str, files), on_file=part_started)
         part_started(None)
@@ -331,7 +345,7 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
         counts = {}
     anchor = anchor_summary(workspace) if engine == "duckdb" and counts.get("orders") else None
     db = workspace / "centric.duckdb"
-    done = {n: {"seconds": stages[n]["seconds"], "peak_mb": stages[n]["peak_mb"]} for n in order}
+    done = {n: {key: stages[n][key] for key in ("seconds", "peak_mb", "cpu_seconds", "load")} for n in order}
     return {
         "k": k, "engine": engine, "rows": counts, "stages": {**previous, **done},
         "partial": stages_wanted is not None or tuple(tables) != TABLES or bool(previous),
@@ -368,9 +382,10 @@ def report(results: list[dict], generated: dict) -> str:
         lines.append(f"demo generator: {generated['customers']:,} customers in {generated['base_seconds']:.0f} s")
     for k, s in sorted(generated.get("copies", {}).items()):
         lines.append(f"{k}x shop written by copying the 1x Parquet: {s:.1f} s")
-    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>10}" for r in results)
+    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>10}{'cpu s':>9}{'cpu us/row':>11}"
+                                      for r in results)
     if len(results) > 1:
-        head += f"{'growth':>8}"
+        head += f"{'growth':>8}{'cpu gr.':>8}"
     lines += ["", f"engine: {results[0]['engine']}   input rows: " + "; ".join(
         f"{r['k']}x " + ", ".join(f"{t}={n:,}" for t, n in r["input_rows"].items()) for r in results), head]
     stages = list(dict.fromkeys(n for r in results for n in r["stages"]))
@@ -380,19 +395,22 @@ def report(results: list[dict], generated: dict) -> str:
         for r in results:
             s = r["stages"].get(stage, nan)
             n = r["input_rows"][DRIVER.get(stage.split(":")[-1], "events")]
-            row += f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>10.1f}"
+            cpu = s.get("cpu_seconds", float("nan"))
+            row += (f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>10.1f}"
+                    f"{cpu:>9.2f}{1e6 * cpu / max(n, 1):>11.1f}")
         if len(results) > 1:
-            row += f"{growth(results, stage):>8.2f}"
+            row += f"{growth(results, stage):>8.2f}{growth(results, stage, 'cpu_seconds'):>8.2f}"
         lines.append(row)
     done = [r for r in results if not r.get("partial")]
     lines.append(f"{'run (all stages)':<26}" + "".join(
-        f"{r.get('run_seconds') or float('nan'):>10.1f}{'':>16}" for r in results))
+        f"{r.get('run_seconds') or float('nan'):>10.1f}{'':>37}" for r in results))
     if any(r.get("anchor_summary_seconds") for r in done):
         lines.append(f"{'anchor: DuckDB summary':<26}" + "".join(
-            f"{r.get('anchor_summary_seconds') or float('nan'):>10.3f}{'':>16}" for r in results))
+            f"{r.get('anchor_summary_seconds') or float('nan'):>10.3f}{'':>37}" for r in results))
         lines.append(f"{'summary / anchor':<26}" + "".join(
-            f"{r['stages'].get('customer_summary', nan)['seconds'] / (r.get('anchor_summary_seconds') or float('nan')):>10.1f}{'':>16}"
+            f"{r['stages'].get('customer_summary', nan)['seconds'] / (r.get('anchor_summary_seconds') or float('nan')):>10.1f}{'':>37}"
             for r in results))
+    lines.append("CPU: seconds of this process's threads and its ended children (steadier than wall seconds under load)")
     lines.append("load average (1 min) at the end of each size: " + ", ".join(
         f"{r['k']}x {r['load'][0]:.1f}" for r in results if r.get("load")))
     if len(done) < len(results):
@@ -401,12 +419,12 @@ def report(results: list[dict], generated: dict) -> str:
     return "\n".join(lines)
 
 
-def growth(results: list[dict], stage: str) -> float:
-    have = [r for r in results if stage in r["stages"]]
+def growth(results: list[dict], stage: str, key: str = "seconds") -> float:
+    have = [r for r in results if r["stages"].get(stage, {}).get(key) is not None]
     if len(have) < 2:
         return float("nan")
     a, b = have[-2], have[-1]  # the two largest: at 1x fixed costs hide the slope
-    ta, tb = a["stages"][stage]["seconds"], b["stages"][stage]["seconds"]
+    ta, tb = a["stages"][stage][key], b["stages"][stage][key]
     if ta <= 0.05 or tb <= 0:  # too short to tell
         return float("nan")
     return math.log(tb / ta) / math.log(b["k"] / a["k"])
