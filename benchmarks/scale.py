@@ -13,7 +13,9 @@ table ingested through the validated ingest (`Workspace.ingest`, timed per table
 `Workspace.run` with on_step marking each stage: a stage's time is from its start to the next
 one's (the last one, kpis, includes publishing the server's snapshot). Peak memory per stage is
 the process's resident high-water mark (VmHWM, reset through /proc/self/clear_refs as each stage
-starts) plus the peak of its child processes (a Spark JVM), sampled every 0.1 s.
+starts) plus the peak of its child processes (a Spark JVM), sampled every 0.1 s. CPU seconds per
+stage (all threads of the process, DuckDB's included) are printed beside the wall seconds: on a
+shared machine they are the steadier measure, and docs/scale.md's growth exponents use them.
 
 The anchor, run in the same process on the same data: the customer summary as one hand-written
 DuckDB query over the workspace's orders (the design guide's anchor: 0.55 s for 10M orders on a
@@ -22,7 +24,8 @@ quiet machine). Ratios to it survive a loaded machine better than seconds.
     python benchmarks/scale.py --sizes 1,10             # a quick look (an hour under load; listening is most of it)
     python benchmarks/scale.py --sizes 1,10,100         # the 2M-customer shop too (hours)
     python benchmarks/scale.py --sizes 100 --tables customers,orders --stages customer_summary,customer_value
-    python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local, once the Spark engine exists
+    python benchmarks/scale.py --sizes 100 --event-parts 10   # the 142M events as ten files of 14M, one after another
+    python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local
     python benchmarks/scale.py --sizes 10 --keep && \
       python benchmarks/scale.py --profile /tmp/centric-scale/ws-10x-duckdb journey   # one stage, profiled
 
