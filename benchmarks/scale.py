@@ -13,7 +13,9 @@ table ingested through the validated ingest (`Workspace.ingest`, timed per table
 `Workspace.run` with on_step marking each stage: a stage's time is from its start to the next
 one's (the last one, kpis, includes publishing the server's snapshot). Peak memory per stage is
 the process's resident high-water mark (VmHWM, reset through /proc/self/clear_refs as each stage
-starts) plus the peak of its child processes (a Spark JVM), sampled every 0.1 s.
+starts) plus the peak of its child processes (a Spark JVM), sampled every 0.1 s. CPU seconds per
+stage (all threads of the process, DuckDB's included) are printed beside the wall seconds: on a
+shared machine they are the steadier measure, and docs/scale.md's growth exponents use them.
 
 The anchor, run in the same process on the same data: the customer summary as one hand-written
 DuckDB query over the workspace's orders (the design guide's anchor: 0.55 s for 10M orders on a
@@ -22,7 +24,8 @@ quiet machine). Ratios to it survive a loaded machine better than seconds.
     python benchmarks/scale.py --sizes 1,10             # a quick look (an hour under load; listening is most of it)
     python benchmarks/scale.py --sizes 1,10,100         # the 2M-customer shop too (hours)
     python benchmarks/scale.py --sizes 100 --tables customers,orders --stages customer_summary,customer_value
-    python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local, once the Spark engine exists
+    python benchmarks/scale.py --sizes 100 --event-parts 10   # the 142M events as ten files of 14M, one after another
+    python benchmarks/scale.py --sizes 1 --engine spark  # on Spark local
     python benchmarks/scale.py --sizes 10 --keep && \
       python benchmarks/scale.py --profile /tmp/centric-scale/ws-10x-duckdb journey   # one stage, profiled
 
@@ -104,8 +107,20 @@ RELABEL = {
 }
 
 
-def scaled_shop(base: Path, k: int, out: Path, tables=TABLES) -> dict[str, Path]:
-    """k copies of the base shop's `tables` with relabelled ids (see the module's docstring), as Parquet."""
+def event_parts(k: int, parts: int) -> list[tuple[int, int]]:
+    """The copy ranges [lo, hi) of each part of the events when they load in `parts` files."""
+    edges = [round(i * k / parts) for i in range(parts + 1)]
+    return [(lo, hi) for lo, hi in zip(edges, edges[1:]) if hi > lo]
+
+
+def part_files(folder: Path, k: int, parts: int) -> list[Path]:
+    return [folder / f"events-part{lo:03d}-{hi:03d}.parquet" for lo, hi in event_parts(k, parts)]
+
+
+def scaled_shop(base: Path, k: int, out: Path, tables=TABLES, parts: int = 1) -> dict[str, Path]:
+    """k copies of the base shop's `tables` with relabelled ids (see the module's docstring), as Parquet;
+    parts > 1 writes the events as that many files of whole copies (events-partLO-HI.parquet), the
+    way a shop too large to load its events at once loads them (each file is atomic on its own)."""
     import duckdb
 
     if k == 1:
@@ -118,20 +133,33 @@ def scaled_shop(base: Path, k: int, out: Path, tables=TABLES) -> dict[str, Path]
     for table in tables:
         src, dst = base / f"{table}.parquet", out / f"{table}.parquet"
         files[table] = dst
+        if table == "events" and parts > 1:
+            for (lo, hi), dst in zip(event_parts(k, parts), part_files(out, k, parts)):
+                if not dst.exists():
+                    _copy(con, src, dst, table, lo, hi)
+            continue
         if dst.exists():
             continue
         cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src)]).fetchall()]
         if table == "marketing_spend":  # one row per day and campaign: the shop spends k times as much
             select = ", ".join(f"round(amount * {k}, 2) AS amount" if c == "amount" else c for c in cols)
             sql = f"SELECT {select} FROM read_parquet('{src}')"
+            con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+            os.replace(f"{dst}.part", dst)
         else:
-            swap = RELABEL[table]
-            select = ", ".join(f"{swap[c]} AS {c}" if c in swap else c for c in cols)
-            sql = f"SELECT {select} FROM read_parquet('{src}') b, range({k}) t(r)"
-        con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
-        os.replace(f"{dst}.part", dst)
+            _copy(con, src, dst, table, 0, k)
     con.close()
     return files
+
+
+def _copy(con, src: Path, dst: Path, table: str, lo: int, hi: int) -> None:
+    """Copies lo..hi-1 of the base table `src`, relabelled, written to `dst`."""
+    cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src)]).fetchall()]
+    swap = RELABEL[table]
+    select = ", ".join(f"{swap[c]} AS {c}" if c in swap else c for c in cols)
+    sql = f"SELECT {select} FROM read_parquet('{src}') b, range({lo}, {hi}) t(r)"
+    con.execute(f"COPY ({sql}) TO '{dst}.part' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+    os.replace(f"{dst}.part", dst)
 
 
 def input_rows(folder: Path, base: Path | None = None, k: int = 1) -> dict[str, int]:
@@ -204,6 +232,17 @@ class Memory:
         self._stop.set()
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process, all its threads (DuckDB's too), and of its children
+    (a Spark JVM: those that have ended are counted by the kernel; a running JVM is not, so on Spark
+    the CPU column is the Python side only). Under load CPU seconds are the steadier measure: wall
+    seconds grow with the other processes' share of the cores, CPU seconds much less."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 # -- one size, in its own process -----------------------------------------------------------------
 def init_kwargs(engine: str, workspace: Path, spark_master: str) -> dict:
     settings = {"shop_name": "Scale benchmark", "currency": "EUR", "timezone": "Europe/Madrid"}
@@ -253,20 +292,39 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
     previous = json.loads(Path(out).read_text()).get("stages", {}) if resume and Path(out).exists() else {}
 
     def mark(name):
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), cpu_seconds()
         if order:
             prev = order[-1]
-            stages[prev] = {"seconds": now - stages[prev]["start"], "peak_mb": mem.peak_mb()}
-            print(f"  {k}x {prev:<26}{stages[prev]['seconds']:9.2f} s{stages[prev]['peak_mb']:8.0f} MB", flush=True)
+            stages[prev] = {"seconds": now - stages[prev]["start"], "peak_mb": mem.peak_mb(),
+                            "cpu_seconds": cpu - stages[prev]["cpu"], "load": os.getloadavg()[0]}
+            print(f"  {k}x {prev:<26}{stages[prev]['seconds']:9.2f} s{stages[prev]['peak_mb']:8.0f} MB"
+                  f"{stages[prev]['cpu_seconds']:9.2f} s CPU  load {stages[prev]['load']:.1f}", flush=True)
             partial = {**previous, **{n: stages[n] for n in order}}  # done so far, should the run be cut short
             Path(out).write_text(json.dumps({"k": k, "engine": engine, "partial": True, "stages": partial}))
         mem.reset()
         order.append(name)
-        stages[name] = {"start": now}
+        stages[name] = {"start": now, "cpu": cpu}
 
+    parts = []  # the events loaded in parts: each part's seconds and peak
     for table in (() if resume else tables):
         mark(f"ingest:{table}")
-        ws.ingest(table, str(data[table]))
+        files = data[table] if isinstance(data[table], list) else [data[table]]
+        if len(files) == 1:
+            ws.ingest(table, str(files[0]))
+            continue
+
+        def part_started(path, started=[None]):  # noqa: B006 - the start of the part before
+            now, cpu = time.perf_counter(), cpu_seconds()
+            if started[0] is not None:
+                parts.append({"file": started[0][0], "seconds": now - started[0][1], "peak_mb": mem.peak_mb(),
+                              "cpu_seconds": cpu - started[0][2], "load": os.getloadavg()[0]})
+                print(f"  {k}x   part {len(parts)}/{len(files)}{parts[-1]['seconds']:9.2f} s"
+                      f"{parts[-1]['peak_mb']:8.0f} MB{parts[-1]['cpu_seconds']:9.2f} s CPU", flush=True)
+                Path(out).with_suffix(".parts.json").write_text(json.dumps(parts))
+            started[0] = (Path(path).name, now, cpu) if path is not None else None
+
+        ws.ingest(table, *map(str, files), on_file=part_started)
+        part_started(None)
     t_run = time.perf_counter()
     if stages_wanted is None:
         ws.run(on_step=mark)
@@ -290,13 +348,13 @@ def run_one(k: int, data: Path, workspace: Path, engine: str, spark_master: str,
         counts = {}
     anchor = anchor_summary(workspace) if engine == "duckdb" and counts.get("orders") else None
     db = workspace / "centric.duckdb"
-    done = {n: {"seconds": stages[n]["seconds"], "peak_mb": stages[n]["peak_mb"]} for n in order}
+    done = {n: {key: stages[n][key] for key in ("seconds", "peak_mb", "cpu_seconds", "load")} for n in order}
     return {
         "k": k, "engine": engine, "rows": counts, "stages": {**previous, **done},
         "partial": stages_wanted is not None or tuple(tables) != TABLES or bool(previous),
         "run_seconds": run_seconds if stages_wanted is None else None, "anchor_summary_seconds": anchor,
         "database_mb": db.stat().st_size / 2**20 if db.exists() else None,
-        "load": os.getloadavg(),
+        "load": os.getloadavg(), "event_parts": parts,
     }
 
 
@@ -327,9 +385,10 @@ def report(results: list[dict], generated: dict) -> str:
         lines.append(f"demo generator: {generated['customers']:,} customers in {generated['base_seconds']:.0f} s")
     for k, s in sorted(generated.get("copies", {}).items()):
         lines.append(f"{k}x shop written by copying the 1x Parquet: {s:.1f} s")
-    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>10}" for r in results)
+    head = f"{'stage':<26}" + "".join(f"{str(r['k']) + 'x s':>10}{'MB':>7}{'us/row':>10}{'cpu s':>9}{'cpu us/row':>11}"
+                                      for r in results)
     if len(results) > 1:
-        head += f"{'growth':>8}"
+        head += f"{'growth':>8}{'cpu gr.':>8}"
     lines += ["", f"engine: {results[0]['engine']}   input rows: " + "; ".join(
         f"{r['k']}x " + ", ".join(f"{t}={n:,}" for t, n in r["input_rows"].items()) for r in results), head]
     stages = list(dict.fromkeys(n for r in results for n in r["stages"]))
@@ -339,19 +398,22 @@ def report(results: list[dict], generated: dict) -> str:
         for r in results:
             s = r["stages"].get(stage, nan)
             n = r["input_rows"][DRIVER.get(stage.split(":")[-1], "events")]
-            row += f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>10.1f}"
+            cpu = s.get("cpu_seconds", float("nan"))
+            row += (f"{s['seconds']:>10.2f}{s['peak_mb']:>7.0f}{1e6 * s['seconds'] / max(n, 1):>10.1f}"
+                    f"{cpu:>9.2f}{1e6 * cpu / max(n, 1):>11.1f}")
         if len(results) > 1:
-            row += f"{growth(results, stage):>8.2f}"
+            row += f"{growth(results, stage):>8.2f}{growth(results, stage, 'cpu_seconds'):>8.2f}"
         lines.append(row)
     done = [r for r in results if not r.get("partial")]
     lines.append(f"{'run (all stages)':<26}" + "".join(
-        f"{r.get('run_seconds') or float('nan'):>10.1f}{'':>16}" for r in results))
+        f"{r.get('run_seconds') or float('nan'):>10.1f}{'':>37}" for r in results))
     if any(r.get("anchor_summary_seconds") for r in done):
         lines.append(f"{'anchor: DuckDB summary':<26}" + "".join(
-            f"{r.get('anchor_summary_seconds') or float('nan'):>10.3f}{'':>16}" for r in results))
+            f"{r.get('anchor_summary_seconds') or float('nan'):>10.3f}{'':>37}" for r in results))
         lines.append(f"{'summary / anchor':<26}" + "".join(
-            f"{r['stages'].get('customer_summary', nan)['seconds'] / (r.get('anchor_summary_seconds') or float('nan')):>10.1f}{'':>16}"
+            f"{r['stages'].get('customer_summary', nan)['seconds'] / (r.get('anchor_summary_seconds') or float('nan')):>10.1f}{'':>37}"
             for r in results))
+    lines.append("CPU: seconds of this process's threads and its ended children (steadier than wall seconds under load)")
     lines.append("load average (1 min) at the end of each size: " + ", ".join(
         f"{r['k']}x {r['load'][0]:.1f}" for r in results if r.get("load")))
     if len(done) < len(results):
@@ -360,12 +422,12 @@ def report(results: list[dict], generated: dict) -> str:
     return "\n".join(lines)
 
 
-def growth(results: list[dict], stage: str) -> float:
-    have = [r for r in results if stage in r["stages"]]
+def growth(results: list[dict], stage: str, key: str = "seconds") -> float:
+    have = [r for r in results if r["stages"].get(stage, {}).get(key) is not None]
     if len(have) < 2:
         return float("nan")
     a, b = have[-2], have[-1]  # the two largest: at 1x fixed costs hide the slope
-    ta, tb = a["stages"][stage]["seconds"], b["stages"][stage]["seconds"]
+    ta, tb = a["stages"][stage][key], b["stages"][stage][key]
     if ta <= 0.05 or tb <= 0:  # too short to tell
         return float("nan")
     return math.log(tb / ta) / math.log(b["k"] / a["k"])
@@ -384,6 +446,9 @@ def main(argv=None) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds per size; a size cut short reports its finished stages")
     p.add_argument("--tables", default=None, help="ingest only these tables (comma separated; default all)")
     p.add_argument("--stages", default=None, help="run only these stages of `centric run` (default all)")
+    p.add_argument("--event-parts", type=int, default=1,
+                   help="load the events in this many files of whole copies, one after another (for a shop whose "
+                        "events do not fit one load; 10 at 100x is 14M events a file)")
     p.add_argument("--resume", action="store_true",
                    help="keep each size's workspace as it is (a --keep of an earlier run) and only run the stages")
     p.add_argument("--tabulate", action="store_true", help="print the table of the sizes' earlier result files")
@@ -400,6 +465,8 @@ def main(argv=None) -> None:
         return
     if args.one is not None:
         data = {t: Path(args.data) / f"{t}.parquet" for t in TABLES}
+        if args.event_parts > 1:
+            data["events"] = part_files(Path(args.data), args.one, args.event_parts)
         result = run_one(args.one, data, workdir / f"ws-{args.one}x-{args.engine}", args.engine, args.spark_master,
                          Path(args.out), tables=tuple(args.tables.split(",")) if args.tables else TABLES,
                          stages_wanted=args.stages.split(",") if args.stages else None, resume=args.resume)
@@ -426,7 +493,7 @@ def main(argv=None) -> None:
     for k in sizes:
         t = time.perf_counter()
         folder = base if k == 1 else workdir / f"shop-{k}x"
-        scaled_shop(base, k, folder, tuple(args.tables.split(",")) if args.tables else TABLES)
+        scaled_shop(base, k, folder, tuple(args.tables.split(",")) if args.tables else TABLES, args.event_parts)
         if k > 1:
             generated["copies"][k] = time.perf_counter() - t
         out = workdir / f"result-{k}x-{args.engine}.json"
@@ -434,6 +501,7 @@ def main(argv=None) -> None:
         cmd = [sys.executable, __file__, "--one", str(k), "--data", str(folder), "--out", str(out),
                "--workdir", str(workdir), "--engine", args.engine, "--spark-master", args.spark_master]
         cmd += [f"--{o}={getattr(args, o)}" for o in ("tables", "stages") if getattr(args, o)]
+        cmd += [f"--event-parts={args.event_parts}"] if args.event_parts > 1 and k > 1 else []
         cmd += ["--resume"] if args.resume else []
         if not args.resume:
             out.unlink(missing_ok=True)
