@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from centric.errors import CentricError
 from centric.queries.customer_summary import purchases
+from centric.services.clv_scoring import MONTH_DAYS, ClvError  # noqa: F401 - ClvError is this module's
+from centric.services.clv_scoring import model_data as _model_data
 from centric.services.summary import build_customer_summary, observation_end
 
 MODEL_NAMES = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
@@ -45,11 +46,6 @@ MAX_AUTO_HOLDOUT_DAYS = 365
 MIN_INNER_DAYS = 14
 MAX_TRAINING_WINDOWS = 6
 UNVALIDATED_CHURN_DAYS = 90
-MONTH_DAYS = 365.25 / 12
-
-
-class ClvError(CentricError):
-    """The workspace's data cannot support the customer-value models."""
 
 
 @dataclass
@@ -82,25 +78,6 @@ def _models():
     from centric.models.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 
     return {"BetaGeo": BetaGeo, "ModifiedBetaGeo": ModifiedBetaGeo, "ParetoNBD": ParetoNBD}
-
-
-def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
-    """frequency, recency, T, ... per customer at `end`; with features, also the Classifier's feature
-    columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
-    from centric.queries.clv_data import clv_model_data
-    from centric.queries.clv_features import FEATURES, customer_features
-
-    db = store.ibis()
-    data = db.execute(clv_model_data(db.table("orders"), end, "days", holdout_end).order_by("customer_id"))
-    if not features:
-        return data
-    extra = [c for c in FEATURES if c not in data.columns]
-    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end)
-                        .select("customer_id", *extra))
-    merged = data.merge(feats, on="customer_id", how="left")
-    if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
-        raise ClvError("the classifier's features do not cover every customer of the model data")
-    return merged
 
 
 def _scalar(store, expr):

@@ -24,7 +24,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-FIT_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+from centric.errors import CentricError
+
+MONTH_DAYS = 365.25 / 12
+
+
+class ClvError(CentricError):
+    """The workspace's data cannot support the customer-value models (services/clv.py raises it)."""
+
+
+def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
+    """frequency, recency, T, ... per customer at `end`, on the driver; with features, also the
+    Classifier's feature columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
+    from centric.queries.clv_data import clv_model_data
+    from centric.queries.clv_features import FEATURES, customer_features
+
+    db = store.ibis()
+    data = db.execute(clv_model_data(db.table("orders"), end, "days", holdout_end).order_by("customer_id"))
+    if not features:
+        return data
+    extra = [c for c in FEATURES if c not in data.columns]
+    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end)
+                        .select("customer_id", *extra))
+    merged = data.merge(feats, on="customer_id", how="left")
+    if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
+        raise ClvError("the classifier's features do not cover every customer of the model data")
+    return merged
 
 
 def on_spark(store) -> bool:
@@ -37,12 +62,10 @@ class Customers:
     distinct rows)."""
 
     def __init__(self, store, end, features: bool = False):
-        from centric.services.clv import _model_data
-
         self.store = store
         self.frame = self.expr = None
         if not on_spark(store):
-            self.frame = self.fit = _model_data(store, end, features=features)
+            self.frame = self.fit = model_data(store, end, features=features)
             return
         from centric.queries.clv_data import clv_model_data, fit_rows
 
@@ -126,8 +149,6 @@ class Scoring:
     def __call__(self, data: pd.DataFrame) -> pd.DataFrame:
         from centric.models.clv import GammaGamma, discounted_value
         from centric.models.clv.validation import churn_band, risk_score
-        from centric.services.clv import MONTH_DAYS
-
         data = self._with_btyd(data)
         e90 = self.fitted.expected_purchases(data, 90.0)
         e365 = self.fitted.expected_purchases(data, 365.0)

@@ -270,9 +270,7 @@ class SparkStore:
         if isinstance(value, DataFrame):
             frame = value
         elif hasattr(value, "compile"):
-            db = self.ibis().backend
-            db._run_pre_execute_hooks(value)  # Ibis' own UDFs (JSON unwrapping) and in-memory tables
-            frame = db._session.sql(str(db.compile(value.as_table())))
+            frame = self.spark_frame(value)
         else:
             frame = self._from_pandas(value, target)
         given = set(frame.columns)
