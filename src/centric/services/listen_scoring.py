@@ -68,7 +68,8 @@ class Reader(Languages):
         return self._analyzer
 
     def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
-        out = self.analyzer().read(rows["feedback_id"].tolist(), rows["text"].tolist(), rows["_language"].tolist(),
+        known = [v if isinstance(v, str) else None for v in rows["_language"]]  # a missing one as None, not NaN
+        out = self.analyzer().read(rows["feedback_id"].tolist(), rows["text"].tolist(), known,
                                    rows["_confidence"].tolist(), rows["source"].tolist())
         return out.assign(aspects=out["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
 
