@@ -22,7 +22,10 @@ inner split, total -5.2% (within 15%), AUC 0.747 (was 0.742; above recency's 0.6
 took 147 s and CDNOW 93 s. Second session ("Product features" in docs/clv.md): P(buy) also reads
 product_repeat and units per purchase, chosen on the inner splits; UCI AUC 0.7469 -> 0.7472, Brier
 0.2032 -> 0.2021, total unchanged (-5.2%), still short of 0.75; CDNOW unchanged (no order lines). Under
-load (~14) UCI 181 s, CDNOW 104 s.
+load (~14) UCI 181 s, CDNOW 104 s. Third session ("Country, timing, hazard and basket shifts"): P(buy)
+also reads last_products and domestic, chosen on the inner splits (every candidate is listed there);
+UCI AUC 0.7472 -> 0.7490, Brier 0.2021 -> 0.2015, total unchanged (-5.2%), still short of 0.75; CDNOW
+unchanged (no countries, no order lines). Under load (~17) UCI 332 s, CDNOW 203 s.
 
     python benchmarks/clv_holdout.py [--data ../shared/data] [--work /tmp/clv-bench]
 """

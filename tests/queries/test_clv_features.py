@@ -11,7 +11,7 @@ from centric.models.clv.classifier import QUERY_FEATURES as MODEL_FEATURES
 from centric.queries.clv_features import FEATURES, customer_features
 
 
-def _shop(extra_orders=()):
+def _shop(extra_orders=(), extra_lines=()):
     import ibis
 
     rows = [("o1", "a", "2024-01-01 10:00", "completed", 10.0), ("o2", "a", "2024-01-01 18:00", "completed", 5.0),
@@ -22,15 +22,19 @@ def _shop(extra_orders=()):
             *extra_orders]
     orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "status", "total"])
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
-    lines = pd.DataFrame({"order_id": ["o1", "o1", "o3", "o6", "o9"], "sku": ["x", "y", "x", "z", "w"],
-                          "category": ["k1", "k2", "k1", None, "k3"], "quantity": [1, 5, 1, 1, 1]})
+    lines = pd.DataFrame([("o1", "x", "k1", 1), ("o1", "y", "k2", 5), ("o3", "x", "k1", 1), ("o6", "z", None, 1),
+                          ("o9", "w", "k3", 1), *extra_lines], columns=["order_id", "sku", "category", "quantity"])
+    # a and b (the customers known on Mar 2) are at home; c, d (later) abroad; e has no country
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e"], "country": ["GB", "GB", "FR", "FR", None]})
     con = ibis.duckdb.connect()
+    con.create_table("customers", customers)
     return con, con.create_table("orders", orders), con.create_table("order_lines", lines)
 
 
 def test_features_by_hand():
     con, orders, lines = _shop()
-    f = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 2), dt.datetime(2024, 3, 31)))
+    f = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 2), dt.datetime(2024, 3, 31),
+                                      con.table("customers")))
     f = f.set_index("customer_id")
     assert list(f.index.sort_values()) == ["a", "b"]  # c first buys after the cut-off
     a, b = f.loc["a"], f.loc["b"]
@@ -51,20 +55,48 @@ def test_features_by_hand():
     assert (b["refunds"], b["overdue"], b["rate"], b["units_per_order"]) == (0.0, 0.0, 0.0, 1.0)
     assert b["active_month_share"] == pytest.approx(1.0 / (6.0 / (365.25 / 12) + 1.0))
     assert b["products"] == 1 and b["categories"] == 0 and b["purchases_after"] == 0.0  # cancelled: not a purchase
+    # last purchase day: a's Mar 1 (o4, no lines; the refund o5 is not a purchase), b's Feb 25 (o6: z)
+    assert (a["last_products"], b["last_products"]) == (0.0, 1.0)
+    assert (a["domestic"], b["domestic"]) == (1.0, 1.0)  # GB is the home country of the customers known by Mar 2
     assert tuple(FEATURES) == tuple(MODEL_FEATURES)
 
 
 def test_features_do_not_see_after_the_cut_off():
+    """Orders, their lines and customers after the cut-off (two more abroad: with them France would be the
+    most common country, tied with Britain and first alphabetically) change no feature at the cut-off."""
     cut = dt.datetime(2024, 3, 2)
     con, orders, lines = _shop()
-    before = con.execute(customer_features(orders, lines, cut)).sort_values("customer_id").reset_index(drop=True)
+    before = con.execute(customer_features(orders, lines, cut, customers=con.table("customers")))
+    before = before.sort_values("customer_id").reset_index(drop=True)
+    assert before["domestic"].tolist() == [1.0, 1.0]
     later = [("p1", "b", "2024-03-03 00:00", "completed", 500.0), ("p2", "a", "2024-03-20 12:00", "refunded", -60.0),
              ("p3", "d", "2024-03-03 12:00", "completed", 5.0)]
-    con, orders, lines = _shop(later)
-    after = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 3, 31)))
+    con, orders, lines = _shop(later, [("p1", "x", "k1", 3), ("p1", "v", "k4", 1), ("p3", "y", "k2", 2)])
+    everything = con.execute(customer_features(orders, lines, dt.datetime(2024, 3, 31),
+                                               customers=con.table("customers")))
+    assert everything.set_index("customer_id")["domestic"].to_dict() == {"a": 0.0, "b": 0.0, "c": 1.0, "d": 1.0}
+    assert everything.set_index("customer_id")["last_products"]["b"] == 2.0  # the later basket, x and v
+    after = con.execute(customer_features(orders, lines, cut, dt.datetime(2024, 3, 31), con.table("customers")))
     after = after.sort_values("customer_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after.drop(columns="purchases_after"))  # every feature, new ones too
     assert after.set_index("customer_id")["purchases_after"].to_dict() == {"a": 1.0, "b": 1.0}
+
+
+def test_domestic_without_countries_or_customers():
+    """No customer with a country, or no customers table: domestic is 0 for everyone (a constant feature)."""
+    import ibis
+
+    con, orders, lines = _shop()
+    blank = con.create_table("blank", schema={"customer_id": "string", "country": "string"})
+    con.insert("blank", pd.DataFrame({"customer_id": ["a", "b"], "country": [None, None]}))
+    cut = dt.datetime(2024, 3, 10)
+    for customers in (blank, None):
+        f = con.execute(customer_features(orders, lines, cut, customers=customers))
+        assert sorted(f["customer_id"]) == ["a", "b", "c"] and (f["domestic"] == 0.0).all()
+    # a customer without a country is not at home; ties go to the first country alphabetically
+    mixed = ibis.memtable(pd.DataFrame({"customer_id": ["a", "b", "c"], "country": ["NL", "BE", None]}))
+    f = con.execute(customer_features(orders, lines, cut, customers=mixed)).set_index("customer_id")["domestic"]
+    assert f.to_dict() == {"a": 0.0, "b": 1.0, "c": 0.0}
 
 
 def _repeat_shop(later=()):

@@ -11,6 +11,7 @@ the app answers with 429 and Retry-After); reads come from the published snapsho
 from __future__ import annotations
 
 import asyncio
+from itertools import chain
 
 from centric.services.collector import encode_records
 from centric.workspace import Workspace
@@ -87,7 +88,7 @@ class ServerContext:
             return
         waiters = [waiter for _, waiter in pending]
         try:
-            done = self.writer.submit_lines([line for lines, _ in pending for line in lines])
+            done = self.writer.submit_lines(list(chain.from_iterable(lines for lines, _ in pending)))
         except Exception as exc:  # nothing was queued: every request gets the error, none an answer of success
             for waiter in waiters:
                 if not waiter.done():

@@ -31,7 +31,16 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
   a shop without order lines). Only purchases up to the cut-off day are labelled (a pair's next purchase
   day is within REPEAT_DAYS of a day at least REPEAT_DAYS before the cut-off), so it sees nothing after
   it. Products, not customers, carry this signal: it is shop-generic (a basket of refills or trade
-  supplies comes back, a one-off gift does not) and needs only order lines.
+  supplies comes back, a one-off gift does not) and needs only order lines;
+- last_products: distinct skus in the orders of the customer's last purchase day (0 without order lines;
+  the breadth of the latest basket, beside the lifetime `products`);
+- domestic: 1 when the customer's country (customers.country) is the shop's home country, the most
+  common country among the customers who had bought by the cut-off day (ties: the first in
+  alphabetical order), else 0 (also for a customer without a country, and for everyone when no
+  customer has one). A general "home vs abroad" split, not a list of countries: delivery cost and
+  time differ between them in most shops. Country is a customer attribute; the home country is
+  decided from the customers known at the cut-off, so a later wave of foreign customers cannot
+  change a past cut-off's value.
 
 With `label_end` (a later datetime), also `purchases_after`: purchase days after the cut-off day up to
 and including label_end's day (the label of the time split). Customers first buying after the cut-off are
@@ -47,7 +56,8 @@ from centric.queries.customer_summary import purchases
 
 FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
             "days_last_30", "days_last_90", "products", "categories", "lines", "return_share",
-            "refunds", "overdue", "rate", "active_month_share", "product_repeat", "units_per_order")
+            "refunds", "overdue", "rate", "active_month_share", "product_repeat", "units_per_order",
+            "last_products", "domestic")
 MONTH_DAYS = 365.25 / 12
 REPEAT_DAYS = 30  # product_repeat: "came back within a month"
 REPEAT_PRIOR = 20.0  # product_repeat: pseudo-pairs at the shop's share (a sku bought twice says little)
@@ -77,9 +87,22 @@ def product_repeat(days, buys, order_lines, cut_day):
     return scored.group_by("customer_id").aggregate(product_repeat=scored.rate.mean()), shop
 
 
-def customer_features(orders, order_lines, cutoff, label_end=None):
+def domestic(customers, known):
+    """customer_id, domestic (module docstring) for the customers of `known` (customer_id: those who had
+    bought by the cut-off day) with a country; customers: the customers table."""
+    import ibis
+
+    c = customers.filter(customers.country.notnull()).select("customer_id", "country")
+    c = c.join(known.select("customer_id"), "customer_id")
+    counts = c.group_by("country").aggregate(n=c.count())
+    top = counts.order_by([ibis.desc("n"), "country"]).limit(1).select(home="country")
+    flags = c.cross_join(top)
+    return flags.select("customer_id", domestic=ibis.ifelse(flags.country == flags.home, 1.0, 0.0))
+
+
+def customer_features(orders, order_lines, cutoff, label_end=None, customers=None):
     """The FEATURES per customer at `cutoff` (a datetime; its day is included), with purchases_after
-    when label_end is given."""
+    when label_end is given. customers: the customers table (for `domestic`; None: 0 for everyone)."""
     import ibis
 
     cut_day = ibis.literal(cutoff).cast("timestamp").date()
@@ -106,14 +129,20 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
                             & (orders.ordered_at.date() <= cut_day))
     returns = refunds.group_by("customer_id").aggregate(returned=(-refunds.total.cast("float64")).sum(),
                                                         refunds=refunds.count().cast("float64"))
-    lines = order_lines.join(buys.select("order_id", "customer_id"), "order_id")
+    lines = order_lines.join(buys.select("order_id", "customer_id", day=buys.ordered_at.date()), "order_id")
     basket = lines.group_by("customer_id").aggregate(products=lines.sku.nunique().cast("float64"),
                                                      categories=lines.category.nunique().cast("float64"),
                                                      lines=lines.count().cast("float64"),
                                                      units=ibis.greatest(lines.quantity.cast("float64")
                                                                          .fill_null(1.0), 0.0).sum())
+    last = lines.join(s.select("customer_id", "last_day"), "customer_id")
+    last = last.filter(last.day == last.last_day)
+    last = last.group_by("customer_id").aggregate(last_products=last.sku.nunique().cast("float64"))
     repeat, shop = product_repeat(days, buys, order_lines, cut_day)
-    for part in (spend, returns, basket, repeat):
+    parts = [spend, returns, basket, repeat, last]
+    if customers is not None:
+        parts.append(domestic(customers, s))
+    for part in parts:
         s = s.left_join(part, "customer_id").drop("customer_id_right")
     s = s.cross_join(shop.select(shop_share=shop.share))
     frequency = (s.purchase_days - 1).cast("float64")
@@ -133,6 +162,8 @@ def customer_features(orders, order_lines, cutoff, label_end=None):
         active_month_share=s.months / (T / MONTH_DAYS + 1.0),
         product_repeat=s.product_repeat.fill_null(s.shop_share).fill_null(0.0),
         units_per_order=ibis.ifelse(s.orders.fill_null(0.0) > 0, s.units.fill_null(0.0) / s.orders, 0.0),
+        last_products=s.last_products.fill_null(0.0),
+        domestic=s.domestic.fill_null(0.0) if customers is not None else ibis.literal(0.0),
     )
     columns = ["customer_id", *FEATURES]
     if label_end is None:

@@ -136,7 +136,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     from centric.queries.clv_features import customer_features
 
     db = store.ibis()
-    orders, lines = db.table("orders"), db.table("order_lines")
+    orders, lines, customers = db.table("orders"), db.table("order_lines"), db.table("customers")
     step, half_days = max(days // 3, 1), days // 2
     days_table = None
     if half and half_days >= 1:  # the half-window labels from one read of the purchase days
@@ -148,7 +148,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
         age = (origin.date() - first.date()).days
         if age < 1 or (k > 0 and age < days // 2):
             break
-        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days))
+        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days), customers)
                            .order_by("customer_id"))
         if len(rows) < 2:
             break

@@ -44,8 +44,8 @@ def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataF
     if not features:
         return data
     extra = [c for c in FEATURES if c not in data.columns]
-    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end)
-                        .select("customer_id", *extra))
+    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end,
+                                         customers=db.table("customers")).select("customer_id", *extra))
     merged = data.merge(feats, on="customer_id", how="left")
     if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
         raise ClvError("the classifier's features do not cover every customer of the model data")
@@ -76,7 +76,8 @@ class Customers:
             from centric.queries.clv_features import FEATURES, customer_features
 
             extra = [c for c in FEATURES if c not in data.columns]
-            feats = customer_features(db.table("orders"), db.table("order_lines"), end).select("customer_id", *extra)
+            feats = customer_features(db.table("orders"), db.table("order_lines"), end,
+                                      customers=db.table("customers")).select("customer_id", *extra)
             data = data.left_join(feats, "customer_id").select(*data.columns, *extra)
         self.expr = data
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic_core import from_json as _from_json
 from pydantic_core import to_json as _to_json
 
+from centric.services import collector_fast
 from centric.store.snapshot import Snapshot
 from centric.store.spool import SpoolWriter, encode, spool_folder
 
@@ -76,18 +77,29 @@ _scan = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner: scan(tex
 _space = re.compile(r"[ \t\n\r]*").match
 
 
-def parse_request(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, str | None]] | None]:
-    """A request body as (its top-level fields, its messages each with its JSON text or None).
+def parse_request(raw: bytes, batch: bool) -> tuple[dict, object]:
+    """A request body as (its top-level fields, its messages), for ``accept``.
 
     A batch body is ``{"batch": [messages], ...}`` (messages None when it has no such list); any
     other body is one message. Raises ValueError with the reason for a body that is not JSON.
 
-    The fast path parses the body in one call of pydantic-core's JSON parser (FastAPI's own
+    The common case is read by services/collector_fast.py (msgspec: the checked fields only, each
+    message's bytes kept; messages: a ``collector_fast.Fast``); every other body by the general path,
+    a list of (message, its JSON text or None).
+
+    In the general path, the first try parses the body in one call of pydantic-core's JSON parser (FastAPI's own
     dependency; a third of the time of the stdlib's), and the messages are encoded again when
     spooled (text None). A body it refuses (not JSON, or JSON it does not read the way the stdlib
     does: lone surrogate escapes, nesting deeper than 200) takes the stdlib path, which keeps each
     message's exact text and gives the reason for a bad body.
     """
+    fast = collector_fast.parse(raw, batch)
+    if fast is not None:
+        return fast
+    return _parse_general(raw, batch)
+
+
+def _parse_general(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, str | None]] | None]:
     try:
         value = _from_json(raw, cache_strings="keys")
     except ValueError:
@@ -111,6 +123,8 @@ def parse_request(raw: bytes, batch: bool) -> tuple[dict, list[tuple[object, str
         raise ValueError(f"the body is not valid JSON: expecting a value at character {stop.value}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # was a 500
+        raise ValueError("the body is nested too deeply to read") from None
 
 
 def _parse_batch(text: str) -> tuple[dict, list | None]:
@@ -188,7 +202,7 @@ def _problem(message: object, kind: str | None) -> str | None:
     unrolled; the rare fields (previousId, groupId) are looked at only when present."""
     if type(message) is not dict:
         return "a message is a JSON object"
-    if kind not in _CALLS:
+    if type(kind) is not str or kind not in _CALLS:  # a list or object as type: refused, not a crash
         return f"type must be one of {', '.join(CALL_TYPES)}; got {kind!r}"
     get = message.get
     user = get("userId")
@@ -305,9 +319,16 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     out = Accepted()
     received = (received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
     middle = f',"received_at":"{received}","source":{_string(source)},'
-    tail = {call: f',"kind":"{call}"{middle}"message":'.encode() for call in CALL_TYPES}
-    generated_tail = {call: f',"kind":"{call}"{middle}"generated_id":true,"message":'.encode() for call in CALL_TYPES}
+    tail = _Tails(middle + '"message":')
+    generated_tail = _Tails(middle + '"generated_id":true,"message":')
     batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
+    if isinstance(items, collector_fast.Fast):
+        done = collector_fast.accept(items, kind, tail, generated_tail, batch_sent, _string, _is_time,
+                                     MAX_MESSAGE_BYTES, suppressed, _new_id)
+        if done is not None:
+            out.lines, out.ids, out.generated = done
+            return out
+        items = _parse_general(items.body, batch=kind is None)[1]  # a message refused or unusual: say why
     string, problem_of, add_line, add_id, limit = _string, _problem, out.lines.append, out.ids.append, MAX_MESSAGE_BYTES
     to_json = _to_json
     for index, (message, text) in enumerate(items):
@@ -331,7 +352,7 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
         message_id = message.get("messageId")
         generated = message_id is None
         if generated:
-            message_id = f"centric-{uuid.uuid4()}"
+            message_id = _new_id()
             text = _add(message, text, "messageId", message_id, f'"{message_id}"')
         if text is None or "writeKey" in message:
             message.pop("writeKey", None)
@@ -349,6 +370,22 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
         if generated:
             out.generated.append(message_id)
     return out
+
+
+class _Tails(dict):
+    """A call type's part of a line between the id and the message, made when first asked for."""
+
+    def __init__(self, rest: str):
+        super().__init__()
+        self.rest = rest
+
+    def __missing__(self, call: str) -> bytes:
+        value = self[call] = f',"kind":"{call}"{self.rest}'.encode()
+        return value
+
+
+def _new_id() -> str:
+    return f"centric-{uuid.uuid4()}"
 
 
 def _add(message: dict, text: str | None, name: str, value, encoded: str) -> str | None:

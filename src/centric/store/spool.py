@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
+from itertools import chain
 from pathlib import Path
 
 SPOOL_DIR = "spool"
@@ -153,7 +154,7 @@ class SpoolWriter:
             work = [entry for entry in batch if entry is not None]
             if work:
                 try:
-                    self.file.append([line for lines, _ in work for line in lines])
+                    self.file.append(list(chain.from_iterable(lines for lines, _ in work)))
                     error = None
                 except OSError as exc:  # disk full, permissions: refuse these, keep serving
                     error = exc

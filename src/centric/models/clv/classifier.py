@@ -57,7 +57,7 @@ from centric.models.clv.base import ConvergenceError, DataError
 COUNT_FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
                   "days_last_30", "days_last_90", "products", "categories", "lines", "return_share")
 QUERY_FEATURES = (*COUNT_FEATURES, "refunds", "overdue", "rate", "active_month_share", "product_repeat",
-                  "units_per_order")  # queries/clv_features.py
+                  "units_per_order", "last_products", "domestic")  # queries/clv_features.py
 FEATURES = (*QUERY_FEATURES, "bg_expected")
 
 
