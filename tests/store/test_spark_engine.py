@@ -1,7 +1,8 @@
 """A workspace on Spark gives what the same workspace gives on DuckDB: ingest (rows, merge counts,
-quarantine), the customer summary, CLV, the journey stages, a funnel and the persona assignments.
+quarantine, malformed CSV records), the customer summary, CLV (scored on the executors), the texts'
+insights (read on the executors), the journey stages, a funnel and the persona assignments.
 
-One small demo shop (a few bad rows added so quarantine is compared too) is loaded into a DuckDB
+One small demo shop (a few bad rows and malformed CSV records added so quarantine is compared too) is loaded into a DuckDB
 workspace and into a Spark workspace through `centric.Workspace`, then `run` on both. The Spark master
 is a fixture parameter: `local[2]`, and the standalone cluster of tests/spark_cluster.py (fixture
 `spark_cluster`) when it is present. Deterministic outputs must be equal; CLV's fitted figures agree
@@ -87,6 +88,12 @@ def shop_files(tmp_path_factory):
     stray = lines.iloc[0].copy()
     stray["order_id"] = "NO-SUCH-ORDER"
     pd.concat([lines, pd.DataFrame([stray])]).to_csv(files["order_lines"], index=False)
+    # records a CSV parser cannot split into the header's columns: one too many mid-file, one too few at the end
+    text = files["customers"].read_text(encoding="utf-8").splitlines()
+    width = text[0].count(",") + 1
+    text.insert(5, ",".join(["MALFORMED-WIDE"] + ["x"] * width))
+    text.append(",".join(["MALFORMED-SHORT"] + ["y"] * (width - 3)))
+    files["customers"].write_text("\n".join(text) + "\n", encoding="utf-8")
     return files
 
 
@@ -109,7 +116,7 @@ def _build(path, files, **engine):
             out["funnel_join"] = run_funnel(store, FUNNEL, "7d", strategy="join", settings=settings)
         db = store.ibis()
         for table in ("customers", "orders", "order_lines", "quarantine", "customer_summary", "customer_value",
-                      "journey_stages", "customer_personas", "identities"):
+                      "journey_stages", "customer_personas", "identities", "feedback_insights"):
             out[table] = db.execute(db.table(table))
     from centric.store.snapshot import Snapshot
 
@@ -179,6 +186,20 @@ def test_ingest_loads_and_quarantines_the_same_rows(on_duckdb, on_spark):
         _equal(on_duckdb[table], on_spark[table], key)
 
 
+def test_malformed_csv_records_are_quarantined_as_on_duckdb(on_duckdb, on_spark):
+    """Spark's PERMISSIVE reader flags the records; DuckDB's reason, line and text are what is stored."""
+    def malformed(out):
+        q = out["quarantine"]
+        return q[q["reason"].str.startswith("malformed CSV record")].sort_values("line").reset_index(drop=True)
+
+    d, s = malformed(on_duckdb), malformed(on_spark)
+    assert len(d) == 2 and d["value"].str.startswith("MALFORMED-").all()  # both records, and nothing else
+    _equal(d, s, ["line"], skip=("ingested_at",))
+    assert dict(on_spark["reports"]["customers"].quarantined) == dict(on_duckdb["reports"]["customers"].quarantined)
+    for out in (on_duckdb, on_spark):
+        assert not out["customers"]["customer_id"].str.startswith("MALFORMED").any()  # never loaded with empty fields
+
+
 def test_a_second_ingest_of_the_same_file_changes_nothing(on_duckdb, on_spark):
     for out in (on_duckdb, on_spark):
         counts = out["again"].tables["orders"]
@@ -196,7 +217,28 @@ def test_summary_stages_personas_and_identities_are_equal(on_duckdb, on_spark):
 
 
 def test_clv_agrees_within_the_stated_tolerance(on_duckdb, on_spark):
-    _equal(on_duckdb["customer_value"], on_spark["customer_value"], ["customer_id"], rtol=1e-6)
+    """Every column of customer_value, which Spark's executors compute (mapInPandas) from the models the
+    driver fitted on the weighted distinct (frequency, recency, T, monetary_value) rows."""
+    d, s = on_duckdb["customer_value"], on_spark["customer_value"]
+    assert list(d.columns) == list(s.columns) and d["predicted_clv"].notna().all()
+    _equal(d, s, ["customer_id"], rtol=1e-6)
+
+
+def test_text_insights_are_equal(on_duckdb, on_spark):
+    """Language, sentiment, themes and aspects of every text, read on Spark's executors with the readings
+    trained on the driver: equal to DuckDB's. input_hash: pandas' hash of each engine's feedback row
+    (the rating's type differs), used only by DuckDB's incremental run."""
+    d, s = on_duckdb["feedback_insights"], on_spark["feedback_insights"]
+    assert d["themes"].map(len).gt(0).any() and d["sentiment"].nunique() > 1  # something was read
+    _equal(d, s, ["feedback_id"], skip=("input_hash", "aspects"))
+    import json
+
+    def parsed(v):
+        return json.loads(v) if isinstance(v, str) else v
+
+    a = _sorted(d, ["feedback_id"])["aspects"].map(parsed)
+    b = _sorted(s, ["feedback_id"])["aspects"].map(parsed)
+    assert a.tolist() == b.tolist()
 
 
 def test_the_funnel_is_equal(on_duckdb, on_spark):

@@ -75,6 +75,15 @@ def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None
     return s.select(*columns, "frequency_holdout", "monetary_value_holdout", "duration_holdout")
 
 
+def fit_rows(model_data):
+    """The fits' sufficient statistics: one row per distinct (frequency, recency, T, monetary_value) with
+    the number of customers holding it (`weights`), in a fixed order. The models' likelihoods are sums
+    over customers, so a fit on these weighted rows is the fit on every customer (models/clv/base.py)."""
+    keys = ["frequency", "recency", "T", "monetary_value"]
+    rows = model_data.group_by(keys).aggregate(weights=model_data.count().cast("float64"))
+    return rows.order_by(keys)
+
+
 def repeat_purchase_times(orders, origin, until, unit: str = "days"):
     """Every purchase day after a customer's first, as time since `origin` in the unit (for tracking plots)."""
     import ibis

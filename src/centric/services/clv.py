@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from centric.errors import CentricError
 from centric.queries.customer_summary import purchases
+from centric.services.clv_scoring import MONTH_DAYS, ClvError  # noqa: F401 - ClvError is this module's
+from centric.services.clv_scoring import model_data as _model_data
 from centric.services.summary import build_customer_summary, observation_end
 
 MODEL_NAMES = ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD")
@@ -45,11 +46,6 @@ MAX_AUTO_HOLDOUT_DAYS = 365
 MIN_INNER_DAYS = 14
 MAX_TRAINING_WINDOWS = 6
 UNVALIDATED_CHURN_DAYS = 90
-MONTH_DAYS = 365.25 / 12
-
-
-class ClvError(CentricError):
-    """The workspace's data cannot support the customer-value models."""
 
 
 @dataclass
@@ -82,25 +78,6 @@ def _models():
     from centric.models.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 
     return {"BetaGeo": BetaGeo, "ModifiedBetaGeo": ModifiedBetaGeo, "ParetoNBD": ParetoNBD}
-
-
-def _model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
-    """frequency, recency, T, ... per customer at `end`; with features, also the Classifier's feature
-    columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
-    from centric.queries.clv_data import clv_model_data
-    from centric.queries.clv_features import FEATURES, customer_features
-
-    db = store.ibis()
-    data = db.execute(clv_model_data(db.table("orders"), end, "days", holdout_end).order_by("customer_id"))
-    if not features:
-        return data
-    extra = [c for c in FEATURES if c not in data.columns]
-    feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end,
-                                         customers=db.table("customers")).select("customer_id", *extra))
-    merged = data.merge(feats, on="customer_id", how="left")
-    if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
-        raise ClvError("the classifier's features do not cover every customer of the model data")
-    return merged
 
 
 def _scalar(store, expr):
@@ -334,43 +311,40 @@ def _classifier_now(store, end: dt.datetime, first: dt.datetime, check: dict, se
         raise ClvError(f"the classifier cannot be refitted on the last {days} days: {exc}") from exc
 
 
-def _churn_now(check: dict | None, fitted, data: pd.DataFrame, classifier=None):
-    """(p_alive or NaN, calibrated P(no purchase), horizon days, source, note, facts of an unvalidated model)
-    on the whole history.
+def _churn_now(check: dict | None, fitted, customers):
+    """How P(alive) and the calibrated P(no purchase) are scored on the whole history: (P(alive) from
+    `fitted`?, scorer, its calibration or None, horizon days, source, note, facts of an unvalidated model).
 
-    A Classifier churn source is the one refitted on the latest windows (`classifier`, see
-    _classifier_now) scoring the features at the end; its calibration map is the one fitted on the
+    A Classifier churn source is the one refitted on the latest windows (see _classifier_now, passed in
+    check["now"]) scoring the features at the end; its calibration map is the one fitted on the
     holdout (as for a model refitted on the whole history). P(alive) only from a transaction model
     that is the validated churn source."""
     from centric.models.clv.diagnostics import boundary
-    from centric.models.clv.validation import risk_score
     from centric.report.notes import explanation
 
     if check is None:
         horizon = float(UNVALIDATED_CHURN_DAYS)
-        on_edge, share = boundary(fitted, float(data["frequency"].mean()), float(data["T"].max()))
-        alive = np.full(len(data), np.nan) if on_edge else fitted.p_alive(data)
+        on_edge, share = boundary(fitted, customers.mean("frequency"), customers.max("T"))
         facts = {"model": type(fitted).__name__, "kind": "model", "chosen": True, "churn_source": True,
                  "boundary": on_edge, "dropout_share": share}
-        return (alive, fitted.p_no_purchase(data, horizon), horizon, f"{type(fitted).__name__} (not validated)",
+        return (not on_edge, fitted, None, horizon, f"{type(fitted).__name__} (not validated)",
                 explanation([facts], "en", horizon), facts)
     horizon = float(check["holdout"])
     source = check["source"]
-    alive = np.full(len(data), np.nan)
     if source in MODEL_NAMES:  # the chosen model, refitted on the whole history, works on this shop
-        scorer, alive = fitted, fitted.p_alive(data)
+        scorer = fitted
     elif source == "Classifier":
-        scorer = classifier
+        scorer = check.get("now")
     else:
         scorer = check["fitted"][source]
-    p_none = check["churn"].predict(risk_score(scorer, data, horizon))
-    return alive, p_none, horizon, source, check["note"], {}
+    return source in MODEL_NAMES, scorer, check["churn"], horizon, source, check["note"], {}
 
 
 def build_customer_value(store, settings, model: str = "auto", holdout_days: int | None = None,
                          progress: Callable[[str], None] | None = None,
                          holdout_from: dt.date | None = None) -> ClvResult:
     from centric.queries.clv_data import first_purchase_at
+    from centric.services.clv_scoring import Customers, totals
 
     say = progress or (lambda _msg: None)
     if model != "auto" and model not in MODEL_NAMES:
@@ -396,15 +370,17 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         model = check["chosen"]
     say(f"fitting {model} on the whole history")
     classifier = model == "Classifier" or (check is not None and check["source"] == "Classifier")
-    data = _model_data(store, end, features=classifier)
-    if len(data) < 2:
+    customers = Customers(store, end, features=classifier)
+    if len(customers) < 2:
         raise ClvError("fewer than two customers with purchases: nothing to model yet")
     now = _classifier_now(store, end, first, check, settings) if classifier else None
-    fitted = now if model == "Classifier" else _fit(model, data)
-    p_alive, p_none, horizon, source, note, facts = _churn_now(check, fitted, data, now)
+    fitted = now if model == "Classifier" else _fit(model, customers.fit)
+    if check is not None:
+        check["now"] = now
+    alive, scorer, churn, horizon, source, note, facts = _churn_now(check, fitted, customers)
 
-    value, spend_model, spend_params, spend_check, clv, bands = _score(store, settings, model, fitted, data, p_alive,
-                                                                       p_none, horizon, source, end, say)
+    value, spend_model, spend_params, spend_check = _score(store, settings, model, fitted, customers, alive, scorer,
+                                                           churn, horizon, source, end, say)
     table = check["table"] if check else None
     store.replace_tables({
         "customer_value": value,
@@ -412,51 +388,45 @@ def build_customer_value(store, settings, model: str = "auto", holdout_days: int
         "clv_tracking": check["tracking"] if check else _empty("clv_tracking"),
         "clv_calibration": check["calibration"] if check else _empty("clv_calibration"),
     })
-    save_state(store, model, source, check, note, end, len(value))
+    count, total_clv, high = totals(store, value)
+    save_state(store, model, source, check, note, end, count)
     say("value by RFM segment and acquisition channel")
     build_rollups(store, settings)
-    return ClvResult(model, fitted.params_, len(value), end, split.calibration_end if split else None, table,
-                     spend_model, spend_params, float(np.sum(clv)), int((bands == "high").sum()), source, note,
+    return ClvResult(model, fitted.params_, count, end, split.calibration_end if split else None, table,
+                     spend_model, spend_params, total_clv, high, source, note,
                      horizon, check["calibration"] if check else None, spend_check)
 
 
-def _score(store, settings, model: str, fitted, data, p_alive, p_none, horizon, source, end, say,
+def _score(store, settings, model: str, fitted, customers, alive: bool, scorer, churn, horizon, source, end, say,
            spend_initial: dict | None = None):
     """Gamma-Gamma on repeat customers' spend (warm-started from spend_initial when given), then the
-    customer_value rows; returns (value, spend model, its params, spend check, clv, bands)."""
-    from centric.models.clv import DataError, GammaGamma, discounted_value
+    customer_value rows (services/clv_scoring.py: a pandas frame on DuckDB, a Spark DataFrame scored by
+    the executors on Spark); returns (value, spend model, its params, spend check)."""
+    from centric.models.clv import DataError, GammaGamma
     from centric.models.clv.diagnostics import spend_frequency_check
-    from centric.models.clv.validation import churn_band
     from centric.queries.clv_data import mean_purchase_value
     from centric.report.notes import spend_note
+    from centric.services.clv_scoring import Scoring
 
-    e90 = fitted.expected_purchases(data, 90.0)
-    e365 = fitted.expected_purchases(data, 365.0)
     say("fitting Gamma-Gamma on repeat customers' spend")
-    repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
-    spend_check = spend_frequency_check(data)
+    repeaters = customers.repeaters()
+    spend_check = spend_frequency_check(customers.repeat_customers())
     spend_check["note"] = spend_note(_spend_facts(spend_check), "en")
-    spend_model, spend_params = "mean order value", {}
+    spend_model, spend_params, spend = "mean order value", {}, None
     try:
-        gg = GammaGamma().fit(repeaters, initial_params=spend_initial) if len(repeaters) >= 20 else None
-        spend = gg.expected_spend(data) if gg is not None else None
-        if gg is not None:
-            spend_model, spend_params = "GammaGamma", gg.params_
+        if customers.count(repeaters) >= 20:
+            spend = GammaGamma().fit(repeaters, initial_params=spend_initial)
+            spend.expected_spend(repeaters.head(1))  # raises here (not on an executor) when q <= 1
+            spend_model, spend_params = "GammaGamma", spend.params_
     except (DataError, RuntimeError):
         spend = None
     if spend is None:
         mean = _scalar(store, mean_purchase_value(store.ibis().table("orders")))
-        spend = np.full(len(data), float(mean) if mean is not None and not pd.isna(mean) else 0.0)
-    clv = discounted_value(fitted, data, spend, horizon=float(settings.clv_horizon_days), step=MONTH_DAYS,
-                           year=365.25, annual_discount=settings.clv_discount_rate, margin=settings.clv_margin)
-    bands = churn_band(p_none)
-    value = pd.DataFrame({
-        "customer_id": data["customer_id"].astype(str), "model": model, "p_alive": p_alive,
-        "expected_orders_90d": e90, "expected_orders_365d": e365, "expected_order_value": spend,
-        "predicted_clv": clv, "p_no_purchase": p_none, "churn_horizon_days": horizon, "churn_source": source,
-        "churn_risk": bands, "computed_at": pd.Timestamp(end),
-    })
-    return value, spend_model, spend_params, spend_check, clv, bands
+        spend = float(mean) if mean is not None and not pd.isna(mean) else 0.0
+    scoring = Scoring(model, fitted, scorer, churn, alive, float(horizon), source, spend,
+                      float(settings.clv_horizon_days), settings.clv_discount_rate, settings.clv_margin, end,
+                      btyd=customers.btyd_feature() if "Classifier" in (model, source) else None)
+    return customers.score(scoring), spend_model, spend_params, spend_check
 
 
 def save_state(store, model: str, source: str, check, note: str, end, customers: int) -> None:

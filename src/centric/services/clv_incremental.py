@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 REVALIDATE_DAYS = 30
@@ -42,10 +41,10 @@ def refit_incremental(store, settings, progress=None):
     """(ClvResult, reason) after a warm-started refit and rescoring; (None, why) when the validation must
     run again (the caller then runs build_customer_value)."""
     from centric.models.clv.holdout import PastRateBaseline, ProbabilityCalibration, RecencyBaseline
-    from centric.models.clv.validation import ChurnCalibration, risk_score
+    from centric.models.clv.validation import ChurnCalibration
     from centric.queries.clv_data import first_purchase_at
-    from centric.services.clv import (MODEL_NAMES, ClvResult, _classifier_now, _fit, _model_data, _scalar, _score,
-                                      build_rollups)
+    from centric.services.clv import MODEL_NAMES, ClvResult, _classifier_now, _fit, _scalar, _score, build_rollups
+    from centric.services.clv_scoring import Customers, totals
     from centric.services.run_ledger import load_model
     from centric.services.summary import observation_end
 
@@ -66,8 +65,8 @@ def refit_incremental(store, settings, progress=None):
     classifier = "Classifier" in (model, source)
     if classifier and "inner_days" not in state:
         return None, "the saved validation lacks the Classifier's window length"
-    data = _model_data(store, end, features=classifier)
-    grown = len(data) / max(int(fitted_on["customers"]), 1) - 1
+    customers = Customers(store, end, features=classifier)
+    grown = len(customers) / max(int(fitted_on["customers"]), 1) - 1
     if grown > NEW_SHARE:
         return None, f"revalidate: {grown:.0%} more customers with purchases than at the last validation"
     horizon = float(state["horizon"])
@@ -81,16 +80,14 @@ def refit_incremental(store, settings, progress=None):
         fitted, how = now, "Classifier refitted on the latest windows"
     else:
         say(f"refitting {model} warm-started")
-        fitted = _fit(model, data, initial_params=_params(store, model))
+        fitted = _fit(model, customers.fit, initial_params=_params(store, model))
         how = f"{model} refitted warm-started from the last parameters"
     churn = ChurnCalibration(horizon)
     churn.map_ = ProbabilityCalibration(increasing=True)
     churn.map_.x_, churn.map_.y_ = state["churn"]["x"], state["churn"]["y"]
     scorer = {"Recency": RecencyBaseline(), "PastRate": PastRateBaseline().fit(), "Classifier": now}.get(source, fitted)
-    p_none = churn.predict(risk_score(scorer, data, horizon))
-    p_alive = fitted.p_alive(data) if source in MODEL_NAMES else np.full(len(data), np.nan)
-    value, spend_model, spend_params, spend_check, clv, bands = _score(
-        store, settings, model, fitted, data, p_alive, p_none, horizon, source, end, say,
+    value, spend_model, spend_params, spend_check = _score(
+        store, settings, model, fitted, customers, source in MODEL_NAMES, scorer, churn, horizon, source, end, say,
         spend_initial=_params(store, "GammaGamma"))
     db = store.ibis()
     t = db.table("clv_models")
@@ -100,11 +97,12 @@ def refit_incremental(store, settings, progress=None):
     if spend_params:
         models.loc[models["model"] == "GammaGamma", "params"] = json.dumps(spend_params)
     store.replace_tables({"customer_value": value, "clv_models": models})
+    count, total_clv, high = totals(store, value)
     build_rollups(store, settings)
-    reason = (f"{how} on {len(value):,} customers; validation of "
+    reason = (f"{how} on {count:,} customers; validation of "
               f"{pd.Timestamp(fitted_on['end']):%Y-%m-%d} kept ({moved} days ago)")
-    result = ClvResult(model, fitted.params_, len(value), pd.Timestamp(end).to_pydatetime(), None, None, spend_model,
-                       spend_params, float(clv.sum()), int((bands == "high").sum()), source, state["note"], horizon,
+    result = ClvResult(model, fitted.params_, count, pd.Timestamp(end).to_pydatetime(), None, None, spend_model,
+                       spend_params, total_clv, high, source, state["note"], horizon,
                        None, spend_check)
     return result, reason
 

@@ -69,6 +69,7 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
     """Analyse the workspace's feedback and write the listening tables."""
     from centric.models.text.analyzer import FeedbackAnalyzer
     from centric.models.text.discover import discover
+    from centric.services import listen_scoring
 
     say = progress or (lambda *a, **k: None)
     feedback = _feedback(store)
@@ -78,12 +79,11 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
     languages = list(settings.languages)
     say("reading languages")
     analyzer = FeedbackAnalyzer(tuple(languages))
-    detected, confidence = analyzer.languages_of(feedback["text"].fillna("").tolist(), feedback["language"].tolist())
+    detected, confidence = listen_scoring.languages(store, analyzer, feedback)  # on the executors on Spark
     feedback["_language"] = detected
     models, analyzer.readings = train_sentiment(feedback, languages, say, train)
     say("sentiment, themes and aspects")
-    insights = analyzer.read(feedback["feedback_id"].tolist(), feedback["text"].tolist(), detected, confidence,
-                             feedback["source"].tolist())
+    insights = listen_scoring.read(store, analyzer, feedback, detected, confidence)
 
     say("discovering themes beyond the taxonomy")
     insights["discovered_theme"] = None

@@ -23,6 +23,7 @@ Not on Spark (one-line error): presets and shop exports, erased people's suppres
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 from centric.schema import CHARGE_KINDS, INPUT_TABLES, ORDER_CHARGES, Table
@@ -92,12 +93,14 @@ def read_text(spark, path: Path, delimiter: str | None, options: ReadOptions):
     """(frame of the file's columns as text plus _line, column names)."""
     from pyspark.sql import functions as f
 
+    from centric.store.spark_csv import CORRUPT, with_corrupt_column
+
     fmt = detect_format(path)
     if fmt == "csv":
-        sep = delimiter or options.delimiter or _sniff(path, options.encoding)
-        frame = (spark.read.option("header", True).option("sep", sep).option("quote", '"').option("escape", '"')
-                 .option("multiLine", True).option("encoding", options.encoding or "utf-8")
-                 .option("mode", "PERMISSIVE").csv(str(path)))
+        reader = (spark.read.option("header", True).option("sep", separator(path, delimiter, options))
+                  .option("quote", '"').option("escape", '"').option("multiLine", True)
+                  .option("encoding", options.encoding or "utf-8").option("mode", "PERMISSIVE"))
+        frame = with_corrupt_column(spark, reader, path)  # malformed records: store/spark_csv.py
         first = 2
     elif fmt == "parquet":
         return _read_parquet(spark, path)
@@ -111,7 +114,7 @@ def read_text(spark, path: Path, delimiter: str | None, options: ReadOptions):
         lined = frame.withColumn("_line", f.monotonically_increasing_id() + f.lit(first))
         if path.stat().st_size > SPREAD_BYTES:  # spread the checks over the executors
             lined = lined.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")))
-        return lined, [c for c in lined.columns if c != "_line"]
+        return lined, [c for c in lined.columns if c not in ("_line", CORRUPT)]
     frame = frame.withColumn("_pid", f.spark_partition_id()).withColumn("_mid", f.monotonically_increasing_id())
     counts = dict(frame.groupBy("_pid").count().collect())
     offsets, total = {}, first
@@ -122,7 +125,7 @@ def read_text(spark, path: Path, delimiter: str | None, options: ReadOptions):
         else f.create_map(f.lit(0), f.lit(first))
     lined = frame.withColumn("_line", (start[f.col("_pid")] + f.col("_mid") - f.shiftleft(f.col("_pid").cast("long"), 33))
                              .cast("long")).drop("_pid", "_mid")
-    return lined, [c for c in lined.columns if c != "_line"]
+    return lined, [c for c in lined.columns if c not in ("_line", CORRUPT)]
 
 
 def _read_parquet(spark, path: Path):
@@ -177,6 +180,10 @@ def _group_reader(path: str, sql: str, arrow_schema):
 
 def ident_spark(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
+
+
+def separator(path: Path, delimiter: str | None, options: ReadOptions) -> str:
+    return delimiter or options.delimiter or _sniff(path, options.encoding)
 
 
 def _sniff(path: Path, encoding: str | None) -> str:
@@ -272,11 +279,18 @@ def ingest_spark_file(store, table_name: str, path: Path, mapping: dict[str, str
     path = Path(path)
     source_file = str(path.resolve())
     spark = store.spark
+    from centric.store.spark_csv import CORRUPT, split_malformed
+
     text, columns = read_text(spark, path, delimiter, options)
+    malformed, rejected = None, []
+    if CORRUPT in text.columns:
+        text, malformed, rejected = split_malformed(spark, text, columns, path, separator(path, delimiter, options),
+                                                    options.encoding)
     sources, extras = resolve_sources(table, columns, mapping or {})
     checked, rules, rows = check_file(store, table, text, sources, extras, timezone, options)
     now = dt.datetime.now(_zone(timezone)).replace(tzinfo=None)
-    report = IngestReport(source_file, rows_read=rows)
+    report = IngestReport(source_file, rows_read=rows + len(rejected))
+    report.quarantined.update(Counter(reason.split(":")[0] for *_, reason in rejected))  # as store/ingest.py
     bad = [checked.where(f.col("_fail_reason").isNotNull()).select(
         "_line", f.col("_fail_column").alias("column_name"), f.col("_fail_value").alias("value"),
         f.col("_fail_reason").alias("reason"))]
@@ -330,9 +344,10 @@ def ingest_spark_file(store, table_name: str, path: Path, mapping: dict[str, str
         quarantined = quarantined.unionByName(more)
     quarantined = quarantined.cache()
     report.quarantined.update({r["reason"]: r["count"] for r in quarantined.groupBy("reason").count().collect()})
+    written = quarantined.unionByName(malformed) if rejected else quarantined
     previous = store.frame("quarantine").where(~((f.col("source_file") == source_file)
                                                  & (f.col("table_name") == table.name)))
-    frames["quarantine"] = store.conform("quarantine", previous.unionByName(store.conform("quarantine", quarantined.select(
+    frames["quarantine"] = store.conform("quarantine", previous.unionByName(store.conform("quarantine", written.select(
         f.lit(table.name).alias("table_name"), f.lit(source_file).alias("source_file"), f.col("_line").alias("line"),
         "column_name", f.substring("value", 1, 1000).alias("value"), "reason", f.lit(now).alias("ingested_at")))))
     staged = store.stage(frames)

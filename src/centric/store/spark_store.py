@@ -174,6 +174,37 @@ class SparkStore:
         self.commit({"orders": orders, "order_reversals": reversals})
         return changed
 
+    # -- per-partition work on the executors -------------------------------------------------
+    def spark_frame(self, expr):
+        """An Ibis expression of this store as a Spark DataFrame (its plan stays on the cluster)."""
+        db = self.ibis().backend
+        db._run_pre_execute_hooks(expr)  # Ibis' own UDFs (JSON unwrapping) and in-memory tables
+        return db._session.sql(str(db.compile(expr.as_table())))
+
+    def map_partitions(self, expr, fn, table: str, columns=None, collect: bool = False):
+        """`fn(pandas rows) -> pandas rows` applied by the executors to each partition of the
+        expression's rows (mapInPandas: a driver-side closure, pickled once per task); its output
+        has `table`'s `columns` (default: all) with their types. Returns the Spark DataFrame (for
+        replace_tables: the rows never reach the driver) or, with collect, a pandas frame."""
+        from pyspark.sql.types import StructType
+
+        target = self.frame(table).schema
+        wanted = list(columns) if columns is not None else target.fieldNames()
+        schema = StructType([target[name] for name in wanted])
+
+        def per_partition(batches):
+            for batch in batches:
+                if len(batch):
+                    yield fn(batch.reset_index(drop=True))[wanted]
+
+        frame = self.spark_frame(expr).mapInPandas(per_partition, schema)
+        if not collect:
+            return frame
+        import pyarrow as pa
+
+        rows = frame.toArrow() if hasattr(frame, "toArrow") else pa.Table.from_pandas(frame.toPandas())
+        return rows.to_pandas()
+
     # -- writing --------------------------------------------------------------------------
     def clear_table(self, table: str) -> None:
         self.replace_tables({table: self.frame(table).limit(0)})
@@ -239,9 +270,7 @@ class SparkStore:
         if isinstance(value, DataFrame):
             frame = value
         elif hasattr(value, "compile"):
-            db = self.ibis().backend
-            db._run_pre_execute_hooks(value)  # Ibis' own UDFs (JSON unwrapping) and in-memory tables
-            frame = db._session.sql(str(db.compile(value.as_table())))
+            frame = self.spark_frame(value)
         else:
             frame = self._from_pandas(value, target)
         given = set(frame.columns)

@@ -64,7 +64,10 @@ def compress(data: pd.DataFrame, columns: tuple[str, ...], weights: str | None =
     """Group identical rows of `columns` and count them (or add up the `weights` column).
 
     Each column is factorised on its own (a hash pass), the codes are combined into one integer
-    key, and the key is factorised again: far cheaper than grouping on a MultiIndex.
+    key, and the key is factorised again: far cheaper than grouping on a MultiIndex. The unique rows
+    come in the order of their values, not of the input, so a fit depends on the multiset of rows
+    alone: the customers in any order, or their weighted distinct rows (the Spark engine's fit
+    input, services/clv_scoring.py), give the same arrays and the same fit.
     """
     if len(data) == 0:
         raise DataError("the data has no rows")
@@ -76,13 +79,13 @@ def compress(data: pd.DataFrame, columns: tuple[str, ...], weights: str | None =
     radix = 1
     per_column = {}
     for c in columns:
-        codes, uniques = pd.factorize(arrays[c], sort=False)
+        codes, uniques = pd.factorize(arrays[c], sort=True)
         per_column[c] = (codes, uniques)
         radix *= max(len(uniques), 1)
         if radix >= 2**62:
             raise DataError("too many distinct values to compress these rows")
         key = key * len(uniques) + codes
-    inverse, unique_keys = pd.factorize(key, sort=False)
+    inverse, unique_keys = pd.factorize(key, sort=True)
     first = np.empty(len(unique_keys), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(key))[::-1]  # first row of each unique key
     counts = np.bincount(inverse, weights=w, minlength=len(unique_keys))
