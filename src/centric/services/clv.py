@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from centric.queries.customer_summary import purchases
-from centric.services.clv_scoring import MONTH_DAYS, ClvError  # noqa: F401 - ClvError is this module's
+from centric.services.clv_scoring import ClvError  # noqa: F401 - ClvError is this module's
 from centric.services.clv_scoring import model_data as _model_data
 from centric.services.summary import build_customer_summary, observation_end
 
