@@ -26,6 +26,9 @@ load (~14) UCI 181 s, CDNOW 104 s. Third session ("Country, timing, hazard and b
 also reads last_products and domestic, chosen on the inner splits (every candidate is listed there);
 UCI AUC 0.7472 -> 0.7490, Brier 0.2021 -> 0.2015, total unchanged (-5.2%), still short of 0.75; CDNOW
 unchanged (no countries, no order lines). Under load (~17) UCI 332 s, CDNOW 203 s.
+Fourth session ("Nonlinear terms, customer weighting, temporal calibration and a monotone ensemble"):
+splines, quantile bins, hazard ratios, gap CV, customer weighting, out-of-time Platt/isotonic maps and a
+monotone boosting average were judged on the inner splits; none passes, so nothing changed (UCI 0.7490).
 
     python benchmarks/clv_holdout.py [--data ../shared/data] [--work /tmp/clv-bench]
 """
