@@ -97,6 +97,49 @@ def test_guard_answers_503_past_the_in_flight_limit_but_never_on_health():
     assert health.status_code == 200 and [r.status_code for r in held] == [200, 200]
 
 
+def test_guard_counts_every_body_not_framed_by_a_content_length_within_the_limit():
+    """A Content-Length within the limit (and no Transfer-Encoding) frames the body: the app reads it as
+    is. Any other body is counted as it arrives, even when it also names a small Content-Length."""
+    import asyncio
+
+    from centric.api.limits import Guard, TooLarge
+
+    limit = 500 * 1024
+
+    def run(headers, chunks):
+        sent, seen = [], []
+        pending = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+        async def receive():
+            return pending.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        async def app(scope, receive, send):
+            while True:
+                message = await receive()
+                seen.append(len(message["body"]))
+                if not message["more_body"]:
+                    break
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+
+        scope = {"type": "http", "method": "POST", "path": "/v1/batch", "headers": headers}
+        try:
+            asyncio.run(Guard(app)(scope, receive, send))
+        except TooLarge:
+            return "413", seen
+        return sent[0]["status"], seen
+
+    body = b"x" * 1000
+    assert run([(b"content-length", b"1000")], [body]) == (200, [1000])
+    assert run([(b"content-length", str(limit + 1).encode())], [body])[0] == 413  # refused before reading
+    big = [b"y" * 100_000] * 6
+    assert run([(b"transfer-encoding", b"chunked")], big) == ("413", [100_000] * 5)
+    # a small Content-Length beside Transfer-Encoding does not switch the counting off
+    assert run([(b"content-length", b"10"), (b"transfer-encoding", b"chunked")], big) == ("413", [100_000] * 5)
+
+
 def test_a_spool_that_is_behind_answers_429_with_retry_after(workspace):
     _, key = create_key(workspace, "write")
     with TestClient(create_app(workspace, max_backlog=-1)) as c:  # every write finds the spool "behind"

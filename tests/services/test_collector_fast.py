@@ -124,6 +124,57 @@ def test_both_paths_agree_on_any_single_call(one, kind):
     _same(first, second)
 
 
+TAILS = {c: f',"kind":"{c}","message":'.encode() for c in collector.CALL_TYPES}
+
+
+def _lean_and_careful(body: bytes, sent_at):
+    fields, items = collector.parse_request(body, batch=True)
+    if not isinstance(items, collector_fast.Fast):
+        return None, None
+    batch_sent = collector._string(sent_at) if isinstance(sent_at, str) and collector._is_time(sent_at) else None
+    lean = collector_fast.accept_common(items, TAILS, batch_sent, collector._string, collector.MAX_MESSAGE_BYTES)
+    careful = collector_fast.accept(items, None, TAILS, TAILS, batch_sent, collector._string, collector._is_time,
+                                    collector.MAX_MESSAGE_BYTES, None, lambda: "centric-gen-x")
+    return lean, careful
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages=st.lists(st.one_of(message, near_valid, near_valid, near_valid), min_size=1, max_size=4),
+       sent_at=st.one_of(st.none(), st.just("2026-11-29T10:00:05Z"), st.just("later")))
+def test_the_lean_loop_writes_the_very_bytes_of_the_careful_one(messages, sent_at):
+    """accept_common (the common batch in one lean loop) takes a batch only when accept takes it too, and
+    then writes the same lines, byte for byte."""
+    body = json.dumps({"batch": messages} | ({} if sent_at is None else {"sentAt": sent_at})).encode()
+    lean, careful = _lean_and_careful(body, sent_at)
+    if lean is not None:
+        assert careful is not None and lean[0] == careful[0] and lean[1] == careful[1] and not careful[2]
+
+
+def test_the_lean_loop_takes_the_common_batches():
+    """The benchmark's batch, and the calls of Segment's Python client (no sentAt of their own)."""
+    common = [{"type": "track", "userId": "u1", "event": "Product Viewed", "messageId": "m1",
+               "timestamp": "2026-11-29T10:00:00.000Z", "properties": {"sku": "X"}},
+              {"type": "identify", "anonymousId": "a1", "messageId": "m2", "traits": {"email": "a@example.com"},
+               "timestamp": "2026-11-29T10:00:00+00:00", "context": {"library": {"name": "analytics-python"}}},
+              {"type": "page", "userId": 42, "messageId": "m3", "name": "Home", "sentAt": "2026-11-29T10:00:01Z"},
+              {"type": "screen", "userId": "u2", "anonymousId": " ", "messageId": "m4"}]
+    for sent_at in ("2026-11-29T10:00:05Z", None):
+        body = json.dumps({"batch": common} | ({"sentAt": sent_at} if sent_at else {})).encode()
+        lean, careful = _lean_and_careful(body, sent_at)
+        assert lean is not None and lean[:2] == careful[:2]
+        records = [json.loads(line) for line in lean[0]]
+        assert [r["message"].get("sentAt") for r in records] == (
+            [sent_at, sent_at, "2026-11-29T10:00:01Z", sent_at] if sent_at else [None, None, "2026-11-29T10:00:01Z", None])
+    # not common: an alias, a blank event, a messageId to generate, a lenient time, a writeKey inside
+    for odd in ({"type": "alias", "userId": "u", "previousId": "p", "messageId": "m"},
+                {"type": "track", "userId": "u", "event": " ", "messageId": "m"},
+                {"type": "track", "userId": "u", "event": "E"},
+                {"type": "track", "userId": "u", "event": "E", "messageId": "m", "timestamp": "2026-11-29T10:00:00z"},
+                {"type": "track", "userId": "u", "event": "E", "messageId": "m", "writeKey": "k"}):
+        lean, _ = _lean_and_careful(json.dumps({"batch": [common[0], odd]}).encode(), None)
+        assert lean is None, odd
+
+
 def test_every_valid_batch_of_the_strategy_mostly_takes_the_fast_path():
     """The comparison above means something only if the fast path takes bodies: the valid ones it does."""
     body = json.dumps({"batch": [{"type": "alias", "userId": "u", "previousId": "p"},

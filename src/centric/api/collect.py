@@ -79,6 +79,21 @@ class CollectFront:
         self.app = app
         self.state = app.state
         self.routes = _routes()
+        self._keys: dict[bytes, str | None] = {}  # Authorization header -> its key (basic_key), as seen
+
+    def _basic_key(self, header: bytes | None) -> str | None:
+        """``basic_key`` of the header, remembered: a client sends the same header with every request.
+        (Only the decoding is remembered; whether the key is live is asked every time.)"""
+        if header is None:
+            return None
+        try:
+            return self._keys[header]
+        except KeyError:
+            pass
+        if len(self._keys) >= 1024:  # many clients or a scan of made-up headers: start again
+            self._keys.clear()
+        key = self._keys[header] = basic_key(header.decode("latin-1"))
+        return key
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.routes:
@@ -105,19 +120,24 @@ class CollectFront:
     async def take(self, scope, receive) -> tuple[int, dict, list] | None:
         """A request's answer (None: 200 with the common body), once its accepted messages are durable."""
         kind = self.routes[scope["path"]]
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: nothing was acknowledged
-                raise OSError("client disconnected")
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: nothing was acknowledged
+            raise OSError("client disconnected")
+        raw = message.get("body", b"")
+        if message.get("more_body"):
+            chunks = [raw]
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise OSError("client disconnected")
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            raw = b"".join(chunks)
         authorization = encoding = None
         for name, value in scope["headers"]:
             if name == b"authorization":
-                authorization = value.decode("latin-1")
+                authorization = value
             elif name == b"content-encoding":
                 encoding = value.decode("latin-1").strip().lower()
         try:
@@ -129,7 +149,7 @@ class CollectFront:
         except ValueError as exc:
             return _invalid(str(exc))
         ctx = self.ctx
-        key = basic_key(authorization) or fields.get("writeKey")
+        key = self._basic_key(authorization) or fields.get("writeKey")
         info = ctx.keys.check(key if isinstance(key, str) else None, "write")
         if info is None:
             return 401, _refusal("unauthorized", UNAUTHORIZED), [(b"www-authenticate", b'Basic realm="centric"')]

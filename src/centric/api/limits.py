@@ -4,7 +4,9 @@ Rules:
 
 - A request body is counted as its bytes arrive, chunked or not: past the limit of its route
   (500 KB on /v1, 16 KB elsewhere) reading stops and the answer is 413. A Content-Length over the
-  limit is refused before a byte of the body is read. gzip bodies are limited after inflating too.
+  limit is refused before a byte of the body is read (and a body framed by a Content-Length within
+  the limit, without Transfer-Encoding, cannot pass it: the HTTP server reads that many bytes as the
+  body, so it is not counted again). gzip bodies are limited after inflating too.
 - At most ``max_in_flight`` requests are worked on at once; the next get 503 with Retry-After at
   once (the server answers rather than queues). ``/health`` is never refused.
 """
@@ -71,13 +73,27 @@ class Guard:
                 await send(message)
             return
         limit = body_limit(scope["path"])
+        framed = chunked = False
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                reason = f"the request is larger than {limit // 1024} KB"
-                for message in _plain(413, {"success": False, "code": "too_large", "message": reason, "error": reason},
-                                      [(b"connection", b"close")]):
-                    await send(message)
-                return
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > limit:
+                    reason = f"the request is larger than {limit // 1024} KB"
+                    for message in _plain(413, {"success": False, "code": "too_large", "message": reason,
+                                                "error": reason}, [(b"connection", b"close")]):
+                        await send(message)
+                    return
+                framed = True
+            elif name == b"transfer-encoding":
+                chunked = True
+        if framed and not chunked:
+            # the HTTP server reads no more than Content-Length bytes as this request's body (the next
+            # bytes are the next request), and that length is within the limit: nothing to count
+            self.in_flight += 1
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.in_flight -= 1
+            return
         received = 0
 
         async def limited():

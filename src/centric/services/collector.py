@@ -326,8 +326,12 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     generated_tail = _Tails(middle + '"generated_id":true,"message":')
     batch_sent = _string(sent_at) if isinstance(sent_at, str) and _is_time(sent_at) else None
     if isinstance(items, collector_fast.Fast):
-        done = collector_fast.accept(items, kind, tail, generated_tail, batch_sent, _string, _is_time,
-                                     MAX_MESSAGE_BYTES, suppressed, _new_id)
+        done = None
+        if kind is None and suppressed is None:
+            done = collector_fast.accept_common(items, tail, batch_sent, _string, MAX_MESSAGE_BYTES)
+        if done is None:
+            done = collector_fast.accept(items, kind, tail, generated_tail, batch_sent, _string, _is_time,
+                                         MAX_MESSAGE_BYTES, suppressed, _new_id)
         if done is not None:
             out.lines, out.ids, out.generated = done
             return out

@@ -129,6 +129,75 @@ def _bad_time(value: str, is_time) -> bool:
 _fromisoformat = dt.datetime.fromisoformat
 
 
+_COMMON_CALLS = frozenset(("track", "identify", "page", "screen"))  # the calls whose only rule on ids is "somebody"
+
+
+def accept_common(fast: Fast, tails: dict, batch_sent: str | None, string, max_bytes: int):
+    """``accept`` for the common batch, in one lean loop, or None: then ``accept`` decides.
+
+    The common batch: every message a track, identify, page or screen call with its ``type`` and
+    ``messageId``, its times read by ``fromisoformat`` as they are, no ``writeKey``, no newline in the
+    body, nobody erased (the caller asks only then), and every message accepted. For it the rules are
+    the few tests below, and the only field the rules add is the batch's ``sentAt``. Anything else
+    returns None at the first message that is not common, and ``accept`` (then the general path)
+    decides the whole batch again: so this never decides differently, only faster (about a third of
+    ``accept``'s time per message, measured; tests/services/test_collector_fast.py holds the paths to
+    the same outcome)."""
+    if fast.crlf:
+        return None
+    sent_close = None if batch_sent is None else f',"sentAt":{batch_sent}}}}}\n'.encode()
+    sent_size = 0 if sent_close is None else len(sent_close) - 3  # the bytes it adds to the message
+    lines: list[bytes] = []
+    ids: list[str] = []
+    add_line, add_id, join, fromisoformat, common = lines.append, ids.append, b"".join, _fromisoformat, _COMMON_CALLS
+    for message, raw in zip(fast.messages, fast.raws):
+        call = message.type
+        if call not in common:  # alias, group (their own rules on ids), or no type
+            return None
+        user = message.userId  # a string of at most 200 characters, an integer or None (msgspec checked)
+        if user is None or (user.__class__ is str and (not user or user.isspace())):
+            anonymous = message.anonymousId
+            if anonymous is None or (anonymous.__class__ is str and (not anonymous or anonymous.isspace())):
+                return None  # nobody named
+        if call == "track":
+            event = message.event
+            if event.__class__ is not str or not event or event.isspace():
+                return None
+        message_id = message.messageId
+        if message_id is UNSET or message_id.isspace():  # one to generate, or a blank one
+            return None
+        value = message.timestamp
+        if value is not None:
+            try:
+                fromisoformat(value)
+            except ValueError:
+                return None
+        sent = message.sentAt
+        if sent is not UNSET and sent is not None:
+            try:
+                fromisoformat(sent)
+            except ValueError:
+                return None
+        value = message.originalTimestamp
+        if value is not None:
+            try:
+                fromisoformat(value)
+            except ValueError:
+                return None
+        if message.writeKey is not UNSET:
+            return None
+        if sent is UNSET and sent_close is not None:  # the batch's sentAt, before the closing brace
+            if len(raw) + sent_size > max_bytes:
+                return None
+            add_line(join((b'{"id":', string(message_id).encode(), tails[call], raw))[:-1] + sent_close)
+        else:
+            if len(raw) > max_bytes:
+                return None
+            add_line(join((b'{"id":', string(message_id).encode(), tails[call], raw, b"}\n")))
+        add_id(message_id)
+    return lines, ids, []
+
+
 def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, batch_sent: str | None,
            string, is_time, max_bytes: int, suppressed=None, new_id=None):
     """(lines, ids, generated ids) for every message of ``fast``, or None when any message is refused or

@@ -34,6 +34,7 @@ from itertools import chain
 from pathlib import Path
 
 SPOOL_DIR = "spool"
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 1024
 OPEN_SUFFIX = ".jsonl.open"
 SEALED_SUFFIX = ".jsonl"
 
@@ -85,13 +86,20 @@ class SpoolFile:
             self.seal()
         if self._fd is None:
             self._open()
-        data = b"".join(lines)
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        size = 0
+        # writev: the kernel copies each line from where it is, with the GIL released (a join would copy
+        # every line once more first, holding the GIL the server's requests need)
+        for start in range(0, len(lines), _IOV_MAX):
+            part = lines[start:start + _IOV_MAX]
+            expected = sum(map(len, part))
+            written = os.writev(self._fd, part)
+            if written < expected:  # a short write (a signal, a disk filling up): the rest as one buffer
+                view = memoryview(b"".join(part))[written:]
+                while view:
+                    view = view[os.write(self._fd, view):]
+            size += expected
         os.fsync(self._fd)
-        self._size += len(data)
+        self._size += size
 
     def seal(self) -> None:
         """Close the open file and give it its sealed name (nothing was acknowledged that is not in it)."""
