@@ -59,11 +59,12 @@ def drift(fitted: dict, feedback: pd.DataFrame, languages_now, labels_now, remov
 def listen_incremental(store, settings, progress: Callable | None = None):
     """(ListenResult, reason) having read only the new and changed texts; (None, why) when the models must
     be refitted (the caller then runs `listen`)."""
+    from centric.models.text import lemmas
     from centric.models.text.analyzer import FeedbackAnalyzer
     from centric.models.text.persist import readings_from_state
     from centric.models.text.self_trained import weak_label
     from centric.services.listen import _feedback, input_hashes, write_aggregates
-    from centric.services.run_ledger import load_model
+    from centric.services.run_ledger import load_model, save_model
 
     say = progress or (lambda *a, **k: None)
     saved = load_model(store, "listening")
@@ -100,8 +101,12 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     except (ValueError, KeyError) as exc:
         return None, f"saved models unreadable ({exc})"
     say(f"reading {len(fresh):,} new texts")
+    lemmas.remember(state.get("lemmas"))  # a dictionary is loaded only for words the fit never lemmatised
+    before = [lemmas.known(lang) for lang in languages]
     new = analyzer.read(fresh["feedback_id"].tolist(), fresh["text"].tolist(), detected, confidence,
                         fresh["source"].tolist())
+    if [lemmas.known(lang) for lang in languages] != before:  # new words: remembered for the next run
+        save_model(store, "listening", fitted, {**state, "lemmas": lemmas.state(languages)}, refitted=False)
     new["discovered_theme"] = None
     new["input_hash"] = fresh["_hash"].to_numpy()
     stored_new = new.assign(aspects=new["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
