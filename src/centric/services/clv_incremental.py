@@ -80,7 +80,7 @@ def refit_incremental(store, settings, progress=None):
         fitted, how = now, "Classifier refitted on the latest windows"
     else:
         say(f"refitting {model} warm-started")
-        fitted = _fit(model, customers.fit, initial_params=_params(store, model))
+        fitted = _fit(model, customers.fit, initial_params=_params(store, model), standard_errors=False)
         how = f"{model} refitted warm-started from the last parameters"
     churn = ChurnCalibration(horizon)
     churn.map_ = ProbabilityCalibration(increasing=True)

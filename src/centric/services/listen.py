@@ -130,7 +130,7 @@ def save_readings(store, readings: dict, feedback: pd.DataFrame, languages) -> N
 
     # the lemmas computed while fitting and reading: an incremental run reads new texts without loading a
     # dictionary unless they hold new words (models/text/lemmas.py)
-    state = {**readings_state(readings), "lemmas": lemmas.state(languages)}
+    state = {**readings_state(readings), "lemmas": lemmas.state()}
     save_model(store, "listening", fitted_on(feedback, feedback["_language"], languages), state)
 
 

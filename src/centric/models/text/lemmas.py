@@ -1,9 +1,10 @@
 """Lemmas (simplemma) of the words customers write, remembered so that reading a few new texts loads no dictionary.
 
 Rule: a lemma is a pure function of the word, the language and simplemma's version. Every lemma
-computed in this process is kept in a memo per language (`lemma`); listening saves the memo of the
-workspace's languages with its models (`state`), and an incremental run puts it back (`remember`)
-before reading the new texts. simplemma then loads a language's dictionary (decoding its word list:
+computed in this process is kept in a memo per language (`lemma`). A listening fit empties the memo
+first (`forget`: what it saves holds words of the texts it read only, none of an erased person's) and
+saves it with its models (`state`); an incremental run puts it back (`remember`) before reading the new
+texts, and saves it again when they brought new words. simplemma then loads a language's dictionary (decoding its word list:
 0.2 to 1 s of CPU a language, about 3 s for en, es, ca and pt together: most of what reading 66 new
 texts cost) only when a new text holds a word the memo lacks, and only for that language. A memo saved
 by another simplemma version is ignored (its lemmas might differ). The memo gives exactly simplemma's
@@ -46,13 +47,15 @@ def lemma(token: str, language: str) -> str:
     return found
 
 
-def known(language: str) -> int:
-    """How many lemmas of `language` are remembered."""
-    return len(_MEMO.get(language, {}))
+def known(language: str | None = None) -> int:
+    """How many lemmas of `language` (of every language by default) are remembered."""
+    return len(_MEMO.get(language, {})) if language is not None else sum(map(len, _MEMO.values()))
 
 
-def state(languages) -> dict:
-    """The memo of `languages` as JSON-ready data: {"simplemma": version, "lemmas": {language: {word: lemma}}}."""
+def state(languages=None) -> dict:
+    """The memo (of `languages`, by default of every language: Spanish texts also look words up in Catalan,
+    sentiment.NEIGHBOUR) as JSON-ready data: {"simplemma": version, "lemmas": {language: {word: lemma}}}."""
+    languages = list(_MEMO) if languages is None else languages
     return {"simplemma": version(), "lemmas": {lang: dict(_MEMO.get(lang, {})) for lang in languages}}
 
 
