@@ -72,6 +72,7 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     from centric.models.text.self_trained import weak_label
     from centric.services.listen import _feedback, input_hashes, write_aggregates
     from centric.services.run_ledger import load_model, save_model
+    from centric.store.connection import RowUpdate
 
     say = progress or (lambda *a, **k: None)
     saved = load_model(store, "listening")
@@ -122,10 +123,11 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     new["discovered_theme"] = None
     new["input_hash"] = fresh["_hash"].to_numpy()
     stored_new = new.assign(aspects=new["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))
-    stored = pd.concat([kept, stored_new[[c for c in kept.columns]]], ignore_index=True)
-    order = {f: i for i, f in enumerate(feedback["feedback_id"])}
-    stored = stored.sort_values("feedback_id", key=lambda s: s.map(order), kind="stable", ignore_index=True)
-    store.replace_table("feedback_insights", stored)
+    stored_new = stored_new[[c for c in kept.columns]]
+    # only the rows of new, changed and removed texts are written: every other row stays as it was
+    gone = [f for f in old_ids if f not in current]
+    store.replace_table("feedback_insights", RowUpdate("feedback_id", [*stored_new["feedback_id"], *gone], stored_new))
+    stored = pd.concat([kept, stored_new], ignore_index=True)
     insights = stored.assign(aspects=_parsed(stored["aspects"]))
     models = store.ibis().execute(store.ibis().table("sentiment_models"))
     result = write_aggregates(store, feedback.drop(columns="_hash"), insights, models, 0, say)
