@@ -150,7 +150,9 @@ def write_aggregates(store, feedback: pd.DataFrame, insights: pd.DataFrame, mode
         joined = joined.merge(segments, on="customer_id", how="left")
     else:
         joined["rfm_segment"] = None
-    scores = pd.concat([listening.score_table(joined, by=d) for d in SCORE_DIMENSIONS], ignore_index=True)
+    # the overall and per-period rows once (the first dimension's table has them)
+    scores = pd.concat([listening.score_table(joined, by=d, totals=i == 0) for i, d in enumerate(SCORE_DIMENSIONS)],
+                       ignore_index=True)
     scores = scores.drop_duplicates(subset=["metric", "period", "dimension", "group"], ignore_index=True)
     nps_answers = joined[joined["rating_scale"] == "nps_0_10"]
     drivers = listening.drivers(nps_answers)
