@@ -86,24 +86,28 @@ def ces(ratings) -> dict:
 SCORERS = {"nps": ("nps_0_10", nps), "csat": ("csat_1_5", csat), "ces": ("ces_1_7", ces)}
 
 
-def score_table(feedback: pd.DataFrame, by: str | None = None, freq: str = "M") -> pd.DataFrame:
+def score_table(feedback: pd.DataFrame, by: str | None = None, freq: str = "M", totals: bool = True) -> pd.DataFrame:
     """NPS, CSAT and CES overall, per period (``freq``: a pandas period alias) and per value of ``by``.
 
     ``feedback`` needs rating, rating_scale, received_at (and column ``by`` when given). Returns
-    metric, period, dimension, group, n, value, low, high; "all" marks a total.
+    metric, period, dimension, group, n, value, low, high; "all" marks a total. ``totals=False`` leaves
+    out the overall and per-period rows (a second dimension's table, whose totals the first one has).
     """
     rows = []
     frame = feedback.dropna(subset=["rating", "rating_scale"])
     if frame.empty:
         return pd.DataFrame(columns=["metric", "period", "dimension", "group", "n", "value", "low", "high"])
-    period = pd.to_datetime(frame["received_at"]).dt.tz_localize(None).dt.to_period(freq).astype(str)
-    frame = frame.assign(_period=period)
+    if totals:
+        period = pd.to_datetime(frame["received_at"]).dt.tz_localize(None).dt.to_period(freq).astype(str)
+        frame = frame.assign(_period=period)
     for metric, (scale, scorer) in SCORERS.items():
         part = frame[frame["rating_scale"] == scale]
         if part.empty:
             continue
-        cuts = [("all", "all", "all", part)]
-        cuts += [(str(p), "all", "all", chunk) for p, chunk in part.groupby("_period")]
+        cuts = []
+        if totals:
+            cuts += [("all", "all", "all", part)]
+            cuts += [(str(p), "all", "all", chunk) for p, chunk in part.groupby("_period")]
         if by:
             cuts += [("all", by, str(g), chunk) for g, chunk in part.groupby(part[by].astype(object).fillna("(none)"))]
         for period, dimension, group, chunk in cuts:

@@ -84,11 +84,11 @@ def _scalar(store, expr):
     return None if frame.empty else frame.iloc[0, 0]
 
 
-def _fit(name: str, data: pd.DataFrame, initial_params: dict | None = None):
+def _fit(name: str, data: pd.DataFrame, initial_params: dict | None = None, standard_errors: bool = True):
     from centric.models.clv import ConvergenceError, DataError
 
     try:
-        return _models()[name]().fit(data, initial_params=initial_params)
+        return _models()[name]().fit(data, initial_params=initial_params, standard_errors=standard_errors)
     except DataError as exc:
         raise ClvError(f"{name} cannot be fitted on this shop's orders: {exc}") from exc
     except ConvergenceError as exc:
@@ -414,7 +414,8 @@ def _score(store, settings, model: str, fitted, customers, alive: bool, scorer, 
     spend_model, spend_params, spend = "mean order value", {}, None
     try:
         if customers.count(repeaters) >= 20:
-            spend = GammaGamma().fit(repeaters, initial_params=spend_initial)
+            # a warm refit (services/clv_incremental.py) reports no standard errors
+            spend = GammaGamma().fit(repeaters, initial_params=spend_initial, standard_errors=spend_initial is None)
             spend.expected_spend(repeaters.head(1))  # raises here (not on an executor) when q <= 1
             spend_model, spend_params = "GammaGamma", spend.params_
     except (DataError, RuntimeError):

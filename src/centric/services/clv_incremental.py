@@ -14,6 +14,8 @@ Rules:
 - The whole validation runs again (a full run) when: there is no saved state; the observation end
   moved more than REVALIDATE_DAYS (30) since the last validation; or the customers with purchases grew
   by more than NEW_SHARE (20%).
+The warm refits compute no standard errors (clv_models keeps the validation's); scoring computes each
+customer's P(alive) once for every horizon (models/clv/btyd.py).
 A warm-started fit reaches the cold-start optimum to the optimiser's tolerance: tests compare
 predicted CLV and expected orders with a full run's within a relative 1e-3 (the churn map is the
 last validation's, so p_no_purchase may differ from a full run's by the recalibration: within 0.05).
@@ -80,7 +82,7 @@ def refit_incremental(store, settings, progress=None):
         fitted, how = now, "Classifier refitted on the latest windows"
     else:
         say(f"refitting {model} warm-started")
-        fitted = _fit(model, customers.fit, initial_params=_params(store, model))
+        fitted = _fit(model, customers.fit, initial_params=_params(store, model), standard_errors=False)
         how = f"{model} refitted warm-started from the last parameters"
     churn = ChurnCalibration(horizon)
     churn.map_ = ProbabilityCalibration(increasing=True)

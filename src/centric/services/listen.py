@@ -67,6 +67,7 @@ def train_sentiment(feedback: pd.DataFrame, languages: list[str], progress: Call
 
 def listen(store, settings, progress: Callable | None = None, train: bool = True) -> ListenResult:
     """Analyse the workspace's feedback and write the listening tables."""
+    from centric.models.text import lemmas
     from centric.models.text.analyzer import FeedbackAnalyzer
     from centric.models.text.discover import discover
     from centric.services import listen_scoring
@@ -78,6 +79,8 @@ def listen(store, settings, progress: Callable | None = None, train: bool = True
                           "(reviews, survey answers, tickets, social posts)")
     languages = list(settings.languages)
     say("reading languages")
+    # the lemmas saved with this fit are the words of these texts only (none of an erased person's)
+    lemmas.forget()
     analyzer = FeedbackAnalyzer(tuple(languages))
     detected, confidence = listen_scoring.languages(store, analyzer, feedback)  # on the executors on Spark
     feedback["_language"] = detected
@@ -121,10 +124,14 @@ def fitted_on(feedback: pd.DataFrame, detected, languages) -> dict:
 
 
 def save_readings(store, readings: dict, feedback: pd.DataFrame, languages) -> None:
+    from centric.models.text import lemmas
     from centric.models.text.persist import readings_state
     from centric.services.run_ledger import save_model
 
-    save_model(store, "listening", fitted_on(feedback, feedback["_language"], languages), readings_state(readings))
+    # the lemmas computed while fitting and reading: an incremental run reads new texts without loading a
+    # dictionary unless they hold new words (models/text/lemmas.py)
+    state = {**readings_state(readings), "lemmas": lemmas.state()}
+    save_model(store, "listening", fitted_on(feedback, feedback["_language"], languages), state)
 
 
 def write_aggregates(store, feedback: pd.DataFrame, insights: pd.DataFrame, models, discovered: int,
@@ -143,7 +150,9 @@ def write_aggregates(store, feedback: pd.DataFrame, insights: pd.DataFrame, mode
         joined = joined.merge(segments, on="customer_id", how="left")
     else:
         joined["rfm_segment"] = None
-    scores = pd.concat([listening.score_table(joined, by=d) for d in SCORE_DIMENSIONS], ignore_index=True)
+    # the overall and per-period rows once (the first dimension's table has them)
+    scores = pd.concat([listening.score_table(joined, by=d, totals=i == 0) for i, d in enumerate(SCORE_DIMENSIONS)],
+                       ignore_index=True)
     scores = scores.drop_duplicates(subset=["metric", "period", "dimension", "group"], ignore_index=True)
     nps_answers = joined[joined["rating_scale"] == "nps_0_10"]
     drivers = listening.drivers(nps_answers)

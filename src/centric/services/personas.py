@@ -121,7 +121,7 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     _scale_counts(cards, result.labels, profiles)
     variables = {"numeric": result.numeric, "categorical": result.categorical, "multi": result.multi}
     _write(store, cards, profiles["customer_id"], result.labels, result.distances,
-           profile_hashes(profiles, [*result.numeric, *result.categorical, *result.multi]))
+           fingerprints(store, profiles, [*result.numeric, *result.categorical, *result.multi]))
     save_state(store, result, variables, len(profiles), float(np.mean(result.distances)))
     from centric.services.consent import record
 
@@ -136,10 +136,17 @@ def persona_input(store, settings, rebuild_profiles: bool = True):
     """What personas cluster: the profiles of customers who held analytics consent at some moment up to
     the observation end (their behaviour columns count only events recorded under it), and what was left
     out (customers whole; events from the profiles' event read)."""
-    from centric.services import consent
     from centric.services.profiles import load_profiles
 
     profiles = load_profiles(store, rebuild=rebuild_profiles, settings=settings)
+    return consenting(store, settings, profiles)
+
+
+def consenting(store, settings, profiles: pd.DataFrame):
+    """(the rows of `profiles` (with customer_id and observed_until) whose customer held analytics consent
+    at some moment up to the observation end, what was left out)."""
+    from centric.services import consent
+
     if profiles.empty:
         return profiles, consent.Exclusion("personas", consent.PURPOSES["personas"])
     end = pd.Timestamp(profiles["observed_until"].iloc[0]).to_pydatetime()
@@ -151,26 +158,14 @@ def persona_input(store, settings, rebuild_profiles: bool = True):
     return profiles[keep].reset_index(drop=True), left_out
 
 
-def profile_hashes(profiles: pd.DataFrame, variables) -> np.ndarray:
-    """A fingerprint per customer of its clustering variables: each value as JSON, hashed per row. A value
-    seen before in its column (most are: ages, countries, counts) is not serialised again."""
-    cols = profiles[list(variables)].astype(object)
-    out = {}
-    for name in cols.columns:
-        seen: dict = {}
-        texts = []
-        for v in cols[name].to_numpy(dtype=object):
-            if isinstance(v, (list, tuple, np.ndarray)) or (hasattr(v, "__len__") and not isinstance(v, str)):
-                texts.append(json.dumps(list(v), default=str))
-                continue
-            key = (type(v), v)  # the type too: 1, 1.0 and True are equal keys but different JSON
-            text = seen.get(key)
-            if text is None:
-                text = seen[key] = json.dumps(v, default=str)
-            texts.append(text)
-        out[name] = texts
-    frame = pd.DataFrame(out, index=cols.index, dtype=object)
-    return pd.util.hash_pandas_object(frame, index=False).astype(str).to_numpy()
+def fingerprints(store, profiles: pd.DataFrame, variables) -> np.ndarray:
+    """Each row's fingerprint of its clustering variables (queries/personas.py), in the order of `profiles`."""
+    from centric.queries.personas import fingerprints as query
+
+    db = store.ibis()
+    found = db.execute(query(db.table("customer_profiles"), list(variables)))
+    by_id = dict(zip(found["customer_id"].to_numpy(dtype=object), found["profile_hash"].to_numpy(dtype=object)))
+    return np.array([by_id.get(c) for c in profiles["customer_id"].to_numpy(dtype=object)], dtype=object)
 
 
 def save_state(store, result, variables: dict, customers: int, mean_distance: float) -> None:
@@ -179,8 +174,10 @@ def save_state(store, result, variables: dict, customers: int, mean_distance: fl
     encoder = json.loads(result.encoder.to_json())
     state = {"encoder": encoder, "centers": result.model.cluster_centers_.tolist(),
              "silhouettes": {str(k): float(v) for k, v in result.model.silhouettes_.items()}}
+    from centric.queries.personas import FINGERPRINT
+
     save_model(store, "personas", {"customers": int(customers), "variables": variables,
-                                   "mean_distance": float(mean_distance)}, state)
+                                   "mean_distance": float(mean_distance), "fingerprint": FINGERPRINT}, state)
 
 
 def _scale_counts(cards: list[dict], labels: np.ndarray, profiles: pd.DataFrame) -> None:

@@ -193,16 +193,22 @@ def load_model(store, model: str) -> tuple[dict, dict] | None:
     return json.loads(frame["fitted_on"].iloc[0]), json.loads(frame["state"].iloc[0])
 
 
-def save_model(store, model: str, fitted_on: dict, state: dict) -> None:
+def save_model(store, model: str, fitted_on: dict, state: dict, refitted: bool = True) -> None:
+    """Save a model's state (its row only: the other models' states, the listening readings' megabytes among
+    them, are neither read nor rewritten); `refitted=False` (a state updated without a fit) keeps its fitted_at."""
     import pandas as pd
 
-    db = store.ibis()
-    t = db.table("model_states")
-    others = db.execute(t.filter(t.model != model).select("model", "fitted_at", fitted_on=t.fitted_on.cast("string"),
-                                                          state=t.state.cast("string")))
-    row = pd.DataFrame([{"model": model, "fitted_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+    from centric.store.connection import RowUpdate
+
+    when = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if not refitted:
+        db = store.ibis()
+        t = db.table("model_states")
+        before = db.execute(t.filter(t.model == model).select("fitted_at"))
+        when = before["fitted_at"].iloc[0] if len(before) else when
+    row = pd.DataFrame([{"model": model, "fitted_at": when,
                          "fitted_on": json.dumps(fitted_on), "state": json.dumps(state)}])
-    store.replace_table("model_states", pd.concat([others, row], ignore_index=True))
+    store.replace_table("model_states", RowUpdate("model", [model], row))
 
 
 def drop_model(store, model: str) -> None:

@@ -43,8 +43,9 @@ JSON_PERSON: dict[str, tuple[str, dict[str, str]]] = {
 SPECIAL = {
     "quarantine": "rows whose value is one of the person's ids, or contains their e-mail or a long id",
     "personas": "persona cards quote customers' feedback: quotes of the person's texts",
-    "model_states": "the saved listening readings hold word n-grams of customers' texts: dropped when a person "
-                    "with texts is erased, so the next run refits without them (remove_text_models)",
+    "model_states": "the saved listening readings hold word n-grams of customers' texts and the lemmas of their "
+                    "words: dropped when a person with texts is erased, so the next run refits without them "
+                    "(remove_text_models)",
 }
 NO_PERSON_DATA = {
     "_centric_meta": "schema version",

@@ -186,7 +186,9 @@ class CLVModel(ABC):
     def _has_gradient(self) -> bool:
         return getattr(self, "_analytic_gradient", False)
 
-    def fit(self, data: pd.DataFrame, initial_params: dict | None = None):
+    def fit(self, data: pd.DataFrame, initial_params: dict | None = None, standard_errors: bool = True):
+        """Maximum likelihood on `data`, from `initial_params` when given (a warm start); standard_errors=False
+        skips the parameters' standard errors (k + 1 more gradients: a refit that reports none)."""
         d = self._compress(data)
         self._check_fit_data(d)
         x0 = np.log(np.array([initial_params[p] for p in self._param_names], dtype=float)
@@ -208,7 +210,8 @@ class CLVModel(ABC):
         self.params_ = dict(zip(self._param_names, map(float, params)))
         self.log_likelihood_ = float(self._weighted(params, d, grad=False))
         self.n_customers_ = d.n_customers
-        self.standard_errors_ = self._standard_errors(params, d)
+        self.standard_errors_ = (self._standard_errors(params, d) if standard_errors
+                                 else dict.fromkeys(self._param_names, float("nan")))
         self.converged_ = bool(result.success)
         self.n_iter_ = int(result.nit)
         return self

@@ -100,10 +100,29 @@ class TransactionModel(CLVModel):
     def expected_purchases_new_customer(self, t):
         """E[X(t)] for a customer just acquired."""
 
-    @on_distinct_rows
     def p_alive(self, data):
         """P(alive at T | x, t_x, T): the "alive" term's share of the likelihood (FHL 2005 eq. 11;
-        Fader & Hardie's Pareto/NBD note eq. 36-37)."""
+        Fader & Hardie's Pareto/NBD note eq. 36-37).
+
+        The last answer is kept with its parameters and rows: scoring asks it again for every horizon
+        (expected purchases over 90 and 365 days and each month of the CLV sum multiply by it), and
+        for the Pareto/NBD each answer costs a hypergeometric function per row."""
+        x, t_x, T = rfm_arrays(data)
+        key = (tuple(self._require_fit()), x.tobytes(), t_x.tobytes(), T.tobytes())
+        last = self.__dict__.get("_last_p_alive")
+        if last is not None and last[0] == key:
+            return last[1].copy()
+        value = np.asarray(self._p_alive({"frequency": x, "recency": t_x, "T": T}))
+        self._last_p_alive = (key, value)
+        return value.copy()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_last_p_alive", None)  # a cache, not part of the model
+        return state
+
+    @on_distinct_rows
+    def _p_alive(self, data):
         x, t_x, T = rfm_arrays(data)
         alive, dead = self._alive_and_dead(x, t_x, T)
         return np.exp(alive - np.logaddexp(alive, dead))

@@ -9,6 +9,7 @@ Texts are cleaned first (URLs, handles, tags), because a tweet's @handles are no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from centric.models.text.normalize import clean, has_letters
 
@@ -31,19 +32,11 @@ class LanguageIdentifier:
     """
 
     def __init__(self, languages=SUPPORTED_LANGUAGES):
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier as _Model
-
         self.languages = tuple(languages)
         unknown = [code for code in self.languages if len(code) != 2]
         if unknown or not self.languages:
             raise ValueError(f"languages must be ISO 639-1 codes, got {list(languages)!r}")
-        self._model = _Model.from_model_file(MODEL_FILE, norm_probs=True)
-        known = set(self._model.nb_classes)
-        missing = [code for code in self.languages if code not in known]
-        if missing:
-            raise ValueError(f"language identification does not know {missing}; use ISO 639-1 codes")
-        if len(self.languages) > 1:
-            self._model.set_languages(list(self.languages))
+        self._model = _model(self.languages)
 
     def identify(self, text: str) -> Guess:
         plain = clean(text, limit=2_000)
@@ -53,3 +46,20 @@ class LanguageIdentifier:
             return Guess(self.languages[0], 1.0)
         language, confidence = self._model.classify(plain)
         return Guess(str(language), float(confidence))
+
+
+@lru_cache(maxsize=4)
+def _model(languages: tuple):
+    """py3langid's model restricted to `languages`, loaded once per process (decompressing it costs about
+    half a second; classifying reads it and never changes it): a run after another in the same process
+    (`centric run --every`, an incremental run after a full one) does not load it again."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier as _Model
+
+    model = _Model.from_model_file(MODEL_FILE, norm_probs=True)
+    known = set(model.nb_classes)
+    missing = [code for code in languages if code not in known]
+    if missing:
+        raise ValueError(f"language identification does not know {missing}; use ISO 639-1 codes")
+    if len(languages) > 1:
+        model.set_languages(list(languages))
+    return model

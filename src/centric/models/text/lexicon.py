@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from centric.models.text.lemmas import lemma
 from centric.models.text.normalize import fold
 from centric.models.text.terms import TermTable
 
@@ -105,6 +106,4 @@ def _rows(name: str) -> list[tuple[str, float]]:
 
 @lru_cache(maxsize=200_000)
 def _lemma(raw: str, language: str) -> str:
-    import simplemma
-
-    return fold(simplemma.lemmatize(raw.lower(), lang=language))
+    return fold(lemma(raw.lower(), language))

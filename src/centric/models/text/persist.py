@@ -108,11 +108,13 @@ def readings_state(readings: dict) -> dict:
     return {"format": FORMAT, "models": models, "readings": rows}
 
 
-def readings_from_state(state: dict) -> dict:
+def readings_from_state(state: dict, languages=None) -> dict:
+    """The saved readings; given `languages`, only theirs (the models of other languages are not built)."""
     from centric.models.text.transfer import Reading
 
     if state.get("format") != FORMAT:
         raise ValueError(f"saved readings of format {state.get('format')!r}: refit them")
-    models = [model_from_state(m) for m in state["models"]]
+    rows = [row for row in state["readings"] if languages is None or row[0] in languages]
+    models = {slot: model_from_state(state["models"][slot]) for slot in sorted({r[3] for r in rows} - {None})}
     return {(language, source): Reading(name, None if slot is None else models[slot], lean)
-            for language, source, name, slot, lean in state["readings"]}
+            for language, source, name, slot, lean in rows}

@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from centric.models.text.lexicon import NEGATORS
+from centric.models.text.lemmas import lemma
 from centric.models.text.normalize import SCOPE_ENDS, clean, folded_words
 from centric.models.text.sentiment import ColdStartSentiment, score_text
 
@@ -98,10 +99,8 @@ def positions_of(labels, positions=None) -> np.ndarray:
 
 @lru_cache(maxsize=300_000)
 def _lemma(word: str, language: str) -> str:
-    import simplemma
-
     try:
-        return simplemma.lemmatize(word, lang=language)
+        return lemma(word, language)
     except (ValueError, KeyError):
         return word
 
