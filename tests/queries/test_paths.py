@@ -15,21 +15,30 @@ from tests.queries.test_funnel import SCHEMA, as_frame
 
 
 def brute_force(frame, gap_seconds: int, depth: int):
+    """Each customer's events in time order (event id breaks ties), read one by one: a new visit after a
+    gap longer than gap_seconds, a repeat of the previous event name dropped, the first depth steps
+    counted. One sort of the whole log, then one pass (a sort per customer made it minutes on the demo)."""
     edges, paths = Counter(), Counter()
-    for _, rows in frame.groupby("customer_id"):
-        rows = rows.sort_values(["occurred_at", "event_id"])
-        visits, last = [], None
-        for at, name in zip(rows["occurred_at"], rows["name"]):
-            if last is None or (at - last).total_seconds() > gap_seconds:
-                visits.append([])
-            if not visits[-1] or visits[-1][-1] != name:
-                visits[-1].append(name)
-            last = at
+
+    def count(visits):
         for visit in visits:
             visit = visit[:depth]
             paths[" > ".join(visit)] += 1
             for k, (a, b) in enumerate(zip(visit, visit[1:]), start=1):
                 edges[(k, a, b)] += 1
+
+    rows = frame[frame["customer_id"].notna()].sort_values(["customer_id", "occurred_at", "event_id"])
+    visits, last, who = [], None, None
+    for customer, at, name in zip(rows["customer_id"].tolist(), rows["occurred_at"].tolist(), rows["name"].tolist()):
+        if customer != who:
+            count(visits)
+            visits, last, who = [], None, customer
+        if last is None or (at - last).total_seconds() > gap_seconds:
+            visits.append([])
+        if not visits[-1] or visits[-1][-1] != name:
+            visits[-1].append(name)
+        last = at
+    count(visits)
     return edges, paths
 
 
