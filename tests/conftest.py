@@ -36,6 +36,9 @@ def write(tmp_path):
     return _write
 
 
+DEMO_CUSTOMERS, DEMO_SEED = 3000, 11  # the shared demo shop (demo_shop below)
+
+
 @pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory, worker_id):
     """A 3,000-customer demo workspace with every analysis run (shared: tests must not rely on each other's writes).
@@ -50,7 +53,7 @@ def demo_shop(tmp_path_factory, worker_id):
 
     if worker_id == "master":  # no xdist: build it where the test session keeps its files
         path = tmp_path_factory.mktemp("demo-shop") / "shop"
-        run_demo(path, n_customers=3000, seed=11)
+        run_demo(path, n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
         return path
     shared = tmp_path_factory.getbasetemp().parent / "demo-shop-shared"
     shared.mkdir(exist_ok=True)
@@ -60,7 +63,7 @@ def demo_shop(tmp_path_factory, worker_id):
         try:
             if not (shared / "done").exists():
                 shutil.rmtree(built, ignore_errors=True)  # a worker that died half-way
-                run_demo(built, n_customers=3000, seed=11)
+                run_demo(built, n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
                 (shared / "done").touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
