@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centric.queries.paths import path_edges, top_paths
-from tests.queries.test_funnel import SCHEMA, as_frame
+from tests.queries.test_funnel import EVENTS, SCHEMA, as_frame, load_events, run_query
 
 
 def brute_force(frame, gap_seconds: int, depth: int):
@@ -58,11 +58,12 @@ def con():
 @given(log=logs, depth=st.integers(2, 4))
 def test_edges_and_paths_equal_a_brute_force_reading(con, log, depth):
     frame = as_frame(log)
-    table = ibis.memtable(frame, schema=SCHEMA)
+    load_events(con, frame)  # each distinct query compiled once (tests/queries/test_funnel.py: compiled)
     want_edges, want_paths = brute_force(frame, 60, depth)
-    got = con.execute(path_edges(table, gap_minutes=1, depth=depth))
+    got = run_query(con, ("path_edges", depth), lambda: path_edges(con.table(EVENTS), gap_minutes=1, depth=depth))
     assert {(int(r.step), r.source, r.target): int(r.sessions) for r in got.itertuples()} == dict(want_edges)
-    paths = con.execute(top_paths(table, gap_minutes=1, depth=depth, limit=1000))
+    paths = run_query(con, ("top_paths", depth), lambda: top_paths(con.table(EVENTS), gap_minutes=1, depth=depth,
+                                                                   limit=1000))
     assert dict(zip(paths["path"], paths["sessions"].astype(int))) == dict(want_paths)
     assert paths["share"].sum() == pytest.approx(1.0)
 
