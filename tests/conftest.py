@@ -159,11 +159,6 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     import json
-    import sys
-
-    spark = sys.modules.get("tests.queries.spark_events")  # its local session lives for the whole test process
-    if spark is not None:
-        spark.stop_local_spark()
 
     if session.config.getoption("--record-module-seconds") and _MEASURED and not hasattr(session.config, "workerinput"):
         _TIMES.write_text(json.dumps({m: round(t, 1) for m, t in sorted(_MEASURED.items())}, indent=0) + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -130,37 +131,46 @@ def test_bad_cut_points_are_refused(cuts):
 
 @pytest.mark.spark
 def test_same_result_on_duckdb_and_pyspark(tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: PySpark cannot start (make test installs one with apt-get)")
     import ibis
+    from pyspark.sql import SparkSession
 
-    from tests.queries.spark_events import local_spark, spark_view
+    spark = (SparkSession.builder.master("local[2]").appName("centric-tests")
+             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.shuffle.partitions", "4")
+             .config("spark.sql.warehouse.dir", str(tmp_path / "wh")).getOrCreate())
+    try:
+        orders = random_orders(5, 600)
+        for col in ("total", "merchandise", "returned", "net_merchandise"):
+            orders[col] = orders[col].astype(float)
+        records = [tuple(None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+                         for v in r) for r in orders.itertuples(index=False)]
+        schema = ("order_id string, customer_id string, ordered_at timestamp, status string, total double, "
+                  "merchandise double, returned double, net_merchandise double")
+        spark.createDataFrame(records, schema).createOrReplaceTempView("orders")
+        sp = ibis.pyspark.connect(spark)
+        on_spark = sp.execute(customer_summary(sp.table("orders"), END)).sort_values("customer_id").reset_index(drop=True)
+        on_duck = run_duckdb(orders, END)
+        assert len(on_spark) == len(on_duck) > 30
+        for col in on_duck.columns:
+            a, b = on_duck[col], on_spark[col]
+            if pd.api.types.is_numeric_dtype(a.dtype):
+                np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-9, err_msg=col)
+            else:
+                assert a.astype(str).tolist() == b.astype(str).tolist(), col
+        # the customer-value model data, with a calibration/holdout split, in weeks
+        from centric.queries.clv_data import clv_model_data
 
-    spark = local_spark()  # the process's local session (tests/queries/spark_events.py); skips without Java
-    orders = random_orders(5, 600)
-    for col in ("total", "merchandise", "returned", "net_merchandise"):
-        orders[col] = orders[col].astype(float)
-    schema = ("order_id string, customer_id string, ordered_at timestamp, status string, total double, "
-              "merchandise double, returned double, net_merchandise double")
-    spark_view(spark, orders, schema, "orders")
-    sp = ibis.pyspark.connect(spark)
-    on_spark = sp.execute(customer_summary(sp.table("orders"), END)).sort_values("customer_id").reset_index(drop=True)
-    on_duck = run_duckdb(orders, END)
-    assert len(on_spark) == len(on_duck) > 30
-    for col in on_duck.columns:
-        a, b = on_duck[col], on_spark[col]
-        if pd.api.types.is_numeric_dtype(a.dtype):
-            np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-9, err_msg=col)
-        else:
-            assert a.astype(str).tolist() == b.astype(str).tolist(), col
-    # the customer-value model data, with a calibration/holdout split, in weeks
-    from centric.queries.clv_data import clv_model_data
-
-    cal_end = END - dt.timedelta(days=120)
-    expr = lambda backend: clv_model_data(backend.table("orders"), cal_end, "weeks", END)  # noqa: E731
-    duck = ibis.duckdb.connect()
-    duck.create_table("orders", orders)
-    a = duck.execute(expr(duck)).sort_values("customer_id").reset_index(drop=True)
-    b = sp.execute(expr(sp)).sort_values("customer_id").reset_index(drop=True)
-    assert len(a) == len(b) > 20 and (a["frequency_holdout"] > 0).any()
-    for col in ("frequency", "recency", "T", "monetary_value", "frequency_holdout", "monetary_value_holdout",
-                "duration_holdout"):
-        np.testing.assert_allclose(a[col].astype(float), b[col].astype(float), rtol=1e-9, err_msg=col)
+        cal_end = END - dt.timedelta(days=120)
+        expr = lambda backend: clv_model_data(backend.table("orders"), cal_end, "weeks", END)  # noqa: E731
+        duck = ibis.duckdb.connect()
+        duck.create_table("orders", orders)
+        a = duck.execute(expr(duck)).sort_values("customer_id").reset_index(drop=True)
+        b = sp.execute(expr(sp)).sort_values("customer_id").reset_index(drop=True)
+        assert len(a) == len(b) > 20 and (a["frequency_holdout"] > 0).any()
+        for col in ("frequency", "recency", "T", "monetary_value", "frequency_holdout", "monetary_value_holdout",
+                    "duration_holdout"):
+            np.testing.assert_allclose(a[col].astype(float), b[col].astype(float), rtol=1e-9, err_msg=col)
+    finally:
+        spark.stop()
