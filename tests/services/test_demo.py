@@ -1,6 +1,6 @@
 """The demo shop end to end (small), its planted truth, and the report.
 
-Read off the session's demo shop (tests/conftest.py: demo_shop, made by run_demo like `centric demo`),
+Read off the session's demo shop (tests/conftest.py: demo_shop, made with `centric demo`, which calls run_demo),
 not a second one: these tests only read it."""
 
 from __future__ import annotations
