@@ -36,21 +36,34 @@ def write(tmp_path):
     return _write
 
 
+DEMO_CUSTOMERS, DEMO_SEED = 3000, 11  # the shared demo shop (demo_shop below)
+
+
+def _centric_demo(path: Path) -> None:
+    """`centric demo` as a user runs it (it calls services.demo.run_demo): the shop, every analysis, the report."""
+    from click.testing import CliRunner
+
+    from centric.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["demo", "--workspace", str(path), "--customers", str(DEMO_CUSTOMERS),
+                                      "--seed", str(DEMO_SEED)])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory, worker_id):
     """A 3,000-customer demo workspace with every analysis run (shared: tests must not rely on each other's writes).
 
-    Built once per test session: the first xdist worker that needs it builds it under a file lock in the
-    session's shared temp folder, and every worker (that one included) works on its own copy, so no two
-    processes open one DuckDB file."""
+    Built once per test session with `centric demo` (its exit code checked: the command's own test), by
+    the first xdist worker that needs it, under a file lock in the session's shared temp folder; every
+    worker (that one included) works on its own copy, so no two processes open one DuckDB file. A
+    module that writes to it works on a copy of its own (shutil.copytree, as test_kpis_service does)."""
     import fcntl
     import shutil
 
-    from centric.services.demo import run_demo
-
     if worker_id == "master":  # no xdist: build it where the test session keeps its files
         path = tmp_path_factory.mktemp("demo-shop") / "shop"
-        run_demo(path, n_customers=3000, seed=11)
+        _centric_demo(path)
         return path
     shared = tmp_path_factory.getbasetemp().parent / "demo-shop-shared"
     shared.mkdir(exist_ok=True)
@@ -60,7 +73,7 @@ def demo_shop(tmp_path_factory, worker_id):
         try:
             if not (shared / "done").exists():
                 shutil.rmtree(built, ignore_errors=True)  # a worker that died half-way
-                run_demo(built, n_customers=3000, seed=11)
+                _centric_demo(built)
                 (shared / "done").touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -90,12 +90,18 @@ def demo(demo_shop):
 
 # -- the invariants ------------------------------------------------------------------------------
 
+_CONTEXTS: dict = {}
+
+
 def _context(ws):
+    """The report's context of the workspace, read once: these tests only read the workspaces they share."""
     from centric.services.report import report_context
     from centric.services.workspace_files import open_store
 
-    with open_store(ws.path, read_only=True) as (settings, store):
-        return report_context(store, settings)
+    if ws.path not in _CONTEXTS:
+        with open_store(ws.path, read_only=True) as (settings, store):
+            _CONTEXTS[ws.path] = report_context(store, settings)
+    return _CONTEXTS[ws.path]
 
 
 def _value(ws, sql: str):
@@ -247,7 +253,8 @@ def test_uci_report_reads_in_a_browser(uci, tmp_path):
         pytest.skip("Debian's chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    reports = {lang: ws.report(tmp_path / f"report-{lang}.html", lang=lang) for lang in ("en", "ca")}
+    # the report `_run` wrote is in the workspace's language, en by default (checked below: lang); ca on request
+    reports = {"en": ws.path / "report.html", "ca": ws.report(tmp_path / "report-ca.html", lang="ca")}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
                                                                     "--disable-background-networking"])

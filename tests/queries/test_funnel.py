@@ -73,12 +73,40 @@ SCHEMA = ibis.schema({"event_id": "string", "occurred_at": "timestamp", "custome
                       "anonymous_id": "string", "name": "string", "channel": "string"})
 
 
+EVENTS = "funnel_events"  # the table that holds the log of the example at hand (load_events)
+_COMPILED: dict = {}
+
+
+def load_events(con, frame: pd.DataFrame, name: str = EVENTS) -> None:
+    """frame as the table `name` (replacing the previous example's), with the events' schema."""
+    con.create_table(name, ibis.memtable(frame, schema=SCHEMA), overwrite=True)
+
+
+def compiled(con, key, build) -> str:
+    """The DuckDB SQL of build(), an Ibis query on tables of fixed names, built and compiled once per key.
+
+    Hypothesis draws the same funnel (steps, window, exclusions, strategy) for many logs (some 30
+    distinct funnels in 120 examples), and building and compiling the Ibis query, not running it, was
+    most of these tests' time: each distinct query is compiled once and run on every log it meets."""
+    if key not in _COMPILED:
+        _COMPILED[key] = ibis.to_sql(build(), dialect="duckdb")
+    return _COMPILED[key]
+
+
+def run_query(con, key, build) -> pd.DataFrame:
+    """What con.execute(build()) returns, for the tables as loaded now (see compiled)."""
+    return con.raw_sql(compiled(con, key, build)).df()
+
+
 def levels(con, frame: pd.DataFrame, steps, window, exclusions=(), strategy="asof") -> dict[str, int]:
     """Each user's level from funnel_users; funnel_levels (no ids, numbers only) must give the same
     levels, user for user as a multiset."""
-    table = ibis.memtable(frame, schema=SCHEMA)
-    got = con.execute(funnel_users(table, steps, window, tuple(exclusions), strategy))
-    bare = con.execute(funnel_levels(table, steps, window, tuple(exclusions), strategy))
+    load_events(con, frame)
+    key = (tuple(steps), window, tuple(exclusions), strategy)
+    got = run_query(con, ("users", *key), lambda: funnel_users(con.table(EVENTS), steps, window, tuple(exclusions),
+                                                                strategy))
+    bare = run_query(con, ("levels", *key), lambda: funnel_levels(con.table(EVENTS), steps, window,
+                                                                  tuple(exclusions), strategy))
     assert sorted(bare["level"].astype(int)) == sorted(got["level"].astype(int))
     assert not bare["clash"].any()
     return dict(zip(got["user"], got["level"].astype(int)))
@@ -148,11 +176,14 @@ def test_same_levels_on_duckdb_and_pyspark(con, tmp_path):
 @given(log=logs, steps=funnels, window=st.integers(0, 25), exclusions=st.sampled_from([(), ("X",)]))
 def test_hash_clashes_are_detected_and_the_exact_key_is_right(con, log, steps, window, exclusions):
     """Fold every user onto one hash value: where that changes a match, clash must say so."""
-    frame = as_frame(log)
-    table = ibis.memtable(frame, schema=SCHEMA)
-    folded = con.execute(funnel_users(table, steps, window, exclusions, key_buckets=1))
-    folded_levels = con.execute(funnel_levels(table, steps, window, exclusions, key_buckets=1))
-    exact = con.execute(funnel_users(table, steps, window, exclusions, key="exact"))
+    load_events(con, as_frame(log))
+    key = (tuple(steps), window, exclusions)
+    folded = run_query(con, ("folded", *key), lambda: funnel_users(con.table(EVENTS), steps, window, exclusions,
+                                                                   key_buckets=1))
+    folded_levels = run_query(con, ("folded levels", *key), lambda: funnel_levels(con.table(EVENTS), steps, window,
+                                                                                  exclusions, key_buckets=1))
+    exact = run_query(con, ("exact", *key), lambda: funnel_users(con.table(EVENTS), steps, window, exclusions,
+                                                                 key="exact"))
     want = {u: brute_force(rows, steps, window, exclusions) for u, rows in log.items()}
     assert dict(zip(exact["user"], exact["level"].astype(int))) == {u: v for u, v in want.items() if v}
     if not folded["clash"].any():
@@ -176,12 +207,15 @@ def test_stored_user_keys_give_the_same_funnel(con, log, steps, window, exclusio
     frame = as_frame(log)
     if anonymous:  # visitors without a customer id: the user is "anon:" + anonymous_id
         frame["anonymous_id"], frame["customer_id"] = frame["customer_id"], pd.NA
-    plain = ibis.memtable(frame, schema=SCHEMA)
-    stored = con.create_table("funnel_keyed", with_user_keys(plain), overwrite=True)
-    query = funnel_users(stored, steps, window, exclusions)
-    assert "hash(" not in ibis.to_sql(query, dialect="duckdb").lower()
+    load_events(con, frame)
+    stored = con.create_table("funnel_keyed", with_user_keys(con.table(EVENTS)), overwrite=True)
+    key = (tuple(steps), window, exclusions)
+    query = compiled(con, ("stored", *key), lambda: funnel_users(stored, steps, window, exclusions))
+    assert "hash(" not in query.lower()
     cols = ["user", "level", "start", *[f"t{k}" for k in range(1, len(steps))]]
-    want = con.execute(funnel_users(plain, steps, window, exclusions))[cols].sort_values("user", ignore_index=True)
-    got = con.execute(query)[cols].sort_values("user", ignore_index=True)
+    want = run_query(con, ("users", *key, "asof"), lambda: funnel_users(con.table(EVENTS), steps, window, exclusions))
+    want = want[cols].sort_values("user", ignore_index=True)
+    got = con.raw_sql(query).df()[cols].sort_values("user", ignore_index=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
-    assert sorted(got["level"]) == sorted(con.execute(funnel_levels(stored, steps, window, exclusions))["level"])
+    assert sorted(got["level"]) == sorted(run_query(con, ("stored levels", *key),
+                                                    lambda: funnel_levels(stored, steps, window, exclusions))["level"])

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from centric.queries.funnel import funnel_levels, funnel_users
-from tests.queries.test_funnel import NAMES, SCHEMA, T0, as_frame
+from tests.queries.test_funnel import EVENTS, NAMES, SCHEMA, T0, as_frame, load_events, run_query
 
 
 def strict_brute_force(rows: list[tuple[int, str, str]], steps: list[str], window: int) -> int:
@@ -53,9 +53,13 @@ def con():
 
 
 def _levels(con, log, steps, window, order, exclusions=(), strategy="join"):
-    table = ibis.memtable(as_frame(log), schema=SCHEMA)
-    got = con.execute(funnel_users(table, steps, window, tuple(exclusions), strategy, order=order))
-    bare = con.execute(funnel_levels(table, steps, window, tuple(exclusions), strategy, order=order))
+    """funnel_users and funnel_levels on the log, each distinct query compiled once (test_funnel.compiled)."""
+    load_events(con, as_frame(log))
+    key = (tuple(steps), window, tuple(exclusions), strategy, order)
+    got = run_query(con, ("users", *key), lambda: funnel_users(con.table(EVENTS), steps, window, tuple(exclusions),
+                                                                strategy, order=order))
+    bare = run_query(con, ("levels", *key), lambda: funnel_levels(con.table(EVENTS), steps, window,
+                                                                  tuple(exclusions), strategy, order=order))
     assert sorted(bare["level"].astype(int)) == sorted(got["level"].astype(int))
     return got
 

@@ -1,4 +1,7 @@
-"""`centric clv` on a small demo shop: what it writes, and its errors."""
+"""`centric clv` on a small demo shop: what it writes, and its errors.
+
+The shop is a copy of the session's demo shop (tests/conftest.py: demo_shop, every analysis run by
+run_demo): these tests write to it (a named model, a holdout date, reports), so they get their own copy."""
 
 from __future__ import annotations
 
@@ -11,14 +14,15 @@ from click.testing import CliRunner
 from centric.cli.main import cli
 from centric.models.clv.validation import churn_band
 from centric.services.clv import ClvError, build_customer_value
-from centric.services.demo import run_demo
 from centric.services.workspace_files import init_workspace, open_store
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory):
+def shop(tmp_path_factory, demo_shop):
+    import shutil
+
     path = tmp_path_factory.mktemp("clv") / "ws"
-    run_demo(path, n_customers=2500, seed=5)
+    shutil.copytree(demo_shop, path, symlinks=True)
     return path
 
 

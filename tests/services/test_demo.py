@@ -1,19 +1,20 @@
-"""The demo shop end to end (small), its planted truth, and the report."""
+"""The demo shop end to end (small), its planted truth, and the report.
+
+Read off the session's demo shop (tests/conftest.py: demo_shop, made with `centric demo`, which calls run_demo),
+not a second one: these tests only read it."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from centric.services.demo import run_demo
 from centric.services.workspace_files import open_store
+from tests.conftest import DEMO_CUSTOMERS
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "ws"
-    report = run_demo(path, n_customers=1500, seed=3)
-    return path, report
+def demo(demo_shop):
+    return demo_shop, demo_shop / "report.html"  # what run_demo returned
 
 
 def test_demo_loads_everything_without_quarantine(demo):
@@ -22,10 +23,10 @@ def test_demo_loads_everything_without_quarantine(demo):
         counts = {t: store.count(t) for t in ("customers", "orders", "order_lines", "events", "feedback",
                                               "consents", "marketing_spend", "customer_summary")}
         assert store.count("quarantine") == 0
-        assert counts["customers"] == 1500
-        assert counts["events"] > 50 * 1500 / 2
-        assert counts["feedback"] > 1500
-        assert counts["customer_summary"] > 1400
+        assert counts["customers"] == DEMO_CUSTOMERS
+        assert counts["events"] > 50 * DEMO_CUSTOMERS / 2
+        assert counts["feedback"] > DEMO_CUSTOMERS
+        assert counts["customer_summary"] > DEMO_CUSTOMERS * 14 / 15
         langs = set(store.query_df("SELECT DISTINCT c.language FROM feedback f JOIN customers c USING (customer_id)")["language"])
         assert langs == {"en", "es", "ca", "pt"}
 

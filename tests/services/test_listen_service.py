@@ -9,10 +9,12 @@ from centric.cli.main import cli
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_shop):
+    """A copy of the session's demo shop (made with `centric demo`, tests/conftest.py): `listen` rewrites it."""
+    import shutil
+
     folder = tmp_path_factory.mktemp("listen") / "shop"
-    result = CliRunner().invoke(cli, ["demo", "--workspace", str(folder), "--customers", "1500"])
-    assert result.exit_code == 0, result.output
+    shutil.copytree(demo_shop, folder, symlinks=True)
     return folder
 
 
