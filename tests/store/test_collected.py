@@ -431,3 +431,33 @@ def test_few_calls_read_from_the_calls_table_keep_their_rules(ws):
     assert q(store, "SELECT sku FROM order_lines WHERE order_id = 'ord-9'") == [("S1",)]
     assert q(store, "SELECT DISTINCT customer_id FROM consents") == [("u9",)]
     assert json.loads(q(store, "SELECT properties->'consent' FROM events WHERE event_id = 'p9'")[0][0])
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["one-scan", "a-file-with-a-broken-line"])
+def test_lines_of_several_files_read_in_one_scan_keep_their_file_and_line(ws, broken):
+    """All the new lines of every spool file are read by one scan (store/collected.stage); each bad line
+    is still quarantined with its own file and line, in a file partly loaded before too. A file with
+    a line that is not JSON makes the loader read the files one by one: the same rows result."""
+    path, store, settings = ws
+    first = spool(ws, [track("a1"), track("a2")], seal=False)
+    assert load(ws).tables["events"].inserted == 2
+    first.append([encode(rec(track("a3", user=None))), encode(rec(track("a4")))])  # lines 3 and 4
+    second = spool(ws, [track("b1"), {"type": "track", "messageId": "b2", "userId": "u"}, track("b3")])
+    third = spool(ws, [track("c1"), track("c2")], seal=False)
+    if broken:
+        with open(open_path(third), "ab") as f:
+            f.write(b'{"id": "c3", "kind": "track", "mess\n')
+    third.append([encode(rec(track("c4", anonymousId="x\ty")))])
+    rep = load(ws)
+    key = {sf: open_path(sf).name.removesuffix(".open") for sf in (first, second, third)}
+    expected = [(key[first], 3, "no userId and no anonymousId"),
+                (key[second], 2, "track call without an event name"),
+                (key[third], 3 + broken, "anonymousId holds a control character (NUL, tab or line break)")]
+    if broken:
+        expected.append((key[third], 3, "line is not a JSON record with a message object"))
+    assert sorted(q(store, "SELECT source_file, line, reason FROM quarantine")) == sorted(expected)
+    assert sorted(r[0] for r in q(store, "SELECT event_id FROM events")) == ["a1", "a2", "a4", "b1", "b3", "c1", "c2"]
+    assert rep.messages_read == 8 + broken and rep.quarantined_rows == 3 + broken
+    assert dict(q(store, "SELECT file, lines_loaded FROM spool_loads")) == {
+        key[first]: 4, key[second]: 3, key[third]: 3 + broken}
+    assert load(ws).messages_read == 0
