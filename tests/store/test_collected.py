@@ -216,14 +216,17 @@ def test_identify_fills_customers_without_wiping(ws):
                            "address": {"country": "ES", "street": "Major 1"}, "plan": "gold"},
                 "context": {"locale": "ca-ES"}},
                {"type": "identify", "messageId": "i2", "userId": "u1", "traits": {"loyalty": 3, "age": 40}},
-               {"type": "identify", "messageId": "i3", "userId": "u9", "traits": {"email": "not-an-email"}}])
+               {"type": "identify", "messageId": "i3", "userId": "u9", "traits": {"email": "not-an-email"}},
+               {"type": "identify", "messageId": "i4", "userId": "u1", "traits": {"plan": "silver", "tier": 1}},
+               {"type": "identify", "messageId": "i5", "userId": "u1", "traits": {"plan": "platinum"}}])
     rep = load(ws)
     row = q(store, "SELECT email, birth_year, gender, country, city, language, acquisition_channel, origin, "
                    "attributes::VARCHAR FROM customers WHERE customer_id = 'u1'")[0]
     assert row[:8] == ("ana@example.com", 1986, "female", "ES", "Girona", "ca", "organic", "import")
-    assert json.loads(row[8]) == {"address": {"country": "ES", "street": "Major 1"}, "plan": "gold", "loyalty": 3}
+    assert json.loads(row[8]) == {"address": {"country": "ES", "street": "Major 1"}, "plan": "platinum", "loyalty": 3,
+                                  "tier": 1}  # merged in message order: the last plan wins
     assert q(store, "SELECT reason FROM quarantine WHERE table_name = 'customers'") == [("email is not an e-mail address",)]
-    assert store.count("events") == 3 and rep.tables["customers"].updated == 1
+    assert store.count("events") == 5 and rep.tables["customers"].updated == 1
 
 
 def test_clock_skew_is_corrected(ws):
