@@ -217,7 +217,7 @@ def load_calls(con, records: str, ctx) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
                 "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _calls "
                 "WHERE _fail IS NULL AND NOT _dup")
-    load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
+    load_typed(con, S.EVENTS, "_events", ctx.report, "spool", new_keys=True)  # unique, none loaded before (_dup)
     load_consent_context(con, ctx)
     for view in ("_events", "_good"):
         con.execute(f"DROP VIEW IF EXISTS {view}")
