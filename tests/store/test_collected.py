@@ -216,14 +216,17 @@ def test_identify_fills_customers_without_wiping(ws):
                            "address": {"country": "ES", "street": "Major 1"}, "plan": "gold"},
                 "context": {"locale": "ca-ES"}},
                {"type": "identify", "messageId": "i2", "userId": "u1", "traits": {"loyalty": 3, "age": 40}},
-               {"type": "identify", "messageId": "i3", "userId": "u9", "traits": {"email": "not-an-email"}}])
+               {"type": "identify", "messageId": "i3", "userId": "u9", "traits": {"email": "not-an-email"}},
+               {"type": "identify", "messageId": "i4", "userId": "u1", "traits": {"plan": "silver", "tier": 1}},
+               {"type": "identify", "messageId": "i5", "userId": "u1", "traits": {"plan": "platinum"}}])
     rep = load(ws)
     row = q(store, "SELECT email, birth_year, gender, country, city, language, acquisition_channel, origin, "
                    "attributes::VARCHAR FROM customers WHERE customer_id = 'u1'")[0]
     assert row[:8] == ("ana@example.com", 1986, "female", "ES", "Girona", "ca", "organic", "import")
-    assert json.loads(row[8]) == {"address": {"country": "ES", "street": "Major 1"}, "plan": "gold", "loyalty": 3}
+    assert json.loads(row[8]) == {"address": {"country": "ES", "street": "Major 1"}, "plan": "platinum", "loyalty": 3,
+                                  "tier": 1}  # merged in message order: the last plan wins
     assert q(store, "SELECT reason FROM quarantine WHERE table_name = 'customers'") == [("email is not an e-mail address",)]
-    assert store.count("events") == 3 and rep.tables["customers"].updated == 1
+    assert store.count("events") == 5 and rep.tables["customers"].updated == 1
 
 
 def test_clock_skew_is_corrected(ws):
@@ -431,3 +434,33 @@ def test_few_calls_read_from_the_calls_table_keep_their_rules(ws):
     assert q(store, "SELECT sku FROM order_lines WHERE order_id = 'ord-9'") == [("S1",)]
     assert q(store, "SELECT DISTINCT customer_id FROM consents") == [("u9",)]
     assert json.loads(q(store, "SELECT properties->'consent' FROM events WHERE event_id = 'p9'")[0][0])
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["one-scan", "a-file-with-a-broken-line"])
+def test_lines_of_several_files_read_in_one_scan_keep_their_file_and_line(ws, broken):
+    """All the new lines of every spool file are read by one scan (store/collected.stage); each bad line
+    is still quarantined with its own file and line, in a file partly loaded before too. A file with
+    a line that is not JSON makes the loader read the files one by one: the same rows result."""
+    path, store, settings = ws
+    first = spool(ws, [track("a1"), track("a2")], seal=False)
+    assert load(ws).tables["events"].inserted == 2
+    first.append([encode(rec(track("a3", user=None))), encode(rec(track("a4")))])  # lines 3 and 4
+    second = spool(ws, [track("b1"), {"type": "track", "messageId": "b2", "userId": "u"}, track("b3")])
+    third = spool(ws, [track("c1"), track("c2")], seal=False)
+    if broken:
+        with open(open_path(third), "ab") as f:
+            f.write(b'{"id": "c3", "kind": "track", "mess\n')
+    third.append([encode(rec(track("c4", anonymousId="x\ty")))])
+    rep = load(ws)
+    key = {sf: open_path(sf).name.removesuffix(".open") for sf in (first, second, third)}
+    expected = [(key[first], 3, "no userId and no anonymousId"),
+                (key[second], 2, "track call without an event name"),
+                (key[third], 3 + broken, "anonymousId holds a control character (NUL, tab or line break)")]
+    if broken:
+        expected.append((key[third], 3, "line is not a JSON record with a message object"))
+    assert sorted(q(store, "SELECT source_file, line, reason FROM quarantine")) == sorted(expected)
+    assert sorted(r[0] for r in q(store, "SELECT event_id FROM events")) == ["a1", "a2", "a4", "b1", "b3", "c1", "c2"]
+    assert rep.messages_read == 8 + broken and rep.quarantined_rows == 3 + broken
+    assert dict(q(store, "SELECT file, lines_loaded FROM spool_loads")) == {
+        key[first]: 4, key[second]: 3, key[third]: 3 + broken}
+    assert load(ws).messages_read == 0

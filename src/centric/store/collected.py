@@ -13,8 +13,8 @@ How a load runs (`load_collected`):
    load reads exactly the prefix it records, and a partial last line waits for the next load.
 2. The new lines are read with DuckDB's `read_json` (newline-delimited, explicit columns, the
    message as a map of its top-level keys to JSON values, so each line is parsed once), one bulk
-   scan per file; only a file holding a line that is not JSON is read
-   again line by line, to quarantine that line alone.
+   scan over all the files; only when a file holds a line that is not JSON are the files read one
+   scan each, and that file again line by line, to quarantine that line alone.
 3. Checks every record must pass (else quarantine, table `events`, with the spool file and line):
    readable JSON, a kind, a messageId without control characters, a message that is a JSON object
    of at most 32 KB. Within the load, a messageId seen twice is loaded once (the first).
@@ -60,6 +60,7 @@ MESSAGE_TYPE = "MAP(VARCHAR, JSON)"
 COLUMNS = ("{'id': 'VARCHAR', 'kind': 'VARCHAR', 'received_at': 'VARCHAR', 'source': 'VARCHAR', "
            f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR'}}")
 READ = f"read_json(?, format = 'newline_delimited', columns = {COLUMNS}, maximum_object_size = 67108864)"
+READ_NAMED = READ[:-1] + ", filename = true)"  # the same, with each row's file in column filename
 
 Handler = Callable[..., None]
 HANDLERS: dict[str, Handler] = {}
@@ -213,20 +214,26 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
 
 def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
     """Temp table _spool: the pending records now handled, then every segment's lines, in order;
-    its rowid is each record's _seq. _spool_lines gives each _seq its file and line."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
-                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _file VARCHAR, _line BIGINT)")
-    con.execute(f"INSERT INTO _spool SELECT message_id, kind, received_at, source, from_json(message, '\"{MESSAGE_TYPE}\"'), "
-                "NULL, file, line FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line", [handled])
-    for seg in segments:
-        seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
-        path = readable_copy(seg, tmp)
-        try:
-            seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL FROM {READ}", [str(path)]).fetchone()[0]
-        except duckdb.Error:  # a line that is not a record: find it, keep the rest
-            cleaned = tmp / f"{seg.key}.clean"
-            mark_unreadable(path, cleaned)
-            seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL FROM {READ}", [str(cleaned)]).fetchone()[0]
+    its rowid is each record's _seq. _spool_lines gives each _seq its file and line.
+
+    The segments are read by one read_json over all their files (a scan per file costs about twice
+    the CPU: each statement sets its scan up again), which keeps the files' order and each file's
+    rows together; each file's range of rowids is then read back from its index (_part). A file
+    holding a line that is not a record fails that scan: the files are then read one scan each,
+    and only a failing file again line by line."""
+    paths = [readable_copy(seg, tmp) for seg in segments]
+    _create_spool(con, handled)
+    if segments and not _read_together(con, segments, paths):
+        _create_spool(con, handled)  # the scan may have added rows before the check
+        for seg, path in zip(segments, paths):
+            seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
+            try:
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}", [str(path)]).fetchone()[0]
+            except duckdb.Error:  # a line that is not a record: find it, keep the rest
+                cleaned = tmp / f"{seg.key}.clean"
+                mark_unreadable(path, cleaned)
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}",
+                                       [str(cleaned)]).fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (file VARCHAR, rid_from BIGINT, rid_to BIGINT, lines_before BIGINT)")
     if segments:
         con.executemany("INSERT INTO _spool_files VALUES (?, ?, ?, ?)",
@@ -236,6 +243,36 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
         "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
         "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
     )
+
+
+def _create_spool(con, handled: list[str]) -> None:
+    """_spool with the pending records of the kinds now handled (their file and line kept)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
+                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _file VARCHAR, _line BIGINT, _part INTEGER)")
+    con.execute(f"INSERT INTO _spool SELECT message_id, kind, received_at, source, from_json(message, '\"{MESSAGE_TYPE}\"'), "
+                "NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line", [handled])
+
+
+def _read_together(con, segments: list[Segment], paths: list[Path]) -> bool:
+    """Read every segment's lines in one scan; sets each segment's rid_from and rows. False when a
+    file holds a line that is not a record, or (never seen) the scan did not keep each file's rows
+    together in order: the caller then reads the files one by one."""
+    names = [str(p) for p in paths]
+    start = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
+    try:
+        con.execute(f"INSERT INTO _spool SELECT * EXCLUDE (filename), NULL, NULL, list_position(?, filename) "
+                    f"FROM {READ_NAMED}", [names, names])
+    except duckdb.Error:
+        return False
+    ranges = {part: (lo, hi, n) for part, lo, hi, n in con.execute(
+        "SELECT _part, min(rowid), max(rowid), count(*) FROM _spool WHERE _part IS NOT NULL GROUP BY _part").fetchall()}
+    at = start
+    for i, seg in enumerate(segments, 1):
+        lo, hi, n = ranges.get(i, (at, at - 1, 0))
+        if lo != at or hi - lo + 1 != n:
+            return False
+        seg.rid_from, seg.rows, at = lo, n, hi + 1
+    return True
 
 
 def readable_copy(seg: Segment, tmp: Path) -> Path:

@@ -67,8 +67,10 @@ def load_identify_traits(con, ctx) -> None:
     latest = ", ".join(f"arg_max({ident(c)}, _line) FILTER (WHERE {ident(c)} IS NOT NULL) AS {ident(c)}" for c in columns)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cust_new AS SELECT customer_id, {latest}, "
-        f"list_reduce(list(attributes ORDER BY _line) FILTER (WHERE attributes IS NOT NULL), "
-        f"lambda a, b: json_merge_patch(a, b)) AS attributes FROM _checked GROUP BY customer_id"
+        # attributes merged in message order: the list sorted after the aggregate (an ORDER BY inside
+        # the aggregate sorts each group apart, about 5 times slower)
+        f"list_reduce(list_transform(list_sort(list({{'l': _line, 'a': attributes}}) FILTER (WHERE attributes IS NOT NULL)), "
+        f"x -> x.a), lambda a, b: json_merge_patch(a, b)) AS attributes FROM _checked GROUP BY customer_id"
     )
     drop_staging(con)
     over = ", ".join(f"coalesce(n.{ident(c)}, c.{ident(c)}) AS {ident(c)}" for c in columns)

@@ -218,15 +218,22 @@ def format_examples(con, rules, undecided, source: str, params: list | None, lim
 
 
 def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_file: str,
-               system_columns: tuple[str, ...] = ()) -> None:
+               system_columns: tuple[str, ...] = (), new_keys: bool = False) -> None:
     """Quarantine duplicate keys in a view of good typed rows (_line and the columns) and merge it.
 
-    system_columns: system columns the view also gives (an order's currency conversion)."""
+    system_columns: system columns the view also gives (an order's currency conversion).
+    new_keys: the caller guarantees that the view is unique on the key and holds no key the table
+    has (the collected events: deduped on messageId, already loaded ones left out); its rows are
+    then inserted as they are, without the duplicate count and the merge's join with the table."""
     key = table.key
     key_tuple = ", ".join(f"{ident(k)}::VARCHAR" for k in key)
-    duplicated = has_duplicate_keys(con, typed_view, key, key_tuple)
+    duplicated = not new_keys and has_duplicate_keys(con, typed_view, key, key_tuple)
     columns = [c.name for c in table.columns if not c.system or c.name == "origin" or c.name in system_columns]
     source = typed_view
+    if new_keys:
+        cols = ", ".join(ident(c) for c in columns)
+        inserted = con.execute(f"INSERT INTO {ident(table.name)} ({cols}) SELECT {cols} FROM {typed_view}").fetchone()[0]
+        report.add(table.name, MergeCounts(inserted=inserted))
     if duplicated:
         partition = ", ".join(ident(k) for k in key)
         con.execute(
@@ -241,7 +248,8 @@ def load_typed(con, table: Table, typed_view: str, report: IngestReport, source_
             f"FROM _dedup WHERE _rank > 1",
         )
         source = "(SELECT * FROM _dedup WHERE _rank = 1)"
-    report.add(table.name, merge(con, table, source, columns))
+    if not new_keys:
+        report.add(table.name, merge(con, table, source, columns))
     if "customer_id" in table.parents and table.name in ORIGIN_OF:
         report.customers_created += create_missing_customers(con, source, ORIGIN_OF[table.name])
     if source != typed_view:

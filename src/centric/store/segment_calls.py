@@ -40,7 +40,7 @@ from centric.store import charges, fx
 from centric.store.identify_traits import load_identify_traits
 from centric.store.ingest import drop_staging, load_typed, validated
 from centric.store.reversals import refresh_order_values
-from centric.store.sqltext import constant, ident, set_variable, var
+from centric.store.sqltext import constant, set_variable, var
 from centric.store.upsert import MergeCounts
 from centric.store.validate import Check, Rules
 
@@ -150,18 +150,23 @@ def _properties(field, kind: str) -> str:
 
 
 def build_calls(con, records: str, timezone: str) -> None:
-    """Temp table _calls: each record's event columns, its identify traits and order fields, _fail
-    (the first failed check) and _dup (already loaded). One scan of the records: top-level fields are
-    map lookups (the spool scan parsed each message once); an object is parsed again only for a key
-    it holds (context.sessionId, properties.order_id of an Order Completed); properties and context
-    themselves are not copied here (see _good_all in load_calls), except for the few calls other steps
-    read: _few_properties (identifies with a userId, Order Completed) and _consent_context (a context
-    whose text holds a consent key; the scan re-serialised it, so a key is never escaped there)."""
+    """Temp table _calls: each record's event columns (properties and context included), its identify
+    traits and order fields, _fail (the first failed check) and _dup (already loaded). One scan of the
+    records: top-level fields are map lookups (the spool scan parsed each message once); an object is
+    parsed again only for a key it holds (context.sessionId, properties.order_id of an Order
+    Completed). The events are written from this table alone: joining the records again on _seq to
+    build properties and context there cost more than copying them here (a hash join of every
+    message, about a sixth of the load on 1M messages). _consent_context: the context of the few calls
+    whose context text holds a consent key (the scan re-serialised it, so a key is never escaped
+    there), the only contexts the consent step parses."""
     set_variable(con, "centric_tz", timezone)
     tz = var("centric_tz")
     instant = ("CASE WHEN _original IS NOT NULL AND _sent IS NOT NULL THEN _received - (_sent - _original) "
                "ELSE coalesce(_original, _received) END")
-    raw = ", ".join(f"CAST(_map[{constant(key)}] AS VARCHAR) AS {col}" for col, key in FIELDS.items())
+    # each field looked up once, as JSON (col_json, what properties and context are built from: no cast,
+    # so no parse) and as its text (col, what the checks and columns read)
+    raw = ", ".join(f"_map[{constant(key)}] AS {col}_json" for col, key in FIELDS.items())
+    text = ", ".join(f"CAST({col}_json AS VARCHAR) AS {col}" for col in FIELDS)
     order_id = (f"CASE WHEN kind = 'track' AND {_text('_event')} = {constant(ORDER_COMPLETED)} THEN "
                 f"coalesce({_nested('_props', 'order_id')}, {_nested('_props', 'orderId')}) END")
     fields = (
@@ -174,11 +179,11 @@ def build_calls(con, records: str, timezone: str) -> None:
         f"{_kind_of('_props')} AS _type_properties, {_kind_of('_traits')} AS _type_traits, "
         f"{_kind_of('_ctx')} AS _type_context, {order_id} AS order_id, "
         f"CASE WHEN kind = 'identify' THEN {_nested('_ctx', 'locale')} END AS locale, "
-        f"CASE WHEN (kind = 'identify' AND {_text('_user')} IS NOT NULL) OR (kind = 'track' AND {_text('_event')} = "
-        f"{constant(ORDER_COMPLETED)}) THEN CAST({_properties(lambda col: col, 'kind')} AS JSON) END AS _few_properties, "
+        f"{_properties(lambda col: col + '_json', 'kind')} AS properties, "
+        f"CASE WHEN {_kind_of('_ctx')} = 'OBJECT' THEN _ctx_json END AS context, "
         f"CASE WHEN {_kind_of('_ctx')} = 'OBJECT' AND (contains(_ctx, '\"categoryPreferences\"') OR "
         f"contains(_ctx, '\"consentManagement\"')) THEN CAST(_ctx AS JSON) END AS _consent_context "
-        f"FROM (SELECT _seq, id, kind, received_at, {raw} FROM {records})"
+        f"FROM (SELECT *, {text} FROM (SELECT _seq, id, kind, received_at, {raw} FROM {records}))"
     )
     times = (f"SELECT *, timezone({tz}, {instant}) AS occurred_at FROM (SELECT *, "
              f"try_cast(_original_text AS TIMESTAMPTZ) AS _original, try_cast(_sent_text AS TIMESTAMPTZ) AS _sent, "
@@ -186,16 +191,10 @@ def build_calls(con, records: str, timezone: str) -> None:
     fail = Rules(checks=call_checks()).reason_struct()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _calls AS SELECT _seq, id, kind, user_id, anonymous_id, session_id, name, "
-        f"channel, occurred_at, order_id, locale, _few_properties, _consent_context, {fail} AS _fail, "
+        f"channel, occurred_at, order_id, locale, properties, context, _consent_context, {fail} AS _fail, "
         f"(id IN (SELECT event_id FROM events) OR id IN (SELECT event_id FROM orders WHERE event_id IS NOT NULL)) AS _dup "
         f"FROM ({times})"
     )
-
-
-def _message_field(col: str) -> str:
-    """SQL of a top-level field of a record's message (FIELDS names it col), read from the records' map
-    (the records view joined as r): a constant key, never a value."""
-    return f"r._map[{constant(FIELDS[col])}]"
 
 
 def load_calls(con, records: str, ctx) -> None:
@@ -208,27 +207,19 @@ def load_calls(con, records: str, ctx) -> None:
     ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                              "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
     ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
-    # properties and context, the bulk of a message, are built where they are used, from the map
-    # (never copied into _calls): _good_all, read once, by the events load
-    properties = _properties(_message_field, f"c.{ident('kind')}")
-    context = f"CASE WHEN {_kind_of(_message_field('_ctx'))} = 'OBJECT' THEN {_message_field('_ctx')} END"
-    good = "SELECT * EXCLUDE (_few_properties, _consent_context) FROM _calls WHERE _fail IS NULL AND NOT _dup"
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW _good_all AS SELECT c.*, {properties} AS properties, {context} AS context "
-        f"FROM ({good}) c JOIN {records} r USING (_seq)"
-    )
-    # _good, for the steps that read a few calls (identifies with a userId, Order Completed, contexts
-    # holding consent): their properties and context as _calls keeps them, so no step but the events
-    # load joins the records (a join scans every message)
-    con.execute("CREATE OR REPLACE TEMP VIEW _good AS SELECT * EXCLUDE (_few_properties, _consent_context), "
-                "_few_properties AS properties, _consent_context AS context FROM _calls WHERE _fail IS NULL AND NOT _dup")
+    # _good: the calls to load; the steps that read a few calls (identifies with a userId, Order
+    # Completed, contexts holding consent) see as context only _consent_context (no step parses
+    # every context)
+    con.execute("CREATE OR REPLACE TEMP VIEW _good AS SELECT * EXCLUDE (context, _consent_context), "
+                "_consent_context AS context FROM _calls WHERE _fail IS NULL AND NOT _dup")
     load_identify_traits(con, ctx)
     load_orders(con, ctx)
     con.execute("CREATE OR REPLACE TEMP VIEW _events AS SELECT _seq AS _line, id AS event_id, occurred_at, "
-                "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _good_all")
-    load_typed(con, S.EVENTS, "_events", ctx.report, "spool")
+                "anonymous_id, user_id AS customer_id, session_id, name, channel, properties, context FROM _calls "
+                "WHERE _fail IS NULL AND NOT _dup")
+    load_typed(con, S.EVENTS, "_events", ctx.report, "spool", new_keys=True)  # unique, none loaded before (_dup)
     load_consent_context(con, ctx)
-    for view in ("_events", "_good", "_good_all"):
+    for view in ("_events", "_good"):
         con.execute(f"DROP VIEW IF EXISTS {view}")
     for table in ("_calls", "_ord_load", "_lines_typed"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
