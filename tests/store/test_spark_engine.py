@@ -11,6 +11,7 @@ within 1e-6 relative (the fits see the same sufficient statistics; only float su
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -289,3 +290,31 @@ def test_an_ingest_that_fails_before_its_commit_leaves_the_workspace_as_it_was(s
     monkeypatch.undo()
     report = ws.ingest("customers", str(shop_files["customers"]))[0]
     assert report.tables["customers"].inserted == CUSTOMERS
+
+
+def test_a_row_update_replaces_only_its_keys_as_on_duckdb(spark, spark_master, tmp_path):
+    """RowUpdate (the incremental writes: a saved model's row, new texts' readings, affected customers'
+    stages) deletes the rows of its keys and inserts the new ones, keeping every other row, on both engines."""
+    import centric
+    from centric.services.workspace_files import open_store
+    from centric.store.connection import RowUpdate
+
+    def row(model, state):
+        return pd.DataFrame({"model": [model], "fitted_at": [pd.Timestamp("2026-11-30 12:00")],
+                             "fitted_on": ['{"rows": 1}'], "state": [json.dumps({"value": state})]})
+
+    seen = {}
+    for name, engine in (("duckdb", {}), ("spark", {"engine": "spark", "spark_master": spark_master,
+                                                     "warehouse": str(tmp_path / "wh")})):
+        ws = centric.Workspace(tmp_path / name)
+        ws.init(shop_name="Test shop", **engine)
+        with open_store(ws.path) as (_settings, store):
+            store.replace_table("model_states", RowUpdate("model", ["a"], row("a", "first")))
+            store.replace_table("model_states", RowUpdate("model", ["b"], row("b", "other")))
+            store.replace_table("model_states", RowUpdate("model", ["a"], row("a", "second")))
+            store.replace_table("model_states", RowUpdate("model", ["c"], row("c", "x").iloc[:0]))  # c: none
+            db = store.ibis()
+            frame = db.execute(db.table("model_states"))
+        states = [s if isinstance(s, dict) else json.loads(s) for s in frame["state"]]  # JSON: dict or text
+        seen[name] = sorted((m, s["value"]) for m, s in zip(frame["model"], states))
+    assert seen["spark"] == seen["duckdb"] == [("a", "second"), ("b", "other")]

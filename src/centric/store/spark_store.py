@@ -21,6 +21,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+from centric.store.connection import RowUpdate
 from centric.store.transactions import StoreError
 from centric.store.warehouse import Warehouse, table_schemas
 
@@ -267,6 +268,8 @@ class SparkStore:
         from pyspark.sql import functions as f
 
         target = self.frame(table).schema
+        if isinstance(value, RowUpdate):
+            return self._row_update(table, value, target)
         if isinstance(value, DataFrame):
             frame = value
         elif hasattr(value, "compile"):
@@ -281,6 +284,20 @@ class SparkStore:
             (f.col(field.name) if field.name in given else f.lit(None)).cast(field.dataType).alias(field.name)
             for field in target.fields
         ])
+
+    def _row_update(self, table: str, update: RowUpdate, target):
+        """The table's rows whose key is not among `update.keys`, then `update.rows` (as DuckDB's
+        delete-and-insert of those keys does): the new version is written whole, as every Spark write is."""
+        import pyarrow as pa
+        from pyspark.sql import functions as f
+
+        fresh = self.conform(table, update.rows)
+        kept = self.frame(table)
+        if update.keys:
+            keys = self.spark.createDataFrame(pa.table({update.key: pa.array(update.keys)}))
+            keys = keys.select(f.col(update.key).cast(target[update.key].dataType).alias(update.key))
+            kept = kept.join(f.broadcast(keys), on=update.key, how="left_anti")
+        return self.conform(table, kept).unionByName(fresh)
 
     def _from_pandas(self, df, target):
         from pyspark.sql.types import StructType
