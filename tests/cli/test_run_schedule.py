@@ -118,6 +118,19 @@ class Loop:
         return time.monotonic() - sent
 
 
+def _held(path) -> bool:
+    """Whether some process holds a flock on `path`, read from /proc/locks (taking it to see would make the
+    round that wants it busy)."""
+    import os
+
+    inode = str(os.stat(path).st_ino)
+    with open("/proc/locks") as locks:  # "1: FLOCK  ADVISORY  WRITE 28938 08:01:1234567 0 EOF"
+        for fields in map(str.split, locks):
+            if "FLOCK" in fields and "->" not in fields and fields[fields.index("FLOCK") + 4].split(":")[-1] == inode:
+                return True
+    return False
+
+
 def _reported(line: str, step: str) -> int:
     return int(re.search(rf"\b{step} ([\d,]+)", line).group(1).replace(",", ""))
 
@@ -174,9 +187,14 @@ def test_a_second_signal_abandons_the_step_and_every_table_stays_whole(shop):
     workspace, counts = shop
     loop = Loop(workspace, "1s")
     try:
-        loop.wait_for(lambda: loop.lines, 60)  # the first line: signals are handled from here on
-        time.sleep(1.8)  # into round 1's steps (it ends 2.6 s after this line on a quiet machine, later loaded)
-        took = loop.stop(signal.SIGINT, signal.SIGTERM, gap=0.1)
+        loop.wait_for(lambda: loop.rounds(), 120)  # round 1 done: everything imported, rounds come each second
+        lock = workspace / "run.lock"
+        deadline = time.monotonic() + 30
+        while not _held(lock):  # a later round has begun (it holds the run lock while it runs, ~0.6 s quiet)
+            assert time.monotonic() < deadline and loop.proc.poll() is None, loop.lines
+            time.sleep(0.005)
+        time.sleep(0.15)  # into its steps (or still opening the database: "stopped before its first step")
+        took = loop.stop(signal.SIGINT, signal.SIGTERM, gap=0.005)
     finally:
         if loop.proc.poll() is None:
             loop.proc.kill()

@@ -83,17 +83,39 @@ def test_a_busy_round_is_reported_and_the_loop_goes_on(tmp_path, monkeypatch):
     assert "round 2: 1 steps" in lines[1] and "collected 3" in lines[1], lines
 
 
-def test_a_second_signal_raises_where_the_program_is_and_later_ones_are_ignored():
+def test_a_second_signal_raises_inside_a_step_only_and_later_ones_are_ignored():
     with Stop() as stop:
         os.kill(os.getpid(), signal.SIGTERM)
         assert stop() and not stop.abandoned
-        with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)  # between steps (a round's line being printed): nothing to abandon
+        time.sleep(0.05)
+        assert not stop.abandoned
+        with pytest.raises(KeyboardInterrupt), stop.interruptible():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)
         assert stop.abandoned
-        os.kill(os.getpid(), signal.SIGTERM)  # ignored: no exception, the process lives
-        time.sleep(0.05)
+        with stop.interruptible():
+            os.kill(os.getpid(), signal.SIGTERM)  # ignored: no exception, the process lives
+            time.sleep(0.05)
     assert stop.requested == "SIGTERM"
+
+
+def test_a_second_signal_while_a_round_is_reported_loses_no_line(tmp_path, monkeypatch):
+    from centric.services.workspace_files import init_workspace
+
+    init_workspace(tmp_path)
+    monkeypatch.setattr(schedule, "run_once", lambda ws, on_step=None, stop=None:
+                        os.kill(os.getpid(), signal.SIGINT) or RunResult({"collected": 0}, [], 0.01))
+    lines = []
+
+    def report(one):
+        os.kill(os.getpid(), signal.SIGTERM)  # the second signal, as the round's line is written
+        time.sleep(0.05)
+        lines.append(one.line())
+
+    with Stop() as stop:
+        assert run_every(tmp_path, 1, report, stop) == 1
+    assert not stop.abandoned and len(lines) == 1 and "round 1: 1 steps" in lines[0], lines
 
 
 def test_the_run_lock_is_one_at_a_time_and_names_its_holder(tmp_path):

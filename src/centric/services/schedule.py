@@ -116,8 +116,10 @@ def run_once(workspace: Path, on_step: Callable[[str], None] | None = None,
 
 class Stop:
     """While entered, SIGTERM and SIGINT ask to stop: the first sets `requested` (and ends `sleep`), the
-    second raises KeyboardInterrupt where the program is (its open transaction rolls back) and sets
-    `abandoned`; later ones are ignored. The previous handlers come back on exit. Main thread only."""
+    second, inside `interruptible()` (a round's steps), raises KeyboardInterrupt where the program is (its
+    open transaction rolls back) and sets `abandoned`; outside it there is nothing to abandon (the loop is
+    already stopping), so it is ignored, as are later ones: a round's line is never lost to a signal
+    arriving while it is printed. The previous handlers come back on exit. Main thread only."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -125,6 +127,16 @@ class Stop:
         self.requested: str | None = None  # the name of the signal that asked
         self.abandoned = False
         self._previous: dict = {}
+        self._armed = 0  # inside interruptible(): a second signal raises
+
+    @contextmanager
+    def interruptible(self):
+        """The block a second signal abandons (raising KeyboardInterrupt in it)."""
+        self._armed += 1
+        try:
+            yield
+        finally:
+            self._armed -= 1
 
     def __enter__(self) -> "Stop":
         for sig in self.SIGNALS:
@@ -144,7 +156,7 @@ class Stop:
     def _handle(self, signum, frame) -> None:
         if self.requested is None:
             self.requested = signal.Signals(signum).name
-        elif not self.abandoned:
+        elif not self.abandoned and self._armed:
             self.abandoned = True
             raise KeyboardInterrupt
 
@@ -206,7 +218,8 @@ def run_every(workspace: Path, seconds: float, report: Callable[[Round], None], 
         this = Round(number, dt.datetime.now().astimezone())
         current: list[str] = []
         try:
-            this.result = run_once(workspace, on_step=current.append, stop=stop)
+            with stop.interruptible():
+                this.result = run_once(workspace, on_step=current.append, stop=stop)
         except BaseException as exc:
             this.step = current[-1] if current else None
             if stop.abandoned:  # whatever the interrupted call raised on its way out
