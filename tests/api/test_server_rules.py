@@ -72,12 +72,13 @@ def test_guard_answers_503_past_the_in_flight_limit_but_never_on_health():
 
     from centric.api.limits import Guard
 
-    release = asyncio.Event()
+    release, inside = asyncio.Event(), []
 
     async def slow_app(scope, receive, send):
         if scope["type"] != "http":
             return
         if scope["path"] != "/health":
+            inside.append(scope["path"])  # past the guard: in flight
             await release.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -86,7 +87,9 @@ def test_guard_answers_503_past_the_in_flight_limit_but_never_on_health():
         transport = httpx.ASGITransport(app=Guard(slow_app, max_in_flight=2))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             held = [asyncio.create_task(client.post("/v1/batch", content=b"{}")) for _ in range(2)]
-            await asyncio.sleep(0.05)
+            async with asyncio.timeout(30):  # both held inside the app (not a fixed pause: a loaded machine is slow)
+                while len(inside) < 2:
+                    await asyncio.sleep(0.005)
             refused = await client.post("/v1/batch", content=b"{}")
             health = await client.get("/health")
             release.set()

@@ -131,6 +131,14 @@ def _held(path) -> bool:
     return False
 
 
+def _wait_held(lock, loop: Loop, timeout: float = 30) -> None:
+    """Until a round of `loop` holds the run lock (rounds come each second; a loaded machine is slow)."""
+    deadline = time.monotonic() + timeout
+    while not _held(lock):
+        assert time.monotonic() < deadline and loop.proc.poll() is None, loop.lines
+        time.sleep(0.005)
+
+
 def _reported(line: str, step: str) -> int:
     return int(re.search(rf"\b{step} ([\d,]+)", line).group(1).replace(",", ""))
 
@@ -170,7 +178,8 @@ def test_every_1s_runs_rounds_and_sigterm_mid_round_exits_0_with_whole_tables(sh
         second = loop.rounds()[1]
         assert " 11 steps in " in second and "next round at" in second, second
         assert _reported(second, "customer_summary") == counts["customer_summary"]
-        time.sleep(1.5)  # 1 s of sleep, then into round 3 (a round takes seconds)
+        _wait_held(workspace / "run.lock", loop)  # round 3 has begun (round 2 let the lock go before its line)
+        time.sleep(0.15)  # into its steps
         took = loop.stop(signal.SIGTERM)
     finally:
         if loop.proc.poll() is None:
@@ -188,11 +197,7 @@ def test_a_second_signal_abandons_the_step_and_every_table_stays_whole(shop):
     loop = Loop(workspace, "1s")
     try:
         loop.wait_for(lambda: loop.rounds(), 120)  # round 1 done: everything imported, rounds come each second
-        lock = workspace / "run.lock"
-        deadline = time.monotonic() + 30
-        while not _held(lock):  # a later round has begun (it holds the run lock while it runs, ~0.6 s quiet)
-            assert time.monotonic() < deadline and loop.proc.poll() is None, loop.lines
-            time.sleep(0.005)
+        _wait_held(workspace / "run.lock", loop)  # a later round has begun (it holds the run lock, ~0.6 s quiet)
         time.sleep(0.15)  # into its steps (or still opening the database: "stopped before its first step")
         took = loop.stop(signal.SIGINT, signal.SIGTERM, gap=0.005)
     finally:
