@@ -47,12 +47,27 @@ class Server:
 
     def __init__(self, workspace, port: int | None = None):
         self.workspace = Path(workspace)
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
-        self.log = self.workspace.parent / f"{self.workspace.name}-serve-{self.port}.log"
+        self._chosen = port is None  # a free port: another may take it before the server binds it
+        self._use(port or free_port())
+
+    def _use(self, port: int) -> None:
+        self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.log = self.workspace.parent / f"{self.workspace.name}-serve-{port}.log"
 
     def start(self, timeout: float = 60.0) -> "Server":
+        for _ in range(3):
+            try:
+                return self._start(timeout)
+            except AssertionError:
+                # between free_port() closing its socket and the server binding, another process (an
+                # xdist worker's server or client) took the port: a fresh one, rather than a flaky failure
+                if not (self._chosen and self.proc.poll() is not None and "address already in use" in self.log_text()):
+                    raise
+                self._use(free_port())
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> "Server":
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([CENTRIC, "serve", "--workspace", str(self.workspace), "--port", str(self.port)],
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -115,6 +130,7 @@ class ServedWorkspace:
         self.write_key = out.strip().splitlines()[-1].strip()
         assert self.write_key and " " not in self.write_key, f"no key on the last line of: {out!r}"
         self.server.start(timeout=30)
+        self.port, self.url = self.server.port, self.server.url  # a port taken meanwhile: it moved
         return self
 
     def _set_cors_origins(self) -> None:
@@ -197,6 +213,7 @@ PROBE = """
 import sys, time, httpx
 url, seconds = sys.argv[1], float(sys.argv[2])
 worst, n, bad = 0.0, 0, 0
+print("ready", flush=True)
 end = time.monotonic() + seconds
 with httpx.Client(timeout=5) as c:
     while time.monotonic() < end:
@@ -212,5 +229,8 @@ print(worst, n, bad)
 
 
 def start_probe(url: str, seconds: float) -> subprocess.Popen:
-    """/health asked every 0.1 s from its own process: prints the worst latency, count and failures."""
-    return subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds)], stdout=subprocess.PIPE, text=True)
+    """/health asked every 0.1 s for `seconds` from its own process, which prints the worst latency, count
+    and failures. Returns once it asks (its start-up, seconds on a loaded machine, is not in its window)."""
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert probe.stdout.readline().strip() == "ready", "the /health probe did not start"
+    return probe

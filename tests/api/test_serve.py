@@ -152,6 +152,7 @@ def test_200_concurrent_clients_are_all_answered_and_health_stays_quick(server, 
     assert set(counts) <= {200, 429, 503}, counts
     assert counts.get(200, 0) > 200
     assert int(failed) == 0 and int(n) >= 20 and float(worst) < 1.0, (worst, n, failed)
+    print(f"\n/health under 200 clients: worst {float(worst) * 1000:.0f} ms of {n}; {counts}")
 
 
 def test_other_commands_run_while_serve_is_loaded(server, keys, workspace, tmp_path):
@@ -201,6 +202,7 @@ def test_sigkill_mid_load_loses_and_duplicates_nothing_acknowledged(server, keys
     counts = asyncio.run(load(server.url, keys["write"], clients=20, seconds=6, per_batch=20, acked=acked))
     server.proc.wait(10)
     assert counts.get(200, 0) > 10 and len(acked) > 200, counts
+    print(f"\n{len(acked)} acknowledged before the SIGKILL; {counts}")
     stored = Counter(r["id"] for r in records(workspace))
     assert not [i for i in acked if stored[i] != 1], "an acknowledged message is missing or duplicated"
     assert max(stored.values()) == 1
@@ -232,6 +234,7 @@ def test_sigterm_under_load_stops_within_5s_and_seals_the_spool(server, keys, wo
     counts = asyncio.run(load(server.url, keys["write"], clients=20, seconds=4, acked=acked))
     stopper.join()
     assert counts.get(200) and took["seconds"] < 5, (counts, took)
+    print(f"\nstopped {took['seconds']:.2f} s after SIGTERM under load; {counts}")
     # uvicorn shuts down gracefully, then re-raises the signal it caught (exit status -SIGTERM)
     assert server.proc.returncode in (0, -signal.SIGTERM)
     assert "Traceback" not in server.log_text()
