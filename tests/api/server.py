@@ -183,8 +183,9 @@ def batch(n: int, prefix: str | None = None) -> tuple[list[str], bytes]:
 
 
 async def load(url: str, key: str, clients: int, seconds: float, per_batch: int = 10,
-               acked: list | None = None, stop: "asyncio.Event | None" = None) -> dict:
-    """``clients`` connections each posting batches for ``seconds``: status counts (and acked ids)."""
+               acked: list | None = None, stop: "asyncio.Event | None" = None, min_each: int = 0) -> dict:
+    """``clients`` connections each posting batches for ``seconds`` (and until it has posted ``min_each``:
+    on a loaded machine a first wave of 200 can take longer than the seconds): status counts (and acked ids)."""
     counts: dict = {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30,
@@ -192,7 +193,9 @@ async def load(url: str, key: str, clients: int, seconds: float, per_batch: int 
         end = time.monotonic() + seconds
 
         async def one():
-            while time.monotonic() < end and not (stop and stop.is_set()):
+            posted = 0
+            while (time.monotonic() < end or posted < min_each) and not (stop and stop.is_set()):
+                posted += 1
                 ids, body = batch(per_batch)
                 try:
                     r = await client.post("/v1/batch", content=body)
@@ -210,13 +213,15 @@ async def load(url: str, key: str, clients: int, seconds: float, per_batch: int 
 
 
 PROBE = """
-import sys, time, httpx
+import sys, threading, time, httpx
 url, seconds = sys.argv[1], float(sys.argv[2])
 worst, n, bad = 0.0, 0, 0
+ended = threading.Event()  # stdin closed: what was measured is over
+threading.Thread(target=lambda: (sys.stdin.read(), ended.set()), daemon=True).start()
 print("ready", flush=True)
 end = time.monotonic() + seconds
 with httpx.Client(timeout=5) as c:
-    while time.monotonic() < end:
+    while time.monotonic() < end or not ended.is_set() and time.monotonic() < end + 600:
         t = time.monotonic()
         try:
             ok = c.get(url + "/health", headers={"Connection": "close"}).status_code == 200
@@ -229,8 +234,10 @@ print(worst, n, bad)
 
 
 def start_probe(url: str, seconds: float) -> subprocess.Popen:
-    """/health asked every 0.1 s for `seconds` from its own process, which prints the worst latency, count
-    and failures. Returns once it asks (its start-up, seconds on a loaded machine, is not in its window)."""
-    probe = subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds)], stdout=subprocess.PIPE, text=True)
+    """/health asked every 0.1 s from its own process for at least `seconds` and until `communicate()`
+    (which closes its stdin), after which it prints the worst latency, count and failures. Returns once
+    it asks (its start-up, seconds on a loaded machine, is not in its window)."""
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
     assert probe.stdout.readline().strip() == "ready", "the /health probe did not start"
     return probe

@@ -147,7 +147,8 @@ def test_chunked_50mb_body_is_refused_at_the_limit(server, keys):
 
 def test_200_concurrent_clients_are_all_answered_and_health_stays_quick(server, keys):
     probe = start_probe(server.url, 6)
-    counts = asyncio.run(load(server.url, keys["write"], clients=200, seconds=5, per_batch=10))
+    # 5 s, and two batches a client at least: a loaded machine may take longer than 5 s to answer the first 200
+    counts = asyncio.run(load(server.url, keys["write"], clients=200, seconds=5, per_batch=10, min_each=2))
     worst, n, failed = probe.communicate(timeout=30)[0].split()
     assert set(counts) <= {200, 429, 503}, counts
     assert counts.get(200, 0) > 200

@@ -13,20 +13,22 @@ from centric.services.dashboard_funnel import FunnelCache, default_steps
 def test_a_question_asked_while_it_runs_waits_for_that_answer():
     cache = FunnelCache(size=4)
     calls = []
-    started = threading.Event()
+    started, asking = threading.Event(), threading.Event()
 
     def compute():
         calls.append(1)
         started.set()
-        time.sleep(0.3)
+        asking.wait(30)  # still computing when the second ask comes, however slow the machine
+        time.sleep(0.3)  # (from here on, the second ask is a few lines from waiting for this answer)
         return {"rows": len(calls)}
 
     answers = []
     first = threading.Thread(target=lambda: answers.append(cache.answer("k", compute)))
     first.start()
-    started.wait(5)
+    assert started.wait(30)
+    asking.set()
     second = cache.answer("k", compute)  # asked while the first still computes
-    first.join(5)
+    first.join(30)
     assert calls == [1] and answers == [second] == [{"rows": 1}]
     assert cache.answer("k", lambda: {"rows": "again"}) == {"rows": 1}  # cached
     assert cache.answer("other", lambda: {"rows": "other"}) == {"rows": "other"}
