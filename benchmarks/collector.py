@@ -229,13 +229,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def spooled_ids(workspace: Path) -> Counter:
-    from centric.store.spool import complete_bytes, spool_files
+    from centric.store.spool import read_records, spool_files
 
     counts: Counter = Counter()
     for path in spool_files(workspace / "spool"):
-        with open(path, "rb") as handle:
-            data = handle.read(complete_bytes(path))
-        counts.update(json.loads(line)["id"] for line in data.splitlines() if line)
+        counts.update(rec["id"] for rec in read_records(path))  # a batch record: each of its messages
     return counts
 
 

@@ -12,7 +12,8 @@ How a load runs (`load_collected`):
    appended to while we read: its new bytes are copied to a private temporary file first, so the
    load reads exactly the prefix it records, and a partial last line waits for the next load.
 2. The new lines are read with DuckDB's `read_json` (newline-delimited, explicit columns, the
-   message as a map of its top-level keys to JSON values, so each line is parsed once), one bulk
+   message as a map of its top-level keys to JSON values, so each line is parsed once; a batch
+   record's messages as a list of such maps, each then a record of its own: `expand_batches`), one bulk
    scan over all the files; only when a file holds a line that is not JSON are the files read one
    scan each, and that file again line by line, to quarantine that line alone.
 3. Checks every record must pass (else quarantine, table `events`, with the spool file and line):
@@ -57,8 +58,9 @@ MAX_MESSAGE_BYTES = 32 * 1024  # Segment's limit for one message
 # The message is read as a map of its top-level keys to their JSON values: the scan parses each line
 # once, and a handler reads a field by a map lookup instead of parsing the message again.
 MESSAGE_TYPE = "MAP(VARCHAR, JSON)"
+# a batch record (store/spool.py) fills sentAt and batch (its messages, each a map as above) instead of message
 COLUMNS = ("{'id': 'VARCHAR', 'kind': 'VARCHAR', 'received_at': 'VARCHAR', 'source': 'VARCHAR', "
-           f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR'}}")
+           f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR', 'sentAt': 'JSON', 'batch': '{MESSAGE_TYPE}[]'}}")
 READ = f"read_json(?, format = 'newline_delimited', columns = {COLUMNS}, maximum_object_size = 67108864)"
 READ_NAMED = READ[:-1] + ", filename = true)"  # the same, with each row's file in column filename
 
@@ -243,14 +245,46 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
         "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
         "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
     )
+    if con.execute("SELECT count(*) FROM _spool WHERE _batch IS NOT NULL").fetchone()[0]:
+        expand_batches(con)
+
+
+def expand_batches(con) -> None:
+    """_spool with each batch record (store/spool.py) replaced by its messages, in order: each the record
+    the collector writes for one message (id = messageId, kind = type, the batch's sentAt added to a
+    message without a sentAt key: spool.expand), all of them with the batch record's file and line.
+
+    Only when a batch record was read: each row's file and line are then written down (they can no
+    longer come from its rowid), and _spool is rebuilt once."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _spool_expanded AS SELECT * FROM _spool LIMIT 0")
+    con.execute(
+        "INSERT INTO _spool_expanded SELECT id, kind, received_at, source, message, _unreadable, NULL, NULL, "
+        "_file, _line, NULL FROM ("
+        " SELECT s.rowid AS _o, 0 AS _i, s.id, s.kind, s.received_at, s.source, s.message, s._unreadable, "
+        "   l._file, l._line FROM _spool s JOIN _spool_lines l ON l._seq = s.rowid WHERE s._batch IS NULL"
+        " UNION ALL"
+        " SELECT _o, _i, m['messageId'] ->> '$', m['type'] ->> '$', received_at, source, "
+        "   CASE WHEN _sent IS NULL OR map_contains(m, 'sentAt') THEN m ELSE map_concat(m, MAP {'sentAt': _sent}) END, "
+        "   CASE WHEN m IS NULL THEN 'a batch record holds a message that is not a JSON object' END, _file, _line"
+        " FROM (SELECT s.rowid AS _o, s.received_at, s.source, s._sent, l._file, l._line, unnest(s._batch) AS m, "
+        "       generate_subscripts(s._batch, 1) AS _i FROM _spool s JOIN _spool_lines l ON l._seq = s.rowid "
+        "       WHERE s._batch IS NOT NULL)"
+        ") ORDER BY _o, _i")
+    con.execute("DROP VIEW _spool_lines")
+    con.execute("DROP TABLE _spool")
+    con.execute("ALTER TABLE _spool_expanded RENAME TO _spool")
+    con.execute("CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT rowid AS _seq, _file, _line FROM _spool")
 
 
 def _create_spool(con, handled: list[str]) -> None:
     """_spool with the pending records of the kinds now handled (their file and line kept)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
-                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _file VARCHAR, _line BIGINT, _part INTEGER)")
+                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _sent JSON, _batch {MESSAGE_TYPE}[], _file VARCHAR, "
+                "_line BIGINT, _part INTEGER)")
     con.execute(f"INSERT INTO _spool SELECT message_id, kind, received_at, source, from_json(message, '\"{MESSAGE_TYPE}\"'), "
-                "NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line", [handled])
+                "NULL, NULL, NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line",
+                [handled])
 
 
 def _read_together(con, segments: list[Segment], paths: list[Path]) -> bool:
@@ -303,7 +337,9 @@ def mark_unreadable(path: Path, cleaned: Path) -> None:
         for raw in record_lines(path):
             try:
                 obj = json.loads(raw)
-                ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None)))
+                ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None))) and (
+                    isinstance(obj.get("batch", []), list)
+                    and all(isinstance(m, (dict, type(None))) for m in obj.get("batch") or ()))
             except ValueError:
                 ok = False
             if ok:
