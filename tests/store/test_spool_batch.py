@@ -148,3 +148,26 @@ def test_an_erasure_takes_one_persons_messages_out_of_a_batch_record(ws):
     rep = load(ws)
     assert rep.quarantined_rows == 0 and sorted(r[0] for r in q(store, "SELECT event_id FROM events")) == [
         "k1", "k2", "o1"]
+
+
+def test_order_and_size_rules_hold_across_batch_records(ws):
+    """Rows keep the order they were spooled in (a later identify wins; of two copies of a messageId the
+    first is loaded), and the 32 KB limit counts the batch's sentAt a message takes."""
+    path, store, settings = ws
+    first = {"type": "identify", "messageId": "i1", "userId": "u7", "traits": {"email": "old@shop.example"}}
+    later = {"type": "identify", "messageId": "i2", "userId": "u7", "traits": {"email": "new@shop.example"}}
+    copy = track("t1", user="u8", properties={"copy": "second"})
+    sent = '"2026-11-29T12:00:00Z"'
+    room = 32 * 1024 - len(f',"sentAt":{sent}') - len(json.dumps(track("fits", properties={"b": ""}), separators=(",", ":")))
+    fits, over = (track(mid, properties={"b": "x" * n}) for mid, n in (("fits", room), ("over", room + 1)))  # ids of one length
+    head = b'{"kind":"batch","received_at":"2026-11-29T10:00:00+00:00","source":"key1","sentAt":' + sent.encode()
+    hand = head + b',"batch":[' + b",".join(json.dumps(m, separators=(",", ":")).encode() for m in (fits, over)) + b"]}\n"
+    sf = SpoolFile(spool_folder(path))
+    sf.append([old_line(track("t1", user="u8")), batch_line([first, copy]), batch_line([later]), hand])
+    sf.seal()
+    rep = load(ws)
+    assert rep.duplicates == 1 and q(store, "SELECT customer_id FROM events WHERE event_id = 't1'") == [("u8",)]
+    assert q(store, "SELECT properties->>'copy' FROM events WHERE event_id = 't1'") == [(None,)]  # the first copy
+    assert q(store, "SELECT email FROM customers WHERE customer_id = 'u7'") == [("new@shop.example",)]
+    assert q(store, "SELECT line, reason FROM quarantine") == [(4, "message larger than 32 KB")]
+    assert {r[0] for r in q(store, "SELECT event_id FROM events")} == {"t1", "i1", "i2", "fits"}

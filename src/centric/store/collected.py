@@ -27,8 +27,11 @@ How a load runs (`load_collected`):
 5. One transaction: quarantine rows, every handler's writes, pending records and the new offsets.
 
 A handler is `handler(con, records, ctx)`: `records` names a view of its records (columns _seq,
-id, kind, received_at, source, message (JSON) and _map (the message as a MAP(VARCHAR, JSON) of its
-top-level keys: a lookup there costs no parse)), checked as in 3 and unique on id within the load; it
+id, kind, received_at, source, message (JSON), _map (the message as a MAP(VARCHAR, JSON) of its
+top-level keys: a lookup there costs no parse) and _batch_sent (a batch record's sentAt, which a
+message of it without a sentAt key of its own takes: spool.expand; NULL for any other record; kept
+apart because adding it to every map cost more than the rest of the expansion)), checked as in 3 and
+unique on id within the load; it
 runs inside the loader's transaction and must not open one; it dedupes against what earlier loads
 wrote (a Segment call whose messageId is already in events.event_id is a duplicate), adds its
 counts with `ctx.report.add(table, MergeCounts)` and `ctx.report.duplicates`, and quarantines
@@ -202,7 +205,7 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
             for handler, kinds in groups.items():
                 set_variable(con, "centric_kinds", kinds)
                 con.execute("CREATE OR REPLACE TEMP VIEW _records AS SELECT _seq, id, kind, received_at, source, "
-                            f"message, _map FROM _spool_ok WHERE list_contains({var('centric_kinds')}, kind)")
+                            f"message, _map, _batch_sent FROM _spool_ok WHERE list_contains({var('centric_kinds')}, kind)")
                 handler(con, "_records", ctx)
             keep_pending(con, report, handled)
             record_progress(con, segments)
@@ -227,14 +230,15 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
     _create_spool(con, handled)
     if segments and not _read_together(con, segments, paths):
         _create_spool(con, handled)  # the scan may have added rows before the check
-        for seg, path in zip(segments, paths):
+        for part, (seg, path) in enumerate(zip(segments, paths), 1):
             seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
             try:
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}", [str(path)]).fetchone()[0]
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
+                                       [str(path)]).fetchone()[0]
             except duckdb.Error:  # a line that is not a record: find it, keep the rest
                 cleaned = tmp / f"{seg.key}.clean"
                 mark_unreadable(path, cleaned)
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}",
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
                                        [str(cleaned)]).fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (file VARCHAR, rid_from BIGINT, rid_to BIGINT, lines_before BIGINT)")
     if segments:
@@ -245,32 +249,32 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
         "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
         "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
     )
-    if con.execute("SELECT count(*) FROM _spool WHERE _batch IS NOT NULL").fetchone()[0]:
-        expand_batches(con)
+    if segments and con.execute("SELECT count(*) FROM _spool WHERE _batch IS NOT NULL").fetchone()[0]:
+        expand_batches(con, segments)
 
 
-def expand_batches(con) -> None:
+def expand_batches(con, segments: list[Segment]) -> None:
     """_spool with each batch record (store/spool.py) replaced by its messages, in order: each the record
-    the collector writes for one message (id = messageId, kind = type, the batch's sentAt added to a
-    message without a sentAt key: spool.expand), all of them with the batch record's file and line.
+    the collector writes for one message (id = messageId, kind = type; spool.expand), all of them with
+    the batch record's file and line, and the batch's sentAt in _sent (a message without a sentAt key
+    takes it: store/segment_calls.py; adding it to each map cost more than the rest of the load's
+    scan). Every other row is kept as it is.
 
-    Only when a batch record was read: each row's file and line are then written down (they can no
-    longer come from its rowid), and _spool is rebuilt once."""
+    Only when a batch record was read. One projection over _spool in its order (an unnest, no join
+    and no sort: each row's file and line come from its segment, _part, through constant lists), so
+    the rows keep the order they were spooled in."""
+    files = [s.key for s in segments]
+    starts = [s.lines_before + 1 - s.rid_from for s in segments]  # line = rowid + this, within a segment
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_expanded AS SELECT * FROM _spool LIMIT 0")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _spool_expanded AS SELECT * FROM _spool LIMIT 0")
-    con.execute(
-        "INSERT INTO _spool_expanded SELECT id, kind, received_at, source, message, _unreadable, NULL, NULL, "
-        "_file, _line, NULL FROM ("
-        " SELECT s.rowid AS _o, 0 AS _i, s.id, s.kind, s.received_at, s.source, s.message, s._unreadable, "
-        "   l._file, l._line FROM _spool s JOIN _spool_lines l ON l._seq = s.rowid WHERE s._batch IS NULL"
-        " UNION ALL"
-        " SELECT _o, _i, m['messageId'] ->> '$', m['type'] ->> '$', received_at, source, "
-        "   CASE WHEN _sent IS NULL OR map_contains(m, 'sentAt') THEN m ELSE map_concat(m, MAP {'sentAt': _sent}) END, "
-        "   CASE WHEN m IS NULL THEN 'a batch record holds a message that is not a JSON object' END, _file, _line"
-        " FROM (SELECT s.rowid AS _o, s.received_at, s.source, s._sent, l._file, l._line, unnest(s._batch) AS m, "
-        "       generate_subscripts(s._batch, 1) AS _i FROM _spool s JOIN _spool_lines l ON l._seq = s.rowid "
-        "       WHERE s._batch IS NOT NULL)"
-        ") ORDER BY _o, _i")
+        "INSERT INTO _spool_expanded SELECT "
+        "CASE WHEN _batch IS NULL THEN id ELSE _m['messageId'] ->> '$' END, "
+        "CASE WHEN _batch IS NULL THEN kind ELSE _m['type'] ->> '$' END, received_at, source, _m, "
+        "CASE WHEN _batch IS NOT NULL AND _m IS NULL THEN 'a batch record holds a message that is not an object' "
+        "ELSE _unreadable END, CASE WHEN _batch IS NOT NULL THEN _sent END, NULL, "
+        "coalesce(_file, list_extract(?, _part)), coalesce(_line, _o + list_extract(?, _part)), NULL "
+        "FROM (SELECT *, rowid AS _o, unnest(CASE WHEN _batch IS NULL THEN [message] ELSE _batch END) AS _m FROM _spool)",
+        [files, starts])
     con.execute("DROP VIEW _spool_lines")
     con.execute("DROP TABLE _spool")
     con.execute("ALTER TABLE _spool_expanded RENAME TO _spool")
@@ -359,8 +363,10 @@ RECORD_CHECKS = [
     Check("regexp_matches(id, '[\\x00-\\x1f\\x7f]')", "messageId", "id",
           constant("messageId holds a control character (NUL, tab or line break)")),
     Check("message IS NULL", "message", "NULL", constant("message is not a JSON object")),
-    # the size of the message as compact JSON, from its entries: {"key":value,...}
-    Check(f"1 + list_sum(list_transform(map_entries(message), e -> strlen(e.key) + strlen(e.value) + 4)) > {MAX_MESSAGE_BYTES}",
+    # the size of the message as compact JSON, from its entries: {"key":value,...} (and the batch's
+    # ,"sentAt":value when the message takes it)
+    Check(f"1 + list_sum(list_transform(map_entries(message), e -> strlen(e.key) + strlen(e.value) + 4)) + "
+          f"CASE WHEN _sent IS NULL OR map_contains(message, 'sentAt') THEN 0 ELSE strlen(_sent) + 10 END > {MAX_MESSAGE_BYTES}",
           "message", "left(to_json(message), 200)", constant(f"message larger than {MAX_MESSAGE_BYTES // 1024} KB")),
 ]
 
@@ -383,7 +389,7 @@ def check_records(con) -> None:
             f"GROUP BY id HAVING count(*) > 1)) WHERE n > 1"
         )
     con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.id, s.kind, s.received_at, s.source, "
-                "to_json(s.message) AS message, s.message AS _map FROM _spool s "
+                "to_json(s.message) AS message, s.message AS _map, s._sent AS _batch_sent FROM _spool s "
                 "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked)")
 
 
