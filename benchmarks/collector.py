@@ -229,13 +229,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def spooled_ids(workspace: Path) -> Counter:
-    from centric.store.spool import complete_bytes, spool_files
+    from centric.store.spool import read_records, spool_files
 
     counts: Counter = Counter()
     for path in spool_files(workspace / "spool"):
-        with open(path, "rb") as handle:
-            data = handle.read(complete_bytes(path))
-        counts.update(json.loads(line)["id"] for line in data.splitlines() if line)
+        counts.update(rec["id"] for rec in read_records(path))  # a batch record: each of its messages
     return counts
 
 
@@ -315,7 +313,7 @@ def main() -> None:
     lost = sum(1 for i in acked_ids if stored[i] == 0)
     duplicated = sum(1 for n in stored.values() if n > 1)
     print(f"kill -9 after {killer_delay:g} s: {len(acked_ids):,} messages acknowledged, {sum(stored.values()):,} "
-          f"lines spooled, {lost} lost, {duplicated} duplicated "
+          f"messages spooled, {lost} lost, {duplicated} duplicated "
           f"({len(set(stored) - set(acked_ids)):,} spooled but not acknowledged: in flight at the kill; a "
           f"client retries them and the loader's dedupe on messageId keeps one)")
     verdict = (centric["messages_per_s"] >= 5000 and ratio >= 0.5 and lost == 0 and duplicated == 0)

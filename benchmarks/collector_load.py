@@ -19,7 +19,12 @@ Timings on this shared 2-core machine drift, so each side runs `--repeat` times 
 the best times are compared; the medians are printed beside them, and each run's own ratio and the
 CPU time each side used (every thread; steadier than wall time when other processes share the cores).
 
-    python benchmarks/collector_load.py [--messages 1000000] [--files 5] [--repeat 2]
+With ``--batch N`` centric loads the same messages spooled as batch records of N messages (what
+`centric serve` writes for a common ``/v1/batch`` request: store/spool.py; each message without its own
+sentAt, the batch's instead), while the anchor still reads the one-message-a-line files: the same
+messages, each side in the layout it reads.
+
+    python benchmarks/collector_load.py [--messages 1000000] [--files 5] [--repeat 2] [--batch 100]
 """
 
 from __future__ import annotations
@@ -100,6 +105,23 @@ def make_spool(folder: Path, messages: int, files: int) -> list[Path]:
     return paths
 
 
+def make_batch_spool(folder: Path, lines: list[Path], batch: int) -> list[Path]:
+    """The messages of ``lines`` (make_spool's files) as batch records of ``batch`` messages each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    paths = []
+    for n, source in enumerate(lines, 1):
+        path = folder / f"1764410000000000000-4243-{n:06d}.jsonl"
+        con.execute(f"""COPY (SELECT 'batch' AS kind, min(received_at) AS received_at, 'key1' AS source,
+                max(message->>'sentAt') AS sentAt, list(json_merge_patch(message, '{{"sentAt":null}}') ORDER BY n) AS batch
+            FROM (SELECT *, row_number() OVER () AS n FROM read_json(?, format = 'newline_delimited', columns =
+                  {{'received_at': 'VARCHAR', 'message': 'JSON'}}))
+            GROUP BY (n - 1) // {batch} ORDER BY (n - 1) // {batch}) TO '{path}' (FORMAT json)""", [str(source)])
+        paths.append(path)
+    con.close()
+    return paths
+
+
 def bare_load(paths: list[Path], db: Path) -> tuple[float, float, int]:
     con = duckdb.connect(str(db))
     t, c = time.perf_counter(), cpu_seconds()
@@ -141,6 +163,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=0, help="centric loads batch records of this many messages")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="centric-bench-collector-"))
     try:
@@ -149,6 +172,12 @@ def main() -> None:
         size = sum(p.stat().st_size for p in paths)
         print(f"spool: {args.messages:,} messages in {len(paths)} files, {size / 1e6:,.0f} MB "
               f"(written in {time.perf_counter() - t:.1f} s)")
+        ours_folder = root / "spool"
+        if args.batch:
+            ours_folder = root / "batched"
+            batched = make_batch_spool(ours_folder, paths, args.batch)
+            print(f"centric loads them as batch records of {args.batch}: "
+                  f"{sum(p.stat().st_size for p in batched) / 1e6:,.0f} MB; the anchor reads the files above")
         bare_times, ours, explicit, bare_cpu, our_cpu = [], [], [], [], []
         for r in range(args.repeat):
             db = root / f"bare{r}.duckdb"
@@ -160,7 +189,7 @@ def main() -> None:
             db.unlink()
             work = root / f"ws{r}"
             work.mkdir()
-            took, cpu, report, counts = centric_load(root / "spool", work)
+            took, cpu, report, counts = centric_load(ours_folder, work)
             shutil.rmtree(work)
             ours.append(took)
             our_cpu.append(cpu)

@@ -1,7 +1,7 @@
 """The collector's request handling alone: microseconds of CPU per batch of 100 messages.
 
 What ``POST /v1/batch`` does per request besides HTTP (services/collector.py): ``parse_request`` of the
-body and ``accept`` of its messages (checks, spool lines), on the Segment batch that
+body and ``accept`` of its messages (checks, spool lines or the batch record), on the Segment batch that
 benchmarks/collector.py sends. CPU time of this thread (``time.thread_time``), so it is less noisy than
 the HTTP benchmark on a shared machine; the minimum and the median of ``--rounds`` rounds of 100
 batches are reported. ``--against REF`` also times services/collector.py as it is at git ref REF
@@ -24,18 +24,26 @@ sys.path.insert(0, str(Path(__file__).parent))
 from collector import template  # noqa: E402  (benchmarks/collector.py: the same batch)
 
 
-def load_at(ref: str):
-    """services/collector.py as it is at git ref ``ref``, as a module."""
+def _module_at(ref: str, source: str, name: str, replace: tuple[str, str] | None = None):
     root = Path(__file__).resolve().parent.parent
-    text = subprocess.run(["git", "-C", str(root), "show", f"{ref}:src/centric/services/collector.py"],
+    text = subprocess.run(["git", "-C", str(root), "show", f"{ref}:{source}"],
                           check=True, capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "collector_at_ref.py"
+    if replace is not None:
+        text = text.replace(*replace)
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
     path.write_text(text)
-    spec = importlib.util.spec_from_file_location("collector_at_ref", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["collector_at_ref"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_at(ref: str):
+    """services/collector.py (and the collector_fast.py it uses) as they are at git ref ``ref``, as a module."""
+    _module_at(ref, "src/centric/services/collector_fast.py", "collector_fast_at_ref")
+    return _module_at(ref, "src/centric/services/collector.py", "collector_at_ref",
+                      ("from centric.services import collector_fast", "import collector_fast_at_ref as collector_fast"))
 
 
 def main() -> None:
@@ -56,7 +64,7 @@ def main() -> None:
     def handle(module, suppressed):
         fields, items = module.parse_request(body, batch=True)
         out = module.accept(items, source="k1", kind=None, sent_at=fields.get("sentAt"), suppressed=suppressed)
-        assert len(out.lines) == args.batch and not out.errors
+        assert len(out.ids) == args.batch and not out.errors  # lines: one a message, or one batch record
 
     timings: dict[str, list[float]] = {name: [] for name, _, _ in cases}
     for _ in range(args.rounds):

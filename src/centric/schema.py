@@ -399,7 +399,7 @@ SPOOL_LOADS = Table(
     (
         Column("file", TEXT, "Spool file name without its .open suffix (<started>-<pid>-<seq>.jsonl)."),
         Column("bytes_loaded", INTEGER, "Leading bytes of the file loaded (whole lines).", unit="bytes"),
-        Column("lines_loaded", INTEGER, "Lines those bytes hold."),
+        Column("lines_loaded", INTEGER, "Lines those bytes hold (a batch record, one line, holds many messages)."),
         Column("sealed", BOOLEAN, "Whether the file was sealed (never written again) when loaded."),
         Column("loaded_at", TIMESTAMP, "When the load ran."),
     ),

@@ -215,13 +215,13 @@ def test_collection_answers_carry_cors_and_a_spool_that_cannot_write_acknowledge
     async def main():
         ctx.start()
         real = ctx.writer.submit_lines
-        ctx.writer.submit_lines = lambda lines: submitted.append(len(lines)) or real(lines)
+        ctx.writer.submit_lines = lambda lines, count=None: submitted.append(len(lines)) or real(lines, count)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t", auth=(key, "")) as client:
             batch = {"batch": [{"type": "track", "userId": f"u{i}", "event": "E"} for i in range(3)]}
             together = await asyncio.gather(*(client.post("/v1/batch", json=batch) for _ in range(4)))
 
-            def broken(lines):
+            def broken(lines, count=None):
                 raise OSError(28, "No space left on device")
 
             ctx.writer.submit_lines = broken

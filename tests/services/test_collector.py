@@ -11,11 +11,17 @@ from hypothesis import strategies as st
 
 from centric.services import collector
 from centric.services.keys import KeyChecker, create_key, list_keys, revoke_key
+from centric.store import spool
 
 
 def _accept(body: bytes, batch=True, kind=None):
     fields, items = collector.parse_request(body, batch=batch)
     return fields, collector.accept(items, source="k1", kind=kind, sent_at=fields.get("sentAt") if batch else None)
+
+
+def _recs(out) -> list[dict]:
+    """The records of the spooled lines (a batch record expanded into its messages' records)."""
+    return spool.records(b"".join(out.lines))
 
 
 def test_lines_hold_the_message_as_sent_plus_what_is_appended():
@@ -26,7 +32,7 @@ def test_lines_hold_the_message_as_sent_plus_what_is_appended():
             b'], "writeKey": "secret" }')
     _, out = _accept(body)
     assert not out.errors and len(out.lines) == 2
-    first, second = (json.loads(line) for line in out.lines)
+    first, second = spool.records(b"".join(out.lines))
     sent = json.loads(body)["batch"]
     assert first["message"] == {**sent[0], "sentAt": "2026-11-29T10:00:05Z"}
     assert first["id"] == "m1" and first["kind"] == "track" and first["source"] == "k1" and first["received_at"]
@@ -59,7 +65,7 @@ def test_a_bad_message_is_refused_with_a_reason_and_the_rest_kept(message, words
 
 def test_single_call_routes_set_the_type_and_refuse_another():
     _, out = _accept(b'{"userId": "u", "event": "E", "writeKey": "k"}', batch=False, kind="track")
-    rec = json.loads(out.lines[0])
+    rec = _recs(out)[0]
     assert rec["kind"] == "track" and rec["message"]["type"] == "track" and "writeKey" not in rec["message"]
     _, out = _accept(b'{"type": "page", "userId": "u"}', batch=False, kind="track")
     assert "page" in out.errors[0]["reason"] and not out.lines
@@ -90,7 +96,7 @@ def test_any_json_spelling_round_trips(props, indent, ascii_only):
     body = json.dumps({"batch": [message]}, indent=indent, ensure_ascii=ascii_only).encode()
     _, out = _accept(body)
     assert not out.errors
-    assert json.loads(out.lines[0])["message"] == message
+    assert _recs(out)[0]["message"] == message
 
 
 def test_json_the_fast_parser_refuses_takes_the_stdlib_path_and_keeps_its_text():
@@ -100,7 +106,7 @@ def test_json_the_fast_parser_refuses_takes_the_stdlib_path_and_keeps_its_text()
             b' {"type":"page", "anonymousId":"a", "messageId":"m2"}], "sentAt": "2026-11-29T10:00:05Z"}')
     _, out = _accept(body)
     assert not out.errors and out.ids == ["m1", "m2"]
-    first = json.loads(out.lines[0])
+    first = _recs(out)[0]
     assert first["message"]["properties"] == {"s": "\ud800"} and first["message"]["sentAt"] == "2026-11-29T10:00:05Z"
     assert b'"properties": {"s": "\\ud800"}' in out.lines[0]  # the exact text, spacing and escape kept
 
@@ -115,7 +121,7 @@ def test_integers_past_64_bits_are_spooled_exactly():
     ], "sentAt": "2026-11-29T10:00:05Z"}).encode()
     _, out = _accept(body)
     assert not out.errors and out.ids == ["m1", "m2"]
-    first, second = (json.loads(line) for line in out.lines)
+    first, second = spool.records(b"".join(out.lines))
     assert first["message"]["properties"] == {"n": big, "k": negative} and type(first["message"]["properties"]["n"]) is int
     assert str(big).encode() in out.lines[0] and str(negative).encode() in out.lines[0]
     assert second["message"]["properties"] == {"f": 1e20, "url": "/?q=blue+shoe"}
@@ -129,7 +135,7 @@ def test_nesting_deeper_than_orjson_writes_is_spooled_exactly():
     message = {"type": "track", "userId": "u", "event": "E", "messageId": "m1", "properties": {"deep": deep}}
     _, out = _accept(json.dumps({"batch": [message, {"type": "page", "anonymousId": "a"}]}).encode())
     assert not out.errors and len(out.lines) == 2
-    assert json.loads(out.lines[0])["message"] == message
+    assert _recs(out)[0]["message"] == message
 
 
 def test_the_32_kb_limit_is_on_the_message_as_spooled_not_on_its_line():
@@ -144,8 +150,8 @@ def test_the_32_kb_limit_is_on_the_message_as_spooled_not_on_its_line():
     _, out = _accept(json.dumps({"batch": [fits, over, small]}).encode())
     assert out.ids == ["m1", "m3"] and [e["index"] for e in out.errors] == [1]
     assert "32 KB" in out.errors[0]["reason"] and out.errors[0]["messageId"] == "m2"
-    assert len(out.lines[0]) > limit and json.loads(out.lines[0])["message"] == fits
-    assert b"secret" not in out.lines[1] and json.loads(out.lines[1])["message"] == {
+    assert len(out.lines[0]) > limit and _recs(out)[0]["message"] == fits
+    assert b"secret" not in out.lines[1] and _recs(out)[1]["message"] == {
         k: v for k, v in small.items() if k != "writeKey"}
 
 
@@ -159,7 +165,7 @@ def test_a_small_batch_with_a_malformed_message_keeps_the_rest():
     assert [(e["index"], e["messageId"]) for e in out.errors] == [(0, "m1"), (1, "m2")]
     assert "event" in out.errors[0]["reason"] and "ISO 8601" in out.errors[1]["reason"]
     assert len(out.ids) == 1 and out.generated == out.ids
-    assert json.loads(out.lines[0])["generated_id"] is True
+    assert _recs(out)[0]["generated_id"] is True
 
 
 def test_keys_are_hashed_checked_by_kind_and_revocable(tmp_path):
@@ -173,3 +179,23 @@ def test_keys_are_hashed_checked_by_kind_and_revocable(tmp_path):
     revoke_key(tmp_path, write_info.id)
     assert checker.check(write, "write") is None
     assert [k.revoked is not None for k in list_keys(tmp_path)] == [True, False]
+
+
+def test_the_size_limit_counts_the_batch_sentat_a_common_batch_adds():
+    """A common batch goes to the spool as one batch record; its messages are still held to 32 KB as the
+    record each of them expands to (with the batch's sentAt): exactly the limit is taken, a byte more
+    refused with the reason while the rest of the batch is spooled."""
+    limit, sent = collector.MAX_MESSAGE_BYTES, "2026-11-29T10:00:05Z"
+    base = {"type": "track", "userId": "u", "event": "E", "messageId": "m1", "properties": {"bio": ""}}
+    room = limit - len(json.dumps(base, separators=(",", ":"))) - len(f',"sentAt":"{sent}"')
+    fits = base | {"properties": {"bio": "x" * room}}
+    other = {"type": "page", "anonymousId": "a", "messageId": "m3"}
+    _, out = _accept(json.dumps({"batch": [fits, other], "sentAt": sent}, separators=(",", ":")).encode())
+    assert not out.errors and out.ids == ["m1", "m3"] and len(out.lines) == 1  # one batch record
+    first, second = _recs(out)
+    assert first["message"] == fits | {"sentAt": sent} and second["message"] == other | {"sentAt": sent}
+    assert len(json.dumps(first["message"], separators=(",", ":"))) == limit
+    over = base | {"properties": {"bio": "x" * (room + 1)}}
+    _, out = _accept(json.dumps({"batch": [over, other], "sentAt": sent}, separators=(",", ":")).encode())
+    assert [e["index"] for e in out.errors] == [0] and "32 KB" in out.errors[0]["reason"] and out.ids == ["m3"]
+    assert [r["id"] for r in _recs(out)] == ["m3"]

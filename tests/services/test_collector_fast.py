@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from centric.services import collector, collector_fast
+from centric.store import spool
 
 RECEIVED = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -25,7 +26,7 @@ def _numbered_ids(monkeypatch):
 
 def _outcome(items, kind, sent_at, suppressed=None):
     out = collector.accept(items, source="k1", kind=kind, sent_at=sent_at, received_at=RECEIVED, suppressed=suppressed)
-    return [json.loads(line) for line in out.lines], out.ids, out.errors, len(out.generated)
+    return spool.records(b"".join(out.lines)), out.ids, out.errors, len(out.generated)  # batch records expanded
 
 
 def both(body: bytes, kind=None, suppressed=None):
@@ -70,7 +71,7 @@ def test_a_line_holds_the_bytes_sent_not_a_re_encoding():
     out = collector.accept(items, source="k1", sent_at=fields.get("sentAt"))
     line = out.lines[0]
     assert b'"price": 1.0E2, "n": 123456789012345678901234567890, "s": "caf\\u00e9"' in line
-    assert line.count(b"\n") == 1 and json.loads(line)["message"]["properties"]["n"] == 123456789012345678901234567890
+    assert line.count(b"\n") == 1 and spool.records(line)[0]["message"]["properties"]["n"] == 123456789012345678901234567890
 
 
 def test_what_the_fast_path_cannot_take_goes_the_general_way():
@@ -124,26 +125,34 @@ def test_both_paths_agree_on_any_single_call(one, kind):
     _same(first, second)
 
 
-TAILS = {c: f',"kind":"{c}","message":'.encode() for c in collector.CALL_TYPES}
+HEAD = b'{"kind":"batch","received_at":"2026-11-30T12:00:00+00:00","source":"k1",'
+TAILS = {c: f',"kind":"{c}","received_at":"2026-11-30T12:00:00+00:00","source":"k1","message":'.encode()
+         for c in collector.CALL_TYPES}
 
 
 def _lean_and_careful(body: bytes, sent_at):
+    """accept_common's outcome and accept's, each as (records, ids, generated): the batch record expanded."""
     fields, items = collector.parse_request(body, batch=True)
     if not isinstance(items, collector_fast.Fast):
         return None, None
     batch_sent = collector._string(sent_at) if isinstance(sent_at, str) and collector._is_time(sent_at) else None
-    lean = collector_fast.accept_common(items, TAILS, batch_sent, collector._string, collector.MAX_MESSAGE_BYTES)
+    lean = collector_fast.accept_common(items, HEAD, batch_sent, collector.MAX_MESSAGE_BYTES)
     careful = collector_fast.accept(items, None, TAILS, TAILS, batch_sent, collector._string, collector._is_time,
                                     collector.MAX_MESSAGE_BYTES, None, lambda: "centric-gen-x")
+    if lean is not None:
+        assert len(lean[0]) == 1 and lean[0][0].count(b"\n") == 1  # one batch record, one line
+        lean = (spool.records(lean[0][0]), lean[1], lean[2])
+    if careful is not None:
+        careful = ([json.loads(line) for line in careful[0]], careful[1], careful[2])
     return lean, careful
 
 
 @settings(max_examples=300, deadline=None)
 @given(messages=st.lists(st.one_of(message, near_valid, near_valid, near_valid), min_size=1, max_size=4),
        sent_at=st.one_of(st.none(), st.just("2026-11-29T10:00:05Z"), st.just("later")))
-def test_the_lean_loop_writes_the_very_bytes_of_the_careful_one(messages, sent_at):
+def test_the_lean_loop_spools_the_records_of_the_careful_one(messages, sent_at):
     """accept_common (the common batch in one lean loop) takes a batch only when accept takes it too, and
-    then writes the same lines, byte for byte."""
+    then spools the same records (its one batch record, expanded, against the careful loop's lines)."""
     body = json.dumps({"batch": messages} | ({} if sent_at is None else {"sentAt": sent_at})).encode()
     lean, careful = _lean_and_careful(body, sent_at)
     if lean is not None:
@@ -162,7 +171,7 @@ def test_the_lean_loop_takes_the_common_batches():
         body = json.dumps({"batch": common} | ({"sentAt": sent_at} if sent_at else {})).encode()
         lean, careful = _lean_and_careful(body, sent_at)
         assert lean is not None and lean[:2] == careful[:2]
-        records = [json.loads(line) for line in lean[0]]
+        records = lean[0]
         assert [r["message"].get("sentAt") for r in records] == (
             [sent_at, sent_at, "2026-11-29T10:00:01Z", sent_at] if sent_at else [None, None, "2026-11-29T10:00:01Z", None])
     # not common: an alias, a blank event, a messageId to generate, a lenient time, a writeKey inside

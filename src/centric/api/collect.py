@@ -162,7 +162,7 @@ class CollectFront:
         # the parsed body is let go before the wait for the disk: 50 requests waiting on one fsync would
         # otherwise keep 50 batches of dicts alive, and the garbage collector walks them again and again
         items = fields = None
-        await ctx.spool_lines(accepted.lines)
+        await ctx.spool_lines(accepted.lines, len(accepted.ids))
         if accepted.errors:
             count = len(accepted.errors)
             return _invalid(f"{count} message{'s' if count > 1 else ''} refused: {accepted.errors[0]['reason']}",

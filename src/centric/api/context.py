@@ -47,7 +47,7 @@ class ServerContext:
         self.suppression = self.ws.suppression(self.snapshot)  # erased people, refused at the door
         self.max_backlog = max_backlog
         self.writer = None
-        self._pending: list[tuple[list[bytes], asyncio.Future]] = []  # lines waiting for this loop turn's submit
+        self._pending: list[tuple[list[bytes], asyncio.Future, int]] = []  # lines waiting for this loop turn's submit
         self._queued = 0
 
     def start(self) -> None:
@@ -61,34 +61,36 @@ class ServerContext:
             self.writer = None
         self.snapshot.close()
 
-    async def spool_lines(self, lines: list[bytes]) -> None:
+    async def spool_lines(self, lines: list[bytes], count: int | None = None) -> None:
         """Return once ``lines`` are durable (fsync'd); raise Busy when the spool is behind.
 
         The requests of one turn of the event loop go to the spool writer together, and one call back
         from its thread wakes them all (not one per request): the writer's group commit, seen from the
-        loop."""
+        loop. ``count``: the messages the lines hold (a batch record holds many), what the backlog counts."""
         if not lines:
             return
+        count = len(lines) if count is None else count
         if self.writer is None or self.writer.backlog + self._queued > self.max_backlog:
             raise Busy()
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         if not self._pending:
             loop.call_soon(self._submit, loop)
-        self._pending.append((lines, waiter))
-        self._queued += len(lines)
+        self._pending.append((lines, waiter, count))
+        self._queued += count
         await waiter
 
     def _submit(self, loop) -> None:
         pending, self._pending, self._queued = self._pending, [], 0
         if self.writer is None:  # closed meanwhile: nothing was written
-            for _, waiter in pending:
+            for _, waiter, _ in pending:
                 if not waiter.done():
                     waiter.set_exception(Busy())
             return
-        waiters = [waiter for _, waiter in pending]
+        waiters = [waiter for _, waiter, _ in pending]
         try:
-            done = self.writer.submit_lines(list(chain.from_iterable(lines for lines, _ in pending)))
+            done = self.writer.submit_lines(list(chain.from_iterable(lines for lines, _, _ in pending)),
+                                            sum(count for _, _, count in pending))
         except Exception as exc:  # nothing was queued: every request gets the error, none an answer of success
             for waiter in waiters:
                 if not waiter.done():

@@ -6,7 +6,9 @@ carries what its type needs (track: event; group: groupId), and is at most 32 KB
 spooled. It is stored as sent (every field and value; compact JSON), as one spool record whose id is its ``messageId`` (generated when absent: the record
 says ``"generated_id": true`` and the response lists it) with the time it was received; ``sentAt``
 and ``timestamp`` stay as the client sent them (a batch's ``sentAt`` is copied onto messages that
-lack their own) so the loader can correct the client's clock. ``writeKey`` is never stored.
+lack their own) so the loader can correct the client's clock. ``writeKey`` is never stored. The common
+batch (services/collector_fast.py's ``accept_common``) is spooled as one batch record holding its
+messages and its ``sentAt`` (store/spool.py), which every reader expands to these same records.
 
 This module also builds what the server needs without opening the workspace database (the spool
 writer and the snapshot reader; keys are in services/keys.py), and ``publish`` for the commands that
@@ -28,7 +30,7 @@ from pydantic_core import to_json as _to_json
 
 from centric.services import collector_fast
 from centric.store.snapshot import Snapshot
-from centric.store.spool import SpoolWriter, encode, spool_folder
+from centric.store.spool import BATCH_KIND, SpoolWriter, encode, spool_folder
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
 SHORT_ROUTES = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group", "a": "alias"}
@@ -40,7 +42,8 @@ _string = json.encoder.encode_basestring  # a str as a JSON string (the C encode
 
 @dataclass
 class Accepted:
-    """What a request's messages came to: lines to spool, and the reason for each refused message."""
+    """What a request's messages came to: lines to spool (one batch record for a common batch: ``ids``
+    counts its messages), and the reason for each refused message."""
 
     lines: list[bytes] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
@@ -328,7 +331,8 @@ def accept(items: list[tuple[object, str | None]], source: str, kind: str | None
     if isinstance(items, collector_fast.Fast):
         done = None
         if kind is None and suppressed is None:
-            done = collector_fast.accept_common(items, tail, batch_sent, _string, MAX_MESSAGE_BYTES)
+            head = f'{{"kind":"{BATCH_KIND}","received_at":"{received}","source":{_string(source)},'.encode()
+            done = collector_fast.accept_common(items, head, batch_sent, MAX_MESSAGE_BYTES)
         if done is None:
             done = collector_fast.accept(items, kind, tail, generated_tail, batch_sent, _string, _is_time,
                                          MAX_MESSAGE_BYTES, suppressed, _new_id)

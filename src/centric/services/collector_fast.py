@@ -132,24 +132,26 @@ _fromisoformat = dt.datetime.fromisoformat
 _COMMON_CALLS = frozenset(("track", "identify", "page", "screen"))  # the calls whose only rule on ids is "somebody"
 
 
-def accept_common(fast: Fast, tails: dict, batch_sent: str | None, string, max_bytes: int):
-    """``accept`` for the common batch, in one lean loop, or None: then ``accept`` decides.
+def accept_common(fast: Fast, head: bytes, batch_sent: str | None, max_bytes: int):
+    """``accept`` for the common batch, in one lean loop, as ONE spool record, or None: then ``accept`` decides.
 
     The common batch: every message a track, identify, page or screen call with its ``type`` and
     ``messageId``, its times read by ``fromisoformat`` as they are, no ``writeKey``, no newline in the
     body, nobody erased (the caller asks only then), and every message accepted. For it the rules are
     the few tests below, and the only field the rules add is the batch's ``sentAt``. Anything else
     returns None at the first message that is not common, and ``accept`` (then the general path)
-    decides the whole batch again: so this never decides differently, only faster (about a third of
-    ``accept``'s time per message, measured; tests/services/test_collector_fast.py holds the paths to
-    the same outcome)."""
+    decides the whole batch again: so this never decides differently, only faster.
+
+    Its messages are spooled as one batch record (store/spool.py, ``batch_line``): ``head`` (the
+    record's kind, received_at and source), the batch's ``sentAt`` and the messages' bytes as received,
+    joined: no line per message. Expanded (``spool.expand``), it is the records ``accept`` writes, the
+    batch's ``sentAt`` added to the messages without one (tests/services/test_collector_fast.py holds
+    the two to the same records)."""
     if fast.crlf:
         return None
-    sent_close = None if batch_sent is None else f',"sentAt":{batch_sent}}}}}\n'.encode()
-    sent_size = 0 if sent_close is None else len(sent_close) - 3  # the bytes it adds to the message
-    lines: list[bytes] = []
+    sent_size = 0 if batch_sent is None else len(batch_sent) + 10  # `,"sentAt":` and the value, added per message
     ids: list[str] = []
-    add_line, add_id, join, fromisoformat, common = lines.append, ids.append, b"".join, _fromisoformat, _COMMON_CALLS
+    add_id, fromisoformat, common = ids.append, _fromisoformat, _COMMON_CALLS
     for message, raw in zip(fast.messages, fast.raws):
         call = message.type
         if call not in common:  # alias, group (their own rules on ids), or no type
@@ -186,16 +188,18 @@ def accept_common(fast: Fast, tails: dict, batch_sent: str | None, string, max_b
                 return None
         if message.writeKey is not UNSET:
             return None
-        if sent is UNSET and sent_close is not None:  # the batch's sentAt, before the closing brace
-            if len(raw) + sent_size > max_bytes:
-                return None
-            add_line(join((b'{"id":', string(message_id).encode(), tails[call], raw))[:-1] + sent_close)
-        else:
-            if len(raw) > max_bytes:
-                return None
-            add_line(join((b'{"id":', string(message_id).encode(), tails[call], raw, b"}\n")))
+        if len(raw) + (sent_size if sent is UNSET else 0) > max_bytes:  # the message as its record holds it
+            return None
         add_id(message_id)
-    return lines, ids, []
+    if not ids:
+        return None
+    return [batch_line(head, batch_sent, fast.raws)], ids, []
+
+
+def batch_line(head: bytes, batch_sent: str | None, raws: list) -> bytes:
+    """One spool batch record (store/spool.py): ``head`` ends in a comma, ``raws`` are the messages' bytes."""
+    sent = b"" if batch_sent is None else b'"sentAt":' + batch_sent.encode() + b","
+    return b"".join((head, sent, b'"batch":[', b",".join(raws), b"]}\n"))
 
 
 def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, batch_sent: str | None,

@@ -12,7 +12,8 @@ How a load runs (`load_collected`):
    appended to while we read: its new bytes are copied to a private temporary file first, so the
    load reads exactly the prefix it records, and a partial last line waits for the next load.
 2. The new lines are read with DuckDB's `read_json` (newline-delimited, explicit columns, the
-   message as a map of its top-level keys to JSON values, so each line is parsed once), one bulk
+   message as a map of its top-level keys to JSON values, so each line is parsed once; a batch
+   record's messages as a list of such maps, each then a record of its own: `expand_batches`), one bulk
    scan over all the files; only when a file holds a line that is not JSON are the files read one
    scan each, and that file again line by line, to quarantine that line alone.
 3. Checks every record must pass (else quarantine, table `events`, with the spool file and line):
@@ -26,8 +27,11 @@ How a load runs (`load_collected`):
 5. One transaction: quarantine rows, every handler's writes, pending records and the new offsets.
 
 A handler is `handler(con, records, ctx)`: `records` names a view of its records (columns _seq,
-id, kind, received_at, source, message (JSON) and _map (the message as a MAP(VARCHAR, JSON) of its
-top-level keys: a lookup there costs no parse)), checked as in 3 and unique on id within the load; it
+id, kind, received_at, source, message (JSON), _map (the message as a MAP(VARCHAR, JSON) of its
+top-level keys: a lookup there costs no parse) and _batch_sent (a batch record's sentAt, which a
+message of it without a sentAt key of its own takes: spool.expand; NULL for any other record; kept
+apart because adding it to every map cost more than the rest of the expansion)), checked as in 3 and
+unique on id within the load; it
 runs inside the loader's transaction and must not open one; it dedupes against what earlier loads
 wrote (a Segment call whose messageId is already in events.event_id is a duplicate), adds its
 counts with `ctx.report.add(table, MergeCounts)` and `ctx.report.duplicates`, and quarantines
@@ -57,8 +61,9 @@ MAX_MESSAGE_BYTES = 32 * 1024  # Segment's limit for one message
 # The message is read as a map of its top-level keys to their JSON values: the scan parses each line
 # once, and a handler reads a field by a map lookup instead of parsing the message again.
 MESSAGE_TYPE = "MAP(VARCHAR, JSON)"
+# a batch record (store/spool.py) fills sentAt and batch (its messages, each a map as above) instead of message
 COLUMNS = ("{'id': 'VARCHAR', 'kind': 'VARCHAR', 'received_at': 'VARCHAR', 'source': 'VARCHAR', "
-           f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR'}}")
+           f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR', 'sentAt': 'JSON', 'batch': '{MESSAGE_TYPE}[]'}}")
 READ = f"read_json(?, format = 'newline_delimited', columns = {COLUMNS}, maximum_object_size = 67108864)"
 READ_NAMED = READ[:-1] + ", filename = true)"  # the same, with each row's file in column filename
 
@@ -200,7 +205,7 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
             for handler, kinds in groups.items():
                 set_variable(con, "centric_kinds", kinds)
                 con.execute("CREATE OR REPLACE TEMP VIEW _records AS SELECT _seq, id, kind, received_at, source, "
-                            f"message, _map FROM _spool_ok WHERE list_contains({var('centric_kinds')}, kind)")
+                            f"message, _map, _batch_sent FROM _spool_ok WHERE list_contains({var('centric_kinds')}, kind)")
                 handler(con, "_records", ctx)
             keep_pending(con, report, handled)
             record_progress(con, segments)
@@ -225,14 +230,15 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
     _create_spool(con, handled)
     if segments and not _read_together(con, segments, paths):
         _create_spool(con, handled)  # the scan may have added rows before the check
-        for seg, path in zip(segments, paths):
+        for part, (seg, path) in enumerate(zip(segments, paths), 1):
             seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
             try:
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}", [str(path)]).fetchone()[0]
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
+                                       [str(path)]).fetchone()[0]
             except duckdb.Error:  # a line that is not a record: find it, keep the rest
                 cleaned = tmp / f"{seg.key}.clean"
                 mark_unreadable(path, cleaned)
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, NULL FROM {READ}",
+                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
                                        [str(cleaned)]).fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (file VARCHAR, rid_from BIGINT, rid_to BIGINT, lines_before BIGINT)")
     if segments:
@@ -243,14 +249,46 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
         "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
         "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
     )
+    if segments and con.execute("SELECT count(*) FROM _spool WHERE _batch IS NOT NULL").fetchone()[0]:
+        expand_batches(con, segments)
+
+
+def expand_batches(con, segments: list[Segment]) -> None:
+    """_spool with each batch record (store/spool.py) replaced by its messages, in order: each the record
+    the collector writes for one message (id = messageId, kind = type; spool.expand), all of them with
+    the batch record's file and line, and the batch's sentAt in _sent (a message without a sentAt key
+    takes it: store/segment_calls.py; adding it to each map cost more than the rest of the load's
+    scan). Every other row is kept as it is.
+
+    Only when a batch record was read. One projection over _spool in its order (an unnest, no join
+    and no sort: each row's file and line come from its segment, _part, through constant lists), so
+    the rows keep the order they were spooled in."""
+    files = [s.key for s in segments]
+    starts = [s.lines_before + 1 - s.rid_from for s in segments]  # line = rowid + this, within a segment
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_expanded AS SELECT * FROM _spool LIMIT 0")
+    con.execute(
+        "INSERT INTO _spool_expanded SELECT "
+        "CASE WHEN _batch IS NULL THEN id ELSE _m['messageId'] ->> '$' END, "
+        "CASE WHEN _batch IS NULL THEN kind ELSE _m['type'] ->> '$' END, received_at, source, _m, "
+        "CASE WHEN _batch IS NOT NULL AND _m IS NULL THEN 'a batch record holds a message that is not an object' "
+        "ELSE _unreadable END, CASE WHEN _batch IS NOT NULL THEN _sent END, NULL, "
+        "coalesce(_file, list_extract(?, _part)), coalesce(_line, _o + list_extract(?, _part)), NULL "
+        "FROM (SELECT *, rowid AS _o, unnest(CASE WHEN _batch IS NULL THEN [message] ELSE _batch END) AS _m FROM _spool)",
+        [files, starts])
+    con.execute("DROP VIEW _spool_lines")
+    con.execute("DROP TABLE _spool")
+    con.execute("ALTER TABLE _spool_expanded RENAME TO _spool")
+    con.execute("CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT rowid AS _seq, _file, _line FROM _spool")
 
 
 def _create_spool(con, handled: list[str]) -> None:
     """_spool with the pending records of the kinds now handled (their file and line kept)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
-                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _file VARCHAR, _line BIGINT, _part INTEGER)")
+                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _sent JSON, _batch {MESSAGE_TYPE}[], _file VARCHAR, "
+                "_line BIGINT, _part INTEGER)")
     con.execute(f"INSERT INTO _spool SELECT message_id, kind, received_at, source, from_json(message, '\"{MESSAGE_TYPE}\"'), "
-                "NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line", [handled])
+                "NULL, NULL, NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line",
+                [handled])
 
 
 def _read_together(con, segments: list[Segment], paths: list[Path]) -> bool:
@@ -303,7 +341,9 @@ def mark_unreadable(path: Path, cleaned: Path) -> None:
         for raw in record_lines(path):
             try:
                 obj = json.loads(raw)
-                ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None)))
+                ok = isinstance(obj, dict) and isinstance(obj.get("message", {}), (dict, type(None))) and (
+                    isinstance(obj.get("batch", []), list)
+                    and all(isinstance(m, (dict, type(None))) for m in obj.get("batch") or ()))
             except ValueError:
                 ok = False
             if ok:
@@ -323,8 +363,10 @@ RECORD_CHECKS = [
     Check("regexp_matches(id, '[\\x00-\\x1f\\x7f]')", "messageId", "id",
           constant("messageId holds a control character (NUL, tab or line break)")),
     Check("message IS NULL", "message", "NULL", constant("message is not a JSON object")),
-    # the size of the message as compact JSON, from its entries: {"key":value,...}
-    Check(f"1 + list_sum(list_transform(map_entries(message), e -> strlen(e.key) + strlen(e.value) + 4)) > {MAX_MESSAGE_BYTES}",
+    # the size of the message as compact JSON, from its entries: {"key":value,...} (and the batch's
+    # ,"sentAt":value when the message takes it)
+    Check(f"1 + list_sum(list_transform(map_entries(message), e -> strlen(e.key) + strlen(e.value) + 4)) + "
+          f"CASE WHEN _sent IS NULL OR map_contains(message, 'sentAt') THEN 0 ELSE strlen(_sent) + 10 END > {MAX_MESSAGE_BYTES}",
           "message", "left(to_json(message), 200)", constant(f"message larger than {MAX_MESSAGE_BYTES // 1024} KB")),
 ]
 
@@ -347,7 +389,7 @@ def check_records(con) -> None:
             f"GROUP BY id HAVING count(*) > 1)) WHERE n > 1"
         )
     con.execute("CREATE OR REPLACE TEMP VIEW _spool_ok AS SELECT s.rowid AS _seq, s.id, s.kind, s.received_at, s.source, "
-                "to_json(s.message) AS message, s.message AS _map FROM _spool s "
+                "to_json(s.message) AS message, s.message AS _map, s._sent AS _batch_sent FROM _spool s "
                 "WHERE s.rowid NOT IN (SELECT _seq FROM _spool_checked)")
 
 

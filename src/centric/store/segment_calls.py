@@ -165,7 +165,10 @@ def build_calls(con, records: str, timezone: str) -> None:
                "ELSE coalesce(_original, _received) END")
     # each field looked up once, as JSON (col_json, what properties and context are built from: no cast,
     # so no parse) and as its text (col, what the checks and columns read)
-    raw = ", ".join(f"_map[{constant(key)}] AS {col}_json" for col, key in FIELDS.items())
+    # sentAt: a batch record's message without its own takes the batch's (_batch_sent: spool.expand)
+    raw = ", ".join(f"_map[{constant(key)}] AS {col}_json" if key != "sentAt" else
+                    f"CASE WHEN _batch_sent IS NULL OR map_contains(_map, 'sentAt') THEN _map['sentAt'] "
+                    f"ELSE _batch_sent END AS {col}_json" for col, key in FIELDS.items())
     text = ", ".join(f"CAST({col}_json AS VARCHAR) AS {col}" for col in FIELDS)
     order_id = (f"CASE WHEN kind = 'track' AND {_text('_event')} = {constant(ORDER_COMPLETED)} THEN "
                 f"coalesce({_nested('_props', 'order_id')}, {_nested('_props', 'orderId')}) END")

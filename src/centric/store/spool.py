@@ -14,7 +14,19 @@ Each line is one JSON object, a *record*::
      "source": "<key id or 'survey'>", "message": {...the message as the client sent it...}}
 
 ``kind`` is the Segment call type (identify, track, page, screen, group, alias) or a centric kind
-(survey_answer, survey_comment, consent). A file killed mid-write may end in a partial line: it was
+(survey_answer, survey_comment, consent).
+
+A *batch record* (since 2026-11-30; the collector writes one for a common ``/v1/batch``, every message
+accepted) holds a whole request's messages in one line, with no id of its own::
+
+    {"kind": "batch", "received_at": "...", "source": "...", "sentAt": "<the batch's sentAt, if any>",
+     "batch": [{...message...}, {...message...}]}
+
+Every message in it is a Segment call with its ``type`` and ``messageId``; ``expand`` turns the line into
+the records above (id = messageId, kind = type, the batch's ``sentAt`` added to a message that has no
+``sentAt`` key), which is what every reader sees: the loader (store/collected.py, in SQL), erasure
+(store/spool_erase.py), exports and the tests. A file may mix both kinds of line (a workspace whose
+server was upgraded mid-file): each line is read for what it is. A file killed mid-write may end in a partial line: it was
 never acknowledged, and readers ignore everything after the last newline (``complete_bytes``; ``whole_lines``
 reads a file's whole lines for every reader in Python).
 """
@@ -52,6 +64,44 @@ def record(kind: str, message: dict, message_id: str, source: str, received_at: 
 
 def encode(rec: dict) -> bytes:
     return (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+BATCH_KIND = "batch"
+
+
+def is_batch(rec: object) -> bool:
+    return isinstance(rec, dict) and rec.get("kind") == BATCH_KIND and isinstance(rec.get("batch"), list)
+
+
+def expand(rec: object) -> list:
+    """The records a spool line's JSON value stands for: a batch record's messages, each as the record
+    the collector writes for one message; any other value alone (as it is)."""
+    if not is_batch(rec):
+        return [rec]
+    sent = rec.get("sentAt")
+    out = []
+    for message in rec["batch"]:
+        if isinstance(message, dict):
+            if sent is not None and "sentAt" not in message:
+                message = {**message, "sentAt": sent}
+            out.append({"id": message.get("messageId"), "kind": message.get("type"),
+                        "received_at": rec.get("received_at"), "source": rec.get("source"), "message": message})
+        else:
+            out.append({"id": None, "kind": None, "received_at": rec.get("received_at"), "source": rec.get("source"),
+                        "message": message})
+    return out
+
+
+def records(data: bytes) -> list:
+    """Every record of whole spool lines (``data``: bytes up to a newline), batch records expanded;
+    blank (erased) lines skipped."""
+    return [r for line in data.splitlines() if line.strip() for r in expand(json.loads(line))]
+
+
+def read_records(path: Path) -> list:
+    """Every record of the whole lines of a spool file (``records``)."""
+    with open(path, "rb") as handle:
+        return records(handle.read(complete_bytes(path)))
 
 
 class SpoolFile:
@@ -121,8 +171,8 @@ class SpoolWriter:
     records are durable. One background thread writes and fsyncs whatever has queued meanwhile, so a
     request never holds a lock or a worker while the disk works.
 
-    ``backlog`` is the number of records submitted and not yet durable; the server answers 429 when
-    it passes its limit.
+    ``backlog`` is the number of messages submitted and not yet durable (a batch record counts its
+    messages); the server answers 429 when it passes its limit.
     """
 
     def __init__(self, folder: Path, max_bytes: int = 64 << 20, max_seconds: float = 60.0):
@@ -141,12 +191,15 @@ class SpoolWriter:
     def submit(self, records: list[dict]) -> Future:
         return self.submit_lines([encode(r) for r in records])
 
-    def submit_lines(self, lines: list[bytes]) -> Future:
-        """Like ``submit`` for records already encoded (``encode``): the server sizes each line once."""
+    def submit_lines(self, lines: list[bytes], count: int | None = None) -> Future:
+        """Like ``submit`` for records already encoded (``encode``): the server sizes each line once.
+        ``count``: the messages the lines hold (a batch record holds many; default one a line), what
+        ``backlog`` counts."""
         future: Future = Future()
+        count = len(lines) if count is None else count
         with self._count_lock:
-            self._backlog += len(lines)
-        self._queue.put((lines, future))
+            self._backlog += count
+        self._queue.put((lines, future, count))
         return future
 
     def _run(self) -> None:
@@ -162,13 +215,13 @@ class SpoolWriter:
             work = [entry for entry in batch if entry is not None]
             if work:
                 try:
-                    self.file.append(list(chain.from_iterable(lines for lines, _ in work)))
+                    self.file.append(list(chain.from_iterable(lines for lines, _, _ in work)))
                     error = None
                 except OSError as exc:  # disk full, permissions: refuse these, keep serving
                     error = exc
                 with self._count_lock:
-                    self._backlog -= sum(len(lines) for lines, _ in work)
-                for lines, future in work:
+                    self._backlog -= sum(count for _, _, count in work)
+                for lines, future, _ in work:
                     if error is None:
                         future.set_result(len(lines))
                     else:

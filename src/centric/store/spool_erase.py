@@ -11,7 +11,11 @@ salted hashes of ``erasures`` (it no longer knows the ids). Until then the loade
 drop the person's lines through suppression.
 
 A line is the person's when one of its message's string values equals one of their ids, or contains
-their e-mail or an id of 8 or more characters (an anonymous id in a page URL).
+their e-mail or an id of 8 or more characters (an anonymous id in a page URL). A batch record (one line,
+many people's messages: store/spool.py) is judged message by message (each as the record ``spool.expand``
+gives): when only some of its messages are the person's, the line is written again without them, from
+the other messages' bytes as they were, padded with spaces to its old length (same offsets, still one
+JSON record); when all are, it is blanked like any other line.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from centric.store.erasures import normalise
-from centric.store.spool import OPEN_SUFFIX, record_lines, spool_files, whole_lines
+import msgspec
+
+from centric.store.spool import BATCH_KIND, OPEN_SUFFIX, encode, expand, is_batch, record_lines, spool_files, whole_lines
 
 PENDING_FILE = ".erase-pending"
 
@@ -72,29 +78,83 @@ def hashed(hash_of: Callable[[str], str], hashes: set[str]) -> Callable[[bytes],
     return test
 
 
+def batch_parts(line: bytes) -> list[bytes] | None:
+    """The records a batch record line holds (``spool.expand``), each encoded as a line of its own, or
+    None for any other line."""
+    if b'"batch"' not in line:
+        return None
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return None
+    return [encode(r) for r in expand(rec)] if is_batch(rec) else None
+
+
+def picks(line: bytes, test: Callable[[bytes], bool]) -> bool:
+    """Does the test pick the line, or (a batch record) one of its messages?"""
+    parts = batch_parts(line)
+    return test(line) if parts is None else any(test(part) for part in parts)
+
+
+class _BatchLine(msgspec.Struct):
+    """A batch record with each part's bytes as written (nothing decoded but the kind)."""
+
+    kind: str
+    batch: list[msgspec.Raw]
+    received_at: msgspec.Raw = msgspec.Raw(b"null")
+    source: msgspec.Raw = msgspec.Raw(b"null")
+    sentAt: msgspec.Raw = msgspec.Raw(b"")  # empty: absent
+
+
+def without(line: bytes, drop: list[bool]) -> bytes:
+    """The batch record ``line`` without the messages ``drop`` marks, as a line of the same length: the
+    others' bytes as they were, then spaces before the closing brace."""
+    rec = msgspec.json.decode(line, type=_BatchLine)
+    kept = [raw for raw, gone in zip(rec.batch, drop) if not gone]
+    sent = b',"sentAt":' + bytes(rec.sentAt) if len(rec.sentAt) else b""
+    body = b"".join((b'{"kind":"', BATCH_KIND.encode(), b'","received_at":', bytes(rec.received_at), b',"source":',
+                     bytes(rec.source), sent, b',"batch":[', b",".join(kept), b"]"))
+    pad = len(line) - len(body) - 2  # the closing brace and the newline
+    if pad < 0:  # never: the kept messages are a part of the line's bytes
+        raise ValueError("a batch record rewritten without some of its messages came out longer")
+    return body + b" " * pad + b"}\n"
+
+
 def find(folder: Path, test: Callable[[bytes], bool]) -> list[tuple[str, dict | str]]:
-    """(file name, record) of every spooled line the test picks, sealed and open files alike."""
+    """(file name, record) of every spooled record the test picks (a batch record's messages one by
+    one), sealed and open files alike."""
     out = []
     for path in spool_files(folder):
         try:
             for line in record_lines(path):
-                if test(line):
-                    try:
-                        out.append((path.name, json.loads(line)))
-                    except ValueError:
-                        out.append((path.name, line.decode("utf-8", "replace")))
+                for part in batch_parts(line) or [line]:
+                    if test(part):
+                        try:
+                            out.append((path.name, json.loads(part)))
+                        except ValueError:
+                            out.append((path.name, part.decode("utf-8", "replace")))
         except FileNotFoundError:  # sealed meanwhile: read under its new name
             continue
     return out
 
 
 def _rewrite_locked(path: Path, handle, test: Callable[[bytes], bool]) -> int:
-    """The person's lines become blank lines of the same length (spaces, then the newline): every other
-    line keeps its byte offset, so the loader's progress (spool_loads.bytes_loaded) stays true and no
-    line of anyone else is skipped or read twice; readers skip blank lines."""
+    """The person's lines become blank lines of the same length (spaces, then the newline; a batch
+    record holding others' messages too: ``without``): every other line keeps its byte offset, so the
+    loader's progress (spool_loads.bytes_loaded) stays true and no line of anyone else is skipped or
+    read twice; readers skip blank lines."""
     kept, dropped = [], 0
     for line in whole_lines(path):
-        if line.strip() and test(line):
+        parts = batch_parts(line) if line.strip() else None
+        if parts is not None:  # a batch record: the person's messages go, the others stay
+            drop = [test(part) for part in parts]
+            count = sum(drop)
+            if count:
+                dropped += count
+                kept.append(b" " * (len(line) - 1) + b"\n" if count == len(parts) else without(line, drop))
+            else:
+                kept.append(line)
+        elif line.strip() and test(line):
             dropped += 1
             kept.append(b" " * (len(line) - 1) + b"\n")
         else:
@@ -143,7 +203,7 @@ def erase(folder: Path, test: Callable[[bytes], bool]) -> tuple[int, list[str]]:
     for path in spool_files(folder):
         count = rewrite(path, test)
         if count is None:
-            if any(test(line) for line in record_lines(path)):
+            if any(picks(line, test) for line in record_lines(path)):
                 pending.append(path.name)
         else:
             removed += count
