@@ -25,6 +25,7 @@ from centric.services.run_ledger import READS
 
 pytestmark = pytest.mark.slow  # one shared fixture: three runs of a 160-customer shop
 
+COMPILES: dict[str, dict] = {}  # run -> compile counts (store/compiled.py), filled by the fixture
 OUTPUTS = ["customer_summary", "customer_value", "feedback_insights", "customer_personas", "personas",
            "journey_stages", "kpis", "segment_members"]
 
@@ -33,16 +34,37 @@ OUTPUTS = ["customer_summary", "customer_value", "feedback_insights", "customer_
 def runs(tmp_path_factory):
     """(incremental workspace, full-run workspace on the same data, workspace before the new days, result)."""
     from centric import Workspace
+    from centric.store import compiled
 
     folder = tmp_path_factory.mktemp("incremental")
     shop, extra = build(folder, 160, seed=5, days_back=3)
+    compiled.clear()
+    counts = compiled.compile_counts()
     Workspace(shop).run()
+    COMPILES["first"] = _counted(counts)
     shutil.copytree(shop, folder / "before")
     load(shop, extra)
+    counts = compiled.compile_counts()
     result = Workspace(shop).run()
+    COMPILES["incremental"] = _counted(counts)
     shutil.copytree(shop, folder / "full", ignore=shutil.ignore_patterns("run.lock"))
     full = Workspace(folder / "full").run(full=True)
     return shop, folder / "full", folder / "before", result, full
+
+
+def _counted(before: dict) -> dict:
+    from centric.store.compiled import compile_counts
+
+    return {k: v - before[k] for k, v in compile_counts().items()}
+
+
+def test_the_repeat_run_compiles_fewer_expressions(runs):
+    """The incremental run builds many of the first run's expressions again (a segment's rule, a KPI, the
+    ledger's reads): their SQL comes from the process's cache (store/compiled.py), not a new compile."""
+    first, incremental = COMPILES["first"], COMPILES["incremental"]
+    assert first["compiled"] > 50, first
+    assert incremental["reused"] >= 20, incremental
+    assert incremental["compiled"] < first["compiled"] / 2, (first, incremental)
 
 
 def test_incremental_equals_full_run(runs):

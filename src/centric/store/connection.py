@@ -106,11 +106,12 @@ class Store:
             yield self.con
 
     def ibis(self):
-        """An Ibis backend over this store's connection."""
+        """An Ibis backend over this store's connection; it compiles each distinct expression once per
+        process (store/compiled.py)."""
         if self._ibis is None:
-            import ibis
+            from centric.store.compiled import duckdb_backend
 
-            self._ibis = ibis.duckdb.from_connection(self.con)
+            self._ibis = duckdb_backend(self.con)
         return self._ibis
 
     # -- reading --------------------------------------------------------------------------

@@ -240,10 +240,11 @@ class Snapshot:
 
     def ibis(self, cursor):
         """An Ibis backend over ``cursor`` (from ``cursor()``): the snapshot's tables are in database
-        "snapshot" (``backend.table(name, database="snapshot")``)."""
-        import ibis
+        "snapshot" (``backend.table(name, database="snapshot")``); it compiles each distinct expression
+        once per process (store/compiled.py)."""
+        from centric.store.compiled import duckdb_backend
 
-        return ibis.duckdb.from_connection(cursor)
+        return duckdb_backend(cursor)
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,108 @@
+"""The Store's Ibis backend compiles each distinct expression once per process (store/compiled.py).
+
+Rules under test: an expression built again (on the same Store or another one over the same file) is
+served from the cache and gives the same result; a table recreated with another schema (other columns,
+or another type) is compiled again and read right, never through the old SQL; expressions over
+in-memory tables are not kept; the cache stays within its bound; parameters are part of the key.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pytest
+
+from centric.store import compiled
+from centric.store.connection import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    compiled.clear()
+    with Store(tmp_path / "c.duckdb") as s:
+        s.con.execute("CREATE TABLE t (a INTEGER)")
+        s.con.execute("INSERT INTO t VALUES (1), (2), (3)")
+        yield s
+
+
+def _delta(before: dict) -> dict:
+    now = compiled.compile_counts()
+    return {k: now[k] - before[k] for k in now}
+
+
+def _query(db):
+    t = db.table("t")
+    return t.filter(t.a > 1).order_by("a")
+
+
+def test_an_expression_built_again_is_compiled_once(store, tmp_path):
+    before = compiled.compile_counts()
+    first = store.ibis().execute(_query(store.ibis()))
+    again = store.ibis().execute(_query(store.ibis()))  # a new expression object, equal in structure
+    assert _delta(before) == {"compiled": 1, "reused": 1}
+    assert first.equals(again) and list(first["a"]) == [2, 3]
+    # another Store over the same file (a new run) finds it too
+    store.close()
+    with Store(tmp_path / "c.duckdb") as other:
+        assert list(other.ibis().execute(_query(other.ibis()))["a"]) == [2, 3]
+    assert _delta(before) == {"compiled": 1, "reused": 2}
+    store.con = store._connect(again=True)  # the fixture closes it
+
+
+def test_a_table_recreated_with_another_schema_is_compiled_again(store):
+    db = store.ibis()
+    assert list(db.execute(db.table("t")).columns) == ["a"]
+    store.con.execute("DROP TABLE t")
+    store.con.execute("CREATE TABLE t (a INTEGER, b VARCHAR)")
+    store.con.execute("INSERT INTO t VALUES (7, 'x')")
+    before = compiled.compile_counts()
+    rows = db.execute(db.table("t"))  # stale SQL would select column a only
+    assert list(rows.columns) == ["a", "b"] and rows.iloc[0].tolist() == [7, "x"]
+    assert _delta(before)["compiled"] == 1
+    # the same column name with another type: the new type's SQL (a length of text, not of a number)
+    store.con.execute("DROP TABLE t")
+    store.con.execute("CREATE TABLE t (a VARCHAR)")
+    store.con.execute("INSERT INTO t VALUES ('hello')")
+    t = db.table("t")
+    assert db.execute(t.select(n=t.a.length()))["n"].tolist() == [5]
+
+
+def test_store_writes_use_the_cache_and_stay_right(store):
+    store.con.execute("CREATE TABLE out (a INTEGER)")
+    before = compiled.compile_counts()
+    store.replace_table("out", _query(store.ibis()))
+    store.replace_table("out", _query(store.ibis()))
+    assert _delta(before) == {"compiled": 1, "reused": 1}
+    assert store.count("out") == 2
+
+
+def test_memtables_are_not_kept(store):
+    import pandas as pd
+
+    before = compiled.compile_counts()
+    for values in ([1], [1]):
+        mem = ibis.memtable(pd.DataFrame({"a": values}))
+        assert store.ibis().execute(mem.join(store.ibis().table("t"), "a"))["a"].tolist() == [1]
+    assert _delta(before) == {"compiled": 2, "reused": 0}
+    assert len(compiled._sql) == 0
+
+
+def test_parameters_are_part_of_the_key(store):
+    db = store.ibis()
+    t = db.table("t")
+    low = ibis.param("int64")
+    expr = t.filter(t.a > low).a.sum()
+    assert db.execute(expr, params={low: 1}) == 5
+    assert db.execute(expr, params={low: 2}) == 3
+    assert db.execute(expr, params={low: 1}) == 5
+
+
+def test_the_cache_is_bounded(store, monkeypatch):
+    monkeypatch.setattr(compiled, "MAX_ENTRIES", 3)
+    t = store.ibis().table("t")
+    for n in range(6):
+        assert store.ibis().execute(t.filter(t.a > n).count()) == max(0, 3 - n)
+    assert len(compiled._sql) == 3
+    before = compiled.compile_counts()
+    store.ibis().execute(t.filter(t.a > 5).count())  # the most recent is still kept
+    store.ibis().execute(t.filter(t.a > 0).count())  # the oldest is not
+    assert _delta(before) == {"compiled": 1, "reused": 1}
