@@ -43,9 +43,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep the base and extra files a previous call loaded.")
     args = parser.parse_args()
     folder = Path(args.folder)
-    if args.reuse:
-        for name in ("before", "full"):
-            shutil.rmtree(folder / name, ignore_errors=True)
+    if args.reuse:  # the base again: the previous call's copy made before the last day was ingested
+        if (folder / "before").is_dir():
+            shutil.rmtree(folder / "shop")
+            (folder / "before").rename(folder / "shop")
+        shutil.rmtree(folder / "full", ignore_errors=True)
         (folder / "shop" / "run.lock").unlink(missing_ok=True)
         shop, extra = folder / "shop", {p.stem: p for p in (folder / "extra").iterdir()}
     else:
