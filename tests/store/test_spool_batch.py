@@ -8,36 +8,13 @@ messages out of a batch record and keeps everyone else's, at the same byte offse
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
-import pytest
-
-from centric.config import Settings
 from centric.services import collector
 from centric.store import spool_erase
-from centric.store.collected import load_collected
-from centric.store.connection import Store
 from centric.store.spool import SpoolFile, encode, read_records, record, records, spool_folder
 
-RECEIVED = dt.datetime(2026, 11, 29, 10, 0, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    settings = Settings(currency="EUR", timezone="Europe/Madrid")
-    store = Store(tmp_path / "centric.duckdb", timezone=settings.timezone)
-    yield tmp_path, store, settings
-    store.close()
-
-
-def load(ws):
-    path, store, settings = ws
-    return load_collected(store, path, settings)
-
-
-def q(store, sql):
-    return store.con.execute(sql).fetchall()
+from tests.store.test_collected import RECEIVED, load, q, ws  # noqa: E402,F401 (ws: the fixture)
 
 
 def track(mid, user="u1", **extra):
