@@ -28,6 +28,8 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 from msgspec import UNSET, Meta, Raw, UnsetType
 
+from centric.store.spool import batch_line
+
 MAX_ID_CHARS = 200  # services/collector.py's (a test checks they agree)
 
 
@@ -193,13 +195,7 @@ def accept_common(fast: Fast, head: bytes, batch_sent: str | None, max_bytes: in
         add_id(message_id)
     if not ids:
         return None
-    return [batch_line(head, batch_sent, fast.raws)], ids, []
-
-
-def batch_line(head: bytes, batch_sent: str | None, raws: list) -> bytes:
-    """One spool batch record (store/spool.py): ``head`` ends in a comma, ``raws`` are the messages' bytes."""
-    sent = b"" if batch_sent is None else b'"sentAt":' + batch_sent.encode() + b","
-    return b"".join((head, sent, b'"batch":[', b",".join(raws), b"]}\n"))
+    return [batch_line(head, None if batch_sent is None else batch_sent.encode(), fast.raws)], ids, []
 
 
 def accept(fast: Fast, kind: str | None, tails: dict, generated_tails: dict, batch_sent: str | None,

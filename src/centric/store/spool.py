@@ -73,6 +73,14 @@ def is_batch(rec: object) -> bool:
     return isinstance(rec, dict) and rec.get("kind") == BATCH_KIND and isinstance(rec.get("batch"), list)
 
 
+def batch_line(head: bytes, sent: bytes | None, raws: list) -> bytes:
+    """One batch record as a line: ``head`` is ``{"kind":"batch","received_at":...,"source":...,`` (ending
+    in a comma), ``sent`` the batch's ``sentAt`` as JSON (None: absent), ``raws`` the messages' bytes as
+    received, joined."""
+    sent_part = b"" if sent is None else b'"sentAt":' + sent + b","
+    return b"".join((head, sent_part, b'"batch":[', b",".join(raws), b"]}\n"))
+
+
 def expand(rec: object) -> list:
     """The records a spool line's JSON value stands for: a batch record's messages, each as the record
     the collector writes for one message; any other value alone (as it is)."""
@@ -81,14 +89,11 @@ def expand(rec: object) -> list:
     sent = rec.get("sentAt")
     out = []
     for message in rec["batch"]:
-        if isinstance(message, dict):
-            if sent is not None and "sentAt" not in message:
-                message = {**message, "sentAt": sent}
-            out.append({"id": message.get("messageId"), "kind": message.get("type"),
-                        "received_at": rec.get("received_at"), "source": rec.get("source"), "message": message})
-        else:
-            out.append({"id": None, "kind": None, "received_at": rec.get("received_at"), "source": rec.get("source"),
-                        "message": message})
+        ok = isinstance(message, dict)
+        if ok and sent is not None and "sentAt" not in message:
+            message = {**message, "sentAt": sent}
+        out.append({"id": message.get("messageId") if ok else None, "kind": message.get("type") if ok else None,
+                    "received_at": rec.get("received_at"), "source": rec.get("source"), "message": message})
     return out
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 from centric.store.erasures import normalise
 import msgspec
 
-from centric.store.spool import BATCH_KIND, OPEN_SUFFIX, encode, expand, is_batch, record_lines, spool_files, whole_lines
+from centric.store.spool import (BATCH_KIND, OPEN_SUFFIX, batch_line, encode, expand, is_batch, record_lines, spool_files,
+                                 whole_lines)
 
 PENDING_FILE = ".erase-pending"
 
@@ -110,14 +111,14 @@ def without(line: bytes, drop: list[bool]) -> bytes:
     """The batch record ``line`` without the messages ``drop`` marks, as a line of the same length: the
     others' bytes as they were, then spaces before the closing brace."""
     rec = msgspec.json.decode(line, type=_BatchLine)
-    kept = [raw for raw, gone in zip(rec.batch, drop) if not gone]
-    sent = b',"sentAt":' + bytes(rec.sentAt) if len(rec.sentAt) else b""
-    body = b"".join((b'{"kind":"', BATCH_KIND.encode(), b'","received_at":', bytes(rec.received_at), b',"source":',
-                     bytes(rec.source), sent, b',"batch":[', b",".join(kept), b"]"))
-    pad = len(line) - len(body) - 2  # the closing brace and the newline
+    head = b"".join((b'{"kind":"', BATCH_KIND.encode(), b'","received_at":', bytes(rec.received_at),
+                     b',"source":', bytes(rec.source), b","))
+    out = batch_line(head, bytes(rec.sentAt) if len(rec.sentAt) else None,
+                     [raw for raw, gone in zip(rec.batch, drop) if not gone])
+    pad = len(line) - len(out)
     if pad < 0:  # never: the kept messages are a part of the line's bytes
         raise ValueError("a batch record rewritten without some of its messages came out longer")
-    return body + b" " * pad + b"}\n"
+    return out[:-2] + b" " * pad + out[-2:]  # the spaces before the closing brace and the newline
 
 
 def find(folder: Path, test: Callable[[bytes], bool]) -> list[tuple[str, dict | str]]:
