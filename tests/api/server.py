@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -40,6 +42,32 @@ def centric(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     if done.returncode != 0:
         raise AssertionError(f"`centric {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     return done
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, log_level: str = "warning", timeout: float = 30.0):
+    """``app`` served by uvicorn in a thread of this process; yields its URL. The socket is bound here
+    and handed to uvicorn, so no other process can take the port between choosing and binding it."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise AssertionError("the in-process server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
 
 
 class Server:

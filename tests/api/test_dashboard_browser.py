@@ -12,13 +12,13 @@ import io
 import json
 import os
 import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.api.server import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,17 +33,9 @@ if not os.path.exists(CHROMIUM):
 pytest.importorskip("playwright", reason="playwright drives chromium (a dev dependency)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     """A small demo shop with one planted feedback text full of markup, published, served, with a read key."""
-    import uvicorn
-
     from centric import Workspace
 
     path = tmp_path_factory.mktemp("dash") / "shop"
@@ -64,16 +56,8 @@ def shop(tmp_path_factory):
     ws.ingest("feedback", str(planted))
     ws.publish()
     _info, key = ws.keys_create("read", "browser test")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(ws.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield {"ws": ws, "key": key, "url": f"http://127.0.0.1:{port}", "customer": customer}
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_in_thread(ws.app()) as url:
+        yield {"ws": ws, "key": key, "url": url, "customer": customer}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ to inject markup is shown as text.
 import http.server
 import json
 import shutil
-import socket
 import threading
 import time
 
@@ -18,36 +17,21 @@ import pytest
 from centric.services.surveys import survey_link, workspace_secret
 from centric.services.workspace_files import open_store
 from tests.api.conftest import load_spool, survey_app
+from tests.api.server import serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(workspace):
-    import uvicorn
-
-    port = _free_port()
     app, context = survey_app(workspace)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
-    context.close()
+    try:
+        with serve_in_thread(app, log_level="error") as url:
+            yield url
+    finally:
+        context.close()
 
 
 @pytest.fixture
