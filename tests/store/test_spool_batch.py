@@ -148,3 +148,42 @@ def test_order_and_size_rules_hold_across_batch_records(ws):
     assert q(store, "SELECT email FROM customers WHERE customer_id = 'u7'") == [("new@shop.example",)]
     assert q(store, "SELECT line, reason FROM quarantine") == [(4, "message larger than 32 KB")]
     assert {r[0] for r in q(store, "SELECT event_id FROM events")} == {"t1", "i1", "i2", "fits"}
+
+
+def test_each_quarantined_message_names_its_line_across_files_loads_and_erased_first_messages(ws):
+    """A message's line is its batch record's, in every file of one scan, on a later load of the same
+    file, after a batch with no message (quarantined: a line with nothing to load) and when the record's
+    first message was dropped as an erased person's."""
+    from centric.store import erasures
+    from centric.store.collected import load_collected
+
+    path, store, settings = ws
+    head = b'{"kind":"batch","received_at":"2026-11-29T10:00:00+00:00","source":"key1",'
+
+    def raw_batch(*messages) -> bytes:
+        return head + b'"batch":[' + b",".join(json.dumps(m).encode() for m in messages) + b"]}\n"
+
+    nobody = {"type": "track", "messageId": "n1", "event": "X"}  # no userId, no anonymousId
+    sf = SpoolFile(spool_folder(path))
+    sf.append([old_line(track("a1")), batch_line([track("a2"), track("a3")]), raw_batch(track("a4"), nobody)])
+    load(ws)
+    sf.append([raw_batch(), raw_batch(track("a5"), dict(nobody, messageId="n2"))])  # the same file, a later load
+    sf.seal()
+    other = SpoolFile(spool_folder(path))
+    erased = track("e1", user="cust-erased-1")
+    other.append([batch_line([track("b1"), track("b2")]), raw_batch(erased, dict(nobody, messageId="n3"), track("b3"))])
+    other.seal()
+    secret = "s3cret"
+    with store.transaction() as con:
+        erasures.record(con, [(erasures.id_hash(secret, "cust-erased-1"), "customer_id")], "subject", None)
+    rep = load_collected(store, path, settings, secret=secret)
+    assert rep.suppressed == 1
+    files = sorted(p.name for p in spool_folder(path).glob("*.jsonl"))
+    got = sorted(q(store, "SELECT source_file, line, coalesce(column_name, value), reason FROM quarantine"))
+    assert got == sorted([
+        (files[0], 3, "userId", "no userId and no anonymousId"),
+        (files[0], 4, "a batch record holds no message", "line is not a JSON record with a message object"),
+        (files[0], 5, "userId", "no userId and no anonymousId"),
+        (files[1], 2, "userId", "no userId and no anonymousId")]), got
+    assert sorted(r[0] for r in q(store, "SELECT event_id FROM events")) == ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3"]
+    assert sorted(q(store, "SELECT file, lines_loaded FROM spool_loads")) == [(files[0], 5), (files[1], 2)]

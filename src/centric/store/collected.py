@@ -13,8 +13,8 @@ How a load runs (`load_collected`):
    load reads exactly the prefix it records, and a partial last line waits for the next load.
 2. The new lines are read with DuckDB's `read_json` (newline-delimited, explicit columns, the
    message as a map of its top-level keys to JSON values, so each line is parsed once; a batch
-   record's messages as a list of such maps, each then a record of its own: `expand_batches`), one bulk
-   scan over all the files; only when a file holds a line that is not JSON are the files read one
+   record's messages as a list of such maps, each unnested in the same scan into a record of its own:
+   `SCAN`), one bulk scan over all the files; only when a file holds a line that is not JSON are the files read one
    scan each, and that file again line by line, to quarantine that line alone.
 3. Checks every record must pass (else quarantine, table `events`, with the spool file and line):
    readable JSON, a kind, a messageId without control characters, a message that is a JSON object
@@ -62,6 +62,7 @@ MAX_MESSAGE_BYTES = 32 * 1024  # Segment's limit for one message
 # once, and a handler reads a field by a map lookup instead of parsing the message again.
 MESSAGE_TYPE = "MAP(VARCHAR, JSON)"
 # a batch record (store/spool.py) fills sentAt and batch (its messages, each a map as above) instead of message
+# (SCAN below turns it into its messages)
 COLUMNS = ("{'id': 'VARCHAR', 'kind': 'VARCHAR', 'received_at': 'VARCHAR', 'source': 'VARCHAR', "
            f"'message': '{MESSAGE_TYPE}', '_unreadable': 'VARCHAR', 'sentAt': 'JSON', 'batch': '{MESSAGE_TYPE}[]'}}")
 READ = f"read_json(?, format = 'newline_delimited', columns = {COLUMNS}, maximum_object_size = 67108864)"
@@ -139,8 +140,9 @@ class Segment:
     end: int
     lines_before: int
     sealed: bool
-    rid_from: int = 0
-    rows: int = 0
+    rid_from: int = 0  # its first row in _spool
+    messages: int = 0  # its rows in _spool (a batch record's messages each a row)
+    rows: int = 0  # its lines
 
 
 def file_key(path: Path) -> str:
@@ -212,14 +214,15 @@ def load_collected(store, workspace: Path, settings, secret: str | None = None) 
     finally:
         for view in ("_records", "_spool_ok", "_spool_lines"):
             con.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_bad"):
+        for table in ("_spool", "_spool_checked", "_spool_files", "_spool_starts", "_spool_bad"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
 
 def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
-    """Temp table _spool: the pending records now handled, then every segment's lines, in order;
-    its rowid is each record's _seq. _spool_lines gives each _seq its file and line.
+    """Temp table _spool: the pending records now handled, then every segment's messages, in order (a
+    batch record's messages each a row: `SCAN`); its rowid is each message's _seq. _spool_lines gives
+    each _seq its file and line.
 
     The segments are read by one read_json over all their files (a scan per file costs about twice
     the CPU: each statement sets its scan up again), which keeps the files' order and each file's
@@ -231,85 +234,85 @@ def stage(con, segments: list[Segment], handled: list[str], tmp: Path) -> None:
     if segments and not _read_together(con, segments, paths):
         _create_spool(con, handled)  # the scan may have added rows before the check
         for part, (seg, path) in enumerate(zip(segments, paths), 1):
-            seg.rid_from = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
             try:
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
-                                       [str(path)]).fetchone()[0]
+                con.execute(f"INSERT INTO _spool {SCAN.format(read=READ, part=part)}", [str(path)])
             except duckdb.Error:  # a line that is not a record: find it, keep the rest
                 cleaned = tmp / f"{seg.key}.clean"
                 mark_unreadable(path, cleaned)
-                seg.rows = con.execute(f"INSERT INTO _spool SELECT *, NULL, NULL, {part} FROM {READ}",
-                                       [str(cleaned)]).fetchone()[0]
-    con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (file VARCHAR, rid_from BIGINT, rid_to BIGINT, lines_before BIGINT)")
+                con.execute(f"INSERT INTO _spool {SCAN.format(read=READ, part=part)}", [str(cleaned)])
+        if not _find_segments(con, segments):
+            raise RuntimeError("the spool files' rows were not read in order")  # never: one scan a file
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_files (part INTEGER, file VARCHAR, rid_from BIGINT, lines_before BIGINT)")
     if segments:
         con.executemany("INSERT INTO _spool_files VALUES (?, ?, ?, ?)",
-                        [(s.key, s.rid_from, s.rid_from + s.rows, s.lines_before) for s in segments])
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT s.rowid AS _seq, coalesce(s._file, f.file) AS _file, "
-        "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
-        "LEFT JOIN _spool_files f ON s.rowid >= f.rid_from AND s.rowid < f.rid_to"
-    )
-    if segments and con.execute("SELECT count(*) FROM _spool WHERE _batch IS NOT NULL").fetchone()[0]:
-        expand_batches(con, segments)
+                        [(part, s.key, s.rid_from, s.lines_before) for part, s in enumerate(segments, 1)])
+    if all(s.rows == s.messages for s in segments):  # one message a line: a row's line is its offset in its file
+        con.execute("CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT s.rowid AS _seq, coalesce(s._file, f.file) AS _file, "
+                    "coalesce(s._line, f.lines_before + s.rowid - f.rid_from + 1) AS _line FROM _spool s "
+                    "LEFT JOIN _spool_files f ON f.part = s._part")
+        return
+    # batch records: each line's first message (_i = 1) numbered within its file, once, before anything
+    # is deleted (drop_erased); a message's line is that of its line's first message
+    con.execute("CREATE OR REPLACE TEMP TABLE _spool_starts AS SELECT s.rowid AS _start, f.file AS _file, "
+                "f.lines_before + row_number() OVER (PARTITION BY s._part ORDER BY s.rowid) AS _line "
+                "FROM _spool s JOIN _spool_files f ON f.part = s._part WHERE s._i = 1")
+    con.execute("CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT s.rowid AS _seq, coalesce(s._file, l._file) AS _file, "
+                "coalesce(s._line, l._line) AS _line FROM _spool s LEFT JOIN _spool_starts l ON l._start = s.rowid - s._i + 1")
 
 
-def expand_batches(con, segments: list[Segment]) -> None:
-    """_spool with each batch record (store/spool.py) replaced by its messages, in order: each the record
-    the collector writes for one message (id = messageId, kind = type; spool.expand), all of them with
-    the batch record's file and line, and the batch's sentAt in _sent (a message without a sentAt key
-    takes it: store/segment_calls.py; adding it to each map cost more than the rest of the load's
-    scan). Every other row is kept as it is.
-
-    Only when a batch record was read. One projection over _spool in its order (an unnest, no join
-    and no sort: each row's file and line come from its segment, _part, through constant lists), so
-    the rows keep the order they were spooled in."""
-    files = [s.key for s in segments]
-    starts = [s.lines_before + 1 - s.rid_from for s in segments]  # line = rowid + this, within a segment
-    con.execute("CREATE OR REPLACE TEMP TABLE _spool_expanded AS SELECT * FROM _spool LIMIT 0")
-    con.execute(
-        "INSERT INTO _spool_expanded SELECT "
-        "CASE WHEN _batch IS NULL THEN id ELSE _m['messageId'] ->> '$' END, "
-        "CASE WHEN _batch IS NULL THEN kind ELSE _m['type'] ->> '$' END, received_at, source, _m, "
-        "CASE WHEN _batch IS NOT NULL AND _m IS NULL THEN 'a batch record holds a message that is not an object' "
-        "ELSE _unreadable END, CASE WHEN _batch IS NOT NULL THEN _sent END, NULL, "
-        "coalesce(_file, list_extract(?, _part)), coalesce(_line, _o + list_extract(?, _part)), NULL "
-        "FROM (SELECT *, rowid AS _o, unnest(CASE WHEN _batch IS NULL THEN [message] ELSE _batch END) AS _m FROM _spool)",
-        [files, starts])
-    con.execute("DROP VIEW _spool_lines")
-    con.execute("DROP TABLE _spool")
-    con.execute("ALTER TABLE _spool_expanded RENAME TO _spool")
-    con.execute("CREATE OR REPLACE TEMP VIEW _spool_lines AS SELECT rowid AS _seq, _file, _line FROM _spool")
+# The rows of a read_json of spool lines (`read`, its files' index in `part`), in the columns of _spool: a
+# batch record (store/spool.py) gives its messages, in order, each the record the collector writes for one
+# message (id = messageId, kind = type; spool.expand) with the batch's sentAt in _sent (a message without
+# a sentAt key takes it: store/segment_calls.py; adding it to each map cost more than the rest of the
+# scan); any other line gives itself (its message passed beside the unnest, not through a list of one).
+# _i: the message's place in its line (1: the line's first). The messages are unnested in the scan
+# itself: staging the lines and then copying their messages into a second table wrote every message
+# twice. A batch with no message gives one row, quarantined, so each line has a row with _i = 1 (its
+# line number depends on it).
+SCAN = ("SELECT CASE WHEN _one THEN id ELSE _m['messageId'] ->> '$' END, CASE WHEN _one THEN kind ELSE _m['type'] ->> '$' END, "
+        "received_at, source, CASE WHEN _one THEN message ELSE _m END, "
+        "CASE WHEN _one THEN _unreadable WHEN _n = 0 THEN 'a batch record holds no message' "
+        "WHEN _m IS NULL THEN 'a batch record holds a message that is not an object' END, "
+        "CASE WHEN NOT _one THEN sentAt END, _i, NULL, NULL, {part} "
+        "FROM (SELECT * EXCLUDE (_messages), unnest(_messages) AS _m, generate_subscripts(_messages, 1) AS _i "
+        "FROM (SELECT * EXCLUDE (batch), batch IS NULL AS _one, len(batch) AS _n, "
+        f"CASE WHEN batch IS NULL OR len(batch) = 0 THEN [NULL::{MESSAGE_TYPE}] ELSE batch END AS _messages FROM {{read}}))")
 
 
 def _create_spool(con, handled: list[str]) -> None:
     """_spool with the pending records of the kinds now handled (their file and line kept)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _spool (id VARCHAR, kind VARCHAR, received_at VARCHAR, source VARCHAR, "
-                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _sent JSON, _batch {MESSAGE_TYPE}[], _file VARCHAR, "
+                f"message {MESSAGE_TYPE}, _unreadable VARCHAR, _sent JSON, _i BIGINT, _file VARCHAR, "
                 "_line BIGINT, _part INTEGER)")
     con.execute(f"INSERT INTO _spool SELECT message_id, kind, received_at, source, from_json(message, '\"{MESSAGE_TYPE}\"'), "
-                "NULL, NULL, NULL, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line",
+                "NULL, NULL, 1, file, line, NULL FROM spool_pending WHERE list_contains(?, kind) ORDER BY file, line",
                 [handled])
 
 
 def _read_together(con, segments: list[Segment], paths: list[Path]) -> bool:
-    """Read every segment's lines in one scan; sets each segment's rid_from and rows. False when a
-    file holds a line that is not a record, or (never seen) the scan did not keep each file's rows
-    together in order: the caller then reads the files one by one."""
+    """Read every segment's lines in one scan. False when a file holds a line that is not a record, or
+    (never seen) the scan did not keep each file's rows together in order: the caller then reads the
+    files one by one."""
     names = [str(p) for p in paths]
-    start = con.execute("SELECT count(*) FROM _spool").fetchone()[0]
     try:
-        con.execute(f"INSERT INTO _spool SELECT * EXCLUDE (filename), NULL, NULL, list_position(?, filename) "
-                    f"FROM {READ_NAMED}", [names, names])
+        con.execute(f"INSERT INTO _spool {SCAN.format(read=READ_NAMED, part='list_position(?, filename)')}",
+                    [names, names])
     except duckdb.Error:
         return False
-    ranges = {part: (lo, hi, n) for part, lo, hi, n in con.execute(
-        "SELECT _part, min(rowid), max(rowid), count(*) FROM _spool WHERE _part IS NOT NULL GROUP BY _part").fetchall()}
-    at = start
+    return _find_segments(con, segments)
+
+
+def _find_segments(con, segments: list[Segment]) -> bool:
+    """Set each segment's rows in _spool (rid_from, messages) and lines (rows) from its _part; False when
+    a segment's rows are not together, in order, right after the previous segment's."""
+    found = {part: (lo, hi, n, lines) for part, lo, hi, n, lines in con.execute(
+        "SELECT _part, min(rowid), max(rowid), count(*), count(*) FILTER (WHERE _i = 1) FROM _spool GROUP BY _part").fetchall()}
+    at = found.pop(None, (0, -1, 0, 0))[2]  # the pending records come first
     for i, seg in enumerate(segments, 1):
-        lo, hi, n = ranges.get(i, (at, at - 1, 0))
+        lo, hi, n, lines = found.get(i, (at, at - 1, 0, 0))
         if lo != at or hi - lo + 1 != n:
             return False
-        seg.rid_from, seg.rows, at = lo, n, hi + 1
+        seg.rid_from, seg.messages, seg.rows, at = lo, n, lines, hi + 1
     return True
 
 
