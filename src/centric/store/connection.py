@@ -10,7 +10,7 @@ from centric.store.migrations import migrate
 from centric.store.sqltext import ident
 from centric.store.transactions import StoreError, transaction
 
-__all__ = ["RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
+__all__ = ["ChangedRows", "RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
 
 
 class RowUpdate:
@@ -19,6 +19,19 @@ class RowUpdate:
 
     def __init__(self, key: str, keys, rows):
         self.key, self.keys, self.rows = key, sorted(set(keys)), rows
+        self.columns = list(rows.columns)
+
+
+class ChangedRows:
+    """A value for `Store.replace_tables`: the table ends up holding exactly the rows of `rows` (an Ibis
+    expression), as a whole replace would, but only the rows that differ are deleted and inserted (a
+    table rebuilt every run whose content seldom moves, such as the identities: writing it whole, and
+    DuckDB's checkpoint of it, cost more than comparing). Rows are compared by DuckDB's hash of the whole
+    row as the table stores it, with the same 64-bit-collision caveat as the run's digests
+    (store/fingerprint.py); duplicate rows count as many times as they occur."""
+
+    def __init__(self, rows):
+        self.rows = rows
         self.columns = list(rows.columns)
 
 
@@ -164,13 +177,16 @@ class Store:
 
     def replace_tables(self, contents: dict) -> dict[str, int]:
         """Replace several output tables in one transaction: all land together or none does. A value is an
-        Ibis expression, a DataFrame, or a RowUpdate (only the rows of some keys replaced)."""
+        Ibis expression, a DataFrame, a RowUpdate (only the rows of some keys replaced) or a ChangedRows
+        (an expression's rows, only those that differ written)."""
         with self.transaction() as con:
             for table, expr_or_df in contents.items():
                 self._replace(con, table, expr_or_df)
         return {table: self.count(table) for table in contents}
 
     def _replace(self, con, table: str, expr_or_df) -> None:
+        if isinstance(expr_or_df, ChangedRows):
+            return self._replace_changed(con, table, expr_or_df)
         if isinstance(expr_or_df, RowUpdate):
             if expr_or_df.keys:
                 import pandas as pd
@@ -192,3 +208,22 @@ class Store:
                 f"SELECT {', '.join(map(ident, columns))} FROM _replace_df"
             )
             con.unregister("_replace_df")
+
+    def _replace_changed(self, con, table: str, value: ChangedRows) -> None:
+        """`ChangedRows`: the new rows staged in the table's own types (so they hash as it stores them); a
+        row hash whose number of rows differs between the stored and the new rows is touched, and the
+        stored rows of touched hashes are deleted and the new ones inserted (grouping by hash, no sort:
+        identical rows of an untouched hash stay, however many)."""
+        target, staged, touched = ident(table), ident("_changed_rows"), ident("_changed_hashes")
+        columns = ", ".join(map(ident, value.columns))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {target} LIMIT 0")
+        con.execute(f"INSERT INTO {staged} ({columns}) {self.ibis().compile(value.rows)}")
+        counted = "(SELECT hash(t) AS h, count(*) AS n FROM {} AS t GROUP BY ALL)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT h FROM {counted.format(target)} AS old "
+                    f"FULL JOIN {counted.format(staged)} AS new USING (h) WHERE old.n IS DISTINCT FROM new.n")
+        if con.execute(f"SELECT count(*) FROM {touched}").fetchone()[0]:
+            con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} AS t "
+                        f"WHERE hash(t) IN (SELECT h FROM {touched}))")
+            con.execute(f"INSERT INTO {target} SELECT * FROM {staged} AS t WHERE hash(t) IN (SELECT h FROM {touched})")
+        con.execute(f"DROP TABLE {staged}")
+        con.execute(f"DROP TABLE {touched}")
