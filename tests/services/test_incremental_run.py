@@ -129,6 +129,34 @@ def test_drift_refits_the_listening_models(runs, tmp_path):
     assert decision.mode == "full" and "drift" in decision.reason and "new or changed texts" in decision.reason
 
 
+def test_new_words_rewrite_the_lemmas_row_only(runs, tmp_path):
+    """The lemmas the readings remember are their own model_states row: the incremental run keeps the
+    readings' row as the fit wrote it (6.9 MB on the demo shop) and rewrites the lemmas' row when the new
+    texts bring words; an erasure of a text's author drops both (they hold words of customers' texts)."""
+    import json
+
+    from centric.services.listen import LEMMAS_MODEL
+    from centric.services.workspace_files import open_store
+    from centric.store.privacy import remove_text_models
+
+    shop, _, before, _, _ = runs
+
+    def states(workspace) -> dict:
+        frame = tables(workspace, ["model_states"])["model_states"]
+        return {r["model"]: (r["fitted_at"], json.loads(r["state"])) for r in frame.to_dict("records")}
+
+    old, new = states(before), states(shop)
+    assert "lemmas" not in new["listening"][1] and new["listening"] == old["listening"]
+    words = {lang: set(found) for lang, found in new[LEMMAS_MODEL][1]["lemmas"]["lemmas"].items()}
+    known = {lang: set(found) for lang, found in old[LEMMAS_MODEL][1]["lemmas"]["lemmas"].items()}
+    assert all(known[lang] <= words.get(lang, set()) for lang in known) and words != known
+    copy = tmp_path / "erased"
+    shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("run.lock"))
+    with open_store(copy) as (_, store):
+        assert remove_text_models(store, {"a text"}) == 1
+    assert not {"listening", LEMMAS_MODEL} & set(states(copy))
+
+
 def test_saved_readings_read_exactly_as_the_fitted_ones():
     from centric.models.text.persist import readings_from_state, readings_state
     from centric.models.text.self_trained import SelfTrainedSentiment
