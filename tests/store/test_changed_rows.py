@@ -20,8 +20,9 @@ from centric.store.connection import ChangedRows, Store
 @pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "c.duckdb") as s:
-        s.con.execute("CREATE TABLE t (k VARCHAR, n BIGINT, x DOUBLE, tags VARCHAR[])")
-        s.con.execute("CREATE TABLE src (k VARCHAR, n INTEGER, x DOUBLE, tags VARCHAR[])")
+        # a column named T, as customer_summary has: the row's alias in SQL must not be shadowed by it
+        s.con.execute('CREATE TABLE t (k VARCHAR, n BIGINT, "T" DOUBLE, tags VARCHAR[])')
+        s.con.execute('CREATE TABLE src (k VARCHAR, n INTEGER, "T" DOUBLE, tags VARCHAR[])')
         yield s
 
 
@@ -64,10 +65,26 @@ def test_only_the_rows_that_differ_are_written(store):
     assert _content(store, "t") == sorted(map(repr, [("a", 1, 0.5, ["x"]), ("b", 2, None, None), ("c", 3, 1.5, [])]))
 
 
+def test_a_row_differing_only_outside_column_t_is_rewritten(store):
+    _fill(store, "t", [("a", 1, 0.5, ["x"])])
+    _fill(store, "src", [("a", 2, 0.5, ["x"])])
+    store.replace_table("t", ChangedRows(store.ibis().table("src")))
+    assert _content(store, "t") == [repr(("a", 2, 0.5, ["x"]))]
+
+
+def test_the_digest_reads_the_whole_row_of_a_table_with_a_column_t(store):
+    from centric.store.fingerprint import digest
+
+    _fill(store, "t", [("a", 1, 0.5, ["x"])])
+    before = digest(store.con, "t")
+    store.con.execute("UPDATE t SET n = 2")  # T unchanged
+    assert digest(store.con, "t") != before
+
+
 def test_a_failing_write_leaves_every_table_as_it_was(store):
     _fill(store, "t", [("a", 1, 0.5, ["x"])])
     before = _content(store, "t")
-    bad = ibis.memtable(pd.DataFrame({"k": ["z"], "n": [1], "x": [1.0], "tags": [["q"]]}))
+    bad = ibis.memtable(pd.DataFrame({"k": ["z"], "n": [1], "T": [1.0], "tags": [["q"]]}))
     with pytest.raises(Exception):
         store.replace_tables({"t": ChangedRows(bad), "no_such_table": store.ibis().table("src")})
     assert _content(store, "t") == before

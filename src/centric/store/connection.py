@@ -214,16 +214,20 @@ class Store:
         row hash whose number of rows differs between the stored and the new rows is touched, and the
         stored rows of touched hashes are deleted and the new ones inserted (grouping by hash, no sort:
         identical rows of an untouched hash stay, however many)."""
+        from centric.store.fingerprint import row_alias
+
         target, staged, touched = ident(table), ident("_changed_rows"), ident("_changed_hashes")
         columns = ", ".join(map(ident, value.columns))
+        row = row_alias(con, table)  # the staged copy has the same columns
         con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {target} LIMIT 0")
         con.execute(f"INSERT INTO {staged} ({columns}) {self.ibis().compile(value.rows)}")
-        counted = "(SELECT hash(t) AS h, count(*) AS n FROM {} AS t GROUP BY ALL)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT h FROM {counted.format(target)} AS old "
-                    f"FULL JOIN {counted.format(staged)} AS new USING (h) WHERE old.n IS DISTINCT FROM new.n")
+        counted = f"(SELECT hash({row}) AS _h, count(*) AS _n FROM {{}} AS {row} GROUP BY ALL)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT _h FROM {counted.format(target)} AS old "
+                    f"FULL JOIN {counted.format(staged)} AS new USING (_h) WHERE old._n IS DISTINCT FROM new._n")
         if con.execute(f"SELECT count(*) FROM {touched}").fetchone()[0]:
-            con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} AS t "
-                        f"WHERE hash(t) IN (SELECT h FROM {touched}))")
-            con.execute(f"INSERT INTO {target} SELECT * FROM {staged} AS t WHERE hash(t) IN (SELECT h FROM {touched})")
+            con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} AS {row} "
+                        f"WHERE hash({row}) IN (SELECT _h FROM {touched}))")
+            con.execute(f"INSERT INTO {target} SELECT * FROM {staged} AS {row} "
+                        f"WHERE hash({row}) IN (SELECT _h FROM {touched})")
         con.execute(f"DROP TABLE {staged}")
         con.execute(f"DROP TABLE {touched}")
