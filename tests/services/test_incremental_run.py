@@ -195,16 +195,17 @@ def test_the_drift_check_reads_language_and_label_mix():
 
 
 def test_the_published_snapshot_equals_a_whole_publish(runs, tmp_path):
-    """The incremental run patched the snapshot's events and kept unchanged tables; every table of what
-    it published equals, row for row, a whole publish of the same database."""
+    """The incremental run patched the snapshot's events and feedback (only appended to) and kept unchanged
+    tables; every table of what it published equals, row for row, a whole publish of the same database."""
     from centric.services.dashboard_snapshot import publish_all
     from centric.services.workspace_files import open_store
     from tests.services.test_snapshot_incremental import _tables
 
     shop, _, _, result, full = runs
-    assert result.snapshot["patched"] == ["dash_events"], result.snapshot
+    assert result.snapshot["patched"] == ["dash_events", "dash_feedback"], result.snapshot
     assert result.snapshot["kept"] and "dash_events" in full.snapshot["written"], full.snapshot
-    assert any(line.startswith("snapshot: ") and "dash_events patched" in line for line in result.lines())
+    assert "dash_feedback" in full.snapshot["written"], full.snapshot
+    assert any(line.startswith("snapshot: ") and "dash_events, dash_feedback patched" in line for line in result.lines())
     copy = tmp_path / "whole"
     shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("snapshot", "run.lock"))
     with open_store(copy) as (settings, store):

@@ -153,9 +153,9 @@ def counted_once():
         yield
     finally:
         shared, _COUNTED, _SHARED = _SHARED, outer, outer_shared
-        for table in shared.values():
+        for store, name, _ in shared.values():
             with suppress(Exception):  # a temporary table: it goes with the connection anyway
-                table.release()
+                store.drop_temp_table(name)
 
 
 def _shared_key(store, settings, purpose: str) -> tuple:
@@ -170,10 +170,14 @@ def shared_marked(store, settings, analysis: str):
     or on another engine: the caller marks the events itself."""
     if _SHARED is None or getattr(store, "engine", "duckdb") != "duckdb":
         return None
-    key = _shared_key(store, settings, PURPOSES[analysis])
+    purpose = PURPOSES[analysis]
+    key = _shared_key(store, settings, purpose)
     if key not in _SHARED:
-        _SHARED[key] = _marked(store, settings, PURPOSES[analysis]).select(*SHARED_COLUMNS, "_consented").cache()
-    return _SHARED[key]
+        # a fixed name: what the analyses read from it compiles to the same SQL in the next run
+        name = f"_centric_marked_{purpose}_{'granted' if _default(settings) else 'denied'}"
+        marked = _marked(store, settings, purpose).select(*SHARED_COLUMNS, "_consented")
+        _SHARED[key] = (store, name, store.temp_table(name, marked))
+    return _SHARED[key][2]
 
 
 def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclusion:
@@ -189,8 +193,8 @@ def count_events_left_out(store, settings, analysis: str, marked=None) -> Exclus
     if _COUNTED is not None and key in _COUNTED:
         counts = _COUNTED[key]
     else:
-        if marked is None:  # the run's shared marked events when an analysis already materialised them
-            marked = _SHARED.get(key) if _SHARED is not None else None
+        if marked is None and _SHARED is not None and key in _SHARED:  # already materialised by an analysis
+            marked = _SHARED[key][2]
         marked = _marked(store, settings, purpose) if marked is None else marked
         row = store.ibis().execute(left_out_of(marked)).iloc[0]
         counts = tuple(int(row[c]) for c in ("customers_left_out", "events_left_out", "anonymous_events_left_out"))

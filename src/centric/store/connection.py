@@ -152,6 +152,16 @@ class Store:
             raise StoreError("a user's SQL runs only on a store opened read-only")
         return run_user_sql(self.con, query)
 
+    def temp_table(self, name: str, expr):
+        """Materialise an Ibis expression as this connection's TEMP table `name` (replacing one of that
+        name) and return it as an Ibis table. A fixed name, unlike Ibis's cache(), gives the expressions
+        read from it the same SQL from one run to the next (store/compiled.py serves it again)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {self.ibis().compile(expr)}")
+        return self.ibis().table(name)
+
+    def drop_temp_table(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS temp.main.{ident(name)}")
+
     # -- writing results ------------------------------------------------------------------
     def refresh_order_values(self) -> int:
         """Give orders without them their merchandise, returned and net_merchandise (store/reversals.py).
