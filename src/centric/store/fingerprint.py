@@ -27,16 +27,33 @@ def row_alias(con, table: str, database: str | None = None) -> str:
     return alias
 
 
-def digest(con, table: str) -> list:
-    """[rows, digest as a decimal string] of `table` ([0, "0"] when empty)."""
-    row = row_alias(con, table)
+def _aliases(con, tables) -> dict[str, str]:
+    """`row_alias` of several tables from one catalog query."""
+    columns: dict[str, set] = {table: set() for table in tables}
+    found = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, table_name)",
+                        [list(tables)]).fetchall()
+    for table, column in found:
+        columns[table].add(column.lower())
+    aliases = {}
+    for table, names in columns.items():
+        alias = "t"
+        while alias in names:
+            alias += "_"
+        aliases[table] = alias
+    return aliases
+
+
+def digest(con, table: str, row: str | None = None) -> list:
+    """[rows, digest as a decimal string] of `table` ([0, "0"] when empty); `row`: its `row_alias`."""
+    row = row or row_alias(con, table)
     rows, total = con.execute(
         f"SELECT count(*), coalesce(sum(hash({row})::HUGEINT), 0)::VARCHAR FROM {ident(table)} AS {row}").fetchone()
     return [int(rows), str(total)]
 
 
 def digests(con, tables) -> dict[str, list]:
-    return {table: digest(con, table) for table in tables}
+    aliases = _aliases(con, tables)
+    return {table: digest(con, table, aliases[table]) for table in tables}
 
 
 def digest_from(con, table: str, position: int) -> list:
