@@ -92,6 +92,33 @@ def test_resolution_matches_the_oracle_on_random_logs(seed):
     assert _resolved(log, split_frame) == oracle(log, splits)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_spans_of_one_customer_ids_equal_the_ordered_rule(seed):
+    """anonymous_spans takes the first link of an id linked to one customer by grouping, and orders the
+    links of the others: the rows equal those of ordering every id's links (ties in time included, an
+    alias link among them, split links left out)."""
+    from centric.queries.identity import _spans_in_order, anonymous_spans, identity_links
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(rng.randrange(20, 80)):
+        anon = rng.choice(["a1", "a2", "a3", "a4", "a5", "a6", None])
+        customer = rng.choice(["A", "B", "C", None]) if anon in ("a1", "a2") else rng.choice(["D", None])
+        rows.append((f"e{i:03d}", T0 + dt.timedelta(minutes=rng.randrange(30)), anon, customer,
+                     rng.choice(["Product Viewed", "Alias"])))
+    log = _events(rows)
+    for i in log.index[log["name"] == "Alias"][:3]:
+        log.loc[i, "properties"] = '{"previousId": "a%d"}' % rng.randrange(1, 7)
+    splits = pd.DataFrame([("a2", "B")] if seed % 2 else [], columns=["anonymous_id", "customer_id"])
+    ev = ibis.memtable(log, schema=EVENT_COLUMNS)
+    links = identity_links(ev, ibis.memtable(splits, schema={"anonymous_id": "string", "customer_id": "string"}))
+    con = ibis.duckdb.connect()
+    got, want = (con.execute(spans).sort_values(["id_value", "merged_at", "merged_by"]).reset_index(drop=True)
+                 for spans in (anonymous_spans(links), _spans_in_order(links)))
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
 def test_shared_device_never_merges_two_customers():
     """One laptop: identified as A, later as B. A's and B's events stay theirs; the anonymous
     events split by time; no event of A is counted for B or the other way."""

@@ -237,3 +237,40 @@ def test_without_any_consent_record_the_default_decides_and_says_what_to_do(shop
                 # anonymous visitors too, but not the one whose banner said no
                 assert table["users"].iloc[0] == N + 2 and left_out.customers_left_out == 0
                 assert "0 customers left out" in left_out.message() and "consent]" not in left_out.message()
+
+
+def test_a_run_marks_the_events_once_for_its_analyses(shop, monkeypatch):
+    """Within a run's analyses (consent.counted_once) the events marked by analytics consent are
+    materialised once and shared by profiles, personas' left-out count and the journey: the same profiles
+    and counts as each marking them itself, and the materialised table is gone when the block closes."""
+    from centric.queries.consent import left_out_of
+    from centric.services import consent
+    from centric.services.journey import journey_reads
+    from centric.services.profiles import build_customer_profiles
+
+    ws, _, _ = shop
+    calls = []
+    marked = consent._marked
+    monkeypatch.setattr(consent, "_marked", lambda *a, **k: calls.append(k.get("events")) or marked(*a, **k))
+
+    def temporary(store) -> set:
+        return set(store.query_df("SELECT table_name FROM duckdb_tables() WHERE temporary")["table_name"])
+
+    with open_store(ws.path) as (settings, store):
+        build_customer_profiles(store, settings)
+        alone = store.query_df("SELECT * FROM customer_profiles ORDER BY customer_id")
+        left_alone = store.ibis().execute(left_out_of(consent.marked_events(store, settings, "personas"))).iloc[0]
+        before, calls[:] = temporary(store), []
+        with consent.counted_once():
+            build_customer_profiles(store, settings)
+            left = consent.count_events_left_out(store, settings, "personas")
+            reads = journey_reads(store, settings)
+            assert reads.cached is None  # the journey read the shared table: nothing of its own to release
+            reads.release()
+            assert len(calls) == 1 and len(temporary(store) - before) == 1
+        assert temporary(store) == before
+        together = store.query_df("SELECT * FROM customer_profiles ORDER BY customer_id")
+    pd.testing.assert_frame_equal(together.drop(columns="computed_at", errors="ignore"),
+                                  alone.drop(columns="computed_at", errors="ignore"))
+    assert (left.customers_left_out, left.events_left_out, left.anonymous_events_left_out) == tuple(
+        int(left_alone[c]) for c in ("customers_left_out", "events_left_out", "anonymous_events_left_out"))

@@ -129,6 +129,34 @@ def test_drift_refits_the_listening_models(runs, tmp_path):
     assert decision.mode == "full" and "drift" in decision.reason and "new or changed texts" in decision.reason
 
 
+def test_new_words_rewrite_the_lemmas_row_only(runs, tmp_path):
+    """The lemmas the readings remember are their own model_states row: the incremental run keeps the
+    readings' row as the fit wrote it (6.9 MB on the demo shop) and rewrites the lemmas' row when the new
+    texts bring words; an erasure of a text's author drops both (they hold words of customers' texts)."""
+    import json
+
+    from centric.services.listen import LEMMAS_MODEL
+    from centric.services.workspace_files import open_store
+    from centric.store.privacy import remove_text_models
+
+    shop, _, before, _, _ = runs
+
+    def states(workspace) -> dict:
+        frame = tables(workspace, ["model_states"])["model_states"]
+        return {r["model"]: (r["fitted_at"], json.loads(r["state"])) for r in frame.to_dict("records")}
+
+    old, new = states(before), states(shop)
+    assert "lemmas" not in new["listening"][1] and new["listening"] == old["listening"]
+    words = {lang: set(found) for lang, found in new[LEMMAS_MODEL][1]["lemmas"]["lemmas"].items()}
+    known = {lang: set(found) for lang, found in old[LEMMAS_MODEL][1]["lemmas"]["lemmas"].items()}
+    assert all(known[lang] <= words.get(lang, set()) for lang in known) and words != known
+    copy = tmp_path / "erased"
+    shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("run.lock"))
+    with open_store(copy) as (_, store):
+        assert remove_text_models(store, {"a text"}) == 1
+    assert not {"listening", LEMMAS_MODEL} & set(states(copy))
+
+
 def test_saved_readings_read_exactly_as_the_fitted_ones():
     from centric.models.text.persist import readings_from_state, readings_state
     from centric.models.text.self_trained import SelfTrainedSentiment
@@ -167,16 +195,17 @@ def test_the_drift_check_reads_language_and_label_mix():
 
 
 def test_the_published_snapshot_equals_a_whole_publish(runs, tmp_path):
-    """The incremental run patched the snapshot's events and kept unchanged tables; every table of what
-    it published equals, row for row, a whole publish of the same database."""
+    """The incremental run patched the snapshot's events and feedback (only appended to) and kept unchanged
+    tables; every table of what it published equals, row for row, a whole publish of the same database."""
     from centric.services.dashboard_snapshot import publish_all
     from centric.services.workspace_files import open_store
     from tests.services.test_snapshot_incremental import _tables
 
     shop, _, _, result, full = runs
-    assert result.snapshot["patched"] == ["dash_events"], result.snapshot
+    assert result.snapshot["patched"] == ["dash_events", "dash_feedback"], result.snapshot
     assert result.snapshot["kept"] and "dash_events" in full.snapshot["written"], full.snapshot
-    assert any(line.startswith("snapshot: ") and "dash_events patched" in line for line in result.lines())
+    assert "dash_feedback" in full.snapshot["written"], full.snapshot
+    assert any(line.startswith("snapshot: ") and "dash_events, dash_feedback patched" in line for line in result.lines())
     copy = tmp_path / "whole"
     shutil.copytree(shop, copy, ignore=shutil.ignore_patterns("snapshot", "run.lock"))
     with open_store(copy) as (settings, store):

@@ -159,3 +159,42 @@ def test_after_a_publish_outside_a_run_the_events_are_written_whole(shop, tmp_pa
     published = _tables(ws.path / "snapshot" / "api.duckdb")
     assert published == _whole(ws, tmp_path)
     assert _events_of(published, V) == 2 + 1 + 3
+
+
+def _feedback(prefix: str, k: int) -> pd.DataFrame:
+    return pd.DataFrame({"feedback_id": [f"{prefix}{i}" for i in range(k)], "customer_id": IDS[:k],
+                         "received_at": [pd.Timestamp("2026-02-06 10:00:00") + pd.Timedelta(hours=i) for i in range(k)],
+                         "source": "review", "rating": 4, "rating_scale": "stars_1_5",
+                         "text": [f"Texto número {i} de {prefix}" for i in range(k)], "language": "es"})
+
+
+def _read(ws, ids, sentiment: str) -> None:
+    """Insights rows for the feedback `ids`, written as listening writes the rows of new texts (RowUpdate)."""
+    from centric.store.connection import RowUpdate
+
+    rows = pd.DataFrame({"feedback_id": ids, "language": "es", "language_confidence": 1.0, "sentiment": sentiment,
+                         "sentiment_score": 0.5, "themes": [["delivery"]] * len(ids), "aspects": "[]"})
+    with open_store(ws.path) as (_, store):
+        store.replace_table("feedback_insights", RowUpdate("feedback_id", ids, rows))
+
+
+def test_appended_feedback_patches_dash_feedback(shop, tmp_path):
+    """New texts and their readings appended: dash_feedback is patched and equals a whole publish; a text
+    read again (an old insights row replaced) is not an append: the table is written whole, equal again."""
+    ws, files = shop
+    _ingest(ws, files, "feedback", _feedback("f", 3))
+    _read(ws, ["f0", "f1"], "positive")  # f2 not read yet
+    _publish(ws)
+    _ingest(ws, files, "feedback", _feedback("g", 2))
+    _read(ws, ["g0", "g1", "f2"], "negative")  # f2: an old text's first reading, appended too
+    plan = _publish(ws)
+    assert "dash_feedback" in plan["patched"], plan
+    published = _tables(ws.path / "snapshot" / "api.duckdb")
+    assert published == _whole(ws, tmp_path)
+    assert sum("'negative'" in row for row in published["dash_feedback"]) == 3
+    _read(ws, ["f1"], "negative")  # an old text read again
+    plan = _publish(ws)
+    assert "dash_feedback" in plan["written"], plan
+    published = _tables(ws.path / "snapshot" / "api.duckdb")
+    assert published == _whole(ws, tmp_path)
+    assert sum("'negative'" in row for row in published["dash_feedback"]) == 4

@@ -8,7 +8,8 @@ funnel, services/consent.py), so nothing the shop may not analyse reaches a page
 
 Publishing costs what changed, and its result is always the one a whole publish would give:
 - the snapshot records what each of its tables was computed from (`SOURCES`: the digest of each
-  source table, store/fingerprint.py; the consent default; where the events table ended);
+  source table, store/fingerprint.py; the consent default; where the events, feedback and insights
+  tables ended);
 - a table whose sources are unchanged is kept from the published file, which the new file starts as
   a copy of (`centric run` hands over the digests its ledger already took, so nothing is read twice);
 - dash_events (over a million rows on the demo shop) is patched when the events were only appended
@@ -19,7 +20,11 @@ Publishing costs what changed, and its result is always the one a whole publish 
   update of old events, a changed split or default, no state from the last publish, a last publish
   made outside a run, whose identities may not have been rebuilt from the events then) rewrites the
   table whole;
-- every other changed table is written whole (they are small next to the events).
+- dash_feedback (a row per text, with its text twice: the costliest of the small tables to write) is
+  patched when the feedback and its insights were only appended to (proved the same way; listening
+  writes the rows of new texts only): the rows of the appended feedback ids are derived again;
+- every other changed table is written whole (they are small next to the events; patching them by a
+  comparison with the published copy measured no cheaper, docs/cli.md).
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ SOURCES = {
 NEW_EVENTS, LINKED, CONSENT_CHANGED, REACHED, REDERIVED = (
     "_snapshot_new_events", "_snapshot_linked", "_snapshot_consent_changed", "_snapshot_reached",
     "_snapshot_rederived")
+# staged set of a dash_feedback patch: the feedback ids of the appended feedback and insights rows
+FEEDBACK_IDS = "_snapshot_feedback_ids"
 # tables whose appended rows a patch reads (where each ended is recorded at every publish)
-APPENDED = ("events",)
+APPENDED = ("events", "feedback", "feedback_insights")
 
 
 def dashboard_expressions(store, settings) -> dict:
@@ -107,6 +114,11 @@ def publish_all(store, workspace: Path, settings=None, known: dict | None = None
             patch, staged = _events_patch(store, settings, workspace, before, now)
             if patch is not None:
                 patches["dash_events"] = patch
+        if "dash_feedback" not in reuse:
+            patch, more = _feedback_patch(store, before, now)
+            staged += more
+            if patch is not None:
+                patches["dash_feedback"] = patch
         _fill(plan, reuse, sorted(patches), [n for n in (*tables, *derived) if n not in reuse and n not in patches])
         return publish_snapshot(store, workspace, tables, derived=derived, built_from=now, reuse=reuse,
                                 patches=patches)
@@ -150,7 +162,8 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
         return None, []
     staged = [NEW_EVENTS, CONSENT_CHANGED, LINKED, REACHED, REDERIVED]
     stage_appended(store, NEW_EVENTS, "events", before["appended"]["events"]["end"])
-    if not stage_consent_changes(store, workspace, CONSENT_CHANGED):
+    # the published copy of the consents is the one whose digest the last publish recorded
+    if not stage_consent_changes(store, workspace, CONSENT_CHANGED, unchanged=old.get("consents") == new["consents"]):
         return None, staged
     db = store.ibis()
     fresh, changed = db.table(NEW_EVENTS), db.table(CONSENT_CHANGED)
@@ -173,3 +186,23 @@ def _events_patch(store, settings, workspace, before: dict, now: dict):
     rows = q.dash_events(events_of(store, settings, "funnel", part), user_keys=_user_keys(store))
     return Patch(rows=rows, keys={"event_id": REDERIVED}), staged
 
+
+
+def _feedback_patch(store, before: dict, now: dict):
+    """(Patch of dash_feedback, staged names), or (None, staged names) when it must be written whole. A
+    dash_feedback row is one feedback row with its insights row (queries/dashboard.py): when both tables
+    were only appended to since the last publish (listening writes the rows of new texts only), the rows
+    of every other feedback id read as before, and those of the appended ids are derived again."""
+    from centric.queries import dashboard as q
+    from centric.store.snapshot_delta import Patch, only_appended, stage_appended_keys
+
+    tables = ("feedback", "feedback_insights")
+    appended, sources = before.get("appended", {}), now["sources"]["dash_feedback"]
+    if not all(only_appended(store, table, appended.get(table), sources[table]) for table in tables):
+        return None, []
+    stage_appended_keys(store, FEEDBACK_IDS, "feedback_id", {table: appended[table]["end"] for table in tables})
+    db = store.ibis()
+    feedback = db.table("feedback")
+    part = feedback.filter(feedback.feedback_id.isin(db.table(FEEDBACK_IDS).feedback_id))
+    return (Patch(rows=q.dash_feedback(part, db.table("feedback_insights")), keys={"feedback_id": FEEDBACK_IDS}),
+            [FEEDBACK_IDS])

@@ -25,6 +25,7 @@ import pandas as pd
 from centric.errors import CentricError
 from centric.queries.transitions import DELIVERY_EVENT
 from centric.schema import JOURNEY_STATUSES, LIFECYCLE_STAGES
+from centric.services.consent import SHARED_COLUMNS
 
 PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Filtered", "Product Clicked",
                    "Product Viewed", "Product Added", "Product Removed", "Cart Viewed", "Checkout Started",
@@ -254,7 +255,9 @@ class JourneyReads:
             self.cached = None
 
 
-EVENT_COLUMNS = ("event_id", "occurred_at", "customer_id", "anonymous_id", "name", "channel")
+# the events' columns the journey reads (its per-customer and per-visitor digests hash them): those of the
+# marked events a run shares (services/consent.py)
+EVENT_COLUMNS = SHARED_COLUMNS
 
 
 def journey_reads(store, settings) -> JourneyReads:
@@ -272,9 +275,13 @@ def journey_reads(store, settings) -> JourneyReads:
     if getattr(store, "engine", "duckdb") == "spark":
         events, left_out = consent.events_and_left_out(store, settings, "journey")
     else:
-        marked = consent.marked_events(store, settings, "journey")
-        cached = marked.select(*EVENT_COLUMNS, "_consented").cache()
-        events, left_out = kept(cached), consent.count_events_left_out(store, settings, "journey", cached)
+        # within `centric run` the marked events its profiles and personas read already (services/consent.py
+        # shared_marked, dropped at the run's end); otherwise materialised here and dropped by release()
+        shared = consent.shared_marked(store, settings, "journey")
+        if shared is None:
+            cached = consent.marked_events(store, settings, "journey").select(*EVENT_COLUMNS, "_consented").cache()
+        marked = shared if shared is not None else cached
+        events, left_out = kept(marked), consent.count_events_left_out(store, settings, "journey", marked)
     tables = {"events": events, **consent.consented_tables(store, settings, consent.PURPOSES["journey"],
                                                            ("orders", "feedback", "customers"))}
     end = observation_end(store) or db.execute(tables["customers"].created_at.max())

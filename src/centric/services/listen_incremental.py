@@ -31,9 +31,15 @@ SHIFT = 0.10
 
 
 def _old_insights(store) -> pd.DataFrame:
+    """feedback_insights with aspects as JSON text; the themes (lists) come as JSON text too and are parsed
+    in one call: Ibis turns a list column into Python lists one row at a time (0.14 s against 0.05 s of
+    CPU on the demo's 33k texts), with the same lists."""
     db = store.ibis()
     t = db.table("feedback_insights")
-    return db.execute(t.mutate(aspects=t.aspects.cast("string")))
+    frame = db.execute(t.mutate(aspects=t.aspects.cast("string"), themes=t.themes.cast("json").cast("string")))
+    texts = (x if isinstance(x, str) else "null" for x in frame["themes"].to_numpy(dtype=object))
+    frame["themes"] = json.loads("[" + ",".join(texts) + "]")
+    return frame
 
 
 def _parsed(aspects: pd.Series) -> list:
@@ -70,7 +76,7 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     from centric.models.text.analyzer import FeedbackAnalyzer
     from centric.models.text.persist import readings_from_state
     from centric.models.text.self_trained import weak_label
-    from centric.services.listen import _feedback, input_hashes, write_aggregates
+    from centric.services.listen import LEMMAS_MODEL, _feedback, input_hashes, write_aggregates
     from centric.services.run_ledger import load_model, save_model
     from centric.store.connection import RowUpdate
 
@@ -114,12 +120,13 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     say(f"reading {len(fresh):,} new texts")
     # a dictionary is loaded only for words the fit never lemmatised; the memo holds this workspace's words only
     lemmas.forget()
-    lemmas.remember(state.get("lemmas"))
+    remembered = load_model(store, LEMMAS_MODEL)  # a state saved by an older centric holds them itself
+    lemmas.remember(remembered[1].get("lemmas") if remembered is not None else state.get("lemmas"))
     before = lemmas.known()
     new = analyzer.read(fresh["feedback_id"].tolist(), fresh["text"].tolist(), detected, confidence,
                         fresh["source"].tolist())
-    if lemmas.known() != before:  # new words: remembered for the next run
-        save_model(store, "listening", fitted, {**state, "lemmas": lemmas.state()}, refitted=False)
+    if lemmas.known() != before:  # new words: remembered for the next run (their row only)
+        save_model(store, LEMMAS_MODEL, fitted, {"lemmas": lemmas.state()}, refitted=False)
     new["discovered_theme"] = None
     new["input_hash"] = fresh["_hash"].to_numpy()
     stored_new = new.assign(aspects=new["aspects"].map(lambda a: json.dumps(a, ensure_ascii=False)))

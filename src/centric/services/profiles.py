@@ -17,6 +17,7 @@ class ProfileError(CentricError):
 
 def build_customer_profiles(store, settings=None) -> int:
     """Write customer_profiles; builds customer_summary first when it is empty."""
+    from centric.queries.consent import kept
     from centric.queries.customer_profile import customer_profile
 
     if not store.has_rows("customers"):
@@ -30,8 +31,12 @@ def build_customer_profiles(store, settings=None) -> int:
         end = db.execute(db.table("customers").created_at.max())
     if not store.has_rows("customer_summary"):
         build_customer_summary(store, cuts=settings.rfm_cuts if settings else None)
-    names = ("customers", "customer_summary", "orders", "order_lines", "events", "feedback", "consents")
+    names = ("customers", "customer_summary", "orders", "order_lines", "feedback", "consents")
     tables = consent.consented_tables(store, settings, consent.PURPOSES["customer_profiles"], names)
+    # within `centric run`, the marked events personas and the journey read too (materialised once)
+    shared = consent.shared_marked(store, settings, "customer_profiles")
+    tables["events"] = (consent.consented_events(store, settings, consent.PURPOSES["customer_profiles"])
+                        if shared is None else kept(shared))
     for name in OPTIONAL_INPUTS:
         tables[name] = db.table(name) if store.has_rows(name) else None
     return store.replace_table("customer_profiles", customer_profile(tables, end))

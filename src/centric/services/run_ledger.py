@@ -157,9 +157,9 @@ class Ledger:
             "inputs": json.dumps(decision.inputs), "rows": int(rows), "seconds": float(seconds),
             "ran_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         }])
-        keep = self.store.ibis().table("run_ledger")
-        others = self.store.ibis().execute(keep.filter(keep.step != step).mutate(inputs=keep.inputs.cast("string")))
-        self.store.replace_table("run_ledger", pd.concat([others, row], ignore_index=True)[list(row.columns)])
+        from centric.store.connection import RowUpdate
+
+        self.store.replace_table("run_ledger", RowUpdate("step", [step], row))  # the step's row only
 
 
 def changed(before: dict, now: dict) -> str:
@@ -184,6 +184,11 @@ def load_model(store, model: str) -> tuple[dict, dict] | None:
     """(fitted_on, state) of a saved model, or None."""
     if not store.has_rows("model_states"):
         return None
+    if getattr(store, "engine", "duckdb") == "duckdb":  # the name bound: one SQL text for every model
+        from centric.store.model_states import model_state
+
+        found = model_state(store, model)
+        return None if found is None else (json.loads(found[0]), json.loads(found[1]))
     db = store.ibis()
     t = db.table("model_states")
     frame = db.execute(t.filter(t.model == model).select(fitted_on=t.fitted_on.cast("string"),
@@ -201,7 +206,11 @@ def save_model(store, model: str, fitted_on: dict, state: dict, refitted: bool =
     from centric.store.connection import RowUpdate
 
     when = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    if not refitted:
+    if not refitted and getattr(store, "engine", "duckdb") == "duckdb":
+        from centric.store.model_states import fitted_at
+
+        when = fitted_at(store, model) or when
+    elif not refitted:
         db = store.ibis()
         t = db.table("model_states")
         before = db.execute(t.filter(t.model == model).select("fitted_at"))

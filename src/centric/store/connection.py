@@ -10,7 +10,7 @@ from centric.store.migrations import migrate
 from centric.store.sqltext import ident
 from centric.store.transactions import StoreError, transaction
 
-__all__ = ["RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
+__all__ = ["ChangedRows", "RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
 
 
 class RowUpdate:
@@ -19,6 +19,19 @@ class RowUpdate:
 
     def __init__(self, key: str, keys, rows):
         self.key, self.keys, self.rows = key, sorted(set(keys)), rows
+        self.columns = list(rows.columns)
+
+
+class ChangedRows:
+    """A value for `Store.replace_tables`: the table ends up holding exactly the rows of `rows` (an Ibis
+    expression), as a whole replace would, but only the rows that differ are deleted and inserted (a
+    table rebuilt every run whose content seldom moves, such as the identities: writing it whole, and
+    DuckDB's checkpoint of it, cost more than comparing). Rows are compared by DuckDB's hash of the whole
+    row as the table stores it, with the same 64-bit-collision caveat as the run's digests
+    (store/fingerprint.py); duplicate rows count as many times as they occur."""
+
+    def __init__(self, rows):
+        self.rows = rows
         self.columns = list(rows.columns)
 
 
@@ -139,6 +152,16 @@ class Store:
             raise StoreError("a user's SQL runs only on a store opened read-only")
         return run_user_sql(self.con, query)
 
+    def temp_table(self, name: str, expr):
+        """Materialise an Ibis expression as this connection's TEMP table `name` (replacing one of that
+        name) and return it as an Ibis table. A fixed name, unlike Ibis's cache(), gives the expressions
+        read from it the same SQL from one run to the next (store/compiled.py serves it again)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {self.ibis().compile(expr)}")
+        return self.ibis().table(name)
+
+    def drop_temp_table(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS temp.main.{ident(name)}")
+
     # -- writing results ------------------------------------------------------------------
     def refresh_order_values(self) -> int:
         """Give orders without them their merchandise, returned and net_merchandise (store/reversals.py).
@@ -164,13 +187,16 @@ class Store:
 
     def replace_tables(self, contents: dict) -> dict[str, int]:
         """Replace several output tables in one transaction: all land together or none does. A value is an
-        Ibis expression, a DataFrame, or a RowUpdate (only the rows of some keys replaced)."""
+        Ibis expression, a DataFrame, a RowUpdate (only the rows of some keys replaced) or a ChangedRows
+        (an expression's rows, only those that differ written)."""
         with self.transaction() as con:
             for table, expr_or_df in contents.items():
                 self._replace(con, table, expr_or_df)
         return {table: self.count(table) for table in contents}
 
     def _replace(self, con, table: str, expr_or_df) -> None:
+        if isinstance(expr_or_df, ChangedRows):
+            return self._replace_changed(con, table, expr_or_df)
         if isinstance(expr_or_df, RowUpdate):
             if expr_or_df.keys:
                 import pandas as pd
@@ -192,3 +218,26 @@ class Store:
                 f"SELECT {', '.join(map(ident, columns))} FROM _replace_df"
             )
             con.unregister("_replace_df")
+
+    def _replace_changed(self, con, table: str, value: ChangedRows) -> None:
+        """`ChangedRows`: the new rows staged in the table's own types (so they hash as it stores them); a
+        row hash whose number of rows differs between the stored and the new rows is touched, and the
+        stored rows of touched hashes are deleted and the new ones inserted (grouping by hash, no sort:
+        identical rows of an untouched hash stay, however many)."""
+        from centric.store.fingerprint import row_alias
+
+        target, staged, touched = ident(table), ident("_changed_rows"), ident("_changed_hashes")
+        columns = ", ".join(map(ident, value.columns))
+        row = row_alias(con, table)  # the staged copy has the same columns
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {target} LIMIT 0")
+        con.execute(f"INSERT INTO {staged} ({columns}) {self.ibis().compile(value.rows)}")
+        counted = f"(SELECT hash({row}) AS _h, count(*) AS _n FROM {{}} AS {row} GROUP BY ALL)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT _h FROM {counted.format(target)} AS old "
+                    f"FULL JOIN {counted.format(staged)} AS new USING (_h) WHERE old._n IS DISTINCT FROM new._n")
+        if con.execute(f"SELECT count(*) FROM {touched}").fetchone()[0]:
+            con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rowid FROM {target} AS {row} "
+                        f"WHERE hash({row}) IN (SELECT _h FROM {touched}))")
+            con.execute(f"INSERT INTO {target} SELECT * FROM {staged} AS {row} "
+                        f"WHERE hash({row}) IN (SELECT _h FROM {touched})")
+        con.execute(f"DROP TABLE {staged}")
+        con.execute(f"DROP TABLE {touched}")

@@ -1,7 +1,8 @@
 """The identities table and its splits (the rule is in queries/identity.py).
 
 `rebuild_identities` recomputes the whole table from events, customers and identity_splits in one
-transaction: it is derived data, cheap to rebuild, so a merge or a split never leaves a stale row.
+transaction: it is derived data, cheap to rebuild, so a merge or a split never leaves a stale row (on
+DuckDB only the rows that differ are written: Store ChangedRows).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import datetime as dt
 
 
 def rebuild_identities(store) -> int:
-    """Recompute `identities`; returns its rows."""
+    """Recompute `identities`; returns its rows. On DuckDB only the rows that changed are written (a day's
+    events seldom link a new visitor: on the demo shop none of the 60,000 rows moved, and writing them
+    whole, then checkpointing them, cost 0.25 s of CPU each run)."""
     from centric.queries.identity import identities
+    from centric.store.connection import ChangedRows
 
     db = store.ibis()
-    return store.replace_table("identities", identities(db.table("events"), db.table("customers"),
-                                                        db.table("identity_splits")))
+    rows = identities(db.table("events"), db.table("customers"), db.table("identity_splits"))
+    return store.replace_table("identities", ChangedRows(rows) if getattr(store, "engine", "duckdb") == "duckdb" else rows)
 
 
 def links_between(store, anonymous_id: str, customer_id: str | None = None) -> list[tuple[str, int]]:

@@ -351,11 +351,12 @@ def remove_persona_quotes(con, texts: set[str]) -> int:
 
 
 def remove_text_models(con, texts: set[str]) -> int:
-    """Drop the saved listening readings (their vocabularies are n-grams of customers' texts) when the
-    person wrote any text; the next run refits them. Returns the states dropped."""
+    """Drop the saved listening readings (their vocabularies are n-grams of customers' texts) and the
+    lemmas remembered with them (words of those texts) when the person wrote any text; the next run
+    refits them. Returns the readings' states dropped."""
     con = getattr(con, "con", con)  # a Store, or its connection
     if not texts:
         return 0
     found = con.execute("SELECT count(*) FROM model_states WHERE model = 'listening'").fetchone()[0]
-    con.execute("DELETE FROM model_states WHERE model = 'listening'")
+    con.execute("DELETE FROM model_states WHERE model IN ('listening', 'listening_lemmas')")
     return int(found)

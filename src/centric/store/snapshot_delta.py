@@ -9,7 +9,8 @@ Rules:
   equal the digest recorded at the last publish, with the row counts likewise; an update, a
   deletion (an erasure) or a rewrite fails the test and the caller publishes the table whole.
 - The consent changes are the customers with a consents row in the workspace and not in the
-  published snapshot's copy, or the other way round (rows compared whole).
+  published snapshot's copy, or the other way round (rows compared whole); none when the consents'
+  digest equals the one recorded when that copy was published.
 - Staged key sets are TEMP tables of this connection (the Ibis backend reads them by name); a patch
   deletes the snapshot rows whose key column is in a staged set and inserts the patch's rows.
 Only identifiers go into SQL text, through `ident`; values are bound.
@@ -59,17 +60,30 @@ def stage_appended(store, name: str, table: str, position: int) -> None:
                       [int(position)])
 
 
+def stage_appended_keys(store, name: str, column: str, positions: dict) -> None:
+    """TEMP table `name` (`column`): the distinct values of `column` in the rows of each table of
+    `positions` ({table: position}) stored at or after its position."""
+    parts = " UNION ".join(f"SELECT {ident(column)} FROM {ident(table)} WHERE rowid >= ?" for table in positions)
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {parts}", [int(p) for p in positions.values()])
+
+
 def stage(store, name: str, expr) -> None:
     """TEMP table `name` holding the result of an Ibis expression over the store's tables."""
     store.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {store.ibis().compile(expr)}")
 
 
-def stage_consent_changes(store, workspace, name: str) -> bool:
+def stage_consent_changes(store, workspace, name: str, unchanged: bool = False) -> bool:
     """TEMP table `name` (customer_id): customers whose consents rows differ between the workspace and
-    the published snapshot. False (nothing staged) when the snapshot's copy cannot be compared."""
+    the published snapshot. False (nothing staged) when the snapshot's copy cannot be compared.
+    `unchanged`: the caller proved the consents equal to the published copy (the digest recorded at the
+    last publish): the set is empty, staged without reading either copy."""
     import duckdb
 
     con = store.con
+    if unchanged:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT DISTINCT customer_id FROM main.consents "
+                    "LIMIT 0")
+        return True
     con.execute(f"ATTACH {constant(str(snapshot_path(workspace)))} AS centric_published (READ_ONLY)")
     try:
         con.execute(
