@@ -894,7 +894,9 @@ MODEL_STATES = Table(
     "they were fitted on (for the drift checks of services/run_ledger.py). Replaced at every refit; "
     "a run after an erasure refits the listening models (removed texts count as drift).",
     (
-        Column("model", TEXT, "listening or personas."),
+        Column("model", TEXT, "listening, listening_lemmas (the words already lemmatised), personas, clv, journey "
+                                   "(the journey drivers' fit: only its observation end) or journey_stages (the stages' "
+                                   "settings and observation end)."),
         Column("fitted_at", TIMESTAMP, "When it was fitted (UTC)."),
         Column("fitted_on", JSON, "What it was fitted on: row counts, label and language shares, variables."),
         Column("state", JSON, "The fitted state."),
