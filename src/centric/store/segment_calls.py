@@ -201,12 +201,12 @@ def build_calls(con, records: str, timezone: str) -> None:
 
 
 def load_calls(con, records: str, ctx) -> None:
-    """The Segment handler of store/collected.py: load the calls of view `records`.
+    """The Segment handler of store/collected.py: load the calls of view `records`, from the table
+    _calls its `prepare` step built before the loader's transaction (the loader drops it).
 
-    It runs inside the loader's transaction: its temp tables and views are dropped when it succeeds,
-    and go with the transaction's rollback when anything fails (a DROP in an aborted transaction would
-    fail too and hide the error)."""
-    build_calls(con, records, ctx.timezone)
+    It runs inside the loader's transaction: its other temp tables and views are dropped when it
+    succeeds, and go with the transaction's rollback when anything fails (a DROP in an aborted
+    transaction would fail too and hide the error)."""
     ctx.quarantine("events", "SELECT _seq, _fail.column_name AS column_name, _fail.value AS value, "
                              "_fail.reason AS reason FROM _calls WHERE _fail IS NOT NULL")
     ctx.report.duplicates += con.execute("SELECT count(*) FROM _calls WHERE _fail IS NULL AND _dup").fetchone()[0]
@@ -352,3 +352,7 @@ def load_consent_context(con, ctx) -> int:
     for table in ("_consent_src", "_consent_marks", "_consent_categories"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return added
+
+
+# built before the loader's transaction: a temp table made inside it is scanned by one thread
+load_calls.prepare = lambda con, records, ctx: build_calls(con, records, ctx.timezone)
