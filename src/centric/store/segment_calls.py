@@ -354,5 +354,10 @@ def load_consent_context(con, ctx) -> int:
     return added
 
 
-# built before the loader's transaction: a temp table made inside it is scanned by one thread
-load_calls.prepare = lambda con, records, ctx: build_calls(con, records, ctx.timezone)
+def prepare_calls(con, records: str, ctx) -> None:
+    """load_calls' `prepare` step: _calls, built before the loader's transaction (a temp table made
+    inside it stays in its local storage, which DuckDB scans with one thread)."""
+    build_calls(con, records, ctx.timezone)
+
+
+load_calls.prepare = prepare_calls
