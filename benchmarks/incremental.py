@@ -8,13 +8,19 @@ deterministic outputs exactly, refitted ones within the stated tolerances (incre
 Prints wall-clock and CPU seconds (CPU: this process and its threads, steadier when the machine is
 shared) of each run and the ratio incremental / full on the same data; target <= 0.15.
 
-    python benchmarks/incremental.py [--customers 20000] [--folder /tmp/centric-incremental] [--days 1]
+A single pair of runs swings by about a second of CPU either way on this 2-core machine (the full run
+alone by 15%): `--rounds N` repeats the pair N times from the same saved base (the base copied back,
+the last day ingested, the incremental run, then the full run on a copy) and prints each round's
+ratio and the ratio of the medians.
+
+    python benchmarks/incremental.py [--customers 20000] [--folder /tmp/centric-incremental] [--days 1] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,6 +47,7 @@ def main() -> None:
     parser.add_argument("--folder", default="/tmp/centric-incremental")
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="Keep the base and extra files a previous call loaded.")
+    parser.add_argument("--rounds", type=int, default=1, help="Pairs of runs (incremental, full) from the same base.")
     args = parser.parse_args()
     folder = Path(args.folder)
     if args.reuse:  # the base again: the previous call's copy made before the last day was ingested
@@ -54,20 +61,33 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
         (shop, extra), _, _ = timed(f"demo shop of {args.customers:,} customers, base loaded",
                                     lambda: build(folder, args.customers, days_back=args.days))
-    ws = Workspace(shop)
-    first, full_wall, full_cpu = timed("full run on the base", lambda: ws.run(full=True))
+    first, full_wall, full_cpu = timed("full run on the base", lambda: Workspace(shop).run(full=True))
     shutil.copytree(shop, folder / "before")
-    timed(f"ingest of the last {args.days} day(s)", lambda: load(shop, extra))
-    steps, inc_wall, inc_cpu = timed("incremental run", lambda: ws.run())
-    print("\n".join("  " + line for line in steps.lines()), flush=True)
-    shutil.copytree(shop, folder / "full", ignore=shutil.ignore_patterns("run.lock"))
-    # the full run on the same data starts from the incremental run's workspace, its ledger ignored
-    again, same_wall, same_cpu = timed("full run on the same data", lambda: Workspace(folder / "full").run(full=True))
-    figures = compare(shop, folder / "full", folder / "before")
-    for name, value in figures.items():
-        print(f"  {name}: {value:.4g}" if isinstance(value, float) else f"  {name}: {value}")
-    print(f"incremental / full on the same data: {inc_wall / same_wall:.3f} wall, {inc_cpu / same_cpu:.3f} CPU "
-          f"(target <= {TARGET}); incremental / first full run: {inc_wall / full_wall:.3f} wall")
+    pairs = []
+    for k in range(args.rounds):
+        if k:  # the base again, as the first round found it
+            shutil.rmtree(shop)
+            shutil.copytree(folder / "before", shop)
+            shutil.rmtree(folder / "full", ignore_errors=True)
+            print(f"round {k + 1}:", flush=True)
+        timed(f"ingest of the last {args.days} day(s)", lambda: load(shop, extra))
+        steps, inc_wall, inc_cpu = timed("incremental run", lambda: Workspace(shop).run())
+        print("\n".join("  " + line for line in steps.lines()), flush=True)
+        shutil.copytree(shop, folder / "full", ignore=shutil.ignore_patterns("run.lock"))
+        # the full run on the same data starts from the incremental run's workspace, its ledger ignored
+        again, same_wall, same_cpu = timed("full run on the same data",
+                                           lambda: Workspace(folder / "full").run(full=True))
+        figures = compare(shop, folder / "full", folder / "before")
+        for name, value in figures.items():
+            print(f"  {name}: {value:.4g}" if isinstance(value, float) else f"  {name}: {value}")
+        print(f"incremental / full on the same data: {inc_wall / same_wall:.3f} wall, {inc_cpu / same_cpu:.3f} CPU "
+              f"(target <= {TARGET}); incremental / first full run: {inc_wall / full_wall:.3f} wall", flush=True)
+        pairs.append((inc_wall, inc_cpu, same_wall, same_cpu))
+    if len(pairs) > 1:
+        med = [statistics.median(p[i] for p in pairs) for i in range(4)]
+        print(f"medians of {len(pairs)} rounds: incremental {med[0]:.1f} s wall / {med[1]:.1f} s CPU, full "
+              f"{med[2]:.1f} s wall / {med[3]:.1f} s CPU; ratio of the medians {med[0] / med[2]:.3f} wall, "
+              f"{med[1] / med[3]:.3f} CPU (target <= {TARGET})")
     print("results: deterministic outputs equal, refitted ones within tolerance (incremental_data.compare)")
 
 

@@ -95,3 +95,22 @@ def test_score_table_totals_and_groups():
     assert table.loc[("nps", "2024-02", "all", "all"), "n"] == 2
     assert table.loc[("nps", "all", "channel", "email"), "value"] == pytest.approx(0.0)
     assert table.loc[("csat", "all", "all", "all"), "value"] == pytest.approx(100.0)
+
+
+def test_rising_themes_test_only_themes_mentioned_in_the_windows_and_read_aspects_given_as_json():
+    """A theme negative only before both windows is not tested (nor counted in Holm's family); aspects may
+    come as JSON text (the incremental run's insights) with the same result as lists."""
+    import json
+
+    rng = np.random.default_rng(3)
+    end = pd.Timestamp("2024-06-30")
+    rows = _mentions(400, 0.10, rng, end - pd.Timedelta(days=60)) + _mentions(400, 0.25, rng, end - pd.Timedelta(days=30))
+    old = [{"received_at": end - pd.Timedelta(days=200), "aspects": [{"theme": f"old{i}", "sentiment": "negative"}]}
+           for i in range(30)]
+    with_old = listening.rising_negative_themes(pd.DataFrame(rows + old), end)
+    alone = listening.rising_negative_themes(pd.DataFrame(rows), end)
+    assert list(with_old["theme"]) == ["delivery"]
+    pd.testing.assert_frame_equal(with_old, alone)
+    as_json = pd.DataFrame(rows + old).assign(aspects=lambda f: f["aspects"].map(json.dumps))
+    pd.testing.assert_frame_equal(listening.rising_negative_themes(as_json, end), alone)
+    assert listening.rising_negative_themes(pd.DataFrame(rows + old).iloc[400:401].assign(aspects=[None]), end).empty

@@ -106,3 +106,29 @@ def test_the_cache_is_bounded(store, monkeypatch):
     store.ibis().execute(t.filter(t.a > 5).count())  # the most recent is still kept
     store.ibis().execute(t.filter(t.a > 0).count())  # the oldest is not
     assert _delta(before) == {"compiled": 1, "reused": 1}
+
+
+def test_a_moment_keeps_the_sql_across_values_and_reads_like_a_literal(store):
+    """`Store.moment`: a query over a bound point in time compiles once for every value (the observation
+    end moves each day), reads what the same query over a literal reads, and is still bound after the
+    Store reopened its connection (`released`)."""
+    import datetime as dt
+
+    from centric.queries.customer_summary import customer_summary
+
+    store.con.execute("INSERT INTO orders (order_id, customer_id, ordered_at, status, currency, total, merchandise, "
+                      "returned, net_merchandise) VALUES ('o1', 'c1', '2024-01-01 10:00', 'completed', 'EUR', 10, 10, 0, "
+                      "10), ('o2', 'c1', '2024-02-01 10:00', 'completed', 'EUR', 20, 20, 0, 20), ('o3', 'c2', "
+                      "'2024-03-01 10:00', 'completed', 'EUR', 5, 5, 0, 5)")
+    db = store.ibis()
+    before = compiled.compile_counts()
+    for end in (dt.datetime(2024, 2, 15), dt.datetime(2024, 3, 5, 12), dt.datetime(2024, 6, 1)):
+        bound = db.execute(customer_summary(db.table("orders"), store.moment("end", end)).order_by("customer_id"))
+        literal = db.execute(customer_summary(db.table("orders"), end).order_by("customer_id"))
+        assert bound.equals(literal) and (bound["observed_until"] == end).all()
+    assert _delta(before)["compiled"] == 1 + 3  # the bound query once; the literal one per value
+    at = store.moment("end", dt.datetime(2024, 2, 15))
+    with store.released():
+        pass
+    rows = store.ibis().execute(customer_summary(store.ibis().table("orders"), at))
+    assert rows["customer_id"].tolist() == ["c1"] and rows["T"].tolist() == [45.0]

@@ -10,12 +10,14 @@
   points NPS would gain if those detractors had been passives, 100 x (detractors mentioning the
   theme) / (all respondents).
 - Rising negative themes: a theme's share of negative feedback in the recent window against the
-  window before, with a two-proportion z-test (pooled variance); the p-values of all themes are
-  adjusted with Holm's (1979) step-down method, so that testing many themes does not raise alarms.
+  window before, with a two-proportion z-test (pooled variance). The themes tested are those with a
+  negative mention in either window (a theme with none there has nothing to compare); their p-values
+  are adjusted with Holm's (1979) step-down method, so that testing many themes does not raise alarms.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -147,8 +149,9 @@ def drivers(responses: pd.DataFrame) -> pd.DataFrame:
 def rising_negative_themes(insights: pd.DataFrame, end, window_days: int = 30, alpha: float = 0.05) -> pd.DataFrame:
     """Themes whose share of negative mentions grew in the last ``window_days`` against the window before.
 
-    ``insights``: received_at, themes (list) and aspects (list of {theme, sentiment}). Returns theme,
-    recent_share, previous_share, recent_n, previous_n, z, p_value, rising.
+    ``insights``: received_at, themes (list) and aspects (list of {theme, sentiment}, or that list as JSON
+    text: only the rows inside the two windows are read, so an incremental run need not parse every
+    text's aspects). Returns theme, recent_share, previous_share, recent_n, previous_n, z, p_value, rising.
     """
     cols = ["theme", "recent_share", "previous_share", "recent_n", "previous_n", "z", "p_value", "rising"]
     if insights.empty:
@@ -157,13 +160,15 @@ def rising_negative_themes(insights: pd.DataFrame, end, window_days: int = 30, a
     end = pd.Timestamp(end).tz_localize(None) if pd.Timestamp(end).tzinfo else pd.Timestamp(end)  # naive, as `when`
     recent = (when > end - pd.Timedelta(days=window_days)) & (when <= end)
     previous = (when > end - pd.Timedelta(days=2 * window_days)) & ~recent & (when <= end)
-    negative = [{a["theme"] for a in (asp if isinstance(asp, (list, np.ndarray)) else []) if a["sentiment"] == "negative"}
-                for asp in insights["aspects"]]
+    inside = (recent | previous).to_numpy()
+    recent, previous = recent.to_numpy()[inside], previous.to_numpy()[inside]
+    negative = [{a["theme"] for a in _aspect_list(asp) if a["sentiment"] == "negative"}
+                for asp in insights["aspects"].to_numpy(dtype=object)[inside]]
     n1, n0 = int(recent.sum()), int(previous.sum())
     rows = []
     for theme in sorted(set().union(*negative)) if negative else []:
         has = np.array([theme in s for s in negative])
-        x1, x0 = int((has & recent.to_numpy()).sum()), int((has & previous.to_numpy()).sum())
+        x1, x0 = int((has & recent).sum()), int((has & previous).sum())
         p1 = x1 / n1 if n1 else 0.0
         p0 = x0 / n0 if n0 else 0.0
         pooled = (x1 + x0) / (n1 + n0) if n1 + n0 else 0.0
@@ -176,6 +181,13 @@ def rising_negative_themes(insights: pd.DataFrame, end, window_days: int = 30, a
     out["p_value"] = holm(out["p_value"].to_numpy(dtype=float))
     out["rising"] = (out["z"] > 0) & (out["p_value"] < alpha)
     return out.sort_values("z", ascending=False, ignore_index=True)
+
+
+def _aspect_list(aspects) -> list:
+    """A text's aspects as a list: given as one (or an array), as JSON text, or missing (none)."""
+    if isinstance(aspects, str):
+        return json.loads(aspects) or []
+    return aspects if isinstance(aspects, (list, np.ndarray)) else []
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ monetary_value_holdout and duration_holdout. Customers first buying after calibr
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
+from centric.queries.moments import timestamp
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
 
@@ -28,7 +29,7 @@ def purchase_days(orders, until):
     """One row per customer and purchase day up to `until`: customer_id, day, value."""
     import ibis
 
-    end = ibis.literal(until).cast("timestamp")
+    end = timestamp(until)
     buys = purchases(orders, end)
     buys = buys.mutate(day=buys.ordered_at.date())
     return buys.group_by(["customer_id", "day"]).aggregate(value=buys.value.sum())
@@ -39,7 +40,7 @@ def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None
     import ibis
 
     per_unit = unit_days(unit)
-    cal_day = ibis.literal(calibration_end).cast("timestamp").date()
+    cal_day = timestamp(calibration_end).date()
     days = purchase_days(orders, holdout_end or calibration_end)
     first = days.group_by("customer_id").aggregate(first_day=days.day.min())
     first = first.filter(first.first_day <= cal_day)

@@ -23,6 +23,8 @@ Every builder here is pure Ibis (DuckDB and PySpark alike); callers pass tables 
 
 from __future__ import annotations
 
+from centric.queries.moments import timestamp
+
 CATEGORIES = ("essential", "personalization", "analytics", "marketing")
 ALWAYS_GRANTED = ("essential",)
 
@@ -132,7 +134,7 @@ def ever_granted(customers, consents, category: str, until, default_granted: boo
     c = customers.select("customer_id")
     if category in ALWAYS_GRANTED:
         return c
-    when = ibis.literal(until).cast("timestamp")
+    when = timestamp(until)
     iv = consent_intervals(consents, category).filter(lambda t: t.valid_from <= when)
     granted = iv.filter(iv.granted).select("customer_id").distinct()
     if not default_granted:

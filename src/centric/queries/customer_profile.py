@@ -17,6 +17,7 @@ feedback_insights) may be None; their columns are then NULL.
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
+from centric.queries.moments import timestamp
 from centric.schema import AGE_BANDS
 
 
@@ -87,7 +88,7 @@ def customer_profile(tables: dict, observed_until):
     events, feedback, consents; customer_value and feedback_insights optional)."""
     import ibis
 
-    end = ibis.literal(observed_until).cast("timestamp")
+    end = timestamp(observed_until)
     c = tables["customers"]
     age = (end.year() - c.birth_year.cast("int64"))
     age = ibis.ifelse(age.between(0, 120), age, ibis.null("int64"))

@@ -23,6 +23,7 @@ R x F grid (Champions, Loyal, ... Hibernating, Lost); docs/segments.md defines e
 
 from __future__ import annotations
 
+from centric.queries.moments import timestamp
 from centric.queries.revenue import customer_revenue, with_money
 
 RFM_SEGMENTS = (
@@ -81,7 +82,7 @@ def customer_summary(orders, observed_until, cuts=DEFAULT_RFM_CUTS):
     import ibis
 
     cuts = check_cuts(cuts)
-    end = ibis.literal(observed_until).cast("timestamp")
+    end = timestamp(observed_until)
     end_day = end.date()
     buys = purchases(orders, end)
     buys = buys.mutate(day=buys.ordered_at.date())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 
 from centric.queries.journey_milestones import purchase_days
+from centric.queries.moments import timestamp
 
 # table -> the columns the journey reads of it (those present), the row's id first
 READ = {
@@ -67,7 +68,7 @@ def crossing(tables: dict, before, after, at_risk_days: int, lapsed_days: int):
     end moved from `before` to `after` (see the module's rule)."""
     import ibis
 
-    lo, hi = ibis.literal(before).cast("timestamp"), ibis.literal(after).cast("timestamp")
+    lo, hi = timestamp(before), timestamp(after)
     parts = []
     for name, column in DATED.items():
         t = tables[name]

@@ -14,6 +14,7 @@ observation) longer than `at_risk_days`, for the at-risk and lapsed stays.
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
+from centric.queries.moments import timestamp
 
 ENGAGED_EVENTS = ("Product Added", "Cart Viewed", "Checkout Started", "Product Added to Wishlist")
 ADVOCACY_EVENTS = ("Referral Sent", "Product Shared", "Product Reviewed", "Cart Shared")
@@ -32,7 +33,7 @@ def purchase_days(orders, end):
 def milestones(tables: dict, observed_until, loyal_purchases: int = 4):
     import ibis
 
-    end = ibis.literal(observed_until).cast("timestamp")
+    end = timestamp(observed_until)
     days = purchase_days(tables["orders"], end)
     purchases = days.group_by("customer_id").aggregate(
         first_purchase_at=days.at.min(),
@@ -77,7 +78,7 @@ def silences(orders, observed_until, at_risk_days: int):
     purchase, NULL when none came before the end)."""
     import ibis
 
-    end = ibis.literal(observed_until).cast("timestamp")
+    end = timestamp(observed_until)
     days = purchase_days(orders, end)
     nxt = days.at.lead().over(group_by=days.customer_id, order_by=days.at)
     gaps = days.mutate(until=nxt)

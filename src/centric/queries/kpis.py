@@ -15,13 +15,14 @@ Purchases are customer_summary's (net value > 0, see queries/revenue.py). For a 
 from __future__ import annotations
 
 from centric.queries.customer_summary import purchases
+from centric.queries.moments import timestamp
 from centric.queries.revenue import counted_orders
 
 
 def monthly_kpis(orders, observed_until):
     import ibis
 
-    end = ibis.literal(observed_until).cast("timestamp")
+    end = timestamp(observed_until)
     buys = purchases(orders, end)
     buys = buys.mutate(month=buys.ordered_at.truncate("M").date(), day=buys.ordered_at.date())
     first = buys.group_by("customer_id").aggregate(first_month=buys.month.min())

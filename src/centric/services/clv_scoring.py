@@ -40,7 +40,8 @@ def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataF
     from centric.queries.clv_features import FEATURES, customer_features
 
     db = store.ibis()
-    data = db.execute(clv_model_data(db.table("orders"), end, "days", holdout_end).order_by("customer_id"))
+    data = db.execute(clv_model_data(db.table("orders"), store.moment("clv_end", end), "days", holdout_end)
+                      .order_by("customer_id"))
     if not features:
         return data
     extra = [c for c in FEATURES if c not in data.columns]

@@ -217,7 +217,8 @@ def customers_with_purpose(store, settings, purpose: str, until):
     from centric.queries.consent import ever_granted
 
     db = store.ibis()
-    return db.execute(ever_granted(db.table("customers"), db.table("consents"), purpose, until, _default(settings)))
+    return db.execute(ever_granted(db.table("customers"), db.table("consents"), purpose,
+                                   store.moment("consent_until", until), _default(settings)))
 
 
 def granted_now(store, settings, purpose: str, at: dt.datetime | None = None):

@@ -294,8 +294,9 @@ def stage_rows(store, settings, tables: dict, end) -> pd.DataFrame:
     from centric.queries.journey_milestones import milestones, silences
 
     db = store.ibis()
-    marks = db.execute(milestones(tables, end, settings.journey_loyal_purchases))
-    gaps = db.execute(silences(tables["orders"], end, settings.journey_at_risk_days))
+    at = store.moment("stage_end", end)
+    marks = db.execute(milestones(tables, at, settings.journey_loyal_purchases))
+    gaps = db.execute(silences(tables["orders"], at, settings.journey_at_risk_days))
     return partition(lifecycle_stays(marks), status_stays(gaps, settings.journey_at_risk_days,
                                                           settings.journey_lapsed_days, end))
 
@@ -430,12 +431,10 @@ def _drivers_table():
 
 def purchase_cohorts(store, end) -> pd.DataFrame:
     """Monthly cohorts of first purchase: buyers and revenue per month since (queries/cohorts.py)."""
-    import ibis
-
     from centric.queries.cohorts import cohort_retention
     from centric.queries.customer_summary import purchases
 
-    buys = purchases(store.ibis().table("orders"), ibis.literal(end).cast("timestamp"))
+    buys = purchases(store.ibis().table("orders"), store.moment("cohort_end", end))
     frame = store.ibis().execute(cohort_retention(buys, "customer_id", "ordered_at", "month", value="value"))
     return frame.rename(columns={"offset": "month_offset"})[
         ["cohort", "month_offset", "cohort_size", "active", "retention", "revenue"]]

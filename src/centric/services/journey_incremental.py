@@ -60,8 +60,9 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
     changed = db.execute(changes(customer_digests(reads.tables), db.table("journey_inputs"), "customer_id"))
     customers = store.count("customers")
     new, gone = int((changed["change"] == "new").sum()), int((changed["change"] == "gone").sum())
-    timed = set(db.execute(crossing(reads.tables, before.to_pydatetime(), end.to_pydatetime(),
-                                    settings.journey_at_risk_days, settings.journey_lapsed_days))["customer_id"])
+    timed = set(db.execute(crossing(reads.tables, store.moment("crossing_before", before),
+                                    store.moment("crossing_after", end), settings.journey_at_risk_days,
+                                    settings.journey_lapsed_days))["customer_id"])
     affected = set(changed["customer_id"]) | timed
     only_timed = len(timed - set(changed["customer_id"]))
     if len(affected) > WHOLE_SHARE * max(customers, 1):
@@ -70,9 +71,13 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
     kept = stored[~_member(stored["customer_id"], affected)]
     fresh = stored.iloc[:0]
     if affected:
-        ids = pd.DataFrame({"customer_id": sorted(affected)})
-        only = {name: _only(t, ids) for name, t in reads.tables.items()}
-        fresh = stage_rows(store, settings, only, reads.end)
+        # a temp table of fixed name, not a memtable: the stage queries then compile once per process
+        ids = store.temp_rows("_centric_affected", pd.DataFrame({"customer_id": sorted(affected)}))
+        try:
+            fresh = stage_rows(store, settings, {name: t.semi_join(ids, "customer_id") for name, t in reads.tables.items()},
+                               reads.end)
+        finally:
+            store.drop_temp_table("_centric_affected")
     rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
     rows = rows.astype({"entered_at": "datetime64[ns]", "left_at": "datetime64[ns]"})
     contents = derived_tables(store, settings, reads, rows, paths=False)
@@ -95,8 +100,6 @@ def update_paths(store, settings, events) -> tuple[dict, str]:
     """path_visits of the visitors whose events changed (path_inputs) recounted, the others' kept, and
     path_edges and top_paths summed from them; the paths counted whole without a saved state or when more
     than half the visitors changed. Returns (tables to write, what was done)."""
-    import ibis
-
     from centric.queries.journey_inputs import changes, user_digests
     from centric.queries.paths import user_paths
     from centric.services.journey import paths_of, visit_paths
@@ -116,8 +119,11 @@ def update_paths(store, settings, events) -> tuple[dict, str]:
     kept = old[~_member(old["user_id"], changed["user_id"])]
     fresh = old.iloc[:0]
     if len(changed):
-        users = ibis.memtable(pd.DataFrame({"user": sorted(changed["user_id"])}))
-        fresh = db.execute(user_paths(events, users=users))[list(old.columns)]
+        users = store.temp_rows("_centric_changed_users", pd.DataFrame({"user": sorted(changed["user_id"])}))
+        try:
+            fresh = db.execute(user_paths(events, users=users))[list(old.columns)]
+        finally:
+            store.drop_temp_table("_centric_changed_users")
     visits = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
     keys = changed["user_id"]
     return ({**paths_of(store, visits), "path_visits": RowUpdate("user_id", keys, fresh),
@@ -130,10 +136,3 @@ def _member(values, keys) -> np.ndarray:
     """values.isin(keys) as a boolean array (pandas' isin is slow on large sets of text)."""
     keys = set(keys)
     return np.fromiter((v in keys for v in values.tolist()), dtype=bool, count=len(values))
-
-
-def _only(table, ids: pd.DataFrame):
-    """The rows of `table` of the customers in ids (an Ibis semi join on a small in-memory table)."""
-    import ibis
-
-    return table.semi_join(ibis.memtable(ids), "customer_id")

@@ -49,7 +49,7 @@ def last_complete_month(observed_until) -> pd.Timestamp:
 def monthly_rows(store, end) -> pd.DataFrame:
     from centric.queries.kpis import monthly_kpis
 
-    months = store.ibis().execute(monthly_kpis(store.ibis().table("orders"), end))
+    months = store.ibis().execute(monthly_kpis(store.ibis().table("orders"), store.moment("kpi_end", end)))
     months["churn_rate"] = 1 - months["retention_rate"]
     rows = [_row(k, pd.Timestamp(m).strftime("%Y-%m"), v) for m, rec in zip(months["month"], months.to_dict("records"))
             for k, v in rec.items() if k in MONTHLY]

@@ -42,12 +42,6 @@ def _old_insights(store) -> pd.DataFrame:
     return frame
 
 
-def _parsed(aspects: pd.Series) -> list:
-    """Each row's aspects (JSON text, or missing: none) as lists, parsed in one call (not one per text)."""
-    texts = (a if isinstance(a, str) else "[]" for a in aspects.to_numpy(dtype=object))
-    return json.loads("[" + ",".join(texts) + "]")
-
-
 def drift(fitted: dict, feedback: pd.DataFrame, languages_now, labels_now, removed: int, fresh: int,
           languages: list) -> str | None:
     """Why the saved models must be refitted, or None."""
@@ -134,8 +128,8 @@ def listen_incremental(store, settings, progress: Callable | None = None):
     # only the rows of new, changed and removed texts are written: every other row stays as it was
     gone = [f for f in old_ids if f not in current]
     store.replace_table("feedback_insights", RowUpdate("feedback_id", [*stored_new["feedback_id"], *gone], stored_new))
-    stored = pd.concat([kept, stored_new], ignore_index=True)
-    insights = stored.assign(aspects=_parsed(stored["aspects"]))
+    # the aspects stay JSON text: the trends parse only the texts of their two windows
+    insights = pd.concat([kept, stored_new], ignore_index=True)
     models = store.ibis().execute(store.ibis().table("sentiment_models"))
     result = write_aggregates(store, feedback.drop(columns="_hash"), insights, models, 0, say)
     return result, reason

@@ -39,7 +39,7 @@ def build_customer_profiles(store, settings=None) -> int:
                         if shared is None else kept(shared))
     for name in OPTIONAL_INPUTS:
         tables[name] = db.table(name) if store.has_rows(name) else None
-    return store.replace_table("customer_profiles", customer_profile(tables, end))
+    return store.replace_table("customer_profiles", customer_profile(tables, store.moment("profile_end", end)))
 
 
 def load_profiles(store, rebuild: bool = False, settings=None):

@@ -22,5 +22,6 @@ def build_customer_summary(store, observed_until=None, cuts=None) -> int:
     if end is None:
         store.clear_table("customer_summary")
         return 0
-    expr = customer_summary(store.ibis().table("orders"), end, cuts or DEFAULT_RFM_CUTS)
+    # the end bound as a variable: the same SQL every run, compiled once per process (Store.moment)
+    expr = customer_summary(store.ibis().table("orders"), store.moment("summary_end", end), cuts or DEFAULT_RFM_CUTS)
     return store.replace_table("customer_summary", expr)

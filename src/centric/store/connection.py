@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from centric.store.migrations import migrate
-from centric.store.sqltext import ident
+from centric.store.sqltext import ident, set_variable
 from centric.store.transactions import StoreError, transaction
 
 __all__ = ["ChangedRows", "RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
@@ -65,6 +65,7 @@ class Store:
         if creating and self.path.exists():
             os.chmod(self.path, 0o600)
         self._ibis = None
+        self._moments: dict[str, object] = {}
         if not read_only:
             try:
                 migrate(self.con)
@@ -106,6 +107,8 @@ class Store:
             yield
         finally:
             self.con = self._connect(again=True)
+            for variable, value in self._moments.items():  # what `moment` bound lives on the connection
+                set_variable(self.con, variable, value)
 
     def __enter__(self) -> "Store":
         return self
@@ -126,6 +129,32 @@ class Store:
 
             self._ibis = duckdb_backend(self.con)
         return self._ibis
+
+    def moment(self, name: str, value):
+        """A point in time as an Ibis timestamp expression that reads the DuckDB variable
+        `centric_moment_<name>`, bound here to `value` (a datetime). A query given it instead of a literal
+        has the same SQL from one run to the next (the observation end moves every day), so the compile
+        cache (store/compiled.py) serves it again. DuckDB folds the variable into a constant when it binds
+        the statement (filters still reach the scans). The value is bound on this Store's connection
+        (again after `released`): build and run the expression on this Store, and bind one name to one
+        value at a time (the expressions read the variable when they run, not when they are built)."""
+        import pandas as pd
+
+        variable = f"centric_moment_{name}"
+        value = pd.Timestamp(value).to_pydatetime()
+        set_variable(self.con, variable, value)
+        self._moments[variable] = value
+        return _read_moment(variable)
+
+    def temp_rows(self, name: str, frame):
+        """A DataFrame as this connection's TEMP table `name` (replacing one of that name), as an Ibis
+        table: unlike `ibis.memtable`, expressions over it compile to the same SQL each run."""
+        self.con.register("_temp_rows", frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT * FROM _temp_rows")
+        finally:
+            self.con.unregister("_temp_rows")
+        return self.ibis().table(name)
 
     # -- reading --------------------------------------------------------------------------
     def count(self, table: str) -> int:
@@ -241,3 +270,21 @@ class Store:
                         f"WHERE hash({row}) IN (SELECT _h FROM {touched})")
         con.execute(f"DROP TABLE {staged}")
         con.execute(f"DROP TABLE {touched}")
+
+
+_moment_reader = None
+
+
+def _read_moment(variable: str):
+    """getvariable(variable) as an Ibis timestamp (one builtin UDF per process: its operation class is part
+    of every expression's cache key)."""
+    global _moment_reader
+    import ibis
+
+    if _moment_reader is None:
+        def getvariable(variable):
+            """DuckDB's getvariable()."""
+
+        _moment_reader = ibis.udf.scalar.builtin(getvariable, name="getvariable",
+                                                 signature=(("string",), "timestamp"))
+    return _moment_reader(ibis.literal(variable, "string"))

@@ -147,6 +147,14 @@ class SparkStore:
         """A table as a Spark DataFrame (store modules only)."""
         return self.spark.table(self.view(table))
 
+    def moment(self, name: str, value):
+        """A point in time as an Ibis timestamp (the Store's interface: on Spark a literal; DuckDB binds a
+        variable so that the SQL stays the same from run to run)."""
+        import ibis
+        import pandas as pd
+
+        return ibis.literal(pd.Timestamp(value).to_pydatetime()).cast("timestamp")
+
     # -- reading --------------------------------------------------------------------------
     def count(self, table: str) -> int:
         return self.frame(table).count()
