@@ -720,7 +720,8 @@ FEEDBACK_DRIVERS = Table(
 
 FEEDBACK_TRENDS = Table(
     "feedback_trends",
-    "Negative mentions per theme: the last 30 days against the 30 before, with a two-proportion z-test.",
+    "Negative mentions per theme: the last 30 days against the 30 before, with a two-proportion z-test; "
+    "one row per theme with a negative mention in either window.",
     (
         Column("theme", TEXT, "Theme."),
         Column("recent_share", NUMBER, "Share of recent feedback with a negative mention of it, 0-1."),
