@@ -108,7 +108,7 @@ class Store:
         finally:
             self.con = self._connect(again=True)
             for variable, value in self._moments.items():  # what `moment` bound lives on the connection
-                set_variable(self.con, variable, value)
+                set_variable(self.con, variable, value, cast="TIMESTAMP")
 
     def __enter__(self) -> "Store":
         return self
@@ -137,12 +137,14 @@ class Store:
         cache (store/compiled.py) serves it again. DuckDB folds the variable into a constant when it binds
         the statement (filters still reach the scans). The value is bound on this Store's connection
         (again after `released`): build and run the expression on this Store, and bind one name to one
-        value at a time (the expressions read the variable when they run, not when they are built)."""
+        value at a time (the expressions read the variable when they run, not when they are built).
+        None or NaT (a workspace with no orders and no customer dates) binds a NULL TIMESTAMP, as the
+        literal did; an aware datetime is read in the session's time zone, as the literal's cast did."""
         import pandas as pd
 
         variable = f"centric_moment_{name}"
-        value = pd.Timestamp(value).to_pydatetime()
-        set_variable(self.con, variable, value)
+        value = None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+        set_variable(self.con, variable, value, cast="TIMESTAMP")
         self._moments[variable] = value
         return _read_moment(variable)
 

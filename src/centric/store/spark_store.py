@@ -153,6 +153,8 @@ class SparkStore:
         import ibis
         import pandas as pd
 
+        if value is None or pd.isna(value):
+            return ibis.null("timestamp")
         return ibis.literal(pd.Timestamp(value).to_pydatetime()).cast("timestamp")
 
     # -- reading --------------------------------------------------------------------------

@@ -18,11 +18,17 @@ def idents(names) -> str:
     return ", ".join(ident(n) for n in names)
 
 
-def set_variable(con, name: str, value) -> None:
-    """Bind a value to a DuckDB variable so that generated SQL can read it with getvariable()."""
+CASTS = ("TIMESTAMP",)  # the types a variable may be cast to when bound (centric's own constants)
+
+
+def set_variable(con, name: str, value, cast: str | None = None) -> None:
+    """Bind a value to a DuckDB variable so that generated SQL can read it with getvariable(); `cast` (one
+    of CASTS) fixes the variable's type whatever the value (a NULL is otherwise an INTEGER NULL)."""
     if not name.isidentifier():
         raise ValueError(f"bad variable name {name!r}")
-    con.execute(f"SET VARIABLE {name} = ?", [value])
+    if cast is not None and cast not in CASTS:
+        raise ValueError(f"bad variable type {cast!r}")
+    con.execute(f"SET VARIABLE {name} = " + (f"CAST(? AS {cast})" if cast else "?"), [value])
 
 
 def var(name: str) -> str:
