@@ -104,7 +104,8 @@ def test_rising_themes_test_only_themes_mentioned_in_the_windows_and_read_aspect
 
     rng = np.random.default_rng(3)
     end = pd.Timestamp("2024-06-30")
-    rows = _mentions(400, 0.10, rng, end - pd.Timedelta(days=60)) + _mentions(400, 0.25, rng, end - pd.Timedelta(days=30))
+    rows = (_mentions(400, 0.10, rng, end - pd.Timedelta(days=60))
+            + _mentions(400, 0.25, rng, end - pd.Timedelta(days=30)))
     old = [{"received_at": end - pd.Timedelta(days=200), "aspects": [{"theme": f"old{i}", "sentiment": "negative"}]}
            for i in range(30)]
     with_old = listening.rising_negative_themes(pd.DataFrame(rows + old), end)

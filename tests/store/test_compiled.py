@@ -116,10 +116,11 @@ def test_a_moment_keeps_the_sql_across_values_and_reads_like_a_literal(store):
 
     from centric.queries.customer_summary import customer_summary
 
-    store.con.execute("INSERT INTO orders (order_id, customer_id, ordered_at, status, currency, total, merchandise, "
-                      "returned, net_merchandise) VALUES ('o1', 'c1', '2024-01-01 10:00', 'completed', 'EUR', 10, 10, 0, "
-                      "10), ('o2', 'c1', '2024-02-01 10:00', 'completed', 'EUR', 20, 20, 0, 20), ('o3', 'c2', "
-                      "'2024-03-01 10:00', 'completed', 'EUR', 5, 5, 0, 5)")
+    store.con.execute("INSERT INTO orders (order_id, customer_id, ordered_at, status, currency, total, "
+                      "merchandise, returned, net_merchandise) VALUES "
+                      "('o1', 'c1', '2024-01-01 10:00', 'completed', 'EUR', 10, 10, 0, 10), "
+                      "('o2', 'c1', '2024-02-01 10:00', 'completed', 'EUR', 20, 20, 0, 20), "
+                      "('o3', 'c2', '2024-03-01 10:00', 'completed', 'EUR', 5, 5, 0, 5)")
     db = store.ibis()
     before = compiled.compile_counts()
     for end in (dt.datetime(2024, 2, 15), dt.datetime(2024, 3, 5, 12), dt.datetime(2024, 6, 1)):

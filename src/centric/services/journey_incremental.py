@@ -74,8 +74,8 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
         # a temp table of fixed name, not a memtable: the stage queries then compile once per process
         ids = store.temp_rows("_centric_affected", pd.DataFrame({"customer_id": sorted(affected)}))
         try:
-            fresh = stage_rows(store, settings, {name: t.semi_join(ids, "customer_id") for name, t in reads.tables.items()},
-                               reads.end)
+            only = {name: t.semi_join(ids, "customer_id") for name, t in reads.tables.items()}
+            fresh = stage_rows(store, settings, only, reads.end)
         finally:
             store.drop_temp_table("_centric_affected")
     rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
