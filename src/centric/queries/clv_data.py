@@ -6,6 +6,13 @@ first purchase day, in the chosen unit (days, weeks or months of 365.25/12 days)
 is the mean value of the repeat purchase days (0 without repeats). Purchases and their values are
 customer_summary's: net of returns (a fully reversed order is no purchase).
 
+With `reversals` (the order_reversals table), the calibration period is read as it was known at
+its end (customer_summary.purchases_as_of): a purchase on or before the calibration's last day is
+net only of the credit notes dated on or before that day, so a return in the holdout period does
+not reach back into the calibration data (a look-ahead otherwise). The holdout period's purchases
+are the outcome and take the final values (every credit note loaded). Without reversals, every
+period takes the final values.
+
 With a holdout end, each customer acquired by the end of calibration also gets
 frequency_holdout (repeat purchase days after calibration, up to the holdout end),
 monetary_value_holdout and duration_holdout. Customers first buying after calibration are left out.
@@ -13,7 +20,7 @@ monetary_value_holdout and duration_holdout. Customers first buying after calibr
 
 from __future__ import annotations
 
-from centric.queries.customer_summary import purchases
+from centric.queries.customer_summary import purchases, purchases_as_of
 from centric.queries.moments import timestamp
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
@@ -25,23 +32,27 @@ def unit_days(unit: str) -> float:
     return UNIT_DAYS[unit]
 
 
-def purchase_days(orders, until):
-    """One row per customer and purchase day up to `until`: customer_id, day, value."""
-    import ibis
-
+def purchase_days(orders, until, reversals=None, known=None):
+    """One row per customer and purchase day up to `until`: customer_id, day, value. With reversals and
+    `known` (a date), purchases as known at the end of that day (purchases_as_of); else final values."""
     end = timestamp(until)
-    buys = purchases(orders, end)
+    buys = purchases(orders, end) if reversals is None else purchases_as_of(orders, reversals, known, end)
     buys = buys.mutate(day=buys.ordered_at.date())
     return buys.group_by(["customer_id", "day"]).aggregate(value=buys.value.sum())
 
 
-def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None):
-    """frequency, recency, T, monetary_value per customer (plus holdout columns with holdout_end)."""
+def clv_model_data(orders, calibration_end, unit: str = "days", holdout_end=None, reversals=None):
+    """frequency, recency, T, monetary_value per customer (plus holdout columns with holdout_end).
+    reversals: the order_reversals table, to read the calibration period as known at its end."""
     import ibis
 
     per_unit = unit_days(unit)
     cal_day = timestamp(calibration_end).date()
     days = purchase_days(orders, holdout_end or calibration_end)
+    if reversals is not None:  # calibration days as known at its end, holdout days final
+        cal_days = purchase_days(orders, holdout_end or calibration_end, reversals, cal_day)
+        cal_days = cal_days.filter(cal_days.day <= cal_day)
+        days = cal_days.union(days.filter(days.day > cal_day))
     first = days.group_by("customer_id").aggregate(first_day=days.day.min())
     first = first.filter(first.first_day <= cal_day)
     d = days.join(first, "customer_id")

@@ -45,6 +45,16 @@ Columns, per customer whose first purchase is on or before the cut-off day (time
 With `label_end` (a later datetime), also `purchases_after`: purchase days after the cut-off day up to
 and including label_end's day (the label of the time split). Customers first buying after the cut-off are
 left out.
+
+Returns known at the cut-off only (with `reversals`, the order_reversals table): every feature reads the
+purchases as known at the end of the cut-off day (customer_summary.purchases_as_of): a purchase before
+it, returned by a credit note dated after it, is still a purchase of its whole value there, as it was
+on that day. The label window's purchases are read as known at the end of `known_at`'s day (default:
+label_end's day). The services pass the scoring cut-off (the end of the calibration period when
+evaluating, the last order when refitting): the label then means what the holdout's outcome means (a
+purchase the customer kept, as far as anyone can know when the model is fitted), and no credit note from
+after that cut-off ever reaches a training row. Without reversals, final values throughout (every credit
+note loaded).
 """
 
 from __future__ import annotations
@@ -52,7 +62,7 @@ from __future__ import annotations
 import datetime as dt
 
 from centric.queries.clv_data import purchase_days
-from centric.queries.customer_summary import purchases
+from centric.queries.customer_summary import purchases, purchases_as_of
 
 FEATURES = ("frequency", "recency", "T", "days_since_last", "orders", "spend", "mean_spend", "mean_gap",
             "days_last_30", "days_last_90", "products", "categories", "lines", "return_share",
@@ -100,14 +110,21 @@ def domestic(customers, known):
     return flags.select("customer_id", domestic=ibis.ifelse(flags.country == flags.home, 1.0, 0.0))
 
 
-def customer_features(orders, order_lines, cutoff, label_end=None, customers=None):
+def customer_features(orders, order_lines, cutoff, label_end=None, customers=None, reversals=None, known_at=None):
     """The FEATURES per customer at `cutoff` (a datetime; its day is included), with purchases_after
-    when label_end is given. customers: the customers table (for `domestic`; None: 0 for everyone)."""
+    when label_end is given. customers: the customers table (for `domestic`; None: 0 for everyone).
+    reversals, known_at: returns as known at the cut-off (features) and at known_at (labels; module
+    docstring)."""
     import ibis
 
     cut_day = ibis.literal(cutoff).cast("timestamp").date()
     until = label_end or cutoff  # whole days: every purchase on the last day counts
-    days = purchase_days(orders, dt.datetime.combine(until.date(), dt.time.max))
+    until = dt.datetime.combine(until.date(), dt.time.max)
+    days = purchase_days(orders, until)
+    if reversals is not None:  # the past as known at the cut-off, the label window as known at known_at
+        past = purchase_days(orders, until, reversals, cut_day)
+        later = purchase_days(orders, until, reversals, (known_at or until).date())
+        days = past.filter(past.day <= cut_day).union(later.filter(later.day > cut_day))
     first = days.group_by("customer_id").aggregate(first_day=days.day.min())
     first = first.filter(first.first_day <= cut_day)
     d = days.join(first, "customer_id")
@@ -121,7 +138,7 @@ def customer_features(orders, order_lines, cutoff, label_end=None, customers=Non
         days_last_90=(past.age < 90).sum().cast("float64"),
         months=past.day.truncate("M").nunique().cast("float64"),
     )
-    buys = purchases(orders)
+    buys = purchases(orders) if reversals is None else purchases_as_of(orders, reversals, cut_day)
     buys = buys.filter(buys.ordered_at.date() <= cut_day)
     spend = buys.group_by("customer_id").aggregate(orders=buys.count().cast("float64"),
                                                    spend=buys.value.sum())

@@ -5,7 +5,9 @@ customer whose net merchandise value is positive (what the customer kept of its 
 credit notes netted against it: queries/revenue.py, store/reversals.py), or of no value at all
 (total and goods 0: a free order is still a transaction; postage or fees alone are not goods). A fully reversed order, a credit note, a
 cancelled or pending order is not a purchase, and guest orders count in shop revenue, not here.
-A purchase's `value` is its net merchandise value.
+A purchase's `value` is its net merchandise value. These are final values (every credit note
+loaded, as reports and KPIs ask); `purchases_as_of` reads them as known at the end of a day
+(revenue.orders_as_of), for a backtest's cut-off.
 
 Frequency, recency and T follow the BTYD convention of Fader, Hardie & Lee (2005), "Counting
 your customers the easy way", in days: purchases on the same day count once, frequency =
@@ -24,7 +26,7 @@ R x F grid (Champions, Loyal, ... Hibernating, Lost); docs/segments.md defines e
 from __future__ import annotations
 
 from centric.queries.moments import timestamp
-from centric.queries.revenue import customer_revenue, with_money
+from centric.queries.revenue import customer_revenue, orders_as_of, with_money
 
 RFM_SEGMENTS = (
     # (segment, r scores, f scores): the first row that matches names the cell
@@ -66,6 +68,13 @@ def purchases(orders, until=None):
     buys = o.filter(o.is_purchase & o.customer_id.notnull())
     buys = buys.mutate(value=buys.net).drop("net", "gross", "is_purchase")
     return buys if until is None else buys.filter(buys.ordered_at <= until)
+
+
+def purchases_as_of(orders, reversals, day, until=None):
+    """purchases() as known at the end of `day` (a date or an Ibis date): an order's net value and
+    whether it is a purchase count only the credit notes dated on or before `day`
+    (revenue.orders_as_of). reversals None: purchases(orders, until)."""
+    return purchases(orders_as_of(orders, reversals, day), until)
 
 
 def observation_end(orders):

@@ -13,6 +13,9 @@ against it) and net_merchandise (store/reversals.py states the netting rules). H
 
 An orders expression without the store's derived columns (a hand-made table) is read as if
 nothing was returned: net = gross = total of completed orders, negative totals of refunded ones.
+
+These are final values: they reflect every credit note loaded, also one dated after an analysis's
+cut-off. A backtest reads `orders_as_of` instead: the orders as they were known at the end of a day.
 """
 
 from __future__ import annotations
@@ -37,6 +40,38 @@ def with_money(orders):
         gross=ibis.ifelse(counted & (merch > 0), merch, 0.0),
         is_purchase=(orders.status == "completed") & ((net > 0) | ((merch == 0) & (orders.total == 0))).fill_null(False),
     )
+
+
+def orders_as_of(orders, reversals, day):
+    """orders with returned and net_merchandise as known at the end of `day` (an Ibis date, or a date):
+    a completed order with goods gives back only what the credit notes dated on or before `day`
+    took of it (order_reversals.amount), so its net is merchandise - those amounts; every other order
+    keeps its values. reversals: the order_reversals table; None, or orders without the store's
+    derived columns: orders unchanged.
+
+    Exact, not an approximation: the store links a credit note to the latest purchase at or before
+    its own time and takes the caps in the order the credit notes happened (store/reversals.py), so
+    the credit notes dated on or before `day` are allocated exactly as if the later ones did not
+    exist. An order's own status (e.g. refunded on the order row itself) has no history: it is read
+    as it is now. Credit notes dated after `day` are themselves later orders: a reading up to `day`
+    never sees them."""
+    import ibis
+
+    if reversals is None or "net_merchandise" not in orders.columns:
+        return orders
+    if not isinstance(day, ibis.Expr):
+        day = ibis.literal(day).cast("date")
+    notes = orders.select(credit_order_id=orders.order_id, credit_at=orders.ordered_at)
+    r = reversals.join(notes, "credit_order_id")
+    r = r.filter(r.credit_at.date() <= day)
+    known = r.group_by("order_id").aggregate(returned_then=r.amount.sum())
+    o = orders.left_join(known, "order_id")
+    sale = (o.status == "completed") & (o.merchandise >= 0)
+    then = o.returned_then.fill_null(0).cast(orders.returned.type())
+    o = o.mutate(returned=ibis.ifelse(sale, then, o.returned),
+                 net_merchandise=ibis.ifelse(sale, (o.merchandise - then).cast(orders.net_merchandise.type()),
+                                             o.net_merchandise))
+    return o.select(*orders.columns)
 
 
 def counted_orders(orders, until=None):

@@ -130,16 +130,20 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
     of the shop's history before it (the first always runs), so that its customers have a past to learn
     from. With `half`, also the labels of the first days // 2 of each window (for the growth exponent,
     models/clv/classifier.py). Returns (the arguments of RepeatPurchaseClassifier.fit, the rows of the latest
-    window alone: the split the recency baseline is calibrated on), or None."""
+    window alone: the split the recency baseline is calibrated on), or None. Returns as known then
+    (queries/clv_features.py): each origin's features as known at the origin, every label as known at
+    `cut` (the scoring cut-off; no credit note dated after it)."""
     from centric.queries.clv_data import purchase_days
     from centric.queries.clv_features import customer_features
 
     db = store.ibis()
     orders, lines, customers = db.table("orders"), db.table("order_lines"), db.table("customers")
+    reversals = db.table("order_reversals")
     step, half_days = max(days // 3, 1), days // 2
     days_table = None
     if half and half_days >= 1:  # the half-window labels from one read of the purchase days
-        days_table = db.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max)))
+        days_table = db.execute(purchase_days(orders, dt.datetime.combine(cut.date(), dt.time.max),
+                                              reversals, cut.date()))
         days_table["day"] = pd.to_datetime(days_table["day"])
     frames, halves = [], []
     for k in range(MAX_TRAINING_WINDOWS):
@@ -147,8 +151,8 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
         age = (origin.date() - first.date()).days
         if age < 1 or (k > 0 and age < days // 2):
             break
-        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days), customers)
-                           .order_by("customer_id"))
+        rows = db.execute(customer_features(orders, lines, origin, origin + dt.timedelta(days=days), customers,
+                                            reversals, cut).order_by("customer_id"))
         if len(rows) < 2:
             break
         rows["window"] = k  # the classifier's BG/NBD feature is fitted on each cut-off's rows alone

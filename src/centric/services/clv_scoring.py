@@ -35,18 +35,23 @@ class ClvError(CentricError):
 
 def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
     """frequency, recency, T, ... per customer at `end`, on the driver; with features, also the
-    Classifier's feature columns at `end` (queries/clv_features.py: purchases up to `end`'s day only)."""
+    Classifier's feature columns at `end` (queries/clv_features.py: purchases up to `end`'s day only).
+    Both read the purchases up to `end`'s day as known at its end (no credit note dated later): the
+    same values as the final ones when `end` is the last order; at a holdout's calibration end, the
+    backtest knows only what was known then."""
     from centric.queries.clv_data import clv_model_data
     from centric.queries.clv_features import FEATURES, customer_features
 
     db = store.ibis()
-    data = db.execute(clv_model_data(db.table("orders"), store.moment("clv_end", end), "days", holdout_end)
-                      .order_by("customer_id"))
+    reversals = db.table("order_reversals")  # the calibration as known at `end` (queries/clv_data.py)
+    data = db.execute(clv_model_data(db.table("orders"), store.moment("clv_end", end), "days", holdout_end,
+                                     reversals).order_by("customer_id"))
     if not features:
         return data
     extra = [c for c in FEATURES if c not in data.columns]
     feats = db.execute(customer_features(db.table("orders"), db.table("order_lines"), end,
-                                         customers=db.table("customers")).select("customer_id", *extra))
+                                         customers=db.table("customers"), reversals=reversals)
+                       .select("customer_id", *extra))
     merged = data.merge(feats, on="customer_id", how="left")
     if merged[extra].isna().any().any():  # both queries read the same purchases: a gap is a defect
         raise ClvError("the classifier's features do not cover every customer of the model data")

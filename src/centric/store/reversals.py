@@ -31,7 +31,10 @@ all orders equals the sum of merchandise over completed and refunded orders.
 
 The table order_reversals lists each (credit note, order) pair and the amount netted. The
 values are recomputed for every order (rows already right are left untouched), so they reflect
-every credit note loaded so far, also one dated after an analysis's cut-off.
+every credit note loaded so far, also one dated after an analysis's cut-off. Because links go to
+the latest purchase at or before a credit note's time and caps are taken in time order, the credit
+notes dated up to a day are allocated exactly as if the later ones did not exist: a backtest reads
+the values as known at its cut-off from order_reversals (queries/revenue.py, orders_as_of).
 """
 
 from __future__ import annotations
