@@ -33,6 +33,18 @@ class ClvError(CentricError):
     """The workspace's data cannot support the customer-value models (services/clv.py raises it)."""
 
 
+def _as_of_needed(store, end) -> bool:
+    """Whether reading the purchases as known at `end`'s day differs from the final values: only when a
+    credit note is linked (order_reversals) and `end`'s day is before the last order's day (a credit
+    note can be dated no later than the last order; from that day on every one is known)."""
+    from centric.services.summary import observation_end
+
+    if not store.has_rows("order_reversals"):
+        return False
+    last = observation_end(store)
+    return last is not None and pd.Timestamp(end).date() < pd.Timestamp(last).date()
+
+
 def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
     """frequency, recency, T, ... per customer at `end`, on the driver; with features, also the
     Classifier's feature columns at `end` (queries/clv_features.py: purchases up to `end`'s day only).
@@ -43,7 +55,7 @@ def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataF
     from centric.queries.clv_features import FEATURES, customer_features
 
     db = store.ibis()
-    reversals = db.table("order_reversals")  # the calibration as known at `end` (queries/clv_data.py)
+    reversals = db.table("order_reversals") if _as_of_needed(store, end) else None
     data = db.execute(clv_model_data(db.table("orders"), store.moment("clv_end", end), "days", holdout_end,
                                      reversals).order_by("customer_id"))
     if not features:
