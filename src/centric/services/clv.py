@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from centric.services.clv_scoring import ClvError  # noqa: F401 - ClvError is this module's
+from centric.services.clv_scoring import as_of_reversals
 from centric.services.clv_scoring import model_data as _model_data
 from centric.services.summary import build_customer_summary, observation_end
 
@@ -138,8 +139,7 @@ def training_rows(store, cut: dt.datetime, first: dt.datetime, days: int, half: 
 
     db = store.ibis()
     orders, lines, customers = db.table("orders"), db.table("order_lines"), db.table("customers")
-    # as known then; a shop with no credit note linked reads the same values without the join
-    reversals = db.table("order_reversals") if store.has_rows("order_reversals") else None
+    reversals = as_of_reversals(store)  # each origin as known then
     step, half_days = max(days // 3, 1), days // 2
     days_table = None
     if half and half_days >= 1:  # the half-window labels from one read of the purchase days

@@ -33,16 +33,21 @@ class ClvError(CentricError):
     """The workspace's data cannot support the customer-value models (services/clv.py raises it)."""
 
 
-def _as_of_needed(store, end) -> bool:
-    """Whether reading the purchases as known at `end`'s day differs from the final values: only when a
-    credit note is linked (order_reversals) and `end`'s day is before the last order's day (a credit
-    note can be dated no later than the last order; from that day on every one is known)."""
+def as_of_reversals(store, end=None):
+    """The order_reversals table when reading purchases as known at a cut-off can differ from the final
+    values (queries/clv_data.py, clv_features.py), else None (the same values, without the join): only
+    when a credit note is linked and, given `end`, when `end`'s day is before the last order's day (a
+    credit note is dated no later than the last order: from that day on every one is known). Without
+    `end` (several cut-offs before a scoring one, services/clv.py) only the first condition."""
     from centric.services.summary import observation_end
 
     if not store.has_rows("order_reversals"):
-        return False
-    last = observation_end(store)
-    return last is not None and pd.Timestamp(end).date() < pd.Timestamp(last).date()
+        return None
+    if end is not None:
+        last = observation_end(store)
+        if last is None or pd.Timestamp(end).date() >= pd.Timestamp(last).date():
+            return None
+    return store.ibis().table("order_reversals")
 
 
 def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataFrame:
@@ -55,7 +60,7 @@ def model_data(store, end, holdout_end=None, features: bool = False) -> pd.DataF
     from centric.queries.clv_features import FEATURES, customer_features
 
     db = store.ibis()
-    reversals = db.table("order_reversals") if _as_of_needed(store, end) else None
+    reversals = as_of_reversals(store, end)
     data = db.execute(clv_model_data(db.table("orders"), store.moment("clv_end", end), "days", holdout_end,
                                      reversals).order_by("customer_id"))
     if not features:

@@ -21,6 +21,11 @@ def row_alias(con, table: str, database: str | None = None) -> str:
     where = "table_name = ?" + (" AND database_name = ?" if database else "")
     columns = {r[0].lower() for r in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE {where}",
                                                   [table, *([database] if database else [])]).fetchall()}
+    return _free_alias(columns)
+
+
+def _free_alias(columns: set[str]) -> str:
+    """"t", "t_", "t__"...: the first that is none of `columns` (lower case)."""
     alias = "t"
     while alias in columns:
         alias += "_"
@@ -34,13 +39,7 @@ def _aliases(con, tables) -> dict[str, str]:
                         [list(tables)]).fetchall()
     for table, column in found:
         columns[table].add(column.lower())
-    aliases = {}
-    for table, names in columns.items():
-        alias = "t"
-        while alias in names:
-            alias += "_"
-        aliases[table] = alias
-    return aliases
+    return {table: _free_alias(names) for table, names in columns.items()}
 
 
 def digest(con, table: str, row: str | None = None) -> list:
