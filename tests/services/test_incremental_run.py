@@ -211,3 +211,27 @@ def test_the_published_snapshot_equals_a_whole_publish(runs, tmp_path):
     with open_store(copy) as (settings, store):
         publish_all(store, copy, settings)
     assert _tables(shop / "snapshot" / "api.duckdb") == _tables(copy / "snapshot" / "api.duckdb")
+
+
+def test_a_new_process_reads_the_sql_the_last_run_kept(runs, tmp_path):
+    """`centric run` keeps the SQL it compiled in the workspace (store/compiled.py `persisted`): a run in a
+    process that compiled nothing yet (as from cron) reads it instead of compiling, with the same results."""
+    import json
+
+    from centric import Workspace
+    from centric.store import compiled
+
+    _, full, _, _, _ = runs
+    entries = json.loads((full / compiled.PERSISTED_FILE).read_text())["entries"]
+    assert len(entries) > 50
+    copy = tmp_path / "again"
+    shutil.copytree(full, copy, ignore=shutil.ignore_patterns("run.lock"))
+    compiled.clear()
+    counts = compiled.compile_counts()
+    Workspace(copy).run(full=True)
+    counted = _counted(counts)
+    assert counted["loaded"] > 50 and counted["compiled"] < counted["loaded"] / 5, counted
+    same = ["customer_summary", "journey_stages", "kpis", "segment_members"]
+    before, after = tables(full, same), tables(copy, same)
+    for name in same:
+        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False)

@@ -38,13 +38,13 @@ def test_an_expression_built_again_is_compiled_once(store, tmp_path):
     before = compiled.compile_counts()
     first = store.ibis().execute(_query(store.ibis()))
     again = store.ibis().execute(_query(store.ibis()))  # a new expression object, equal in structure
-    assert _delta(before) == {"compiled": 1, "reused": 1}
+    assert _delta(before) == {"compiled": 1, "reused": 1, "loaded": 0}
     assert first.equals(again) and list(first["a"]) == [2, 3]
     # another Store over the same file (a new run) finds it too
     store.close()
     with Store(tmp_path / "c.duckdb") as other:
         assert list(other.ibis().execute(_query(other.ibis()))["a"]) == [2, 3]
-    assert _delta(before) == {"compiled": 1, "reused": 2}
+    assert _delta(before) == {"compiled": 1, "reused": 2, "loaded": 0}
     store.con = store._connect(again=True)  # the fixture closes it
 
 
@@ -71,7 +71,7 @@ def test_store_writes_use_the_cache_and_stay_right(store):
     before = compiled.compile_counts()
     store.replace_table("out", _query(store.ibis()))
     store.replace_table("out", _query(store.ibis()))
-    assert _delta(before) == {"compiled": 1, "reused": 1}
+    assert _delta(before) == {"compiled": 1, "reused": 1, "loaded": 0}
     assert store.count("out") == 2
 
 
@@ -82,7 +82,7 @@ def test_memtables_are_not_kept(store):
     for values in ([1], [1]):
         mem = ibis.memtable(pd.DataFrame({"a": values}))
         assert store.ibis().execute(mem.join(store.ibis().table("t"), "a"))["a"].tolist() == [1]
-    assert _delta(before) == {"compiled": 2, "reused": 0}
+    assert _delta(before) == {"compiled": 2, "reused": 0, "loaded": 0}
     assert len(compiled._sql) == 0
 
 
@@ -105,7 +105,7 @@ def test_the_cache_is_bounded(store, monkeypatch):
     before = compiled.compile_counts()
     store.ibis().execute(t.filter(t.a > 5).count())  # the most recent is still kept
     store.ibis().execute(t.filter(t.a > 0).count())  # the oldest is not
-    assert _delta(before) == {"compiled": 1, "reused": 1}
+    assert _delta(before) == {"compiled": 1, "reused": 1, "loaded": 0}
 
 
 def test_a_moment_keeps_the_sql_across_values_and_reads_like_a_literal(store):
@@ -133,3 +133,92 @@ def test_a_moment_keeps_the_sql_across_values_and_reads_like_a_literal(store):
         pass
     rows = store.ibis().execute(customer_summary(store.ibis().table("orders"), at))
     assert rows["customer_id"].tolist() == ["c1"] and rows["T"].tolist() == [45.0]
+
+
+# --- kept across processes (compiled.persisted) -------------------------------------------------------
+
+
+def _digest(store, expr, limit=None, params=None):
+    return compiled._persisted_digest(store.ibis(), expr, limit, params, False)
+
+
+def test_the_digest_is_the_same_in_another_process(store, tmp_path):
+    """Python's hash differs per process (PYTHONHASHSEED); the digest must not."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import datetime as dt, ibis
+        from centric.store import compiled
+        from centric.store.connection import Store
+        with Store({str(tmp_path / "c.duckdb")!r}) as s:
+            t = s.ibis().table("t")
+            e = t.filter((t.a > 1) & (ibis.literal(dt.datetime(2024, 1, 2, 3)) < s.moment("end", None))).order_by("a")
+            print(compiled._persisted_digest(s.ibis(), e, 7, None, False))
+    """)
+    store.close()
+    seen = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout.strip()
+            for seed in ("1", "2")}
+    assert len(seen) == 1 and len(seen.pop()) == 64
+
+
+def test_the_digest_tells_apart_what_changes_the_sql(store):
+    import datetime as dt
+
+    store.con.execute("CREATE TABLE u (a BIGINT)")
+    db = store.ibis()
+    t, u = db.table("t"), db.table("u")
+    variants = [t.filter(t.a > 1), t.filter(t.a > 1.0), t.filter(t.a > ibis.literal(1, "int64")),
+                u.filter(u.a > 1),  # same name and column, another type
+                t.filter(t.a > 2), t.filter(t.a >= 1), t.filter(t.a > 1).select("a"),
+                t.filter(t.a.cast("timestamp") < dt.datetime(2024, 1, 1)),
+                t.filter(t.a.cast("timestamp") < dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)),
+                t.filter(t.a.cast("timestamp") < store.moment("one", None)),
+                t.filter(t.a.cast("timestamp") < store.moment("two", None))]
+    digests = [_digest(store, e) for e in variants]
+    assert None not in digests and len(set(digests)) == len(digests)
+    assert _digest(store, variants[0], limit=5) not in digests
+    # built again: the same digest; an in-memory table: none
+    assert _digest(store, db.table("t").filter(db.table("t").a > 1)) == digests[0]
+    assert _digest(store, ibis.memtable({"a": [1]}).count()) is None
+
+
+def test_a_run_in_a_new_process_reads_the_sql_the_last_one_kept(store, tmp_path):
+    """Within `persisted`, what the process has not compiled is read from the file (same SQL as a compile),
+    new compiles are added to it, and the file keeps what was used first."""
+    import json
+    import os
+
+    from ibis.backends.duckdb import Backend
+
+    path = tmp_path / compiled.PERSISTED_FILE
+    db = store.ibis()
+    t = db.table("t")
+    queries = [t.filter(t.a > n).order_by("a") for n in range(3)]
+    with compiled.persisted(path):
+        first = [db.execute(q) for q in queries[:2]]
+    saved = json.loads(path.read_text())
+    assert len(saved["entries"]) == 2 and os.stat(path).st_mode & 0o777 == 0o600
+    compiled.clear()  # as a new process finds it
+    before = compiled.compile_counts()
+    with compiled.persisted(path):
+        again = [db.execute(q) for q in queries]
+    assert _delta(before) == {"compiled": 1, "reused": 0, "loaded": 2}
+    assert all(a.equals(b) for a, b in zip(first, again))
+    for q in queries:  # what the file holds is what Ibis compiles
+        digest = _digest(store, q)
+        assert json.loads(path.read_text())["entries"][digest] == Backend.compile(db, q)
+    # a file of another Ibis version, or not JSON, is ignored (compiled again, then written over)
+    path.write_text(json.dumps({**saved, "ibis": "0.0"}))
+    compiled.clear()
+    before = compiled.compile_counts()
+    with compiled.persisted(path):
+        db.execute(queries[0])
+    path.write_text("{not json")
+    compiled.clear()
+    with compiled.persisted(path):
+        db.execute(queries[0])
+    assert _delta(before)["loaded"] == 0 and _delta(before)["compiled"] == 2
+    assert list(json.loads(path.read_text())["entries"]) == [_digest(store, queries[0])]

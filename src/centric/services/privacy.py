@@ -2,8 +2,8 @@
 
 Rule: what is a person's is decided in one place (store/privacy.py, from the database catalog); the
 export writes exactly what the erasure removes. An erasure removes the person and every id merged
-into them from the tables, the persona cards, the spool (store/spool_erase.py), the read snapshot
-and the bytes of the database file (store/compact.py), then checks every file of the workspace for
+into them from the tables, the persona cards, the spool (store/spool_erase.py), the read snapshot,
+the SQL kept between runs (store/compiled.py) and the bytes of the database file (store/compact.py), then checks every file of the workspace for
 the ids. What remains is one `erasures` row per id: a hash salted with the workspace secret, never
 the id. Those hashes close the door: ingest drops rows that carry them (`suppression_secret`), and
 the collector and loader call `is_suppressed` (or `Suppression` on the read snapshot).
@@ -154,6 +154,7 @@ def erase(workspace: Path, customer: str, request_id: str | None = None, store=N
     from contextlib import nullcontext
 
     from centric.services.workspace_files import load_settings, open_store
+    from centric.store.compiled import PERSISTED_FILE, forget_persisted
 
     workspace = Path(workspace)
     if store is None:
@@ -165,6 +166,8 @@ def erase(workspace: Path, customer: str, request_id: str | None = None, store=N
         result, subject, needles = _erase_open(store, settings, workspace, customer, request_id)
         released = store.released()
     result.exports_removed = _remove_exports(workspace, subject)
+    # SQL kept for the next run (store/compiled.py) may hold literals: it is compiled again instead
+    forget_persisted(workspace / PERSISTED_FILE)
     with released:
         result.database_bytes = compact.rewrite_database(workspace / DATABASE_FILE)
         result.residue = residue(workspace, needles)

@@ -138,10 +138,14 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
     from centric.services.incremental import RunSteps
     from centric.services.run_ledger import READS, Ledger
 
+    from centric.store.compiled import PERSISTED_FILE, persisted
+
     skipped = set(skipped_on(store))
     ledger = Ledger(store, workspace, full=full)
     results = RunSteps(decisions=ledger.decisions)
     with ExitStack() as scope:
+        if workspace is not None:  # the SQL this run compiles, kept for the next run's process
+            scope.enter_context(persisted(Path(workspace) / PERSISTED_FILE))
         counting = False
         for name, step in STEPS:
             if name in skipped:
@@ -154,12 +158,12 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
                 scope.enter_context(counted_once())
                 counting = True
             _step(store, settings, workspace, ledger, results, name, step, on_step)
-    if workspace is not None:
-        from centric.services.collector import publish
+        if workspace is not None:
+            from centric.services.collector import publish
 
-        # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
-        publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
-                identities_current="identities" in results)
+            # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
+            publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
+                    identities_current="identities" in results)
     return results
 
 

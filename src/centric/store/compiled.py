@@ -18,24 +18,59 @@ time). A table recreated with the same schema has the same SQL text, which is st
 tables, it does not hold them. Expressions over in-memory tables (`ibis.memtable`) are not kept: each
 is unique and keeping one would keep its data alive. The cache is bounded (least recently used out)
 and shared by every Store of the process under a lock (the server's threads).
+
+Across processes (`persisted`): `centric run` from cron starts a new process each time, and compiling
+its ~80 expressions again cost 1.5-2 s of a 13 s incremental run. While a run holds `persisted(file)`,
+an expression the process has not compiled yet is looked up by a **digest** that is the same in every
+process: a SHA-256 over the operation graph written out canonically (each operation's importable class
+name and every argument: child operations by their digests, tables by name, namespace and schema, data
+types with all their parameters, literals by their type and repr), the SQL dialect, the row limit, the
+bound parameters, `pretty`, the two Ibis options and the Ibis and sqlglot versions. Python's own hash
+cannot serve (it differs per process), and Ibis's equality is only available between live objects.
+Only values whose text determines them are written out (str, int, float, bool, None, bytes, Decimal,
+dates, times, durations, UUIDs, enums, containers of those); an expression holding anything else (an
+in-memory table, a Python callable, a class that is not importable by its name such as a Python UDF)
+gets no digest and is compiled as before. A builtin UDF is written out by what its SQL uses (function
+name, namespace, return type, argument names). The file keeps digests and SQL texts only, the most
+recently added first and at most MAX_ENTRIES, with mode 0600 in the workspace (written to a temporary
+file, then moved over it); an erasure removes it (services/privacy.py). A file of another format
+or Ibis/sqlglot version, or one that cannot be read, is ignored.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import decimal
+import enum
+import hashlib
+import json
+import os
+import sys
 import threading
+import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 MAX_ENTRIES = 512
+#: The persisted file in a workspace folder (services/run.py).
+PERSISTED_FILE = "sql_cache.json"
+#: The persisted file's format (`persisted`); a file of another is ignored.
+FORMAT = 1
 
 _lock = threading.Lock()
 _sql: OrderedDict = OrderedDict()
-_counts = {"compiled": 0, "reused": 0}
+_counts = {"compiled": 0, "reused": 0, "loaded": 0}
 _backend_class = None
+#: While `persisted` is active: digest -> SQL read from the file, and those the run used.
+_disk: dict[str, str] | None = None
+_used: dict[str, str] = {}
 
 
 def compile_counts() -> dict[str, int]:
-    """{"compiled": expressions turned into SQL, "reused": compiles served from the cache} so far in
-    this process (what the tests and benchmarks count)."""
+    """{"compiled": expressions turned into SQL, "reused": compiles served from the cache, "loaded": those
+    served from a persisted file} so far in this process (what the tests and benchmarks count)."""
     with _lock:
         return dict(_counts)
 
@@ -67,17 +102,35 @@ def _class():
                             _sql.move_to_end(key)
                             _counts["reused"] += 1
                             return sql
+                disk = _disk  # read once: another thread may end `persisted` meanwhile
+                digest = _persisted_digest(self, expr, limit, params, pretty) if disk is not None else None
+                sql = disk.get(digest) if digest is not None else None
+                if sql is not None:
+                    with _lock:
+                        _counts["loaded"] += 1
+                        if _disk is disk:
+                            _used[digest] = sql
+                        if key is not None:
+                            _keep(key, sql)
+                    return sql
                 sql = super().compile(expr, limit=limit, params=params, pretty=pretty)
                 with _lock:
                     _counts["compiled"] += 1
+                    if digest is not None and _disk is disk:
+                        _used[digest] = sql
                     if key is not None:
-                        _sql[key] = sql
-                        while len(_sql) > MAX_ENTRIES:
-                            _sql.popitem(last=False)
+                        _keep(key, sql)
                 return sql
 
         _backend_class = CachingBackend
     return _backend_class
+
+
+def _keep(key, sql: str) -> None:
+    """Keep one SQL text in the process's cache (under the lock), the least recently used out beyond the bound."""
+    _sql[key] = sql
+    while len(_sql) > MAX_ENTRIES:
+        _sql.popitem(last=False)
 
 
 def _key(backend, expr, limit, params, pretty):
@@ -101,3 +154,143 @@ def _key(backend, expr, limit, params, pretty):
     except TypeError:
         return None
     return (backend.name, backend.dialect, op, limit, bound, pretty, options)
+
+
+@contextmanager
+def persisted(path: Path):
+    """Within: compiles the process has not kept are looked up in, and added to, the file `path` (module
+    docstring). On exit, when this context compiled something the file lacked, the file is rewritten
+    with what this context used first, then what it held before, at most MAX_ENTRIES (so a full run and
+    an incremental run, which compile partly different expressions, both find theirs). Not re-entrant:
+    an inner call is a no-op."""
+    global _disk
+    if _disk is not None:
+        yield
+        return
+    path = Path(path)
+    read = _read_file(path)
+    with _lock:
+        _used.clear()
+        _disk = dict(read)
+    try:
+        yield
+    finally:
+        with _lock:
+            used, _disk = dict(_used), None
+            _used.clear()
+        if used.keys() - read.keys():
+            kept = {**used, **{k: v for k, v in read.items() if k not in used}}
+            _write_file(path, dict(list(kept.items())[:MAX_ENTRIES]))
+
+
+def forget_persisted(path: Path) -> None:
+    """Remove a persisted file (an erasure: compiled SQL may hold literals)."""
+    Path(path).unlink(missing_ok=True)
+
+
+def _versions() -> dict:
+    import ibis
+    import sqlglot
+
+    return {"format": FORMAT, "ibis": ibis.__version__, "sqlglot": sqlglot.__version__}
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or {k: data.get(k) for k in _versions()} != _versions():
+        return {}
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write_file(path: Path, entries: dict[str, str]) -> None:
+    """Written to a temporary file beside it, then moved over it (a reader sees the old or the new);
+    a workspace that cannot be written keeps working without it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({**_versions(), "entries": entries}, handle)
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+
+
+class _Unstable(Exception):
+    """A value whose text does not determine it in another process: no digest."""
+
+
+_ATOMS = (str, int, float, bool, type(None), bytes, decimal.Decimal, _dt.date, _dt.time, _dt.timedelta, uuid.UUID)
+
+
+def _persisted_digest(backend, expr, limit, params, pretty) -> str | None:
+    """The digest of a compile (module docstring), or None when the expression holds a value without one."""
+    import ibis
+
+    memo: dict[int, str] = {}
+    try:
+        bound = sorted(f"{_token(p.op(), memo)}={_token(v, memo)}" for p, v in (params or {}).items())
+        text = "|".join([_token(expr.op(), memo), backend.name, str(backend.dialect), repr(limit), ";".join(bound),
+                         repr(bool(pretty)), repr(ibis.options.sql.fuse_selects),
+                         repr(ibis.options.sql.default_limit), json.dumps(_versions(), sort_keys=True)])
+    except _Unstable:
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _token(value, memo: dict[int, str]) -> str:
+    """Canonical text of one value (an operation, a data type, a schema, a literal, a container)."""
+    from ibis.backends import BaseBackend
+    from ibis.common.grounds import Annotable
+    from ibis.expr.datashape import DataShape
+
+    if isinstance(value, enum.Enum):
+        return f"{_class_name(type(value))}.{value.name}"
+    if isinstance(value, _ATOMS):
+        return f"{type(value).__module__}.{type(value).__qualname__}:{value!r}"
+    if isinstance(value, BaseBackend):  # a table's source: SQL names tables, it does not hold them
+        return f"backend:{value.name}"
+    if isinstance(value, DataShape):  # Scalar, Columnar, Tabular: singletons without arguments
+        return f"shape:{_class_name(type(value))}"
+    if isinstance(value, Annotable):
+        known = memo.get(id(value))
+        if known is None:
+            args = ",".join(f"{name}={_token(arg, memo)}" for name, arg in zip(value.__argnames__, value.__args__))
+            text = f"{_annotable_name(type(value), memo)}({args})"
+            known = memo[id(value)] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return known
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__qualname__}[" + ",".join(_token(v, memo) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return (f"{type(value).__qualname__}{{"
+                + ",".join(f"{_token(k, memo)}:{_token(v, memo)}" for k, v in value.items()) + "}")
+    if isinstance(value, frozenset):
+        return "frozenset{" + ",".join(sorted(_token(v, memo) for v in value)) + "}"
+    raise _Unstable(type(value).__qualname__)
+
+
+def _class_name(cls) -> str:
+    """module.qualname of a class importable by that name in any process; _Unstable otherwise."""
+    module = sys.modules.get(cls.__module__)
+    found = module
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    if found is not cls:
+        raise _Unstable(cls.__qualname__)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _annotable_name(cls, memo) -> str:
+    """An operation's class; a builtin UDF's class (made per call, named with a counter) by what its SQL uses."""
+    from ibis.expr.operations.udf import InputType
+
+    if getattr(cls, "__input_type__", None) is InputType.BUILTIN and hasattr(cls, "__func_name__"):
+        base = next(b for b in cls.__mro__[1:] if b.__module__.startswith("ibis."))
+        return (f"udf:{_class_name(base)}:{cls.__func_name__}:{_token(cls.__udf_namespace__, memo)}:"
+                f"{_token(cls.dtype, memo)}:{_token(dict(cls.__config__), memo)}:{cls.__argnames__!r}")
+    return _class_name(cls)
