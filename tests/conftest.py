@@ -162,3 +162,21 @@ def pytest_sessionfinish(session, exitstatus):
 
     if session.config.getoption("--record-module-seconds") and _MEASURED and not hasattr(session.config, "workerinput"):
         _TIMES.write_text(json.dumps({m: round(t, 1) for m, t in sorted(_MEASURED.items())}, indent=0) + "\n")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def centric_cache_dir(tmp_path_factory, worker_id):
+    """The per-user cache folder (models/text/lemma_index.py: simplemma's dictionaries as index files) in
+    the session's temp folder, never the real ~/.cache/centric: one folder shared by the xdist workers of
+    a run (an index is built once a run and language, concurrent builds are safe by design)."""
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if worker_id != "master" else base) / "centric-cache"
+    before = os.environ.get("CENTRIC_CACHE_DIR")
+    os.environ["CENTRIC_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("CENTRIC_CACHE_DIR", None)
+    else:
+        os.environ["CENTRIC_CACHE_DIR"] = before

@@ -20,6 +20,7 @@ LIMIT = 500_000
 
 _MEMO: dict[str, dict[str, str]] = {}
 _VERSION: list[str] = []
+_LEMMATIZER: list = []
 
 
 def version() -> str:
@@ -38,13 +39,26 @@ def lemma(token: str, language: str) -> str:
         found = memo.get(token)
         if found is not None:
             return found
-    import simplemma
-
-    found = simplemma.lemmatize(token, lang=language)
+    found = lemmatizer().lemmatize(token, language)
     memo = _MEMO.setdefault(language, {})
     if len(memo) < LIMIT:
         memo[token] = found
     return found
+
+
+def lemmatizer():
+    """simplemma's Lemmatizer as `simplemma.lemmatize` builds it (default strategy, not greedy), its
+    dictionaries read through the on-disk index (lemma_index.IndexedDictionaryFactory): same answers,
+    without decoding a whole dictionary for a few words."""
+    if not _LEMMATIZER:
+        from simplemma import Lemmatizer
+        from simplemma.strategies import DefaultStrategy
+
+        from centric.models.text.lemma_index import IndexedDictionaryFactory
+
+        _LEMMATIZER.append(Lemmatizer(
+            lemmatization_strategy=DefaultStrategy(dictionary_factory=IndexedDictionaryFactory())))
+    return _LEMMATIZER[0]
 
 
 def known(language: str | None = None) -> int:
