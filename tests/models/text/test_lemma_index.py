@@ -4,8 +4,8 @@ Rules under test: the lemmas are exactly plain simplemma.lemmatize's, in en, es,
 words, their inflections, upper case, accents stripped or added, clitics, hyphens, apostrophes and
 made-up words that go through the affix and rule strategies, both while reading the index and after the
 switch to memory; a corrupt, truncated, foreign or other-version file is never trusted (rebuilt); the
-folder is 0700 and the files 0600, a folder of others or open to others is not used, and one that cannot
-be written falls back to memory; processes building at once leave a valid index.
+folder is 0700 and the files 0600, a folder of others or open to others is not used (nor changed), and one that
+cannot be written falls back to memory; processes building at once leave a valid index.
 """
 
 from __future__ import annotations
@@ -187,12 +187,16 @@ def test_folder_and_file_permissions(tmp_path, monkeypatch):
     assert lemma_index.cache_dir() == tmp_path / "xdg" / "centric"
 
 
-def test_a_folder_open_to_others_is_closed_and_one_not_writable_falls_back(tmp_path):
+def test_a_folder_open_to_others_is_not_used_and_one_not_writable_falls_back(tmp_path):
     folder = tmp_path / "open"
-    folder.mkdir(mode=0o777)
-    os.chmod(folder, 0o777)
+    folder.mkdir()
+    os.chmod(folder, 0o1777)  # as /tmp: not used, and left as it is
+    assert lemma_index.usable_dir(folder) == (None, False)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o1777
+    factory = IndexedDictionaryFactory(folder)
+    assert factory.get_dictionary("en").get("running") == "run" and factory.built == [] and not any(folder.iterdir())
+    os.chmod(folder, 0o700)
     assert lemma_index.usable_dir(folder) == (folder, True)
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")
     assert lemma_index.usable_dir(blocked) == (None, False)

@@ -3,9 +3,10 @@ language.py: py3langid's model as plain arrays): derived files only, each rebuil
 ship when missing or not trusted.
 
 `$CENTRIC_CACHE_DIR` if set (empty: no disk cache), else `$XDG_CACHE_HOME/centric`, else `~/.cache/centric`.
-The folder is created with mode 0700 (files 0600); a folder owned by another user, or not a folder, is not
-used, one open to others is closed to 0700 first. Files are written under a temporary name in the folder
-and renamed over the final one, so processes writing at once each leave a whole file.
+The folder is created with mode 0700 (files 0600); a folder owned by another user, not a folder, or open
+to others (any group or other permission bit) is not used: the old in-memory paths then run, silently.
+Files are written under a temporary name in the folder and renamed over the final one, so processes
+writing at once each leave a whole file.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def cache_dir() -> Path | None:
 
 def usable_dir(folder: Path | None) -> tuple[Path | None, bool]:
     """(folder, writable) for `folder`, created 0700 when missing; (None, False) when it cannot be used:
-    not creatable, not a directory, owned by another user, or open to others and not ours to close."""
+    not creatable, not a directory, owned by another user, or open to others (group or other bits)."""
     if folder is None:
         return None, False
     try:
@@ -43,11 +44,8 @@ def usable_dir(folder: Path | None) -> tuple[Path | None, bool]:
         return None, False
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         return None, False
-    if info.st_mode & 0o077:
-        try:
-            os.chmod(folder, 0o700)
-        except OSError:
-            return None, False
+    if info.st_mode & 0o077:  # never changed here: CENTRIC_CACHE_DIR=/tmp must not close /tmp
+        return None, False
     return folder, os.access(folder, os.W_OK | os.X_OK)
 
 

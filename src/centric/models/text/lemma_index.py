@@ -30,7 +30,7 @@ When each path is used (a rent-or-buy rule, ski rental: never more than twice th
 
 The folder (disk_cache.py): `$CENTRIC_CACHE_DIR` if set (empty: no disk cache), else
 `$XDG_CACHE_HOME/centric`, else `~/.cache/centric`; created with mode 0700, files 0600. A folder owned by
-another user is not used; one that cannot be created or written falls back to simplemma's in-memory
+another user or open to others is not used; one that cannot be created or written falls back to simplemma's in-memory
 dictionaries silently (an existing valid index in a read-only folder is still read). The four languages'
 files take 75 MB (en 4.9, ca 18.6, es 24.2, pt 27.1).
 """
@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from centric.models.text.disk_cache import CACHE_ENV, cache_dir, drop as _drop, usable_dir  # noqa: F401
@@ -58,10 +59,15 @@ SWITCH_RATIO = 8
 STALE_TEMP = 3600
 
 
+@lru_cache(maxsize=1)
 def simplemma_version() -> str:
-    from centric.models.text.lemmas import version
+    """simplemma's installed version, as lemmas.version() reads it (that module imports this one)."""
+    from importlib import metadata
 
-    return version()
+    try:
+        return metadata.version("simplemma")
+    except metadata.PackageNotFoundError:  # pragma: no cover - simplemma is a dependency
+        return ""
 
 
 def index_path(folder: Path, lang: str, version: str | None = None) -> Path:
