@@ -73,6 +73,7 @@ def test_known_words_are_read_without_simplemma(fresh_memo, monkeypatch):
         raise AssertionError("simplemma was asked for a remembered word")
 
     monkeypatch.setattr(simplemma, "lemmatize", no_dictionary)
+    monkeypatch.setattr(lemmas, "lemmatizer", no_dictionary)
     again = analyzer.read(["a", "b"], texts, ["es", "es"], [1.0, 1.0])
     pd.testing.assert_frame_equal(first, again)
 

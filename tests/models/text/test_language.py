@@ -73,3 +73,46 @@ def test_catalan_vs_spanish_on_the_test_splits(identifier):
     assert between >= 0.95
     assert len(iberian) >= 0.9 * len(rows)
     assert overall >= 0.92
+
+
+def test_the_model_from_the_cached_arrays_is_py3langids(tmp_path, monkeypatch):
+    """Rule (language.py): py3langid's model saved as plain arrays in the cache folder is loaded again as
+    the same model (every attribute equal) with the same guesses; damaged arrays are not read, replaced."""
+    import stat
+
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier as Model
+
+    from centric.models.text import language
+
+    monkeypatch.setenv("CENTRIC_CACHE_DIR", str(tmp_path / "cache"))
+    folder, _ = language._arrays_dir()
+    assert language._from_arrays(Model) is None and not folder.exists()
+    shipped = Model.from_model_file(MODEL_FILE, norm_probs=True)
+    language._save_arrays(shipped)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in folder.iterdir())
+    cached = language._from_arrays(Model)
+    for name in ("nb_ptc", "nb_pc"):
+        ours, theirs = getattr(cached, name), getattr(shipped, name)
+        assert ours.dtype == theirs.dtype and ours.strides == theirs.strides and np.array_equal(ours, theirs)
+    for name in ("nb_classes", "tk_nextmove", "tk_row", "tk_output", "_rowbase", "_alias_pairs", "_norm_probs",
+                 "min_confidence"):
+        assert getattr(cached, name) == getattr(shipped, name), name
+    assert cached.tk_nextmove.typecode == shipped.tk_nextmove.typecode
+    texts = ["El paquete llegó tarde y la caja estaba rota", "El paquet va arribar tard", "Obrigado!",
+             "ok", "The parcel arrived late", "Molt bona atenció, gràcies!", "x" * 300, "qué? what?"]
+    for languages in (None, ["en", "es", "ca", "pt"], ["es", "ca"]):
+        for model in (cached, shipped):
+            model.set_languages(languages)
+        assert [cached.classify(t) for t in texts] == [shipped.classify(t) for t in texts]
+    # a truncated array is not read, and the next save replaces the folder
+    ptc = folder / "ptc.npy"
+    ptc.write_bytes(ptc.read_bytes()[:1000])
+    assert language._from_arrays(Model) is None
+    language._save_arrays(shipped)
+    assert language._from_arrays(Model) is not None
+    (folder / "pc.npy").unlink()
+    assert language._from_arrays(Model) is None
+    monkeypatch.setenv("CENTRIC_CACHE_DIR", "")
+    assert language._arrays_dir() == (None, False)

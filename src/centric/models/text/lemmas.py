@@ -4,11 +4,20 @@ Rule: a lemma is a pure function of the word, the language and simplemma's versi
 computed in this process is kept in a memo per language (`lemma`). A listening fit empties the memo
 first (`forget`: what it saves holds words of the texts it read only, none of an erased person's) and
 saves it with its models (`state`); an incremental run puts it back (`remember`) before reading the new
-texts, and saves it again when they brought new words. simplemma then loads a language's dictionary (decoding its word list:
-0.2 to 1 s of CPU a language, about 3 s for en, es, ca and pt together: most of what reading 66 new
-texts cost) only when a new text holds a word the memo lacks, and only for that language. A memo saved
-by another simplemma version is ignored (its lemmas might differ). The memo gives exactly simplemma's
-answers, so the texts read with it get the same readings.
+texts, and saves it again when they brought new words. A memo saved by another simplemma version is
+ignored (its lemmas might differ). The memo gives exactly simplemma's answers, so the texts read with it
+get the same readings.
+
+A word the memo lacks goes to simplemma's own Lemmatizer and strategies (`lemmatizer`, built as
+`simplemma.lemmatize` builds it), whose dictionaries are read from an on-disk index
+(lemma_index.py, since 2026-12-01): a sqlite file per language and simplemma version in the per-user
+cache folder (disk_cache.py; `CENTRIC_CACHE_DIR`), written by the first process that decodes the
+dictionary (in practice the first full listening fit on the machine). Before, the few words a new day
+brought (5 misspelt ones on the 20k demo) made simplemma decode whole dictionaries (es, ca and pt: about
+2 s of CPU in a fresh process); now a lookup reads a few rows (6-7 us each). A language that gets many
+lookups in one process (a full fit) moves to simplemma's in-memory dictionary once its lookups would have
+cost what decoding costs (entries / 8 lookups: rent or buy). Where the folder cannot be used, simplemma's
+in-memory dictionaries are used as before. Same answers on every path (tests/models/text/test_lemma_index.py).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ LIMIT = 500_000
 
 _MEMO: dict[str, dict[str, str]] = {}
 _VERSION: list[str] = []
+_LEMMATIZER: list = []
 
 
 def version() -> str:
@@ -38,13 +48,26 @@ def lemma(token: str, language: str) -> str:
         found = memo.get(token)
         if found is not None:
             return found
-    import simplemma
-
-    found = simplemma.lemmatize(token, lang=language)
+    found = lemmatizer().lemmatize(token, language)
     memo = _MEMO.setdefault(language, {})
     if len(memo) < LIMIT:
         memo[token] = found
     return found
+
+
+def lemmatizer():
+    """simplemma's Lemmatizer as `simplemma.lemmatize` builds it (default strategy, not greedy), its
+    dictionaries read through the on-disk index (lemma_index.IndexedDictionaryFactory): same answers,
+    without decoding a whole dictionary for a few words."""
+    if not _LEMMATIZER:
+        from simplemma import Lemmatizer
+        from simplemma.strategies import DefaultStrategy
+
+        from centric.models.text.lemma_index import IndexedDictionaryFactory
+
+        _LEMMATIZER.append(Lemmatizer(
+            lemmatization_strategy=DefaultStrategy(dictionary_factory=IndexedDictionaryFactory())))
+    return _LEMMATIZER[0]
 
 
 def known(language: str | None = None) -> int:
