@@ -217,3 +217,33 @@ def test_the_cycle_check_can_fail(tmp_path):
     (pkg / "sub" / "c.py").write_text("import centric.sub.a\n")
     (pkg / "d.py").write_text("from centric.sub.a import x\n")
     assert _cycles(_import_graph(pkg)) == [["centric.sub.a", "centric.sub.b", "centric.sub.c"]]
+
+
+def test_the_run_path_leaves_scipy_stats_and_sklearn_unimported():
+    """A fresh `centric run` (cron) pays for what it imports: scipy.stats about 0.3 s, sklearn about 0.2 s
+    (and it imports scipy.stats itself), the text libraries more. Importing every module of the command line,
+    services, queries, store and reports, the CLV and survey models, and computing the Gamma-Gamma premise
+    check and the survey intervals, imports none of them: they load only where a model needs them (a text
+    model read back or trained, a clustering, a journey model), so a run without new feedback skips them."""
+    code = """
+import pkgutil, sys
+import centric.cli, centric.queries, centric.report, centric.services, centric.store
+for package in (centric.cli, centric.queries, centric.report, centric.services, centric.store):
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        __import__(info.name)
+import centric.workspace
+import numpy as np, pandas as pd
+from centric.models import listening
+from centric.models.clv import diagnostics, holdout, validation
+from centric.models.text import analyzer, persist
+x = np.arange(40.0) % 7 + 1
+assert diagnostics.spend_frequency_check(pd.DataFrame({"frequency": x, "monetary_value": 3 * x + x % 3}))["holds"] is False
+listening.ces([7, 5, 6, 4])
+end = pd.Timestamp("2024-06-30")
+aspects = lambda bad: [{"theme": "delivery", "sentiment": "negative" if bad else "positive"}]
+rows = [{"received_at": end - pd.Timedelta(days=d), "aspects": aspects(d % (3 if d < 30 else 9) == 0)} for d in range(60)]
+assert len(listening.rising_negative_themes(pd.DataFrame(rows), end)) == 1
+print([m for m in ("scipy.stats", "sklearn", "simplemma", "py3langid") if m in sys.modules])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from centric.models.clv import BetaGeo, DataError, ModifiedBetaGeo, ParetoNBD
-from centric.models.clv.diagnostics import boundary, same_likelihood, spend_frequency_check
+from centric.models.clv.diagnostics import boundary, same_likelihood, spearman, spend_frequency_check
 from centric.models.clv.holdout import PastRateBaseline, RecencyBaseline, brier, holdout_scores, roc_auc
 from centric.models.clv.simulate import simulate_with_holdout
 from centric.models.clv.validation import ChurnCalibration, band_shares, churn_band, evaluate, risk_score
@@ -175,6 +175,36 @@ def test_gamma_gamma_premise_check():
     dependent = pd.DataFrame({"frequency": x, "monetary_value": rng.gamma(5, 10, 2000) * x})
     check = spend_frequency_check(dependent)
     assert check["holds"] is False and check["correlation"] > 0.3 and check["customers"] == 2000
+
+
+def _spearman_cases():
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 10, 57, 400, 5000):
+        yield rng.integers(1, 6, n).astype(float), rng.lognormal(3, 1, n)  # ties in one (purchase counts)
+        yield rng.integers(0, 3, n).astype(float), rng.integers(0, 4, n).astype(float)  # ties in both
+        x = rng.normal(size=n)
+        yield x, -0.5 * x + rng.normal(size=n)
+        yield x, np.exp(x)  # rho = 1: t infinite, p = 0
+        yield x, -x  # rho = -1
+    yield np.arange(20.0), np.full(20, 3.0)  # a constant input: nan, nan
+    yield np.array([5.0]), np.array([1.0])  # one pair: nan, nan
+
+
+def test_spearman_is_scipys_spearmanr():
+    """diagnostics.spearman avoids importing scipy.stats (about 0.3 s of a fresh process) and computes what
+    scipy.stats.spearmanr does: the same rho and p-value (bit for bit with scipy 1.17; 1e-12 allowed)."""
+    import warnings
+
+    from scipy.stats import spearmanr
+
+    for x, y in _spearman_cases():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy warns on a constant input
+            expected = spearmanr(x, y)
+        rho, p = spearman(x, y)
+        for got, want in ((rho, expected.statistic), (p, expected.pvalue)):
+            assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(float(want), rel=1e-12, abs=1e-300), \
+                (len(x), got, want)
 
 
 # ----- the Classifier baseline ------------------------------------------------------------------

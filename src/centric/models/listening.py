@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, stdtrit  # what scipy.stats' t.ppf and norm.sf compute, without importing scipy.stats
 
 SCALES = {"nps_0_10": (0, 10), "csat_1_5": (1, 5), "ces_1_7": (1, 7), "stars_1_5": (1, 5)}
 Z95 = 1.959963984540054
@@ -81,7 +81,7 @@ def ces(ratings) -> dict:
     mean = float(r.mean())
     if n < 2:
         return {"n": n, "value": mean, "low": None, "high": None}
-    half = stats.t.ppf(0.975, n - 1) * float(r.std(ddof=1)) / math.sqrt(n)
+    half = stdtrit(n - 1, 0.975) * float(r.std(ddof=1)) / math.sqrt(n)
     return {"n": n, "value": mean, "low": mean - half, "high": mean + half}
 
 
@@ -174,7 +174,7 @@ def rising_negative_themes(insights: pd.DataFrame, end, window_days: int = 30, a
         pooled = (x1 + x0) / (n1 + n0) if n1 + n0 else 0.0
         se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0)) if n1 and n0 and 0 < pooled < 1 else 0.0
         z = (p1 - p0) / se if se else 0.0
-        p_value = float(2 * stats.norm.sf(abs(z))) if se else 1.0
+        p_value = float(2 * ndtr(-abs(z))) if se else 1.0
         rows.append({"theme": theme, "recent_share": p1, "previous_share": p0, "recent_n": n1, "previous_n": n0,
                      "z": z, "p_value": p_value})
     out = pd.DataFrame(rows, columns=cols)

@@ -159,11 +159,12 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
                 counting = True
             _step(store, settings, workspace, ledger, results, name, step, on_step)
         if workspace is not None:
-            from centric.services.collector import publish
+            from centric.services.dashboard_snapshot import publish_all
 
             # what `centric serve` shows (store/snapshot.py), from the digests the ledger took: only what changed
-            publish(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
-                    identities_current="identities" in results)
+            # (collector.publish's work, without importing the collector's JSON and message libraries)
+            publish_all(store, workspace, known=ledger.known(), plan=results.snapshot, whole=full,
+                        identities_current="identities" in results)
     return results
 
 
