@@ -274,3 +274,28 @@ def test_a_run_marks_the_events_once_for_its_analyses(shop, monkeypatch):
                                   alone.drop(columns="computed_at", errors="ignore"))
     assert (left.customers_left_out, left.events_left_out, left.anonymous_events_left_out) == tuple(
         int(left_alone[c]) for c in ("customers_left_out", "events_left_out", "anonymous_events_left_out"))
+
+
+def test_a_withdrawal_between_runs_changes_the_shared_marks(shop, tmp_path):
+    """The shared marked events are taken anew in each run: a withdrawal recorded since the last run
+    un-marks the customer's later events in the next one."""
+    import shutil
+
+    from centric.services import consent
+
+    ws, _, _ = shop
+    copy = tmp_path / "ws"
+    shutil.copytree(ws.path, copy, ignore=shutil.ignore_patterns("run.lock"))
+
+    def marks() -> dict:
+        with open_store(copy) as (settings, store), consent.counted_once():
+            shared = consent.shared_marked(store, settings, "journey")
+            frame = store.ibis().execute(shared.filter(shared.customer_id == "c10"))
+        return dict(zip(frame["event_id"], frame["_consented"]))
+
+    assert marks() == {"vc100": True, "ac100": True, "vc101": True, "ac101": True}
+    path = tmp_path / "withdrawal.csv"
+    pd.DataFrame({"customer_id": ["c10"], "category": ["analytics"], "granted": [False],
+                  "recorded_at": [MAR]}).to_csv(path, index=False)
+    centric.Workspace(copy).ingest("consents", str(path))
+    assert marks() == {"vc100": True, "ac100": True, "vc101": False, "ac101": False}
