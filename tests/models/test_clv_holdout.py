@@ -188,6 +188,8 @@ def _spearman_cases():
         yield x, -x  # rho = -1
     yield np.arange(20.0), np.full(20, 3.0)  # a constant input: nan, nan
     yield np.array([5.0]), np.array([1.0])  # one pair: nan, nan
+    yield np.array([1.0, 2.0, np.nan, 4.0, 5.0]), np.array([2.0, 1.0, 3.0, 5.0, 4.0])  # a NaN: nan, nan
+    yield np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, np.nan, 3.0, 5.0])
 
 
 def test_spearman_is_scipys_spearmanr():

@@ -214,8 +214,9 @@ def test_the_published_snapshot_equals_a_whole_publish(runs, tmp_path):
 
 
 def test_a_new_process_reads_the_sql_the_last_run_kept(runs, tmp_path):
-    """`centric run` keeps the SQL it compiled in the workspace (store/compiled.py `persisted`): a run in a
-    process that compiled nothing yet (as from cron) reads it instead of compiling, with the same results."""
+    """`centric run` keeps the SQL it compiled in the workspace (store/compiled.py `persisted`): a run after
+    the process's cache is emptied (as a new process from cron finds it; the digest's stability across
+    processes is tested in tests/store/test_compiled.py) reads it instead of compiling, with the same results."""
     import json
 
     from centric import Workspace

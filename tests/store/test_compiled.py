@@ -222,3 +222,68 @@ def test_a_run_in_a_new_process_reads_the_sql_the_last_one_kept(store, tmp_path)
         db.execute(queries[0])
     assert _delta(before)["loaded"] == 0 and _delta(before)["compiled"] == 2
     assert list(json.loads(path.read_text())["entries"]) == [_digest(store, queries[0])]
+
+
+def test_an_erasure_during_a_run_keeps_the_file_from_being_written_back(store, tmp_path):
+    """An erasure requested over the API runs inside `centric run` (the privacy_requests step): the file
+    it removes must not come back at the end of the run, with what was read or compiled before."""
+    import threading
+
+    path = tmp_path / compiled.PERSISTED_FILE
+    t = store.ibis().table("t")
+    with compiled.persisted(path):
+        store.ibis().execute(t.filter(t.a > 1).count())
+    assert path.exists()
+    compiled.clear()
+    with compiled.persisted(path):
+        store.ibis().execute(t.filter(t.a > 1).count())
+        store.ibis().execute(t.filter(t.a > 2).count())  # new: the file would be rewritten
+        eraser = threading.Thread(target=compiled.forget_persisted, args=(path,))  # from another thread
+        eraser.start()
+        eraser.join()
+        assert not path.exists()
+        store.ibis().execute(t.filter(t.a > 3).count())
+    assert not path.exists()
+
+
+def test_runs_in_two_threads_keep_their_own_files(tmp_path):
+    import json
+    import threading
+
+    compiled.clear()
+    files = {name: tmp_path / f"{name}.json" for name in ("a", "b")}
+    barrier = threading.Barrier(2)
+
+    def run(name: str, bound: int):
+        with Store(tmp_path / f"{name}.duckdb") as s:
+            s.con.execute("CREATE TABLE t (a INTEGER)")
+            t = s.ibis().table("t")
+            with compiled.persisted(files[name]):
+                barrier.wait()  # both contexts open at once
+                s.ibis().execute(t.filter(t.a > bound).count())
+                barrier.wait()
+
+    threads = [threading.Thread(target=run, args=("a", 101)), threading.Thread(target=run, args=("b", 202))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    texts = {name: " ".join(json.loads(path.read_text())["entries"].values()) for name, path in files.items()}
+    assert "101" in texts["a"] and "202" not in texts["a"]
+    assert "202" in texts["b"] and "101" not in texts["b"]
+
+
+def test_a_file_others_can_write_is_not_read(store, tmp_path):
+    import os
+
+    path = tmp_path / compiled.PERSISTED_FILE
+    t = store.ibis().table("t")
+    with compiled.persisted(path):
+        store.ibis().execute(t.filter(t.a > 1).count())
+    os.chmod(path, 0o666)
+    compiled.clear()
+    before = compiled.compile_counts()
+    with compiled.persisted(path):
+        store.ibis().execute(t.filter(t.a > 1).count())
+    assert _delta(before)["loaded"] == 0 and _delta(before)["compiled"] == 1
+    assert os.stat(path).st_mode & 0o777 == 0o600  # written again, private

@@ -33,7 +33,10 @@ in-memory table, a Python callable, a class that is not importable by its name s
 gets no digest and is compiled as before. A builtin UDF is written out by what its SQL uses (function
 name, namespace, return type, argument names). The file keeps digests and SQL texts only, the most
 recently added first and at most MAX_ENTRIES, with mode 0600 in the workspace (written to a temporary
-file, then moved over it); an erasure removes it (services/privacy.py). A file of another format
+file, then moved over it); a file not private to this user is not read. An erasure removes it
+(services/privacy.py) and keeps a run that has it open, in any thread, from writing it back (an erasure
+requested over the API is carried out inside a run). The context is per thread: a run compiles in the
+thread that runs it, so two runs of two workspaces in one process keep their own files. A file of another format
 or Ibis/sqlglot version, or one that cannot be read, is ignored.
 """
 
@@ -63,9 +66,17 @@ _lock = threading.Lock()
 _sql: OrderedDict = OrderedDict()
 _counts = {"compiled": 0, "reused": 0, "loaded": 0}
 _backend_class = None
-#: While `persisted` is active: digest -> SQL read from the file, and those the run used.
-_disk: dict[str, str] | None = None
-_used: dict[str, str] = {}
+#: The `persisted` context of the current thread (a run compiles in the thread that runs it), and every
+#: active one by file (an erasure in any thread must stop its file from being written back).
+_local = threading.local()
+_active: dict[Path, list] = {}
+
+
+class _Persisted:
+    """One `persisted` context: what its file held, what the run used, and whether an erasure forgot it."""
+
+    def __init__(self, path: Path, read: dict[str, str]):
+        self.path, self.read, self.used, self.forgotten = path, read, {}, False
 
 
 def compile_counts() -> dict[str, int]:
@@ -102,22 +113,21 @@ def _class():
                             _sql.move_to_end(key)
                             _counts["reused"] += 1
                             return sql
-                disk = _disk  # read once: another thread may end `persisted` meanwhile
-                digest = _persisted_digest(self, expr, limit, params, pretty) if disk is not None else None
-                sql = disk.get(digest) if digest is not None else None
+                context = getattr(_local, "context", None)
+                digest = _persisted_digest(self, expr, limit, params, pretty) if context is not None else None
+                sql = context.read.get(digest) if digest is not None else None
                 if sql is not None:
                     with _lock:
                         _counts["loaded"] += 1
-                        if _disk is disk:
-                            _used[digest] = sql
+                        context.used[digest] = sql
                         if key is not None:
                             _keep(key, sql)
                     return sql
                 sql = super().compile(expr, limit=limit, params=params, pretty=pretty)
                 with _lock:
                     _counts["compiled"] += 1
-                    if digest is not None and _disk is disk:
-                        _used[digest] = sql
+                    if digest is not None:
+                        context.used[digest] = sql
                     if key is not None:
                         _keep(key, sql)
                 return sql
@@ -158,34 +168,43 @@ def _key(backend, expr, limit, params, pretty):
 
 @contextmanager
 def persisted(path: Path):
-    """Within: compiles the process has not kept are looked up in, and added to, the file `path` (module
-    docstring). On exit, when this context compiled something the file lacked, the file is rewritten
-    with what this context used first, then what it held before, at most MAX_ENTRIES (so a full run and
-    an incremental run, which compile partly different expressions, both find theirs). Not re-entrant:
-    an inner call is a no-op."""
-    global _disk
-    if _disk is not None:
+    """Within (in this thread): compiles the process has not kept are looked up in, and added to, the file
+    `path` (module docstring). On exit, when this context compiled something the file lacked, the file is
+    rewritten with what this context used first, then what it held before, at most MAX_ENTRIES (so a full
+    run and an incremental run, which compile partly different expressions, both find theirs); not when
+    an erasure removed the file meanwhile (`forget_persisted`). Per thread: two runs in two threads of one
+    process keep their own files. Not re-entrant: an inner call in the same thread is a no-op."""
+    if getattr(_local, "context", None) is not None:
         yield
         return
-    path = Path(path)
-    read = _read_file(path)
+    path = Path(path).resolve()
+    context = _Persisted(path, _read_file(path))
     with _lock:
-        _used.clear()
-        _disk = dict(read)
+        _active.setdefault(path, []).append(context)
+    _local.context = context
     try:
         yield
     finally:
+        _local.context = None
         with _lock:
-            used, _disk = dict(_used), None
-            _used.clear()
-        if used.keys() - read.keys():
-            kept = {**used, **{k: v for k, v in read.items() if k not in used}}
+            _active[path].remove(context)
+            if not _active[path]:
+                del _active[path]
+            used, write = dict(context.used), not context.forgotten and bool(context.used.keys() - context.read.keys())
+        if write:
+            kept = {**used, **{k: v for k, v in context.read.items() if k not in used}}
             _write_file(path, dict(list(kept.items())[:MAX_ENTRIES]))
 
 
 def forget_persisted(path: Path) -> None:
-    """Remove a persisted file (an erasure: compiled SQL may hold literals)."""
-    Path(path).unlink(missing_ok=True)
+    """Remove a persisted file (an erasure: compiled SQL may hold literals), and keep any run that has it
+    open, in any thread, from writing it back: the next run compiles again and starts a new file."""
+    path = Path(path).resolve()
+    with _lock:
+        for context in _active.get(path, []):
+            context.forgotten = True
+            context.read, context.used = {}, {}
+    path.unlink(missing_ok=True)
 
 
 def _versions() -> dict:
@@ -196,7 +215,12 @@ def _versions() -> dict:
 
 
 def _read_file(path: Path) -> dict[str, str]:
+    """The file's entries; none when it is missing, unreadable, of another version, or not private to its
+    owner (this user, mode 0600 or stricter: SQL from a file others could write is never run)."""
     try:
+        info = path.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}

@@ -80,8 +80,9 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     operations in the same order (equal to the last bit; tests compare): the Pearson correlation of the
     average ranks and Student's t with n - 2 degrees of freedom. Kept here because importing scipy.stats
     costs a fresh process (an incremental `centric run` from cron) about 0.3 s."""
-    if len(x) <= 1 or (x[0] == x).all() or (y[0] == y).all():
-        return float("nan"), float("nan")  # spearmanr: too few, or a constant input
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) <= 1 or (x[0] == x).all() or (y[0] == y).all() or np.isnan(x).any() or np.isnan(y).any():
+        return float("nan"), float("nan")  # spearmanr: too few, a constant input, or a NaN (nan_policy="propagate")
     rho = np.corrcoef(np.column_stack((_average_ranks(x), _average_ranks(y))), rowvar=False)[1, 0]
     dof = len(x) - 2
     with np.errstate(divide="ignore"):

@@ -9,7 +9,8 @@ differs: the strategies are simplemma's own (lemmas.py builds `simplemma.Lemmati
 encoded and values decoded exactly as simplemma's `MappingStrToByteString` does, so every answer is
 simplemma's.
 
-When each path is used (a rent-or-buy rule, ski rental: never more than twice the cheaper of the two):
+When each path is used (a rent-or-buy rule, ski rental: once an index exists, never more than twice the
+cheaper of the two; the process that builds it pays decoding and building, once per machine and version):
 - an index file exists and is valid: lookups go to it (about 6-7 us each against about 0.85 us to
   decode one entry, so `SWITCH_RATIO` = 8); once a language has had a count of entries / 8 lookups
   (what decoding would have cost), the mapping loads simplemma's in-memory dictionary (the shared
