@@ -190,10 +190,11 @@ def persisted(path: Path):
             _active[path].remove(context)
             if not _active[path]:
                 del _active[path]
-            used, write = dict(context.used), not context.forgotten and bool(context.used.keys() - context.read.keys())
-        if write:
-            kept = {**used, **{k: v for k, v in context.read.items() if k not in used}}
-            _write_file(path, dict(list(kept.items())[:MAX_ENTRIES]))
+            # written under the lock: an erasure in another thread cannot remove the file between this
+            # check and the write
+            if not context.forgotten and context.used.keys() - context.read.keys():
+                kept = {**context.used, **{k: v for k, v in context.read.items() if k not in context.used}}
+                _write_file(path, dict(list(kept.items())[:MAX_ENTRIES]))
 
 
 def forget_persisted(path: Path) -> None:
