@@ -7,6 +7,7 @@ from pathlib import Path
 
 from centric.config import CONFIG_FILE, DATABASE_FILE, Settings
 from centric.errors import CentricError
+from centric.private_files import write_private_json  # noqa: F401 - its callers import it from here
 
 
 class WorkspaceError(CentricError):
@@ -60,23 +61,6 @@ def open_store(path: Path, read_only: bool = False):
         yield settings, store
     finally:
         store.close()
-
-
-def write_private_json(path: Path, data) -> None:
-    """Write JSON readable by its owner only (0600), replaced atomically and fsync'd: a reader sees the
-    old file or the new one, never half of one (keys.json, a privacy request's status.json)."""
-    import json
-    import os
-    import secrets
-
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
 
 
 def secret_file(path: Path) -> str:

@@ -218,10 +218,11 @@ def _versions() -> dict:
 def _read_file(path: Path) -> dict[str, str]:
     """The file's entries; none when it is missing, unreadable, of another version, or not private to its
     owner (this user, mode 0600 or stricter: SQL from a file others could write is never run)."""
+    from centric.private_files import private_file
+
+    if not private_file(path):
+        return {}
     try:
-        info = path.stat()
-        if info.st_uid != os.getuid() or info.st_mode & 0o077:
-            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
@@ -234,16 +235,14 @@ def _read_file(path: Path) -> dict[str, str]:
 
 
 def _write_file(path: Path, entries: dict[str, str]) -> None:
-    """Written to a temporary file beside it, then moved over it (a reader sees the old or the new);
-    a workspace that cannot be written keeps working without it."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Written private and atomically (a reader sees the old or the new); a workspace that cannot be
+    written keeps working without it."""
+    from centric.private_files import write_private_json
+
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({**_versions(), "entries": entries}, handle)
-        os.replace(temp, path)
+        write_private_json(path, {**_versions(), "entries": entries})
     except OSError:
-        temp.unlink(missing_ok=True)
+        pass
 
 
 class _Unstable(Exception):
