@@ -22,9 +22,11 @@ def wait_for_executors(spark, n: int, timeout: float = 120.0) -> list[str]:
     driver_port = int(spark.sparkContext.getConf().get("spark.driver.port"))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        infos = [f"{i.host()}:{i.port()}" for i in tracker.getExecutorInfos()]
+        found = [(i.host(), i.port()) for i in tracker.getExecutorInfos()]
+        infos = [f"{host}:{port}" for host, port in found]
         executors = [e for e in infos if not e.endswith(f":{driver_port}")]
-        if len(infos) >= n + 1:
+        # an executor is listed before its block manager has a port (127.0.0.1:0): wait until every one has
+        if len(infos) >= n + 1 and all(port > 0 for _, port in found):
             return executors if len(executors) == len(infos) - 1 else infos[1:]
         time.sleep(0.5)
     raise AssertionError(f"fewer than {n} executors registered in {timeout:.0f} s")
