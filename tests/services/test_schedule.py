@@ -142,3 +142,79 @@ def test_a_publish_cut_short_leaves_the_old_snapshot_and_no_half_copy(tmp_path):
             publish_snapshot(store, tmp_path, tables=("kpis", "no_such_table"))
     assert [p.name for p in snapshot_path(tmp_path).parent.iterdir()] == ["api.duckdb"]
     assert snapshot_path(tmp_path).read_bytes() == old
+
+
+def test_a_second_signal_as_the_round_closes_its_store_cannot_skip_closing_it(tmp_path, monkeypatch):
+    """The second signal arriving just as the round gives its database back (CI once saw the process abort
+    at exit, -6, when a second signal skipped the close and DuckDB was left to the interpreter's exit):
+    only the steps are interruptible, so it is ignored there and the store is closed."""
+    import duckdb
+
+    from centric.services import run as run_service
+    from centric.services.workspace_files import init_workspace
+    from centric.store.connection import Store
+
+    init_workspace(tmp_path)
+    # the first signal during the steps: the rest of the round is skipped, the round ends normally
+    monkeypatch.setattr(run_service, "run_all", lambda store, settings, **_: os.kill(os.getpid(), signal.SIGTERM) or {})
+    closed, real_close = [], Store.close
+
+    def close(self):
+        os.kill(os.getpid(), signal.SIGINT)  # the second signal, at the cleanup point
+        time.sleep(0.05)  # its handler runs by now: a KeyboardInterrupt here would skip the close below
+        real_close(self)
+        closed.append(self)
+
+    monkeypatch.setattr(Store, "close", close)
+    rounds = []
+    with Stop() as stop:
+        assert run_every(tmp_path, 1, rounds.append, stop) == 1
+    assert stop.requested == "SIGTERM" and not stop.abandoned
+    assert len(closed) == 1, "the store was not closed"
+    with pytest.raises(duckdb.ConnectionException):
+        closed[0].con.execute("SELECT 1")
+    line = rounds[0].line()
+    assert "0 steps in " in line and "; stopped before collected, " in line and "next round" not in line, line
+
+
+def test_what_an_abandoned_step_held_is_freed_before_the_loop_goes_on(tmp_path, monkeypatch):
+    """A second signal inside a step: the step's frames (kept by the interrupt's traceback, in reference
+    cycles) and the DuckDB connection they hold are freed before the round is reported, not left to the
+    interpreter's exit (where DuckDB's teardown can abort the process)."""
+    import gc
+    import weakref
+
+    import duckdb
+
+    from centric.services import run as run_service
+    from centric.services.workspace_files import init_workspace
+
+    class Held:
+        pass
+
+    init_workspace(tmp_path)
+    held = []
+
+    def run_all(store, settings, on_step=None, **_):
+        on_step("identities")
+        con = duckdb.connect()  # a connection of the step's own, as publishing the snapshot opens
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+        cycle = Held()
+        cycle.con, cycle.self = con, cycle  # a reference cycle: only the garbage collector frees it
+        held.append(weakref.ref(cycle))
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # abandoned here
+        return {}
+
+    monkeypatch.setattr(run_service, "run_all", run_all)
+    alive_when_reported = []
+    was_enabled = gc.isenabled()
+    gc.disable()  # no collection by chance: only the loop's own frees the cycle
+    try:
+        with Stop() as stop:
+            run_every(tmp_path, 1, lambda one: alive_when_reported.append(held[0]() is not None), stop)
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert stop.abandoned and alive_when_reported == [False]

@@ -16,6 +16,12 @@ Rules:
   at once: its open transaction rolls back. Every step writes each table in one transaction (services/
   run.py), so either way, and also after a kill, each table is the old one or the new one, never
   half of one. The loop then returns and `centric run` exits 0.
+- Only the steps can be abandoned: the lock and the database are taken before the block a second
+  signal may cut short and given back after it, so no signal can skip closing the database (the
+  interrupt is raised once at most: whatever runs after it runs whole). What the abandoned step left
+  in memory (DuckDB connections and results held by its frames) is collected at once, while the
+  interpreter is whole: left to the interpreter's exit, DuckDB's worker threads can abort the process
+  ("terminate called without an active exception", exit -6) instead of it exiting 0.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import re
 import signal
 import time
 from collections.abc import Callable
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,21 +102,25 @@ class RunResult:
 def run_once(workspace: Path, on_step: Callable[[str], None] | None = None,
              stop: Callable[[], bool] | None = None, full: bool = False) -> RunResult:
     """One `centric run` under the run lock: every step (services/run.py; `full`: nothing reused or
-    incremental), then the consent lines."""
+    incremental), then the consent lines. `stop` is asked before each step; a `Stop`'s second signal
+    may abandon the steps, and only them: the lock and the store are taken before its `interruptible()`
+    block and given back after it (the module's rules)."""
     from centric.services.consent import messages as consent_messages
     from centric.services.run import STEPS, run_all
     from centric.services.workspace_files import load_settings, open_store
     from centric.store.connection import StoreBusy
 
     load_settings(workspace)  # not a workspace: say so before taking any lock
+    interruptible = getattr(stop, "interruptible", nullcontext)
     began = time.monotonic()
     with run_lock(workspace), ExitStack() as opened:
         try:
             settings, store = opened.enter_context(open_store(workspace))
         except StoreBusy as exc:  # only here: the database was never opened, so nothing was done
             raise RunBusy(f"{exc}; this run did nothing") from None
-        steps = run_all(store, settings, on_step=on_step, workspace=workspace, stop=stop, full=full)
-        left_out = consent_messages(store, ("personas", "journey"))
+        with interruptible():
+            steps = run_all(store, settings, on_step=on_step, workspace=workspace, stop=stop, full=full)
+            left_out = consent_messages(store, ("personas", "journey"))
     return RunResult(steps, left_out, time.monotonic() - began, [name for name, _ in STEPS if name not in steps])
 
 
@@ -118,8 +128,10 @@ class Stop:
     """While entered, SIGTERM and SIGINT ask to stop: the first sets `requested` (and ends `sleep`), the
     second, inside `interruptible()` (a round's steps), raises KeyboardInterrupt where the program is (its
     open transaction rolls back) and sets `abandoned`; outside it there is nothing to abandon (the loop is
-    already stopping), so it is ignored, as are later ones: a round's line is never lost to a signal
-    arriving while it is printed. The previous handlers come back on exit. Main thread only."""
+    already stopping, or the round is giving back its lock and database), so it is ignored, as are later
+    ones: a round's line is never lost to a signal arriving while it is printed, and what runs after the
+    interrupt (closing the database) is never cut short. The previous handlers come back on exit. Main
+    thread only."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -218,8 +230,7 @@ def run_every(workspace: Path, seconds: float, report: Callable[[Round], None], 
         this = Round(number, dt.datetime.now().astimezone())
         current: list[str] = []
         try:
-            with stop.interruptible():
-                this.result = run_once(workspace, on_step=current.append, stop=stop)
+            this.result = run_once(workspace, on_step=current.append, stop=stop)  # its steps interruptible()
         except BaseException as exc:
             this.step = current[-1] if current else None
             if stop.abandoned:  # whatever the interrupted call raised on its way out
@@ -230,9 +241,23 @@ def run_every(workspace: Path, seconds: float, report: Callable[[Round], None], 
                 this.error = str(exc)
             else:
                 raise
+        if this.abandoned:
+            _let_go()
         if not stop():
             this.next_at = this.started + dt.timedelta(seconds=max(seconds, time.monotonic() - began))
         report(this)
         if this.next_at is not None:
             stop.sleep(began + seconds - time.monotonic())
     return number
+
+
+def _let_go() -> None:
+    """After an abandoned step: free now what its frames held. The interrupt's traceback keeps the step's
+    frames, and with them DuckDB connections, relations and Arrow streams, in reference cycles that only
+    the garbage collector frees. Left to the interpreter's exit, they are freed while Python finalizes,
+    where DuckDB's teardown can abort the process ("terminate called without an active exception",
+    exit -6: its worker threads cannot take the GIL then; duckdb/duckdb#13904). The store itself is
+    already closed (run_once gives it back outside the interruptible block)."""
+    import gc
+
+    gc.collect()

@@ -95,6 +95,18 @@ class Store:
         return con
 
     def close(self) -> None:
+        """Close the connection, nothing of it left running. DuckDB's Python client gives up on a call cut
+        short by a signal ("Query interrupted", a second Ctrl+C) while the query's tasks may still be running
+        on DuckDB's worker threads, and closing does not wait for them; the next statement on the
+        connection does (it cleans up the query before it). Left running to the interpreter's exit, a
+        COMMIT whose cleanup frees a registered DataFrame needs the GIL then, and the process aborts
+        ("terminate called without an active exception", exit -6)."""
+        import duckdb
+
+        try:
+            self.con.execute("SELECT 1")
+        except duckdb.Error:  # closed already, or its transaction aborted: the cleanup has run all the same
+            pass
         self.con.close()
 
     @contextmanager
