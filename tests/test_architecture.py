@@ -224,7 +224,8 @@ def test_the_run_path_leaves_scipy_stats_and_sklearn_unimported():
     (and it imports scipy.stats itself), the text libraries more. Importing every module of the command line,
     services, queries, store and reports, the CLV and survey models, and computing the Gamma-Gamma premise
     check and the survey intervals, imports none of them: they load only where a model needs them (a text
-    model read back or trained, a clustering, a journey model), so a run without new feedback skips them."""
+    model trained, a clustering, a journey model; a saved text model reads without scikit-learn: the test
+    below), so a run without new feedback skips them."""
     code = """
 import pkgutil, sys
 import centric.cli, centric.queries, centric.report, centric.services, centric.store
@@ -247,3 +248,49 @@ print([m for m in ("scipy.stats", "sklearn", "simplemma", "py3langid") if m in s
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_reading_new_texts_with_saved_models_leaves_sklearn_unimported(tmp_path):
+    """An incremental `centric run` in a new process (cron) reads its new texts with the saved listening models
+    (services/listen_incremental.py: persist.readings_from_state, FeedbackAnalyzer.read). Their scorer
+    (models/text/scoring.py) is numpy and scipy.sparse: scikit-learn (about 0.7 s of CPU to import) is not
+    loaded, and the texts read as the fitted models read them."""
+    import json
+
+    from centric.models.text.analyzer import FeedbackAnalyzer
+    from centric.models.text.persist import readings_state
+    from centric.models.text.self_trained import SelfTrainedSentiment
+    from centric.models.text.transfer import Reading
+
+    good = ["great product, love it", "fast delivery, very happy", "excellent quality", "works perfectly, thanks"]
+    bad = ["broken on arrival", "terrible support, never again", "late and damaged", "awful quality, refund please"]
+    meh = ["it is ok", "arrived on tuesday", "average, nothing special", "the box was blue"]
+    labels = (["positive"] * 4 + ["negative"] * 4 + ["neutral"] * 4) * 3
+    model = SelfTrainedSentiment("en").fit((good + bad + meh) * 3, labels)
+    assert model.stacker_ is not None
+    analyzer = FeedbackAnalyzer(("en", "es"))
+    analyzer.readings = {("en", None): Reading("self_trained", model),
+                         ("en", "ticket"): Reading("self_trained", model, True), ("es", None): Reading()}
+    texts = ["love the quality", "damaged and late, never again", "it came on monday", "", "Great!!!", "muy malo"]
+    args = (list("abcdef"), texts, ["en"] * 5 + ["es"], [1.0] * 6,
+            ["review", "ticket", "review", "chat", "ticket", "review"])
+    expected = analyzer.read(*args)
+    (tmp_path / "state.json").write_text(json.dumps(readings_state(analyzer.readings)))
+    (tmp_path / "args.json").write_text(json.dumps(args))
+    code = """
+import json, sys
+from pathlib import Path
+import centric.services.listen_incremental
+from centric.models.text.analyzer import FeedbackAnalyzer
+from centric.models.text.persist import readings_from_state
+folder = Path(sys.argv[1])
+analyzer = FeedbackAnalyzer(("en", "es"))
+analyzer.readings = readings_from_state(json.loads((folder / "state.json").read_text()), {"en", "es"})
+frame = analyzer.read(*json.loads((folder / "args.json").read_text()))
+print(json.dumps({"frame": frame.to_dict("list"), "loaded": [m for m in ("sklearn", "scipy.stats") if m in sys.modules]}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert out["loaded"] == []
+    assert out["frame"]["sentiment_model"][:3] == ["self_trained", "self_trained_fallback", "self_trained"]
+    assert out["frame"] == json.loads(json.dumps(expected.to_dict("list")))

@@ -107,6 +107,9 @@ def _lemma(word: str, language: str) -> str:
 
 #: Character n-grams within words: 2 to 5 characters of each word padded with a space on each side.
 CHAR_NGRAMS = (2, 5)
+#: The word view's terms: runs of non-space (lemmas, ``NEG_`` marks, punctuation) and their 2- and 3-grams.
+WORD_NGRAMS = (1, 3)
+WORD_TOKEN_PATTERN = r"\S+"
 
 
 @lru_cache(maxsize=300_000)
@@ -263,7 +266,8 @@ class SelfTrainedSentiment:
     def _new_vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        return (TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, token_pattern=r"\S+", max_features=300_000),
+        return (TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=WORD_TOKEN_PATTERN,
+                                max_features=300_000),
                 TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2, max_features=300_000))
 
     def _matrix(self, vectorizers, views, fit: bool):
