@@ -67,8 +67,9 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
     only_timed = len(timed - set(changed["customer_id"]))
     if len(affected) > WHOLE_SHARE * max(customers, 1):
         return None, f"{len(affected):,} of {customers:,} customers affected"
-    stored = db.execute(db.table("journey_stages"))
-    kept = stored[~_member(stored["customer_id"], affected)]
+    stored = db.to_pyarrow(db.table("journey_stages")).to_pandas()  # Ibis's own conversion costs 7 times more
+    mine = _member(stored["customer_id"], affected)
+    kept = stored[~mine]
     fresh = stored.iloc[:0]
     if affected:
         # a temp table of fixed name, not a memtable: the stage queries then compile once per process
@@ -81,8 +82,11 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
     rows = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept.reset_index(drop=True)
     rows = rows.astype({"entered_at": "datetime64[ns]", "left_at": "datetime64[ns]"})
     contents = derived_tables(store, settings, reads, rows, paths=False)
-    # only the affected customers' rows are written; the others' stay as they are in the tables
-    contents["journey_stages"] = RowUpdate("customer_id", affected, fresh[list(stored.columns)])
+    # only the rows of the affected customers whose rows differ are written (most customers with new events
+    # keep the same stages); the others' stay as they are in the table
+    fresh = fresh[list(stored.columns)]
+    moved = differing(stored[mine], fresh, "customer_id")
+    contents["journey_stages"] = RowUpdate("customer_id", moved, fresh[_member(fresh["customer_id"], moved)])
     contents["journey_inputs"] = RowUpdate("customer_id", changed["customer_id"],
                                            changed.loc[changed["change"] != "gone", ["customer_id", "rows", "digest"]])
     paths, paths_why = update_paths(store, settings, reads.events)
@@ -91,8 +95,8 @@ def _update(store, settings, reads, state) -> tuple[object | None, str]:
     save_stage_state(store, settings, reads.end)
     result = finish(store, reads, rows, contents["stage_transitions"])
     why = (f"stages of {len(affected):,} of {customers:,} customers recomputed ({len(changed) - new - gone:,} with "
-           f"changed data, {new:,} new, {gone:,} gone, {only_timed:,} whose status moved with time), the other "
-           "customers' rows kept; moves, rates and cohorts recounted; " + paths_why)
+           f"changed data, {new:,} new, {gone:,} gone, {only_timed:,} whose status moved with time; the rows of "
+           f"{len(moved):,} changed), the other customers' rows kept; moves, rates and cohorts recounted; " + paths_why)
     return result, why
 
 
@@ -115,21 +119,40 @@ def update_paths(store, settings, events) -> tuple[dict, str]:
     if len(changed) > WHOLE_SHARE * max(visitors, 1):
         return (visit_paths(store, settings, events, keep=True),
                 f"paths counted whole ({len(changed):,} of {visitors:,} visitors changed)")
-    old = db.execute(db.table("path_visits"))
-    kept = old[~_member(old["user_id"], changed["user_id"])]
-    fresh = old.iloc[:0]
-    if len(changed):
-        users = store.temp_rows("_centric_changed_users", pd.DataFrame({"user": sorted(changed["user_id"])}))
-        try:
-            fresh = db.execute(user_paths(events, users=users))[list(old.columns)]
-        finally:
-            store.drop_temp_table("_centric_changed_users")
-    visits = pd.concat([kept, fresh], ignore_index=True) if len(fresh) else kept
+    if changed.empty:
+        return {}, f"paths of 0 of {visitors:,} visitors recounted (kept)"
+    users = store.temp_rows("_centric_changed_users", pd.DataFrame({"user": sorted(changed["user_id"])}))
+    try:
+        fresh = db.execute(user_paths(events, users=users))
+    finally:
+        store.drop_temp_table("_centric_changed_users")
     keys = changed["user_id"]
-    return ({**paths_of(store, visits), "path_visits": RowUpdate("user_id", keys, fresh),
+    # path_visits first: path_edges and top_paths are summed from the table as this write leaves it (paths_of)
+    return ({"path_visits": RowUpdate("user_id", keys, fresh[["user_id", "path", "sessions"]]), **paths_of(store),
              "path_inputs": RowUpdate("user_id", keys, changed.loc[changed["change"] != "gone",
                                                                    ["user_id", "rows", "digest"]])},
             f"paths of {len(changed):,} of {visitors:,} visitors recounted")
+
+
+def differing(old: pd.DataFrame, new: pd.DataFrame, key: str) -> set:
+    """The `key` values whose rows differ between `old` and `new` (same columns, `key` first): another number
+    of rows, or a row in one and not in the other. Exact: each key's rows are sorted on every column and
+    compared one by one (NaT equals NaT), so a row held twice differs from the same row held once."""
+    columns = list(old.columns)
+    a, b = (f.sort_values(columns, kind="stable").reset_index(drop=True) for f in (old, new))
+    counts = pd.concat([a[key].value_counts().rename("a"), b[key].value_counts().rename("b")], axis=1).fillna(0)
+    out = set(counts.index[counts["a"] != counts["b"]])
+    same = counts.index[counts["a"] == counts["b"]]
+    a, b = a[_member(a[key], same)], b[_member(b[key], same)]  # the same keys with as many rows: aligned by the sort
+    unequal = np.zeros(len(a), dtype=bool)
+    for c in columns:
+        if str(a[c].dtype).startswith("datetime64") or str(b[c].dtype).startswith("datetime64"):
+            x, y = a[c].to_numpy("datetime64[ns]"), b[c].to_numpy("datetime64[ns]")
+            unequal |= ~((x == y) | (np.isnat(x) & np.isnat(y)))
+        else:
+            x, y = a[c].to_numpy(object), b[c].to_numpy(object)
+            unequal |= ~((x == y) | (pd.isna(x) & pd.isna(y)))
+    return out | set(a[key].to_numpy(object)[unequal])
 
 
 def _member(values, keys) -> np.ndarray:
