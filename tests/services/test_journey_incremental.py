@@ -199,3 +199,79 @@ def test_an_erasure_builds_the_stages_whole_without_the_person(base, tmp_path):
     left = tables(copy, ["journey_stages", "journey_inputs", "path_visits", "path_inputs"])
     assert person not in set(left["journey_stages"]["customer_id"]) | set(left["journey_inputs"]["customer_id"])
     assert person not in set(left["path_visits"]["user_id"]) | set(left["path_inputs"]["user_id"])
+
+
+def test_a_second_update_with_nothing_new_keeps_every_table(base, tmp_path):
+    """Nothing changed since the last update: no customer's rows and no visitor's visits are written, and the
+    tables still equal a whole build's (the paths are kept without a read)."""
+    folder, shop, extra = base
+    inc = _copy(shop, tmp_path / "inc")
+    load(inc, extra)
+    first, why = _update(inc)
+    assert first is not None, why
+    full = _copy(inc, tmp_path / "full")
+    again, why = _update(inc)
+    _whole(full)
+    assert again is not None, why
+    # (a customer near a threshold may be recomputed again: the time window is widened by a day, its rows stay)
+    assert "(0 with changed data" in why and "the rows of 0 changed" in why and "paths of 0 of" in why, why
+    assert _differences(inc, full) == []
+
+
+def test_only_the_customers_whose_rows_changed_are_written(base, tmp_path, monkeypatch):
+    """Most affected customers (new events, a status near a threshold) keep the same stage rows: only those
+    whose rows differ are deleted and written again, and the table still equals a whole build's."""
+    from centric.services import journey_incremental
+    from centric.store.connection import Store
+
+    folder, shop, extra = base
+    inc = _copy(shop, tmp_path / "inc")
+    load(inc, extra)
+    full = _copy(inc, tmp_path / "full")
+    written = {}
+    real = Store.replace_tables
+
+    def spy(self, contents):
+        update = contents.get("journey_stages")
+        if isinstance(update, journey_incremental.RowUpdate):
+            written["keys"], written["rows"] = set(update.keys), update.rows
+        return real(self, contents)
+
+    monkeypatch.setattr(Store, "replace_tables", spy)
+    result, why = _update(inc)
+    _whole(full)
+    assert result is not None, why
+    assert _differences(inc, full) == []
+    affected = int(why.split("stages of ")[1].split(" of ")[0].replace(",", ""))
+    changed = int(why.split("the rows of ")[1].split(" changed")[0].replace(",", ""))
+    assert 0 < changed == len(written["keys"]) < affected, why
+    assert set(written["rows"]["customer_id"]) <= written["keys"]
+    # every customer written has rows that differ from the base's (or none left / none before)
+    before = tables(shop, ["journey_stages"])["journey_stages"]
+    after = tables(inc, ["journey_stages"])["journey_stages"]
+    for customer in written["keys"]:
+        x, y = (_sorted(f[f["customer_id"] == customer].reset_index(drop=True)) for f in (before, after))
+        assert len(x) != len(y) or not x.equals(y), customer
+
+
+def test_a_visitor_merged_into_a_customer(base, tmp_path):
+    """An anonymous visitor's device is linked to a customer (an event naming both): the visitor's paths go,
+    the customer's are recounted with the visitor's events, exactly as a whole build counts them."""
+    folder, shop, extra = base
+    inc = _copy(shop, tmp_path / "inc")
+    visits = tables(inc, ["path_visits", "journey_stages"])
+    anonymous = sorted(u for u in set(visits["path_visits"]["user_id"]) if u.startswith("anon:"))
+    assert anonymous, "no anonymous visitor with paths in the demo shop"
+    visitor = anonymous[0]
+    customer = sorted(set(visits["journey_stages"]["customer_id"]))[0]
+    events = pd.DataFrame({"event_id": ["merge-1"], "occurred_at": ["2026-10-31 10:00:00"],
+                           "anonymous_id": [visitor.removeprefix("anon:")], "customer_id": [customer],
+                           "name": ["Signed In"]})
+    _ingest(inc, "events", events, tmp_path)
+    full = _copy(inc, tmp_path / "full")
+    result, why = _update(inc)
+    _whole(full)
+    assert result is not None, why
+    assert _differences(inc, full) == []
+    after = tables(inc, ["path_visits", "path_inputs"])
+    assert visitor not in set(after["path_visits"]["user_id"]) | set(after["path_inputs"]["user_id"])

@@ -107,3 +107,15 @@ def changes(now, last, key: str):
     j = j.filter(j[key].isnull() | j._key.isnull() | (j.rows != j._rows) | (j.digest != j._digest))
     change = ibis.cases((j._key.isnull(), "new"), (j[key].isnull(), "gone"), else_="changed")
     return j.select(ibis.coalesce(j[key], j._key).name(key), "rows", "digest", change=change)
+
+
+def touched_events(events, customers, users=None):
+    """The events of some customers (`customers`: a table with customer_id) and of some users (`users`: a
+    table with user, as user_digests names them): one scan of the events, so that the stages of those
+    customers and the paths of those users then read a small table (services/journey_incremental.py)."""
+    from centric.queries.funnel_events import _user_of
+
+    keep = events.customer_id.isin(customers.customer_id)
+    if users is not None:
+        keep = keep | _user_of(events).isin(users.user)
+    return events.filter(keep)

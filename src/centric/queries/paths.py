@@ -76,6 +76,13 @@ def user_paths(events, gap_minutes: int = SESSION_GAP_MINUTES, depth: int = DEPT
 PATH_SEPARATOR = "\x1f"  # the unit separator: never inside an event name
 
 
+def counts_of_visits(visits):
+    """path_counts from path_visits rows (user_id, path joined by PATH_SEPARATOR, sessions): summed per path in
+    the engine, so a caller with the visits stored reads none of them back (services/journey_incremental.py)."""
+    per = visits.group_by("path").aggregate(sessions=visits.sessions.sum().cast("int64"))
+    return per.select(path=per.path.split(PATH_SEPARATOR), sessions=per.sessions)
+
+
 def edges_of(counts, depth: int = DEPTH):
     """Sankey links (step, source, target, sessions) from path_counts, most travelled first within
     each step: every visit on a path passes each of its links."""

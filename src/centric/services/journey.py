@@ -377,27 +377,22 @@ def visit_paths(store, settings=None, events=None, keep: bool = False) -> dict[s
     if keep and getattr(store, "engine", "duckdb") != "spark":
         from centric.queries.journey_inputs import user_digests
 
-        visits = db.execute(user_paths(events))
-        return {**paths_of(store, visits), "path_visits": visits,
+        # path_visits first: path_edges and top_paths are summed from it where replace_tables writes them
+        return {"path_visits": db.execute(user_paths(events)), **paths_of(store),
                 "path_inputs": digest_text(db.execute(user_digests(events)))}
     # as Arrow: an empty result (nobody consented) keeps the path's list type, which pandas would lose
     counts = ibis.memtable(db.to_pyarrow(path_counts(events)))
     return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
 
 
-def paths_of(store, visits: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """path_edges and top_paths from path_visits rows (user_id, path, sessions): summed per path first."""
-    import ibis
-    import pyarrow as pa
+def paths_of(store) -> dict:
+    """path_edges and top_paths as expressions over the stored path_visits (queries/paths.py counts_of_visits:
+    summed per path in the engine). Put them after path_visits in the contents of one `replace_tables`:
+    they read the table as that transaction left it, so no visit is read back into Python."""
+    from centric.queries.paths import counts_of_visits, edges_of, top_of
 
-    from centric.queries.paths import PATH_SEPARATOR, edges_of, top_of
-
-    per = visits.groupby("path", sort=True)["sessions"].sum()
-    counts = ibis.memtable(pa.table({"path": pa.array([p.split(PATH_SEPARATOR) for p in per.index],
-                                                      pa.list_(pa.string())),
-                                     "sessions": pa.array(per.to_numpy(), pa.int64())}))
-    db = store.ibis()
-    return {"path_edges": db.execute(edges_of(counts)), "top_paths": db.execute(top_of(counts))}
+    counts = counts_of_visits(store.ibis().table("path_visits"))
+    return {"path_edges": edges_of(counts), "top_paths": top_of(counts)}
 
 
 def digest_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -43,3 +43,23 @@ def test_monthly_rates_count_stays_in_the_month_and_moves_made_in_it():
     risk = rates[rates["from_stage"] == "at_risk"].set_index(["to_stage", "month"])
     assert risk.loc[("lapsed", T("2024-06-01")), "in_stage"] == 1  # b's stay ended on June 1st
     assert risk.loc[("won_back", T("2024-05-01")), ["in_stage", "moved"]].tolist() == [2, 1]
+
+
+def test_the_fast_stable_order_is_sort_values_order_with_ties_and_missing_times():
+    """stays_of sorts with numpy's lexsort when it can (models/journey/stages.py _order): the same positions as
+    pandas' stable sort_values, ties kept in their order; with a missing time it falls back to pandas."""
+    import numpy as np
+    import pandas as pd
+
+    from centric.models.journey.stages import _order
+
+    rng = np.random.default_rng(3)
+    days = pd.to_timedelta(rng.integers(0, 4, 400), unit="D")
+    frame = pd.DataFrame({"customer_id": rng.integers(0, 5, 400), "rank": rng.integers(0, 3, 400),
+                          "entered_at": pd.Timestamp("2025-01-01") + days})
+    columns = ["customer_id", "entered_at", "rank"]
+    want = frame.sort_values(columns, kind="stable").index.to_numpy()
+    assert (_order(frame, columns) == want).all()
+    frame.loc[[3, 77], "entered_at"] = pd.NaT  # NaT sorts last in pandas, first as an integer
+    want = frame.sort_values(columns, kind="stable").index.to_numpy()
+    assert (_order(frame, columns) == want).all()

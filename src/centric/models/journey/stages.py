@@ -144,13 +144,33 @@ def partition(life: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     return rows[ROW_COLUMNS]
 
 
+def _ranks(stage: pd.Series) -> pd.Series:
+    """stage.map(_RANK), mapping each distinct stage once."""
+    codes, names = pd.factorize(stage)
+    if (codes < 0).any():
+        return stage.map(_RANK)
+    return pd.Series(pd.Series(names).map(_RANK).to_numpy()[codes], index=stage.index)
+
+
+def _order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The positions that sort `frame` on `columns` as sort_values(columns, kind="stable") does: numpy's
+    lexsort (stable) on the columns' values when none is missing and all are numbers or times."""
+    keys = []
+    for c in columns:
+        values = frame[c].to_numpy()
+        if values.dtype.kind not in "iumM" or (values.dtype.kind == "M" and np.isnat(values).any()):
+            return frame.reset_index(drop=True).sort_values(columns, kind="stable").index.to_numpy()
+        keys.append(values.view("int64") if values.dtype.kind == "M" else values)
+    return np.lexsort(keys[::-1]) if keys else np.arange(len(frame))
+
+
 def stays_of(rows: pd.DataFrame) -> pd.DataFrame:
     """The stays that the rows of `partition` hold: one per lifecycle stage entered (its first row's
     start to its last row's end), and one per run of consecutive rows at_risk or lapsed. Columns:
     customer_id, stage, entered_at, left_at (NaT while still in it)."""
     codes, ids = pd.factorize(rows["customer_id"].to_numpy(object))
-    rows = rows.assign(rank=rows["stage"].map(_RANK), customer_id=codes)
-    rows = rows.sort_values(["customer_id", "entered_at", "rank"], kind="stable").reset_index(drop=True)
+    rows = rows.assign(rank=_ranks(rows["stage"]), customer_id=codes)
+    rows = rows.take(_order(rows, ["customer_id", "entered_at", "rank"])).reset_index(drop=True)
     open_end = rows["left_at"].isna()
     life = (rows.assign(_open=open_end).groupby(["customer_id", "stage"], sort=False)
             .agg(entered_at=("entered_at", "min"), left_at=("left_at", "max"), _open=("_open", "any"), rank=("rank", "first"))
@@ -164,7 +184,7 @@ def stays_of(rows: pd.DataFrame) -> pd.DataFrame:
     status = pd.DataFrame({"customer_id": first["customer_id"], "stage": first["status"],
                            "entered_at": first["entered_at"], "left_at": last["left_at"]})
     columns = ["customer_id", "stage", "entered_at", "left_at"]
-    life = life.sort_values(["customer_id", "entered_at", "rank"], kind="stable")[columns]
+    life = life.take(_order(life, ["customer_id", "entered_at", "rank"]))[columns]
     out = pd.concat([life, status[columns]], ignore_index=True)
     out["left_at"] = out["left_at"].astype("datetime64[ns]")
     out["customer_id"] = ids.take(out["customer_id"].to_numpy())
@@ -217,22 +237,35 @@ def monthly_rates(stays: pd.DataFrame, moves: pd.DataFrame, observed_until) -> p
     end = pd.Timestamp(observed_until)
     last = end.year * 12 + end.month - 1
     rows = []
-    for (a, b), g in moves.groupby(["from_stage", "to_stage"], sort=True):
-        held = stays[stays["stage"] == a]
-        entered = _month(held["entered_at"])
-        first = int(entered.min())
-        left = _month(held["left_at"])
+    # the months of every stay and move once (not once per move out of a stage), the moves' positions per pair
+    codes, names = pd.factorize(stays["stage"])
+    code = {name: i for i, name in enumerate(names)}
+    stay_in, stay_out = _month(stays["entered_at"]), _month(stays["left_at"])
+    move_month = _month(moves["moved_at"])
+    pairs = moves.groupby(["from_stage", "to_stage"], sort=True).indices if len(moves) else {}
+    held_by = {a: codes == code.get(a, -2) for a, _ in pairs}
+    firsts = {a: int(stay_in[held].min()) for a, held in held_by.items()}
+    months = None
+    if firsts:
+        start = min(firsts.values())
+        span = np.arange(start, last + 1)
+        months = pd.to_datetime({"year": span // 12, "month": span % 12 + 1, "day": 1})
+    for (a, b), at in pairs.items():
+        held = held_by[a]
+        entered = stay_in[held]
+        first = firsts[a]
+        left = stay_out[held]
         stop = np.where(left < 0, last, np.minimum(left, last)) - first
         change = np.zeros(last - first + 2, int)
         np.add.at(change, entered - first, 1)
         np.add.at(change, stop + 1, -1)
-        moved_at = _month(g["moved_at"]) - first
-        frame = pd.DataFrame({
-            "month": pd.to_datetime({"year": np.arange(first, last + 1) // 12, "month": np.arange(first, last + 1) % 12 + 1,
-                                     "day": 1}),
-            "from_stage": a, "to_stage": b, "in_stage": np.cumsum(change)[:-1],
-            "moved": np.bincount(moved_at[moved_at <= last - first], minlength=last - first + 1)})
-        rows.append(frame[frame["in_stage"] > 0])
+        moved_at = move_month[at] - first
+        in_stage = np.cumsum(change)[:-1]
+        keep = in_stage > 0
+        rows.append(pd.DataFrame({
+            "month": months.iloc[first - start:].to_numpy()[keep],
+            "from_stage": a, "to_stage": b, "in_stage": in_stage[keep],
+            "moved": np.bincount(moved_at[moved_at <= last - first], minlength=last - first + 1)[keep]}))
     columns = ["month", "from_stage", "to_stage", "in_stage", "moved", "rate"]
     if not rows:
         return pd.DataFrame(columns=columns)
