@@ -188,7 +188,10 @@ def shared_marked(store, settings, analysis: str):
         # kept between runs and updated in proportion to what changed (services/marked.py)
         from centric.services.marked import kept_marking
 
-        _SHARED[key] = (store, None, kept_marking(store, settings, purpose, **(_KEPT or {})))
+        def mark(events=None):
+            return _marked(store, settings, purpose, events).select(*SHARED_COLUMNS, "_consented")
+
+        _SHARED[key] = (store, None, kept_marking(store, purpose, _default(settings), mark, **(_KEPT or {})))
     if key not in _SHARED:
         # a fixed name: what the analyses read from it compiles to the same SQL in the next run
         name = f"_centric_marked_{purpose}_{'granted' if _default(settings) else 'denied'}"

@@ -32,13 +32,14 @@ NEW, DIFF, CUSTOMERS, VISITORS = ("_marked_new_events", "_marked_differing", "_m
                                   "_marked_visitors")
 
 
-def kept_marking(store, settings, purpose: str, digests=None, full: bool = False):
-    """`marked_events` brought up to date (module rule), as an Ibis table; `digests`: the run ledger's
-    (Ledger.digests, so the events are not hashed twice), else taken here."""
+def kept_marking(store, purpose: str, default: bool, mark, digests=None, full: bool = False):
+    """`marked_events` brought up to date (module rule), as an Ibis table. `mark(events=None)`: the marking
+    of every event (or of `events`, a part of them) with the table's columns (services/consent.py);
+    `default`: the consent default it applies; `digests`: the run ledger's (Ledger.digests, so the events
+    are not hashed twice), else taken here."""
     import time
 
     from centric.queries import marked as q
-    from centric.services.consent import _default
     from centric.services.run_ledger import last, record
     from centric.store.connection import ChangedRows, MatchingRows
     from centric.store.snapshot_delta import drop_staged, end_of, stage_appended
@@ -46,7 +47,7 @@ def kept_marking(store, settings, purpose: str, digests=None, full: bool = False
     began = time.perf_counter()
     db = store.ibis()
     taken = (digests if digests is not None else store.digests)(["events", "consents", "identities"])
-    state = {"purpose": purpose, "default": bool(_default(settings)),
+    state = {"purpose": purpose, "default": bool(default),
              "events": {"rows": int(taken["events"][0]), "digest": str(taken["events"][1]),
                         "end": end_of(store, "events")},
              "consents": [int(taken["consents"][0]), str(taken["consents"][1])],
@@ -70,9 +71,9 @@ def kept_marking(store, settings, purpose: str, digests=None, full: bool = False
                 # the events of those customers and visitors (old and new), and the other new events
                 part = events.filter(q.touching(events, customers, visitors)).union(
                     new.filter(~q.touching(new, customers, visitors)), distinct=False)
-                value = MatchingRows({"customer_id": customers, "anonymous_id": visitors}, _mark(store, settings, purpose, part))
+                value = MatchingRows({"customer_id": customers, "anonymous_id": visitors}, mark(part))
             else:  # only new events: appended
-                value = MatchingRows({}, _mark(store, settings, purpose, new))
+                value = MatchingRows({}, mark(new))
             contents = {"marked_events": value}
             if counts[1]:
                 contents["marked_inputs"] = ChangedRows(now_inputs)
@@ -81,7 +82,7 @@ def kept_marking(store, settings, purpose: str, digests=None, full: bool = False
             reason = (f"{counts[0]:,} new events, {counts[2]:,} customers whose consent records changed and "
                       f"{counts[3]:,} visitors whose spans changed or who belong to them: their events marked again")
         else:
-            written = store.replace_tables({"marked_events": _mark(store, settings, purpose),
+            written = store.replace_tables({"marked_events": mark(),
                                             "marked_inputs": ChangedRows(now_inputs)})
             mode, reason = "full", f"every event marked: {why}"
     finally:
@@ -89,12 +90,6 @@ def kept_marking(store, settings, purpose: str, digests=None, full: bool = False
     state["rows"] = int(written["marked_events"])
     record(store, STEP, mode, reason, state, state["rows"], time.perf_counter() - began)
     return db.table("marked_events")
-
-
-def _mark(store, settings, purpose: str, events=None):
-    from centric.services.consent import SHARED_COLUMNS, _marked
-
-    return _marked(store, settings, purpose, events).select(*SHARED_COLUMNS, "_consented")
 
 
 def _why_whole(store, before: dict | None, state: dict, events_now: list) -> str | None:
