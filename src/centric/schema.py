@@ -967,6 +967,41 @@ PATH_INPUTS = Table(
     is_input=False,
 )
 
+MARKED_EVENTS = Table(
+    "marked_events",
+    "Every event marked with whether it was recorded under analytics consent, as `centric run`'s profiles, "
+    "personas and journey read it (services/marked.py): anonymous events carry the customer their visitor was "
+    "merged into. Kept between runs and updated in proportion to what changed (new events; the events of "
+    "customers whose consent records changed and of visitors whose identity spans changed); always equal to "
+    "marking every event afresh. Derived: an erasure deletes the person's rows like any other table's.",
+    (
+        Column("event_id", ID, "Event identifier (events.event_id)."),
+        Column("occurred_at", TIMESTAMP, "When it happened (shop time zone)."),
+        Column("customer_id", ID, "The event's customer, or the customer its anonymous visitor was merged into."),
+        Column("anonymous_id", ID, "Device or cookie identifier."),
+        Column("name", TEXT, "Event name."),
+        Column("channel", TEXT, "Channel."),
+        Column("_consented", BOOLEAN, "Whether the event was recorded under analytics consent (docs/privacy.md)."),
+    ),
+    is_input=False,
+)
+
+MARKED_INPUTS = Table(
+    "marked_inputs",
+    "What marked_events was last marked from besides the events: the analytics consent records and the "
+    "anonymous ids' identity spans, as they were. An incremental `centric run` compares them with the "
+    "consents and identities now to find the customers and visitors whose events it marks again.",
+    (
+        Column("source", TEXT, "consents or identities.", allowed=("consents", "identities")),
+        Column("customer_id", ID, "The customer of the consent record, or the one the span resolves to."),
+        Column("anonymous_id", ID, "For a span: the anonymous id (identities.id_value); NULL for a consent record."),
+        Column("granted", BOOLEAN, "For a consent record: whether consent was granted; NULL for a span."),
+        Column("valid_from", TIMESTAMP, "A consent record's recorded_at; a span's valid_from."),
+        Column("valid_to", TIMESTAMP, "A span's valid_to (NULL: open); NULL for a consent record."),
+    ),
+    is_input=False,
+)
+
 STAGE_TRANSITIONS = Table(
     "stage_transitions",
     "Moves between journey stages: how many, which share of those who entered the stage, how fast.",
@@ -1146,6 +1181,7 @@ OUTPUT_TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMER_SUMMARY, CUSTOMER_VALUE, CLV_ROLLUPS, CLV_MODELS, CLV_CALIBRATION, CLV_TRACKING, FEEDBACK_INSIGHTS,
                         SENTIMENT_MODELS, SURVEY_SCORES, FEEDBACK_DRIVERS, FEEDBACK_TRENDS, SURVEYS, CUSTOMER_PROFILES,
                         SEGMENTS, SEGMENT_MEMBERS, PERSONAS, CUSTOMER_PERSONAS, JOURNEY_STAGES, JOURNEY_INPUTS, PATH_VISITS, PATH_INPUTS,
+                        MARKED_EVENTS, MARKED_INPUTS,
                         STAGE_TRANSITIONS,
                         STAGE_TRANSITION_RATES, JOURNEY_DRIVERS, KPIS, COHORTS, REPEAT_PURCHASE_CURVE,
                         PATH_EDGES, TOP_PATHS, IDENTITIES, IDENTITY_SPLITS, CONSENT_EXCLUSIONS, RUN_LEDGER,

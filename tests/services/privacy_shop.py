@@ -100,8 +100,9 @@ def plant_models(store) -> None:
 
 
 def build_workspace(root: Path) -> Path:
-    """The planted shop loaded, analysed (summary, listening, profiles, segments), models and journey
-    planted, the read snapshot published."""
+    """The planted shop loaded, analysed (summary, listening, profiles, segments, the kept marking of the
+    events), models and journey planted, the read snapshot published."""
+    from centric.services.consent import counted_once, shared_marked
     from centric.services.listen import listen
     from centric.services.profiles import build_customer_profiles
     from centric.services.segments import refresh
@@ -122,5 +123,8 @@ def build_workspace(root: Path) -> Path:
         plant_models(store)
         build_customer_profiles(store, settings)
         refresh(path, store, settings, rebuild_profiles=False)
+        # the events marked by consent, kept between runs as `centric run` keeps them (services/marked.py)
+        with counted_once():
+            shared_marked(store, settings, "customer_profiles")
         publish_snapshot(store, path)
     return path

@@ -242,7 +242,8 @@ def test_without_any_consent_record_the_default_decides_and_says_what_to_do(shop
 def test_a_run_marks_the_events_once_for_its_analyses(shop, monkeypatch):
     """Within a run's analyses (consent.counted_once) the events marked by analytics consent are
     materialised once and shared by profiles, personas' left-out count and the journey: the same profiles
-    and counts as each marking them itself, and the materialised table is gone when the block closes."""
+    and counts as each marking them itself. For analytics the table is marked_events, kept between runs
+    (services/marked.py): the block leaves no temporary table behind."""
     from centric.queries.consent import left_out_of
     from centric.services import consent
     from centric.services.journey import journey_reads
@@ -267,7 +268,8 @@ def test_a_run_marks_the_events_once_for_its_analyses(shop, monkeypatch):
             reads = journey_reads(store, settings)
             assert reads.cached is None  # the journey read the shared table: nothing of its own to release
             reads.release()
-            assert len(calls) == 1 and len(temporary(store) - before) == 1
+            # analytics: marked once, into the table kept between runs (services/marked.py), no TEMP table left
+            assert len(calls) == 1 and temporary(store) == before and store.has_rows("marked_events")
         assert temporary(store) == before
         together = store.query_df("SELECT * FROM customer_profiles ORDER BY customer_id")
     pd.testing.assert_frame_equal(together.drop(columns="computed_at", errors="ignore"),

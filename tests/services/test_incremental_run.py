@@ -236,3 +236,24 @@ def test_a_new_process_reads_the_sql_the_last_run_kept(runs, tmp_path):
     # order, since rows tied in a query's ORDER BY may come in another order; refitted ones within tolerance)
     figures = compare(copy, full)
     assert figures["customer_summary equal rows"] > 100 and figures["kpis equal rows"] > 100
+
+
+def test_the_kept_marking_of_the_events_was_updated_and_equals_a_fresh_one(runs):
+    """The incremental run updated marked_events (services/marked.py) rather than marking every event
+    again, the full run rebuilt it, and both equal marking every event afresh."""
+    from centric.services import consent
+    from centric.services.workspace_files import open_store
+
+    shop, full, _, _, _ = runs
+    for ws, mode in ((shop, "incremental"), (full, "full")):
+        with open_store(ws, read_only=True) as (settings, store):
+            db = store.ibis()
+            t = db.table("run_ledger")
+            assert db.execute(t.filter(t.step == "marked_events").mode).tolist() == [mode]
+            columns = [*consent.SHARED_COLUMNS, "_consented"]
+            kept = db.execute(db.table("marked_events"))[columns]
+            fresh = db.execute(consent._marked(store, settings, "analytics").select(*columns))
+        key = list(consent.SHARED_COLUMNS)
+        pd.testing.assert_frame_equal(kept.sort_values(key).reset_index(drop=True),
+                                      fresh.sort_values(key).reset_index(drop=True), check_dtype=False)
+        assert len(kept) > 1000

@@ -130,8 +130,8 @@ def test_every_table_of_the_catalog_is_classified(ws):
         kinds = classify(catalog(store))
     assert not [t for t, k in kinds.items() if k == "unclassified"], kinds
     assert {"customers", "orders", "events", "feedback", "consents", "segment_members", "journey_stages",
-            "customer_value", "customer_personas", "customer_profiles", "customer_summary"} <= \
-        {t for t, k in kinds.items() if k == "person"}
+            "customer_value", "customer_personas", "customer_profiles", "customer_summary", "marked_events",
+            "marked_inputs"} <= {t for t, k in kinds.items() if k == "person"}
 
 
 def test_export_holds_every_row_an_independent_scan_finds(ws, tmp_path):
@@ -140,7 +140,7 @@ def test_export_holds_every_row_an_independent_scan_finds(ws, tmp_path):
     # the planted person is in every kind of table: the comparison below can fail
     assert {"customers", "orders", "order_lines", "events", "feedback", "feedback_insights", "consents",
             "customer_summary", "customer_value", "customer_profiles", "segment_members", "customer_personas",
-            "journey_stages", "quarantine"} <= set(expected)
+            "journey_stages", "quarantine", "marked_events", "marked_inputs"} <= set(expected)
     out = tmp_path / "request"
     result = Workspace(ws).privacy_export(TARGET["email"], out)
     assert result.customer_id == TARGET["customer_id"]
@@ -199,6 +199,10 @@ def test_erase_leaves_no_byte_of_the_person_in_the_workspace(ws):
     keeper_before = _counts(db, KEEPER["customer_id"], set(KEEPER["anonymous_ids"]))
     target_before = _counts(db, TARGET["customer_id"])
     totals_before = _totals(db)
+    # the events marked by consent kept between runs (services/marked.py) hold the person: their own events,
+    # the shared device's events merged into them, their consent records and spans (marked_inputs)
+    assert target_before["marked_events"] >= target_before["events"] > 0
+    assert target_before["marked_inputs"] > 0
 
     result = Workspace(ws).privacy_erase(TARGET["customer_id"], request_id="GDPR-117")
 
@@ -210,6 +214,10 @@ def test_erase_leaves_no_byte_of_the_person_in_the_workspace(ws):
     for table, n in target_before.items():
         assert totals[table] == totals_before[table] - n, table
     assert result.rows_deleted["orders"] == target_before["orders"] > 0
+    assert result.rows_deleted["marked_events"] == target_before["marked_events"]
+    left = Workspace(ws).sql("SELECT count(*) AS n FROM marked_events WHERE customer_id = '{}' OR anonymous_id IN "
+                             "('{}', '{}')".format(TARGET["customer_id"], *TARGET["anonymous_ids"]))
+    assert left["n"][0] == 0
     assert totals["erasures"] == len(TARGET_IDS) + target_before["orders"]
     # the shared device's anonymous id and the keeper's events on it stay
     ws_api = Workspace(ws)

@@ -135,25 +135,32 @@ def events_of(store, settings, analysis: str, events):
 _COUNTED: dict | None = None
 # purpose -> the marked events materialised once (DuckDB), while `counted_once` holds (`shared_marked`)
 _SHARED: dict | None = None
+# the run's options for the kept marking (services/marked.py), while `counted_once` holds
+_KEPT: dict | None = None
 # the columns of the shared marked events: what profiles, personas' left-out count and the journey read
 SHARED_COLUMNS = ("event_id", "occurred_at", "customer_id", "anonymous_id", "name", "channel")
 
 
 @contextmanager
-def counted_once():
+def counted_once(digests=None, full: bool = False):
     """Within this block the left-out counts of a purpose are computed once, and the events marked by
     consent to a purpose are materialised once (`shared_marked`): the analyses of one run that share a
     purpose (profiles, personas and the journey: analytics) read the same events, consents and
     identities, which none of them writes. services/run.py opens it once the steps that change those
-    have run; the materialised events are dropped when it closes."""
-    global _COUNTED, _SHARED
+    have run; the materialised events are dropped when it closes (the kept marking of analytics,
+    `marked_events`, stays for the next run). `digests`: the run ledger's (Ledger.digests); `full`:
+    `centric run --full` (the kept marking is rebuilt whole)."""
+    global _COUNTED, _SHARED, _KEPT
     outer, _COUNTED = _COUNTED, {}
     outer_shared, _SHARED = _SHARED, {}
+    outer_kept, _KEPT = _KEPT, {"digests": digests, "full": bool(full)}
     try:
         yield
     finally:
-        shared, _COUNTED, _SHARED = _SHARED, outer, outer_shared
+        shared, _COUNTED, _SHARED, _KEPT = _SHARED, outer, outer_shared, outer_kept
         for store, name, _ in shared.values():
+            if name is None:  # the kept marking: a table of the workspace
+                continue
             with suppress(Exception):  # a temporary table: it goes with the connection anyway
                 store.drop_temp_table(name)
 
@@ -162,16 +169,29 @@ def _shared_key(store, settings, purpose: str) -> tuple:
     return (id(store), purpose, _default(settings))
 
 
+KEPT_PURPOSE = "analytics"  # services/marked.py: the purpose whose marking is kept between runs
+
+
 def shared_marked(store, settings, analysis: str):
     """Within `counted_once` on DuckDB: every event marked by consent to the analysis's purpose
     (`_consented`, identity merges applied), with SHARED_COLUMNS only, materialised at the first call of
     the block and shared by the later ones (marking the 1.4 million events of the demo shop costs 0.6 s
-    of CPU each time, and a run's profiles, personas and journey all read them). None outside the block
-    or on another engine: the caller marks the events itself."""
+    of CPU each time, and a run's profiles, personas and journey all read them). For analytics (the
+    purpose of all three) the marking is kept between runs in `marked_events` and only what changed is
+    marked again (services/marked.py). None outside the block or on another engine: the caller marks the
+    events itself."""
     if _SHARED is None or getattr(store, "engine", "duckdb") != "duckdb":
         return None
     purpose = PURPOSES[analysis]
     key = _shared_key(store, settings, purpose)
+    if key not in _SHARED and purpose == KEPT_PURPOSE:
+        # kept between runs and updated in proportion to what changed (services/marked.py)
+        from centric.services.marked import kept_marking
+
+        def mark(events=None):
+            return _marked(store, settings, purpose, events).select(*SHARED_COLUMNS, "_consented")
+
+        _SHARED[key] = (store, None, kept_marking(store, purpose, _default(settings), mark, **(_KEPT or {})))
     if key not in _SHARED:
         # a fixed name: what the analyses read from it compiles to the same SQL in the next run
         name = f"_centric_marked_{purpose}_{'granted' if _default(settings) else 'denied'}"

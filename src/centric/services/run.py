@@ -155,7 +155,7 @@ def run_all(store, settings, on_step: Callable[[str], None] | None = None, works
             if name in READS and not counting:
                 # from here on no step writes events, consents or identities: what consent leaves out of
                 # an analysis is counted once per purpose (personas and the journey share analytics)
-                scope.enter_context(counted_once())
+                scope.enter_context(counted_once(digests=ledger.digests, full=ledger.full))
                 counting = True
             _step(store, settings, workspace, ledger, results, name, step, on_step)
         if workspace is not None:

@@ -150,16 +150,20 @@ class Ledger:
             return
         if decision.mode == "reused":  # the output is the last run's: keep the state it was computed from
             decision.inputs = self.previous[step]["inputs"]
-        import pandas as pd
+        record(self.store, step, decision.mode, decision.reason, decision.inputs, rows, seconds)
 
-        row = pd.DataFrame([{
-            "step": step, "mode": decision.mode, "reason": decision.reason,
-            "inputs": json.dumps(decision.inputs), "rows": int(rows), "seconds": float(seconds),
-            "ran_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
-        }])
-        from centric.store.connection import RowUpdate
 
-        self.store.replace_table("run_ledger", RowUpdate("step", [step], row))  # the step's row only
+def record(store, step: str, mode: str, reason: str, inputs: dict, rows: int, seconds: float) -> None:
+    """Write `step`'s run_ledger row (its row only)."""
+    import pandas as pd
+
+    from centric.store.connection import RowUpdate
+
+    row = pd.DataFrame([{
+        "step": step, "mode": mode, "reason": reason, "inputs": json.dumps(inputs), "rows": int(rows),
+        "seconds": float(seconds), "ran_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+    }])
+    store.replace_table("run_ledger", RowUpdate("step", [step], row))
 
 
 def changed(before: dict, now: dict) -> str:

@@ -10,7 +10,7 @@ from centric.store.migrations import migrate
 from centric.store.sqltext import ident, set_variable
 from centric.store.transactions import StoreError, transaction
 
-__all__ = ["ChangedRows", "RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
+__all__ = ["ChangedRows", "MatchingRows", "RowUpdate", "Store", "StoreBusy", "StoreError", "transaction"]
 
 
 class RowUpdate:
@@ -32,6 +32,17 @@ class ChangedRows:
 
     def __init__(self, rows):
         self.rows = rows
+        self.columns = list(rows.columns)
+
+
+class MatchingRows:
+    """A value for `Store.replace_tables`: the table's rows whose value in a column of `keys` is among that
+    key's values (`keys`: column -> an Ibis expression with a column of that name) are deleted, and `rows`
+    (an Ibis expression) inserted; every other row stays. For a partial rewrite whose affected rows are
+    named by several columns at once (services/marked.py: by customer, by visitor or by event)."""
+
+    def __init__(self, keys: dict, rows):
+        self.keys, self.rows = dict(keys), rows
         self.columns = list(rows.columns)
 
 
@@ -240,7 +251,13 @@ class Store:
     def _replace(self, con, table: str, expr_or_df) -> None:
         if isinstance(expr_or_df, ChangedRows):
             return self._replace_changed(con, table, expr_or_df)
-        if isinstance(expr_or_df, RowUpdate):
+        if isinstance(expr_or_df, MatchingRows):
+            where = " OR ".join(f"{ident(column)} IN (SELECT {ident(column)} FROM ({self.ibis().compile(values)}))"
+                                for column, values in expr_or_df.keys.items())
+            if where:
+                con.execute(f"DELETE FROM {ident(table)} WHERE {where}")
+            expr_or_df = expr_or_df.rows
+        elif isinstance(expr_or_df, RowUpdate):
             if expr_or_df.keys:
                 import pandas as pd
 
