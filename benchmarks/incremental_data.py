@@ -55,18 +55,28 @@ def load(workspace, files: dict[str, Path]) -> None:
             ws.ingest(table, str(files[table]))
 
 
-def build(folder: Path, customers: int, seed: int = 7, days_back: int = 1):
-    """A workspace at folder/shop with the base loaded; returns (workspace, the extra day's files)."""
+def build(folder: Path, customers: int, seed: int = 7, days_back: int = 1, warm_days: int = 0):
+    """A workspace at folder/shop with the base loaded; returns (workspace, the extra day's files).
+    `warm_days` > 0: the days before the extra ones are left out of the base too and written to
+    folder/warm (what a shop's earlier cron runs read), for `warm_files`."""
     from centric import Workspace
     from centric.demo.shop import END, generate
 
     shop = generate(customers, seed)
     day = END.normalize() - pd.Timedelta(days=days_back - 1)
     base, extra = split(shop.tables, day)
+    if warm_days:
+        base, warm = split(base, day - pd.Timedelta(days=warm_days))
+        write(warm, folder / "warm")
     ws = Workspace(folder / "shop")
     ws.init(shop_name="Demo shop (synthetic)", currency="EUR", timezone="Europe/Madrid")
     load(ws.path, write(base, folder / "base"))
     return ws.path, write(extra, folder / "extra")
+
+
+def files_in(folder: Path) -> dict[str, Path]:
+    """{table: file} of a folder `write` wrote ({} when there is none)."""
+    return {p.stem: p for p in folder.iterdir()} if folder.is_dir() else {}
 
 
 # -- incremental vs full: what must be equal, and what within a tolerance ---------------------------
