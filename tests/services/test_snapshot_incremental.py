@@ -198,3 +198,37 @@ def test_appended_feedback_patches_dash_feedback(shop, tmp_path):
     published = _tables(ws.path / "snapshot" / "api.duckdb")
     assert published == _whole(ws, tmp_path)
     assert sum("'negative'" in row for row in published["dash_feedback"]) == 4
+
+
+def test_an_erasure_inside_a_run_leaves_no_stale_visitor_for_the_next_patch(shop, tmp_path, monkeypatch):
+    """A privacy request carried out inside a run (after its identities step) deletes the person's identity
+    rows, so the identities the run's publish read are not those rebuilt from the events: a visitor shared
+    with another customer (dev-x: linked to c03, later to c04) keeps only c04's later span, where a rebuild
+    gives c04 all of dev-x's events. The next run rebuilds them; its publish must not patch dash_events as
+    if only the appended events could have moved a visitor's spans."""
+    from centric.services import run as run_service
+    from centric.services.privacy import erase
+
+    ws, files = shop
+    links = pd.DataFrame([{"event_id": f"link-{c}", "occurred_at": pd.Timestamp(at), "customer_id": c,
+                           "anonymous_id": "dev-x", "session_id": f"sl{c}", "name": "Signed In", "channel": "web"}
+                          for c, at in (("c03", "2026-02-04 09:00:00"), ("c04", "2026-02-05 09:00:00"))])
+    _ingest(ws, files, "events", links)
+    _publish(ws)
+
+    def privacy_requests(store, settings, workspace):  # one erasure request over the API, carried out in the run
+        erase(workspace, "c03", store=store, settings=settings)
+        return 1
+
+    front = [(name, step) for name, step in run_service.STEPS if name in ("collected", "identities")]
+    monkeypatch.setattr(run_service, "STEPS", [*front, ("privacy_requests", privacy_requests)])
+    with open_store(ws.path) as (settings, store):
+        run_service.run_all(store, settings, workspace=ws.path)
+    monkeypatch.setattr(run_service, "STEPS", front)
+    with open_store(ws.path) as (settings, store):
+        run_service.run_all(store, settings, workspace=ws.path)  # the next run: nothing new, identities rebuilt
+    published = _tables(ws.path / "snapshot" / "api.duckdb")
+    whole = _whole(ws, tmp_path)
+    assert _events_of(whole, "c04") == 2 + 1 + 3  # its two, its link, dev-x's three older ones (c03's span gone)
+    assert _events_of(published, "c04") == _events_of(whole, "c04")
+    assert published == whole
