@@ -112,25 +112,23 @@ def test_a_run_cut_short_between_the_marking_and_its_ledger_row(ws, monkeypatch)
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
+    def cut_short_then_same():
+        monkeypatch.setattr(marked, "record", crash)
+        with pytest.raises(KeyboardInterrupt):
+            _kept(ws)
+        monkeypatch.setattr(marked, "record", real)
+        row, kept, fresh = _kept(ws)
+        _same(kept, fresh)
+
     _ingest(ws, "consents", "customer_id,category,granted,recorded_at,source",
             [f"c1-marked,analytics,false,{_at(10)},banner"], "c2.csv")
-    monkeypatch.setattr(marked, "record", crash)
-    with pytest.raises(KeyboardInterrupt):
-        _kept(ws)
-    monkeypatch.setattr(marked, "record", real)
-    row, kept, fresh = _kept(ws)
-    _same(kept, fresh)
+    cut_short_then_same()
     # cut short again, this time with new events and a consent change together
     _ingest(ws, "events", EVENTS, [f"e-n{i},{_at(21 + i)},anon-c2-marked,c2-marked,Product Added,web" for i in range(2)],
             "ev2.csv")
     _ingest(ws, "consents", "customer_id,category,granted,recorded_at,source",
             [f"c2-marked,analytics,false,{_at(10)},banner"], "c3.csv")
-    monkeypatch.setattr(marked, "record", crash)
-    with pytest.raises(KeyboardInterrupt):
-        _kept(ws)
-    monkeypatch.setattr(marked, "record", real)
-    row, kept, fresh = _kept(ws)
-    _same(kept, fresh)
+    cut_short_then_same()
     _ingest(ws, "consents", "customer_id,category,granted,recorded_at,source",
             [f"c2-marked,analytics,true,{_at(12)},banner"], "c4.csv")
     row, kept, fresh = _kept(ws)
