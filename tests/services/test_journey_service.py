@@ -288,3 +288,36 @@ def test_open_stages_add_up_to_the_customers(journey):
     assert sum(s["customers"] for s in board["statuses"]) == board["buyers"] == buyers
     buying = {"first_purchase", "repeat", "loyal", "advocate"}
     assert sum(s["customers"] for s in out["stages"] if s["stage"] in buying) == buyers
+
+
+def test_driver_sample_draws_the_same_customers_in_their_order():
+    from centric.services.journey import driver_sample
+
+    rows = pd.DataFrame({"customer_id": [f"c{i:05d}" for i in range(1_000)], "x": np.arange(1_000)})
+    assert driver_sample(rows, limit=1_000).equals(rows)
+    drawn = driver_sample(rows, limit=300)
+    assert len(drawn) == 300 and drawn["customer_id"].is_unique
+    assert drawn["customer_id"].is_monotonic_increasing and drawn["customer_id"].isin(rows["customer_id"]).all()
+    assert drawn.equals(driver_sample(rows, limit=300))  # seeded: every engine and every run the same
+    assert not drawn.equals(rows.iloc[:300].reset_index(drop=True))  # a random draw, not the first ones
+
+
+def test_drivers_fitted_on_a_sample_still_find_the_planted_driver(journey, monkeypatch):
+    """A span with more customers than DRIVER_SAMPLE is fitted on a seeded random sample of them: the fit
+    uses fewer customers, and the planted hazard ratio of the loyalty programme stays inside its (wider)
+    interval."""
+    from centric.services import journey as service
+
+    shop, _ = journey
+    with open_store(shop, read_only=True) as (settings, store):
+        data = service.move_data(store, "first_to_second", settings)
+        whole = service.move_drivers(store, "first_to_second", data, settings)
+        monkeypatch.setattr(service, "DRIVER_SAMPLE", int(len(data.rows) * 0.7))
+        sampled = service.move_drivers(store, "first_to_second", data, settings)
+    assert sampled["customers_at_landmark"].iloc[0] < whole["customers_at_landmark"].iloc[0]
+    driver = sampled[sampled["label"] == DRIVER_EVENT].iloc[0]
+    planted = planted_driver_hazard_ratio()
+    assert driver["hazard_ratio"] > 1 and driver["hazard_ratio_low"] < planted < driver["hazard_ratio_high"]
+    before = whole[whole["label"] == DRIVER_EVENT].iloc[0]
+    assert (driver["hazard_ratio_high"] / driver["hazard_ratio_low"]
+            > before["hazard_ratio_high"] / before["hazard_ratio_low"])  # fewer customers, a wider interval

@@ -35,6 +35,11 @@ PURCHASE_EVENTS = ("Products Searched", "Product List Viewed", "Product List Fil
 MAX_TOUCHPOINTS = 30
 RECURRING_SHARE = 0.3  # an event that a third of its customers do twice or more is measured as a rate
 SUPPORT = ("support_contact", "negative_support")
+# the drivers of a move are fitted on at most this many of the customers who started it, drawn at random
+# (seeded, so every engine and every run draws the same ones): the fits' frames grow with the customers
+# of the span (about 6 KB each on the demo), and 200,000 bound them to about 1.3 GB whatever the shop
+DRIVER_SAMPLE = 200_000
+DRIVER_SEED = 20_240_601
 
 
 class JourneyError(CentricError):
@@ -106,6 +111,17 @@ def move_data(store, move: str = "first_to_second", settings=None, inputs: MoveI
     return MoveData(data, touches, columns, everyone)
 
 
+def driver_sample(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The customers a move's drivers are fitted on: all of them up to DRIVER_SAMPLE, else that many drawn
+    at random without replacement with a fixed seed, in their order (rows sorted by customer_id: the same
+    draw on every engine)."""
+    limit = DRIVER_SAMPLE if limit is None else limit
+    if len(rows) <= limit:
+        return rows.copy()
+    keep = np.sort(np.random.default_rng(DRIVER_SEED).choice(len(rows), size=limit, replace=False))
+    return rows.iloc[keep].reset_index(drop=True)
+
+
 def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:
     """What raises the chance (odds ratios) and the speed (hazard ratios) of one move.
 
@@ -122,7 +138,7 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
     data = data if data is not None else move_data(store, move, settings)
     landmark, window = ((LANDMARK_DAYS, WINDOW_DAYS) if settings is None
                         else (settings.journey_landmark_days, settings.journey_window_days))
-    frame = data.rows.copy()
+    frame = driver_sample(data.rows)
     frame["log_first_value"] = np.log1p(frame["first_value"].clip(lower=0))
     history = []
     if move != "first_to_second":  # before the first move everyone has one purchase, worth the first order
@@ -156,7 +172,7 @@ def move_drivers(store, move: str = "first_to_second", data: MoveData | None = N
                            "or window_days in centric.toml for a short history)") from exc
     table["landmark_days"] = float(landmark)
     table["window_days"] = float(window)
-    table["customers_at_landmark"] = len(sample)
+    table["customers_at_landmark"] = len(sample)  # of the sampled customers when the span had more
     position = pd.Series(np.arange(len(frame)), index=frame["customer_id"])
     touches = data.touches.assign(subject=position.reindex(data.touches["customer_id"]).to_numpy())
     touches = touches.dropna(subset=["subject"]).astype({"subject": int}).rename(columns={"touch": "column", "day": "time"})
