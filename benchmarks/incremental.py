@@ -22,7 +22,7 @@ loop or the server sees.
 
 `--warm-days K` measures the day as a shop that runs every day meets it: the K days before it are left
 out of the base too, and after the full run on the base they are ingested and run incrementally
-(untimed), so the measured run is not the first incremental run after a full one. What that first run
+(timed, not in the ratio), so the measured run is not the first incremental run after a full one. What that first run
 pays and later ones do not: compiling the incremental path's expressions (a full run compiles other
 ones, and the SQL kept in the workspace then serves them from the second run on). It also checks that
 a chain of incremental runs still equals a full run on the same data.
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="Pairs of runs (incremental, full) from the same base.")
     parser.add_argument("--cold", action="store_true", help="Every run in a new process, as cron runs it.")
     parser.add_argument("--warm-days", type=int, default=0,
-                        help="Days before the measured one run incrementally (untimed) after the full run on the base.")
+                        help="Days before the measured one, run incrementally (not in the ratio) after the full run on the base.")
     args = parser.parse_args()
 
     def run(label, path, full):
@@ -110,16 +110,15 @@ def main() -> None:
         shutil.rmtree(folder / "full", ignore_errors=True)
         (folder / "shop" / "run.lock").unlink(missing_ok=True)
         shop, extra = folder / "shop", files_in(folder / "extra")
-        if files_in(folder / "warm") and not args.warm_days:
-            raise SystemExit(f"{folder} was built with --warm-days: pass it again, or build anew without --reuse")
     else:
         shutil.rmtree(folder, ignore_errors=True)
         (shop, extra), _, _ = timed(f"demo shop of {args.customers:,} customers, base loaded",
                                     lambda: build(folder, args.customers, days_back=args.days,
                                                   warm_days=args.warm_days))
     warm = files_in(folder / "warm")
-    if args.warm_days and not warm:
-        raise SystemExit(f"{folder} holds no warm-up days: build it anew without --reuse")
+    if bool(warm) != bool(args.warm_days):  # only with --reuse: the folder was built with another --warm-days
+        raise SystemExit(f"{folder} was built {'with' if warm else 'without'} --warm-days: pass the same, "
+                         "or build anew without --reuse")
     if warm and args.reuse:
         # the base kept by the last call holds the warm-up days, and its kept SQL (the workspace's file,
         # which a full run adds to and does not empty) the incremental path's expressions

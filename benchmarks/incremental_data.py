@@ -58,7 +58,7 @@ def load(workspace, files: dict[str, Path]) -> None:
 def build(folder: Path, customers: int, seed: int = 7, days_back: int = 1, warm_days: int = 0):
     """A workspace at folder/shop with the base loaded; returns (workspace, the extra day's files).
     `warm_days` > 0: the days before the extra ones are left out of the base too and written to
-    folder/warm (what a shop's earlier cron runs read), for `warm_files`."""
+    folder/warm (what a shop's earlier cron runs read; `files_in` lists them)."""
     from centric import Workspace
     from centric.demo.shop import END, generate
 

@@ -115,11 +115,10 @@ def driver_sample(rows: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The customers a move's drivers are fitted on: all of them up to DRIVER_SAMPLE, else that many drawn
     at random without replacement with a fixed seed, in their order (rows sorted by customer_id: the same
     draw on every engine)."""
+    from centric.models.sampling import sample_positions
+
     limit = DRIVER_SAMPLE if limit is None else limit
-    if len(rows) <= limit:
-        return rows.copy()
-    keep = np.sort(np.random.default_rng(DRIVER_SEED).choice(len(rows), size=limit, replace=False))
-    return rows.iloc[keep].reset_index(drop=True)
+    return rows.iloc[sample_positions(len(rows), limit, DRIVER_SEED)].reset_index(drop=True)
 
 
 def move_drivers(store, move: str = "first_to_second", data: MoveData | None = None, settings=None) -> pd.DataFrame:

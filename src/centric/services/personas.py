@@ -74,6 +74,7 @@ def _feedback(store) -> pd.DataFrame | None:
 def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0, numeric: str | None = None,
                    categorical: str | None = None, multi: str | None = None, rebuild_profiles: bool = True,
                    progress=None) -> PersonaResult:
+    from centric.models.sampling import sample_positions
     from centric.models.segmentation.clustering import ClusteringError
     from centric.models.segmentation.cluster_frame import cluster_frame
     from centric.models.segmentation.features import FeatureError
@@ -106,9 +107,7 @@ def build_personas(store, settings, n_clusters: int | None = None, seed: int = 0
     facts = stability_verdict(chosen, model.best_rejected(), model.n_clusters_, forced=n_clusters is not None)
     verdict = partition_note(facts, "en")
     say("personas: writing the cards")
-    rng = np.random.default_rng(seed)
-    idx = np.arange(len(profiles)) if len(profiles) <= EXPLAIN_SAMPLE else np.sort(
-        rng.choice(len(profiles), EXPLAIN_SAMPLE, replace=False))
+    idx = sample_positions(len(profiles), EXPLAIN_SAMPLE, seed)
     described = result.frame.iloc[idx].reset_index(drop=True)
     cards = build_cards(described, result.labels[idx], result.numeric, [*result.categorical, *result.multi],
                         feedback=_feedback(store), describe_numeric=DESCRIBE_NUMERIC,
